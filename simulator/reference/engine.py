@@ -1,0 +1,105 @@
+"""The reference engine: replications of a season, one SimPy model each.
+
+``run_replication`` simulates one replication and accounts for its costs; the result is
+a plain ``ReplicationResult`` that the batch kernel must reproduce to 1e-9.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from simulator.model import PoolKind, SeasonModel
+from simulator.policies import QueuePolicy
+from simulator.reference.season import Season
+from simulator.results import COST_CATEGORIES, ReplicationResult
+
+__all__ = ["run_replication"]
+
+
+def _share(total: float, busy: list[float]) -> list[float]:
+    """Split a shared cost over episodes by the busy hours each used (evenly if none)."""
+    used = math.fsum(busy)
+    if used > 0.0:
+        return [total * b / used for b in busy]
+    return [total / len(busy)] * len(busy) if busy else []
+
+
+def run_replication(
+    model: SeasonModel,
+    replication: int,
+    *,
+    policies: Mapping[str, QueuePolicy] | None = None,
+    trace: list[tuple[float, str, str]] | None = None,
+) -> ReplicationResult:
+    season = Season(model, replication, policies=policies, trace=trace)
+    end = season.run()
+    season.close(end)
+    paid_until = max(end, model.season_end)
+    n_ep = model.n_episodes
+    cost = {c: [0.0] * n_ep for c in COST_CATEGORIES}
+
+    def add(category: str, amounts: list[float]) -> None:
+        for e, amount in enumerate(amounts):
+            cost[category][e] += amount
+
+    busy_hours: dict[str, float] = {}
+    available: dict[str, float] = {}
+    daily_busy: dict[str, list[float]] = {}
+    daily_queue: dict[str, list[float]] = {}
+    for pool in season.pools:
+        m = pool.model
+        key = f"pool:{m.name}"
+        if m.kind == PoolKind.RESERVED:
+            add(
+                "reserved_gpu",
+                _share(m.gpus * m.price_per_gpu_hour * paid_until, pool.busy_by_episode),
+            )
+        else:
+            add("cloud_gpu", _share(pool.billed_cost, pool.busy_by_episode))
+        busy_hours[key] = math.fsum(pool.busy_by_episode)
+        available[key] = m.gpus * end
+        daily_busy[key] = season.busy_monitor[("pool", m.index)].finish(end)
+        daily_queue[key] = season.queue_monitor[("pool", m.index)].finish(end)
+    for team in season.teams:
+        t = team.model
+        key = f"team:{t.name}"
+        add(
+            "people",
+            _share(t.scheduled_person_hours(paid_until) * t.hourly_rate, team.busy_by_episode),
+        )
+        add("overtime", _share(team.overtime_hours * t.overtime_rate, team.busy_by_episode))
+        busy_hours[key] = math.fsum(team.busy_by_episode)
+        available[key] = t.scheduled_person_hours(end)
+        daily_busy[key] = season.busy_monitor[("team", t.index)].finish(end)
+        daily_queue[key] = season.queue_monitor[("team", t.index)].finish(end)
+
+    lateness = []
+    for ep in model.episodes:
+        delivered = season.delivered[ep.index]
+        finish = model.horizon if math.isnan(delivered) else delivered
+        lateness.append(max(0.0, finish - ep.deadline))
+    add("lateness", [h * model.late_penalty_per_hour for h in lateness])
+    add("failed_shots", [n * model.failed_shot_penalty for n in season.failed_shots])
+    add("escaped_defects", [n * model.escaped_defect_penalty for n in season.escaped])
+
+    return ReplicationResult(
+        replication=replication,
+        end_time=end,
+        events=season.agenda.events,
+        delivery=list(season.delivered),
+        lateness_hours=lateness,
+        cost=cost,
+        shots=[ep.n_shots for ep in model.episodes],
+        frames=list(season.frames),
+        attempts=list(season.attempts),
+        reworks=list(season.reworks),
+        escaped=list(season.escaped),
+        failed=list(season.failed_shots),
+        busy_hours=busy_hours,
+        available_hours=available,
+        daily_busy=daily_busy,
+        daily_queue=daily_queue,
+        preemptions=sum(p.preemptions for p in season.pools),
+        gpu_failures=sum(p.failures for p in season.pools),
+    )

@@ -1,0 +1,805 @@
+"""One replication of a season, as a SimPy model.
+
+The ``Season`` holds the state of one replication (shots, tasks, units, slots, costs) and
+the handlers that change it. Timing lives in SimPy: shot releases, service, back-offs,
+provisioning, idle timers, failure-and-repair cycles, spot preemptions and shift changes
+are timeouts and plain generator processes; every change of state they cause is posted to
+the ``Agenda``, which runs the changes due at one instant in the order DESIGN §1b fixes,
+then calls ``end_of_round``: dispatch, provisioning decisions, idle releases.
+
+Randomness is addressed (``simulator.draws``): every draw is a pure function of the seed,
+the replication and what it is for, so the order in which this code asks for draws does
+not matter, and the batch kernel sees the same draws.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Mapping
+from typing import Any
+
+import simpy
+
+from simulator.draws import Purpose, Stream, pack_sub, uniform
+from simulator.model import (
+    Option,
+    PoolKind,
+    ReleasePattern,
+    Resource,
+    SeasonModel,
+    StageKind,
+    StageModel,
+)
+from simulator.policies import IndexPolicy, QueuePolicy, TaskFeatures
+from simulator.reference.agenda import Action, Agenda, EventClass
+from simulator.reference.monitor import LevelMonitor
+from simulator.reference.resources import PoolState, Slot, TeamState, Unit, billed_hours
+from simulator.reference.tasks import Shot, Task
+
+__all__ = ["GpuFailed", "Preempted", "Season", "ShiftEnded"]
+
+MAX_PASS = 255
+
+
+class GpuFailed:
+    """Interrupt cause: a unit of the task's gang failed."""
+
+    def __init__(self, pool: str, unit: int) -> None:
+        self.pool, self.unit = pool, unit
+
+    def __repr__(self) -> str:
+        return f"GpuFailed({self.pool}, unit {self.unit})"
+
+
+class Preempted:
+    """Interrupt cause: a spot unit of the task's gang was taken back."""
+
+    def __init__(self, pool: str, unit: int) -> None:
+        self.pool, self.unit = pool, unit
+
+    def __repr__(self) -> str:
+        return f"Preempted({self.pool}, unit {self.unit})"
+
+
+class ShiftEnded:
+    """Interrupt cause: a person's shift ended with more than the allowed overtime left."""
+
+    def __init__(self, team: str, slot: int) -> None:
+        self.team, self.slot = team, slot
+
+    def __repr__(self) -> str:
+        return f"ShiftEnded({self.team}, slot {self.slot})"
+
+
+class Season:
+    """State and handlers of one replication."""
+
+    def __init__(
+        self,
+        model: SeasonModel,
+        replication: int,
+        *,
+        policies: Mapping[str, QueuePolicy] | None = None,
+        trace: list[tuple[float, str, str]] | None = None,
+    ) -> None:
+        self.model = model
+        self.rep = replication
+        self.seed = model.seed
+        self.env = simpy.Environment()
+        self.agenda = Agenda(self.env, self._end_of_round)
+        self.trace = trace
+        n_ep = model.n_episodes
+        self.pools = [PoolState(p, busy_by_episode=[0.0] * n_ep) for p in model.pools]
+        for pool in self.pools:
+            pool.units = [Unit(pool, k) for k in range(pool.model.gpus)]
+        self.teams = [TeamState(t, busy_by_episode=[0.0] * n_ep) for t in model.teams]
+        for team in self.teams:
+            team.slots = [Slot(team, k) for k in range(team.model.max_people)]
+        overrides = dict(policies or {})
+        self.pool_policy: list[QueuePolicy] = [
+            overrides.get(p.name, IndexPolicy(p.policy)) for p in model.pools
+        ]
+        self.team_policy: list[QueuePolicy] = [
+            overrides.get(t.name, IndexPolicy(t.policy)) for t in model.teams
+        ]
+        self.waiting: list[Task] = []
+        self.backing_off = 0
+        self.shots: list[Shot] = []
+        self.shots_left = [ep.n_shots for ep in model.episodes]
+        self.delivered = [math.nan] * n_ep
+        self.escaped = [0] * n_ep
+        self.failed_shots = [0] * n_ep
+        self.reworks = [0] * n_ep
+        self.attempts = [0] * n_ep
+        self.frames = [0] * n_ep
+        self.n_delivered = 0
+        self.finished = self.env.event()
+        self.lease_counter = 0
+        self.cloud_spend_closed = 0.0
+        self.newly_idle: list[Unit] = []
+        self.busy_monitor = {("pool", p.index): LevelMonitor() for p in model.pools}
+        self.busy_monitor.update({("team", t.index): LevelMonitor() for t in model.teams})
+        self.queue_monitor = {key: LevelMonitor() for key in self.busy_monitor}
+        self._stage_means = self._expected_work_tables()
+
+    # --- set-up ---------------------------------------------------------------------
+
+    def run(self) -> float:
+        """Simulate to the last delivery or the horizon; return the end time."""
+        self._schedule_releases()
+        for team in self.teams:
+            self.env.process(self._shifts(team))
+        for pool in self.pools:
+            if pool.model.kind == PoolKind.RESERVED:
+                for unit in pool.units:
+                    unit.leased = unit.ready = True
+                    self._arm_failure(unit)
+            if pool.model.kind == PoolKind.SPOT:
+                pool.exposure_target = self._preemption_gap(pool, 0)
+        # A round at t = 0 even in a season with nothing due then (min_gpus, shifts).
+        self.agenda.post(EventClass.SHIFT_CHANGE, (-1,), lambda: None)
+        horizon = self.env.timeout(self.model.horizon)
+        self.env.run(until=simpy.AnyOf(self.env, [self.finished, horizon]))
+        return float(self.env.now)
+
+    def _log(self, what: str, detail: str) -> None:
+        if self.trace is not None:
+            self.trace.append((float(self.env.now), what, detail))
+
+    def _stream(self, purpose: Purpose, owner: int, sub: int) -> Stream:
+        return Stream(self.seed, self.rep, purpose, owner, sub)
+
+    def _u(self, purpose: Purpose, owner: int, sub: int) -> float:
+        return uniform(self.seed, self.rep, purpose, owner, sub)
+
+    def _expected_work_tables(self) -> tuple[list[list[float]], list[float]]:
+        """Per episode and shot stage: mean hours on the first option; episode stages."""
+        m = self.model
+        shot_means = [
+            [st.options[0].mean_hours(m.mean_frames[ep.index]) for st in m.shot_stages]
+            for ep in m.episodes
+        ]
+        ep_means = [st.options[0].mean_hours(0.0) for st in m.episode_stages]
+        return shot_means, ep_means
+
+    # --- releases -------------------------------------------------------------------
+
+    def _schedule_releases(self) -> None:
+        m = self.model
+        for ep in m.episodes:
+            t = ep.lock
+            for k in range(ep.n_shots):
+                sid = ep.first_shot + k
+                if ep.fixed_frames:
+                    frames = ep.fixed_frames[k]
+                else:
+                    assert ep.frames is not None
+                    x = ep.frames.sample(self._stream(Purpose.FRAMES, sid, 0))
+                    frames = max(1, math.floor(x + 0.5))
+                if ep.release == ReleasePattern.WINDOW:
+                    release = ep.lock + self._u(Purpose.RELEASE, sid, 0) * ep.window
+                elif ep.release == ReleasePattern.POISSON:
+                    t += -math.log(self._u(Purpose.RELEASE, sid, 0)) / ep.shots_per_hour
+                    release = t
+                else:
+                    release = ep.lock
+                shot = Shot(sid, ep.index, frames, release)
+                self.shots.append(shot)
+                self.frames[ep.index] += frames
+                self.agenda.at(release, EventClass.RELEASE, (sid,), self._releaser(shot))
+            if ep.n_shots == 0:
+                key = (m.n_shots + ep.index,)
+                self.agenda.at(ep.lock, EventClass.RELEASE, key, self._episode_ready(ep.index))
+
+    def _releaser(self, shot: Shot) -> Action:
+        def release() -> None:
+            self._log("release", f"shot {shot.id}")
+            self._enter_stage(shot)
+
+        return release
+
+    def _episode_ready(self, episode: int) -> Action:
+        return lambda: self._shots_through(episode)
+
+    # --- flow of a shot -------------------------------------------------------------
+
+    def _enter_stage(self, shot: Shot) -> None:
+        """Queue the shot at its current stage, skipping reviews it is not sampled for."""
+        stages = self.model.shot_stages
+        while shot.stage < len(stages):
+            st = stages[shot.stage]
+            if st.kind == StageKind.REVIEW:
+                sub = pack_sub(st.index, min(shot.pass_, MAX_PASS), 0)
+                if not self._u(Purpose.REVIEW_SAMPLE, shot.id, sub) < st.sample_rate:
+                    shot.stage += 1
+                    continue
+            self._enqueue(self._shot_task(shot, st, shot.attempt))
+            return
+        shot.through = True
+        self._shot_done(shot)
+
+    def _shot_task(self, shot: Shot, st: StageModel, attempt: int) -> Task:
+        ep = self.model.episodes[shot.episode]
+        shot_means, ep_means = self._stage_means
+        means = shot_means[shot.episode]
+        expected = st.options[0].mean_hours(shot.frames)
+        remaining = expected + sum(means[st.index + 1 :]) + sum(ep_means)
+        return self._task(
+            shot.id, shot.episode, shot, st, shot.pass_, attempt, ep.deadline, expected, remaining
+        )
+
+    def _task(
+        self,
+        task_id: int,
+        episode: int,
+        shot: Shot | None,
+        st: StageModel,
+        pass_: int,
+        attempt: int,
+        deadline: float,
+        expected: float,
+        remaining: float,
+    ) -> Task:
+        now = float(self.env.now)
+        ep = self.model.episodes[episode]
+        features = TaskFeatures(
+            now, deadline, ep.priority, expected, remaining, task_id, episode, st.name
+        )
+        key = self._policy_for(st.options[0]).key(features)
+        return Task(task_id, episode, shot, st, pass_, attempt, key, now, deadline, remaining)
+
+    def _policy_for(self, option: Option) -> QueuePolicy:
+        if option.resource == Resource.POOL:
+            return self.pool_policy[option.index]
+        return self.team_policy[option.index]
+
+    def _enqueue(self, task: Task) -> None:
+        self.waiting.append(task)
+        opt = task.stage.options[0]
+        key = ("pool" if opt.resource == Resource.POOL else "team", opt.index)
+        self.queue_monitor[key].add(float(self.env.now), 1)
+
+    def _shot_done(self, shot: Shot) -> None:
+        self.shots_left[shot.episode] -= 1
+        if self.shots_left[shot.episode] == 0:
+            self._shots_through(shot.episode)
+
+    def _shots_through(self, episode: int) -> None:
+        if self.model.episode_stages:
+            self._enqueue_episode_stage(episode, 0)
+        else:
+            self._deliver(episode)
+
+    def _enqueue_episode_stage(self, episode: int, stage: int) -> None:
+        m = self.model
+        st = m.episode_stages[stage]
+        _, ep_means = self._stage_means
+        expected = ep_means[stage]
+        self._enqueue(
+            self._task(
+                m.n_shots + episode,
+                episode,
+                None,
+                st,
+                0,
+                0,
+                m.episodes[episode].deadline,
+                expected,
+                sum(ep_means[stage:]),
+            )
+        )
+
+    def _deliver(self, episode: int) -> None:
+        now = float(self.env.now)
+        self.delivered[episode] = now
+        ep = self.model.episodes[episode]
+        self.escaped[episode] = sum(
+            1
+            for s in self.shots[ep.first_shot : ep.first_shot + ep.n_shots]
+            if s.through and s.defects
+        )
+        self._log("delivered", f"episode {ep.name}")
+        self.n_delivered += 1
+        if self.n_delivered == self.model.n_episodes and not self.finished.triggered:
+            self.finished.succeed()
+
+    # --- service --------------------------------------------------------------------
+
+    def _duration(self, task: Task, option: Option) -> float:
+        if task.remaining >= 0.0:
+            return task.remaining
+        shot = task.shot
+        st = task.stage
+        if st.kind == StageKind.EPISODE:
+            stream = self._stream(Purpose.EPISODE_SERVICE, task.episode, pack_sub(st.index, 0, 0))
+            frames = 0
+        else:
+            assert shot is not None
+            purpose = Purpose.FALLBACK if st.kind == StageKind.FALLBACK else Purpose.SERVICE
+            sub = pack_sub(st.index, min(task.pass_, MAX_PASS), task.attempt)
+            stream = self._stream(purpose, shot.id, sub)
+            frames = shot.frames
+        hours = option.setup
+        if option.per_frame is not None:
+            hours += frames * option.per_frame.sample(stream)
+        if option.per_task is not None:
+            hours += option.per_task.sample(stream)
+        return hours
+
+    def _start(self, task: Task, option: Option, units: list[Unit], slot: Slot | None) -> None:
+        now = float(self.env.now)
+        task.option, task.units, task.slot = option, units, slot
+        task.start = now
+        duration = self._duration(task, option)
+        task.end = now + duration
+        task.remaining = -1.0
+        if slot is not None:
+            slot.task = task
+            self.busy_monitor[("team", slot.team.model.index)].add(now, 1)
+        for unit in units:
+            unit.task = task
+            unit.idle_version += 1
+        if units:
+            self.busy_monitor[("pool", option.index)].add(now, len(units))
+        opt0 = task.stage.options[0]
+        qkey = ("pool" if opt0.resource == Resource.POOL else "team", opt0.index)
+        self.queue_monitor[qkey].add(now, -1)
+        if task.kind == StageKind.GPU:
+            self.attempts[task.episode] += 1
+            if task.shot is not None and not task.interrupted:
+                task.shot.attempts_total += 1
+        task.interrupted = False
+        self._log("start", f"task {task.id} {task.stage.name} for {duration:.6g} h")
+        task.process = self.env.process(self._serve(task, duration))
+
+    def _serve(self, task: Task, duration: float) -> Generator[simpy.Event, Any, None]:
+        try:
+            yield self.env.timeout(duration)
+        except simpy.Interrupt as stop:
+            self._log("interrupted", f"task {task.id}: {stop.cause!r}")
+            return
+        self.agenda.post(EventClass.COMPLETION, (task.id,), lambda: self._complete(task))
+
+    def _free_resources(self, task: Task) -> None:
+        """Release the task's units or slot, booking its busy time to its episode."""
+        now = float(self.env.now)
+        busy = now - task.start
+        if task.units:
+            pool = task.units[0].pool
+            pool.busy_by_episode[task.episode] += busy * len(task.units)
+            self.busy_monitor[("pool", pool.model.index)].add(now, -len(task.units))
+            for unit in task.units:
+                unit.task = None
+                if pool.model.cloud:
+                    self.newly_idle.append(unit)
+        if task.slot is not None:
+            slot = task.slot
+            team = slot.team
+            team.busy_by_episode[task.episode] += busy
+            self.busy_monitor[("team", team.model.index)].add(now, -1)
+            if slot.overtime_since >= 0.0:
+                team.overtime_hours += now - slot.overtime_since
+                slot.overtime_since = -1.0
+            slot.task = None
+        task.units, task.slot = [], None
+
+    def _complete(self, task: Task) -> None:
+        self._free_resources(task)
+        st = task.stage
+        if st.kind == StageKind.EPISODE:
+            nxt = st.index + 1
+            if nxt < len(self.model.episode_stages):
+                self._enqueue_episode_stage(task.episode, nxt)
+            else:
+                self._deliver(task.episode)
+            return
+        shot = task.shot
+        assert shot is not None
+        if st.kind == StageKind.GPU:
+            sub = pack_sub(st.index, min(task.pass_, MAX_PASS), task.attempt)
+            if self._u(Purpose.ATTEMPT_FAILURE, shot.id, sub) < st.failure_probability:
+                self._attempt_failed(shot, st)
+                return
+            if self._u(Purpose.DEFECT, shot.id, sub) < st.defect_probability:
+                shot.defects |= 1 << st.index
+        elif st.kind == StageKind.REVIEW and self._rejects(shot, st):
+            self._rework(shot, st)
+            return
+        # A success, a passed review or a finished fallback: on to the next stage.
+        shot.stage += 1
+        shot.attempt = 0
+        self._enter_stage(shot)
+
+    def _attempt_failed(self, shot: Shot, st: StageModel) -> None:
+        shot.attempt += 1
+        self._log("attempt failed", f"shot {shot.id} {st.name} attempt {shot.attempt}")
+        if shot.attempt < st.max_attempts:
+            task = self._shot_task(shot, st, shot.attempt)
+            if st.backoff > 0.0:
+                self.backing_off += 1
+                self.agenda.at(
+                    st.backoff, EventClass.BACKOFF, (shot.id,), lambda: self._backoff_over(task)
+                )
+            else:
+                self._enqueue(task)
+        elif st.fallback >= 0:
+            fb = self.model.fallbacks[st.fallback]
+            self._enqueue(self._fallback_task(shot, st, fb))
+        else:
+            shot.failed = True
+            self.failed_shots[shot.episode] += 1
+            self._log("shot failed", f"shot {shot.id} at {st.name}")
+            self._shot_done(shot)
+
+    def _fallback_task(self, shot: Shot, st: StageModel, fb: StageModel) -> Task:
+        # A fallback's stage index is that of the GPU stage it stands in for, so its draw
+        # address (FALLBACK, shot, stage, pass) names the stage the artists redo.
+        stand_in = StageModel(st.index, fb.name, StageKind.FALLBACK, fb.options)
+        ep = self.model.episodes[shot.episode]
+        shot_means, ep_means = self._stage_means
+        expected = fb.options[0].mean_hours(shot.frames)
+        remaining = expected + sum(shot_means[shot.episode][st.index + 1 :]) + sum(ep_means)
+        return self._task(
+            shot.id, shot.episode, shot, stand_in, shot.pass_, 0, ep.deadline, expected, remaining
+        )
+
+    def _backoff_over(self, task: Task) -> None:
+        self.backing_off -= 1
+        task.arrival = float(self.env.now)
+        self._enqueue(self._shot_task(task.shot, task.stage, task.attempt) if task.shot else task)
+
+    def _rejects(self, shot: Shot, st: StageModel) -> bool:
+        round_ = shot.rounds.get(st.index, 0)
+        if 0 <= st.max_rounds <= round_:
+            return False
+        sub = pack_sub(st.index, min(shot.pass_, MAX_PASS), 0)
+        v = self._u(Purpose.REVIEW_VERDICT, shot.id, sub)
+        if shot.defects:
+            return v < st.catch_probability
+        return v < st.reject_probability(round_)
+
+    def _rework(self, shot: Shot, st: StageModel) -> None:
+        shot.rounds[st.index] = shot.rounds.get(st.index, 0) + 1
+        shot.pass_ += 1
+        self.reworks[shot.episode] += 1
+        target = st.rework_to
+        shot.defects &= (1 << target) - 1  # rework to S clears the flags of S and later
+        shot.stage = target
+        shot.attempt = 0
+        self._log("rework", f"shot {shot.id} from {st.name} to stage {target}")
+        self._enter_stage(shot)
+
+    def _interrupt(self, task: Task, cause: object) -> None:
+        """Stop a task in service and put it back at the head of the queue."""
+        if task.process is not None and task.process.is_alive:
+            task.process.interrupt(cause)
+        if task.slot is not None:
+            task.remaining = task.end - float(self.env.now)
+        self._free_resources(task)
+        task.interrupted = True
+        self._enqueue(task)
+
+    # --- dispatch -------------------------------------------------------------------
+
+    def _option_rank(self, task: Task, option: Option) -> tuple[int, float]:
+        """Smaller is better: reserved (and people) before cloud, then the pool rule."""
+        if option.resource == Resource.TEAM:
+            return (0, 0.0)
+        pool = self.model.pools[option.index]
+        tier = 1 if pool.cloud else 0
+        frames = task.shot.frames if task.shot is not None else 0
+        hours = option.mean_hours(frames)
+        rule = self.model.pool_rule
+        if rule == "cheapest":
+            return (tier, pool.price_per_gpu_hour * option.gang * hours)
+        if rule == "fastest":
+            return (tier, hours)
+        return (tier, 0.0)
+
+    def _try_start(self, task: Task) -> bool:
+        best: tuple[tuple[int, float], Option, list[Unit], Slot | None] | None = None
+        for option in task.stage.options:
+            if option.resource == Resource.TEAM:
+                slot = self.teams[option.index].free_slot()
+                if slot is None:
+                    continue
+                candidate: tuple[tuple[int, float], Option, list[Unit], Slot | None] = (
+                    self._option_rank(task, option),
+                    option,
+                    [],
+                    slot,
+                )
+            else:
+                free = self.pools[option.index].free_units()
+                if len(free) < option.gang:
+                    continue
+                candidate = (self._option_rank(task, option), option, free[: option.gang], None)
+            if best is None or candidate[0] < best[0]:
+                best = candidate
+        if best is None:
+            return False
+        _, option, units, slot = best
+        self._start(task, option, units, slot)
+        return True
+
+    def _dispatch(self) -> None:
+        # One pass in order suffices: starting a task only takes capacity away, so a task
+        # that could not start earlier in the pass still cannot.
+        if not self.waiting:
+            return
+        self.waiting.sort(key=Task.order)
+        still: list[Task] = []
+        for task in self.waiting:
+            if not self._try_start(task):
+                still.append(task)
+        self.waiting = still
+
+    # --- rounds ---------------------------------------------------------------------
+
+    def _end_of_round(self, idle_releases: list[Action]) -> None:
+        self._dispatch()
+        self._provision()
+        for release in idle_releases:
+            release()
+        for unit in self.newly_idle:
+            if unit.free:
+                unit.idle_version += 1
+                version = unit.idle_version
+                pool = unit.pool
+                self.agenda.at(
+                    pool.model.idle_timeout,
+                    EventClass.IDLE_RELEASE,
+                    (pool.model.index, unit.index),
+                    self._idle_check(unit, version),
+                )
+        self.newly_idle = []
+
+    def _idle_check(self, unit: Unit, version: int) -> Action:
+        def check() -> None:
+            pool = unit.pool
+            if unit.idle_version != version or not unit.free:
+                return
+            if pool.leases <= pool.model.min_gpus:
+                return
+            self._close_lease(unit)
+
+        return check
+
+    # --- cloud provisioning ---------------------------------------------------------
+
+    def _bursts(self, task: Task, now: float) -> bool:
+        """The burst rule: has this waiting task earned a cloud unit?"""
+        m = self.model
+        if now - task.arrival >= m.burst_wait:
+            return True
+        return (
+            m.burst_slack is not None and task.deadline - now - task.remaining_work < m.burst_slack
+        )
+
+    def _best_cloud_option(self, task: Task) -> Option | None:
+        best: tuple[tuple[int, float], Option] | None = None
+        for option in task.stage.options:
+            if option.resource != Resource.POOL or not self.model.pools[option.index].cloud:
+                continue
+            rank = self._option_rank(task, option)
+            if best is None or rank < best[0]:
+                best = (rank, option)
+        return best[1] if best else None
+
+    def _cloud_spend(self, now: float) -> float:
+        return self.cloud_spend_closed + sum(p.open_lease_cost(now) for p in self.pools)
+
+    def _provision(self) -> None:
+        """Open leases for the GPUs that waiting work wants (DESIGN §1b "Dispatch")."""
+        cloud = [p for p in self.pools if p.model.cloud]
+        if not cloud:
+            return
+        now = float(self.env.now)
+        wanted = [0] * len(self.pools)
+        for task in self.waiting:
+            if self._bursts(task, now):
+                option = self._best_cloud_option(task)
+                if option is not None:
+                    wanted[option.index] += option.gang
+        budget = self.model.burst_budget
+        for pool in cloud:
+            m = pool.model
+            need = wanted[m.index] - pool.provisioning - pool.count_free()
+            need = max(need, m.min_gpus - pool.leases)
+            for _ in range(min(need, m.gpus - pool.leases)):
+                if budget is not None and (
+                    self._cloud_spend(now) + m.price_per_gpu_hour * m.billing_minimum > budget
+                ):
+                    break
+                self._open_lease(pool, now)
+
+    def _open_lease(self, pool: PoolState, now: float) -> None:
+        unit = next(u for u in pool.units if not u.leased)
+        self.lease_counter += 1
+        unit.leased, unit.ready, unit.draining, unit.up = True, False, False, True
+        unit.lease_start, unit.lease_order = now, self.lease_counter
+        pool.leases += 1
+        pool.provisioning += 1
+        version = unit.life_version
+        self._log("provision", f"{pool.model.name} unit {unit.index}")
+        self.agenda.at(
+            pool.model.provisioning_delay,
+            EventClass.PROVISIONED,
+            (pool.model.index, unit.index),
+            lambda: self._provisioned(unit, version),
+        )
+
+    def _provisioned(self, unit: Unit, version: int) -> None:
+        if unit.life_version != version:
+            return
+        pool = unit.pool
+        self._advance_exposure(pool)
+        unit.ready = True
+        pool.provisioning -= 1
+        self.newly_idle.append(unit)
+        self._arm_failure(unit)
+        self._reschedule_preemption(pool)
+
+    def _close_lease(self, unit: Unit) -> None:
+        pool = unit.pool
+        m = pool.model
+        now = float(self.env.now)
+        self._advance_exposure(pool)
+        cost = billed_hours(m, now - unit.lease_start) * m.price_per_gpu_hour
+        pool.billed_cost += cost
+        self.cloud_spend_closed += cost
+        if not unit.ready:
+            pool.provisioning -= 1
+        unit.leased = unit.ready = unit.draining = False
+        unit.up = True
+        unit.life_version += 1
+        unit.idle_version += 1
+        pool.leases -= 1
+        self._log("release", f"{m.name} unit {unit.index}")
+        self._reschedule_preemption(pool)
+
+    # --- spot preemption ------------------------------------------------------------
+
+    def _preemption_gap(self, pool: PoolState, k: int) -> float:
+        """Exposure (unit-hours) between preemption k - 1 and k: Exp(rate)."""
+        rate = pool.model.preemptions_per_gpu_hour
+        return -math.log(self._u(Purpose.PREEMPTION, pool.model.index, k)) / rate
+
+    def _advance_exposure(self, pool: PoolState) -> None:
+        if pool.model.kind != PoolKind.SPOT:
+            return
+        now = float(self.env.now)
+        pool.exposure += pool.exposed_units() * (now - pool.exposure_time)
+        pool.exposure_time = now
+
+    def _reschedule_preemption(self, pool: PoolState) -> None:
+        if pool.model.kind != PoolKind.SPOT or pool.model.preemptions_per_gpu_hour <= 0.0:
+            return
+        pool.preempt_version += 1
+        n = pool.exposed_units()
+        if n == 0:
+            return
+        version = pool.preempt_version
+        delay = (pool.exposure_target - pool.exposure) / n
+        self.agenda.at(
+            delay,
+            EventClass.PREEMPTION_NOTICE,
+            (pool.model.index,),
+            lambda: self._preemption_notice(pool, version),
+        )
+
+    def _preemption_notice(self, pool: PoolState, version: int) -> None:
+        if pool.preempt_version != version:
+            return
+        self._advance_exposure(pool)
+        pool.preemptions += 1
+        pool.exposure_target += self._preemption_gap(pool, pool.preemptions)
+        exposed = [u for u in pool.units if u.leased and u.ready and not u.draining]
+        exposed.sort(key=lambda u: (-u.lease_order, -u.index))
+        taken = sorted(exposed[: pool.model.preemption_batch], key=lambda u: u.index)
+        for unit in taken:
+            unit.draining = True
+        self._log("preemption notice", f"{pool.model.name} units {[u.index for u in taken]}")
+        self._reschedule_preemption(pool)
+        versions = [(u, u.life_version) for u in taken]
+        self.agenda.at(
+            pool.model.preemption_notice,
+            EventClass.PREEMPTION_TAKE,
+            (pool.model.index, pool.preemptions),
+            lambda: self._preemption_take(versions),
+        )
+
+    def _preemption_take(self, units: list[tuple[Unit, int]]) -> None:
+        for unit, version in units:
+            if unit.life_version != version:
+                continue
+            if unit.task is not None:
+                self._interrupt(unit.task, Preempted(unit.pool.model.name, unit.index))
+            self._close_lease(unit)
+
+    # --- failures and repairs -------------------------------------------------------
+
+    def _arm_failure(self, unit: Unit) -> None:
+        m = unit.pool.model
+        if m.time_between_failures is None:
+            return
+        k = unit.failures_drawn
+        unit.failures_drawn += 1
+        owner = (m.index << 16) | unit.index
+        ttf = m.time_between_failures.sample(self._stream(Purpose.GPU_FAILURE, owner, k))
+        version = unit.life_version
+        self.agenda.at(
+            ttf, EventClass.FAILURE, (m.index, unit.index), lambda: self._fail(unit, k, version)
+        )
+
+    def _fail(self, unit: Unit, k: int, version: int) -> None:
+        if unit.life_version != version:
+            return
+        m = unit.pool.model
+        unit.up = False
+        unit.pool.failures += 1
+        self._log("gpu failure", f"{m.name} unit {unit.index}")
+        if unit.task is not None:
+            self._interrupt(unit.task, GpuFailed(m.name, unit.index))
+        assert m.repair_time is not None
+        owner = (m.index << 16) | unit.index
+        repair = m.repair_time.sample(self._stream(Purpose.GPU_REPAIR, owner, k))
+        self.agenda.at(
+            repair, EventClass.REPAIR, (m.index, unit.index), lambda: self._repair(unit, version)
+        )
+
+    def _repair(self, unit: Unit, version: int) -> None:
+        if unit.life_version != version:
+            return
+        unit.up = True
+        if unit.pool.model.cloud:
+            self.newly_idle.append(unit)
+        self._log("repair", f"{unit.pool.model.name} unit {unit.index}")
+        self._arm_failure(unit)
+
+    # --- shifts ---------------------------------------------------------------------
+
+    def _shifts(self, team: TeamState) -> Generator[simpy.Event, Any, None]:
+        """A team's head count over the season: a plain process."""
+        for t, people in team.model.headcount:
+            if t >= self.model.horizon:
+                return
+            if t > self.env.now:
+                yield self.env.timeout(t - float(self.env.now))
+            yield self.agenda.act(
+                EventClass.SHIFT_CHANGE,
+                (team.model.index,),
+                lambda people=people: self._shift_change(team, people),
+            )
+
+    def _shift_change(self, team: TeamState, people: int) -> None:
+        now = float(self.env.now)
+        old, team.on_duty = team.on_duty, people
+        self._log("shift change", f"{team.model.name}: {old} -> {people}")
+        for slot in team.slots[:people]:
+            if slot.overtime_since >= 0.0:  # back on duty: overtime ends
+                team.overtime_hours += now - slot.overtime_since
+                slot.overtime_since = -1.0
+        for slot in team.slots[people:old]:
+            task = slot.task
+            if task is None:
+                continue
+            if task.end - now > team.model.max_overtime:
+                self._interrupt(task, ShiftEnded(team.model.name, slot.index))
+            elif slot.overtime_since < 0.0:
+                slot.overtime_since = now
+
+    # --- end of run -----------------------------------------------------------------
+
+    def close(self, end: float) -> None:
+        """Close open leases and overtime at the end of the run (billed with rounding)."""
+        for pool in self.pools:
+            if pool.model.cloud:
+                for unit in pool.units:
+                    if unit.leased:
+                        self._close_lease(unit)
+        for team in self.teams:
+            for slot in team.slots:
+                if slot.overtime_since >= 0.0:
+                    team.overtime_hours += end - slot.overtime_since
+                    slot.overtime_since = -1.0

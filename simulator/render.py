@@ -1,0 +1,90 @@
+"""What the command line prints: tables for people, built from library results."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from simulator.model import Resource, SeasonModel, StageKind, compile_season
+from simulator.preflight import preflight
+from simulator.scenario.schema import Scenario
+
+__all__ = ["render_validation"]
+
+_VERDICT_STYLE = {"comfortable": "green", "tight": "yellow", "overloaded": "bold red"}
+
+
+def _resource_name(model: SeasonModel, resource: Resource, index: int) -> str:
+    if resource == Resource.POOL:
+        return f"pool {model.pools[index].name}"
+    return f"team {model.teams[index].name}"
+
+
+def render_validation(scenario: Scenario, console: Console) -> None:
+    model = compile_season(scenario)
+    check = preflight(model)
+    frames = sum(model.mean_frames[ep.index] * ep.n_shots for ep in model.episodes)
+    console.print(f"[bold]{scenario.name}[/bold]: valid")
+    console.print(
+        f"{len(model.shows)} show(s), {model.n_episodes} episodes, {model.n_shots} shots, "
+        f"about {frames:,.0f} frames; season end at {model.season_end / 24:.1f} days"
+    )
+
+    stages = Table(title="Work per shot stage (expected)", title_justify="left")
+    for col in ("stage", "kind", "served by", "visits/shot", "hours/visit", "unit-hours"):
+        stages.add_column(col, justify="right" if col[0] in "vhu" else "left")
+    mean_frames = frames / model.n_shots if model.n_shots else 0.0
+    for st, visits in zip(model.shot_stages, check.visits, strict=True):
+        opt = st.options[0]
+        per_visit = opt.mean_hours(mean_frames)
+        total = per_visit * opt.gang * visits * model.n_shots
+        if st.kind == StageKind.REVIEW:
+            total *= st.sample_rate
+        stages.add_row(
+            st.name,
+            st.kind.name.lower(),
+            _resource_name(model, opt.resource, opt.index),
+            f"{visits:.2f}",
+            f"{per_visit:.3f}",
+            f"{total:,.0f}",
+        )
+    for st in model.episode_stages:
+        opt = st.options[0]
+        per_visit = opt.mean_hours(0.0)
+        stages.add_row(
+            st.name,
+            "episode",
+            _resource_name(model, opt.resource, opt.index),
+            "-",
+            f"{per_visit:.2f}",
+            f"{per_visit * opt.gang * model.n_episodes:,.0f}",
+        )
+    console.print(stages)
+
+    table = Table(title="Pre-flight: offered work against capacity", title_justify="left")
+    for col in (
+        "resource",
+        "offered h",
+        "capacity h",
+        "season util.",
+        "worst deadline",
+        "util. by then",
+        "verdict",
+    ):
+        table.add_column(
+            col, justify="left" if col in ("resource", "worst deadline", "verdict") else "right"
+        )
+    for load in check.loads:
+        style = _VERDICT_STYLE[load.verdict]
+        table.add_row(
+            f"{load.kind} {load.name}",
+            f"{load.offered_hours:,.0f}",
+            f"{load.capacity_hours:,.0f}",
+            f"{load.utilisation:.0%}",
+            load.worst_deadline or "-",
+            f"{load.worst_deadline_utilisation:.0%}",
+            f"[{style}]{load.verdict}[/{style}]",
+        )
+    console.print(table)
+    style = _VERDICT_STYLE[check.verdict]
+    console.print(f"verdict: [{style}]{check.verdict}[/{style}]")

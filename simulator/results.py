@@ -1,0 +1,92 @@
+"""What one replication produces, the same for both engines.
+
+A ``ReplicationResult`` holds, per episode: delivery time (NaN if not delivered by the
+horizon), lateness, cost by category, shots, frames, GPU attempts, rework passes, escaped
+defects and failed shots; per pool and team: busy and available unit-hours and daily
+time-weighted bins of busy units and queue length. ``replications_frame`` lays a list of
+them out as the tidy table of ``replications.parquet``: one row per (replication, episode).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from simulator.model import SeasonModel
+
+__all__ = ["COST_CATEGORIES", "ReplicationResult", "replications_frame"]
+
+COST_CATEGORIES = (
+    "reserved_gpu",
+    "cloud_gpu",
+    "people",
+    "overtime",
+    "failed_shots",
+    "escaped_defects",
+    "lateness",
+)
+"""Cost categories, in USD. Shared costs go to episodes by the busy hours they used."""
+
+
+@dataclass
+class ReplicationResult:
+    replication: int
+    end_time: float
+    events: int
+    delivery: list[float]
+    lateness_hours: list[float]
+    cost: dict[str, list[float]]
+    shots: list[int]
+    frames: list[int]
+    attempts: list[int]
+    reworks: list[int]
+    escaped: list[int]
+    failed: list[int]
+    busy_hours: dict[str, float] = field(default_factory=dict)
+    """Busy unit-hours per resource, keyed ``pool:NAME`` or ``team:NAME``."""
+    available_hours: dict[str, float] = field(default_factory=dict)
+    daily_busy: dict[str, list[float]] = field(default_factory=dict)
+    daily_queue: dict[str, list[float]] = field(default_factory=dict)
+    preemptions: int = 0
+    gpu_failures: int = 0
+
+    @property
+    def total_cost(self) -> float:
+        return math.fsum(math.fsum(v) for v in self.cost.values())
+
+    def utilisation(self, resource: str) -> float:
+        available = self.available_hours.get(resource, 0.0)
+        return self.busy_hours.get(resource, 0.0) / available if available > 0 else 0.0
+
+
+def replications_frame(model: SeasonModel, results: Sequence[ReplicationResult]) -> pd.DataFrame:
+    rows = []
+    for r in results:
+        for ep in model.episodes:
+            e = ep.index
+            delivered = not math.isnan(r.delivery[e])
+            row: dict[str, object] = {
+                "replication": r.replication,
+                "episode": ep.name,
+                "deadline_h": ep.deadline,
+                "delivered": delivered,
+                "delivery_h": r.delivery[e],
+                "lateness_h": r.lateness_hours[e],
+                "missed": (not delivered) or r.delivery[e] > ep.deadline,
+            }
+            for category in COST_CATEGORIES:
+                row[f"cost_{category}"] = r.cost[category][e]
+            row["cost_total"] = math.fsum(r.cost[c][e] for c in COST_CATEGORIES)
+            row.update(
+                shots=r.shots[e],
+                frames=r.frames[e],
+                attempts=r.attempts[e],
+                rework_passes=r.reworks[e],
+                escaped_defects=r.escaped[e],
+                failed_shots=r.failed[e],
+            )
+            rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,1258 @@
+"""Reading scenario YAML safely, and saying exactly where a bad value was written.
+
+A scenario is written by a person and read by a program, so two things matter more here
+than in an ordinary YAML load:
+
+**Safety.** YAML can do more than describe data: tags such as ``!!python/object/apply``
+ask a loader to build arbitrary objects (and so run code), anchors and aliases let a
+few hundred bytes expand into billions of values (the "billion laughs" document), and a
+deeply nested file can exhaust the stack. This module never hands a document to a
+constructor that knows such tags. It reads the parser's *events* (scalar, start of a
+mapping, alias, ...) and builds a small node graph itself, refusing as it goes:
+
+* any tag other than the standard ``str``, ``int``, ``float``, ``bool``, ``null``,
+  ``timestamp``, ``seq`` and ``map``;
+* merge keys (``<<: *defaults``): they hide where a value came from; write values out;
+* duplicate keys (most loaders silently keep the last one) and keys that are not strings
+  (``on:``, ``yes:`` and ``no:`` are booleans in YAML, ``1:`` is a number);
+* more than one document in a file, and files over the limits below.
+
+Sizes are counted *after* alias expansion, but on the graph, before anything is
+expanded: each anchored node's expanded size is computed once, when it is complete, and
+an alias adds that number to its parent. A document that would expand to a billion values
+is refused at the alias that crosses the limit, after a few hundred additions.
+
+Numbers follow YAML 1.2 rather than PyYAML's YAML 1.1 rules, because the 1.1 forms
+surprise people: ``9:30`` is not 570 (base 60), ``010`` is not 8 (octal), and ``1e-6``
+is a float (1.1 needs a dot). A plain ``010`` stays the string "010". Booleans keep the
+1.1 spellings (``yes``/``no``/``on``/``off``) that people write in configuration files.
+
+**Positions.** Pydantic reports an error at a path such as ``("pools", "h100", "gpus")``;
+a person needs ``s2.yaml:41:7``. ``Positions`` maps every path of the loaded data to the
+line and column (1-based) of its value, and of its key for mapping entries, so that
+``located_problems`` can turn a ``ValidationError`` into ``Problem``\\ s that point into
+the file, name the user's path (not pydantic's internal union tags), say what was expected
+and what was found, and suggest the key that was probably meant. Values set on the
+command line with ``--set PATH=VALUE`` (``apply_overrides``) are reported as
+``--set PATH=VALUE`` instead of a line of the file, which no longer holds them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import enum
+import re
+import types
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, Discriminator, Tag, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
+
+from simulator.errors import Problem, ScenarioError
+
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "Positions",
+    "YamlPath",
+    "apply_overrides",
+    "load_yaml",
+    "load_yaml_file",
+    "located_problems",
+    "parse_override_value",
+]
+
+MAX_BYTES = 2_000_000
+"""Largest scenario file, in bytes. Real scenarios are a few kilobytes; shot lists live in
+CSV files, so a YAML file this large is a mistake or an attack."""
+
+MAX_DEPTH = 50
+"""Deepest nesting of mappings and lists, counted after aliases are expanded."""
+
+MAX_ALIASES = 100
+"""Most alias uses (``*name``) in one file: enough to share a few distributions or shift
+patterns, too few to build an expansion bomb out of aliases alone."""
+
+MAX_NODES = 200_000
+"""Most values (keys, scalars, mappings and lists) in a file once aliases are expanded."""
+
+YamlPath = tuple[str | int, ...]
+"""A path into loaded YAML data: mapping keys as ``str``, list indices as ``int``."""
+
+LineColumn = tuple[int, int]
+_Override = tuple[str, frozenset[YamlPath]]  # label, paths inside the value (relative)
+
+# --- Positions ---------------------------------------------------------------------------
+
+
+class Positions:
+    """Line and column (1-based) of every key and value of a loaded document.
+
+    ``of(path)`` is where the value at ``path`` was written; ``key_of(path)`` is where its
+    key was written (for a mapping entry). Both fall back to the nearest ancestor that has
+    a position, so a missing key is located at the mapping that lacks it. A path set by an
+    override has no position in the file: ``override_label(path)`` names the override and
+    ``of`` returns None. ``problem`` builds a located ``Problem`` either way.
+    """
+
+    __slots__ = ("_keys", "_overrides", "_values")
+
+    def __init__(self) -> None:
+        self._values: dict[YamlPath, LineColumn] = {}
+        self._keys: dict[YamlPath, LineColumn] = {}
+        # path -> (label, the paths inside the override's value, relative to path)
+        self._overrides: dict[YamlPath, _Override] = {}
+
+    def record(self, path: YamlPath, line: int, column: int, *, key: bool = False) -> None:
+        """Remember where the value (or, with ``key=True``, the key) at ``path`` is."""
+        (self._keys if key else self._values)[path] = (line, column)
+
+    def override(self, path: YamlPath, label: str, value: Any = None) -> None:
+        """Mark ``path`` (and everything under it) as set by an override named ``label``.
+
+        ``value`` is the new value: its inner paths are remembered so that ``has`` still
+        knows the data's shape under the override.
+        """
+        # A later override of an ancestor replaces earlier ones below it.
+        for other in [p for p in self._overrides if p[: len(path)] == path]:
+            del self._overrides[other]
+        self._overrides[path] = (label, frozenset(_paths_in(value)))
+
+    def override_label(self, path: YamlPath) -> str | None:
+        """The label of the override that set ``path`` or one of its ancestors, if any."""
+        found = self._override_at(path)
+        return found[1][0] if found else None
+
+    def of(self, path: YamlPath) -> LineColumn | None:
+        """Where the value at ``path`` is written, else its nearest ancestor's key or value.
+
+        None when the value comes from an override, or when nothing is recorded.
+        """
+        if self._override_at(path):
+            return None
+        if path in self._values:
+            return self._values[path]
+        if path in self._keys:
+            return self._keys[path]
+        for end in range(len(path) - 1, -1, -1):
+            ancestor = path[:end]
+            # The key that names a mapping reads better than the mapping's first line.
+            where = self._keys.get(ancestor) or self._values.get(ancestor)
+            if where:
+                return where
+        return None
+
+    def key_of(self, path: YamlPath) -> LineColumn | None:
+        """Where the key of the entry at ``path`` is written (its value's place for list
+        items and the top level)."""
+        if self._override_at(path):
+            return None
+        return self._keys.get(path) or self.of(path)
+
+    def has(self, path: YamlPath) -> bool:
+        """Whether ``path`` exists in the data these positions describe."""
+        found = self._override_at(path)
+        if found:
+            base, (_, inner) = found
+            return path[len(base) :] in inner
+        return path in self._values
+
+    def problem(
+        self, path: YamlPath, message: str, source: str | None, *, key: bool = False
+    ) -> Problem:
+        """A ``Problem`` at ``path``: in ``source`` at its line and column, or in the
+        override that set it. ``key=True`` points at the entry's key rather than its value."""
+        dotted = ".".join(str(p) for p in path)
+        label = self.override_label(path)
+        if label is not None:
+            return Problem(message, dotted, label)
+        where = self.key_of(path) if key else self.of(path)
+        line, column = where if where else (None, None)
+        return Problem(message, dotted, source, line, column)
+
+    def copy(self) -> Positions:
+        """An independent copy (overrides applied to it leave this one as it is)."""
+        new = Positions()
+        new._values = dict(self._values)
+        new._keys = dict(self._keys)
+        new._overrides = dict(self._overrides)
+        return new
+
+    def _override_at(self, path: YamlPath) -> tuple[YamlPath, _Override] | None:
+        if not self._overrides:
+            return None
+        for end in range(len(path), -1, -1):
+            entry = self._overrides.get(path[:end])
+            if entry is not None:
+                return path[:end], entry
+        return None
+
+
+def _paths_in(value: Any, prefix: YamlPath = ()) -> Iterator[YamlPath]:
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths_in(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths_in(item, (*prefix, index))
+
+
+# --- scalars -----------------------------------------------------------------------------
+
+_DIGITS = r"[0-9]+(?:_[0-9]+)*"
+_EXP = r"[eE][-+]?[0-9]+"
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*(?:_[0-9]+)*|0x[0-9a-fA-F]+|0o[0-7]+)")
+_FLOAT = re.compile(
+    rf"[-+]?(?:{_DIGITS}\.(?:{_DIGITS})?(?:{_EXP})?|\.{_DIGITS}(?:{_EXP})?"
+    rf"|{_DIGITS}{_EXP})"
+)
+_SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_TRUE = frozenset({"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"})
+_FALSE = frozenset({"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"})
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+    r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?"
+)
+_TIMESTAMPS = yaml.constructor.SafeConstructor()
+
+_YAML_TAG = "tag:yaml.org,2002:"
+_SEQ_TAG = _YAML_TAG + "seq"
+_MAP_TAG = _YAML_TAG + "map"
+
+
+def _to_int(text: str) -> int:
+    clean = text.replace("_", "")
+    sign = -1 if clean.startswith("-") else 1
+    digits = clean.lstrip("+-")
+    if digits.startswith(("0x", "0o")):
+        return sign * int(digits[2:], 16 if digits[1] == "x" else 8)
+    return int(clean)
+
+
+def _to_float(text: str) -> float:
+    lowered = text.lower()
+    if lowered.endswith(".inf"):
+        return float("-inf") if lowered.startswith("-") else float("inf")
+    if lowered == ".nan":
+        return float("nan")
+    return float(text.replace("_", ""))
+
+
+def _to_bool(text: str) -> bool:
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{text!r} is not true or false")
+
+
+def _to_null(text: str) -> None:
+    if text not in _NULL:
+        raise ValueError(f"{text!r} is not null")
+
+
+def _to_timestamp(text: str) -> dt.date | dt.datetime:
+    if not _TIMESTAMP.fullmatch(text):
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD) or date and time")
+    value: dt.date | dt.datetime = _TIMESTAMPS.construct_yaml_timestamp(
+        yaml.ScalarNode(_YAML_TAG + "timestamp", text)
+    )
+    return value
+
+
+# Explicitly tagged scalars (``!!int "3"``) are read by the converter for their tag.
+_CONVERTERS: dict[str, Any] = {
+    "str": str,
+    "int": _to_int,
+    "float": _to_float,
+    "bool": _to_bool,
+    "null": _to_null,
+    "timestamp": _to_timestamp,
+}
+
+
+def _resolve_plain(text: str) -> tuple[str, Any]:
+    """The kind and value of an unquoted, untagged scalar."""
+    if text in _NULL:
+        return "null", None
+    if text in _TRUE:
+        return "bool", True
+    if text in _FALSE:
+        return "bool", False
+    first = text[0]
+    if first in "+-.0123456789":
+        if _INT.fullmatch(text):
+            return "int", _to_int(text)
+        if _FLOAT.fullmatch(text) or _SPECIAL_FLOAT.fullmatch(text):
+            return "float", _to_float(text)
+        if _TIMESTAMP.fullmatch(text):
+            return "timestamp", _to_timestamp(text)
+    return "str", text
+
+
+# --- composing the node graph from parser events ----------------------------------------
+
+
+@dataclass(slots=True)
+class _Scalar:
+    kind: str  # str, int, float, bool, null, timestamp
+    value: Any
+    text: str
+    plain: bool
+    line: int
+    column: int
+
+
+@dataclass(slots=True)
+class _Seq:
+    line: int
+    column: int
+    items: list[_Node] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Map:
+    line: int
+    column: int
+    # (key, key line, key column, value)
+    entries: list[tuple[str, int, int, _Node]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Alias:
+    target: _Node
+    line: int
+    column: int
+
+
+_Node = _Scalar | _Seq | _Map | _Alias
+
+
+@dataclass(slots=True)
+class _Frame:
+    """A mapping or list whose end event has not come yet."""
+
+    node: _Seq | _Map
+    anchor: str | None
+    size: int = 1  # expanded count of nodes in it so far, itself included
+    height: int = 0  # deepest nesting among its children (scalars are 0)
+    key: tuple[str, int, int] | None = None  # a mapping's key waiting for its value
+    seen: dict[str, int] = field(default_factory=dict)  # key -> line of first use
+
+
+def _where(event: yaml.Event) -> LineColumn:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _show_tag(tag: str) -> str:
+    return "!!" + tag[len(_YAML_TAG) :] if tag.startswith(_YAML_TAG) else tag
+
+
+class _Composer:
+    """Builds the node graph from parser events, enforcing every rule and limit."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[_Node, int, int]] = {}  # name -> node, size, height
+        self.aliases = 0
+        self.documents = 0
+        self.root: _Node | None = None
+
+    def refuse(self, line: int, column: int, message: str) -> ScenarioError:
+        return ScenarioError(Problem(message, "", self.source, line, column))
+
+    def run(self, events: Iterator[yaml.Event]) -> _Node | None:
+        for event in events:
+            if isinstance(event, yaml.ScalarEvent):
+                self.scalar(event)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                self.start(event)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                self.end()
+            elif isinstance(event, yaml.AliasEvent):
+                self.alias(event)
+            elif isinstance(event, yaml.DocumentStartEvent):
+                self.documents += 1
+                if self.documents > 1:
+                    raise self.refuse(
+                        *_where(event),
+                        "a second YAML document starts here; a scenario file holds exactly "
+                        "one (remove the '---' line or split the file)",
+                    )
+        return self.root
+
+    def scalar(self, event: yaml.ScalarEvent) -> None:
+        line, column = _where(event)
+        text = event.value
+        tag = event.tag
+        plain = bool(event.implicit[0]) and tag is None
+        if tag is None or tag == "!":
+            if not plain:
+                kind, value = "str", text
+            else:
+                try:
+                    kind, value = _resolve_plain(text)
+                except ValueError as error:  # shaped like a date, but not one (2027-02-30)
+                    raise self.refuse(
+                        line, column, f"{text!r} is written like a date but is not one: {error}"
+                    ) from None
+        else:
+            short = tag[len(_YAML_TAG) :] if tag.startswith(_YAML_TAG) else None
+            if short not in _CONVERTERS:
+                raise self.refuse(line, column, _tag_message(tag))
+            kind = short
+            try:
+                value = _CONVERTERS[short](text)
+            except ValueError as error:
+                raise self.refuse(
+                    line, column, f"cannot read {text!r} as {_show_tag(tag)}: {error}"
+                ) from None
+        node = _Scalar(kind, value, text, plain, line, column)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = (node, 1, 0)
+        self.attach(node, 1, 0)
+
+    def start(self, event: yaml.CollectionStartEvent) -> None:
+        line, column = _where(event)
+        is_map = isinstance(event, yaml.MappingStartEvent)
+        tag = event.tag
+        if tag is not None and tag != "!" and tag != (_MAP_TAG if is_map else _SEQ_TAG):
+            raise self.refuse(line, column, _tag_message(tag))
+        if len(self.stack) >= MAX_DEPTH:
+            raise self.refuse(
+                line, column, f"nesting is deeper than {MAX_DEPTH} levels (the limit)"
+            )
+        node: _Seq | _Map = _Map(line, column) if is_map else _Seq(line, column)
+        self.stack.append(_Frame(node, event.anchor))
+
+    def end(self) -> None:
+        frame = self.stack.pop()
+        height = frame.height + 1
+        if frame.anchor is not None:
+            self.anchors[frame.anchor] = (frame.node, frame.size, height)
+        self.attach(frame.node, frame.size, height)
+
+    def alias(self, event: yaml.AliasEvent) -> None:
+        line, column = _where(event)
+        self.aliases += 1
+        if self.aliases > MAX_ALIASES:
+            raise self.refuse(
+                line, column, f"more than {MAX_ALIASES} aliases ('*name') in one file (the limit)"
+            )
+        name = event.anchor or ""
+        if name not in self.anchors:
+            # An alias inside its own anchor lands here too: recursive data is refused.
+            raise self.refuse(
+                line, column, f"alias '*{name}' refers to no complete anchor '&{name}' before it"
+            )
+        target, size, height = self.anchors[name]
+        if len(self.stack) + height > MAX_DEPTH:
+            raise self.refuse(
+                line,
+                column,
+                f"nesting is deeper than {MAX_DEPTH} levels (the limit) once alias "
+                f"'*{name}' is expanded",
+            )
+        self.attach(_Alias(target, line, column), size, height)
+
+    def attach(self, node: _Node, size: int, height: int) -> None:
+        if not self.stack:
+            self.root = node
+            return
+        frame = self.stack[-1]
+        frame.size += size
+        if frame.size > MAX_NODES:
+            how = " once aliases are expanded" if self.aliases else ""
+            raise self.refuse(
+                node.line,
+                node.column,
+                f"the document holds more than {MAX_NODES:,} values{how} (the limit)",
+            )
+        if height > frame.height:
+            frame.height = height
+        parent = frame.node
+        if isinstance(parent, _Seq):
+            parent.items.append(node)
+        elif frame.key is None:
+            key = self.key_text(node)
+            first = frame.seen.get(key)
+            if first is not None:
+                raise self.refuse(
+                    node.line, node.column, f"key {key!r} appears twice (first at line {first})"
+                )
+            frame.seen[key] = node.line
+            frame.key = (key, node.line, node.column)
+        else:
+            key, key_line, key_column = frame.key
+            parent.entries.append((key, key_line, key_column, node))
+            frame.key = None
+
+    def key_text(self, node: _Node) -> str:
+        target = node.target if isinstance(node, _Alias) else node
+        if isinstance(target, _Scalar):
+            if target.plain and target.text == "<<":
+                raise self.refuse(
+                    node.line, node.column, "merge keys are not allowed; write the values out"
+                )
+            if target.kind == "str":
+                return str(target.value)
+            found = {
+                "bool": f"the boolean {str(target.value).lower()} (YAML reads {target.text!r} "
+                "as a boolean)",
+                "null": "null" if target.text else "an empty key",
+                "int": f"the number {target.text}",
+                "float": f"the number {target.text}",
+                "timestamp": f"the date {target.text}",
+            }[target.kind]
+            hint = f"; write it in quotes: '{target.text}'" if target.text else ""
+            raise self.refuse(node.line, node.column, f"key must be a string, got {found}{hint}")
+        what = "a list" if isinstance(target, _Seq) else "a mapping"
+        raise self.refuse(node.line, node.column, f"key must be a string, got {what}")
+
+
+def _tag_message(tag: str) -> str:
+    return (
+        f"tag {_show_tag(tag)!r} is not allowed: a scenario holds only plain mappings, "
+        "lists, strings, numbers, booleans, dates and null"
+    )
+
+
+_EventLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _events(text: str) -> Iterator[yaml.Event]:
+    # Only the parser of the loader is used: its events carry no constructed objects.
+    loader = _EventLoader(text)
+    try:
+        while loader.check_event():
+            yield loader.get_event()
+    finally:
+        loader.dispose()
+
+
+def _compose(text: str, source: str) -> _Node | None:
+    """The document's node graph (None for an empty stream), or a located refusal."""
+    try:
+        return _Composer(source).run(_events(text))
+    except yaml.MarkedYAMLError as error:
+        raise ScenarioError(_syntax_problem(error, text, source)) from None
+    except yaml.reader.ReaderError as error:
+        where = text.find(chr(error.character)) if isinstance(error.character, int) else -1
+        line, column = _line_column(text, where) if where >= 0 else (None, None)
+        code = error.character if isinstance(error.character, int) else 0
+        raise ScenarioError(
+            Problem(
+                f"character U+{code:04X} is not allowed in YAML ({error.reason})",
+                "",
+                source,
+                line,
+                column,
+            )
+        ) from None
+    except yaml.YAMLError as error:
+        raise ScenarioError(Problem(f"invalid YAML: {error}", "", source)) from None
+
+
+def _line_column(text: str, index: int) -> LineColumn:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError, text: str, source: str) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    message = f"invalid YAML: {error.problem or error.context or 'cannot parse'}"
+    if error.context and error.context_mark is not None and error.problem:
+        c = error.context_mark
+        message += f" ({error.context} that starts at line {c.line + 1}, column {c.column + 1})"
+    if mark is None:
+        return Problem(message, "", source)
+    lines = text.splitlines()
+    bad_line = lines[mark.line] if mark.line < len(lines) else ""
+    if "\t" in bad_line[: mark.column + 1] and "tab" not in message:
+        message += "; indent with spaces, not tabs"
+    return Problem(message, "", source, mark.line + 1, mark.column + 1)
+
+
+def _build(node: _Node, path: YamlPath, positions: Positions) -> Any:
+    """Plain Python data from the node graph, recording every position on the way.
+
+    An alias is written out again at each use (bounded by MAX_NODES): the data stays a
+    tree, and each use has its own path. Its value is located at the ``*name``; what is
+    inside at the anchor's text.
+    """
+    positions.record(path, node.line, node.column)
+    target = node.target if isinstance(node, _Alias) else node
+    if isinstance(target, _Scalar):
+        return target.value
+    if isinstance(target, _Seq):
+        return [_build(item, (*path, i), positions) for i, item in enumerate(target.items)]
+    assert isinstance(target, _Map)  # an anchor never names an alias
+    result: dict[str, Any] = {}
+    for key, key_line, key_column, value in target.entries:
+        child = (*path, key)
+        positions.record(child, key_line, key_column, key=True)
+        result[key] = _build(value, child, positions)
+    return result
+
+
+def _describe_node(node: _Node) -> str:
+    target = node.target if isinstance(node, _Alias) else node
+    if isinstance(target, _Seq):
+        return "a list"
+    if isinstance(target, _Map):
+        return "a mapping"
+    assert isinstance(target, _Scalar)
+    return _describe(target.value)
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def _check_size(size: int, source: str) -> None:
+    if size > MAX_BYTES:
+        raise ScenarioError(
+            Problem(f"file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes", "", source)
+        )
+
+
+def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
+    """Parse one scenario document safely: its data (a dict) and where each value is.
+
+    Raises ``ScenarioError`` with a located ``Problem`` for anything a scenario may not
+    contain (see the module's description) and for YAML syntax errors.
+    """
+    if len(text) > MAX_BYTES // 4:  # fewer characters cannot exceed the limit in bytes
+        _check_size(len(text.encode("utf-8", errors="surrogatepass")), source)
+    root = _compose(text, source)
+    if root is None or (isinstance(root, _Scalar) and root.kind == "null" and not root.text):
+        raise ScenarioError(
+            Problem("file is empty; expected a mapping of scenario keys", "", source, 1, 1)
+        )
+    if not isinstance(root, _Map):
+        raise ScenarioError(
+            Problem(
+                f"expected a mapping of scenario keys, got {_describe_node(root)}",
+                "",
+                source,
+                root.line,
+                root.column,
+            )
+        )
+    positions = Positions()
+    return _build(root, (), positions), positions
+
+
+def load_yaml_file(path: Path) -> tuple[Any, Positions]:
+    """Read and parse a scenario file (``load_yaml`` with the path as the source name)."""
+    source = str(path)
+    try:
+        _check_size(path.stat().st_size, source)  # before reading a huge file into memory
+        data = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ScenarioError(Problem(f"cannot read the file: {reason}", "", source)) from None
+    _check_size(len(data), source)
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark, if any, is not content
+    except UnicodeDecodeError as error:
+        start = error.start
+        line = data.count(b"\n", 0, start) + 1
+        line_start = data.rfind(b"\n", 0, start) + 1
+        column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+        raise ScenarioError(
+            Problem(
+                f"file is not UTF-8 text (byte 0x{data[start]:02x}); save it as UTF-8",
+                "",
+                source,
+                line,
+                column,
+            )
+        ) from None
+    return load_yaml(text, source)
+
+
+# --- overrides ---------------------------------------------------------------------------
+
+
+def parse_override_value(text: str, where: str = "--set", path: str = "") -> Any:
+    """A ``--set`` value read as YAML: ``4``, ``0.5``, ``"4h"``, ``[1, 2]``,
+    ``{dist: exponential, mean: 3}``. An empty value is null, as in YAML."""
+    try:
+        root = _compose(text, where)
+    except ScenarioError as error:
+        first = error.problems[0]
+        # Lines and "while parsing ... at line 2" mean little in a one-line value.
+        reason = re.sub(r" \(while [^)]*\)", "", first.message)
+        at = f" at column {first.column}" if first.column is not None and first.line == 1 else ""
+        raise ScenarioError(
+            Problem(f"cannot read the value {text!r}{at}: {reason}", path, where)
+        ) from None
+    if root is None:
+        return None
+    return _build(root, (), Positions())
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: Sequence[str], positions: Positions | None = None
+) -> dict[str, Any]:
+    """A copy of ``data`` with each ``PATH=VALUE`` override applied, in order.
+
+    ``PATH`` is dotted (``pools.h100.gpus``, ``teams.night.shifts.0.people``): mapping keys
+    by name, list items by index. Every step must exist except the last key of a mapping,
+    which may be new (the schema then decides if it is allowed). When ``positions`` is
+    given, each overridden path is marked so that later problems in it read
+    ``--set PATH=VALUE`` rather than a line of the file.
+    """
+    result = _copy_plain(data)
+    for override in overrides:
+        path_text, sep, value_text = override.partition("=")
+        path_text = path_text.strip()
+        if not sep or not path_text:
+            raise ScenarioError(
+                Problem(
+                    f"expected PATH=VALUE (e.g. pools.h100.gpus=12), got {override!r}", "", "--set"
+                )
+            )
+        value = parse_override_value(value_text.strip(), "--set", path_text)
+        path = _set_path(result, path_text, value)
+        if positions is not None:
+            positions.override(path, f"--set {path_text}={value_text.strip()}", value)
+    return result
+
+
+def _copy_plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy_plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_plain(item) for item in value]
+    return value  # scalars (str, numbers, dates, None) are immutable
+
+
+def _set_path(data: dict[str, Any], path_text: str, value: Any) -> YamlPath:
+    parts = path_text.split(".")
+    walked: list[str | int] = []
+
+    def refuse(message: str) -> ScenarioError:
+        return ScenarioError(Problem(message, path_text, "--set"))
+
+    def here() -> str:
+        return f"under {'.'.join(str(p) for p in walked)!r}" if walked else "at the top level"
+
+    node: Any = data
+    for position, part in enumerate(parts):
+        last = position == len(parts) - 1
+        if not part:
+            raise refuse(f"empty step in path {path_text!r}")
+        if isinstance(node, dict):
+            if part not in node and not last:
+                raise refuse(f"no key {part!r} {here()}{_suggest(part, list(node), always=True)}")
+            if last:
+                node[part] = value
+            else:
+                node = node[part]
+            walked.append(part)
+        elif isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                span = f"0 to {len(node) - 1}" if node else "none: the list is empty"
+                raise refuse(
+                    f"{'.'.join(str(p) for p in walked)!r} is a list of {len(node)} items; "
+                    f"expected an index ({span}), got {part!r}"
+                )
+            index = int(part)
+            if last:
+                node[index] = value
+            else:
+                node = node[index]
+            walked.append(index)
+        else:
+            raise refuse(
+                f"{'.'.join(str(p) for p in walked)!r} is {_describe(node)}, not a mapping or "
+                f"a list; there is nothing named {part!r} inside it"
+            )
+    return tuple(walked)
+
+
+# --- locating validation errors ---------------------------------------------------------
+
+
+def _describe(value: Any) -> str:
+    """What was found, for a message: a short YAML-like rendering."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _suggest(word: str, choices: Sequence[str], *, always: bool = False) -> str:
+    """'; did you mean 'x'?' — or, with no close match, the valid choices."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    listing = ", ".join(choices[:30]) + (", ..." if len(choices) > 30 else "")
+    if close:
+        hint = f"; did you mean {close[0]!r}?"
+        return hint + (f" (valid keys: {listing})" if always and choices else "")
+    return f"; valid keys: {listing}" if choices else ""
+
+
+@dataclass(slots=True)
+class _Type:
+    """An annotation with its wrappers removed, and the discriminator that applies to it."""
+
+    tp: Any
+    discriminator: str | Discriminator | None = None
+
+
+def _unwrap(tp: Any, discriminator: str | Discriminator | None = None) -> _Type:
+    while True:
+        if get_origin(tp) is Annotated:
+            for meta in tp.__metadata__:
+                if isinstance(meta, FieldInfo) and meta.discriminator is not None:
+                    discriminator = meta.discriminator
+                elif isinstance(meta, Discriminator):
+                    discriminator = meta
+            tp = tp.__origin__
+        elif type(tp).__name__ == "TypeAliasType" and hasattr(tp, "__value__"):
+            tp = tp.__value__
+        else:
+            return _Type(tp, discriminator)
+
+
+def _is_union(tp: Any) -> bool:
+    return get_origin(tp) in (Union, types.UnionType)
+
+
+def _members(tp: Any) -> list[Any]:
+    """Union members, flattened, without None (Optional adds no step to a location)."""
+    out: list[Any] = []
+    for member in get_args(tp):
+        inner = _unwrap(member).tp
+        if inner is type(None):
+            continue
+        if _is_union(inner) and _unwrap(member).discriminator is None:
+            out.extend(_members(inner))
+        else:
+            out.append(member)
+    return out
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and hasattr(tp, "__pydantic_fields__")
+
+
+def _model_keys(model: Any) -> dict[str, FieldInfo]:
+    """The keys a model accepts in YAML (aliases where set), each with its field."""
+    keys: dict[str, FieldInfo] = {}
+    fields: dict[str, FieldInfo] = model.__pydantic_fields__
+    for name, info in fields.items():
+        alias = info.validation_alias if isinstance(info.validation_alias, str) else info.alias
+        keys[alias or name] = info
+    return keys
+
+
+def _field_type(info: FieldInfo) -> _Type:
+    """A model field's type, with the discriminator given by ``Field`` or in its metadata."""
+    discriminator = info.discriminator
+    for meta in info.metadata:
+        if isinstance(meta, Discriminator):
+            discriminator = meta
+    return _unwrap(info.annotation, discriminator)
+
+
+def _member_tags(member: Any, discriminator: str | Discriminator) -> list[str]:
+    """The tags that select ``member`` of a discriminated union."""
+    if get_origin(member) is Annotated:
+        tags = [str(m.tag) for m in member.__metadata__ if isinstance(m, Tag)]
+        if tags:
+            return tags
+    inner = _unwrap(member).tp
+    if isinstance(discriminator, str) and _is_model(inner):
+        info = _model_keys(inner).get(discriminator) or inner.__pydantic_fields__.get(discriminator)
+        if info is not None:
+            return _literal_values(_unwrap(info.annotation).tp)
+    return []
+
+
+def _literal_values(tp: Any) -> list[str]:
+    tp = _unwrap(tp).tp
+    if get_origin(tp) is Literal:
+        return [str(v.value if isinstance(v, enum.Enum) else v) for v in get_args(tp)]
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return [str(m.value) for m in tp]
+    if _is_union(tp):
+        return [v for m in _members(tp) for v in _literal_values(m)]
+    return []
+
+
+def _discriminator_key(discriminator: str | Discriminator | None) -> str | None:
+    if isinstance(discriminator, Discriminator):
+        inner = discriminator.discriminator
+        return inner if isinstance(inner, str) else None
+    return discriminator
+
+
+def _step(t: _Type, item: str | int) -> _Type | None:
+    """The type found at ``item`` inside a value of type ``t`` (None if unknown)."""
+    tp = t.tp
+    if _is_model(tp):
+        if isinstance(item, str):
+            info = _model_keys(tp).get(item) or tp.__pydantic_fields__.get(item)
+            if info is not None:
+                return _field_type(info)
+        return None
+    origin = get_origin(tp) or tp
+    args = get_args(tp)
+    if isinstance(origin, type) and issubclass(origin, Mapping):
+        return _unwrap(args[1]) if len(args) == 2 and isinstance(item, str) else None
+    if origin is tuple and isinstance(item, int):
+        if len(args) == 2 and args[1] is Ellipsis:
+            return _unwrap(args[0])
+        return _unwrap(args[item]) if item < len(args) else None
+    is_sequence = isinstance(origin, type) and issubclass(origin, Sequence | set | frozenset)
+    if is_sequence and isinstance(item, int) and len(args) == 1 and origin is not str:
+        return _unwrap(args[0])
+    return None
+
+
+@dataclass(slots=True)
+class _Walk:
+    """An error's location read against the model: the user's path and what lies there."""
+
+    path: YamlPath = ()
+    types: list[_Type] = field(default_factory=list)  # what is expected at ``path``
+    parent_keys: list[str] = field(default_factory=list)  # keys allowed beside the last step
+    key_error: bool = False  # the error is about a mapping's key, not its value
+    # Each plain (undiscriminated) union passed: (its path, the member label taken).
+    unions: list[tuple[YamlPath, str]] = field(default_factory=list)
+
+
+def _walk(
+    loc: tuple[str | int, ...], model: type[BaseModel], positions: Positions, error_type: str
+) -> _Walk:
+    walk = _Walk(types=[_unwrap(model)])
+    items = list(loc)
+    index = 0
+    while index < len(items):
+        item = items[index]
+        if item == "[key]":
+            walk.key_error = True
+            index += 1
+            continue
+        if len(walk.types) == 1 and _is_union(walk.types[0].tp):
+            union = walk.types[0]
+            members = _members(union.tp)
+            if union.discriminator is not None:
+                chosen = [m for m in members if str(item) in _member_tags(m, union.discriminator)]
+                walk.types = [_unwrap(m) for m in chosen]
+                index += 1  # the tag pydantic inserted: not part of the user's path
+                continue
+            if len(members) > 1:
+                models = [m for m in members if getattr(_unwrap(m).tp, "__name__", None) == item]
+                others = [m for m in members if not _is_model(_unwrap(m).tp)]
+                walk.types = [_unwrap(m) for m in (models or others)]
+                walk.unions.append((walk.path, str(item)))
+                index += 1
+                continue
+            walk.types = [_unwrap(members[0])] if members else []
+            continue
+        known = [t for t in walk.types if not _is_union(t.tp)]
+        if known:
+            walk.parent_keys = [k for t in known if _is_model(t.tp) for k in _model_keys(t.tp)]
+            nexts = [s for s in (_step(t, item) for t in known) if s is not None]
+            walk.types = nexts
+            walk.path = (*walk.path, item)
+            index += 1
+            continue
+        # The model says nothing more here (a custom or Any type, or a union in a union):
+        # keep the steps that exist in the data, and the final missing key.
+        walk.types = []
+        last = index == len(items) - 1
+        if (
+            isinstance(item, int)
+            or positions.has((*walk.path, item))
+            or (last and error_type == "missing")
+        ):
+            walk.path = (*walk.path, item)
+        index += 1
+    # ``Optional`` adds no step; look through it for what is expected at the end.
+    if (
+        len(walk.types) == 1
+        and _is_union(walk.types[0].tp)
+        and (walk.types[0].discriminator is None)
+    ):
+        walk.types = [_unwrap(m) for m in _members(walk.types[0].tp)] or walk.types
+    return walk
+
+
+_SHAPE_SUFFIXES = ("_type", "_parsing")
+_SHAPE_TYPES = frozenset(
+    {
+        "literal_error",
+        "enum",
+        "is_instance_of",
+        "none_required",
+        "union_tag_not_found",
+        "model_attributes_type",
+    }
+)
+
+
+def _is_shape_error(error_type: str) -> bool:
+    """True when the value had the wrong *kind* (a list for a number), not a bad value."""
+    return error_type.endswith(_SHAPE_SUFFIXES) or error_type in _SHAPE_TYPES
+
+
+def _bound_prefix(types_: list[_Type]) -> str:
+    """'an integer ' when only an integer is expected there: "must be an integer >= 0"."""
+    return "an integer " if {t.tp for t in types_} == {int} else ""
+
+
+def _message(error: ErrorDetails, walk: _Walk) -> str:
+    kind = error["type"]
+    ctx: dict[str, Any] = dict(error.get("ctx") or {})
+    value = error.get("input")
+    got = _describe(value)
+    loc = error["loc"]
+    if kind == "missing":
+        return f"missing required key {loc[-1]!r}" if loc else "missing required value"
+    if kind == "extra_forbidden":
+        name = str(walk.path[-1]) if walk.path else str(loc[-1])
+        return f"unknown key {name!r}{_suggest(name, walk.parent_keys)}"
+    bound = _bound_prefix(walk.types)
+    comparisons = {
+        "greater_than_equal": (">=", "ge"),
+        "greater_than": (">", "gt"),
+        "less_than_equal": ("<=", "le"),
+        "less_than": ("<", "lt"),
+    }
+    if kind in comparisons:
+        sign, name = comparisons[kind]
+        return f"must be {bound}{sign} {_number(ctx.get(name))}, got {got}"
+    if kind == "multiple_of":
+        return f"must be a multiple of {_number(ctx.get('multiple_of'))}, got {got}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {got}"
+    if kind in ("int_type", "int_parsing"):
+        return f"expected an integer, got {got}"
+    if kind == "int_from_float":
+        return f"expected a whole number, got {got}"
+    if kind in ("float_type", "float_parsing"):
+        return f"expected a number, got {got}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"expected true or false, got {got}"
+    if kind == "string_type":
+        hint = (
+            " (YAML reads yes/no/on/off/true/false as booleans: put text in quotes)"
+            if isinstance(value, bool)
+            else ""
+        )
+        return f"expected a string, got {got}{hint}"
+    if kind == "string_too_short":
+        least = ctx.get("min_length", 1)
+        if least == 1:
+            return "must not be empty"
+        return f"must be at least {least} characters long, got {got}"
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters long, got {got}"
+    if kind == "string_pattern_mismatch":
+        return f"must match the pattern {ctx.get('pattern')!r}, got {got}"
+    if kind in ("too_short", "too_long"):
+        things = "entries" if ctx.get("field_type") == "Dictionary" else "items"
+        side = "at least" if kind == "too_short" else "at most"
+        limit = ctx.get("min_length" if kind == "too_short" else "max_length")
+        return f"must have {side} {limit} {things}, got {ctx.get('actual_length')}"
+    if kind in ("literal_error", "enum"):
+        choices = [v for t in walk.types for v in _literal_values(t.tp)]
+        if not choices:
+            expected = str(ctx.get("expected", ""))
+            choices = [c.strip().strip("'\"") for c in re.split(r",| or ", expected) if c.strip()]
+        listed = ", ".join(repr(c) for c in choices)
+        head = f"expected {listed}" if len(choices) == 1 else f"expected one of {listed}"
+        close = difflib.get_close_matches(value, choices, n=1) if isinstance(value, str) else []
+        return f"{head}, got {got}" + (f"; did you mean {close[0]!r}?" if close else "")
+    if kind in ("dict_type", "model_type", "model_attributes_type", "dataclass_type"):
+        return f"expected a mapping of keys, got {got}"
+    if kind in ("list_type", "tuple_type", "set_type", "frozen_set_type", "iterable_type"):
+        return f"expected a list, got {got}"
+    if kind.startswith("date_") and not kind.startswith("datetime"):
+        return f"expected a date (YYYY-MM-DD), got {got}"
+    if kind.startswith("datetime_"):
+        return f"expected a date and time (YYYY-MM-DDTHH:MM:SS), got {got}"
+    if kind.startswith("time_"):
+        return f"expected a time of day (HH:MM), got {got}"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return _tag_problem_message(kind, ctx, value, walk)
+    text = str(error.get("msg", ""))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    if not text:
+        return f"invalid value, got {got}"
+    return f"{text[0].lower()}{text[1:]}, got {got}"
+
+
+def _union_tags(walk: _Walk) -> tuple[str | None, list[str]]:
+    """The discriminator key and the tags of the union expected at the walk's end."""
+    for t in walk.types:
+        if _is_union(t.tp) and t.discriminator is not None:
+            tags = [tag for m in _members(t.tp) for tag in _member_tags(m, t.discriminator)]
+            return _discriminator_key(t.discriminator), tags
+    return None, []
+
+
+def _tag_problem_message(kind: str, ctx: dict[str, Any], value: Any, walk: _Walk) -> str:
+    key, tags = _union_tags(walk)
+    if not tags and ctx.get("expected_tags"):
+        tags = [t.strip().strip("'\"") for t in str(ctx["expected_tags"]).split(",")]
+    listed = ", ".join(tags)
+    if key is None:
+        # A discriminator function chose no form; say what the forms are.
+        return f"expected one of the forms {listed}, got {_describe(value)}"
+    if kind == "union_tag_not_found":
+        return f"missing required key {key!r} (one of {listed})"
+    tag = str(ctx.get("tag", ""))
+    close = difflib.get_close_matches(tag, tags, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"expected {key} to be one of {listed}, got {tag!r}{hint}"
+
+
+@dataclass(slots=True)
+class _Located:
+    problem: Problem
+    walk: _Walk
+    error_type: str
+    path: YamlPath
+
+
+def located_problems(
+    error: ValidationError,
+    positions: Positions,
+    source: str,
+    model: type[BaseModel],
+) -> list[Problem]:
+    """One located ``Problem`` per validation error, in file order.
+
+    The path is the user's (pydantic's union tags removed). When a value fails every form
+    a plain union allows, the forms it did not even resemble are left out, and if it
+    resembled none, one problem lists all of them ("expected a number or a list, got 'x'").
+    """
+    located: list[_Located] = []
+    for details in error.errors():
+        kind = details["type"]
+        walk = _walk(tuple(details["loc"]), model, positions, kind)
+        message = _message(details, walk)
+        path = walk.path
+        value = details.get("input")
+        if kind == "missing":
+            path = path[:-1]
+            problem = positions.problem(path, message, source, key=True)
+        elif (
+            kind == "union_tag_invalid"
+            and (key := _union_tags(walk)[0]) is not None
+            and (positions.has((*path, key)))
+        ):
+            problem = positions.problem((*path, key), message, source)
+            problem = Problem(
+                problem.message, _dotted(path), problem.file, problem.line, problem.column
+            )
+        else:
+            # A bad mapping or list is best pointed at by the key that names it.
+            on_key = (
+                walk.key_error
+                or kind in ("extra_forbidden", "union_tag_not_found")
+                or isinstance(value, dict | list)
+            )
+            if walk.key_error:
+                message = f"invalid key: {message}"
+            problem = positions.problem(path, message, source, key=on_key)
+        located.append(_Located(problem, walk, kind, path))
+    problems = _settle_unions(located)
+    # File order reads best; sorted() is stable, so ties keep the model's order.
+    return sorted(problems, key=lambda p: (p.line is None, p.line or 0, p.column or 0))
+
+
+def _dotted(path: YamlPath) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _settle_unions(located: list[_Located]) -> list[Problem]:
+    """Keep, for each value that failed a plain union, the forms worth reading about.
+
+    A form whose only complaint is that the value is of another kind (a list where it
+    takes a number) says nothing useful when some other form accepted the kind and found
+    a bad value. When every form complains about the kind, one problem lists them all.
+    """
+    groups: dict[YamlPath, dict[str, list[_Located]]] = {}
+    for entry in located:
+        if entry.walk.unions:
+            union_path, label = entry.walk.unions[0]
+            groups.setdefault(union_path, {}).setdefault(label, []).append(entry)
+    dropped: set[int] = set()
+    merged: dict[int, Problem] = {}
+    for union_path, branches in groups.items():
+        wrong_kind = [
+            label
+            for label, entries in branches.items()
+            if all(_is_shape_error(e.error_type) and e.path == union_path for e in entries)
+        ]
+        entries = [e for label in wrong_kind for e in branches[label]]
+        if len(wrong_kind) < len(branches):
+            dropped.update(id(e) for e in entries)
+            continue
+        combined = _combine_expected([e.problem for e in entries])
+        if combined is not None:
+            merged[id(entries[0])] = combined
+            dropped.update(id(e) for e in entries[1:])
+    result: list[Problem] = []
+    for entry in located:
+        if id(entry) not in dropped:
+            problem = merged.get(id(entry), entry.problem)
+            if problem not in result:
+                result.append(problem)
+    return result
+
+
+def _combine_expected(problems: list[Problem]) -> Problem | None:
+    """'expected a number, got x' + 'expected a list, got x' → 'expected a number or a
+    list, got x'; None when the messages are not all of that shape."""
+    expected: list[str] = []
+    found = ""
+    for problem in problems:
+        head, sep, tail = problem.message.partition(", got ")
+        if not sep or not head.startswith("expected "):
+            return None
+        expected.append(head[len("expected ") :])
+        found = tail
+    unique = list(dict.fromkeys(expected))
+    joined = unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " or " + unique[-1]
+    first = problems[0]
+    return Problem(
+        f"expected {joined}, got {found}", first.path, first.file, first.line, first.column
+    )

@@ -1,0 +1,154 @@
+"""Checks that span parts of a scenario: names that must exist, orders that must hold.
+
+Each finding is ``(path, message)`` with ``path`` the tuple of keys and indices of the
+value at fault, so the loader can point at its line in the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from simulator.scenario.schema import (
+    BUILTIN_POLICIES,
+    EpisodeSeries,
+    GpuStage,
+    IndexWeights,
+    Pool,
+    ReviewStage,
+    Scenario,
+    Team,
+)
+
+__all__ = ["Finding", "check_references", "effective_policy"]
+
+Finding = tuple[tuple[str | int, ...], str]
+
+
+def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
+    known = list(known)
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    listed = ", ".join(known) if known else "none defined"
+    return f"no {kind} named {name!r}{hint} (defined: {listed})"
+
+
+def effective_policy(resource: Pool | Team, scenario: Scenario) -> IndexWeights:
+    """The index weights that order a pool's or team's queue."""
+    chosen = resource.policy if resource.policy is not None else scenario.policy.queue
+    return BUILTIN_POLICIES[chosen] if isinstance(chosen, str) else chosen
+
+
+def check_references(scenario: Scenario) -> list[Finding]:
+    found: list[Finding] = []
+    pools, teams = scenario.pools, scenario.teams
+    stage_names = list(scenario.shot_stages)
+
+    def pool_ref(path: tuple[str | int, ...], name: str, gang: int) -> None:
+        if name not in pools:
+            found.append(((*path, "pool"), _unknown("pool", name, pools)))
+        elif gang > pools[name].gpus:
+            found.append(
+                (
+                    (*path, "gang"),
+                    f"a gang of {gang} GPUs can never run: pool {name!r} has at most "
+                    f"{pools[name].gpus}",
+                )
+            )
+
+    def team_ref(path: tuple[str | int, ...], name: str) -> None:
+        if name not in teams:
+            found.append(((*path, "team"), _unknown("team", name, teams)))
+
+    for index, (stage_name, stage) in enumerate(scenario.shot_stages.items()):
+        path: tuple[str | int, ...] = ("shot_stages", stage_name)
+        if isinstance(stage, GpuStage):
+            for k, option in enumerate(stage.options):
+                pool_ref((*path, "options", k), option.pool, option.gang)
+            if stage.fallback is not None:
+                team_ref((*path, "fallback"), stage.fallback.team)
+            served_by: list[Pool | Team] = [pools[o.pool] for o in stage.options if o.pool in pools]
+        else:
+            assert isinstance(stage, ReviewStage)
+            if stage.pool is not None:
+                pool_ref(path, stage.pool, stage.gang)
+            if stage.team is not None:
+                team_ref(path, stage.team)
+            if stage.rework_to is not None:
+                if stage.rework_to not in scenario.shot_stages:
+                    found.append(
+                        ((*path, "rework_to"), _unknown("shot stage", stage.rework_to, stage_names))
+                    )
+                elif stage_names.index(stage.rework_to) >= index:
+                    found.append(
+                        (
+                            (*path, "rework_to"),
+                            f"must name a stage before {stage_name!r}, got {stage.rework_to!r} "
+                            f"(earlier stages: {', '.join(stage_names[:index]) or 'none'})",
+                        )
+                    )
+            served_by = []
+        policies = {effective_policy(r, scenario) for r in served_by}
+        if len(policies) > 1:
+            found.append(
+                (
+                    (*path, "options"),
+                    "the pools of one stage must share a queue policy (tasks of the stage "
+                    "wait in one order); give them the same 'policy'",
+                )
+            )
+
+    for stage_name, estage in scenario.episode_stages.items():
+        path = ("episode_stages", stage_name)
+        if estage.pool is not None:
+            pool_ref(path, estage.pool, estage.gang)
+        if estage.team is not None:
+            team_ref(path, estage.team)
+
+    for show_name in scenario.shows:
+        found.extend(_check_show_dates(scenario, show_name))
+    return found
+
+
+def _check_show_dates(scenario: Scenario, show_name: str) -> list[Finding]:
+    # Imported here: the calendar module builds on the schema.
+    from simulator.calendar import hours_at
+
+    show = scenario.shows[show_name]
+    found: list[Finding] = []
+    path: tuple[str | int, ...]
+    pairs: list[tuple[tuple[str | int, ...], float, float, str]]
+    if isinstance(show.episodes, EpisodeSeries):
+        base: tuple[str | int, ...] = ("shows", show_name, "episodes")
+        lock = hours_at(scenario.calendar, show.episodes.first_lock)
+        deadline = hours_at(scenario.calendar, show.episodes.first_deadline, end_of_day=True)
+        pairs = [(base, lock, deadline, "first_deadline")]
+    else:
+        pairs = []
+        for k, ep in enumerate(show.episodes):
+            path = ("shows", show_name, "episodes", k)
+            pairs.append(
+                (
+                    path,
+                    hours_at(scenario.calendar, ep.lock),
+                    hours_at(scenario.calendar, ep.deadline, end_of_day=True),
+                    "deadline",
+                )
+            )
+        names = [ep.name for ep in show.episodes]
+        for k, name in enumerate(names):
+            if name in names[:k]:
+                found.append(
+                    (("shows", show_name, "episodes", k, "name"), f"episode {name!r} appears twice")
+                )
+    for path, lock, deadline, key in pairs:
+        if lock < 0:
+            found.append(
+                (
+                    (*path, "first_lock" if key == "first_deadline" else "lock"),
+                    "picture lock is before the calendar's start",
+                )
+            )
+        if deadline <= lock:
+            found.append(((*path, key), "the deadline must come after the picture lock"))
+    return found

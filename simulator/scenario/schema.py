@@ -1,0 +1,550 @@
+"""The scenario language: what a planner writes, as frozen pydantic models.
+
+A scenario is one YAML file describing a studio's season (or a slate of shows that share
+GPU pools and review teams)::
+
+    calendar      start date and studio holidays: hours from the start map to dates
+    shows         per show, its episodes: picture lock (release), delivery deadline,
+                  shots and frames per shot
+    shot_stages   the pipeline every shot passes, in order: GPU stages (models on pools)
+                  and review stages (a team, or a QC model on a pool) that send shots back
+    episode_stages  conform, final QC, compliance: once all of an episode's shots are through
+    pools         GPUs: reserved, on-demand or spot, with prices, failures and repairs
+    teams         people on shifts with hourly and overtime rates
+    policy        how queues are ordered, which pool takes a task, when to burst to cloud
+    penalties     escaped defects, failed shots, lateness
+    run           seed, replications, horizon, confidence level
+
+These models hold the file as written (durations already in hours, dates as dates).
+``simulator.model`` turns a validated scenario into the flat, index-based season model
+that both engines run. Cross-references between parts (a stage naming a pool) are checked
+by ``check_references`` so that each problem carries the path of the value at fault.
+
+Units live in key names (``seconds_per_frame``, ``price_per_gpu_hour``) or in the value
+of a duration (``"90s"``, ``"4h"``, ``"3d"``): see ``simulator.units``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    Tag,
+    model_validator,
+)
+
+from simulator.distributions import DistributionSpec
+from simulator.units import parse_duration_hours
+
+__all__ = [
+    "BUILTIN_POLICIES",
+    "WEEKDAYS",
+    "Burst",
+    "Calendar",
+    "Duration",
+    "Episode",
+    "EpisodeSeries",
+    "EpisodeStage",
+    "Failures",
+    "Fallback",
+    "GpuOption",
+    "GpuStage",
+    "IndexWeights",
+    "Penalties",
+    "Policy",
+    "Pool",
+    "Release",
+    "ReviewStage",
+    "RunSettings",
+    "Scenario",
+    "Shift",
+    "ShotRecord",
+    "Show",
+    "Team",
+    "TimePoint",
+]
+
+
+class _Frozen(BaseModel):
+    # Field docstrings become the JSON Schema's descriptions and docs/scenario.md.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", allow_inf_nan=False, use_attribute_docstrings=True
+    )
+
+
+# --- scalar types ---------------------------------------------------------------------
+
+
+def _duration_hours(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value  # let pydantic report the wrong type
+    if isinstance(value, str):
+        return parse_duration_hours(value)
+    if isinstance(value, int | float):
+        raise ValueError(
+            f"give the unit with the number, e.g. '{value}h' or '{value}m', got {value!r}"
+        )
+    return value
+
+
+def _hours_text(hours: float) -> str:
+    return f"{hours!r}h"
+
+
+Duration = Annotated[
+    float,
+    BeforeValidator(_duration_hours),
+    Field(ge=0.0),
+    PlainSerializer(_hours_text, return_type=str),
+]
+"""A length of time, written ``"90s"``, ``"15m"``, ``"4h"``, ``"3d"``, ``"2w"``; held in hours."""
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Money = Annotated[float, Field(ge=0.0)]
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+def _time_point(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if "T" in text or " " in text:
+                return datetime.fromisoformat(text)
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+        try:
+            return parse_duration_hours(text)
+        except ValueError:
+            raise ValueError(
+                f"expected a date (2027-03-15), a date and time (2027-03-15T18:00) or an "
+                f"offset from the season start ('21d'), got {value!r}"
+            ) from None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(
+            f"expected a date (2027-03-15) or an offset with a unit ('21d'), got {value!r}"
+        )
+    return value
+
+
+def _time_point_out(value: date | datetime | float) -> Any:
+    return _hours_text(value) if isinstance(value, float) else value
+
+
+TimePoint = Annotated[
+    datetime | date | float,
+    BeforeValidator(_time_point),
+    PlainSerializer(_time_point_out),
+]
+"""A moment: a date (its 24:00 for deadlines, 00:00 otherwise), a datetime, or an
+offset from the season start ("21d"), held as hours."""
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
+
+
+def _clock(value: Any) -> Any:
+    if isinstance(value, str):
+        m = _CLOCK.match(value.strip())
+        if m is None or (int(m.group(1)) == 24 and m.group(2) != "00"):
+            raise ValueError(f"expected a time of day 'HH:MM' (00:00 to 24:00), got {value!r}")
+        return f"{int(m.group(1)):02d}:{m.group(2)}"
+    raise ValueError(f"expected a time of day in quotes, e.g. '09:00', got {value!r}")
+
+
+ClockTime = Annotated[str, BeforeValidator(_clock)]
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+# --- calendar and work ----------------------------------------------------------------
+
+
+class Calendar(_Frozen):
+    """Maps hours from the season start to dates. Days are 24 h, no daylight saving."""
+
+    start: date
+    holidays: tuple[date, ...] = ()
+    season_end: TimePoint | None = None
+    """Until when reserved GPUs and scheduled team hours are paid; default: latest deadline."""
+
+
+class Release(_Frozen):
+    """How an episode's shots become available after its picture lock."""
+
+    pattern: Literal["all_at_once", "window", "poisson"] = "all_at_once"
+    window: Duration | None = None
+    """``window``: shots arrive uniformly over this long after the lock."""
+    shots_per_day: Annotated[float, Field(gt=0.0)] | None = None
+    """``poisson``: shots arrive as a Poisson stream at this rate from the lock."""
+
+    @model_validator(mode="after")
+    def _fields_match_pattern(self) -> Release:
+        if self.pattern == "window" and self.window is None:
+            raise ValueError("pattern 'window' needs 'window', e.g. window: 5d")
+        if self.pattern == "poisson" and self.shots_per_day is None:
+            raise ValueError("pattern 'poisson' needs 'shots_per_day'")
+        if self.pattern != "window" and self.window is not None:
+            raise ValueError(f"'window' applies only to pattern 'window', not {self.pattern!r}")
+        if self.pattern != "poisson" and self.shots_per_day is not None:
+            raise ValueError(
+                f"'shots_per_day' applies only to pattern 'poisson', not {self.pattern!r}"
+            )
+        return self
+
+
+class Episode(_Frozen):
+    """One episode, written out."""
+
+    name: Name
+    lock: TimePoint
+    """Picture lock: the episode's shots are released from here (see ``release``)."""
+    deadline: TimePoint
+    """Delivery deadline; a date means 24:00 of that date."""
+    shots: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    """Number of AI-assisted shots; optional when the show has a shot list."""
+    priority: float = 0.0
+    """Larger is more urgent (used by the ``priority`` policy)."""
+    frames_per_shot: DistributionSpec | None = None
+    """Overrides the show's distribution for this episode."""
+    release: Release | None = None
+    """Overrides the show's release pattern for this episode."""
+
+
+class EpisodeSeries(_Frozen):
+    """Episodes at a regular cadence: lock and deadline step by a fixed interval."""
+
+    count: Annotated[int, Field(ge=1, le=1000)]
+    first_lock: TimePoint
+    lock_every: Duration
+    first_deadline: TimePoint
+    deadline_every: Duration
+    shots: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    priority: float = 0.0
+    name_format: str = "ep{number:02d}"
+    """Episode names: ``{number}`` is 1-based."""
+
+
+def _episodes_tag(value: Any) -> str:
+    return "list" if isinstance(value, list | tuple) else "series"
+
+
+class ShotRecord(_Frozen):
+    """One shot of a shot list: its episode, its code in the tracker, its frames."""
+
+    episode: Name
+    shot: str
+    frames: Annotated[int, Field(ge=1, le=10_000_000)]
+
+
+class Show(_Frozen):
+    """One show's season."""
+
+    title: str = ""
+    episodes: Annotated[
+        Annotated[tuple[Episode, ...], Tag("list")] | Annotated[EpisodeSeries, Tag("series")],
+        Discriminator(_episodes_tag),
+    ]
+    frames_per_shot: DistributionSpec | None = None
+    """Frames in a shot, drawn per shot (rounded to the nearest integer, at least 1)."""
+    release: Release = Release()
+    shot_list: str | None = None
+    """A CSV (episode, shot, frames) exported by a production tracker, relative to the
+    scenario file; it fixes each episode's shots and their frames."""
+    shot_records: tuple[ShotRecord, ...] = ()
+    """The shot list's rows; loading fills them from ``shot_list``."""
+
+    @model_validator(mode="after")
+    def _frames_known(self) -> Show:
+        if self.shot_list is not None or self.shot_records:
+            return self
+        episodes = self.episodes if isinstance(self.episodes, tuple) else ()
+        if isinstance(self.episodes, EpisodeSeries) and self.episodes.shots is None:
+            raise ValueError("episodes need 'shots' (or give the show a 'shot_list')")
+        for ep in episodes:
+            if ep.shots is None:
+                raise ValueError(f"episode {ep.name!r} needs 'shots' (or a 'shot_list')")
+        needs_frames = self.frames_per_shot is None and (
+            isinstance(self.episodes, EpisodeSeries)
+            or any(ep.frames_per_shot is None for ep in episodes)
+        )
+        if needs_frames:
+            raise ValueError("give 'frames_per_shot' (or a 'shot_list' with frames)")
+        return self
+
+
+# --- resources ------------------------------------------------------------------------
+
+
+class Failures(_Frozen):
+    """GPU failures and repairs, per unit. A failure loses the work in flight."""
+
+    time_between_failures_hours: DistributionSpec
+    repair_hours: DistributionSpec
+
+
+class IndexWeights(_Frozen):
+    """A queue key as a weighted sum of task features (all in hours, priority unitless).
+
+    The waiting task with the smallest key goes first. ``fifo`` is ``arrival: 1``,
+    ``edf`` is ``deadline: 1``, ``priority`` is ``priority: -1``, ``sjf`` is
+    ``expected_work: 1`` and ``least_slack`` is ``deadline: 1, remaining_work: -1``.
+    """
+
+    arrival: float = 0.0
+    deadline: float = 0.0
+    priority: float = 0.0
+    expected_work: float = 0.0
+    remaining_work: float = 0.0
+
+
+BUILTIN_POLICIES: dict[str, IndexWeights] = {
+    "fifo": IndexWeights(arrival=1.0),
+    "edf": IndexWeights(deadline=1.0),
+    "priority": IndexWeights(priority=-1.0),
+    "sjf": IndexWeights(expected_work=1.0),
+    "least_slack": IndexWeights(deadline=1.0, remaining_work=-1.0),
+}
+
+QueuePolicy = Literal["fifo", "edf", "priority", "sjf", "least_slack"] | IndexWeights
+
+
+class Pool(_Frozen):
+    """Identical GPUs with one hourly price.
+
+    ``reserved``: ``gpus`` units, paid every hour of the season.
+    ``on_demand`` / ``spot``: up to ``gpus`` units, provisioned when work waits, paid from
+    provisioning to release (rounded up to ``billing_increment``, at least
+    ``billing_minimum``), released after ``idle_timeout``; ``min_gpus`` stay provisioned.
+    ``spot`` units are preempted at ``preemptions_per_gpu_hour`` per provisioned unit-hour,
+    ``preemption_batch`` units at a time, after ``preemption_notice``.
+    """
+
+    kind: Literal["reserved", "on_demand", "spot"] = "reserved"
+    gpu: str = ""
+    """What the GPU is, for people ("H100 80GB SXM")."""
+    gpus: Annotated[int, Field(ge=0, le=100_000)]
+    min_gpus: Annotated[int, Field(ge=0)] = 0
+    price_per_gpu_hour: Money | None = None
+    price: str | None = None
+    """A key into the scenario's ``prices`` file; loading fills ``price_per_gpu_hour``
+    from it (when both are written they must agree)."""
+    billing_increment: Duration = 1.0 / 3600.0
+    billing_minimum: Duration = 1.0 / 60.0
+    provisioning_delay: Duration = 0.0
+    idle_timeout: Duration = 1.0 / 6.0
+    preemptions_per_gpu_hour: Annotated[float, Field(ge=0.0)] = 0.0
+    preemption_notice: Duration = 1.0 / 30.0
+    preemption_batch: Annotated[int, Field(ge=1)] = 1
+    failures: Failures | None = None
+    policy: QueuePolicy | None = None
+    """This pool's queue order; default: the scenario's ``policy.queue``."""
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Pool:
+        cloud = self.kind != "reserved"
+        if not cloud and self.min_gpus:
+            raise ValueError("'min_gpus' applies only to on_demand and spot pools")
+        if self.min_gpus > self.gpus:
+            raise ValueError(f"min_gpus ({self.min_gpus}) exceeds gpus ({self.gpus})")
+        if self.kind != "spot" and self.preemptions_per_gpu_hour:
+            raise ValueError("'preemptions_per_gpu_hour' applies only to spot pools")
+        if self.price_per_gpu_hour is None and self.price is None:
+            raise ValueError("give 'price_per_gpu_hour' or a 'price' key from the prices file")
+        return self
+
+
+class Shift(_Frozen):
+    """People on duty on given weekdays; an end at or before the start crosses midnight."""
+
+    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    start: ClockTime
+    end: ClockTime
+    people: Annotated[int, Field(ge=0, le=10_000)]
+
+
+class Team(_Frozen):
+    """People who review or fix shots, paid for scheduled hours (overtime at its rate)."""
+
+    shifts: tuple[Shift, ...] | None = None
+    around_the_clock: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    """People on duty at all hours, instead of ``shifts``."""
+    holidays: tuple[date, ...] = ()
+    """Days off for this team besides the calendar's holidays."""
+    utc_offset_hours: Annotated[float, Field(ge=-12.0, le=14.0)] = 0.0
+    hourly_rate: Money
+    overtime_rate: Money | None = None
+    """Default: 1.5 × ``hourly_rate``."""
+    max_overtime: Duration = 2.0
+    policy: QueuePolicy | None = None
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> Team:
+        if (self.shifts is None) == (self.around_the_clock is None):
+            raise ValueError("give exactly one of 'shifts' and 'around_the_clock'")
+        return self
+
+
+# --- the pipeline ---------------------------------------------------------------------
+
+
+class GpuOption(_Frozen):
+    """One way to run a GPU stage: a pool, a gang size and the speed at that size."""
+
+    pool: Name
+    gang: Annotated[int, Field(ge=1, le=1024)] = 1
+    """GPUs held together by one task, all from this pool."""
+    seconds_per_frame: DistributionSpec
+    """Wall-clock seconds per frame for the whole gang."""
+    setup: Duration = 0.0
+    """Fixed time per attempt (model load, data staging)."""
+
+
+class Fallback(_Frozen):
+    """Manual work by a team when a model's attempts run out."""
+
+    team: Name
+    minutes_per_shot: DistributionSpec
+
+
+class GpuStage(_Frozen):
+    """A model run on each shot, on one of its options."""
+
+    kind: Literal["gpu"]
+    model: str = ""
+    """What the model is, for people ("Wan2.1 I2V-14B 720p")."""
+    options: Annotated[tuple[GpuOption, ...], Field(min_length=1)]
+    failure_probability: Probability = 0.0
+    """Chance that an attempt fails (noticed at its end); it is then retried."""
+    max_attempts: Annotated[int, Field(ge=1, le=1000)] = 3
+    backoff: Duration = 0.0
+    fallback: Fallback | None = None
+    """Without a fallback a shot whose attempts run out is counted as failed."""
+    defect_probability: Probability = 0.0
+    """Chance that a successful attempt leaves a latent defect no machine notices."""
+
+
+class ReviewStage(_Frozen):
+    """People (a team) or a QC model (a pool) look at shots and send some back."""
+
+    kind: Literal["review"]
+    team: Name | None = None
+    pool: Name | None = None
+    gang: Annotated[int, Field(ge=1, le=1024)] = 1
+    minutes_per_shot: DistributionSpec | None = None
+    seconds_per_frame: DistributionSpec | None = None
+    sample_rate: Probability = 1.0
+    """Fraction of shots reviewed at all."""
+    catch_probability: Probability = 0.0
+    """Chance that a shot with a latent defect is rejected."""
+    reject_probability: Probability | Annotated[tuple[Probability, ...], Field(min_length=1)] = 0.0
+    """Chance that a clean shot is rejected (a note); a list gives it per round, the last
+    value repeating."""
+    max_rounds: Annotated[int, Field(ge=0, le=255)] | None = None
+    """After this many rejections by this stage a shot is approved as it is."""
+    rework_to: Name | None = None
+    """The earlier shot stage a rejected shot goes back to."""
+
+    @model_validator(mode="after")
+    def _one_reviewer_one_time(self) -> ReviewStage:
+        if (self.team is None) == (self.pool is None):
+            raise ValueError("give exactly one of 'team' (people) and 'pool' (a QC model)")
+        if (self.minutes_per_shot is None) == (self.seconds_per_frame is None):
+            raise ValueError("give exactly one of 'minutes_per_shot' and 'seconds_per_frame'")
+        if self.team is not None and self.gang != 1:
+            raise ValueError("'gang' applies only to a review on a pool")
+        rejects = self.catch_probability > 0 or any(p > 0 for p in self.reject_probabilities)
+        if rejects and self.rework_to is None:
+            raise ValueError("a review that can reject needs 'rework_to' (an earlier stage)")
+        return self
+
+    @property
+    def reject_probabilities(self) -> tuple[float, ...]:
+        p = self.reject_probability
+        return p if isinstance(p, tuple) else (p,)
+
+
+ShotStage = Annotated[GpuStage | ReviewStage, Field(discriminator="kind")]
+
+
+class EpisodeStage(_Frozen):
+    """Work on a whole episode once all its shots are through (conform, final QC,
+    compliance). Episode stages run in order and send nothing back."""
+
+    team: Name | None = None
+    pool: Name | None = None
+    gang: Annotated[int, Field(ge=1, le=1024)] = 1
+    hours_per_episode: DistributionSpec
+
+    @model_validator(mode="after")
+    def _one_resource(self) -> EpisodeStage:
+        if (self.team is None) == (self.pool is None):
+            raise ValueError("give exactly one of 'team' and 'pool'")
+        if self.team is not None and self.gang != 1:
+            raise ValueError("'gang' applies only to a stage on a pool")
+        return self
+
+
+# --- policy, money, run ---------------------------------------------------------------
+
+
+class Burst(_Frozen):
+    """When cloud units are provisioned for waiting work."""
+
+    wait: Duration = 0.0
+    """Provision once the task at the head has waited this long (0: at once)..."""
+    slack: Duration | None = None
+    """...or once its slack (deadline minus now minus remaining work) is under this."""
+    budget_usd: Money | None = None
+    """No new cloud unit once billed cloud spend would pass this."""
+
+
+class Policy(_Frozen):
+    queue: QueuePolicy = "fifo"
+    pool_rule: Literal["cheapest", "fastest", "listed"] = "listed"
+    """Among free options of a task: cheapest per task, fastest, or in listed order."""
+    burst: Burst = Burst()
+
+
+class Penalties(_Frozen):
+    escaped_defect: Money = 0.0
+    """Per shot delivered with a latent defect."""
+    failed_shot: Money = 0.0
+    """Per shot whose attempts ran out with no fallback."""
+    late_per_day: Money = 0.0
+    """Per episode per day late, charged pro rata per hour."""
+
+
+class RunSettings(_Frozen):
+    seed: Annotated[int, Field(ge=0, lt=2**64)] = 0
+    replications: Annotated[int, Field(ge=1, le=100_000_000)] = 100
+    horizon: Duration = 365.0 * 24.0
+    """A replication stops here; episodes not delivered are reported as such."""
+    confidence: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.95
+
+
+class Scenario(_Frozen):
+    """A whole scenario file."""
+
+    name: Name
+    description: str = ""
+    prices: str | None = None
+    """A prices file (relative to the scenario) that pools' ``price`` keys refer to."""
+    calendar: Calendar
+    shows: Annotated[dict[Name, Show], Field(min_length=1)]
+    shot_stages: Annotated[dict[Name, ShotStage], Field(min_length=1)]
+    episode_stages: dict[Name, EpisodeStage] = {}
+    pools: dict[Name, Pool] = {}
+    teams: dict[Name, Team] = {}
+    policy: Policy = Policy()
+    penalties: Penalties = Penalties()
+    run: RunSettings = RunSettings()
