@@ -6,6 +6,7 @@ Load a scenario, check it, and (with an engine) simulate its season::
     scenario = load_scenario("scenarios/demo.yaml")
 """
 
+from simulator._version import __version__
 from simulator.errors import (
     InputError,
     ReelsimError,
@@ -17,8 +18,6 @@ from simulator.model import SeasonModel, compile_season
 from simulator.preflight import preflight
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario
-
-__version__ = "0.1.0"
 
 __all__ = [
     "InputError",

@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
-from simulator import __version__
+from simulator._version import __version__
 from simulator.errors import InputError, ReelsimError
 
 __all__ = ["main"]
@@ -44,7 +54,89 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
     from simulator.scenario.load import load_scenario
 
     loaded = load_scenario(scenario, overrides)
-    render_validation(loaded, Console())
+    render_validation(loaded, _stdout_console())
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--engine",
+    type=click.Choice(["reference", "kernel", "auto"]),
+    default="auto",
+    show_default=True,
+    help="Which engine runs the replications.",
+)
+@click.option(
+    "--replications",
+    "-n",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Replications to run (default: the scenario's run.replications).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=2**64 - 1),
+    default=None,
+    help="Seed (default: the scenario's run.seed).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Results folder (default: results/<scenario name>).",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change a value of the scenario, e.g. pools.h100.gpus=12.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=None,
+    help="CPU threads for the batch kernel (default: all cores).",
+)
+@click.option("--trace", is_flag=True, help="Record every event (reference engine).")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+def run(
+    scenario: Path,
+    engine: str,
+    replications: int | None,
+    seed: int | None,
+    out: Path | None,
+    overrides: tuple[str, ...],
+    threads: int | None,
+    trace: bool,
+    no_plots: bool,
+) -> None:
+    """Run replications of a scenario; print the summary and write the results folder."""
+    from simulator.output import write_results
+    from simulator.render import render_run_summary
+    from simulator.scenario.load import load_scenario
+    from simulator.simulate import simulate
+
+    console = Console(stderr=True)
+    loaded = load_scenario(scenario, overrides)
+    chosen = "reference" if engine in ("auto", "reference") else engine
+    if engine == "auto":
+        console.print("engine: reference (the batch kernel is not built yet)")
+    del threads  # the reference engine runs one replication at a time
+    with _progress(console) as progress:
+        result = simulate(
+            loaded,
+            replications=replications,
+            seed=seed,
+            engine=chosen,
+            trace=trace,
+            progress=progress,
+        )
+    folder = out if out is not None else Path("results") / loaded.name
+    summary = write_results(result, folder, plots=not no_plots)
+    render_run_summary(summary, _stdout_console())
+    console.print(f"results written to {folder}/")
 
 
 @cli.command()
@@ -53,6 +145,48 @@ def schema() -> None:
     from simulator.scenario.jsonschema import scenario_json_schema
 
     click.echo(json.dumps(scenario_json_schema(), indent=2))
+
+
+def _stdout_console() -> Console:
+    # Tables wider than the 80 columns rich assumes when output goes to a file or pipe.
+    console = Console()
+    return console if console.is_terminal else Console(width=120)
+
+
+class _progress:
+    """A progress bar that appears only once a run has taken more than a second."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.started = time.perf_counter()
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if time.perf_counter() - self.started < 1.0 or done >= total:
+                return
+            self.bar = Progress(
+                TextColumn("replications"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("left"),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("run", total=total)
+        assert self.task is not None
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 
@@ -9,7 +12,7 @@ from simulator.model import Resource, SeasonModel, StageKind, compile_season
 from simulator.preflight import preflight
 from simulator.scenario.schema import Scenario
 
-__all__ = ["render_validation"]
+__all__ = ["render_run_summary", "render_validation"]
 
 _VERDICT_STYLE = {"comfortable": "green", "tight": "yellow", "overloaded": "bold red"}
 
@@ -88,3 +91,64 @@ def render_validation(scenario: Scenario, console: Console) -> None:
     console.print(table)
     style = _VERDICT_STYLE[check.verdict]
     console.print(f"verdict: [{style}]{check.verdict}[/{style}]")
+
+
+def _iv(d: dict[str, Any] | None, scale: float = 1.0, fmt: str = "{:,.1f}") -> str:
+    """``estimate [low, high]`` from an interval dict; ∞ for unbounded ends."""
+    if not d:
+        return "-"
+
+    def f(x: float | None) -> str:
+        return "∞" if x is None or not math.isfinite(x) else fmt.format(x * scale)
+
+    return f"{f(d['estimate'])} [{f(d['low'])}, {f(d['high'])}]"
+
+
+def render_run_summary(summary: dict[str, Any], console: Console) -> None:
+    conf = f"{summary['confidence']:.0%}"
+    console.print(
+        f"[bold]{summary['scenario']['name']}[/bold]: {summary['replications']} replications, "
+        f"engine {summary['engine']}, seed {summary['seed']}, {summary['events']:,} events in "
+        f"{summary['wall_seconds']:.1f} s (intervals at {conf})"
+    )
+    table = Table(title="Episodes", title_justify="left")
+    for col in ("episode", "deadline", "delivery day: mean", "P50", "P90", "P(miss)"):
+        table.add_column(col, justify="left" if col in ("episode", "deadline") else "right")
+    for ep in summary["episodes"]:
+        d = ep["delivery_h"]
+        table.add_row(
+            ep["id"],
+            ep["deadline"][:10],
+            _iv(d.get("mean"), 1 / 24),
+            _iv(d["p50"], 1 / 24),
+            _iv(d["p90"], 1 / 24),
+            _iv(ep["p_miss"], 100, "{:.1f}%").replace("%", "") + " %",
+        )
+    console.print(table)
+    season = summary["season"]
+    console.print(f"P(any episode misses): {_iv(season['p_any_miss'], 100, '{:.1f}')} %")
+    cost = summary["cost"]
+    table = Table(title="Cost (USD)", title_justify="left")
+    table.add_column("")
+    table.add_column("mean [interval]", justify="right")
+    table.add_row("total", _iv(cost["total"].get("mean"), 1, "{:,.0f}"))
+    table.add_row("total P50", _iv(cost["total"]["p50"], 1, "{:,.0f}"))
+    table.add_row("total P90", _iv(cost["total"]["p90"], 1, "{:,.0f}"))
+    for category, iv in cost["by_category"].items():
+        if iv["estimate"]:
+            table.add_row(f"  {category.replace('_', ' ')}", _iv(iv, 1, "{:,.0f}"))
+    table.add_row("per delivered frame", _iv(cost["per_delivered_frame"].get("mean"), 1, "{:,.2f}"))
+    console.print(table)
+    util = Table(title="Utilisation", title_justify="left")
+    util.add_column("resource")
+    util.add_column("busy share", justify="right")
+    for key, iv in summary["utilization"].items():
+        util.add_row(key, _iv(iv, 100, "{:.1f}") + " %")
+    console.print(util)
+    defects = summary["defects"]
+    console.print(
+        f"defects per season: {defects['caught_mean']:.1f} caught, "
+        f"{defects['escaped_mean']:.1f} escaped; {defects['failed_shots_mean']:.1f} failed shots; "
+        f"{defects['rework_passes_mean']:.1f} rework passes"
+    )
+    console.print(f"verdict: [bold]{summary['verdict']}[/bold] — {summary['verdict_text']}")

@@ -2,8 +2,8 @@
 
 A ``ReplicationResult`` holds, per episode: delivery time (NaN if not delivered by the
 horizon), lateness, cost by category, shots, frames, GPU attempts, rework passes, escaped
-defects and failed shots; per pool and team: busy and available unit-hours and daily
-time-weighted bins of busy units and queue length. ``replications_frame`` lays a list of
+and caught defects and failed shots; per pool and team: busy and available unit-hours and
+daily time-weighted bins of busy units and queue length. ``replications_frame`` lays a list of
 them out as the tidy table of ``replications.parquet``: one row per (replication, episode).
 """
 
@@ -44,12 +44,20 @@ class ReplicationResult:
     attempts: list[int]
     reworks: list[int]
     escaped: list[int]
+    caught: list[int]
+    """Rejections of shots that had a latent defect."""
     failed: list[int]
     busy_hours: dict[str, float] = field(default_factory=dict)
     """Busy unit-hours per resource, keyed ``pool:NAME`` or ``team:NAME``."""
     available_hours: dict[str, float] = field(default_factory=dict)
     daily_busy: dict[str, list[float]] = field(default_factory=dict)
     daily_queue: dict[str, list[float]] = field(default_factory=dict)
+    waits: dict[str, tuple[int, float]] = field(default_factory=dict)
+    """Per resource (a task's first option): tasks started and total hours they waited."""
+    queue_area: dict[str, float] = field(default_factory=dict)
+    """Per resource: ∫ queue length dt over the run (Little's law: equals the waits)."""
+    flow: tuple[int, float] = (0, 0.0)
+    """Shots through the pipeline and their total hours from release to through."""
     preemptions: int = 0
     gpu_failures: int = 0
 
@@ -85,6 +93,7 @@ def replications_frame(model: SeasonModel, results: Sequence[ReplicationResult])
                 frames=r.frames[e],
                 attempts=r.attempts[e],
                 rework_passes=r.reworks[e],
+                caught_defects=r.caught[e],
                 escaped_defects=r.escaped[e],
                 failed_shots=r.failed[e],
             )

@@ -74,6 +74,16 @@ def run_replication(
         daily_busy[key] = season.busy_monitor[("team", t.index)].finish(end)
         daily_queue[key] = season.queue_monitor[("team", t.index)].finish(end)
 
+    waits: dict[str, tuple[int, float]] = {}
+    queue_area: dict[str, float] = {}
+    for kind, index in season.busy_monitor:
+        name = model.pools[index].name if kind == "pool" else model.teams[index].name
+        count, hours = season.waits[(kind, index)]
+        waits[f"{kind}:{name}"] = (count, hours)
+        queue_area[f"{kind}:{name}"] = season.queue_monitor[
+            (kind, index)
+        ].area  # integrated to the end above
+
     lateness = []
     for ep in model.episodes:
         delivered = season.delivered[ep.index]
@@ -95,11 +105,15 @@ def run_replication(
         attempts=list(season.attempts),
         reworks=list(season.reworks),
         escaped=list(season.escaped),
+        caught=list(season.caught),
         failed=list(season.failed_shots),
         busy_hours=busy_hours,
         available_hours=available,
         daily_busy=daily_busy,
         daily_queue=daily_queue,
+        waits=waits,
+        queue_area=queue_area,
+        flow=(season.flow[0], season.flow[1]),
         preemptions=sum(p.preemptions for p in season.pools),
         gpu_failures=sum(p.failures for p in season.pools),
     )

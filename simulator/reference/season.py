@@ -35,6 +35,7 @@ from simulator.reference.agenda import Action, Agenda, EventClass
 from simulator.reference.monitor import LevelMonitor
 from simulator.reference.resources import PoolState, Slot, TeamState, Unit, billed_hours
 from simulator.reference.tasks import Shot, Task
+from simulator.reference.waiting import WaitingRoom
 
 __all__ = ["GpuFailed", "Preempted", "Season", "ShiftEnded"]
 
@@ -102,14 +103,14 @@ class Season:
         self.team_policy: list[QueuePolicy] = [
             overrides.get(t.name, IndexPolicy(t.policy)) for t in model.teams
         ]
-        self.waiting: list[Task] = []
-        self.backing_off = 0
+        self.waiting = WaitingRoom()
         self.shots: list[Shot] = []
         self.shots_left = [ep.n_shots for ep in model.episodes]
         self.delivered = [math.nan] * n_ep
         self.escaped = [0] * n_ep
         self.failed_shots = [0] * n_ep
         self.reworks = [0] * n_ep
+        self.caught = [0] * n_ep
         self.attempts = [0] * n_ep
         self.frames = [0] * n_ep
         self.n_delivered = 0
@@ -120,7 +121,10 @@ class Season:
         self.busy_monitor = {("pool", p.index): LevelMonitor() for p in model.pools}
         self.busy_monitor.update({("team", t.index): LevelMonitor() for t in model.teams})
         self.queue_monitor = {key: LevelMonitor() for key in self.busy_monitor}
-        self._stage_means = self._expected_work_tables()
+        self.waits = {key: [0, 0.0] for key in self.busy_monitor}
+        """Per resource (of a task's first option): tasks started and hours they waited."""
+        self.flow = [0, 0.0]
+        """Shots through the pipeline and their hours from release to through."""
 
     # --- set-up ---------------------------------------------------------------------
 
@@ -134,7 +138,7 @@ class Season:
                 for unit in pool.units:
                     unit.leased = unit.ready = True
                     self._arm_failure(unit)
-            if pool.model.kind == PoolKind.SPOT:
+            if pool.model.kind == PoolKind.SPOT and pool.model.preemptions_per_gpu_hour > 0:
                 pool.exposure_target = self._preemption_gap(pool, 0)
         # A round at t = 0 even in a season with nothing due then (min_gpus, shifts).
         self.agenda.post(EventClass.SHIFT_CHANGE, (-1,), lambda: None)
@@ -152,15 +156,15 @@ class Season:
     def _u(self, purpose: Purpose, owner: int, sub: int) -> float:
         return uniform(self.seed, self.rep, purpose, owner, sub)
 
-    def _expected_work_tables(self) -> tuple[list[list[float]], list[float]]:
-        """Per episode and shot stage: mean hours on the first option; episode stages."""
-        m = self.model
-        shot_means = [
-            [st.options[0].mean_hours(m.mean_frames[ep.index]) for st in m.shot_stages]
-            for ep in m.episodes
-        ]
-        ep_means = [st.options[0].mean_hours(0.0) for st in m.episode_stages]
-        return shot_means, ep_means
+    def _remaining_after(self, stage: int, frames: int) -> float:
+        """Mean hours of the shot stages after ``stage`` and of every episode stage, each on
+        its first option, added left to right (the kernel adds in the same order)."""
+        total = 0.0
+        for st in self.model.shot_stages[stage + 1 :]:
+            total += st.options[0].mean_hours(frames)
+        for st in self.model.episode_stages:
+            total += st.options[0].mean_hours(0.0)
+        return total
 
     # --- releases -------------------------------------------------------------------
 
@@ -216,14 +220,14 @@ class Season:
             self._enqueue(self._shot_task(shot, st, shot.attempt))
             return
         shot.through = True
+        self.flow[0] += 1
+        self.flow[1] += float(self.env.now) - shot.release
         self._shot_done(shot)
 
     def _shot_task(self, shot: Shot, st: StageModel, attempt: int) -> Task:
         ep = self.model.episodes[shot.episode]
-        shot_means, ep_means = self._stage_means
-        means = shot_means[shot.episode]
         expected = st.options[0].mean_hours(shot.frames)
-        remaining = expected + sum(means[st.index + 1 :]) + sum(ep_means)
+        remaining = expected + self._remaining_after(st.index, shot.frames)
         return self._task(
             shot.id, shot.episode, shot, st, shot.pass_, attempt, ep.deadline, expected, remaining
         )
@@ -254,7 +258,8 @@ class Season:
         return self.team_policy[option.index]
 
     def _enqueue(self, task: Task) -> None:
-        self.waiting.append(task)
+        task.queued_at = float(self.env.now)
+        self.waiting.add(task)
         opt = task.stage.options[0]
         key = ("pool" if opt.resource == Resource.POOL else "team", opt.index)
         self.queue_monitor[key].add(float(self.env.now), 1)
@@ -273,21 +278,15 @@ class Season:
     def _enqueue_episode_stage(self, episode: int, stage: int) -> None:
         m = self.model
         st = m.episode_stages[stage]
-        _, ep_means = self._stage_means
-        expected = ep_means[stage]
-        self._enqueue(
-            self._task(
-                m.n_shots + episode,
-                episode,
-                None,
-                st,
-                0,
-                0,
-                m.episodes[episode].deadline,
-                expected,
-                sum(ep_means[stage:]),
-            )
+        expected = st.options[0].mean_hours(0.0)
+        remaining = expected
+        for later in m.episode_stages[stage + 1 :]:
+            remaining += later.options[0].mean_hours(0.0)
+        deadline = m.episodes[episode].deadline
+        task = self._task(
+            m.n_shots + episode, episode, None, st, 0, 0, deadline, expected, remaining
         )
+        self._enqueue(task)
 
     def _deliver(self, episode: int) -> None:
         now = float(self.env.now)
@@ -344,10 +343,12 @@ class Season:
         opt0 = task.stage.options[0]
         qkey = ("pool" if opt0.resource == Resource.POOL else "team", opt0.index)
         self.queue_monitor[qkey].add(now, -1)
-        if task.kind == StageKind.GPU:
+        tally = self.waits[qkey]
+        tally[0] += 1
+        tally[1] += now - task.queued_at
+        if task.kind == StageKind.GPU and not task.interrupted:
+            # A restart after a failure or preemption is not a new attempt.
             self.attempts[task.episode] += 1
-            if task.shot is not None and not task.interrupted:
-                task.shot.attempts_total += 1
         task.interrupted = False
         self._log("start", f"task {task.id} {task.stage.name} for {duration:.6g} h")
         task.process = self.env.process(self._serve(task, duration))
@@ -414,14 +415,15 @@ class Season:
         shot.attempt += 1
         self._log("attempt failed", f"shot {shot.id} {st.name} attempt {shot.attempt}")
         if shot.attempt < st.max_attempts:
-            task = self._shot_task(shot, st, shot.attempt)
             if st.backoff > 0.0:
-                self.backing_off += 1
                 self.agenda.at(
-                    st.backoff, EventClass.BACKOFF, (shot.id,), lambda: self._backoff_over(task)
+                    st.backoff,
+                    EventClass.BACKOFF,
+                    (shot.id,),
+                    lambda: self._enqueue(self._shot_task(shot, st, shot.attempt)),
                 )
             else:
-                self._enqueue(task)
+                self._enqueue(self._shot_task(shot, st, shot.attempt))
         elif st.fallback >= 0:
             fb = self.model.fallbacks[st.fallback]
             self._enqueue(self._fallback_task(shot, st, fb))
@@ -436,17 +438,11 @@ class Season:
         # address (FALLBACK, shot, stage, pass) names the stage the artists redo.
         stand_in = StageModel(st.index, fb.name, StageKind.FALLBACK, fb.options)
         ep = self.model.episodes[shot.episode]
-        shot_means, ep_means = self._stage_means
         expected = fb.options[0].mean_hours(shot.frames)
-        remaining = expected + sum(shot_means[shot.episode][st.index + 1 :]) + sum(ep_means)
+        remaining = expected + self._remaining_after(st.index, shot.frames)
         return self._task(
             shot.id, shot.episode, shot, stand_in, shot.pass_, 0, ep.deadline, expected, remaining
         )
-
-    def _backoff_over(self, task: Task) -> None:
-        self.backing_off -= 1
-        task.arrival = float(self.env.now)
-        self._enqueue(self._shot_task(task.shot, task.stage, task.attempt) if task.shot else task)
 
     def _rejects(self, shot: Shot, st: StageModel) -> bool:
         round_ = shot.rounds.get(st.index, 0)
@@ -462,6 +458,8 @@ class Season:
         shot.rounds[st.index] = shot.rounds.get(st.index, 0) + 1
         shot.pass_ += 1
         self.reworks[shot.episode] += 1
+        if shot.defects:
+            self.caught[shot.episode] += 1
         target = st.rework_to
         shot.defects &= (1 << target) - 1  # rework to S clears the flags of S and later
         shot.stage = target
@@ -523,16 +521,36 @@ class Season:
         return True
 
     def _dispatch(self) -> None:
-        # One pass in order suffices: starting a task only takes capacity away, so a task
-        # that could not start earlier in the pass still cannot.
-        if not self.waiting:
-            return
-        self.waiting.sort(key=Task.order)
-        still: list[Task] = []
-        for task in self.waiting:
-            if not self._try_start(task):
-                still.append(task)
-        self.waiting = still
+        """Start waiting tasks, smallest (interrupted first, key, arrival, id) first, until
+        none can start; see ``simulator.reference.waiting`` for why this is exact."""
+        while len(self.waiting):
+            best: tuple[tuple[int, float, float, int], Task] | None = None
+            for pool in self.pools:
+                free = pool.count_free()
+                if free == 0:
+                    continue
+                index = pool.model.index
+                for order, task in self.waiting.on((int(Resource.POOL), index)):
+                    if best is not None and order > best[0]:
+                        break
+                    if any(
+                        o.resource == Resource.POOL and o.index == index and o.gang <= free
+                        for o in task.stage.options
+                    ):
+                        best = (order, task)
+                        break
+            for team in self.teams:
+                if team.free_slot() is None:
+                    continue
+                entries = self.waiting.on((int(Resource.TEAM), team.model.index))
+                if entries and (best is None or entries[0][0] < best[0]):
+                    best = entries[0]
+            if best is None:
+                return
+            task = best[1]
+            self.waiting.remove(task)
+            started = self._try_start(task)
+            assert started, "a candidate task must fit a free option"
 
     # --- rounds ---------------------------------------------------------------------
 
@@ -595,16 +613,22 @@ class Season:
         if not cloud:
             return
         now = float(self.env.now)
-        wanted = [0] * len(self.pools)
-        for task in self.waiting:
-            if self._bursts(task, now):
-                option = self._best_cloud_option(task)
-                if option is not None:
-                    wanted[option.index] += option.gang
         budget = self.model.burst_budget
         for pool in cloud:
             m = pool.model
-            need = wanted[m.index] - pool.provisioning - pool.count_free()
+            if pool.leases >= m.gpus:
+                continue
+            # Count wanted GPUs only as far as they could matter: up to the pool's room.
+            enough = m.gpus - pool.leases + pool.provisioning + pool.count_free()
+            wanted = 0
+            for _, task in self.waiting.on((int(Resource.POOL), m.index)):
+                if wanted >= enough:
+                    break
+                if self._bursts(task, now):
+                    option = self._best_cloud_option(task)
+                    if option is not None and option.index == m.index:
+                        wanted += option.gang
+            need = wanted - pool.provisioning - pool.count_free()
             need = max(need, m.min_gpus - pool.leases)
             for _ in range(min(need, m.gpus - pool.leases)):
                 if budget is not None and (

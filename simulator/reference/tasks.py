@@ -35,7 +35,6 @@ class Shot:
     """Latent defect flags, bit k for shot stage k."""
     rounds: dict[int, int] = field(default_factory=dict)
     """Rejections so far by each review stage."""
-    attempts_total: int = 0
     failed: bool = False
     through: bool = False
 
@@ -53,6 +52,8 @@ class Task:
     deadline: float
     remaining_work: float
     interrupted: bool = False
+    queued_at: float = 0.0
+    """When the task last entered the queue (an interrupted task re-enters it)."""
     remaining: float = -1.0
     """Hours of work left when a person's task was paused at a shift end (-1: none)."""
     option: Option | None = None

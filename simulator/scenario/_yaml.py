@@ -30,8 +30,8 @@ is a float (1.1 needs a dot). A plain ``010`` stays the string "010". Booleans k
 **Positions.** Pydantic reports an error at a path such as ``("pools", "h100", "gpus")``;
 a person needs ``s2.yaml:41:7``. ``Positions`` maps every path of the loaded data to the
 line and column (1-based) of its value, and of its key for mapping entries, so that
-``located_problems`` can turn a ``ValidationError`` into ``Problem``\\ s that point into
-the file, name the user's path (not pydantic's internal union tags), say what was expected
+``located_problems`` can turn a ``ValidationError`` into problems that point into the
+file, name the user's path (not pydantic's internal union tags), say what was expected
 and what was found, and suggest the key that was probably meant. Values set on the
 command line with ``--set PATH=VALUE`` (``apply_overrides``) are reported as
 ``--set PATH=VALUE`` instead of a line of the file, which no longer holds them.
@@ -407,7 +407,10 @@ class _Composer:
                     kind, value = _resolve_plain(text)
                 except ValueError as error:  # shaped like a date, but not one (2027-02-30)
                     raise self.refuse(
-                        line, column, f"{text!r} is written like a date but is not one: {error}"
+                        line,
+                        column,
+                        f"{text!r} is written like a date but is not one ({error}); "
+                        "put it in quotes if it is text",
                     ) from None
         else:
             short = tag[len(_YAML_TAG) :] if tag.startswith(_YAML_TAG) else None
@@ -982,18 +985,20 @@ def _walk(
                 continue
             walk.types = [_unwrap(members[0])] if members else []
             continue
+        last = index == len(items) - 1
         known = [t for t in walk.types if not _is_union(t.tp)]
         if known:
             walk.parent_keys = [k for t in known if _is_model(t.tp) for k in _model_keys(t.tp)]
-            nexts = [s for s in (_step(t, item) for t in known) if s is not None]
-            walk.types = nexts
-            walk.path = (*walk.path, item)
+            walk.types = [s for s in (_step(t, item) for t in known) if s is not None]
+            # A middle step that neither the model nor the data knows is a label pydantic
+            # added (a union nested where this walk cannot follow): not the user's.
+            if walk.types or last or isinstance(item, int) or positions.has((*walk.path, item)):
+                walk.path = (*walk.path, item)
             index += 1
             continue
         # The model says nothing more here (a custom or Any type, or a union in a union):
         # keep the steps that exist in the data, and the final missing key.
         walk.types = []
-        last = index == len(items) - 1
         if (
             isinstance(item, int)
             or positions.has((*walk.path, item))
@@ -1043,8 +1048,7 @@ def _message(error: ErrorDetails, walk: _Walk) -> str:
     if kind == "missing":
         return f"missing required key {loc[-1]!r}" if loc else "missing required value"
     if kind == "extra_forbidden":
-        name = str(walk.path[-1]) if walk.path else str(loc[-1])
-        return f"unknown key {name!r}{_suggest(name, walk.parent_keys)}"
+        return f"unknown key {str(loc[-1])!r}" if loc else "unknown key"
     bound = _bound_prefix(walk.types)
     comparisons = {
         "greater_than_equal": (">=", "ge"),
@@ -1087,6 +1091,8 @@ def _message(error: ErrorDetails, walk: _Walk) -> str:
         things = "entries" if ctx.get("field_type") == "Dictionary" else "items"
         side = "at least" if kind == "too_short" else "at most"
         limit = ctx.get("min_length" if kind == "too_short" else "max_length")
+        if limit == 1:
+            things = things.removesuffix("s") if things == "items" else "entry"
         return f"must have {side} {limit} {things}, got {ctx.get('actual_length')}"
     if kind in ("literal_error", "enum"):
         choices = [v for t in walk.types for v in _literal_values(t.tp)]
@@ -1162,26 +1168,47 @@ def located_problems(
     The path is the user's (pydantic's union tags removed). When a value fails every form
     a plain union allows, the forms it did not even resemble are left out, and if it
     resembled none, one problem lists all of them ("expected a number or a list, got 'x'").
+    A "too few items" complaint about a list whose items themselves failed is left out:
+    it counts only the items that passed.
     """
+    details = error.errors()
+    walks = [_walk(tuple(d["loc"]), model, positions, d["type"]) for d in details]
+    missing: dict[YamlPath, list[str]] = {}
+    for d, walk in zip(details, walks, strict=True):
+        if d["type"] == "missing" and walk.path:
+            missing.setdefault(walk.path[:-1], []).append(str(walk.path[-1]))
+    failed_inside = [
+        w.path for d, w in zip(details, walks, strict=True) if d["type"] != "too_short"
+    ]
     located: list[_Located] = []
-    for details in error.errors():
-        kind = details["type"]
-        walk = _walk(tuple(details["loc"]), model, positions, kind)
-        message = _message(details, walk)
+    for d, walk in zip(details, walks, strict=True):
+        kind = d["type"]
         path = walk.path
-        value = details.get("input")
+        if kind == "too_short" and any(
+            len(other) > len(path) and other[: len(path)] == path for other in failed_inside
+        ):
+            continue
+        if kind not in ("missing", "extra_forbidden"):
+            # A step the data lacks (a bare number a validator turned into a mapping):
+            # report at the value the person wrote.
+            while path and not positions.has(path):
+                path = path[:-1]
+        if kind == "extra_forbidden" and path:
+            message = _unknown_key(path, walk.parent_keys, missing.get(path[:-1], []), positions)
+        else:
+            message = _message(d, walk)
+        value = d.get("input")
         if kind == "missing":
             path = path[:-1]
             problem = positions.problem(path, message, source, key=True)
         elif (
             kind == "union_tag_invalid"
             and (key := _union_tags(walk)[0]) is not None
-            and (positions.has((*path, key)))
+            and positions.has((*path, key))
         ):
-            problem = positions.problem((*path, key), message, source)
-            problem = Problem(
-                problem.message, _dotted(path), problem.file, problem.line, problem.column
-            )
+            # Point at the bad tag itself, but name the value it selects the form of.
+            at = positions.problem((*path, key), message, source)
+            problem = Problem(message, _dotted(path), at.file, at.line, at.column)
         else:
             # A bad mapping or list is best pointed at by the key that names it.
             on_key = (
@@ -1196,6 +1223,20 @@ def located_problems(
     problems = _settle_unions(located)
     # File order reads best; sorted() is stable, so ties keep the model's order.
     return sorted(problems, key=lambda p: (p.line is None, p.line or 0, p.column or 0))
+
+
+def _unknown_key(
+    path: YamlPath, allowed: list[str], missing: list[str], positions: Positions
+) -> str:
+    """'unknown key 'gpuz'; did you mean 'gpus'?' — a key that is required and absent is
+    the likeliest meaning, and a key already written beside it is not meant."""
+    name = str(path[-1])
+    parent = path[:-1]
+    for choices in (missing, [k for k in allowed if not positions.has((*parent, k))]):
+        close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+        if close:
+            return f"unknown key {name!r}; did you mean {close[0]!r}?"
+    return f"unknown key {name!r}{_suggest(name, allowed)}"
 
 
 def _dotted(path: YamlPath) -> str:
@@ -1244,15 +1285,17 @@ def _combine_expected(problems: list[Problem]) -> Problem | None:
     list, got x'; None when the messages are not all of that shape."""
     expected: list[str] = []
     found = ""
+    hints: list[str] = []
     for problem in problems:
         head, sep, tail = problem.message.partition(", got ")
         if not sep or not head.startswith("expected "):
             return None
         expected.append(head[len("expected ") :])
-        found = tail
+        found, _, hint = tail.partition("; ")
+        if hint:
+            hints.append(hint)
     unique = list(dict.fromkeys(expected))
     joined = unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " or " + unique[-1]
+    message = f"expected {joined}, got {found}" + "".join(f"; {h}" for h in dict.fromkeys(hints))
     first = problems[0]
-    return Problem(
-        f"expected {joined}, got {found}", first.path, first.file, first.line, first.column
-    )
+    return Problem(message, first.path, first.file, first.line, first.column)

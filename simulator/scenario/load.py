@@ -95,10 +95,8 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
 def parse_scenario(data: Any, positions: Positions, *, source: str, base_dir: Path) -> Scenario:
     scenario: Scenario = _validate(Scenario, data, positions, source)
 
-    def at(path: tuple[str | int, ...], message: str, file: str = source) -> Problem:
-        line_col = positions.of(path) if file == source else None
-        line, column = line_col if line_col else (None, None)
-        return Problem(message, ".".join(str(p) for p in path), file, line, column)
+    def at(path: tuple[str | int, ...], message: str) -> Problem:
+        return positions.problem(path, message, source)
 
     problems: list[Problem] = []
     scenario = _inline_prices(scenario, base_dir, at, problems)

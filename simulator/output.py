@@ -1,0 +1,96 @@
+"""The results folder of a run (DESIGN §6), written so that nothing is half-written.
+
+Every file is written to a temporary name in the same folder, flushed to disk, then
+renamed into place; ``summary.json`` goes last and records the SHA-256 of every data file
+beside it, so a folder with a ``summary.json`` is complete and can be checked.
+
+    summary.json           manifest and headline numbers (``simulator.summary``)
+    replications.parquet   one row per (replication, episode)
+    timeseries.parquet     one row per (replication, resource, day): busy units, queue
+    trace.parquet          every event, when the run was traced
+    *.png                  plots
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulator.simulate import Run
+from simulator.summary import summarize
+
+__all__ = ["atomic_write", "file_sha256", "json_safe", "write_results"]
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` then move ``tmp`` to ``path`` in one step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes owner-only files; results are for sharing
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def json_safe(value: Any) -> Any:
+    """JSON has no infinity: an unbounded or undefined number is written as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def write_results(run: Run, out: Path, *, plots: bool = True) -> dict[str, Any]:
+    """Write the results folder; return the summary written to ``summary.json``."""
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    data = {
+        "replications.parquet": run.replications_frame(),
+        "timeseries.parquet": run.timeseries_frame(),
+    }
+    if run.traces:
+        data["trace.parquet"] = run.trace_frame()
+    for name, frame in data.items():
+        _write_parquet(frame, out / name)
+        files.append(out / name)
+    summary = summarize(run)
+    if plots:
+        from simulator.plots import run_plots
+
+        for name, figure_writer in run_plots(run).items():
+            atomic_write(out / name, figure_writer)
+            files.append(out / name)
+    summary["files"] = {path.name: file_sha256(path) for path in files}
+    text = json.dumps(json_safe(summary), indent=2, allow_nan=False)
+    atomic_write(out / "summary.json", lambda tmp: tmp.write_text(text + "\n"))
+    return summary
