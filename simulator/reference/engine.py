@@ -7,7 +7,7 @@ a plain ``ReplicationResult`` that the batch kernel must reproduce to 1e-9.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from simulator.model import PoolKind, SeasonModel
 from simulator.policies import QueuePolicy
@@ -31,8 +31,11 @@ def run_replication(
     *,
     policies: Mapping[str, QueuePolicy] | None = None,
     trace: list[tuple[float, str, str]] | None = None,
+    on_round: Callable[[Season], None] | None = None,
 ) -> ReplicationResult:
-    season = Season(model, replication, policies=policies, trace=trace)
+    """Simulate replication ``replication`` of ``model``; ``on_round`` sees the state at the
+    end of every round (for invariant checks)."""
+    season = Season(model, replication, policies=policies, trace=trace, on_round=on_round)
     end = season.run()
     season.close(end)
     paid_until = max(end, model.season_end)

@@ -15,7 +15,7 @@ not matter, and the batch kernel sees the same draws.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 import simpy
@@ -82,8 +82,11 @@ class Season:
         *,
         policies: Mapping[str, QueuePolicy] | None = None,
         trace: list[tuple[float, str, str]] | None = None,
+        on_round: Callable[[Season], None] | None = None,
     ) -> None:
         self.model = model
+        self.on_round = on_round
+        """Called with the season at the end of every round (invariant checks in tests)."""
         self.rep = replication
         self.seed = model.seed
         self.env = simpy.Environment()
@@ -350,7 +353,13 @@ class Season:
             # A restart after a failure or preemption is not a new attempt.
             self.attempts[task.episode] += 1
         task.interrupted = False
-        self._log("start", f"task {task.id} {task.stage.name} for {duration:.6g} h")
+        if self.trace is not None:
+            where = (
+                f"pool:{self.model.pools[option.index].name}"
+                if option.resource == Resource.POOL
+                else f"team:{self.model.teams[option.index].name}"
+            )
+            self._log("start", f"task {task.id} {task.stage.name} on {where} for {duration!r} h")
         task.process = self.env.process(self._serve(task, duration))
 
     def _serve(self, task: Task, duration: float) -> Generator[simpy.Event, Any, None]:
@@ -571,6 +580,8 @@ class Season:
                     self._idle_check(unit, version),
                 )
         self.newly_idle = []
+        if self.on_round is not None:
+            self.on_round(self)
 
     def _idle_check(self, unit: Unit, version: int) -> Action:
         def check() -> None:

@@ -1,8 +1,8 @@
 """Tools for testing code that works with scenarios: engines, policies, reports.
 
 ``simulator.testing.strategies`` holds hypothesis strategies that generate valid
-scenarios (and scenario documents, and documents with one known mistake); its public
-names are re-exported here::
+scenarios, the plain documents they load from, and documents with one known mistake;
+its public names are re-exported here::
 
     from hypothesis import given
     from simulator.testing import scenarios
@@ -13,8 +13,10 @@ names are re-exported here::
 
 from simulator.testing.strategies import (
     distributions,
+    document_to_yaml,
     durations,
     invalid_scenario_documents,
+    load_document,
     names,
     scenario_documents,
     scenarios,
@@ -22,8 +24,10 @@ from simulator.testing.strategies import (
 
 __all__ = [
     "distributions",
+    "document_to_yaml",
     "durations",
     "invalid_scenario_documents",
+    "load_document",
     "names",
     "scenario_documents",
     "scenarios",

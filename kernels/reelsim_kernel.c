@@ -1,0 +1,2551 @@
+/*
+ * reelsim batch kernel: one replication of a season per call (CPU) or per thread (GPU).
+ *
+ * This file is the single source of the kernel. It is written in the subset of C that is
+ * also CUDA C++, and compiled two ways: included by the CPU extension (kernels/_cpu.c)
+ * with the system's C compiler, and given to NVRTC (through CuPy) with RS_CUDA defined.
+ * NVRTC has no standard headers, so the source defines its own fixed-width types and
+ * reaches the math library through a few macros.
+ *
+ * What one replication does is specified by the reference engine (simulator/reference/):
+ * the kernel must give the same numbers, replication by replication, to 1e-9 relative.
+ * Every handler below mirrors the reference handler of the same name (season.py), and the
+ * samplers mirror simulator/distributions.py formula for formula, uniform for uniform.
+ *
+ * Inputs are flat arrays laid out by the host (simulator/batch.py):
+ *   mi  int64 model block: a header (enum rs_header) of sizes and offsets, then tables
+ *       whose rows are described by the rs_*_i enums;
+ *   md  double model block: the real-valued columns (rs_*_d enums) and tables;
+ *   scratch  this replication's working memory, 8-byte words, laid out by the host
+ *       (offsets in the header): the kernel allocates nothing;
+ *   out_d, out_i  this replication's results.
+ * The host reads the enums of this file to build the blocks, so the layout is written
+ * down once, here.
+ *
+ * Same-instant order (DESIGN §1b "Instants"). Events live in one binary heap ordered by
+ * (time, generation, class, key, posting order). At time t the engine runs *rounds*: a
+ * round takes the events due at t when it starts; an event created during round R for the
+ * same instant (a zero delay) belongs to round R + 1 and carries generation R + 1, while an
+ * event for a later time carries generation 0. Within a round, every event shares one
+ * generation, so heap order is (class, key, posting order), exactly the reference agenda's
+ * sort. Idle-timeout releases are the last class: after the other events of the round have
+ * run, the round dispatches and provisions, and only then pops its idle releases.
+ */
+
+#ifdef RS_CUDA
+#define RS_DEVICE __device__ static
+#define RS_GLOBAL extern "C" __global__
+#define RS_LOG(x) log(x)
+#define RS_EXP(x) exp(x)
+#define RS_SQRT(x) sqrt(x)
+#define RS_POW(x, y) pow(x, y)
+#define RS_FLOOR(x) floor(x)
+#define RS_CEIL(x) ceil(x)
+#define RS_FMOD(x, y) fmod(x, y)
+#define RS_FABS(x) fabs(x)
+#else
+#include <math.h>
+#define RS_DEVICE static
+#define RS_LOG(x) log(x)
+#define RS_EXP(x) exp(x)
+#define RS_SQRT(x) sqrt(x)
+#define RS_POW(x, y) pow(x, y)
+#define RS_FLOOR(x) floor(x)
+#define RS_CEIL(x) ceil(x)
+#define RS_FMOD(x, y) fmod(x, y)
+#define RS_FABS(x) fabs(x)
+#endif
+
+/* Fixed-width types from the language's own: int is 32 bits and long long 64 on every
+ * target of this source (the CPU build checks it). */
+typedef unsigned int rs_u32;
+typedef int rs_i32;
+typedef unsigned long long rs_u64;
+typedef long long rs_i64;
+
+/* ---------------------------------------------------------------------------------------
+ * Layout: header slots of mi, row columns of the tables, codes. The host parses these
+ * enums (kernels/layout.py): each member on its own line, values implicit or explicit. */
+
+enum rs_header {
+    RS_H_VERSION = 0,
+    RS_H_N_SHOTS,
+    RS_H_N_EPISODES,
+    RS_H_N_SHOT_STAGES,
+    RS_H_N_FALLBACKS,
+    RS_H_N_EPISODE_STAGES,
+    RS_H_N_OPTIONS,
+    RS_H_N_POOLS,
+    RS_H_N_TEAMS,
+    RS_H_N_UNITS,
+    RS_H_N_SLOTS,
+    RS_H_N_DAYS,
+    RS_H_N_REVIEWS,
+    RS_H_MAX_GANG,
+    RS_H_POOL_RULE,
+    RS_H_HAS_SLACK,
+    RS_H_HAS_BUDGET,
+    RS_H_NEUMAIER_SUM,
+    RS_H_SEED_LO,
+    RS_H_SEED_HI,
+    /* model tables: offsets into mi (…_I) and md (…_D) */
+    RS_H_EPISODE_I,
+    RS_H_EPISODE_D,
+    RS_H_STAGE_I,
+    RS_H_STAGE_D,
+    RS_H_OPTION_I,
+    RS_H_OPTION_D,
+    RS_H_POOL_I,
+    RS_H_POOL_D,
+    RS_H_TEAM_I,
+    RS_H_TEAM_D,
+    RS_H_DIST_I,
+    RS_H_SHOT_EPISODE_I,
+    RS_H_FIXED_FRAMES_I,
+    RS_H_STEP_PEOPLE_I,
+    RS_H_WAIT_OFFSET_I,
+    RS_H_STEP_TIME_D,
+    RS_H_SHOT_SUFFIX_D,
+    RS_H_EPISODE_MEANS_D,
+    RS_H_EPISODE_SUFFIX_D,
+    RS_H_GLOBAL_D,
+    /* scratch: word offsets of this replication's arrays, and its size */
+    RS_H_SCRATCH_WORDS,
+    RS_H_HEAP_CAPACITY,
+    RS_H_IDLE_CAPACITY,
+    RS_H_S_SHOT_FRAMES,
+    RS_H_S_SHOT_RELEASE,
+    RS_H_S_SHOT_STAGE,
+    RS_H_S_SHOT_PASS,
+    RS_H_S_SHOT_ATTEMPT,
+    RS_H_S_SHOT_FLAG,
+    RS_H_S_SHOT_STATE,
+    RS_H_S_SHOT_ROUNDS,
+    RS_H_S_TASK_D,
+    RS_H_S_TASK_I,
+    RS_H_S_TASK_UNITS,
+    RS_H_S_WAIT_COUNT,
+    RS_H_S_WAIT_LISTS,
+    RS_H_S_UNIT_D,
+    RS_H_S_UNIT_I,
+    RS_H_S_POOL_D,
+    RS_H_S_POOL_I,
+    RS_H_S_SLOT_D,
+    RS_H_S_SLOT_I,
+    RS_H_S_TEAM_I,
+    RS_H_S_MONITOR_D,
+    RS_H_S_EPISODE_I,
+    RS_H_S_IDLE,
+    RS_H_S_HEAP,
+    /* outputs: offsets within one replication's out_d and out_i, and their sizes */
+    RS_H_OUT_D_WORDS,
+    RS_H_OUT_I_WORDS,
+    RS_H_OD_END,
+    RS_H_OD_DELIVERED,
+    RS_H_OD_POOL_BUSY,
+    RS_H_OD_POOL_BILLED,
+    RS_H_OD_TEAM_BUSY,
+    RS_H_OD_TEAM_OVERTIME,
+    RS_H_OD_WAIT_HOURS,
+    RS_H_OD_QUEUE_AREA,
+    RS_H_OD_BUSY_BINS,
+    RS_H_OD_QUEUE_BINS,
+    RS_H_OD_FLOW_HOURS,
+    RS_H_OI_STATUS,
+    RS_H_OI_EVENTS,
+    RS_H_OI_ESCAPED,
+    RS_H_OI_FAILED,
+    RS_H_OI_REWORKS,
+    RS_H_OI_CAUGHT,
+    RS_H_OI_ATTEMPTS,
+    RS_H_OI_FRAMES,
+    RS_H_OI_WAIT_COUNT,
+    RS_H_OI_FLOW_COUNT,
+    RS_H_OI_PREEMPTIONS,
+    RS_H_OI_FAILURES,
+    RS_H_SIZE
+};
+
+/* Global reals (md at RS_H_GLOBAL_D). */
+enum rs_global_d {
+    RS_G_HORIZON = 0,
+    RS_G_BURST_WAIT,
+    RS_G_BURST_SLACK,
+    RS_G_BURST_BUDGET,
+    RS_G_SUM_EPISODE_MEANS,
+    RS_G_SIZE
+};
+
+/* Episode rows. */
+enum rs_episode_i {
+    RS_EI_FIRST_SHOT = 0,
+    RS_EI_N_SHOTS,
+    RS_EI_RELEASE,
+    RS_EI_FRAMES_DIST,
+    RS_EI_FIXED_OFFSET,
+    RS_EI_SIZE
+};
+enum rs_episode_d {
+    RS_ED_LOCK = 0,
+    RS_ED_DEADLINE,
+    RS_ED_PRIORITY,
+    RS_ED_WINDOW,
+    RS_ED_SHOTS_PER_HOUR,
+    RS_ED_SIZE
+};
+
+/* Stage rows: shot stages, then fallbacks, then episode stages, in one table. */
+enum rs_stage_i {
+    RS_SI_KIND = 0,
+    RS_SI_ADDRESS,
+    RS_SI_N_OPTIONS,
+    RS_SI_FIRST_OPTION,
+    RS_SI_MAX_ATTEMPTS,
+    RS_SI_FALLBACK,
+    RS_SI_MAX_ROUNDS,
+    RS_SI_REWORK_TO,
+    RS_SI_N_REJECT,
+    RS_SI_REJECT_OFFSET,
+    RS_SI_REVIEW_SLOT,
+    RS_SI_SIZE
+};
+enum rs_stage_d {
+    RS_SD_FAILURE_P = 0,
+    RS_SD_BACKOFF,
+    RS_SD_DEFECT_P,
+    RS_SD_SAMPLE_RATE,
+    RS_SD_CATCH_P,
+    RS_SD_SIZE
+};
+
+/* Option rows. */
+enum rs_option_i {
+    RS_OI_RESOURCE = 0,
+    RS_OI_INDEX,
+    RS_OI_GANG,
+    RS_OI_PER_FRAME,
+    RS_OI_PER_TASK,
+    RS_OI_SIZE
+};
+enum rs_option_d {
+    RS_OD_SETUP = 0,
+    RS_OD_PER_FRAME_MEAN,
+    RS_OD_PER_TASK_MEAN,
+    RS_OD_SIZE
+};
+
+/* Pool rows. */
+enum rs_pool_i {
+    RS_PI_KIND = 0,
+    RS_PI_GPUS,
+    RS_PI_MIN_GPUS,
+    RS_PI_BATCH,
+    RS_PI_FAILURE_DIST,
+    RS_PI_REPAIR_DIST,
+    RS_PI_FIRST_UNIT,
+    RS_PI_SIZE
+};
+enum rs_pool_d {
+    RS_PD_PRICE = 0,
+    RS_PD_BILLING_INCREMENT,
+    RS_PD_BILLING_MINIMUM,
+    RS_PD_PROVISIONING_DELAY,
+    RS_PD_IDLE_TIMEOUT,
+    RS_PD_PREEMPTION_RATE,
+    RS_PD_PREEMPTION_NOTICE,
+    RS_PD_W_ARRIVAL,
+    RS_PD_W_DEADLINE,
+    RS_PD_W_PRIORITY,
+    RS_PD_W_EXPECTED,
+    RS_PD_W_REMAINING,
+    RS_PD_SIZE
+};
+
+/* Team rows. */
+enum rs_team_i {
+    RS_TI_MAX_PEOPLE = 0,
+    RS_TI_N_STEPS,
+    RS_TI_FIRST_STEP,
+    RS_TI_FIRST_SLOT,
+    RS_TI_SIZE
+};
+enum rs_team_d {
+    RS_TD_MAX_OVERTIME = 0,
+    RS_TD_W_ARRIVAL,
+    RS_TD_W_DEADLINE,
+    RS_TD_W_PRIORITY,
+    RS_TD_W_EXPECTED,
+    RS_TD_W_REMAINING,
+    RS_TD_SIZE
+};
+
+/* Distribution rows: kind, offset of its parameters in md, count (empirical). */
+enum rs_dist_i {
+    RS_DI_KIND = 0,
+    RS_DI_OFFSET,
+    RS_DI_COUNT,
+    RS_DI_SIZE
+};
+
+enum rs_dist_kind {
+    RS_DIST_CONSTANT = 0,
+    RS_DIST_EXPONENTIAL,
+    RS_DIST_LOGNORMAL,
+    RS_DIST_GAMMA,
+    RS_DIST_TRUNCATED_NORMAL,
+    RS_DIST_UNIFORM,
+    RS_DIST_TRIANGULAR,
+    RS_DIST_EMPIRICAL
+};
+
+enum rs_stage_kind {
+    RS_STAGE_GPU = 0,
+    RS_STAGE_REVIEW,
+    RS_STAGE_FALLBACK,
+    RS_STAGE_EPISODE
+};
+
+enum rs_pool_kind {
+    RS_POOL_RESERVED = 0,
+    RS_POOL_ON_DEMAND,
+    RS_POOL_SPOT
+};
+
+enum rs_release {
+    RS_RELEASE_ALL_AT_ONCE = 0,
+    RS_RELEASE_WINDOW,
+    RS_RELEASE_POISSON
+};
+
+enum rs_pool_rule {
+    RS_RULE_CHEAPEST = 0,
+    RS_RULE_FASTEST,
+    RS_RULE_LISTED
+};
+
+/* Purposes of draws: simulator/draws.py Purpose. */
+enum rs_purpose {
+    RS_FRAMES = 1,
+    RS_RELEASE_DRAW,
+    RS_SERVICE,
+    RS_ATTEMPT_FAILURE,
+    RS_DEFECT,
+    RS_REVIEW_SAMPLE,
+    RS_REVIEW_VERDICT,
+    RS_FALLBACK,
+    RS_EPISODE_SERVICE,
+    RS_GPU_FAILURE,
+    RS_GPU_REPAIR,
+    RS_PREEMPTION
+};
+
+/* Event classes: simulator/reference/agenda.py EventClass. */
+enum rs_event_class {
+    RS_EV_COMPLETION = 1,
+    RS_EV_FAILURE,
+    RS_EV_REPAIR,
+    RS_EV_PREEMPTION_NOTICE,
+    RS_EV_PREEMPTION_TAKE,
+    RS_EV_PROVISIONED,
+    RS_EV_BACKOFF,
+    RS_EV_RELEASE,
+    RS_EV_SHIFT_CHANGE,
+    RS_EV_IDLE_RELEASE = 12
+};
+
+/* Per-task reals and ints in scratch (task-major rows). */
+enum rs_task_d {
+    RS_TK_KEY = 0,
+    RS_TK_ARRIVAL,
+    RS_TK_DEADLINE,
+    RS_TK_REMAINING_WORK,
+    RS_TK_QUEUED_AT,
+    RS_TK_REMAINING,
+    RS_TK_START,
+    RS_TK_END,
+    RS_TK_D_SIZE
+};
+enum rs_task_i {
+    RS_TK_STAGE = 0,
+    RS_TK_ADDRESS,
+    RS_TK_PASS,
+    RS_TK_ATTEMPT,
+    RS_TK_INTERRUPTED,
+    RS_TK_OPTION,
+    RS_TK_SLOT,
+    RS_TK_VERSION,
+    RS_TK_N_UNITS,
+    RS_TK_I_SIZE
+};
+
+/* Per-unit state in scratch. */
+enum rs_unit_d {
+    RS_UD_LEASE_START = 0,
+    RS_UD_SIZE
+};
+enum rs_unit_i {
+    RS_UI_FLAGS = 0,
+    RS_UI_TASK,
+    RS_UI_LEASE_ORDER,
+    RS_UI_IDLE_VERSION,
+    RS_UI_LIFE_VERSION,
+    RS_UI_FAILURES_DRAWN,
+    RS_UI_TAKE_SEQ,
+    RS_UI_TAKE_LIFE,
+    RS_UI_SIZE
+};
+
+/* Per-pool state in scratch. */
+enum rs_pool_state_d {
+    RS_PS_EXPOSURE = 0,
+    RS_PS_EXPOSURE_TIME,
+    RS_PS_EXPOSURE_TARGET,
+    RS_PS_D_SIZE
+};
+enum rs_pool_state_i {
+    RS_PS_PROVISIONING = 0,
+    RS_PS_LEASES,
+    RS_PS_PREEMPT_VERSION,
+    RS_PS_I_SIZE
+};
+
+/* Per-team state in scratch. */
+enum rs_team_state_i {
+    RS_TS_ON_DUTY = 0,
+    RS_TS_I_SIZE
+};
+
+/* Level monitors: busy and queue, per resource (pools, then teams). */
+enum rs_monitor_d {
+    RS_MON_LEVEL = 0,
+    RS_MON_SINCE,
+    RS_MON_AREA,
+    RS_MON_SIZE
+};
+
+/* Replication status (out_i at RS_H_OI_STATUS). */
+enum rs_status {
+    RS_OK = 0,
+    RS_HEAP_FULL = 1,
+    RS_BAD_LAYOUT = 2
+};
+
+/* Trace record codes (the reference's trace "what"). */
+enum rs_trace_code {
+    RS_TR_RELEASE_SHOT = 1,
+    RS_TR_START,
+    RS_TR_INTERRUPTED,
+    RS_TR_ATTEMPT_FAILED,
+    RS_TR_SHOT_FAILED,
+    RS_TR_REWORK,
+    RS_TR_DELIVERED,
+    RS_TR_PROVISION,
+    RS_TR_RELEASE_UNIT,
+    RS_TR_PREEMPTION_NOTICE,
+    RS_TR_GPU_FAILURE,
+    RS_TR_REPAIR,
+    RS_TR_SHIFT_CHANGE
+};
+
+#define RS_LAYOUT_VERSION 1
+#define RS_TRACE_WIDTH 5
+#define RS_EVENT_WORDS 5
+#define RS_FLAG_LEASED 1
+#define RS_FLAG_READY 2
+#define RS_FLAG_UP 4
+#define RS_FLAG_DRAINING 8
+#define RS_FREE_MASK (RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_UP | RS_FLAG_DRAINING)
+#define RS_FREE_BITS (RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_UP)
+#define RS_SHOT_FAILED 1
+#define RS_SHOT_THROUGH 2
+#define RS_NO_FLAG 0x7FFFFFFF
+#define RS_MAX_PASS 255
+#define RS_HOURS_PER_BIN 24.0
+
+/* ---------------------------------------------------------------------------------------
+ * Philox4x32-10 and uniforms (simulator/draws.py). */
+
+#define RS_TWO53 9007199254740992.0
+#define RS_BELOW_ONE (1.0 - 1.0 / 9007199254740992.0)
+
+RS_DEVICE void rs_philox(rs_u32 *c, rs_u32 k0, rs_u32 k1)
+{
+    rs_u32 c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
+    int r;
+    for (r = 0; r < 10; r++) {
+        rs_u64 p0 = (rs_u64)0xD2511F53u * (rs_u64)c0;
+        rs_u64 p1 = (rs_u64)0xCD9E8D57u * (rs_u64)c2;
+        rs_u32 n0 = (rs_u32)(p1 >> 32) ^ c1 ^ k0;
+        rs_u32 n1 = (rs_u32)p1;
+        rs_u32 n2 = (rs_u32)(p0 >> 32) ^ c3 ^ k1;
+        rs_u32 n3 = (rs_u32)p0;
+        c0 = n0;
+        c1 = n1;
+        c2 = n2;
+        c3 = n3;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    c[0] = c0;
+    c[1] = c1;
+    c[2] = c2;
+    c[3] = c3;
+}
+
+RS_DEVICE double rs_to_uniform(rs_u32 hi, rs_u32 lo)
+{
+    /* The 53-bit integer is exact in a double; +0.5 rounds to nearest even as in Python;
+     * the division by 2**53 is exact. */
+    rs_u64 n = ((rs_u64)(hi >> 6) << 27) + (rs_u64)(lo >> 5);
+    double u = ((double)n + 0.5) / RS_TWO53;
+    return u < 1.0 ? u : RS_BELOW_ONE;
+}
+
+typedef struct {
+    rs_u32 c0, c1, c2, j;
+    rs_u32 k0, k1;
+    double spare;
+    int has_spare;
+} rs_stream;
+
+RS_DEVICE void rs_stream_init(rs_stream *s, rs_u32 k0, rs_u32 k1, rs_u32 rep, rs_u32 purpose,
+                              rs_u32 owner, rs_u32 sub)
+{
+    s->k0 = k0;
+    s->k1 = k1;
+    s->c0 = rep;
+    s->c1 = (purpose << 24) | owner;
+    s->c2 = sub;
+    s->j = 0;
+    s->spare = 0.0;
+    s->has_spare = 0;
+}
+
+RS_DEVICE double rs_next(rs_stream *s)
+{
+    rs_u32 c[4];
+    if (s->has_spare) {
+        s->has_spare = 0;
+        return s->spare;
+    }
+    c[0] = s->c0;
+    c[1] = s->c1;
+    c[2] = s->c2;
+    c[3] = s->j;
+    s->j += 1;
+    rs_philox(c, s->k0, s->k1);
+    s->spare = rs_to_uniform(c[2], c[3]);
+    s->has_spare = 1;
+    return rs_to_uniform(c[0], c[1]);
+}
+
+RS_DEVICE rs_u32 rs_pack_sub(rs_i32 stage, rs_i32 pass, rs_i32 attempt)
+{
+    if (pass > RS_MAX_PASS) {
+        pass = RS_MAX_PASS;
+    }
+    return ((rs_u32)stage << 24) | ((rs_u32)pass << 16) | (rs_u32)attempt;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Samplers (simulator/distributions.py), formula for formula. */
+
+RS_DEVICE double rs_infinity(void)
+{
+    union {
+        rs_u64 bits;
+        double value;
+    } x;
+    x.bits = 0x7FF0000000000000ULL;
+    return x.value;
+}
+
+RS_DEVICE double rs_nan(void)
+{
+    union {
+        rs_u64 bits;
+        double value;
+    } x;
+    x.bits = 0x7FF8000000000000ULL;
+    return x.value;
+}
+
+/* Wichura's AS241 (PPND16), copied from normal_ppf line for line. */
+RS_DEVICE double rs_normal_ppf(double p)
+{
+    double q = p - 0.5;
+    double r, num, den, val;
+    if (RS_FABS(q) <= 0.425) {
+        r = 0.180625 - q * q;
+        num = (((((((2.5090809287301226727e3 * r + 3.3430575583588128105e4) * r
+                    + 6.7265770927008700853e4) * r + 4.5921953931549871457e4) * r
+                  + 1.3731693765509461125e4) * r + 1.9715909503065514427e3) * r
+                + 1.3314166789178437745e2) * r + 3.3871328727963666080e0);
+        den = (((((((5.2264952788528545610e3 * r + 2.8729085735721942674e4) * r
+                    + 3.9307895800092710610e4) * r + 2.1213794301586595867e4) * r
+                  + 5.3941960214247511077e3) * r + 6.8718700749205790830e2) * r
+                + 4.2313330701600911252e1) * r + 1.0);
+        return q * num / den;
+    }
+    r = q < 0.0 ? p : 1.0 - p;
+    if (r <= 0.0) {
+        if (r == 0.0) {
+            return q < 0.0 ? -rs_infinity() : rs_infinity();
+        }
+        return rs_nan();
+    }
+    r = RS_SQRT(-RS_LOG(r));
+    if (r <= 5.0) {
+        r = r - 1.6;
+        num = (((((((7.74545014278341407640e-4 * r + 2.27238449892691845833e-2) * r
+                    + 2.41780725177450611770e-1) * r + 1.27045825245236838258e0) * r
+                  + 3.64784832476320460504e0) * r + 5.76949722146069140550e0) * r
+                + 4.63033784615654529590e0) * r + 1.42343711074968357734e0);
+        den = (((((((1.05075007164441684324e-9 * r + 5.47593808499534494600e-4) * r
+                    + 1.51986665636164571966e-2) * r + 1.48103976427480074590e-1) * r
+                  + 6.89767334985100004550e-1) * r + 1.67638483018380384940e0) * r
+                + 2.05319162663775882187e0) * r + 1.0);
+    } else {
+        r = r - 5.0;
+        num = (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r
+                    + 1.24266094738807843860e-3) * r + 2.65321895265761230930e-2) * r
+                  + 2.96560571828504891230e-1) * r + 1.78482653991729133580e0) * r
+                + 5.46378491116411436990e0) * r + 6.65790464350110377720e0);
+        den = (((((((2.04426310338993978564e-15 * r + 1.42151175831644588870e-7) * r
+                    + 1.84631831751005468180e-5) * r + 7.86869131145613259100e-4) * r
+                  + 1.48753612908506148525e-2) * r + 1.36929880922735805310e-1) * r
+                + 5.99832206555887937690e-1) * r + 1.0);
+    }
+    val = num / den;
+    return q < 0.0 ? -val : val;
+}
+
+/* Parameters in md, per kind (written by the host from the distribution's own cached
+ * parameters, so both engines start from the same doubles):
+ *   constant: value            exponential: mean          lognormal: mu, sigma
+ *   gamma: k, theta, d, c, boosted                        uniform: low, high
+ *   truncated normal: pa, pb, loc, scale, low, high, has_high
+ *   triangular: low, mode, high                           empirical: cum[n], values[n] */
+RS_DEVICE double rs_sample(const rs_i64 *mi, const double *md, rs_i64 dist_table, rs_i64 dist,
+                           rs_stream *s)
+{
+    const rs_i64 *row = mi + dist_table + dist * RS_DI_SIZE;
+    const double *p = md + row[RS_DI_OFFSET];
+    switch ((int)row[RS_DI_KIND]) {
+    case RS_DIST_CONSTANT:
+        return p[0];
+    case RS_DIST_EXPONENTIAL:
+        return -p[0] * RS_LOG(rs_next(s));
+    case RS_DIST_LOGNORMAL:
+        return RS_EXP(p[0] + p[1] * rs_normal_ppf(rs_next(s)));
+    case RS_DIST_GAMMA: {
+        double k = p[0], theta = p[1], d = p[2], c = p[3];
+        double x, t, v, u, y;
+        for (;;) {
+            x = rs_normal_ppf(rs_next(s));
+            t = 1.0 + c * x;
+            v = t * t * t;
+            if (v <= 0.0) {
+                continue;
+            }
+            u = rs_next(s);
+            if (RS_LOG(u) < 0.5 * x * x + d - d * v + d * RS_LOG(v)) {
+                break;
+            }
+        }
+        y = d * v * theta;
+        if (p[4] != 0.0) {
+            y = y * RS_POW(rs_next(s), 1.0 / k);
+        }
+        return y;
+    }
+    case RS_DIST_TRUNCATED_NORMAL: {
+        double pa = p[0], pb = p[1], loc = p[2], scale = p[3], low = p[4], high = p[5];
+        double q = pa + rs_next(s) * (pb - pa);
+        double x;
+        if (q >= 1.0) {
+            q = RS_BELOW_ONE;
+        }
+        x = loc + scale * rs_normal_ppf(q);
+        if (x < low) {
+            return low;
+        }
+        if (p[6] != 0.0 && x > high) {
+            return high;
+        }
+        return x;
+    }
+    case RS_DIST_UNIFORM:
+        return p[0] + rs_next(s) * (p[1] - p[0]);
+    case RS_DIST_TRIANGULAR: {
+        double u = rs_next(s);
+        double low = p[0], mode = p[1], high = p[2];
+        double width = high - low;
+        if (u < (mode - low) / width) {
+            return low + RS_SQRT(u * width * (mode - low));
+        }
+        return high - RS_SQRT((1.0 - u) * width * (high - mode));
+    }
+    case RS_DIST_EMPIRICAL: {
+        rs_i64 n = row[RS_DI_COUNT];
+        const double *cum = p;
+        const double *values = p + n;
+        double target = rs_next(s) * cum[n - 1];
+        /* bisect_right: the first i with target < cum[i] */
+        rs_i64 lo = 0, hi = n;
+        while (lo < hi) {
+            rs_i64 mid = (lo + hi) / 2;
+            if (target < cum[mid]) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        if (lo >= n) {
+            lo = n - 1;
+        }
+        return values[lo];
+    }
+    default:
+        return rs_nan();
+    }
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The state of one replication: pointers into the model and into scratch. */
+
+typedef struct {
+    double t;
+    rs_u32 gen;
+    rs_i32 cls;
+    rs_i32 k0;
+    rs_i32 k1;
+    rs_u32 seq;
+    rs_i32 a;
+    rs_i32 b;
+    rs_i32 pad;
+} rs_event;
+
+typedef struct {
+    const rs_i64 *mi;
+    const double *md;
+    rs_u32 rep, key0, key1;
+
+    rs_i32 n_shots, n_eps, n_sst, n_fb, n_est, n_pools, n_teams, n_res, n_days, n_reviews;
+    rs_i32 max_gang, pool_rule, has_slack, has_budget, neumaier;
+    rs_i64 heap_cap, idle_cap;
+    rs_i64 dist_table;
+
+    const rs_i64 *ep_i;
+    const double *ep_d;
+    const rs_i64 *st_i;
+    const double *st_d;
+    const rs_i64 *op_i;
+    const double *op_d;
+    const rs_i64 *pl_i;
+    const double *pl_d;
+    const rs_i64 *tm_i;
+    const double *tm_d;
+    const rs_i64 *shot_ep;
+    const rs_i64 *fixed_frames;
+    const rs_i64 *step_people;
+    const rs_i64 *wait_off;
+    const double *step_time;
+    const double *shot_sfx;
+    const double *ep_means;
+    const double *ep_sfx;
+    const double *reject_p;
+    double horizon, burst_wait, burst_slack, budget, sum_ep_means;
+
+    rs_i64 *sh_frames;
+    double *sh_release;
+    rs_i32 *sh_stage, *sh_pass, *sh_attempt, *sh_flag, *sh_state, *sh_rounds;
+    double *tk_d;
+    rs_i32 *tk_i;
+    rs_i32 *tk_units;
+    rs_i32 *wait_count;
+    rs_i32 *wait_lists;
+    double *un_d;
+    rs_i64 *un_i;
+    double *ps_d;
+    rs_i32 *ps_i;
+    double *sl_d;
+    rs_i32 *sl_i;
+    rs_i32 *ts_i;
+    double *mon;
+    rs_i32 *es_left;
+    rs_i32 *idle;
+    rs_event *heap;
+
+    double *od;
+    rs_i64 *oi;
+    double *delivered, *pool_busy, *pool_billed, *team_busy, *team_ot, *wait_hours, *queue_area;
+    double *busy_bins, *queue_bins;
+    rs_i64 *escaped, *failed, *reworks, *caught, *attempts, *frames, *wait_n, *preempts,
+        *failures;
+
+    double now;
+    rs_u32 round;
+    int in_round;
+    rs_u32 seq;
+    rs_i64 heap_n;
+    rs_i64 idle_n;
+    rs_i64 events;
+    rs_i64 lease_counter;
+    double cloud_closed;
+    rs_i32 n_waiting;
+    rs_i32 n_delivered;
+    int finished;
+    int closing;
+    int status;
+    rs_i64 flow_n;
+    double flow_h;
+
+    double *trace;
+    rs_i64 trace_cap;
+    rs_i64 trace_n;
+} rs_sim;
+
+#define TK_D(sim, id, f) ((sim)->tk_d[(rs_i64)(id) * RS_TK_D_SIZE + (f)])
+#define TK_I(sim, id, f) ((sim)->tk_i[(rs_i64)(id) * RS_TK_I_SIZE + (f)])
+#define UN_I(sim, u, f) ((sim)->un_i[(rs_i64)(u) * RS_UI_SIZE + (f)])
+#define UN_D(sim, u, f) ((sim)->un_d[(rs_i64)(u) * RS_UD_SIZE + (f)])
+#define PS_D(sim, p, f) ((sim)->ps_d[(rs_i64)(p) * RS_PS_D_SIZE + (f)])
+#define PS_I(sim, p, f) ((sim)->ps_i[(rs_i64)(p) * RS_PS_I_SIZE + (f)])
+#define ST_I(sim, g, f) ((sim)->st_i[(rs_i64)(g) * RS_SI_SIZE + (f)])
+#define ST_D(sim, g, f) ((sim)->st_d[(rs_i64)(g) * RS_SD_SIZE + (f)])
+#define OP_I(sim, o, f) ((sim)->op_i[(rs_i64)(o) * RS_OI_SIZE + (f)])
+#define OP_D(sim, o, f) ((sim)->op_d[(rs_i64)(o) * RS_OD_SIZE + (f)])
+#define PL_I(sim, p, f) ((sim)->pl_i[(rs_i64)(p) * RS_PI_SIZE + (f)])
+#define PL_D(sim, p, f) ((sim)->pl_d[(rs_i64)(p) * RS_PD_SIZE + (f)])
+#define TM_I(sim, t, f) ((sim)->tm_i[(rs_i64)(t) * RS_TI_SIZE + (f)])
+#define TM_D(sim, t, f) ((sim)->tm_d[(rs_i64)(t) * RS_TD_SIZE + (f)])
+#define EP_I(sim, e, f) ((sim)->ep_i[(rs_i64)(e) * RS_EI_SIZE + (f)])
+#define EP_D(sim, e, f) ((sim)->ep_d[(rs_i64)(e) * RS_ED_SIZE + (f)])
+#define MON(sim, m, f) ((sim)->mon[(rs_i64)(m) * RS_MON_SIZE + (f)])
+
+RS_DEVICE void rs_trace(rs_sim *sim, int code, double x, double y, double z)
+{
+    if (sim->trace != 0 && sim->trace_n < sim->trace_cap) {
+        double *rec = sim->trace + sim->trace_n * RS_TRACE_WIDTH;
+        rec[0] = sim->now;
+        rec[1] = (double)code;
+        rec[2] = x;
+        rec[3] = y;
+        rec[4] = z;
+    }
+    if (sim->trace != 0) {
+        sim->trace_n += 1;
+    }
+}
+
+RS_DEVICE double rs_uniform(rs_sim *sim, rs_u32 purpose, rs_u32 owner, rs_u32 sub)
+{
+    rs_stream s;
+    rs_stream_init(&s, sim->key0, sim->key1, sim->rep, purpose, owner, sub);
+    return rs_next(&s);
+}
+
+RS_DEVICE double rs_draw(rs_sim *sim, rs_i64 dist, rs_stream *s)
+{
+    return rs_sample(sim->mi, sim->md, sim->dist_table, dist, s);
+}
+
+/* Python's float floor division a // b for b > 0 (exact, unlike floor(a / b)). */
+RS_DEVICE double rs_floordiv(double a, double b)
+{
+    double mod = RS_FMOD(a, b);
+    double div = (a - mod) / b;
+    double floordiv;
+    if (mod != 0.0 && ((b < 0.0) != (mod < 0.0))) {
+        div -= 1.0;
+    }
+    if (div != 0.0) {
+        floordiv = RS_FLOOR(div);
+        if (div - floordiv > 0.5) {
+            floordiv += 1.0;
+        }
+    } else {
+        floordiv = 0.0;
+    }
+    return floordiv;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Level monitors (simulator/reference/monitor.py). Monitor m < n_res is the busy level of
+ * resource m, n_res + m its queue length; the daily bins are accumulated in the output. */
+
+RS_DEVICE void rs_integrate(rs_sim *sim, rs_i32 m, double t)
+{
+    double since = MON(sim, m, RS_MON_SINCE);
+    double level = MON(sim, m, RS_MON_LEVEL);
+    double *bins;
+    double a;
+    if (t <= since) {
+        return;
+    }
+    MON(sim, m, RS_MON_AREA) += level * (t - since);
+    if (level != 0.0) {
+        bins = m < sim->n_res ? sim->busy_bins + (rs_i64)m * sim->n_days
+                              : sim->queue_bins + (rs_i64)(m - sim->n_res) * sim->n_days;
+        a = since;
+        while (a < t) {
+            double day = rs_floordiv(a, RS_HOURS_PER_BIN);
+            double edge = (day + 1.0) * RS_HOURS_PER_BIN;
+            double b = edge < t ? edge : t;
+            rs_i64 d = (rs_i64)day;
+            if (d >= 0 && d < sim->n_days) {
+                bins[d] += level * (b - a);
+            } else {
+                sim->status = RS_BAD_LAYOUT;
+            }
+            a = b;
+        }
+    }
+    MON(sim, m, RS_MON_SINCE) = t;
+}
+
+RS_DEVICE void rs_monitor_add(rs_sim *sim, rs_i32 m, rs_i64 delta)
+{
+    rs_integrate(sim, m, sim->now);
+    MON(sim, m, RS_MON_LEVEL) += (double)delta;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Events: a binary heap in scratch. */
+
+RS_DEVICE int rs_event_less(const rs_event *a, const rs_event *b)
+{
+    if (a->t != b->t) {
+        return a->t < b->t;
+    }
+    if (a->gen != b->gen) {
+        return a->gen < b->gen;
+    }
+    if (a->cls != b->cls) {
+        return a->cls < b->cls;
+    }
+    if (a->k0 != b->k0) {
+        return a->k0 < b->k0;
+    }
+    if (a->k1 != b->k1) {
+        return a->k1 < b->k1;
+    }
+    return a->seq < b->seq;
+}
+
+/* Schedule an event `delay` hours from now, as the reference's agenda.at (max(delay, 0)). */
+RS_DEVICE void rs_at(rs_sim *sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1, rs_i32 a,
+                     rs_i32 b)
+{
+    rs_event ev;
+    rs_i64 i;
+    if (sim->closing) {
+        return;
+    }
+    if (sim->heap_n >= sim->heap_cap) {
+        sim->status = RS_HEAP_FULL;
+        return;
+    }
+    ev.t = sim->now + (delay > 0.0 ? delay : 0.0);
+    ev.gen = (sim->in_round && ev.t == sim->now) ? sim->round + 1 : 0;
+    ev.cls = cls;
+    ev.k0 = k0;
+    ev.k1 = k1;
+    ev.seq = sim->seq++;
+    ev.a = a;
+    ev.b = b;
+    ev.pad = 0;
+    i = sim->heap_n++;
+    while (i > 0) {
+        rs_i64 parent = (i - 1) / 2;
+        if (!rs_event_less(&ev, &sim->heap[parent])) {
+            break;
+        }
+        sim->heap[i] = sim->heap[parent];
+        i = parent;
+    }
+    sim->heap[i] = ev;
+}
+
+RS_DEVICE rs_event rs_pop(rs_sim *sim)
+{
+    rs_event top = sim->heap[0];
+    rs_event last = sim->heap[--sim->heap_n];
+    rs_i64 n = sim->heap_n;
+    rs_i64 i = 0;
+    for (;;) {
+        rs_i64 child = 2 * i + 1;
+        if (child >= n) {
+            break;
+        }
+        if (child + 1 < n && rs_event_less(&sim->heap[child + 1], &sim->heap[child])) {
+            child += 1;
+        }
+        if (!rs_event_less(&sim->heap[child], &last)) {
+            break;
+        }
+        sim->heap[i] = sim->heap[child];
+        i = child;
+    }
+    if (n > 0) {
+        sim->heap[i] = last;
+    }
+    return top;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Resources. Resource r: pools 0..n_pools-1, then teams. */
+
+RS_DEVICE rs_i32 rs_option_resource(rs_sim *sim, rs_i64 o)
+{
+    rs_i32 index = (rs_i32)OP_I(sim, o, RS_OI_INDEX);
+    return OP_I(sim, o, RS_OI_RESOURCE) == 0 ? index : sim->n_pools + index;
+}
+
+RS_DEVICE rs_i32 rs_queue_resource(rs_sim *sim, rs_i32 stage)
+{
+    return rs_option_resource(sim, ST_I(sim, stage, RS_SI_FIRST_OPTION));
+}
+
+RS_DEVICE int rs_unit_free(rs_sim *sim, rs_i64 u)
+{
+    return (UN_I(sim, u, RS_UI_FLAGS) & RS_FREE_MASK) == RS_FREE_BITS
+           && UN_I(sim, u, RS_UI_TASK) < 0;
+}
+
+RS_DEVICE rs_i32 rs_count_free(rs_sim *sim, rs_i32 p)
+{
+    rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
+    rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
+    rs_i32 count = 0;
+    rs_i64 k;
+    for (k = 0; k < n; k++) {
+        if (rs_unit_free(sim, u0 + k)) {
+            count += 1;
+        }
+    }
+    return count;
+}
+
+RS_DEVICE rs_i32 rs_exposed(rs_sim *sim, rs_i32 p)
+{
+    rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
+    rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
+    rs_i32 count = 0;
+    rs_i64 k;
+    for (k = 0; k < n; k++) {
+        rs_i64 f = UN_I(sim, u0 + k, RS_UI_FLAGS);
+        if ((f & (RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_DRAINING))
+            == (RS_FLAG_LEASED | RS_FLAG_READY)) {
+            count += 1;
+        }
+    }
+    return count;
+}
+
+RS_DEVICE rs_i32 rs_free_slot(rs_sim *sim, rs_i32 team)
+{
+    rs_i64 s0 = TM_I(sim, team, RS_TI_FIRST_SLOT);
+    rs_i32 on_duty = sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_ON_DUTY];
+    rs_i32 k;
+    for (k = 0; k < on_duty; k++) {
+        if (sim->sl_i[s0 + k] < 0) {
+            return (rs_i32)(s0 + k);
+        }
+    }
+    return -1;
+}
+
+RS_DEVICE int rs_pool_cloud(rs_sim *sim, rs_i32 p)
+{
+    return PL_I(sim, p, RS_PI_KIND) != RS_POOL_RESERVED;
+}
+
+RS_DEVICE double rs_billed_hours(rs_sim *sim, rs_i32 p, double length)
+{
+    double inc = PL_D(sim, p, RS_PD_BILLING_INCREMENT);
+    double minimum = PL_D(sim, p, RS_PD_BILLING_MINIMUM);
+    double rounded = inc > 0.0 ? RS_CEIL(length / inc - 1e-9) * inc : length;
+    return minimum > rounded ? minimum : rounded;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Tasks and the waiting room. A task's id is its shot's id, or n_shots + episode. */
+
+RS_DEVICE double rs_mean_hours(rs_sim *sim, rs_i64 o, double frames)
+{
+    double work = OP_I(sim, o, RS_OI_PER_FRAME) >= 0 ? OP_D(sim, o, RS_OD_PER_FRAME_MEAN) * frames
+                                                     : 0.0;
+    if (OP_I(sim, o, RS_OI_PER_TASK) >= 0) {
+        work += OP_D(sim, o, RS_OD_PER_TASK_MEAN);
+    }
+    return OP_D(sim, o, RS_OD_SETUP) + work;
+}
+
+RS_DEVICE rs_i32 rs_task_episode(rs_sim *sim, rs_i32 id)
+{
+    return id < sim->n_shots ? (rs_i32)sim->shot_ep[id] : id - sim->n_shots;
+}
+
+/* Dispatch order: (interrupted first, key, arrival, id). */
+RS_DEVICE int rs_task_less(rs_sim *sim, rs_i32 a, rs_i32 b)
+{
+    rs_i32 ia = TK_I(sim, a, RS_TK_INTERRUPTED) ? 0 : 1;
+    rs_i32 ib = TK_I(sim, b, RS_TK_INTERRUPTED) ? 0 : 1;
+    double x, y;
+    if (ia != ib) {
+        return ia < ib;
+    }
+    x = TK_D(sim, a, RS_TK_KEY);
+    y = TK_D(sim, b, RS_TK_KEY);
+    if (x != y) {
+        return x < y;
+    }
+    x = TK_D(sim, a, RS_TK_ARRIVAL);
+    y = TK_D(sim, b, RS_TK_ARRIVAL);
+    if (x != y) {
+        return x < y;
+    }
+    return a < b;
+}
+
+/* Set up task `id` (the reference's _task): features, frozen key, fresh state. */
+RS_DEVICE void rs_new_task(rs_sim *sim, rs_i32 id, rs_i32 stage, rs_i32 address, rs_i32 pass,
+                           rs_i32 attempt, double expected, double remaining)
+{
+    rs_i32 ep = rs_task_episode(sim, id);
+    rs_i64 o = ST_I(sim, stage, RS_SI_FIRST_OPTION);
+    double now = sim->now;
+    double deadline = EP_D(sim, ep, RS_ED_DEADLINE);
+    double priority = EP_D(sim, ep, RS_ED_PRIORITY);
+    const double *w;
+    rs_i32 index = (rs_i32)OP_I(sim, o, RS_OI_INDEX);
+    if (OP_I(sim, o, RS_OI_RESOURCE) == 0) {
+        w = sim->pl_d + (rs_i64)index * RS_PD_SIZE + RS_PD_W_ARRIVAL;
+    } else {
+        w = sim->tm_d + (rs_i64)index * RS_TD_SIZE + RS_TD_W_ARRIVAL;
+    }
+    TK_D(sim, id, RS_TK_KEY) = w[0] * now + w[1] * deadline + w[2] * priority + w[3] * expected
+                               + w[4] * remaining;
+    TK_D(sim, id, RS_TK_ARRIVAL) = now;
+    TK_D(sim, id, RS_TK_DEADLINE) = deadline;
+    TK_D(sim, id, RS_TK_REMAINING_WORK) = remaining;
+    TK_D(sim, id, RS_TK_QUEUED_AT) = 0.0;
+    TK_D(sim, id, RS_TK_REMAINING) = -1.0;
+    TK_D(sim, id, RS_TK_START) = 0.0;
+    TK_D(sim, id, RS_TK_END) = 0.0;
+    TK_I(sim, id, RS_TK_STAGE) = stage;
+    TK_I(sim, id, RS_TK_ADDRESS) = address;
+    TK_I(sim, id, RS_TK_PASS) = pass;
+    TK_I(sim, id, RS_TK_ATTEMPT) = attempt;
+    TK_I(sim, id, RS_TK_INTERRUPTED) = 0;
+    TK_I(sim, id, RS_TK_OPTION) = -1;
+    TK_I(sim, id, RS_TK_SLOT) = -1;
+    TK_I(sim, id, RS_TK_N_UNITS) = 0;
+}
+
+/* Whether an earlier option of the stage names the same resource (a set of resources). */
+RS_DEVICE int rs_resource_seen(rs_sim *sim, rs_i64 o0, rs_i64 o)
+{
+    rs_i32 r = rs_option_resource(sim, o);
+    rs_i64 k;
+    for (k = o0; k < o; k++) {
+        if (rs_option_resource(sim, k) == r) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
+{
+    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
+    rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
+    rs_i64 o;
+    for (o = o0; o < o0 + n; o++) {
+        rs_i32 r, count, lo, hi, k;
+        rs_i32 *list;
+        if (rs_resource_seen(sim, o0, o)) {
+            continue;
+        }
+        r = rs_option_resource(sim, o);
+        list = sim->wait_lists + sim->wait_off[r];
+        count = sim->wait_count[r];
+        lo = 0;
+        hi = count;
+        while (lo < hi) { /* bisect_right */
+            rs_i32 mid = (lo + hi) / 2;
+            if (rs_task_less(sim, id, list[mid])) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        for (k = count; k > lo; k--) {
+            list[k] = list[k - 1];
+        }
+        list[lo] = id;
+        sim->wait_count[r] = count + 1;
+    }
+    sim->n_waiting += 1;
+}
+
+RS_DEVICE void rs_waiting_remove(rs_sim *sim, rs_i32 id)
+{
+    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
+    rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
+    rs_i64 o;
+    for (o = o0; o < o0 + n; o++) {
+        rs_i32 r, count, lo, hi, k;
+        rs_i32 *list;
+        if (rs_resource_seen(sim, o0, o)) {
+            continue;
+        }
+        r = rs_option_resource(sim, o);
+        list = sim->wait_lists + sim->wait_off[r];
+        count = sim->wait_count[r];
+        lo = 0;
+        hi = count;
+        while (lo < hi) { /* bisect_left */
+            rs_i32 mid = (lo + hi) / 2;
+            if (rs_task_less(sim, list[mid], id)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        for (k = lo; k < count - 1; k++) {
+            list[k] = list[k + 1];
+        }
+        sim->wait_count[r] = count - 1;
+    }
+    sim->n_waiting -= 1;
+}
+
+RS_DEVICE void rs_enqueue(rs_sim *sim, rs_i32 id)
+{
+    TK_D(sim, id, RS_TK_QUEUED_AT) = sim->now;
+    rs_waiting_add(sim, id);
+    rs_monitor_add(sim, sim->n_res + rs_queue_resource(sim, TK_I(sim, id, RS_TK_STAGE)), 1);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Flow of a shot. */
+
+RS_DEVICE void rs_deliver(rs_sim *sim, rs_i32 ep)
+{
+    rs_i64 first = EP_I(sim, ep, RS_EI_FIRST_SHOT);
+    rs_i64 n = EP_I(sim, ep, RS_EI_N_SHOTS);
+    rs_i64 escaped = 0;
+    rs_i64 k;
+    sim->delivered[ep] = sim->now;
+    for (k = first; k < first + n; k++) {
+        if ((sim->sh_state[k] & RS_SHOT_THROUGH) && sim->sh_flag[k] != RS_NO_FLAG) {
+            escaped += 1;
+        }
+    }
+    sim->escaped[ep] = escaped;
+    rs_trace(sim, RS_TR_DELIVERED, (double)ep, 0.0, 0.0);
+    sim->n_delivered += 1;
+    if (sim->n_delivered == sim->n_eps) {
+        sim->finished = 1;
+    }
+}
+
+RS_DEVICE void rs_enqueue_episode_stage(rs_sim *sim, rs_i32 ep, rs_i32 k)
+{
+    rs_i32 id = sim->n_shots + ep;
+    rs_i32 stage = sim->n_sst + sim->n_fb + k;
+    rs_new_task(sim, id, stage, k, 0, 0, sim->ep_means[k], sim->ep_sfx[k]);
+    rs_enqueue(sim, id);
+}
+
+RS_DEVICE void rs_shots_through(rs_sim *sim, rs_i32 ep)
+{
+    if (sim->n_est > 0) {
+        rs_enqueue_episode_stage(sim, ep, 0);
+    } else {
+        rs_deliver(sim, ep);
+    }
+}
+
+RS_DEVICE void rs_shot_done(rs_sim *sim, rs_i32 s)
+{
+    rs_i32 ep = (rs_i32)sim->shot_ep[s];
+    sim->es_left[ep] -= 1;
+    if (sim->es_left[ep] == 0) {
+        rs_shots_through(sim, ep);
+    }
+}
+
+RS_DEVICE void rs_enqueue_shot_task(rs_sim *sim, rs_i32 s, rs_i32 stage, rs_i32 attempt)
+{
+    rs_i32 ep = (rs_i32)sim->shot_ep[s];
+    double expected = rs_mean_hours(sim, ST_I(sim, stage, RS_SI_FIRST_OPTION),
+                                    (double)sim->sh_frames[s]);
+    double remaining = expected + sim->shot_sfx[(rs_i64)ep * sim->n_sst + stage]
+                       + sim->sum_ep_means;
+    rs_new_task(sim, s, stage, stage, sim->sh_pass[s], attempt, expected, remaining);
+    rs_enqueue(sim, s);
+}
+
+RS_DEVICE void rs_enter_stage(rs_sim *sim, rs_i32 s)
+{
+    while (sim->sh_stage[s] < sim->n_sst) {
+        rs_i32 g = sim->sh_stage[s];
+        if (ST_I(sim, g, RS_SI_KIND) == RS_STAGE_REVIEW) {
+            rs_u32 sub = rs_pack_sub((rs_i32)ST_I(sim, g, RS_SI_ADDRESS), sim->sh_pass[s], 0);
+            if (!(rs_uniform(sim, RS_REVIEW_SAMPLE, (rs_u32)s, sub)
+                  < ST_D(sim, g, RS_SD_SAMPLE_RATE))) {
+                sim->sh_stage[s] += 1;
+                continue;
+            }
+        }
+        rs_enqueue_shot_task(sim, s, g, sim->sh_attempt[s]);
+        return;
+    }
+    sim->sh_state[s] |= RS_SHOT_THROUGH;
+    sim->flow_n += 1;
+    sim->flow_h += sim->now - sim->sh_release[s];
+    rs_shot_done(sim, s);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Service. */
+
+RS_DEVICE double rs_duration(rs_sim *sim, rs_i32 id, rs_i64 o)
+{
+    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 kind = (rs_i32)ST_I(sim, stage, RS_SI_KIND);
+    rs_stream s;
+    double frames, hours;
+    if (TK_D(sim, id, RS_TK_REMAINING) >= 0.0) {
+        return TK_D(sim, id, RS_TK_REMAINING);
+    }
+    if (kind == RS_STAGE_EPISODE) {
+        rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_EPISODE_SERVICE,
+                       (rs_u32)(id - sim->n_shots),
+                       rs_pack_sub(TK_I(sim, id, RS_TK_ADDRESS), 0, 0));
+        frames = 0.0;
+    } else {
+        rs_u32 purpose = kind == RS_STAGE_FALLBACK ? RS_FALLBACK : RS_SERVICE;
+        rs_u32 sub = rs_pack_sub(TK_I(sim, id, RS_TK_ADDRESS), TK_I(sim, id, RS_TK_PASS),
+                                 TK_I(sim, id, RS_TK_ATTEMPT));
+        rs_stream_init(&s, sim->key0, sim->key1, sim->rep, purpose, (rs_u32)id, sub);
+        frames = (double)sim->sh_frames[id];
+    }
+    hours = OP_D(sim, o, RS_OD_SETUP);
+    if (OP_I(sim, o, RS_OI_PER_FRAME) >= 0) {
+        hours += frames * rs_draw(sim, OP_I(sim, o, RS_OI_PER_FRAME), &s);
+    }
+    if (OP_I(sim, o, RS_OI_PER_TASK) >= 0) {
+        hours += rs_draw(sim, OP_I(sim, o, RS_OI_PER_TASK), &s);
+    }
+    return hours;
+}
+
+RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
+{
+    double now = sim->now;
+    double duration;
+    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 q = rs_queue_resource(sim, stage);
+    rs_i32 ep = rs_task_episode(sim, id);
+    TK_I(sim, id, RS_TK_OPTION) = (rs_i32)o;
+    TK_I(sim, id, RS_TK_SLOT) = slot;
+    TK_I(sim, id, RS_TK_N_UNITS) = 0;
+    TK_D(sim, id, RS_TK_START) = now;
+    duration = rs_duration(sim, id, o);
+    TK_D(sim, id, RS_TK_END) = now + duration;
+    TK_D(sim, id, RS_TK_REMAINING) = -1.0;
+    if (slot >= 0) {
+        sim->sl_i[slot] = id;
+        rs_monitor_add(sim, sim->n_pools + (rs_i32)OP_I(sim, o, RS_OI_INDEX), 1);
+    }
+    if (OP_I(sim, o, RS_OI_RESOURCE) == 0) {
+        rs_i32 p = (rs_i32)OP_I(sim, o, RS_OI_INDEX);
+        rs_i64 gang = OP_I(sim, o, RS_OI_GANG);
+        rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
+        rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
+        rs_i32 *units = sim->tk_units + (rs_i64)id * sim->max_gang;
+        rs_i32 taken = 0;
+        rs_i64 k;
+        for (k = 0; k < n && taken < gang; k++) {
+            if (rs_unit_free(sim, u0 + k)) {
+                UN_I(sim, u0 + k, RS_UI_TASK) = id;
+                UN_I(sim, u0 + k, RS_UI_IDLE_VERSION) += 1;
+                units[taken++] = (rs_i32)(u0 + k);
+            }
+        }
+        TK_I(sim, id, RS_TK_N_UNITS) = taken;
+        if (taken > 0) {
+            rs_monitor_add(sim, p, taken);
+        }
+    }
+    rs_monitor_add(sim, sim->n_res + q, -1);
+    sim->wait_n[q] += 1;
+    sim->wait_hours[q] += now - TK_D(sim, id, RS_TK_QUEUED_AT);
+    if (ST_I(sim, stage, RS_SI_KIND) == RS_STAGE_GPU && !TK_I(sim, id, RS_TK_INTERRUPTED)) {
+        sim->attempts[ep] += 1;
+    }
+    TK_I(sim, id, RS_TK_INTERRUPTED) = 0;
+    rs_trace(sim, RS_TR_START, (double)id, (double)stage, duration);
+    TK_I(sim, id, RS_TK_VERSION) += 1;
+    /* The service process's timeout: now + duration, no clamp (durations are >= 0). */
+    rs_at(sim, duration, RS_EV_COMPLETION, id, 0, TK_I(sim, id, RS_TK_VERSION), 0);
+}
+
+RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
+{
+    double now = sim->now;
+    double busy = now - TK_D(sim, id, RS_TK_START);
+    rs_i32 ep = rs_task_episode(sim, id);
+    rs_i32 n = TK_I(sim, id, RS_TK_N_UNITS);
+    rs_i32 slot = TK_I(sim, id, RS_TK_SLOT);
+    if (n > 0) {
+        rs_i32 *units = sim->tk_units + (rs_i64)id * sim->max_gang;
+        rs_i32 p = (rs_i32)OP_I(sim, TK_I(sim, id, RS_TK_OPTION), RS_OI_INDEX);
+        int cloud = rs_pool_cloud(sim, p);
+        rs_i32 k;
+        sim->pool_busy[(rs_i64)p * sim->n_eps + ep] += busy * (double)n;
+        rs_monitor_add(sim, p, -n);
+        for (k = 0; k < n; k++) {
+            UN_I(sim, units[k], RS_UI_TASK) = -1;
+            if (cloud) {
+                if (sim->idle_n < sim->idle_cap) {
+                    sim->idle[sim->idle_n++] = units[k];
+                } else {
+                    sim->status = RS_BAD_LAYOUT;
+                }
+            }
+        }
+    }
+    if (slot >= 0) {
+        rs_i32 team = (rs_i32)OP_I(sim, TK_I(sim, id, RS_TK_OPTION), RS_OI_INDEX);
+        sim->team_busy[(rs_i64)team * sim->n_eps + ep] += busy;
+        rs_monitor_add(sim, sim->n_pools + team, -1);
+        if (sim->sl_d[slot] >= 0.0) {
+            sim->team_ot[team] += now - sim->sl_d[slot];
+            sim->sl_d[slot] = -1.0;
+        }
+        sim->sl_i[slot] = -1;
+    }
+    TK_I(sim, id, RS_TK_N_UNITS) = 0;
+    TK_I(sim, id, RS_TK_SLOT) = -1;
+}
+
+RS_DEVICE void rs_interrupt(rs_sim *sim, rs_i32 id)
+{
+    /* The service process is interrupted: its completion will not be posted. */
+    TK_I(sim, id, RS_TK_VERSION) += 1;
+    if (TK_I(sim, id, RS_TK_SLOT) >= 0) {
+        TK_D(sim, id, RS_TK_REMAINING) = TK_D(sim, id, RS_TK_END) - sim->now;
+    }
+    rs_trace(sim, RS_TR_INTERRUPTED, (double)id, 0.0, 0.0);
+    rs_free_resources(sim, id);
+    TK_I(sim, id, RS_TK_INTERRUPTED) = 1;
+    rs_enqueue(sim, id);
+}
+
+RS_DEVICE void rs_attempt_failed(rs_sim *sim, rs_i32 s, rs_i32 g)
+{
+    rs_i32 ep = (rs_i32)sim->shot_ep[s];
+    sim->sh_attempt[s] += 1;
+    rs_trace(sim, RS_TR_ATTEMPT_FAILED, (double)s, (double)g, (double)sim->sh_attempt[s]);
+    if (sim->sh_attempt[s] < ST_I(sim, g, RS_SI_MAX_ATTEMPTS)) {
+        double backoff = ST_D(sim, g, RS_SD_BACKOFF);
+        if (backoff > 0.0) {
+            rs_at(sim, backoff, RS_EV_BACKOFF, s, 0, 0, 0);
+        } else {
+            rs_enqueue_shot_task(sim, s, g, sim->sh_attempt[s]);
+        }
+    } else if (ST_I(sim, g, RS_SI_FALLBACK) >= 0) {
+        rs_i32 fb = (rs_i32)ST_I(sim, g, RS_SI_FALLBACK);
+        double expected = rs_mean_hours(sim, ST_I(sim, fb, RS_SI_FIRST_OPTION),
+                                        (double)sim->sh_frames[s]);
+        double remaining = expected + sim->shot_sfx[(rs_i64)ep * sim->n_sst + g]
+                           + sim->sum_ep_means;
+        rs_new_task(sim, s, fb, g, sim->sh_pass[s], 0, expected, remaining);
+        rs_enqueue(sim, s);
+    } else {
+        sim->sh_state[s] |= RS_SHOT_FAILED;
+        sim->failed[ep] += 1;
+        rs_trace(sim, RS_TR_SHOT_FAILED, (double)s, (double)g, 0.0);
+        rs_shot_done(sim, s);
+    }
+}
+
+RS_DEVICE int rs_rejects(rs_sim *sim, rs_i32 s, rs_i32 g)
+{
+    rs_i32 *rounds = sim->sh_rounds + (rs_i64)s * sim->n_reviews + ST_I(sim, g, RS_SI_REVIEW_SLOT);
+    rs_i32 round = *rounds;
+    rs_i64 max_rounds = ST_I(sim, g, RS_SI_MAX_ROUNDS);
+    rs_i64 n_reject = ST_I(sim, g, RS_SI_N_REJECT);
+    rs_u32 sub;
+    double v;
+    if (max_rounds >= 0 && max_rounds <= round) {
+        return 0;
+    }
+    sub = rs_pack_sub((rs_i32)ST_I(sim, g, RS_SI_ADDRESS), sim->sh_pass[s], 0);
+    v = rs_uniform(sim, RS_REVIEW_VERDICT, (rs_u32)s, sub);
+    if (sim->sh_flag[s] != RS_NO_FLAG) {
+        return v < ST_D(sim, g, RS_SD_CATCH_P);
+    }
+    return v < sim->reject_p[ST_I(sim, g, RS_SI_REJECT_OFFSET)
+                             + (round < n_reject - 1 ? round : n_reject - 1)];
+}
+
+RS_DEVICE void rs_rework(rs_sim *sim, rs_i32 s, rs_i32 g)
+{
+    rs_i32 ep = (rs_i32)sim->shot_ep[s];
+    rs_i32 target = (rs_i32)ST_I(sim, g, RS_SI_REWORK_TO);
+    sim->sh_rounds[(rs_i64)s * sim->n_reviews + ST_I(sim, g, RS_SI_REVIEW_SLOT)] += 1;
+    sim->sh_pass[s] += 1;
+    sim->reworks[ep] += 1;
+    if (sim->sh_flag[s] != RS_NO_FLAG) {
+        sim->caught[ep] += 1;
+    }
+    /* Rework to S clears the flags of S and later stages: with only the lowest flag kept,
+     * the shot is clean afterwards exactly when that lowest flag is at S or later. */
+    if (sim->sh_flag[s] >= target) {
+        sim->sh_flag[s] = RS_NO_FLAG;
+    }
+    sim->sh_stage[s] = target;
+    sim->sh_attempt[s] = 0;
+    rs_trace(sim, RS_TR_REWORK, (double)s, (double)g, (double)target);
+    rs_enter_stage(sim, s);
+}
+
+RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
+{
+    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 kind = (rs_i32)ST_I(sim, stage, RS_SI_KIND);
+    rs_free_resources(sim, id);
+    if (kind == RS_STAGE_EPISODE) {
+        rs_i32 ep = id - sim->n_shots;
+        rs_i32 next = TK_I(sim, id, RS_TK_ADDRESS) + 1;
+        if (next < sim->n_est) {
+            rs_enqueue_episode_stage(sim, ep, next);
+        } else {
+            rs_deliver(sim, ep);
+        }
+        return;
+    }
+    if (kind == RS_STAGE_GPU) {
+        rs_i32 address = TK_I(sim, id, RS_TK_ADDRESS);
+        rs_u32 sub = rs_pack_sub(address, TK_I(sim, id, RS_TK_PASS), TK_I(sim, id, RS_TK_ATTEMPT));
+        if (rs_uniform(sim, RS_ATTEMPT_FAILURE, (rs_u32)id, sub) < ST_D(sim, stage, RS_SD_FAILURE_P)) {
+            rs_attempt_failed(sim, id, stage);
+            return;
+        }
+        if (rs_uniform(sim, RS_DEFECT, (rs_u32)id, sub) < ST_D(sim, stage, RS_SD_DEFECT_P)) {
+            if (address < sim->sh_flag[id]) {
+                sim->sh_flag[id] = address;
+            }
+        }
+    } else if (kind == RS_STAGE_REVIEW && rs_rejects(sim, id, stage)) {
+        rs_rework(sim, id, stage);
+        return;
+    }
+    sim->sh_stage[id] += 1;
+    sim->sh_attempt[id] = 0;
+    rs_enter_stage(sim, id);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Dispatch (simulator/reference/season.py _dispatch, _try_start, _option_rank). */
+
+RS_DEVICE void rs_option_rank(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 *tier, double *value)
+{
+    rs_i32 p;
+    double frames, hours, price;
+    if (OP_I(sim, o, RS_OI_RESOURCE) != 0) {
+        *tier = 0;
+        *value = 0.0;
+        return;
+    }
+    p = (rs_i32)OP_I(sim, o, RS_OI_INDEX);
+    *tier = rs_pool_cloud(sim, p) ? 1 : 0;
+    frames = id < sim->n_shots ? (double)sim->sh_frames[id] : 0.0;
+    hours = rs_mean_hours(sim, o, frames);
+    price = PL_D(sim, p, RS_PD_PRICE);
+    if (sim->pool_rule == RS_RULE_CHEAPEST) {
+        *value = price * (double)OP_I(sim, o, RS_OI_GANG) * hours;
+    } else if (sim->pool_rule == RS_RULE_FASTEST) {
+        *value = hours;
+    } else {
+        *value = 0.0;
+    }
+}
+
+RS_DEVICE int rs_rank_less(rs_i32 ta, double va, rs_i32 tb, double vb)
+{
+    if (ta != tb) {
+        return ta < tb;
+    }
+    return va < vb;
+}
+
+RS_DEVICE int rs_try_start(rs_sim *sim, rs_i32 id)
+{
+    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
+    rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
+    rs_i64 best = -1, o;
+    rs_i32 best_tier = 0, best_slot = -1;
+    double best_value = 0.0;
+    for (o = o0; o < o0 + n; o++) {
+        rs_i32 slot = -1, tier;
+        double value;
+        if (OP_I(sim, o, RS_OI_RESOURCE) != 0) {
+            slot = rs_free_slot(sim, (rs_i32)OP_I(sim, o, RS_OI_INDEX));
+            if (slot < 0) {
+                continue;
+            }
+        } else if (rs_count_free(sim, (rs_i32)OP_I(sim, o, RS_OI_INDEX)) < OP_I(sim, o, RS_OI_GANG)) {
+            continue;
+        }
+        rs_option_rank(sim, id, o, &tier, &value);
+        if (best < 0 || rs_rank_less(tier, value, best_tier, best_value)) {
+            best = o;
+            best_tier = tier;
+            best_value = value;
+            best_slot = slot;
+        }
+    }
+    if (best < 0) {
+        return 0;
+    }
+    rs_start(sim, id, best, best_slot);
+    return 1;
+}
+
+RS_DEVICE int rs_fits_pool(rs_sim *sim, rs_i32 id, rs_i32 p, rs_i32 free)
+{
+    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
+    rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
+    rs_i64 o;
+    for (o = o0; o < o0 + n; o++) {
+        if (OP_I(sim, o, RS_OI_RESOURCE) == 0 && OP_I(sim, o, RS_OI_INDEX) == p
+            && OP_I(sim, o, RS_OI_GANG) <= free) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+RS_DEVICE void rs_dispatch(rs_sim *sim)
+{
+    while (sim->n_waiting > 0) {
+        rs_i32 best = -1;
+        rs_i32 p, t;
+        for (p = 0; p < sim->n_pools; p++) {
+            rs_i32 free = rs_count_free(sim, p);
+            const rs_i32 *list = sim->wait_lists + sim->wait_off[p];
+            rs_i32 count = sim->wait_count[p];
+            rs_i32 k;
+            if (free == 0) {
+                continue;
+            }
+            for (k = 0; k < count; k++) {
+                rs_i32 id = list[k];
+                if (best >= 0 && rs_task_less(sim, best, id)) {
+                    break;
+                }
+                if (rs_fits_pool(sim, id, p, free)) {
+                    best = id;
+                    break;
+                }
+            }
+        }
+        for (t = 0; t < sim->n_teams; t++) {
+            rs_i32 r = sim->n_pools + t;
+            if (rs_free_slot(sim, t) < 0) {
+                continue;
+            }
+            if (sim->wait_count[r] > 0) {
+                rs_i32 head = sim->wait_lists[sim->wait_off[r]];
+                if (best < 0 || rs_task_less(sim, head, best)) {
+                    best = head;
+                }
+            }
+        }
+        if (best < 0) {
+            return;
+        }
+        rs_waiting_remove(sim, best);
+        if (!rs_try_start(sim, best)) {
+            sim->status = RS_BAD_LAYOUT;
+            return;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Cloud provisioning, leases, spot preemption. */
+
+RS_DEVICE void rs_advance_exposure(rs_sim *sim, rs_i32 p)
+{
+    if (PL_I(sim, p, RS_PI_KIND) != RS_POOL_SPOT) {
+        return;
+    }
+    PS_D(sim, p, RS_PS_EXPOSURE) += (double)rs_exposed(sim, p)
+                                    * (sim->now - PS_D(sim, p, RS_PS_EXPOSURE_TIME));
+    PS_D(sim, p, RS_PS_EXPOSURE_TIME) = sim->now;
+}
+
+RS_DEVICE double rs_preemption_gap(rs_sim *sim, rs_i32 p, rs_i32 k)
+{
+    return -RS_LOG(rs_uniform(sim, RS_PREEMPTION, (rs_u32)p, (rs_u32)k))
+           / PL_D(sim, p, RS_PD_PREEMPTION_RATE);
+}
+
+RS_DEVICE void rs_reschedule_preemption(rs_sim *sim, rs_i32 p)
+{
+    rs_i32 n;
+    if (PL_I(sim, p, RS_PI_KIND) != RS_POOL_SPOT || PL_D(sim, p, RS_PD_PREEMPTION_RATE) <= 0.0) {
+        return;
+    }
+    PS_I(sim, p, RS_PS_PREEMPT_VERSION) += 1;
+    n = rs_exposed(sim, p);
+    if (n == 0) {
+        return;
+    }
+    rs_at(sim, (PS_D(sim, p, RS_PS_EXPOSURE_TARGET) - PS_D(sim, p, RS_PS_EXPOSURE)) / (double)n,
+          RS_EV_PREEMPTION_NOTICE, p, 0, 0, PS_I(sim, p, RS_PS_PREEMPT_VERSION));
+}
+
+RS_DEVICE void rs_arm_failure(rs_sim *sim, rs_i32 p, rs_i64 u)
+{
+    rs_i64 dist = PL_I(sim, p, RS_PI_FAILURE_DIST);
+    rs_i32 local = (rs_i32)(u - PL_I(sim, p, RS_PI_FIRST_UNIT));
+    rs_i32 k;
+    rs_stream s;
+    double ttf;
+    if (dist < 0) {
+        return;
+    }
+    k = (rs_i32)UN_I(sim, u, RS_UI_FAILURES_DRAWN);
+    UN_I(sim, u, RS_UI_FAILURES_DRAWN) += 1;
+    rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_GPU_FAILURE,
+                   ((rs_u32)p << 16) | (rs_u32)local, (rs_u32)k);
+    ttf = rs_draw(sim, dist, &s);
+    rs_at(sim, ttf, RS_EV_FAILURE, p, local, k, (rs_i32)UN_I(sim, u, RS_UI_LIFE_VERSION));
+}
+
+RS_DEVICE void rs_close_lease(rs_sim *sim, rs_i32 p, rs_i64 u)
+{
+    double cost;
+    rs_advance_exposure(sim, p);
+    cost = rs_billed_hours(sim, p, sim->now - UN_D(sim, u, RS_UD_LEASE_START))
+           * PL_D(sim, p, RS_PD_PRICE);
+    sim->pool_billed[p] += cost;
+    sim->cloud_closed += cost;
+    if (!(UN_I(sim, u, RS_UI_FLAGS) & RS_FLAG_READY)) {
+        PS_I(sim, p, RS_PS_PROVISIONING) -= 1;
+    }
+    UN_I(sim, u, RS_UI_FLAGS) = RS_FLAG_UP;
+    UN_I(sim, u, RS_UI_LIFE_VERSION) += 1;
+    UN_I(sim, u, RS_UI_IDLE_VERSION) += 1;
+    PS_I(sim, p, RS_PS_LEASES) -= 1;
+    rs_trace(sim, RS_TR_RELEASE_UNIT, (double)p, (double)(u - PL_I(sim, p, RS_PI_FIRST_UNIT)), 0.0);
+    rs_reschedule_preemption(sim, p);
+}
+
+RS_DEVICE void rs_open_lease(rs_sim *sim, rs_i32 p)
+{
+    rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
+    rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
+    rs_i64 u = -1, k;
+    for (k = 0; k < n; k++) {
+        if (!(UN_I(sim, u0 + k, RS_UI_FLAGS) & RS_FLAG_LEASED)) {
+            u = u0 + k;
+            break;
+        }
+    }
+    if (u < 0) {
+        sim->status = RS_BAD_LAYOUT;
+        return;
+    }
+    sim->lease_counter += 1;
+    UN_I(sim, u, RS_UI_FLAGS) = RS_FLAG_LEASED | RS_FLAG_UP;
+    UN_D(sim, u, RS_UD_LEASE_START) = sim->now;
+    UN_I(sim, u, RS_UI_LEASE_ORDER) = sim->lease_counter;
+    PS_I(sim, p, RS_PS_LEASES) += 1;
+    PS_I(sim, p, RS_PS_PROVISIONING) += 1;
+    rs_trace(sim, RS_TR_PROVISION, (double)p, (double)(u - u0), 0.0);
+    rs_at(sim, PL_D(sim, p, RS_PD_PROVISIONING_DELAY), RS_EV_PROVISIONED, p, (rs_i32)(u - u0), 0,
+          (rs_i32)UN_I(sim, u, RS_UI_LIFE_VERSION));
+}
+
+/* Python's sum() of non-negative floats: left to right before 3.12, Neumaier after. */
+typedef struct {
+    double f, c;
+} rs_pysum;
+
+RS_DEVICE void rs_pysum_add(rs_sim *sim, rs_pysum *acc, double x)
+{
+    if (sim->neumaier) {
+        double t = acc->f + x;
+        if (RS_FABS(acc->f) >= RS_FABS(x)) {
+            acc->c += (acc->f - t) + x;
+        } else {
+            acc->c += (x - t) + acc->f;
+        }
+        acc->f = t;
+    } else {
+        acc->f = acc->f + x;
+    }
+}
+
+RS_DEVICE double rs_pysum_value(rs_sim *sim, const rs_pysum *acc)
+{
+    if (sim->neumaier && acc->c != 0.0 && RS_FABS(acc->c) < rs_infinity()) {
+        return acc->f + acc->c;
+    }
+    return acc->f;
+}
+
+/* The reference's _cloud_spend: closed cloud leases plus every open lease's billed cost.
+ * Note: it sums over all pools, and a reserved pool's units count as leases open since 0
+ * (mirrored as the reference has it). */
+RS_DEVICE double rs_cloud_spend(rs_sim *sim)
+{
+    rs_pysum outer;
+    rs_i32 p;
+    outer.f = 0.0;
+    outer.c = 0.0;
+    for (p = 0; p < sim->n_pools; p++) {
+        rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
+        rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
+        double price = PL_D(sim, p, RS_PD_PRICE);
+        rs_pysum inner;
+        int any = 0;
+        rs_i64 k;
+        inner.f = 0.0;
+        inner.c = 0.0;
+        for (k = 0; k < n; k++) {
+            if (UN_I(sim, u0 + k, RS_UI_FLAGS) & RS_FLAG_LEASED) {
+                rs_pysum_add(sim, &inner,
+                             rs_billed_hours(sim, p, sim->now - UN_D(sim, u0 + k, RS_UD_LEASE_START))
+                                 * price);
+                any = 1;
+            }
+        }
+        if (any) {
+            rs_pysum_add(sim, &outer, rs_pysum_value(sim, &inner));
+        }
+    }
+    return sim->cloud_closed + rs_pysum_value(sim, &outer);
+}
+
+RS_DEVICE int rs_bursts(rs_sim *sim, rs_i32 id)
+{
+    double now = sim->now;
+    if (now - TK_D(sim, id, RS_TK_ARRIVAL) >= sim->burst_wait) {
+        return 1;
+    }
+    return sim->has_slack
+           && TK_D(sim, id, RS_TK_DEADLINE) - now - TK_D(sim, id, RS_TK_REMAINING_WORK)
+                  < sim->burst_slack;
+}
+
+RS_DEVICE rs_i64 rs_best_cloud_option(rs_sim *sim, rs_i32 id)
+{
+    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
+    rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
+    rs_i64 best = -1, o;
+    rs_i32 best_tier = 0;
+    double best_value = 0.0;
+    for (o = o0; o < o0 + n; o++) {
+        rs_i32 tier;
+        double value;
+        if (OP_I(sim, o, RS_OI_RESOURCE) != 0 || !rs_pool_cloud(sim, (rs_i32)OP_I(sim, o, RS_OI_INDEX))) {
+            continue;
+        }
+        rs_option_rank(sim, id, o, &tier, &value);
+        if (best < 0 || rs_rank_less(tier, value, best_tier, best_value)) {
+            best = o;
+            best_tier = tier;
+            best_value = value;
+        }
+    }
+    return best;
+}
+
+RS_DEVICE void rs_provision(rs_sim *sim)
+{
+    rs_i32 p;
+    for (p = 0; p < sim->n_pools; p++) {
+        rs_i64 gpus, leases, free, enough, wanted, need, room, i;
+        const rs_i32 *list;
+        rs_i32 count, k;
+        double min_cost;
+        if (!rs_pool_cloud(sim, p)) {
+            continue;
+        }
+        gpus = PL_I(sim, p, RS_PI_GPUS);
+        leases = PS_I(sim, p, RS_PS_LEASES);
+        if (leases >= gpus) {
+            continue;
+        }
+        free = rs_count_free(sim, p);
+        enough = gpus - leases + PS_I(sim, p, RS_PS_PROVISIONING) + free;
+        wanted = 0;
+        list = sim->wait_lists + sim->wait_off[p];
+        count = sim->wait_count[p];
+        for (k = 0; k < count; k++) {
+            rs_i32 id = list[k];
+            if (wanted >= enough) {
+                break;
+            }
+            if (rs_bursts(sim, id)) {
+                rs_i64 o = rs_best_cloud_option(sim, id);
+                if (o >= 0 && OP_I(sim, o, RS_OI_INDEX) == p) {
+                    wanted += OP_I(sim, o, RS_OI_GANG);
+                }
+            }
+        }
+        need = wanted - PS_I(sim, p, RS_PS_PROVISIONING) - free;
+        if (PL_I(sim, p, RS_PI_MIN_GPUS) - leases > need) {
+            need = PL_I(sim, p, RS_PI_MIN_GPUS) - leases;
+        }
+        room = gpus - leases;
+        if (need > room) {
+            need = room;
+        }
+        min_cost = PL_D(sim, p, RS_PD_PRICE) * PL_D(sim, p, RS_PD_BILLING_MINIMUM);
+        for (i = 0; i < need; i++) {
+            if (sim->has_budget && rs_cloud_spend(sim) + min_cost > sim->budget) {
+                break;
+            }
+            rs_open_lease(sim, p);
+        }
+    }
+}
+
+RS_DEVICE void rs_provisioned(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 version)
+{
+    rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
+    if (UN_I(sim, u, RS_UI_LIFE_VERSION) != version) {
+        return;
+    }
+    rs_advance_exposure(sim, p);
+    UN_I(sim, u, RS_UI_FLAGS) |= RS_FLAG_READY;
+    PS_I(sim, p, RS_PS_PROVISIONING) -= 1;
+    if (sim->idle_n < sim->idle_cap) {
+        sim->idle[sim->idle_n++] = (rs_i32)u;
+    } else {
+        sim->status = RS_BAD_LAYOUT;
+    }
+    rs_arm_failure(sim, p, u);
+    rs_reschedule_preemption(sim, p);
+}
+
+RS_DEVICE void rs_idle_check(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 version)
+{
+    rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
+    if (UN_I(sim, u, RS_UI_IDLE_VERSION) != version || !rs_unit_free(sim, u)) {
+        return;
+    }
+    if (PS_I(sim, p, RS_PS_LEASES) <= PL_I(sim, p, RS_PI_MIN_GPUS)) {
+        return;
+    }
+    rs_close_lease(sim, p, u);
+}
+
+RS_DEVICE void rs_preemption_notice(rs_sim *sim, rs_i32 p, rs_i32 version)
+{
+    rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
+    rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
+    rs_i64 batch = PL_I(sim, p, RS_PI_BATCH);
+    rs_i64 taken, k;
+    rs_i32 count;
+    if (PS_I(sim, p, RS_PS_PREEMPT_VERSION) != version) {
+        return;
+    }
+    rs_advance_exposure(sim, p);
+    sim->preempts[p] += 1;
+    count = (rs_i32)sim->preempts[p];
+    PS_D(sim, p, RS_PS_EXPOSURE_TARGET) += rs_preemption_gap(sim, p, count);
+    /* The most recently provisioned exposed units drain: repeatedly the largest
+     * (lease order, index) among those not yet taken. */
+    for (taken = 0; taken < batch; taken++) {
+        rs_i64 best = -1;
+        for (k = 0; k < n; k++) {
+            rs_i64 f = UN_I(sim, u0 + k, RS_UI_FLAGS);
+            if ((f & (RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_DRAINING))
+                != (RS_FLAG_LEASED | RS_FLAG_READY)) {
+                continue;
+            }
+            if (best < 0 || UN_I(sim, u0 + k, RS_UI_LEASE_ORDER) > UN_I(sim, best, RS_UI_LEASE_ORDER)
+                || (UN_I(sim, u0 + k, RS_UI_LEASE_ORDER) == UN_I(sim, best, RS_UI_LEASE_ORDER)
+                    && u0 + k > best)) {
+                best = u0 + k;
+            }
+        }
+        if (best < 0) {
+            break;
+        }
+        UN_I(sim, best, RS_UI_FLAGS) |= RS_FLAG_DRAINING;
+        UN_I(sim, best, RS_UI_TAKE_SEQ) = count;
+        UN_I(sim, best, RS_UI_TAKE_LIFE) = UN_I(sim, best, RS_UI_LIFE_VERSION);
+    }
+    rs_trace(sim, RS_TR_PREEMPTION_NOTICE, (double)p, (double)count, 0.0);
+    rs_reschedule_preemption(sim, p);
+    rs_at(sim, PL_D(sim, p, RS_PD_PREEMPTION_NOTICE), RS_EV_PREEMPTION_TAKE, p, count, 0, 0);
+}
+
+RS_DEVICE void rs_preemption_take(rs_sim *sim, rs_i32 p, rs_i32 count)
+{
+    rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
+    rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
+    rs_i64 k;
+    for (k = 0; k < n; k++) {
+        rs_i64 u = u0 + k;
+        if (UN_I(sim, u, RS_UI_TAKE_SEQ) != count
+            || UN_I(sim, u, RS_UI_LIFE_VERSION) != UN_I(sim, u, RS_UI_TAKE_LIFE)) {
+            continue;
+        }
+        if (UN_I(sim, u, RS_UI_TASK) >= 0) {
+            rs_interrupt(sim, (rs_i32)UN_I(sim, u, RS_UI_TASK));
+        }
+        rs_close_lease(sim, p, u);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Failures and repairs. */
+
+RS_DEVICE void rs_fail(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 version)
+{
+    rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
+    rs_stream s;
+    double repair;
+    if (UN_I(sim, u, RS_UI_LIFE_VERSION) != version) {
+        return;
+    }
+    UN_I(sim, u, RS_UI_FLAGS) &= ~(rs_i64)RS_FLAG_UP;
+    sim->failures[p] += 1;
+    rs_trace(sim, RS_TR_GPU_FAILURE, (double)p, (double)local, 0.0);
+    if (UN_I(sim, u, RS_UI_TASK) >= 0) {
+        rs_interrupt(sim, (rs_i32)UN_I(sim, u, RS_UI_TASK));
+    }
+    rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_GPU_REPAIR,
+                   ((rs_u32)p << 16) | (rs_u32)local, (rs_u32)k);
+    repair = rs_draw(sim, PL_I(sim, p, RS_PI_REPAIR_DIST), &s);
+    rs_at(sim, repair, RS_EV_REPAIR, p, local, 0, version);
+}
+
+RS_DEVICE void rs_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 version)
+{
+    rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
+    if (UN_I(sim, u, RS_UI_LIFE_VERSION) != version) {
+        return;
+    }
+    UN_I(sim, u, RS_UI_FLAGS) |= RS_FLAG_UP;
+    if (rs_pool_cloud(sim, p)) {
+        if (sim->idle_n < sim->idle_cap) {
+            sim->idle[sim->idle_n++] = (rs_i32)u;
+        } else {
+            sim->status = RS_BAD_LAYOUT;
+        }
+    }
+    rs_trace(sim, RS_TR_REPAIR, (double)p, (double)local, 0.0);
+    rs_arm_failure(sim, p, u);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Shifts. A team's head count steps are a process in the reference: step k + 1 is a
+ * timeout of (t[k+1] − now) created after step k's round, so it fires at now + that. */
+
+RS_DEVICE void rs_schedule_step(rs_sim *sim, rs_i32 team, rs_i32 step)
+{
+    rs_i64 first = TM_I(sim, team, RS_TI_FIRST_STEP);
+    double t;
+    if (step >= TM_I(sim, team, RS_TI_N_STEPS)) {
+        return;
+    }
+    t = sim->step_time[first + step];
+    if (t >= sim->horizon) {
+        return;
+    }
+    rs_at(sim, t > sim->now ? t - sim->now : 0.0, RS_EV_SHIFT_CHANGE, team, 0, step, 0);
+}
+
+RS_DEVICE void rs_shift_change(rs_sim *sim, rs_i32 team, rs_i32 step)
+{
+    double now = sim->now;
+    rs_i64 s0 = TM_I(sim, team, RS_TI_FIRST_SLOT);
+    rs_i32 people = (rs_i32)sim->step_people[TM_I(sim, team, RS_TI_FIRST_STEP) + step];
+    rs_i32 *on_duty = &sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_ON_DUTY];
+    rs_i32 old = *on_duty;
+    rs_i32 k;
+    *on_duty = people;
+    rs_trace(sim, RS_TR_SHIFT_CHANGE, (double)team, (double)old, (double)people);
+    for (k = 0; k < people; k++) {
+        if (sim->sl_d[s0 + k] >= 0.0) {
+            sim->team_ot[team] += now - sim->sl_d[s0 + k];
+            sim->sl_d[s0 + k] = -1.0;
+        }
+    }
+    for (k = people; k < old; k++) {
+        rs_i32 id = sim->sl_i[s0 + k];
+        if (id < 0) {
+            continue;
+        }
+        if (TK_D(sim, id, RS_TK_END) - now > TM_D(sim, team, RS_TD_MAX_OVERTIME)) {
+            rs_interrupt(sim, id);
+        } else if (sim->sl_d[s0 + k] < 0.0) {
+            sim->sl_d[s0 + k] = now;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------
+ * One replication. */
+
+RS_DEVICE void rs_handle(rs_sim *sim, const rs_event *ev)
+{
+    switch (ev->cls) {
+    case RS_EV_COMPLETION:
+        rs_complete(sim, ev->k0);
+        break;
+    case RS_EV_FAILURE:
+        rs_fail(sim, ev->k0, ev->k1, ev->a, ev->b);
+        break;
+    case RS_EV_REPAIR:
+        rs_repair(sim, ev->k0, ev->k1, ev->b);
+        break;
+    case RS_EV_PREEMPTION_NOTICE:
+        rs_preemption_notice(sim, ev->k0, ev->b);
+        break;
+    case RS_EV_PREEMPTION_TAKE:
+        rs_preemption_take(sim, ev->k0, ev->k1);
+        break;
+    case RS_EV_PROVISIONED:
+        rs_provisioned(sim, ev->k0, ev->k1, ev->b);
+        break;
+    case RS_EV_BACKOFF:
+        rs_enqueue_shot_task(sim, ev->k0, sim->sh_stage[ev->k0], sim->sh_attempt[ev->k0]);
+        break;
+    case RS_EV_RELEASE:
+        if (ev->k0 < sim->n_shots) {
+            rs_trace(sim, RS_TR_RELEASE_SHOT, (double)ev->k0, 0.0, 0.0);
+            rs_enter_stage(sim, ev->k0);
+        } else {
+            rs_shots_through(sim, ev->k0 - sim->n_shots);
+        }
+        break;
+    case RS_EV_SHIFT_CHANGE:
+        if (ev->k0 >= 0) {
+            rs_shift_change(sim, ev->k0, ev->a);
+            rs_schedule_step(sim, ev->k0, ev->a + 1);
+        }
+        break;
+    case RS_EV_IDLE_RELEASE:
+        rs_idle_check(sim, ev->k0, ev->k1, ev->b);
+        break;
+    default:
+        sim->status = RS_BAD_LAYOUT;
+        break;
+    }
+}
+
+RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 *scratch,
+                        double *out_d, rs_i64 *out_i, rs_u32 rep)
+{
+    const double *g = md + mi[RS_H_GLOBAL_D];
+    sim->mi = mi;
+    sim->md = md;
+    sim->rep = rep;
+    sim->key0 = (rs_u32)mi[RS_H_SEED_LO];
+    sim->key1 = (rs_u32)mi[RS_H_SEED_HI];
+    sim->n_shots = (rs_i32)mi[RS_H_N_SHOTS];
+    sim->n_eps = (rs_i32)mi[RS_H_N_EPISODES];
+    sim->n_sst = (rs_i32)mi[RS_H_N_SHOT_STAGES];
+    sim->n_fb = (rs_i32)mi[RS_H_N_FALLBACKS];
+    sim->n_est = (rs_i32)mi[RS_H_N_EPISODE_STAGES];
+    sim->n_pools = (rs_i32)mi[RS_H_N_POOLS];
+    sim->n_teams = (rs_i32)mi[RS_H_N_TEAMS];
+    sim->n_res = sim->n_pools + sim->n_teams;
+    sim->n_days = (rs_i32)mi[RS_H_N_DAYS];
+    sim->n_reviews = (rs_i32)mi[RS_H_N_REVIEWS];
+    sim->max_gang = (rs_i32)mi[RS_H_MAX_GANG];
+    sim->pool_rule = (rs_i32)mi[RS_H_POOL_RULE];
+    sim->has_slack = (rs_i32)mi[RS_H_HAS_SLACK];
+    sim->has_budget = (rs_i32)mi[RS_H_HAS_BUDGET];
+    sim->neumaier = (rs_i32)mi[RS_H_NEUMAIER_SUM];
+    sim->heap_cap = mi[RS_H_HEAP_CAPACITY];
+    sim->idle_cap = mi[RS_H_IDLE_CAPACITY];
+    sim->dist_table = mi[RS_H_DIST_I];
+
+    sim->ep_i = mi + mi[RS_H_EPISODE_I];
+    sim->ep_d = md + mi[RS_H_EPISODE_D];
+    sim->st_i = mi + mi[RS_H_STAGE_I];
+    sim->st_d = md + mi[RS_H_STAGE_D];
+    sim->op_i = mi + mi[RS_H_OPTION_I];
+    sim->op_d = md + mi[RS_H_OPTION_D];
+    sim->pl_i = mi + mi[RS_H_POOL_I];
+    sim->pl_d = md + mi[RS_H_POOL_D];
+    sim->tm_i = mi + mi[RS_H_TEAM_I];
+    sim->tm_d = md + mi[RS_H_TEAM_D];
+    sim->shot_ep = mi + mi[RS_H_SHOT_EPISODE_I];
+    sim->fixed_frames = mi + mi[RS_H_FIXED_FRAMES_I];
+    sim->step_people = mi + mi[RS_H_STEP_PEOPLE_I];
+    sim->wait_off = mi + mi[RS_H_WAIT_OFFSET_I];
+    sim->step_time = md + mi[RS_H_STEP_TIME_D];
+    sim->shot_sfx = md + mi[RS_H_SHOT_SUFFIX_D];
+    sim->ep_means = md + mi[RS_H_EPISODE_MEANS_D];
+    sim->ep_sfx = md + mi[RS_H_EPISODE_SUFFIX_D];
+    sim->reject_p = md;
+    sim->horizon = g[RS_G_HORIZON];
+    sim->burst_wait = g[RS_G_BURST_WAIT];
+    sim->burst_slack = g[RS_G_BURST_SLACK];
+    sim->budget = g[RS_G_BURST_BUDGET];
+    sim->sum_ep_means = g[RS_G_SUM_EPISODE_MEANS];
+
+    sim->sh_frames = (rs_i64 *)(scratch + mi[RS_H_S_SHOT_FRAMES]);
+    sim->sh_release = (double *)(scratch + mi[RS_H_S_SHOT_RELEASE]);
+    sim->sh_stage = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_STAGE]);
+    sim->sh_pass = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_PASS]);
+    sim->sh_attempt = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_ATTEMPT]);
+    sim->sh_flag = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_FLAG]);
+    sim->sh_state = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_STATE]);
+    sim->sh_rounds = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_ROUNDS]);
+    sim->tk_d = (double *)(scratch + mi[RS_H_S_TASK_D]);
+    sim->tk_i = (rs_i32 *)(scratch + mi[RS_H_S_TASK_I]);
+    sim->tk_units = (rs_i32 *)(scratch + mi[RS_H_S_TASK_UNITS]);
+    sim->wait_count = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_COUNT]);
+    sim->wait_lists = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_LISTS]);
+    sim->un_d = (double *)(scratch + mi[RS_H_S_UNIT_D]);
+    sim->un_i = (rs_i64 *)(scratch + mi[RS_H_S_UNIT_I]);
+    sim->ps_d = (double *)(scratch + mi[RS_H_S_POOL_D]);
+    sim->ps_i = (rs_i32 *)(scratch + mi[RS_H_S_POOL_I]);
+    sim->sl_d = (double *)(scratch + mi[RS_H_S_SLOT_D]);
+    sim->sl_i = (rs_i32 *)(scratch + mi[RS_H_S_SLOT_I]);
+    sim->ts_i = (rs_i32 *)(scratch + mi[RS_H_S_TEAM_I]);
+    sim->mon = (double *)(scratch + mi[RS_H_S_MONITOR_D]);
+    sim->es_left = (rs_i32 *)(scratch + mi[RS_H_S_EPISODE_I]);
+    sim->idle = (rs_i32 *)(scratch + mi[RS_H_S_IDLE]);
+    sim->heap = (rs_event *)(scratch + mi[RS_H_S_HEAP]);
+
+    sim->od = out_d;
+    sim->oi = out_i;
+    sim->delivered = out_d + mi[RS_H_OD_DELIVERED];
+    sim->pool_busy = out_d + mi[RS_H_OD_POOL_BUSY];
+    sim->pool_billed = out_d + mi[RS_H_OD_POOL_BILLED];
+    sim->team_busy = out_d + mi[RS_H_OD_TEAM_BUSY];
+    sim->team_ot = out_d + mi[RS_H_OD_TEAM_OVERTIME];
+    sim->wait_hours = out_d + mi[RS_H_OD_WAIT_HOURS];
+    sim->queue_area = out_d + mi[RS_H_OD_QUEUE_AREA];
+    sim->busy_bins = out_d + mi[RS_H_OD_BUSY_BINS];
+    sim->queue_bins = out_d + mi[RS_H_OD_QUEUE_BINS];
+    sim->escaped = out_i + mi[RS_H_OI_ESCAPED];
+    sim->failed = out_i + mi[RS_H_OI_FAILED];
+    sim->reworks = out_i + mi[RS_H_OI_REWORKS];
+    sim->caught = out_i + mi[RS_H_OI_CAUGHT];
+    sim->attempts = out_i + mi[RS_H_OI_ATTEMPTS];
+    sim->frames = out_i + mi[RS_H_OI_FRAMES];
+    sim->wait_n = out_i + mi[RS_H_OI_WAIT_COUNT];
+    sim->preempts = out_i + mi[RS_H_OI_PREEMPTIONS];
+    sim->failures = out_i + mi[RS_H_OI_FAILURES];
+
+    sim->now = 0.0;
+    sim->round = 0;
+    sim->in_round = 0;
+    sim->seq = 0;
+    sim->heap_n = 0;
+    sim->idle_n = 0;
+    sim->events = 0;
+    sim->lease_counter = 0;
+    sim->cloud_closed = 0.0;
+    sim->n_waiting = 0;
+    sim->n_delivered = 0;
+    sim->finished = 0;
+    sim->closing = 0;
+    sim->status = RS_OK;
+    sim->flow_n = 0;
+    sim->flow_h = 0.0;
+}
+
+RS_DEVICE void rs_reset(rs_sim *sim)
+{
+    const rs_i64 *mi = sim->mi;
+    rs_i64 i, n;
+    rs_i32 p, t;
+    rs_i64 n_tasks = (rs_i64)sim->n_shots + sim->n_eps;
+    n = mi[RS_H_OUT_D_WORDS];
+    for (i = 0; i < n; i++) {
+        sim->od[i] = 0.0;
+    }
+    n = mi[RS_H_OUT_I_WORDS];
+    for (i = 0; i < n; i++) {
+        sim->oi[i] = 0;
+    }
+    for (i = 0; i < sim->n_eps; i++) {
+        sim->delivered[i] = rs_nan();
+        sim->es_left[i] = (rs_i32)EP_I(sim, i, RS_EI_N_SHOTS);
+    }
+    for (i = 0; i < sim->n_shots; i++) {
+        sim->sh_stage[i] = 0;
+        sim->sh_pass[i] = 0;
+        sim->sh_attempt[i] = 0;
+        sim->sh_flag[i] = RS_NO_FLAG;
+        sim->sh_state[i] = 0;
+    }
+    n = (rs_i64)sim->n_shots * sim->n_reviews;
+    for (i = 0; i < n; i++) {
+        sim->sh_rounds[i] = 0;
+    }
+    for (i = 0; i < n_tasks; i++) {
+        TK_I(sim, i, RS_TK_VERSION) = 0;
+        TK_I(sim, i, RS_TK_N_UNITS) = 0;
+        TK_I(sim, i, RS_TK_SLOT) = -1;
+    }
+    for (i = 0; i < sim->n_res; i++) {
+        sim->wait_count[i] = 0;
+    }
+    n = mi[RS_H_N_UNITS];
+    for (i = 0; i < n; i++) {
+        UN_D(sim, i, RS_UD_LEASE_START) = 0.0;
+        UN_I(sim, i, RS_UI_FLAGS) = RS_FLAG_UP;
+        UN_I(sim, i, RS_UI_TASK) = -1;
+        UN_I(sim, i, RS_UI_LEASE_ORDER) = 0;
+        UN_I(sim, i, RS_UI_IDLE_VERSION) = 0;
+        UN_I(sim, i, RS_UI_LIFE_VERSION) = 0;
+        UN_I(sim, i, RS_UI_FAILURES_DRAWN) = 0;
+        UN_I(sim, i, RS_UI_TAKE_SEQ) = -1;
+        UN_I(sim, i, RS_UI_TAKE_LIFE) = -1;
+    }
+    for (p = 0; p < sim->n_pools; p++) {
+        PS_D(sim, p, RS_PS_EXPOSURE) = 0.0;
+        PS_D(sim, p, RS_PS_EXPOSURE_TIME) = 0.0;
+        PS_D(sim, p, RS_PS_EXPOSURE_TARGET) = 0.0;
+        PS_I(sim, p, RS_PS_PROVISIONING) = 0;
+        PS_I(sim, p, RS_PS_LEASES) = 0;
+        PS_I(sim, p, RS_PS_PREEMPT_VERSION) = 0;
+    }
+    n = mi[RS_H_N_SLOTS];
+    for (i = 0; i < n; i++) {
+        sim->sl_i[i] = -1;
+        sim->sl_d[i] = -1.0;
+    }
+    for (t = 0; t < sim->n_teams; t++) {
+        sim->ts_i[(rs_i64)t * RS_TS_I_SIZE + RS_TS_ON_DUTY] = 0;
+    }
+    n = 2 * (rs_i64)sim->n_res;
+    for (i = 0; i < n; i++) {
+        MON(sim, i, RS_MON_LEVEL) = 0.0;
+        MON(sim, i, RS_MON_SINCE) = 0.0;
+        MON(sim, i, RS_MON_AREA) = 0.0;
+    }
+}
+
+/* The reference's _schedule_releases and run(): set-up events, all for t >= 0. */
+RS_DEVICE void rs_start_season(rs_sim *sim)
+{
+    rs_i32 e, p, t;
+    for (e = 0; e < sim->n_eps; e++) {
+        double lock = EP_D(sim, e, RS_ED_LOCK);
+        double clock = lock;
+        rs_i64 first = EP_I(sim, e, RS_EI_FIRST_SHOT);
+        rs_i64 n = EP_I(sim, e, RS_EI_N_SHOTS);
+        rs_i64 fixed = EP_I(sim, e, RS_EI_FIXED_OFFSET);
+        rs_i64 pattern = EP_I(sim, e, RS_EI_RELEASE);
+        rs_i64 k;
+        for (k = 0; k < n; k++) {
+            rs_i32 sid = (rs_i32)(first + k);
+            rs_i64 frames;
+            double release;
+            if (fixed >= 0) {
+                frames = sim->fixed_frames[fixed + k];
+            } else {
+                rs_stream s;
+                double x, f;
+                rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_FRAMES, (rs_u32)sid, 0);
+                x = rs_draw(sim, EP_I(sim, e, RS_EI_FRAMES_DIST), &s);
+                f = RS_FLOOR(x + 0.5);
+                frames = f < 1.0 ? 1 : (rs_i64)f;
+            }
+            if (pattern == RS_RELEASE_WINDOW) {
+                release = lock + rs_uniform(sim, RS_RELEASE_DRAW, (rs_u32)sid, 0)
+                                     * EP_D(sim, e, RS_ED_WINDOW);
+            } else if (pattern == RS_RELEASE_POISSON) {
+                clock += -RS_LOG(rs_uniform(sim, RS_RELEASE_DRAW, (rs_u32)sid, 0))
+                         / EP_D(sim, e, RS_ED_SHOTS_PER_HOUR);
+                release = clock;
+            } else {
+                release = lock;
+            }
+            sim->sh_frames[sid] = frames;
+            sim->sh_release[sid] = release;
+            sim->frames[e] += frames;
+            rs_at(sim, release, RS_EV_RELEASE, sid, 0, 0, 0);
+        }
+        if (n == 0) {
+            rs_at(sim, lock, RS_EV_RELEASE, sim->n_shots + e, 0, 0, 0);
+        }
+    }
+    for (t = 0; t < sim->n_teams; t++) {
+        rs_schedule_step(sim, t, 0);
+    }
+    for (p = 0; p < sim->n_pools; p++) {
+        rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
+        rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
+        rs_i64 k;
+        if (PL_I(sim, p, RS_PI_KIND) == RS_POOL_RESERVED) {
+            for (k = 0; k < n; k++) {
+                UN_I(sim, u0 + k, RS_UI_FLAGS) = RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_UP;
+                rs_arm_failure(sim, p, u0 + k);
+            }
+        }
+        if (PL_I(sim, p, RS_PI_KIND) == RS_POOL_SPOT && PL_D(sim, p, RS_PD_PREEMPTION_RATE) > 0.0) {
+            PS_D(sim, p, RS_PS_EXPOSURE_TARGET) = rs_preemption_gap(sim, p, 0);
+        }
+    }
+    /* A round at t = 0 even in a season with nothing due then. */
+    rs_at(sim, 0.0, RS_EV_SHIFT_CHANGE, -1, 0, 0, 0);
+}
+
+RS_DEVICE int rs_round_event(rs_sim *sim, double t)
+{
+    return sim->heap_n > 0 && sim->heap[0].t == t && sim->heap[0].gen <= sim->round;
+}
+
+RS_DEVICE void rs_end_of_round(rs_sim *sim, double t)
+{
+    rs_i64 i;
+    rs_dispatch(sim);
+    rs_provision(sim);
+    while (rs_round_event(sim, t)) {
+        rs_event ev = rs_pop(sim);
+        sim->events += 1;
+        rs_handle(sim, &ev);
+    }
+    for (i = 0; i < sim->idle_n; i++) {
+        rs_i32 u = sim->idle[i];
+        if (rs_unit_free(sim, u)) {
+            rs_i32 p = 0;
+            while (p + 1 < sim->n_pools && PL_I(sim, p + 1, RS_PI_FIRST_UNIT) <= u) {
+                p += 1;
+            }
+            UN_I(sim, u, RS_UI_IDLE_VERSION) += 1;
+            rs_at(sim, PL_D(sim, p, RS_PD_IDLE_TIMEOUT), RS_EV_IDLE_RELEASE, p,
+                  (rs_i32)(u - PL_I(sim, p, RS_PI_FIRST_UNIT)), 0,
+                  (rs_i32)UN_I(sim, u, RS_UI_IDLE_VERSION));
+        }
+    }
+    sim->idle_n = 0;
+}
+
+/* Close open leases and overtime at the end of the run (the reference's Season.close),
+ * then integrate the monitors to the end. */
+RS_DEVICE void rs_close(rs_sim *sim, double end)
+{
+    rs_i32 p, t, m;
+    sim->now = end;
+    sim->closing = 1;
+    for (p = 0; p < sim->n_pools; p++) {
+        rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
+        rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
+        rs_i64 k;
+        if (!rs_pool_cloud(sim, p)) {
+            continue;
+        }
+        for (k = 0; k < n; k++) {
+            if (UN_I(sim, u0 + k, RS_UI_FLAGS) & RS_FLAG_LEASED) {
+                rs_close_lease(sim, p, u0 + k);
+            }
+        }
+    }
+    for (t = 0; t < sim->n_teams; t++) {
+        rs_i64 s0 = TM_I(sim, t, RS_TI_FIRST_SLOT);
+        rs_i64 n = TM_I(sim, t, RS_TI_MAX_PEOPLE);
+        rs_i64 k;
+        for (k = 0; k < n; k++) {
+            if (sim->sl_d[s0 + k] >= 0.0) {
+                sim->team_ot[t] += end - sim->sl_d[s0 + k];
+                sim->sl_d[s0 + k] = -1.0;
+            }
+        }
+    }
+    for (m = 0; m < 2 * sim->n_res; m++) {
+        rs_integrate(sim, m, end);
+    }
+    for (m = 0; m < sim->n_res; m++) {
+        sim->queue_area[m] = MON(sim, sim->n_res + m, RS_MON_AREA);
+    }
+}
+
+RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scratch,
+                                 double *out_d, rs_i64 *out_i, rs_u32 rep, double *trace,
+                                 rs_i64 trace_cap, rs_i64 *trace_count)
+{
+    rs_sim sim;
+    double end;
+    if (mi[RS_H_VERSION] != RS_LAYOUT_VERSION) {
+        out_i[mi[RS_H_OI_STATUS]] = RS_BAD_LAYOUT;
+        return RS_BAD_LAYOUT;
+    }
+    rs_setup(&sim, mi, md, scratch, out_d, out_i, rep);
+    sim.trace = trace;
+    sim.trace_cap = trace_cap;
+    sim.trace_n = 0;
+    rs_reset(&sim);
+    rs_start_season(&sim);
+    end = sim.horizon;
+    while (sim.heap_n > 0 && sim.status == RS_OK) {
+        double t = sim.heap[0].t;
+        if (!(t < sim.horizon)) {
+            break;
+        }
+        sim.now = t;
+        sim.round += 1;
+        sim.in_round = 1;
+        while (rs_round_event(&sim, t) && sim.heap[0].cls != RS_EV_IDLE_RELEASE) {
+            rs_event ev = rs_pop(&sim);
+            if (ev.cls == RS_EV_COMPLETION && ev.a != TK_I(&sim, ev.k0, RS_TK_VERSION)) {
+                continue; /* an interrupted service: its timeout posts nothing */
+            }
+            sim.events += 1;
+            rs_handle(&sim, &ev);
+        }
+        rs_end_of_round(&sim, t);
+        sim.in_round = 0;
+        if (sim.finished) {
+            end = t;
+            break;
+        }
+    }
+    rs_close(&sim, end);
+    out_d[mi[RS_H_OD_END]] = end;
+    out_d[mi[RS_H_OD_FLOW_HOURS]] = sim.flow_h;
+    out_i[mi[RS_H_OI_FLOW_COUNT]] = sim.flow_n;
+    out_i[mi[RS_H_OI_EVENTS]] = sim.events;
+    out_i[mi[RS_H_OI_STATUS]] = sim.status;
+    if (trace_count != 0) {
+        *trace_count = sim.trace_n;
+    }
+    return sim.status;
+}
+
+#ifdef RS_CUDA
+/* One thread per replication; scratch_words and the output sizes from the header. */
+RS_GLOBAL void rs_kernel(const rs_i64 *mi, const double *md, rs_u64 *scratch, double *out_d,
+                         rs_i64 *out_i, const rs_i64 *reps, rs_i64 n)
+{
+    rs_i64 i = (rs_i64)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) {
+        return;
+    }
+    rs_run_replication(mi, md, scratch + i * mi[RS_H_SCRATCH_WORDS],
+                       out_d + i * mi[RS_H_OUT_D_WORDS], out_i + i * mi[RS_H_OUT_I_WORDS],
+                       (rs_u32)reps[i], 0, 0, 0);
+}
+#endif

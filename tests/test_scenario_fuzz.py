@@ -1,0 +1,199 @@
+"""Fuzzing the loader: a damaged scenario is refused with located problems, never a crash.
+
+Each example scenario is read once; hypothesis then damages a copy of its data the way
+hands and scripts do (a key deleted, a subtree pasted under another key, a value replaced
+by one of the wrong type, a huge or negative number, NaN, infinity, arbitrary text, a
+deeply nested list) and hands it to ``parse_scenario``. Whatever the damage, the result
+is a ``Scenario`` or a ``ScenarioError`` whose problems each say something: any other
+exception is a bug (it would reach a person as a traceback).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulator.errors import ScenarioError
+from simulator.scenario._yaml import YamlPath, load_yaml_file
+from simulator.scenario.load import load_scenario, parse_scenario
+from simulator.scenario.schema import Scenario
+
+SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
+CASES_PER_SCENARIO = 250  # four examples: 1,000 damaged scenarios a run
+
+
+def _paths(data: Any, prefix: YamlPath = ()) -> list[YamlPath]:
+    """Every path in the data, the root included."""
+    found = [prefix]
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found += _paths(value, (*prefix, index))
+    return found
+
+
+def _nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+# Two known bugs, each with its own test below, are kept out of the damage so that they do
+# not hide every other finding: text stays under 40 characters (longer names of files the
+# loader looks up crash it) and integers stay within the range of a float.
+BAD_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**300), 10**300),
+    st.sampled_from([-1, 0, 2**63, 2**64, -(2**70), 10**300]),
+    st.floats(),  # NaN and both infinities included
+    st.sampled_from([math.nan, math.inf, -math.inf, -0.0, 1e308, 5e-324, -1.5]),
+    st.text(max_size=40),
+    st.sampled_from(["", "∞", "🎬 ep01", "1e400h", "-5m", "24:01", "2027-02-30", "\x00", "nan"]),
+    st.integers(1, 120).map(_nested),
+    st.lists(st.integers(), max_size=5),
+    st.dictionaries(st.text(max_size=8), st.integers(), max_size=3),
+    st.dates(),
+)
+
+
+@st.composite
+def damaged(draw: st.DrawFn, data: dict[str, Any], paths: list[YamlPath]) -> dict[str, Any]:
+    """A copy of ``data`` with one piece of damage."""
+    result = copy.deepcopy(data)
+    path = draw(st.sampled_from(paths[1:]))
+    parent: Any = result
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    action = draw(st.sampled_from(["delete", "paste", "replace", "replace", "replace"]))
+    if action == "delete":
+        del parent[last]
+    elif action == "paste":
+        # A subtree copied under another mapping, at a new key or over an existing one.
+        source = draw(st.sampled_from(paths))
+        subtree: Any = data
+        for step in source:
+            subtree = subtree[step]
+        holders = [p for p in paths if isinstance(_at(result, p), dict)]
+        holder = _at(result, draw(st.sampled_from(holders)))
+        key = draw(st.one_of(st.sampled_from(sorted(holder) or ["x"]), st.text(max_size=10)))
+        holder[key] = copy.deepcopy(subtree)
+    else:
+        parent[last] = draw(BAD_VALUES)
+    return result
+
+
+def _at(data: Any, path: YamlPath) -> Any:
+    for step in path:
+        data = data[step]
+    return data
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_damaged_scenarios_are_refused_with_messages_or_accepted(path: Path) -> None:
+    data, positions = load_yaml_file(path)
+    paths = _paths(data)
+
+    @settings(
+        max_examples=CASES_PER_SCENARIO,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(damaged(data, paths))
+    def check(document: dict[str, Any]) -> None:
+        try:
+            scenario = parse_scenario(
+                document, positions.copy(), source=str(path), base_dir=path.parent
+            )
+        except ScenarioError as error:
+            problems = error.problems
+        else:
+            assert isinstance(scenario, Scenario)
+            return
+        assert problems
+        for problem in problems:
+            assert problem.message.strip(), f"a problem without a message: {problem!r}"
+            assert str(problem)
+
+    check()
+
+
+def test_every_example_is_fuzzed() -> None:
+    assert len(SCENARIOS) >= 4
+
+
+# --- known bugs ----------------------------------------------------------------------------
+# Each fails today; strict xfail turns the pass into a failure once the bug is fixed, so
+# that the marker goes with it.
+
+LONG_NAME = "x" * 300  # over the 255 bytes a file name may have on common file systems
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=OSError,
+    reason="load.py calls Path.is_file() on a file name from the scenario; a name over "
+    "the file system's limit raises OSError (ENAMETOOLONG) instead of a located problem",
+)
+@pytest.mark.parametrize("key", ["prices", "shot_list"])
+def test_a_referred_file_name_too_long_is_a_located_problem(key: str) -> None:
+    data, positions = load_yaml_file(SCENARIOS[0])
+    if key == "prices":
+        data["prices"] = LONG_NAME + ".yaml"
+    else:
+        next(iter(data["shows"].values()))["shot_list"] = LONG_NAME + ".csv"
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(data, positions, source="s.yaml", base_dir=SCENARIOS[0].parent)
+    assert any(p.path.endswith(key) for p in caught.value.problems)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=OSError,
+    reason="load_scenario calls Path.is_file() on the scenario's name: OSError "
+    "(ENAMETOOLONG), a traceback from `reelsim validate`",
+)
+def test_a_scenario_file_name_too_long_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError):
+        load_scenario(tmp_path / (LONG_NAME + ".yaml"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=csv.Error,
+    reason="load._read_shot_list lets csv.Error escape: a field over the csv module's "
+    "limit (131,072 characters) is a traceback, not a located problem",
+)
+def test_a_shot_list_with_a_huge_field_is_a_located_problem(tmp_path: Path) -> None:
+    data, positions = load_yaml_file(SCENARIOS[0])
+    show = next(iter(data["shows"].values()))
+    show["shot_list"] = "shots.csv"
+    episode = show["episodes"][0]["name"]
+    (tmp_path / "shots.csv").write_text(f"episode,shot,frames\n{episode},sh010,{'9' * 200_000}\n")
+    with pytest.raises(ScenarioError):
+        parse_scenario(data, positions, source="s.yaml", base_dir=tmp_path)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=OverflowError,
+    reason="distributions._number converts with float(), which raises OverflowError (not "
+    "ValueError) for an integer beyond the float range, so pydantic lets it escape",
+)
+def test_an_integer_beyond_the_float_range_is_a_located_problem() -> None:
+    data, positions = load_yaml_file(SCENARIOS[0])
+    stage = next(iter(data["shot_stages"].values()))
+    stage["options"][0]["seconds_per_frame"] = 10**400  # a 401-digit number in the file
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(data, positions, source="s.yaml", base_dir=SCENARIOS[0].parent)
+    assert any(p.path.endswith("seconds_per_frame") for p in caught.value.problems)
