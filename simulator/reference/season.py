@@ -827,7 +827,16 @@ class Season:
     # --- end of run -----------------------------------------------------------------
 
     def close(self, end: float) -> None:
-        """Close open leases and overtime at the end of the run (billed with rounding)."""
+        """Book the busy time of work still in service (a run cut off at the horizon), then
+        close open leases (billed with rounding) and overtime."""
+        for pool in self.pools:
+            for unit in pool.units:
+                if unit.task is not None:
+                    pool.busy_by_episode[unit.task.episode] += end - unit.task.start
+        for team in self.teams:
+            for slot in team.slots:
+                if slot.task is not None:
+                    team.busy_by_episode[slot.task.episode] += end - slot.task.start
         for pool in self.pools:
             if pool.model.cloud:
                 for unit in pool.units:
