@@ -59,11 +59,12 @@ class CpuRun:
 
     out_d: npt.NDArray[np.float64]
     out_i: npt.NDArray[np.int64]
+    status_column: int
 
     @property
     def status(self) -> npt.NDArray[np.int64]:
         """Per replication: 0 done, 1 the event heap was too small, 2 a layout error."""
-        return self.out_i[:, _H["RS_H_OI_STATUS"]]
+        return self.out_i[:, self.status_column]
 
 
 def _words(mi: npt.NDArray[np.int64]) -> tuple[int, int, int]:
@@ -94,7 +95,7 @@ def run(
     scratch = np.empty(threads * scratch_words, dtype=np.uint64)
     if n:
         ext.run(mi, md, reps, out_d, out_i, scratch, threads)
-    return CpuRun(out_d, out_i)
+    return CpuRun(out_d, out_i, int(mi[_H["RS_H_OI_STATUS"]]))
 
 
 def trace(
@@ -120,4 +121,5 @@ def trace(
     records = np.zeros((capacity, width), dtype=np.float64)
     reps = np.array([replication], dtype=np.int64)
     made = int(ext.run(mi, md, reps, out_d, out_i, scratch, 1, records))
-    return CpuRun(out_d, out_i), records[: min(made, capacity)], made
+    status_column = int(mi[_H["RS_H_OI_STATUS"]])
+    return CpuRun(out_d, out_i, status_column), records[: min(made, capacity)], made

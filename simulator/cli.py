@@ -100,6 +100,14 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
     help="CPU threads for the batch kernel (default: all cores).",
 )
 @click.option("--trace", is_flag=True, help="Record every event (reference engine).")
+@click.option(
+    "--policy",
+    "policy_specs",
+    multiple=True,
+    metavar="RESOURCE=MODULE:NAME",
+    help="Order a pool's or team's queue by a policy of your own (an object with a "
+    "key(task) method, imported from a module by name; reference engine).",
+)
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 def run(
     scenario: Path,
@@ -110,6 +118,7 @@ def run(
     overrides: tuple[str, ...],
     threads: int | None,
     trace: bool,
+    policy_specs: tuple[str, ...],
     no_plots: bool,
 ) -> None:
     """Run replications of a scenario; print the summary and write the results folder."""
@@ -124,6 +133,9 @@ def run(
     if engine == "auto":
         console.print("engine: reference (the batch kernel is not built yet)")
     del threads  # the reference engine runs one replication at a time
+    from simulator.policies import load_policy
+
+    policies = dict(load_policy(spec) for spec in policy_specs)
     with _progress(console) as progress:
         result = simulate(
             loaded,
@@ -131,6 +143,7 @@ def run(
             seed=seed,
             engine=chosen,
             trace=trace,
+            policies=policies,
             progress=progress,
         )
     folder = out if out is not None else Path("results") / loaded.name

@@ -22,7 +22,7 @@ from typing import Protocol, runtime_checkable
 from simulator.errors import UsageError
 from simulator.scenario.schema import BUILTIN_POLICIES, IndexWeights
 
-__all__ = ["IndexPolicy", "QueuePolicy", "TaskFeatures", "builtin_policy"]
+__all__ = ["IndexPolicy", "QueuePolicy", "TaskFeatures", "builtin_policy", "load_policy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +72,29 @@ def builtin_policy(name: str) -> IndexPolicy:
             f"no policy named {name!r}{hint} (built in: {', '.join(BUILTIN_POLICIES)})"
         )
     return IndexPolicy(BUILTIN_POLICIES[name])
+
+
+def load_policy(spec: str) -> tuple[str, QueuePolicy]:
+    """``RESOURCE=MODULE:NAME`` → (resource, the policy object ``MODULE.NAME``).
+
+    The module is imported by name from the command line, never from a scenario file: a
+    scenario can never run code. ``NAME`` may be a policy object or a class to call with
+    no arguments.
+    """
+    import importlib
+
+    resource, sep, target = spec.partition("=")
+    module_name, colon, attr = target.partition(":")
+    if not sep or not colon or not resource or not module_name or not attr:
+        raise UsageError(f"--policy expects RESOURCE=MODULE:NAME, got {spec!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise UsageError(f"--policy {spec}: cannot import {module_name!r}: {error}") from None
+    found = getattr(module, attr, None)
+    if found is None:
+        raise UsageError(f"--policy {spec}: module {module_name!r} has no {attr!r}")
+    policy = found() if isinstance(found, type) else found
+    if not isinstance(policy, QueuePolicy):
+        raise UsageError(f"--policy {spec}: {attr!r} has no key(task) method")
+    return resource, policy

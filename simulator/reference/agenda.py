@@ -98,7 +98,9 @@ class Agenda:
 
     def _run_round(self, _event: simpy.Event) -> None:
         self._round_scheduled = False
-        batch = sorted(self._pending, key=lambda item: (item[0], item[1], item[2]))
+        batch = self._pending
+        if len(batch) > 1:
+            batch.sort(key=lambda item: (item[0], item[1], item[2]))
         self._pending = []
         self.rounds += 1
         self.events += len(batch)

@@ -96,6 +96,7 @@ class Season:
         self.pools = [PoolState(p, busy_by_episode=[0.0] * n_ep) for p in model.pools]
         for pool in self.pools:
             pool.units = [Unit(pool, k) for k in range(pool.model.gpus)]
+        self.cloud_pools = [p for p in self.pools if p.model.cloud]
         self.teams = [TeamState(t, busy_by_episode=[0.0] * n_ep) for t in model.teams]
         for team in self.teams:
             team.slots = [Slot(team, k) for k in range(team.model.max_people)]
@@ -159,6 +160,15 @@ class Season:
     def _u(self, purpose: Purpose, owner: int, sub: int) -> float:
         return uniform(self.seed, self.rep, purpose, owner, sub)
 
+    def _chance(self, p: float, purpose: Purpose, owner: int, sub: int) -> bool:
+        """``u < p`` for the addressed uniform u. A draw whose outcome is certain is not
+        made: draws are addressed, so skipping one changes no other."""
+        if p <= 0.0:
+            return False
+        if p >= 1.0:
+            return True
+        return self._u(purpose, owner, sub) < p
+
     def _remaining_after(self, stage: int, frames: int) -> float:
         """Mean hours of the shot stages after ``stage`` and of every episode stage, each on
         its first option, added left to right (the kernel adds in the same order)."""
@@ -217,7 +227,7 @@ class Season:
             st = stages[shot.stage]
             if st.kind == StageKind.REVIEW:
                 sub = pack_sub(st.index, min(shot.pass_, MAX_PASS), 0)
-                if not self._u(Purpose.REVIEW_SAMPLE, shot.id, sub) < st.sample_rate:
+                if not self._chance(st.sample_rate, Purpose.REVIEW_SAMPLE, shot.id, sub):
                     shot.stage += 1
                     continue
             self._enqueue(self._shot_task(shot, st, shot.attempt))
@@ -407,10 +417,10 @@ class Season:
         assert shot is not None
         if st.kind == StageKind.GPU:
             sub = pack_sub(st.index, min(task.pass_, MAX_PASS), task.attempt)
-            if self._u(Purpose.ATTEMPT_FAILURE, shot.id, sub) < st.failure_probability:
+            if self._chance(st.failure_probability, Purpose.ATTEMPT_FAILURE, shot.id, sub):
                 self._attempt_failed(shot, st)
                 return
-            if self._u(Purpose.DEFECT, shot.id, sub) < st.defect_probability:
+            if self._chance(st.defect_probability, Purpose.DEFECT, shot.id, sub):
                 shot.defects |= 1 << st.index
         elif st.kind == StageKind.REVIEW and self._rejects(shot, st):
             self._rework(shot, st)
@@ -458,10 +468,8 @@ class Season:
         if 0 <= st.max_rounds <= round_:
             return False
         sub = pack_sub(st.index, min(shot.pass_, MAX_PASS), 0)
-        v = self._u(Purpose.REVIEW_VERDICT, shot.id, sub)
-        if shot.defects:
-            return v < st.catch_probability
-        return v < st.reject_probability(round_)
+        p = st.catch_probability if shot.defects else st.reject_probability(round_)
+        return self._chance(p, Purpose.REVIEW_VERDICT, shot.id, sub)
 
     def _rework(self, shot: Shot, st: StageModel) -> None:
         shot.rounds[st.index] = shot.rounds.get(st.index, 0) + 1
@@ -620,7 +628,7 @@ class Season:
 
     def _provision(self) -> None:
         """Open leases for the GPUs that waiting work wants (DESIGN §1b "Dispatch")."""
-        cloud = [p for p in self.pools if p.model.cloud]
+        cloud = self.cloud_pools
         if not cloud:
             return
         now = float(self.env.now)

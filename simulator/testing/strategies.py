@@ -46,12 +46,13 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 from simulator.scenario._yaml import load_yaml
 from simulator.scenario.load import parse_scenario
@@ -105,7 +106,7 @@ def names() -> st.SearchStrategy[str]:
     return _NAMES
 
 
-@cache
+@lru_cache(maxsize=32)
 def _unique_names(min_size: int, max_size: int) -> st.SearchStrategy[list[str]]:
     return st.lists(_NAMES, min_size=min_size, max_size=max_size, unique=True)
 
@@ -123,13 +124,17 @@ _BUDGET = _money(10_000)
 # --- durations and distributions ------------------------------------------------------------
 
 
-@cache
+# Cached: the same bounds give the same strategy object, which hypothesis then need not
+# build and check again on every draw.
+@lru_cache(maxsize=256)
 def durations(max_hours: float = 48.0) -> st.SearchStrategy[str]:
     """A duration as people write it ("90s", "15m", "4h", "2d", "1h30m"), at most
-    ``max_hours`` long.
+    ``max_hours`` (>= 0) long.
 
     Whole units are drawn far more often than fractions, so that equal times come up.
     """
+    if not max_hours >= 0:
+        raise InvalidArgument(f"max_hours must be >= 0, got {max_hours!r}")
 
     @st.composite
     def draw_duration(draw: st.DrawFn) -> str:
@@ -151,13 +156,14 @@ def durations(max_hours: float = 48.0) -> st.SearchStrategy[str]:
 
 
 def _around(mean: float) -> st.SearchStrategy[float]:
-    """Mostly whole numbers and halves near ``mean``, sometimes any float."""
-    low, high = max(mean / 4, 0.5), mean * 2
-    return st.one_of(
-        st.integers(math.ceil(low), math.floor(high)).map(float),
-        st.integers(math.ceil(2 * low), math.floor(2 * high)).map(lambda n: n / 2),
-        st.floats(low, high),
-    )
+    """Mostly whole numbers and halves in [mean/4, 2·mean], sometimes any float there."""
+    low, high = mean / 4, mean * 2
+    choices: list[st.SearchStrategy[float]] = []
+    if math.ceil(2 * low) <= math.floor(2 * high):  # a small mean may have no halves
+        choices.append(
+            st.integers(max(math.ceil(2 * low), 1), math.floor(2 * high)).map(lambda n: n / 2)
+        )
+    return st.one_of(*choices, *choices, st.floats(low, high))
 
 
 _FORMS = (
@@ -175,13 +181,16 @@ _FORMS = (
 )
 
 
-@cache
+@lru_cache(maxsize=256)
 def distributions(mean: float = 10.0) -> st.SearchStrategy[Any]:
     """A distribution as YAML writes it: a bare number, or a mapping with ``dist``.
 
-    Values lie around ``mean`` (> 0). Every distribution of the schema appears, in each
-    of the ways it may be written (a lognormal by mean and cv, or by median and sigma).
+    Values lie around ``mean`` (a finite number > 0). Every distribution of the schema
+    appears, in each of the ways it may be written (a lognormal by mean and cv, or by
+    median and sigma).
     """
+    if not (math.isfinite(mean) and mean > 0):
+        raise InvalidArgument(f"mean must be a finite number > 0, got {mean!r}")
     around = _around(mean)
 
     @st.composite
@@ -244,7 +253,7 @@ def _moment(draw: st.DrawFn, start: date, hours: int, *, deadline: bool) -> Any:
     return f"{hours // 24}d" if hours % 24 == 0 else f"{hours}h"
 
 
-@cache
+@lru_cache(maxsize=256)
 def _hours_up_to(last: int) -> st.SearchStrategy[int]:
     """Whole hours in [0, last], midnight as often as not."""
     return st.one_of(st.integers(0, last // 24).map(lambda d: d * 24), st.integers(0, last))

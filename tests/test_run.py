@@ -1,0 +1,101 @@
+"""Running a scenario: ``simulate``, the results folder, and ``reelsim run``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulator import load_scenario
+from simulator.cli import main
+from simulator.policies import TaskFeatures
+from simulator.simulate import simulate
+
+DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["run", str(DEMO), "-n", "6", "--seed", "11", "--out", str(out)]) == 0
+    return out
+
+
+def test_run_writes_every_file_with_its_checksum(demo_folder: Path) -> None:
+    summary = json.loads((demo_folder / "summary.json").read_text())
+    expected = {
+        "replications.parquet",
+        "timeseries.parquet",
+        "delivery.png",
+        "cost.png",
+        "load.png",
+    }
+    assert set(summary["files"]) == expected
+    for name, digest in summary["files"].items():
+        assert hashlib.sha256((demo_folder / name).read_bytes()).hexdigest() == digest
+    assert not list(demo_folder.glob(".*.tmp"))  # nothing half-written left behind
+
+
+def test_summary_agrees_with_the_replications_table(demo_folder: Path) -> None:
+    summary = json.loads((demo_folder / "summary.json").read_text())
+    table = pd.read_parquet(demo_folder / "replications.parquet")
+    assert summary["replications"] == 6
+    assert summary["seed"] == 11
+    assert len(table) == 6 * len(summary["episodes"])
+    totals = table.groupby("replication")["cost_total"].sum()
+    assert summary["cost"]["total"]["mean"]["estimate"] == pytest.approx(totals.mean())
+    for ep in summary["episodes"]:
+        rows = table[table["episode"] == ep["id"]]
+        assert ep["p_miss"]["estimate"] == pytest.approx(rows["missed"].mean())
+    by_category = sum(v["estimate"] for v in summary["cost"]["by_category"].values())
+    assert by_category == pytest.approx(totals.mean())
+    assert summary["verdict"] in ("on_time", "at_risk", "late")
+
+
+def test_the_run_is_the_same_with_the_same_seed(tmp_path: Path, demo_folder: Path) -> None:
+    assert (
+        main(["run", str(DEMO), "-n", "6", "--seed", "11", "--out", str(tmp_path), "--no-plots"])
+        == 0
+    )
+    again = pd.read_parquet(tmp_path / "replications.parquet")
+    pd.testing.assert_frame_equal(again, pd.read_parquet(demo_folder / "replications.parquet"))
+
+
+def test_trace_is_written_on_request(tmp_path: Path) -> None:
+    assert main(["run", str(DEMO), "-n", "1", "--trace", "--no-plots", "--out", str(tmp_path)]) == 0
+    trace = pd.read_parquet(tmp_path / "trace.parquet")
+    assert {"release", "start", "delivered"} <= set(trace["event"])
+    assert trace["time_h"].is_monotonic_increasing
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--policy", "h100"],
+        ["--policy", "h100=no_such_module_anywhere:Policy"],
+        ["--policy", "nowhere=math:pi"],
+        ["--set", "pools.h100.gpus=-1"],
+        ["--replications", "0"],
+    ],
+)
+def test_bad_run_arguments_exit_2(args: list[str], tmp_path: Path) -> None:
+    assert main(["run", str(DEMO), "--out", str(tmp_path / "r"), *args]) == 2
+    assert not (tmp_path / "r" / "summary.json").exists()
+
+
+class LongestFirst:
+    def key(self, task: TaskFeatures) -> float:
+        return -task.expected_work
+
+
+def test_a_policy_of_your_own_orders_a_pool() -> None:
+    scenario = load_scenario(DEMO)
+    fifo = simulate(scenario, replications=2, seed=5)
+    mine = simulate(scenario, replications=2, seed=5, policies={"h100": LongestFirst()})
+    assert [r.frames for r in fifo.results] == [r.frames for r in mine.results]
+    assert [r.delivery for r in fifo.results] != [r.delivery for r in mine.results]
+    assert all(math.isfinite(d) for r in mine.results for d in r.delivery)
