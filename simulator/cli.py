@@ -129,10 +129,6 @@ def run(
 
     console = Console(stderr=True)
     loaded = load_scenario(scenario, overrides)
-    chosen = "reference" if engine in ("auto", "reference") else engine
-    if engine == "auto":
-        console.print("engine: reference (the batch kernel is not built yet)")
-    del threads  # the reference engine runs one replication at a time
     from simulator.policies import load_policy
 
     policies = dict(load_policy(spec) for spec in policy_specs)
@@ -141,11 +137,13 @@ def run(
             loaded,
             replications=replications,
             seed=seed,
-            engine=chosen,
+            engine=engine,
+            threads=threads,
             trace=trace,
             policies=policies,
             progress=progress,
         )
+    console.print(f"engine: {result.engine} ({result.engine_reason})")
     folder = out if out is not None else Path("results") / loaded.name
     summary = write_results(result, folder, plots=not no_plots)
     render_run_summary(summary, _stdout_console())

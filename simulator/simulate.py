@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from simulator._version import __version__
+from simulator.engines import choose_engine, run_replications
 from simulator.errors import UsageError
 from simulator.model import SeasonModel, compile_season
 from simulator.policies import QueuePolicy
@@ -28,10 +29,8 @@ from simulator.scenario.schema import Scenario
 
 __all__ = ["Run", "simulate"]
 
-ENGINES = ("reference",)
-
 Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` after each replication."""
+"""Called as ``progress(done, total)`` as replications finish."""
 
 
 @dataclass
@@ -41,6 +40,7 @@ class Run:
     scenario: Scenario
     model: SeasonModel
     engine: str
+    engine_reason: str
     seed: int
     results: list[ReplicationResult]
     wall_seconds: float
@@ -80,7 +80,8 @@ def simulate(
     *,
     replications: int | None = None,
     seed: int | None = None,
-    engine: str = "reference",
+    engine: str = "auto",
+    threads: int | None = None,
     policies: Mapping[str, QueuePolicy] | None = None,
     trace: bool = False,
     first_replication: int = 0,
@@ -88,12 +89,12 @@ def simulate(
 ) -> Run:
     """Run ``replications`` replications (default: the scenario's ``run.replications``).
 
+    ``engine`` is ``auto`` (the batch kernel when it can run the scenario, else the
+    reference engine), ``reference`` or ``kernel``; ``Run.engine_reason`` says why.
     ``seed`` overrides the scenario's ``run.seed``. ``policies`` maps a pool's or team's
     name to a queue policy of your own (reference engine only). ``trace`` records every
-    event of every replication (keep the run small).
+    event of every replication (reference engine; keep the run small).
     """
-    if engine not in ENGINES:
-        raise UsageError(f"no engine named {engine!r} (available: {', '.join(ENGINES)})")
     if seed is not None:
         run_settings = scenario.run.model_copy(update={"seed": seed})
         scenario = scenario.model_copy(update={"run": run_settings})
@@ -106,24 +107,24 @@ def simulate(
             f"policies given for {', '.join(sorted(unknown))}, which are neither pools nor "
             f"teams of {scenario.name!r}"
         )
-    from simulator.reference.engine import run_replication
-
     model = compile_season(scenario)
+    choice = choose_engine(model, engine, policies=policies, trace=trace)
     started = time.perf_counter()
-    results: list[ReplicationResult] = []
     traces: dict[int, list[tuple[float, str, str]]] = {}
-    for k in range(n):
-        rep = first_replication + k
-        log: list[tuple[float, str, str]] | None = [] if trace else None
-        results.append(run_replication(model, rep, policies=policies, trace=log))
-        if log is not None:
-            traces[rep] = log
-        if progress is not None:
-            progress(k + 1, n)
+    results = run_replications(
+        model,
+        range(first_replication, first_replication + n),
+        choice.engine,
+        threads=threads,
+        policies=policies,
+        traces=traces if trace else None,
+        progress=progress,
+    )
     return Run(
         scenario=scenario,
         model=model,
-        engine=engine,
+        engine=choice.engine,
+        engine_reason=choice.reason,
         seed=model.seed,
         results=results,
         wall_seconds=time.perf_counter() - started,

@@ -125,6 +125,7 @@ def summarize(run: Run) -> dict[str, Any]:
         "reelsim_version": run.version,
         "scenario": {"name": run.scenario.name, "sha256": run.scenario_sha256},
         "engine": run.engine,
+        "engine_reason": run.engine_reason,
         "seed": run.seed,
         "replications": n,
         "confidence": conf,
