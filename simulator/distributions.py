@@ -145,7 +145,10 @@ def _number(v: Any) -> float:
     # YAML gives ints and floats; a bool or a string here is a mistake, not a number to coerce.
     if isinstance(v, bool) or not isinstance(v, numbers.Real):
         raise ValueError(f"expected a number, got {v!r}")
-    x = float(v)
+    try:
+        x = float(v)
+    except OverflowError:
+        raise ValueError("expected a finite number, got an integer too large for one") from None
     if not math.isfinite(x):
         raise ValueError(f"expected a finite number, got {x}")
     return x
@@ -180,7 +183,10 @@ Positive = Annotated[float, BeforeValidator(_positive)]
 def _check_factor(factor: float) -> float:
     if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
         raise ValueError(f"expected a number as the scale factor, got {factor!r}")
-    f = float(factor)
+    try:
+        f = float(factor)
+    except OverflowError:
+        raise ValueError("expected a finite scale factor, got a huge integer") from None
     if not (math.isfinite(f) and f > 0.0):
         raise ValueError(f"expected a finite scale factor > 0, got {f}")
     return f

@@ -21,7 +21,9 @@ HOURS_PER = {
     "w": 168.0,
 }
 
-_PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([smhdw])", re.IGNORECASE)
+# Exponents are accepted so that any duration written back as ``repr(hours) + "h"``
+# (``"2.777777777777778e-05h"`` for 0.1 s) reads back as the same number.
+_PART = re.compile(r"\s*((?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*([smhdw])", re.IGNORECASE)
 
 
 def parse_duration_hours(text: str) -> float:

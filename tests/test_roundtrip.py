@@ -50,12 +50,6 @@ def test_generated_scenarios_survive_a_round_trip(scenario: Scenario) -> None:
     assert scenario_sha256(again) == scenario_sha256(scenario)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schema.Duration writes hours with repr(), which turns to exponent notation "
-    "below 1e-4 h (0.36 s): '0.1s' is written '2.777777777777778e-05h', which "
-    "parse_duration_hours refuses",
-)
 def test_a_sub_second_duration_survives_a_round_trip() -> None:
     stage = GpuStage.model_validate(
         {"kind": "gpu", "options": [{"pool": "h100", "seconds_per_frame": 1}], "backoff": "0.1s"}

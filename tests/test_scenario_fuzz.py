@@ -11,7 +11,6 @@ exception is a bug (it would reach a person as a traceback).
 from __future__ import annotations
 
 import copy
-import csv
 import math
 from pathlib import Path
 from typing import Any
@@ -132,19 +131,11 @@ def test_every_example_is_fuzzed() -> None:
     assert len(SCENARIOS) >= 4
 
 
-# --- known bugs ----------------------------------------------------------------------------
-# Each fails today; strict xfail turns the pass into a failure once the bug is fixed, so
-# that the marker goes with it.
+# --- refused as located problems, never a traceback ------------------------------------
 
 LONG_NAME = "x" * 300  # over the 255 bytes a file name may have on common file systems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OSError,
-    reason="load.py calls Path.is_file() on a file name from the scenario; a name over "
-    "the file system's limit raises OSError (ENAMETOOLONG) instead of a located problem",
-)
 @pytest.mark.parametrize("key", ["prices", "shot_list"])
 def test_a_referred_file_name_too_long_is_a_located_problem(key: str) -> None:
     data, positions = load_yaml_file(SCENARIOS[0])
@@ -157,23 +148,11 @@ def test_a_referred_file_name_too_long_is_a_located_problem(key: str) -> None:
     assert any(p.path.endswith(key) for p in caught.value.problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OSError,
-    reason="load_scenario calls Path.is_file() on the scenario's name: OSError "
-    "(ENAMETOOLONG), a traceback from `reelsim validate`",
-)
 def test_a_scenario_file_name_too_long_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError):
         load_scenario(tmp_path / (LONG_NAME + ".yaml"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=csv.Error,
-    reason="load._read_shot_list lets csv.Error escape: a field over the csv module's "
-    "limit (131,072 characters) is a traceback, not a located problem",
-)
 def test_a_shot_list_with_a_huge_field_is_a_located_problem(tmp_path: Path) -> None:
     data, positions = load_yaml_file(SCENARIOS[0])
     show = next(iter(data["shows"].values()))
@@ -184,12 +163,6 @@ def test_a_shot_list_with_a_huge_field_is_a_located_problem(tmp_path: Path) -> N
         parse_scenario(data, positions, source="s.yaml", base_dir=tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="distributions._number converts with float(), which raises OverflowError (not "
-    "ValueError) for an integer beyond the float range, so pydantic lets it escape",
-)
 def test_an_integer_beyond_the_float_range_is_a_located_problem() -> None:
     data, positions = load_yaml_file(SCENARIOS[0])
     stage = next(iter(data["shot_stages"].values()))

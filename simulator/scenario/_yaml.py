@@ -157,6 +157,10 @@ class Positions:
             return None
         return self._keys.get(path) or self.of(path)
 
+    def described(self) -> bool:
+        """Whether these positions describe any data (data built in Python has none)."""
+        return bool(self._values)
+
     def has(self, path: YamlPath) -> bool:
         """Whether ``path`` exists in the data these positions describe."""
         found = self._override_at(path)
@@ -1191,7 +1195,7 @@ def located_problems(
         if kind not in ("missing", "extra_forbidden"):
             # A step the data lacks (a bare number a validator turned into a mapping):
             # report at the value the person wrote.
-            while path and not positions.has(path):
+            while path and positions.described() and not positions.has(path):
                 path = path[:-1]
         if kind == "extra_forbidden" and path:
             message = _unknown_key(path, walk.parent_keys, missing.get(path[:-1], []), positions)

@@ -68,6 +68,14 @@ class PricesFile(BaseModel):
     prices: Annotated[dict[str, PriceEntry], Field(min_length=1)]
 
 
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, with a name the system refuses (too long, say) as no file."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _validate(model: type[BaseModel], data: Any, positions: Positions, source: str) -> Any:
     try:
         return model.model_validate(data)
@@ -84,7 +92,7 @@ def load_prices(path: Path) -> PricesFile:
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """Read, validate and resolve a scenario file; raise ``ScenarioError`` if it is bad."""
     path = Path(path)
-    if not path.is_file():
+    if not _is_file(path):
         raise ScenarioError(Problem(f"no such scenario file: {path}", file=str(path)))
     data, positions = load_yaml_file(path)
     if overrides:
@@ -121,7 +129,7 @@ def _inline_prices(
             )
         return scenario
     prices_path = base_dir / scenario.prices
-    if not prices_path.is_file():
+    if not _is_file(prices_path):
         problems.append(at(("prices",), f"no such prices file: {prices_path}"))
         return scenario
     table = load_prices(prices_path).prices
@@ -155,8 +163,6 @@ def _inline_prices(
 
 
 def _read_shot_list(path: Path, show_name: str) -> tuple[list[ShotRecord], list[Problem]]:
-    problems: list[Problem] = []
-    records: list[ShotRecord] = []
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
@@ -164,6 +170,15 @@ def _read_shot_list(path: Path, show_name: str) -> tuple[list[ShotRecord], list[
             Problem(f"cannot read shot list: {error}", f"shows.{show_name}.shot_list", str(path))
         ]
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _shot_rows(reader, path)
+    except csv.Error as error:  # a malformed or oversized field
+        return [], [Problem(f"not a readable CSV: {error}", "", str(path), reader.line_num)]
+
+
+def _shot_rows(reader: csv.DictReader[str], path: Path) -> tuple[list[ShotRecord], list[Problem]]:
+    problems: list[Problem] = []
+    records: list[ShotRecord] = []
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("episode", "shot", "frames") if c not in header]
     if missing:
@@ -223,7 +238,7 @@ def _inline_shot_lists(
         if show.shot_list is None or show.shot_records:
             continue
         path = base_dir / show.shot_list
-        if not path.is_file():
+        if not _is_file(path):
             problems.append(at(("shows", name, "shot_list"), f"no such shot list: {path}"))
             continue
         records, found = _read_shot_list(path, name)
