@@ -105,9 +105,6 @@ enum rs_header {
     RS_H_STEP_PEOPLE_I,
     RS_H_WAIT_OFFSET_I,
     RS_H_STEP_TIME_D,
-    RS_H_SHOT_SUFFIX_D,
-    RS_H_EPISODE_MEANS_D,
-    RS_H_EPISODE_SUFFIX_D,
     RS_H_GLOBAL_D,
     /* scratch: word offsets of this replication's arrays, and its size */
     RS_H_SCRATCH_WORDS,
@@ -172,7 +169,6 @@ enum rs_global_d {
     RS_G_BURST_WAIT,
     RS_G_BURST_SLACK,
     RS_G_BURST_BUDGET,
-    RS_G_SUM_EPISODE_MEANS,
     RS_G_SIZE
 };
 
@@ -448,7 +444,7 @@ enum rs_trace_code {
 };
 
 #define RS_LAYOUT_VERSION 1
-#define RS_TRACE_WIDTH 5
+#define RS_TRACE_WIDTH 6
 #define RS_EVENT_WORDS 5
 #define RS_FLAG_LEASED 1
 #define RS_FLAG_READY 2
@@ -751,11 +747,8 @@ typedef struct {
     const rs_i64 *step_people;
     const rs_i64 *wait_off;
     const double *step_time;
-    const double *shot_sfx;
-    const double *ep_means;
-    const double *ep_sfx;
     const double *reject_p;
-    double horizon, burst_wait, burst_slack, budget, sum_ep_means;
+    double horizon, burst_wait, burst_slack, budget;
 
     rs_i64 *sh_frames;
     double *sh_release;
@@ -824,7 +817,7 @@ typedef struct {
 #define EP_D(sim, e, f) ((sim)->ep_d[(rs_i64)(e) * RS_ED_SIZE + (f)])
 #define MON(sim, m, f) ((sim)->mon[(rs_i64)(m) * RS_MON_SIZE + (f)])
 
-RS_DEVICE void rs_trace(rs_sim *sim, int code, double x, double y, double z)
+RS_DEVICE void rs_trace(rs_sim *sim, int code, double x, double y, double z, double w)
 {
     if (sim->trace != 0 && sim->trace_n < sim->trace_cap) {
         double *rec = sim->trace + sim->trace_n * RS_TRACE_WIDTH;
@@ -833,6 +826,7 @@ RS_DEVICE void rs_trace(rs_sim *sim, int code, double x, double y, double z)
         rec[2] = x;
         rec[3] = y;
         rec[4] = z;
+        rec[5] = w;
     }
     if (sim->trace != 0) {
         sim->trace_n += 1;
@@ -1083,6 +1077,21 @@ RS_DEVICE double rs_mean_hours(rs_sim *sim, rs_i64 o, double frames)
     return OP_D(sim, o, RS_OD_SETUP) + work;
 }
 
+/* The reference's _remaining_after: mean hours of the shot stages after `stage` (with the
+ * shot's frames) and of every episode stage, each on its first option, left to right. */
+RS_DEVICE double rs_remaining_after(rs_sim *sim, rs_i32 stage, double frames)
+{
+    double total = 0.0;
+    rs_i32 k;
+    for (k = stage + 1; k < sim->n_sst; k++) {
+        total += rs_mean_hours(sim, ST_I(sim, k, RS_SI_FIRST_OPTION), frames);
+    }
+    for (k = 0; k < sim->n_est; k++) {
+        total += rs_mean_hours(sim, ST_I(sim, sim->n_sst + sim->n_fb + k, RS_SI_FIRST_OPTION), 0.0);
+    }
+    return total;
+}
+
 RS_DEVICE rs_i32 rs_task_episode(rs_sim *sim, rs_i32 id)
 {
     return id < sim->n_shots ? (rs_i32)sim->shot_ep[id] : id - sim->n_shots;
@@ -1248,7 +1257,7 @@ RS_DEVICE void rs_deliver(rs_sim *sim, rs_i32 ep)
         }
     }
     sim->escaped[ep] = escaped;
-    rs_trace(sim, RS_TR_DELIVERED, (double)ep, 0.0, 0.0);
+    rs_trace(sim, RS_TR_DELIVERED, (double)ep, 0.0, 0.0, 0.0);
     sim->n_delivered += 1;
     if (sim->n_delivered == sim->n_eps) {
         sim->finished = 1;
@@ -1258,8 +1267,14 @@ RS_DEVICE void rs_deliver(rs_sim *sim, rs_i32 ep)
 RS_DEVICE void rs_enqueue_episode_stage(rs_sim *sim, rs_i32 ep, rs_i32 k)
 {
     rs_i32 id = sim->n_shots + ep;
-    rs_i32 stage = sim->n_sst + sim->n_fb + k;
-    rs_new_task(sim, id, stage, k, 0, 0, sim->ep_means[k], sim->ep_sfx[k]);
+    rs_i32 base = sim->n_sst + sim->n_fb;
+    double expected = rs_mean_hours(sim, ST_I(sim, base + k, RS_SI_FIRST_OPTION), 0.0);
+    double remaining = expected;
+    rs_i32 later;
+    for (later = k + 1; later < sim->n_est; later++) {
+        remaining += rs_mean_hours(sim, ST_I(sim, base + later, RS_SI_FIRST_OPTION), 0.0);
+    }
+    rs_new_task(sim, id, base + k, k, 0, 0, expected, remaining);
     rs_enqueue(sim, id);
 }
 
@@ -1283,11 +1298,9 @@ RS_DEVICE void rs_shot_done(rs_sim *sim, rs_i32 s)
 
 RS_DEVICE void rs_enqueue_shot_task(rs_sim *sim, rs_i32 s, rs_i32 stage, rs_i32 attempt)
 {
-    rs_i32 ep = (rs_i32)sim->shot_ep[s];
-    double expected = rs_mean_hours(sim, ST_I(sim, stage, RS_SI_FIRST_OPTION),
-                                    (double)sim->sh_frames[s]);
-    double remaining = expected + sim->shot_sfx[(rs_i64)ep * sim->n_sst + stage]
-                       + sim->sum_ep_means;
+    double frames = (double)sim->sh_frames[s];
+    double expected = rs_mean_hours(sim, ST_I(sim, stage, RS_SI_FIRST_OPTION), frames);
+    double remaining = expected + rs_remaining_after(sim, stage, frames);
     rs_new_task(sim, s, stage, stage, sim->sh_pass[s], attempt, expected, remaining);
     rs_enqueue(sim, s);
 }
@@ -1392,7 +1405,7 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
         sim->attempts[ep] += 1;
     }
     TK_I(sim, id, RS_TK_INTERRUPTED) = 0;
-    rs_trace(sim, RS_TR_START, (double)id, (double)stage, duration);
+    rs_trace(sim, RS_TR_START, (double)id, (double)stage, duration, (double)o);
     TK_I(sim, id, RS_TK_VERSION) += 1;
     /* The service process's timeout: now + duration, no clamp (durations are >= 0). */
     rs_at(sim, duration, RS_EV_COMPLETION, id, 0, TK_I(sim, id, RS_TK_VERSION), 0);
@@ -1437,14 +1450,19 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
     TK_I(sim, id, RS_TK_SLOT) = -1;
 }
 
-RS_DEVICE void rs_interrupt(rs_sim *sim, rs_i32 id)
+/* Causes of an interruption (the reference's interrupt causes), for the trace. */
+#define RS_CAUSE_GPU_FAILED 1
+#define RS_CAUSE_PREEMPTED 2
+#define RS_CAUSE_SHIFT_ENDED 3
+
+RS_DEVICE void rs_interrupt(rs_sim *sim, rs_i32 id, int cause, rs_i32 where, rs_i64 index)
 {
     /* The service process is interrupted: its completion will not be posted. */
     TK_I(sim, id, RS_TK_VERSION) += 1;
     if (TK_I(sim, id, RS_TK_SLOT) >= 0) {
         TK_D(sim, id, RS_TK_REMAINING) = TK_D(sim, id, RS_TK_END) - sim->now;
     }
-    rs_trace(sim, RS_TR_INTERRUPTED, (double)id, 0.0, 0.0);
+    rs_trace(sim, RS_TR_INTERRUPTED, (double)id, (double)cause, (double)where, (double)index);
     rs_free_resources(sim, id);
     TK_I(sim, id, RS_TK_INTERRUPTED) = 1;
     rs_enqueue(sim, id);
@@ -1454,7 +1472,7 @@ RS_DEVICE void rs_attempt_failed(rs_sim *sim, rs_i32 s, rs_i32 g)
 {
     rs_i32 ep = (rs_i32)sim->shot_ep[s];
     sim->sh_attempt[s] += 1;
-    rs_trace(sim, RS_TR_ATTEMPT_FAILED, (double)s, (double)g, (double)sim->sh_attempt[s]);
+    rs_trace(sim, RS_TR_ATTEMPT_FAILED, (double)s, (double)g, (double)sim->sh_attempt[s], 0.0);
     if (sim->sh_attempt[s] < ST_I(sim, g, RS_SI_MAX_ATTEMPTS)) {
         double backoff = ST_D(sim, g, RS_SD_BACKOFF);
         if (backoff > 0.0) {
@@ -1464,16 +1482,15 @@ RS_DEVICE void rs_attempt_failed(rs_sim *sim, rs_i32 s, rs_i32 g)
         }
     } else if (ST_I(sim, g, RS_SI_FALLBACK) >= 0) {
         rs_i32 fb = (rs_i32)ST_I(sim, g, RS_SI_FALLBACK);
-        double expected = rs_mean_hours(sim, ST_I(sim, fb, RS_SI_FIRST_OPTION),
-                                        (double)sim->sh_frames[s]);
-        double remaining = expected + sim->shot_sfx[(rs_i64)ep * sim->n_sst + g]
-                           + sim->sum_ep_means;
+        double frames = (double)sim->sh_frames[s];
+        double expected = rs_mean_hours(sim, ST_I(sim, fb, RS_SI_FIRST_OPTION), frames);
+        double remaining = expected + rs_remaining_after(sim, g, frames);
         rs_new_task(sim, s, fb, g, sim->sh_pass[s], 0, expected, remaining);
         rs_enqueue(sim, s);
     } else {
         sim->sh_state[s] |= RS_SHOT_FAILED;
         sim->failed[ep] += 1;
-        rs_trace(sim, RS_TR_SHOT_FAILED, (double)s, (double)g, 0.0);
+        rs_trace(sim, RS_TR_SHOT_FAILED, (double)s, (double)g, 0.0, 0.0);
         rs_shot_done(sim, s);
     }
 }
@@ -1515,7 +1532,7 @@ RS_DEVICE void rs_rework(rs_sim *sim, rs_i32 s, rs_i32 g)
     }
     sim->sh_stage[s] = target;
     sim->sh_attempt[s] = 0;
-    rs_trace(sim, RS_TR_REWORK, (double)s, (double)g, (double)target);
+    rs_trace(sim, RS_TR_REWORK, (double)s, (double)g, (double)target, 0.0);
     rs_enter_stage(sim, s);
 }
 
@@ -1752,7 +1769,7 @@ RS_DEVICE void rs_close_lease(rs_sim *sim, rs_i32 p, rs_i64 u)
     UN_I(sim, u, RS_UI_LIFE_VERSION) += 1;
     UN_I(sim, u, RS_UI_IDLE_VERSION) += 1;
     PS_I(sim, p, RS_PS_LEASES) -= 1;
-    rs_trace(sim, RS_TR_RELEASE_UNIT, (double)p, (double)(u - PL_I(sim, p, RS_PI_FIRST_UNIT)), 0.0);
+    rs_trace(sim, RS_TR_RELEASE_UNIT, (double)p, (double)(u - PL_I(sim, p, RS_PI_FIRST_UNIT)), 0.0, 0.0);
     rs_reschedule_preemption(sim, p);
 }
 
@@ -1777,7 +1794,7 @@ RS_DEVICE void rs_open_lease(rs_sim *sim, rs_i32 p)
     UN_I(sim, u, RS_UI_LEASE_ORDER) = sim->lease_counter;
     PS_I(sim, p, RS_PS_LEASES) += 1;
     PS_I(sim, p, RS_PS_PROVISIONING) += 1;
-    rs_trace(sim, RS_TR_PROVISION, (double)p, (double)(u - u0), 0.0);
+    rs_trace(sim, RS_TR_PROVISION, (double)p, (double)(u - u0), 0.0, 0.0);
     rs_at(sim, PL_D(sim, p, RS_PD_PROVISIONING_DELAY), RS_EV_PROVISIONED, p, (rs_i32)(u - u0), 0,
           (rs_i32)UN_I(sim, u, RS_UI_LIFE_VERSION));
 }
@@ -1996,7 +2013,7 @@ RS_DEVICE void rs_preemption_notice(rs_sim *sim, rs_i32 p, rs_i32 version)
         UN_I(sim, best, RS_UI_TAKE_SEQ) = count;
         UN_I(sim, best, RS_UI_TAKE_LIFE) = UN_I(sim, best, RS_UI_LIFE_VERSION);
     }
-    rs_trace(sim, RS_TR_PREEMPTION_NOTICE, (double)p, (double)count, 0.0);
+    rs_trace(sim, RS_TR_PREEMPTION_NOTICE, (double)p, (double)count, 0.0, 0.0);
     rs_reschedule_preemption(sim, p);
     rs_at(sim, PL_D(sim, p, RS_PD_PREEMPTION_NOTICE), RS_EV_PREEMPTION_TAKE, p, count, 0, 0);
 }
@@ -2013,7 +2030,7 @@ RS_DEVICE void rs_preemption_take(rs_sim *sim, rs_i32 p, rs_i32 count)
             continue;
         }
         if (UN_I(sim, u, RS_UI_TASK) >= 0) {
-            rs_interrupt(sim, (rs_i32)UN_I(sim, u, RS_UI_TASK));
+            rs_interrupt(sim, (rs_i32)UN_I(sim, u, RS_UI_TASK), RS_CAUSE_PREEMPTED, p, k);
         }
         rs_close_lease(sim, p, u);
     }
@@ -2032,9 +2049,9 @@ RS_DEVICE void rs_fail(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 ver
     }
     UN_I(sim, u, RS_UI_FLAGS) &= ~(rs_i64)RS_FLAG_UP;
     sim->failures[p] += 1;
-    rs_trace(sim, RS_TR_GPU_FAILURE, (double)p, (double)local, 0.0);
+    rs_trace(sim, RS_TR_GPU_FAILURE, (double)p, (double)local, 0.0, 0.0);
     if (UN_I(sim, u, RS_UI_TASK) >= 0) {
-        rs_interrupt(sim, (rs_i32)UN_I(sim, u, RS_UI_TASK));
+        rs_interrupt(sim, (rs_i32)UN_I(sim, u, RS_UI_TASK), RS_CAUSE_GPU_FAILED, p, local);
     }
     rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_GPU_REPAIR,
                    ((rs_u32)p << 16) | (rs_u32)local, (rs_u32)k);
@@ -2056,7 +2073,7 @@ RS_DEVICE void rs_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 version)
             sim->status = RS_BAD_LAYOUT;
         }
     }
-    rs_trace(sim, RS_TR_REPAIR, (double)p, (double)local, 0.0);
+    rs_trace(sim, RS_TR_REPAIR, (double)p, (double)local, 0.0, 0.0);
     rs_arm_failure(sim, p, u);
 }
 
@@ -2087,7 +2104,7 @@ RS_DEVICE void rs_shift_change(rs_sim *sim, rs_i32 team, rs_i32 step)
     rs_i32 old = *on_duty;
     rs_i32 k;
     *on_duty = people;
-    rs_trace(sim, RS_TR_SHIFT_CHANGE, (double)team, (double)old, (double)people);
+    rs_trace(sim, RS_TR_SHIFT_CHANGE, (double)team, (double)old, (double)people, 0.0);
     for (k = 0; k < people; k++) {
         if (sim->sl_d[s0 + k] >= 0.0) {
             sim->team_ot[team] += now - sim->sl_d[s0 + k];
@@ -2100,7 +2117,7 @@ RS_DEVICE void rs_shift_change(rs_sim *sim, rs_i32 team, rs_i32 step)
             continue;
         }
         if (TK_D(sim, id, RS_TK_END) - now > TM_D(sim, team, RS_TD_MAX_OVERTIME)) {
-            rs_interrupt(sim, id);
+            rs_interrupt(sim, id, RS_CAUSE_SHIFT_ENDED, team, k);
         } else if (sim->sl_d[s0 + k] < 0.0) {
             sim->sl_d[s0 + k] = now;
         }
@@ -2136,7 +2153,7 @@ RS_DEVICE void rs_handle(rs_sim *sim, const rs_event *ev)
         break;
     case RS_EV_RELEASE:
         if (ev->k0 < sim->n_shots) {
-            rs_trace(sim, RS_TR_RELEASE_SHOT, (double)ev->k0, 0.0, 0.0);
+            rs_trace(sim, RS_TR_RELEASE_SHOT, (double)ev->k0, 0.0, 0.0, 0.0);
             rs_enter_stage(sim, ev->k0);
         } else {
             rs_shots_through(sim, ev->k0 - sim->n_shots);
@@ -2200,15 +2217,11 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->step_people = mi + mi[RS_H_STEP_PEOPLE_I];
     sim->wait_off = mi + mi[RS_H_WAIT_OFFSET_I];
     sim->step_time = md + mi[RS_H_STEP_TIME_D];
-    sim->shot_sfx = md + mi[RS_H_SHOT_SUFFIX_D];
-    sim->ep_means = md + mi[RS_H_EPISODE_MEANS_D];
-    sim->ep_sfx = md + mi[RS_H_EPISODE_SUFFIX_D];
     sim->reject_p = md;
     sim->horizon = g[RS_G_HORIZON];
     sim->burst_wait = g[RS_G_BURST_WAIT];
     sim->burst_slack = g[RS_G_BURST_SLACK];
     sim->budget = g[RS_G_BURST_BUDGET];
-    sim->sum_ep_means = g[RS_G_SUM_EPISODE_MEANS];
 
     sim->sh_frames = (rs_i64 *)(scratch + mi[RS_H_S_SHOT_FRAMES]);
     sim->sh_release = (double *)(scratch + mi[RS_H_S_SHOT_RELEASE]);
@@ -2451,6 +2464,32 @@ RS_DEVICE void rs_close(rs_sim *sim, double end)
     rs_i32 p, t, m;
     sim->now = end;
     sim->closing = 1;
+    /* Work still in service (a run cut off at the horizon): its busy time so far, booked
+     * per unit and per person as the reference books it. */
+    for (p = 0; p < sim->n_pools; p++) {
+        rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
+        rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
+        rs_i64 k;
+        for (k = 0; k < n; k++) {
+            rs_i64 id = UN_I(sim, u0 + k, RS_UI_TASK);
+            if (id >= 0) {
+                sim->pool_busy[(rs_i64)p * sim->n_eps + rs_task_episode(sim, (rs_i32)id)] +=
+                    end - TK_D(sim, id, RS_TK_START);
+            }
+        }
+    }
+    for (t = 0; t < sim->n_teams; t++) {
+        rs_i64 s0 = TM_I(sim, t, RS_TI_FIRST_SLOT);
+        rs_i64 n = TM_I(sim, t, RS_TI_MAX_PEOPLE);
+        rs_i64 k;
+        for (k = 0; k < n; k++) {
+            rs_i32 id = sim->sl_i[s0 + k];
+            if (id >= 0) {
+                sim->team_busy[(rs_i64)t * sim->n_eps + rs_task_episode(sim, id)] +=
+                    end - TK_D(sim, id, RS_TK_START);
+            }
+        }
+    }
     for (p = 0; p < sim->n_pools; p++) {
         rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
         rs_i64 n = PL_I(sim, p, RS_PI_GPUS);

@@ -7,8 +7,8 @@ module is the bridge, in both directions.
 sizes and offsets, then integer tables: episodes, stages, options, pools, teams,
 distributions) and ``md`` (float64: the real-valued columns and tables). Every real the
 kernel needs that the reference engine computes once (a distribution's parameters, its
-mean, a stage's expected hours, the sums of expected hours the queue keys use) is computed
-here with the reference's own Python code, so both engines start from the same doubles.
+mean, an option's setup) is taken
+here from the reference's own Python objects, so both engines start from the same doubles.
 The header also holds the layout of a replication's scratch memory and outputs: the
 kernel allocates nothing, and the memory a replication needs is known before anything
 runs (``Packed.scratch_bytes``, ``Packed.output_bytes``).
@@ -388,14 +388,6 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
         first_slot += t.max_people
     n_slots = first_slot
 
-    # Expected hours, summed exactly as the reference sums them (Python's sum()).
-    shot_suffix: list[float] = []
-    for ep in model.episodes:
-        means = [st.options[0].mean_hours(model.mean_frames[ep.index]) for st in model.shot_stages]
-        shot_suffix += [float(sum(means[k + 1 :])) for k in range(n_shot_stages)]
-    ep_means = [st.options[0].mean_hours(0.0) for st in model.episode_stages]
-    ep_suffix = [float(sum(ep_means[k:])) for k in range(n_episode_stages)]
-
     # Waiting lists: one per resource, as long as the tasks that may wait there.
     shot_resources = {
         _resource_index(model, o)
@@ -418,7 +410,6 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
     g[_G["RS_G_BURST_WAIT"]] = model.burst_wait
     g[_G["RS_G_BURST_SLACK"]] = model.burst_slack if model.burst_slack is not None else 0.0
     g[_G["RS_G_BURST_BUDGET"]] = model.burst_budget if model.burst_budget is not None else 0.0
-    g[_G["RS_G_SUM_EPISODE_MEANS"]] = float(sum(ep_means))
 
     b.set("RS_H_EPISODE_I", b.put_ints(ep_i))
     b.set("RS_H_EPISODE_D", b.put_reals(ep_d))
@@ -436,9 +427,6 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
     b.set("RS_H_STEP_PEOPLE_I", b.put_ints(step_people))
     b.set("RS_H_WAIT_OFFSET_I", b.put_ints(wait_offsets))
     b.set("RS_H_STEP_TIME_D", b.put_reals(step_time))
-    b.set("RS_H_SHOT_SUFFIX_D", b.put_reals(shot_suffix))
-    b.set("RS_H_EPISODE_MEANS_D", b.put_reals(ep_means))
-    b.set("RS_H_EPISODE_SUFFIX_D", b.put_reals(ep_suffix))
     b.set("RS_H_GLOBAL_D", b.put_reals(g))
 
     n_days = math.ceil(model.horizon / _HOURS_PER_BIN) + 1
@@ -824,15 +812,26 @@ def trace_replication(
     pools = [p.name for p in model.pools]
     teams = [t.name for t in model.teams]
     out: list[tuple[float, str, str]] = []
-    for t, code, x, y, z in records.tolist():
+    options = [o for st in (*model.shot_stages, *model.fallbacks, *model.episode_stages)
+               for o in st.options]
+    causes = {1: ("GpuFailed", pools, "unit"), 2: ("Preempted", pools, "unit"),
+              3: ("ShiftEnded", teams, "slot")}
+    for t, code, x, y, z, w in records.tolist():
         what = codes.get(int(code), "?")
         a, b_ = int(x), int(y)
         if what == "RS_TR_RELEASE_SHOT":
             out.append((t, "release", f"shot {a}"))
         elif what == "RS_TR_START":
-            out.append((t, "start", f"task {a} {packed.stage_names[b_]} for {z:.6g} h"))
+            o = options[int(w)]
+            where = (
+                f"pool:{pools[o.index]}/{o.gang}"
+                if o.resource == Resource.POOL
+                else f"team:{teams[o.index]}"
+            )
+            out.append((t, "start", f"task {a} {packed.stage_names[b_]} on {where} for {z!r} h"))
         elif what == "RS_TR_INTERRUPTED":
-            out.append((t, "interrupted", f"task {a}"))
+            name, owners, slot = causes[b_]
+            out.append((t, "interrupted", f"task {a}: {name}({owners[int(z)]}, {slot} {int(w)})"))
         elif what == "RS_TR_ATTEMPT_FAILED":
             out.append((t, "attempt failed", f"shot {a} {packed.stage_names[b_]} attempt {int(z)}"))
         elif what == "RS_TR_SHOT_FAILED":

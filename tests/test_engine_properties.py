@@ -33,7 +33,7 @@ def test_the_same_seed_and_replication_give_the_same_result(scenario: Scenario, 
 
 
 def _first_starts(trace: list[tuple[float, str, str]]) -> dict[int, tuple[str, str, str]]:
-    """Each task's first start: its stage, where it ran, and its duration."""
+    """Each task's first start: its stage, where it ran (pool/gang or team), its duration."""
     first: dict[int, tuple[str, str, str]] = {}
     for _, what, detail in trace:
         if what == "start":  # "task ID STAGE on RESOURCE for HOURS h"
@@ -56,7 +56,7 @@ def test_resizing_a_pool_leaves_every_other_draw_unchanged(document: dict, extra
     assert results[0].frames == results[1].frames
     small, large = (_first_starts(t) for t in traces)
     for task in small.keys() & large.keys():
-        if small[task][:2] == large[task][:2]:  # same stage, same pool or team
+        if small[task][:2] == large[task][:2]:  # same stage, same option
             assert small[task] == large[task]
 
 

@@ -365,7 +365,7 @@ class Season:
         task.interrupted = False
         if self.trace is not None:
             where = (
-                f"pool:{self.model.pools[option.index].name}"
+                f"pool:{self.model.pools[option.index].name}/{option.gang}"
                 if option.resource == Resource.POOL
                 else f"team:{self.model.teams[option.index].name}"
             )
