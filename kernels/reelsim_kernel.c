@@ -440,7 +440,8 @@ enum rs_trace_code {
     RS_TR_PREEMPTION_NOTICE,
     RS_TR_GPU_FAILURE,
     RS_TR_REPAIR,
-    RS_TR_SHIFT_CHANGE
+    RS_TR_SHIFT_CHANGE,
+    RS_TR_EVENT
 };
 
 #define RS_LAYOUT_VERSION 1
@@ -2129,6 +2130,7 @@ RS_DEVICE void rs_shift_change(rs_sim *sim, rs_i32 team, rs_i32 step)
 
 RS_DEVICE void rs_handle(rs_sim *sim, const rs_event *ev)
 {
+    rs_trace(sim, RS_TR_EVENT, (double)ev->cls, (double)ev->k0, (double)ev->k1, (double)ev->seq);
     switch (ev->cls) {
     case RS_EV_COMPLETION:
         rs_complete(sim, ev->k0);
@@ -2426,6 +2428,14 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
     rs_at(sim, 0.0, RS_EV_SHIFT_CHANGE, -1, 0, 0, 0);
 }
 
+/* A completion whose service was interrupted: SimPy removed the service process's
+ * callback, so its timeout posts nothing, and a round holding only such events never
+ * happens at all. */
+RS_DEVICE int rs_voided(rs_sim *sim, const rs_event *ev)
+{
+    return ev->cls == RS_EV_COMPLETION && ev->a != TK_I(sim, ev->k0, RS_TK_VERSION);
+}
+
 RS_DEVICE int rs_round_event(rs_sim *sim, double t)
 {
     return sim->heap_n > 0 && sim->heap[0].t == t && sim->heap[0].gen <= sim->round;
@@ -2539,8 +2549,15 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
     rs_reset(&sim);
     rs_start_season(&sim);
     end = sim.horizon;
-    while (sim.heap_n > 0 && sim.status == RS_OK) {
-        double t = sim.heap[0].t;
+    while (sim.status == RS_OK) {
+        double t;
+        while (sim.heap_n > 0 && rs_voided(&sim, &sim.heap[0])) {
+            rs_pop(&sim);
+        }
+        if (sim.heap_n == 0) {
+            break;
+        }
+        t = sim.heap[0].t;
         if (!(t < sim.horizon)) {
             break;
         }
@@ -2549,8 +2566,8 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
         sim.in_round = 1;
         while (rs_round_event(&sim, t) && sim.heap[0].cls != RS_EV_IDLE_RELEASE) {
             rs_event ev = rs_pop(&sim);
-            if (ev.cls == RS_EV_COMPLETION && ev.a != TK_I(&sim, ev.k0, RS_TK_VERSION)) {
-                continue; /* an interrupted service: its timeout posts nothing */
+            if (rs_voided(&sim, &ev)) {
+                continue;
             }
             sim.events += 1;
             rs_handle(&sim, &ev);

@@ -812,10 +812,16 @@ def trace_replication(
     pools = [p.name for p in model.pools]
     teams = [t.name for t in model.teams]
     out: list[tuple[float, str, str]] = []
-    options = [o for st in (*model.shot_stages, *model.fallbacks, *model.episode_stages)
-               for o in st.options]
-    causes = {1: ("GpuFailed", pools, "unit"), 2: ("Preempted", pools, "unit"),
-              3: ("ShiftEnded", teams, "slot")}
+    options = [
+        o
+        for st in (*model.shot_stages, *model.fallbacks, *model.episode_stages)
+        for o in st.options
+    ]
+    causes = {
+        1: ("GpuFailed", pools, "unit"),
+        2: ("Preempted", pools, "unit"),
+        3: ("ShiftEnded", teams, "slot"),
+    }
     for t, code, x, y, z, w in records.tolist():
         what = codes.get(int(code), "?")
         a, b_ = int(x), int(y)
@@ -850,6 +856,8 @@ def trace_replication(
             out.append((t, "gpu failure", f"{pools[a]} unit {b_}"))
         elif what == "RS_TR_REPAIR":
             out.append((t, "repair", f"{pools[a]} unit {b_}"))
+        elif what == "RS_TR_EVENT":
+            out.append((t, "event", f"class {a} key {b_} {int(z)}"))
         elif what == "RS_TR_SHIFT_CHANGE":
             out.append((t, "shift change", f"{teams[a]}: {b_} -> {int(z)}"))
         else:

@@ -407,6 +407,7 @@ class Season:
         self._free_resources(task)
         st = task.stage
         if st.kind == StageKind.EPISODE:
+            self._log_end(task, "done")
             nxt = st.index + 1
             if nxt < len(self.model.episode_stages):
                 self._enqueue_episode_stage(task.episode, nxt)
@@ -418,17 +419,31 @@ class Season:
         if st.kind == StageKind.GPU:
             sub = pack_sub(st.index, min(task.pass_, MAX_PASS), task.attempt)
             if self._chance(st.failure_probability, Purpose.ATTEMPT_FAILURE, shot.id, sub):
+                self._log_end(task, "failed")
                 self._attempt_failed(shot, st)
                 return
             if self._chance(st.defect_probability, Purpose.DEFECT, shot.id, sub):
                 shot.defects |= 1 << st.index
-        elif st.kind == StageKind.REVIEW and self._rejects(shot, st):
-            self._rework(shot, st)
-            return
+        elif st.kind == StageKind.REVIEW:
+            if self._rejects(shot, st):
+                self._log_end(task, "rejected")
+                self._rework(shot, st)
+                return
+            self._log_end(task, "approved")
+        if st.kind != StageKind.REVIEW:
+            self._log_end(task, "done")
         # A success, a passed review or a finished fallback: on to the next stage.
         shot.stage += 1
         shot.attempt = 0
         self._enter_stage(shot)
+
+    def _log_end(self, task: Task, outcome: str) -> None:
+        if self.trace is not None:
+            self._log(
+                "end",
+                f"task {task.id} {task.stage.name} {outcome} pass {task.pass_} "
+                f"attempt {task.attempt} started {task.start!r}",
+            )
 
     def _attempt_failed(self, shot: Shot, st: StageModel) -> None:
         shot.attempt += 1
