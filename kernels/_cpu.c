@@ -312,6 +312,16 @@ static PyObject *cpu_normal_ppf(PyObject *self, PyObject *arg)
     return PyFloat_FromDouble(rs_normal_ppf(p));
 }
 
+static PyObject *cpu_to_uniform(PyObject *self, PyObject *args)
+{
+    unsigned long long hi, lo;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "KK", &hi, &lo)) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(rs_to_uniform((rs_u32)hi, (rs_u32)lo));
+}
+
 static PyObject *cpu_floordiv(PyObject *self, PyObject *args)
 {
     double a, b;
@@ -335,6 +345,8 @@ static PyMethodDef cpu_methods[] = {
     {"sample", cpu_sample, METH_VARARGS,
      "sample(dist_table, md, dist, seed, rep, purpose, owner, sub) -> float: one sample of a "
      "packed distribution from the stream at an address."},
+    {"to_uniform", cpu_to_uniform, METH_VARARGS,
+     "to_uniform(hi, lo) -> float: the uniform of two 32-bit words."},
     {"normal_ppf", cpu_normal_ppf, METH_O, "normal_ppf(p) -> float: AS241."},
     {"floordiv", cpu_floordiv, METH_VARARGS, "floordiv(a, b) -> float: Python's a // b."},
     {NULL, NULL, 0, NULL},

@@ -160,6 +160,8 @@ enum rs_header {
     RS_H_OI_FLOW_COUNT,
     RS_H_OI_PREEMPTIONS,
     RS_H_OI_FAILURES,
+    RS_H_OI_CLASS_COUNTS,
+    RS_H_OI_TIES,
     RS_H_SIZE
 };
 
@@ -458,6 +460,14 @@ enum rs_trace_code {
 #define RS_NO_FLAG 0x7FFFFFFF
 #define RS_MAX_PASS 255
 #define RS_HOURS_PER_BIN 24.0
+/* Diagnostics: events per class (RS_N_CLASSES slots, by class number) and three tie
+ * counters: events of the same class as the one before in their round, rounds with more
+ * than one class, and rounds that follow another at the same instant. */
+#define RS_N_CLASSES 13
+#define RS_TIE_SAME_CLASS 0
+#define RS_TIE_MIXED_ROUND 1
+#define RS_TIE_SAME_INSTANT 2
+#define RS_N_TIES 3
 
 /* ---------------------------------------------------------------------------------------
  * Philox4x32-10 and uniforms (simulator/draws.py). */
@@ -776,7 +786,10 @@ typedef struct {
     double *delivered, *pool_busy, *pool_billed, *team_busy, *team_ot, *wait_hours, *queue_area;
     double *busy_bins, *queue_bins;
     rs_i64 *escaped, *failed, *reworks, *caught, *attempts, *frames, *wait_n, *preempts,
-        *failures;
+        *failures, *class_counts, *ties;
+    rs_i32 last_class;
+    int round_mixed;
+    double last_round_t;
 
     double now;
     rs_u32 round;
@@ -2131,6 +2144,17 @@ RS_DEVICE void rs_shift_change(rs_sim *sim, rs_i32 team, rs_i32 step)
 RS_DEVICE void rs_handle(rs_sim *sim, const rs_event *ev)
 {
     rs_trace(sim, RS_TR_EVENT, (double)ev->cls, (double)ev->k0, (double)ev->k1, (double)ev->seq);
+    sim->events += 1;
+    if (ev->cls > 0 && ev->cls < RS_N_CLASSES) {
+        sim->class_counts[ev->cls] += 1;
+    }
+    if (sim->last_class == ev->cls) {
+        sim->ties[RS_TIE_SAME_CLASS] += 1;
+    } else if (sim->last_class != 0 && !sim->round_mixed) {
+        sim->ties[RS_TIE_MIXED_ROUND] += 1;
+        sim->round_mixed = 1;
+    }
+    sim->last_class = ev->cls;
     switch (ev->cls) {
     case RS_EV_COMPLETION:
         rs_complete(sim, ev->k0);
@@ -2270,6 +2294,11 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->wait_n = out_i + mi[RS_H_OI_WAIT_COUNT];
     sim->preempts = out_i + mi[RS_H_OI_PREEMPTIONS];
     sim->failures = out_i + mi[RS_H_OI_FAILURES];
+    sim->class_counts = out_i + mi[RS_H_OI_CLASS_COUNTS];
+    sim->ties = out_i + mi[RS_H_OI_TIES];
+    sim->last_class = 0;
+    sim->round_mixed = 0;
+    sim->last_round_t = -1.0;
 
     sim->now = 0.0;
     sim->round = 0;
@@ -2448,7 +2477,6 @@ RS_DEVICE void rs_end_of_round(rs_sim *sim, double t)
     rs_provision(sim);
     while (rs_round_event(sim, t)) {
         rs_event ev = rs_pop(sim);
-        sim->events += 1;
         rs_handle(sim, &ev);
     }
     for (i = 0; i < sim->idle_n; i++) {
@@ -2561,6 +2589,12 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
         if (!(t < sim.horizon)) {
             break;
         }
+        if (t == sim.last_round_t) {
+            sim.ties[RS_TIE_SAME_INSTANT] += 1;
+        }
+        sim.last_round_t = t;
+        sim.last_class = 0;
+        sim.round_mixed = 0;
         sim.now = t;
         sim.round += 1;
         sim.in_round = 1;
@@ -2569,7 +2603,6 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
             if (rs_voided(&sim, &ev)) {
                 continue;
             }
-            sim.events += 1;
             rs_handle(&sim, &ev);
         }
         rs_end_of_round(&sim, t);

@@ -59,6 +59,7 @@ from simulator.results import COST_CATEGORIES, ReplicationResult
 
 __all__ = [
     "Packed",
+    "event_counts",
     "pack",
     "run_batch",
     "scratch_bytes_per_replication",
@@ -565,6 +566,8 @@ def _lay_out_outputs(b: _Blocks, *, n_eps: int, n_pools: int, n_teams: int, n_da
         ("RS_H_OI_FLOW_COUNT", 1),
         ("RS_H_OI_PREEMPTIONS", n_pools),
         ("RS_H_OI_FAILURES", n_pools),
+        ("RS_H_OI_CLASS_COUNTS", DEFINES["RS_N_CLASSES"]),
+        ("RS_H_OI_TIES", DEFINES["RS_N_TIES"]),
     ):
         b.set(name, at)
         at += count
@@ -621,6 +624,8 @@ def _run_arrays(
         result.out_d[full] = again.out_d
         result.out_i[full] = again.out_i
         full = full[again.status == _STATUS["RS_HEAP_FULL"]]
+    if not len(reps):
+        return packed, result
     bad = np.flatnonzero(result.status != _STATUS["RS_OK"])
     if bad.size:
         raise ReelsimError(
@@ -637,14 +642,34 @@ def run_batch(
     *,
     policies: Mapping[str, QueuePolicy] | None = None,
     memory_limit: int | None = None,
+    heap_capacity: int | None = None,
 ) -> list[ReplicationResult]:
     """Run ``replications`` of ``model`` on the CPU batch kernel.
 
     Returns what ``simulator.reference.engine.run_replication`` returns for each, in the
     order given. ``threads`` defaults to every core this process may use. A batch whose
     memory (results plus one scratch slice per thread) exceeds ``memory_limit`` (default:
-    the memory available now) is refused before anything is allocated.
+    the memory available now) is refused before anything is allocated. ``heap_capacity``
+    sets the first size of the event heap (a replication that fills it runs again with
+    twice the room; the results do not depend on it).
     """
+    packed, reps, result = _run_checked(
+        model, replications, threads, policies, memory_limit, heap_capacity
+    )
+    return [
+        _unpack(model, packed, int(reps[k]), result.out_d[k], result.out_i[k])
+        for k in range(len(reps))
+    ]
+
+
+def _run_checked(
+    model: SeasonModel,
+    replications: Iterable[int],
+    threads: int | None,
+    policies: Mapping[str, QueuePolicy] | None,
+    memory_limit: int | None,
+    heap_capacity: int | None,
+) -> tuple[Packed, npt.NDArray[np.int64], cpu.CpuRun]:
     if policies:
         raise UnsupportedError(
             "the batch kernel runs index policies only; a Python queue policy for "
@@ -659,7 +684,7 @@ def run_batch(
         raise UsageError(
             f"replication numbers must lie in [0, 2**32), got {int(reps.min())}..{int(reps.max())}"
         )
-    packed = pack(model)
+    packed = pack(model, heap_capacity=heap_capacity)
     n = len(reps)
     threads = cpu.default_threads() if threads is None else threads
     if threads < 1:
@@ -667,12 +692,30 @@ def run_batch(
     threads = max(1, min(threads, n)) if n else 1
     available = memory_limit if memory_limit is not None else _available_memory()
     _check_memory(packed, n, threads, available)
-    if n == 0:
-        return []
     packed, result = _run_arrays(model, packed, reps, threads)
-    return [
-        _unpack(model, packed, int(reps[k]), result.out_d[k], result.out_i[k]) for k in range(n)
-    ]
+    return packed, reps, result
+
+
+_CLASS_NAMES = {v: k.removeprefix("RS_EV_").lower() for k, v in LAYOUT["rs_event_class"].items()}
+_TIE_NAMES = ("same_class", "mixed_round", "same_instant")
+
+
+def event_counts(
+    model: SeasonModel, replications: Iterable[int], threads: int | None = None
+) -> dict[str, int]:
+    """Events the kernel handled, summed over replications: per event class
+    (``completion``, ``failure``, ...) and per kind of tie (``tie:same_class``: events of
+    one class at one instant; ``tie:mixed_round``: rounds holding several classes;
+    ``tie:same_instant``: rounds that follow another at the same instant)."""
+    packed, _, result = _run_checked(model, replications, threads, None, None, None)
+    counts: dict[str, int] = {name: 0 for name in _CLASS_NAMES.values()}
+    at = packed.header("RS_H_OI_CLASS_COUNTS")
+    for cls, name in _CLASS_NAMES.items():
+        counts[name] = int(result.out_i[:, at + cls].sum())
+    at = packed.header("RS_H_OI_TIES")
+    for k, name in enumerate(_TIE_NAMES):
+        counts[f"tie:{name}"] = int(result.out_i[:, at + k].sum())
+    return counts
 
 
 # --- unpacking ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from simulator.scenario.schema import WEEKDAYS, Calendar, Team
 
-__all__ = ["date_at", "headcount_changes", "hours_at"]
+__all__ = ["date_at", "headcount_changes", "hours_at", "parse_moment"]
 
 
 def hours_at(
@@ -33,6 +33,19 @@ def hours_at(
             days=1 if end_of_day else 0
         )
     return (moment - start).total_seconds() / 3600.0
+
+
+def parse_moment(text: str) -> date | datetime:
+    """``2027-02-15`` (00:00 of that day) or ``2027-02-15T18:00``; ValueError otherwise."""
+    text = text.strip()
+    try:
+        if "T" in text or " " in text:
+            return datetime.fromisoformat(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"expected a date (2027-02-15) or a date and time (2027-02-15T18:00), got {text!r}"
+        ) from None
 
 
 def date_at(calendar: Calendar, hours: float) -> datetime:

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -24,7 +25,11 @@ from rich.progress import (
 )
 
 from simulator._version import __version__
-from simulator.errors import InputError, ReelsimError
+from simulator.errors import InputError, ReelsimError, UsageError
+
+if TYPE_CHECKING:
+    from simulator.model import StartingState
+    from simulator.scenario.schema import Scenario
 
 __all__ = ["main"]
 
@@ -108,6 +113,19 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
     help="Order a pool's or team's queue by a policy of your own (an object with a "
     "key(task) method, imported from a module by name; reference engine).",
 )
+@click.option(
+    "--from",
+    "status",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Start from where the season stands: a status export (see docs/mid-season.md).",
+)
+@click.option(
+    "--now",
+    default=None,
+    metavar="DATE",
+    help="The moment the status describes (2027-02-15 or 2027-02-15T18:00); with --from.",
+)
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 def run(
     scenario: Path,
@@ -119,6 +137,8 @@ def run(
     threads: int | None,
     trace: bool,
     policy_specs: tuple[str, ...],
+    status: Path | None,
+    now: str | None,
     no_plots: bool,
 ) -> None:
     """Run replications of a scenario; print the summary and write the results folder."""
@@ -132,6 +152,7 @@ def run(
     from simulator.policies import load_policy
 
     policies = dict(load_policy(spec) for spec in policy_specs)
+    start = _starting_state(loaded, status, now)
     with _progress(console) as progress:
         result = simulate(
             loaded,
@@ -141,6 +162,7 @@ def run(
             threads=threads,
             trace=trace,
             policies=policies,
+            start=start,
             progress=progress,
         )
     console.print(f"engine: {result.engine} ({result.engine_reason})")
@@ -156,6 +178,25 @@ def schema() -> None:
     from simulator.scenario.jsonschema import scenario_json_schema
 
     click.echo(json.dumps(scenario_json_schema(), indent=2))
+
+
+def _starting_state(
+    scenario: Scenario, status: Path | None, now: str | None
+) -> StartingState | None:
+    """The state ``--from STATUS --now DATE`` describe, or None without them."""
+    if status is None and now is None:
+        return None
+    if status is None or now is None:
+        raise UsageError("--from and --now go together")
+    from simulator.calendar import parse_moment
+    from simulator.model import compile_season
+    from simulator.snapshot import load_status
+
+    try:
+        moment = parse_moment(now)
+    except ValueError as error:
+        raise UsageError(f"--now: {error}") from None
+    return load_status(status, compile_season(scenario), scenario.calendar, moment)
 
 
 def _stdout_console() -> Console:

@@ -32,14 +32,17 @@ from simulator.scenario.schema import (
 
 __all__ = [
     "EpisodeModel",
+    "EpisodeStatus",
     "Option",
     "PoolKind",
     "PoolModel",
     "ReleasePattern",
     "Resource",
     "SeasonModel",
+    "ShotStatus",
     "StageKind",
     "StageModel",
+    "StartingState",
     "TeamModel",
     "compile_season",
 ]
@@ -70,6 +73,47 @@ class ReleasePattern(IntEnum):
     ALL_AT_ONCE = 0
     WINDOW = 1
     POISSON = 2
+
+
+class ShotStatus(IntEnum):
+    NOT_STARTED = 0
+    """Not released yet: released as the scenario says, or at ``now`` if that is past."""
+    AT_STAGE = 1
+    """Waiting for, or in work at, a shot stage (work in hand restarts from its start)."""
+    THROUGH = 2
+    """Through the pipeline, waiting for its episode's stages."""
+    FAILED = 3
+
+
+class EpisodeStatus(IntEnum):
+    OPEN = 0
+    """Its shots are still in the pipeline (or not started)."""
+    AT_STAGE = 1
+    """At an episode stage."""
+    DELIVERED = 2
+
+
+@dataclass(frozen=True)
+class StartingState:
+    """Where the season stands at ``now``: a run simulates only what is left.
+
+    Per shot: its status, and for ``AT_STAGE`` the stage, the rework passes and the
+    attempts so far at that stage; frames known from the tracker (0: drawn as usual). Per
+    episode: its status, its episode stage, and for a delivered episode when it was
+    delivered. ``costs_so_far`` (USD per episode) is what was spent before ``now``.
+    A state with ``now = 0`` and every shot not started is the same as no state.
+    """
+
+    now: float
+    shot_status: tuple[ShotStatus, ...]
+    shot_stage: tuple[int, ...]
+    shot_pass: tuple[int, ...]
+    shot_attempt: tuple[int, ...]
+    shot_frames: tuple[int, ...]
+    episode_status: tuple[EpisodeStatus, ...]
+    episode_stage: tuple[int, ...]
+    episode_delivered: tuple[float, ...]
+    costs_so_far: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -224,6 +268,13 @@ class SeasonModel:
     confidence: float
     mean_frames: tuple[float, ...] = field(default=())
     """Mean frames per shot of each episode."""
+    start: StartingState | None = None
+    """Where the season stands when the run starts; None: at its beginning."""
+
+    @property
+    def now(self) -> float:
+        """When the run starts (hours from the season start)."""
+        return self.start.now if self.start is not None else 0.0
 
     @property
     def n_episodes(self) -> int:

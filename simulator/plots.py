@@ -1,137 +1,664 @@
-"""Plots of a run, for people: PNG files readable in black-and-white print.
+"""Plots of a run, for a planning meeting: pictures that survive a black-and-white printer.
 
-Each plot function draws on a fresh figure and returns it; ``run_plots`` gives the
-results folder's plots as ``{file name: writer}``. Matplotlib runs without a display.
+A run's plots answer the meeting's questions one picture each:
+
+    load            busy units and waiting tasks per day, per pool and team, against what
+                    was there to work (GPUs, people on shift), with picture locks,
+                    deadlines and days without a shift marked
+    delivery        when each episode is delivered over the replications, against its
+                    deadline, with its chance of missing it
+    cost            the season's cost by category (with intervals) and per episode, stacked
+    cost_per_frame  what a delivered frame costs: over replications and per episode
+
+Every plot draws from a ``RunView``: the results folder's tidy tables
+(``replications.parquet``, ``timeseries.parquet``) plus the marks the season model knows
+(picture locks, deadlines, GPUs and shifts, the calendar's start). So the same functions
+draw a ``Run`` just simulated (``RunView.of_run``), a results folder read back later
+(``simulator.report`` builds the view from the files) and a notebook's run; a plot
+function accepts a ``Run`` too.
+
+Readability rules, because meetings print handouts and one reader in twelve does not
+tell red from green: the Okabe–Ito palette, every series also told apart by line style,
+marker or hatch, and every axis labelled with its unit. Figures are built with
+``matplotlib.figure.Figure`` directly, never through ``pyplot``: no global figure state, no
+display needed, nothing to close. Files are written as PNG (for slides and e-mail) and SVG
+(for print and for the HTML report), with no time stamp inside, so that the same run gives
+byte-identical files and its checksums in ``summary.json`` mean something.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
+import matplotlib.dates as mdates
 import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.transforms import blended_transform_factory
 
 from simulator.results import COST_CATEGORIES
-from simulator.simulate import Run
 
-__all__ = ["cost_plot", "delivery_plot", "load_plot", "run_plots"]
+if TYPE_CHECKING:
+    from simulator.model import SeasonModel
+    from simulator.simulate import Run
 
-# Distinguishable in grey scale and for colour-blind readers (Okabe–Ito), with hatches.
+__all__ = [
+    "FORMATS",
+    "HATCHES",
+    "PALETTE",
+    "RUN_PLOTS",
+    "EpisodeMark",
+    "RunView",
+    "cost_per_frame_plot",
+    "cost_plot",
+    "delivery_plot",
+    "figure_bytes",
+    "load_plot",
+    "run_plots",
+    "save_figure",
+]
+
+# Okabe–Ito: distinguishable for the common colour-vision deficiencies; the hatches and
+# line styles beside them carry the same distinction on a grey-scale print.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
+BUSY_COLOUR, QUEUE_COLOUR, BAND_COLOUR = PALETTE[0], PALETTE[5], "#F5C9A8"
+
+FORMATS = ("png", "svg")
+"""Every plot is written in both: PNG for slides and mail, SVG for print and the report."""
+
+DPI = 110
+MAX_DOTS = 200
+"""Replications drawn as dots per episode; beyond this a fixed subsample (the box and
+whiskers still use every replication)."""
 
 
-def delivery_plot(run: Run) -> Figure:
-    """Delivery day of each episode over the replications, against its deadline."""
-    model = run.model
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.6 * model.n_episodes + 2), 4.5))
-    data, names = [], []
-    for ep in model.episodes:
-        days = [r.delivery[ep.index] / 24.0 for r in run.results]
-        data.append([d for d in days if np.isfinite(d)] or [np.nan])
-        names.append(ep.name)
-    positions = np.arange(1, len(data) + 1)
-    ax.boxplot(data, positions=positions, widths=0.5, whis=(5, 95), showfliers=False)
-    ax.scatter(
-        positions,
-        [ep.deadline / 24.0 for ep in model.episodes],
-        marker="_",
-        s=400,
-        color="#D55E00",
-        label="deadline",
-        zorder=3,
+@dataclass(frozen=True)
+class EpisodeMark:
+    """An episode as the plots mark it: hours from the season start."""
+
+    name: str
+    deadline_h: float
+    lock_h: float | None = None
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What the run plots draw from: a run's tables and the marks of its season."""
+
+    name: str
+    replications: pd.DataFrame
+    """One row per (replication, episode): ``replications.parquet``."""
+    timeseries: pd.DataFrame
+    """One row per (replication, resource, day): ``timeseries.parquet``."""
+    episodes: tuple[EpisodeMark, ...]
+    start: date | None = None
+    """The calendar's first day: time axes show dates; without it, days from the start."""
+    capacity: Mapping[str, tuple[tuple[float, int], ...]] = field(default_factory=dict)
+    """Per resource (``pool:NAME``, ``team:NAME``): units as steps ``(t_h, units)`` — a
+    pool's GPUs, a team's people on shift."""
+
+    @property
+    def n_replications(self) -> int:
+        return int(self.replications["replication"].nunique()) if len(self.replications) else 0
+
+    @classmethod
+    def of_run(cls, run: Run) -> RunView:
+        return cls.build(
+            run.scenario.name,
+            run.replications_frame(),
+            run.timeseries_frame(),
+            model=run.model,
+            start=run.scenario.calendar.start,
+        )
+
+    @classmethod
+    def build(
+        cls,
+        name: str,
+        replications: pd.DataFrame,
+        timeseries: pd.DataFrame,
+        *,
+        model: SeasonModel | None = None,
+        start: date | None = None,
+    ) -> RunView:
+        """A view of the tables; ``model`` adds picture locks, GPUs and shifts."""
+        if model is not None:
+            episodes = tuple(EpisodeMark(ep.name, ep.deadline, ep.lock) for ep in model.episodes)
+            capacity: dict[str, tuple[tuple[float, int], ...]] = {
+                f"pool:{p.name}": ((0.0, p.gpus),) for p in model.pools
+            }
+            capacity.update({f"team:{t.name}": t.headcount for t in model.teams})
+        else:
+            firsts = replications.drop_duplicates("episode")
+            episodes = tuple(
+                EpisodeMark(str(e), float(d))
+                for e, d in zip(firsts["episode"], firsts["deadline_h"], strict=True)
+            )
+            capacity = {}
+        return cls(name, replications, timeseries, episodes, start, capacity)
+
+
+def _view(data: Run | RunView) -> RunView:
+    return data if isinstance(data, RunView) else RunView.of_run(data)
+
+
+# --- time axes ----------------------------------------------------------------------------
+
+
+class _Clock:
+    """Hours from the season start to x coordinates: dates when the start is known."""
+
+    def __init__(self, start: date | None) -> None:
+        self.origin = (
+            float(mdates.date2num(datetime(start.year, start.month, start.day)))
+            if start is not None
+            else 0.0
+        )
+        self.dated = start is not None
+
+    def x(self, hours: float | np.ndarray) -> float | np.ndarray:
+        return self.origin + np.asarray(hours, dtype=float) / 24.0 if self.dated else (
+            np.asarray(hours, dtype=float) / 24.0
+        )
+
+    def label(self, what: str) -> str:
+        return f"{what} (date, UTC)" if self.dated else f"{what} (days from season start)"
+
+    def format(self, ax: Axes, axis: str = "x") -> None:
+        if not self.dated:
+            return
+        locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+        target = ax.xaxis if axis == "x" else ax.yaxis
+        target.set_major_locator(locator)
+        target.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+# --- delivery -----------------------------------------------------------------------------
+
+
+def _order_statistic(values: np.ndarray, q: float) -> float:
+    """The q-quantile as an order statistic: +∞ (not delivered) stays +∞, never NaN."""
+    return float(np.quantile(values, q, method="inverted_cdf"))
+
+
+def delivery_plot(data: Run | RunView) -> Figure:
+    """Each episode's delivery over the replications, against its deadline.
+
+    A row per episode: dots are replications, the box holds the middle half (P25–P75)
+    with the median, whiskers reach P5 and P95, the black bar is the deadline and the
+    open triangle the picture lock. On the right, the share of replications that missed.
+    A replication that never delivered (cut off by the horizon) is drawn at the right edge.
+    """
+    view = _view(data)
+    clock = _Clock(view.start)
+    frame = view.replications
+    n_ep = len(view.episodes)
+    fig = Figure(figsize=(10.0, 1.6 + 0.5 * max(n_ep, 1)), layout="constrained")
+    ax = fig.subplots()
+    rng = np.random.default_rng(0)  # fixed: the same run draws the same picture
+    # The x range: from the first lock (or delivery) to past the last deadline and P95.
+    finite_all = frame.loc[frame["delivered"], "delivery_h"].to_numpy(dtype=float)
+    marks = [m.deadline_h for m in view.episodes] + [
+        m.lock_h for m in view.episodes if m.lock_h is not None
+    ]
+    low_h = min([*marks, *finite_all.tolist()]) if marks or finite_all.size else 0.0
+    high_h = max([*marks, *finite_all.tolist()]) if marks or finite_all.size else 24.0
+    pad = max(12.0, 0.04 * (high_h - low_h))
+    right_edge = float(clock.x(high_h + pad))
+    uncut = False
+    for row, mark in enumerate(view.episodes):
+        y = n_ep - 1 - row  # first episode on top
+        rows = frame[frame["episode"] == mark.name]
+        values = np.where(rows["delivered"], rows["delivery_h"], np.inf).astype(float)
+        if values.size == 0:
+            continue
+        finite = values[np.isfinite(values)]
+        shown = finite if finite.size <= MAX_DOTS else rng.choice(finite, MAX_DOTS, replace=False)
+        ax.scatter(
+            clock.x(shown),
+            y + rng.uniform(-0.17, 0.17, shown.size),
+            s=7,
+            color="#777777",
+            alpha=0.45,
+            linewidths=0,
+            zorder=2,
+        )
+        cut = int(values.size - finite.size)
+        if cut:
+            uncut = True
+            ax.text(
+                right_edge,
+                y + 0.22,
+                f"{cut} not delivered ▸",
+                ha="right",
+                va="bottom",
+                fontsize="x-small",
+            )
+        x5, x25, x50, x75, x95 = (
+            float(clock.x(min(_order_statistic(values, q), high_h + pad)))
+            for q in (0.05, 0.25, 0.5, 0.75, 0.95)
+        )
+        ax.add_patch(
+            Rectangle(
+                (x25, y - 0.25),
+                max(x75 - x25, 1e-9),
+                0.5,
+                facecolor=PALETTE[4],
+                alpha=0.55,
+                edgecolor="black",
+                linewidth=0.9,
+                zorder=3,
+            )
+        )
+        ax.plot([x50, x50], [y - 0.25, y + 0.25], color="black", linewidth=2.0, zorder=4)
+        ax.plot([x5, x25], [y, y], color="black", linewidth=0.9, zorder=3)
+        ax.plot([x75, x95], [y, y], color="black", linewidth=0.9, zorder=3)
+        ax.plot([x5, x5], [y - 0.12, y + 0.12], color="black", linewidth=0.9, zorder=3)
+        ax.plot([x95, x95], [y - 0.12, y + 0.12], color="black", linewidth=0.9, zorder=3)
+        ax.plot(
+            clock.x(mark.deadline_h),
+            y,
+            marker="|",
+            markersize=24,
+            markeredgewidth=3.0,
+            color="black",
+            zorder=5,
+        )
+        if mark.lock_h is not None:
+            ax.plot(
+                clock.x(mark.lock_h),
+                y,
+                marker=">",
+                markersize=7,
+                markerfacecolor="white",
+                markeredgecolor="black",
+                zorder=5,
+            )
+        missed = float(rows["missed"].mean())
+        ax.text(
+            1.01,
+            y,
+            f"{missed:.0%} late" if missed else "0 late",
+            transform=blended_transform_factory(ax.transAxes, ax.transData),
+            va="center",
+            fontsize="small",
+        )
+    ax.set_yticks(range(n_ep), [m.name for m in reversed(view.episodes)])
+    ax.set_ylim(-0.7, n_ep - 0.3)
+    ax.set_xlim(float(clock.x(low_h - pad)), right_edge)
+    clock.format(ax)
+    ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.set_ylabel("episode")
+    ax.set_xlabel(clock.label("delivery"))
+    ax.set_title(
+        f"{view.name}: delivery of each episode against its deadline "
+        f"({view.n_replications} replications; right: share delivered late)",
+        loc="left",
     )
-    ax.set_xticks(positions, names, rotation=45 if len(names) > 8 else 0)
-    ax.set_xlabel("episode")
-    ax.set_ylabel("delivery (days from season start)")
-    ax.set_title(f"{run.scenario.name}: delivery per episode (box: quartiles, whiskers: P5–P95)")
-    ax.legend(loc="upper left")
-    fig.tight_layout()
+    handles = [
+        Line2D([], [], marker="|", markersize=14, markeredgewidth=3, color="black", ls=""),
+        Patch(facecolor=PALETTE[4], alpha=0.55, edgecolor="black"),
+        Line2D([], [], color="black", linewidth=0.9),
+        Line2D([], [], marker="o", markersize=4, color="#777777", ls=""),
+    ]
+    labels = ["deadline", "middle half (P25–P75), bar: median", "P5–P95", "one replication"]
+    if any(m.lock_h is not None for m in view.episodes):
+        handles.append(
+            Line2D([], [], marker=">", markerfacecolor="white", markeredgecolor="black", ls="")
+        )
+        labels.append("picture lock")
+    if uncut:
+        labels[2] = "P5–P95 (▸: beyond the horizon)"
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(handles), fontsize="small")
     return fig
 
 
-def cost_plot(run: Run) -> Figure:
-    """Mean cost per episode, stacked by category."""
-    model = run.model
-    frame = run.replications_frame()
-    means = frame.groupby("episode", sort=False)[[f"cost_{c}" for c in COST_CATEGORIES]].mean()
-    means = means.reindex([ep.name for ep in model.episodes])
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.6 * model.n_episodes + 3), 4.5))
-    bottom = np.zeros(len(means))
+# --- load over the season -----------------------------------------------------------------
+
+
+def _daily(frame: pd.DataFrame, column: str, width: int, replications: Sequence[int]) -> np.ndarray:
+    """(replications × days) of a daily column; a day after a replication ended is 0."""
+    table = frame.pivot_table(index="replication", columns="day", values=column, aggfunc="sum")
+    table = table.reindex(index=list(replications), columns=range(width), fill_value=0.0)
+    return table.fillna(0.0).to_numpy(dtype=float)
+
+
+def _daily_capacity(steps: Sequence[tuple[float, int]], width: int) -> np.ndarray:
+    """Time-weighted mean units of each day from head-count steps (as the monitors bin)."""
+    out = np.zeros(width)
+    for k, (t0, units) in enumerate(steps):
+        t1 = steps[k + 1][0] if k + 1 < len(steps) else width * 24.0
+        a, b = max(t0, 0.0), min(t1, width * 24.0)
+        day = int(a // 24.0)
+        while a < b and day < width:
+            end = min(b, (day + 1) * 24.0)
+            out[day] += units * (end - a) / 24.0
+            a, day = end, day + 1
+    return out
+
+
+def load_plot(data: Run | RunView) -> Figure:
+    """Busy units and waiting tasks per day over the season, one panel per pool and team.
+
+    Lines are means over replications of each day's time-weighted level; the band is
+    where the middle 80 % of replications' queues lay (P10–P90). The dotted step is what
+    there was to work: a pool's GPUs, a team's people on shift (a day mean: one person on
+    an 8-hour shift is 0.33). Grey days have nobody on shift (weekends, holidays).
+    """
+    view = _view(data)
+    clock = _Clock(view.start)
+    ts = view.timeseries
+    resources = list(dict.fromkeys(ts["resource"])) if len(ts) else list(view.capacity)
+    replications = sorted(view.replications["replication"].unique().tolist())
+    width = int(ts["day"].max()) + 1 if len(ts) else 1
+    n = max(1, len(resources))
+    fig = Figure(figsize=(11.0, 1.3 + 1.75 * n), layout="constrained")
+    axes = fig.subplots(n, 1, sharex=True, squeeze=False)[:, 0]
+    edges = clock.x(np.arange(width + 1) * 24.0)
+    for ax, resource in zip(axes, resources, strict=False):
+        rows = ts[ts["resource"] == resource]
+        busy = _daily(rows, "busy", width, replications)
+        queue = _daily(rows, "queue", width, replications)
+        kind, _, name = resource.partition(":")
+        unit = "GPUs" if kind == "pool" else "people"
+        steps = view.capacity.get(resource)
+        if steps is not None:
+            cap = _daily_capacity(steps, width)
+            if kind == "team":
+                for day in np.flatnonzero(cap == 0.0):
+                    ax.axvspan(edges[day], edges[day + 1], color="#E4E4E4", linewidth=0, zorder=0)
+            ax.stairs(cap, edges, color="black", linestyle=":", linewidth=1.2, zorder=3)
+        ax.fill_between(
+            edges[:-1],
+            np.quantile(queue, 0.1, axis=0),
+            np.quantile(queue, 0.9, axis=0),
+            step="post",
+            color=BAND_COLOUR,
+            alpha=0.6,
+            linewidth=0,
+            zorder=1,
+        )
+        ax.stairs(queue.mean(axis=0), edges, color=QUEUE_COLOUR, linestyle="--", linewidth=1.5)
+        ax.stairs(busy.mean(axis=0), edges, color=BUSY_COLOUR, linewidth=1.8, zorder=4)
+        for mark in view.episodes:
+            if mark.lock_h is not None:
+                ax.axvline(clock.x(mark.lock_h), color="#888888", linewidth=0.7, linestyle=":")
+            ax.axvline(clock.x(mark.deadline_h), color="#444444", linewidth=0.7, linestyle="-.")
+        ax.set_title(f"{kind} {name}", loc="left", fontsize="small", fontweight="bold")
+        ax.set_ylabel(f"{unit} / tasks", fontsize="small")
+        ax.set_ylim(bottom=0.0)
+        ax.margins(x=0.0)
+    top = axes[0]
+    for mark in view.episodes:
+        at = mark.lock_h if mark.lock_h is not None else mark.deadline_h
+        top.annotate(
+            mark.name,
+            (float(clock.x(at)), 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, 2),
+            textcoords="offset points",
+            fontsize="x-small",
+            color="#444444",
+        )
+    clock.format(axes[-1])
+    axes[-1].set_xlabel(clock.label("day"))
+    handles: list[Line2D | Patch] = [
+        Line2D([], [], color=BUSY_COLOUR, linewidth=1.8),
+        Line2D([], [], color=QUEUE_COLOUR, linestyle="--", linewidth=1.5),
+        Patch(facecolor=BAND_COLOUR, alpha=0.6),
+    ]
+    labels = ["busy (mean)", "waiting tasks (mean)", "waiting tasks P10–P90"]
+    if view.capacity:
+        handles += [
+            Line2D([], [], color="black", linestyle=":", linewidth=1.2),
+            Patch(facecolor="#E4E4E4"),
+        ]
+        labels += ["GPUs / people on shift", "no shift"]
+    handles += [
+        Line2D([], [], color="#888888", linestyle=":", linewidth=0.7),
+        Line2D([], [], color="#444444", linestyle="-.", linewidth=0.7),
+    ]
+    labels += ["picture lock (named above)", "deadline"]
+    if not any(m.lock_h is not None for m in view.episodes):
+        del handles[-2], labels[-2]
+        labels[-1] = "deadline (named above)"
+    fig.suptitle(
+        f"{view.name}: daily load per pool and team ({view.n_replications} replications)",
+        x=0.01,
+        ha="left",
+    )
+    fig.legend(
+        handles, labels, loc="outside lower center", ncols=min(4, len(handles)), fontsize="small"
+    )
+    return fig
+
+
+# --- cost ---------------------------------------------------------------------------------
+
+
+def _category_style(k: int) -> dict[str, object]:
+    return {
+        "color": PALETTE[k % len(PALETTE)],
+        "hatch": HATCHES[k % len(HATCHES)],
+        "edgecolor": "black",
+        "linewidth": 0.4,
+    }
+
+
+def _t_half_width(values: np.ndarray, level: float = 0.95) -> float:
+    from simulator.stats import mean_interval
+
+    if values.size < 2:
+        return 0.0
+    half = mean_interval(values, level=level).half_width
+    return float(half) if math.isfinite(half) else 0.0
+
+
+def cost_plot(data: Run | RunView) -> Figure:
+    """The season's mean cost by category (with 95 % intervals), and per episode, stacked.
+
+    Left: each category's season total, mean over replications, with its Student-t
+    interval. Right: each episode's mean cost, the same categories stacked in the same
+    colours and hatches. Shared costs (reserved GPUs, people's scheduled hours) go to
+    episodes by the busy hours each used.
+    """
+    view = _view(data)
+    frame = view.replications
+    columns = [f"cost_{c}" for c in COST_CATEGORIES]
+    per_rep = frame.groupby("replication")[columns].sum()
+    used = [c for c in COST_CATEGORIES if per_rep[f"cost_{c}"].abs().sum() > 0]
+    n_ep = len(view.episodes)
+    fig = Figure(figsize=(max(10.0, 6.0 + 0.45 * n_ep), 4.8), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[1.0, 1.8])
+    y = np.arange(len(used))[::-1]
+    for pos, category in zip(y, used, strict=True):
+        values = per_rep[f"cost_{category}"].to_numpy(dtype=float) / 1000.0
+        left.barh(
+            pos,
+            values.mean(),
+            xerr=_t_half_width(values),
+            capsize=3,
+            **_category_style(COST_CATEGORIES.index(category)),  # type: ignore[arg-type]
+        )
+    left.set_yticks(y, [c.replace("_", " ") for c in used])
+    left.set_xlabel("season total, mean (thousand USD)")
+    left.set_title("by category (bars: 95 % interval)", loc="left", fontsize="medium")
+    left.grid(axis="x", color="#DDDDDD", linewidth=0.6)
+    left.set_axisbelow(True)
+
+    means = frame.groupby("episode", sort=False)[columns].mean()
+    means = means.reindex([m.name for m in view.episodes])
     x = np.arange(len(means))
-    for k, category in enumerate(COST_CATEGORIES):
-        values = means[f"cost_{category}"].to_numpy() / 1000.0
-        if not values.any():
-            continue
-        ax.bar(
+    bottom = np.zeros(len(means))
+    for category in used:
+        values = means[f"cost_{category}"].to_numpy(dtype=float) / 1000.0
+        right.bar(
             x,
             values,
             bottom=bottom,
-            color=PALETTE[k],
-            hatch=HATCHES[k],
-            edgecolor="black",
-            linewidth=0.4,
             label=category.replace("_", " "),
+            **_category_style(COST_CATEGORIES.index(category)),  # type: ignore[arg-type]
         )
         bottom += values
-    ax.set_xticks(x, list(means.index), rotation=45 if len(means) > 8 else 0)
-    ax.set_xlabel("episode")
-    ax.set_ylabel("mean cost (thousand USD)")
-    ax.set_title(f"{run.scenario.name}: cost per episode by category")
-    ax.legend(fontsize="small", ncols=2)
-    fig.tight_layout()
-    return fig
-
-
-def load_plot(run: Run) -> Figure:
-    """Mean busy units and queue length per day, for every pool and team."""
-    resources = list(run.results[0].daily_busy) if run.results else []
-    fig, axes = plt.subplots(
-        len(resources), 1, figsize=(9, 1.9 * max(1, len(resources)) + 1), sharex=True, squeeze=False
+    right.set_xticks(x, list(means.index), rotation=45 if len(means) > 8 else 0)
+    right.set_xlabel("episode")
+    right.set_ylabel("mean cost (thousand USD)")
+    right.set_title("per episode, stacked by category", loc="left", fontsize="medium")
+    right.grid(axis="y", color="#DDDDDD", linewidth=0.6)
+    right.set_axisbelow(True)
+    if used:
+        right.legend(fontsize="small", ncols=2, loc="upper left")
+    fig.suptitle(
+        f"{view.name}: cost of the season ({view.n_replications} replications)", x=0.01, ha="left"
     )
-    for ax, resource in zip(axes[:, 0], resources, strict=True):
-        width = max(len(r.daily_busy[resource]) for r in run.results)
-        busy = np.zeros(width)
-        queue = np.zeros(width)
-        for r in run.results:
-            b, q = r.daily_busy[resource], r.daily_queue[resource]
-            busy[: len(b)] += b
-            queue[: len(q)] += q
-        busy /= len(run.results)
-        queue /= len(run.results)
-        days = np.arange(width)
-        ax.plot(days, busy, color=PALETTE[0], label="busy units")
-        ax.plot(days, queue, color=PALETTE[5], linestyle="--", label="waiting tasks")
-        ax.set_ylabel(resource, rotation=0, ha="right", fontsize="small")
-        for ep in run.model.episodes:
-            ax.axvline(ep.lock / 24.0, color="grey", linewidth=0.5, linestyle=":")
-    axes[0, 0].legend(fontsize="small", loc="upper right")
-    axes[-1, 0].set_xlabel("day of season (dotted: picture locks)")
-    fig.suptitle(f"{run.scenario.name}: daily mean load per pool and team")
-    fig.tight_layout()
     return fig
 
 
-def _writer(make: Callable[[Run], Figure], run: Run) -> Callable[[Path], None]:
-    def write(path: Path) -> None:
-        fig = make(run)
-        try:
-            fig.savefig(path, format="png", dpi=110)
-        finally:
-            plt.close(fig)
+def cost_per_frame_plot(data: Run | RunView) -> Figure:
+    """What a delivered frame costs: the season's figure over replications, and per episode.
 
-    return write
+    Left: a histogram of each replication's total cost divided by the frames it delivered,
+    with the mean (solid) and P90 (dashed). Right: each episode's mean cost per delivered
+    frame, stacked by category.
+    """
+    view = _view(data)
+    frame = view.replications
+    delivered = frame[frame["delivered"]]
+    totals = frame.groupby("replication")["cost_total"].sum()
+    frames = delivered.groupby("replication")["frames"].sum().reindex(totals.index, fill_value=0)
+    ok = frames.to_numpy() > 0
+    per_frame = totals.to_numpy(dtype=float)[ok] / frames.to_numpy(dtype=float)[ok]
+    n_ep = len(view.episodes)
+    fig = Figure(figsize=(max(10.0, 6.0 + 0.45 * n_ep), 4.5), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[1.0, 1.5])
+    if per_frame.size:
+        left.hist(
+            per_frame,
+            bins="auto" if per_frame.size > 1 else 1,
+            color=PALETTE[4],
+            edgecolor="black",
+            linewidth=0.5,
+        )
+        left.axvline(per_frame.mean(), color="black", linewidth=1.8, label="mean")
+        left.axvline(
+            float(np.quantile(per_frame, 0.9, method="inverted_cdf")),
+            color="black",
+            linestyle="--",
+            linewidth=1.3,
+            label="P90",
+        )
+        left.legend(fontsize="small")
+    else:
+        left.text(0.5, 0.5, "no frame delivered", ha="center", transform=left.transAxes)
+    left.set_xlabel("season cost per delivered frame (USD)")
+    left.set_ylabel("replications")
+    left.set_title("season, over replications", loc="left", fontsize="medium")
+
+    rows = delivered[delivered["frames"] > 0]
+    names = [m.name for m in view.episodes]
+    x = np.arange(len(names))
+    bottom = np.zeros(len(names))
+    for k, category in enumerate(COST_CATEGORIES):
+        ratio = (rows[f"cost_{category}"] / rows["frames"]).groupby(rows["episode"]).mean()
+        values = ratio.reindex(names).fillna(0.0).to_numpy(dtype=float)
+        if not values.any():
+            continue
+        right.bar(
+            x,
+            values,
+            bottom=bottom,
+            label=category.replace("_", " "),
+            **_category_style(k),  # type: ignore[arg-type]
+        )
+        bottom += values
+    right.set_xticks(x, names, rotation=45 if len(names) > 8 else 0)
+    right.set_xlabel("episode")
+    right.set_ylabel("mean cost per delivered frame (USD)")
+    right.set_title("per episode, stacked by category", loc="left", fontsize="medium")
+    right.grid(axis="y", color="#DDDDDD", linewidth=0.6)
+    right.set_axisbelow(True)
+    if bottom.any():
+        right.legend(fontsize="small", ncols=2, loc="upper left")
+    fig.suptitle(f"{view.name}: cost per delivered frame", x=0.01, ha="left")
+    return fig
 
 
-def run_plots(run: Run) -> dict[str, Callable[[Path], None]]:
-    return {
-        "delivery.png": _writer(delivery_plot, run),
-        "cost.png": _writer(cost_plot, run),
-        "load.png": _writer(load_plot, run),
-    }
+# --- files --------------------------------------------------------------------------------
+
+RUN_PLOTS: dict[str, Callable[[RunView], Figure]] = {
+    "delivery": delivery_plot,
+    "load": load_plot,
+    "cost": cost_plot,
+    "cost_per_frame": cost_per_frame_plot,
+}
+"""A run's plots by file stem, in the order a report shows them."""
+
+
+def _save(fig: Figure, target: Path | io.BytesIO, fmt: str) -> None:
+    # No date in the SVG and fixed element ids: the same figure gives the same bytes.
+    metadata = {"Date": None} if fmt == "svg" else {}
+    with matplotlib.rc_context({"svg.hashsalt": "reelsim", "svg.fonttype": "path"}):
+        fig.savefig(target, format=fmt, dpi=DPI, metadata=metadata)
+
+
+def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
+    """The figure as a file's content, for embedding (the report inlines its plots)."""
+    buffer = io.BytesIO()
+    _save(fig, buffer, fmt)
+    return buffer.getvalue()
+
+
+def save_figure(fig: Figure, stem: Path, formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Write ``stem.png`` and ``stem.svg`` (or the formats asked for); return the paths."""
+    from simulator.output import atomic_write
+
+    paths = []
+    for fmt in formats:
+        path = stem.with_name(f"{stem.name}.{fmt}")
+        atomic_write(path, lambda tmp, fmt=fmt: _save(fig, tmp, fmt))  # type: ignore[misc]
+        paths.append(path)
+    return paths
+
+
+class _Drawn:
+    """One figure, drawn on first use and written in each format without redrawing."""
+
+    def __init__(self, draw: Callable[[RunView], Figure], view: RunView) -> None:
+        self.draw, self.view = draw, view
+        self.figure: Figure | None = None
+        self.left = len(FORMATS)
+
+    def writer(self, fmt: str) -> Callable[[Path], None]:
+        def write(path: Path) -> None:
+            if self.figure is None:
+                self.figure = self.draw(self.view)
+            _save(self.figure, path, fmt)
+            self.left -= 1
+            if self.left == 0:
+                self.figure = None  # let it go: a season's figures hold a lot of points
+
+        return write
+
+
+def run_plots(run: Run | RunView) -> dict[str, Callable[[Path], None]]:
+    """The results folder's plots as ``{file name: writer(path)}``, PNG and SVG each."""
+    view = _view(run)
+    writers: dict[str, Callable[[Path], None]] = {}
+    for stem, draw in RUN_PLOTS.items():
+        drawn = _Drawn(draw, view)
+        for fmt in FORMATS:
+            writers[f"{stem}.{fmt}"] = drawn.writer(fmt)
+    return writers
+

@@ -27,8 +27,10 @@ COST_CATEGORIES = (
     "failed_shots",
     "escaped_defects",
     "lateness",
+    "before_now",
 )
-"""Cost categories, in USD. Shared costs go to episodes by the busy hours they used."""
+"""Cost categories, in USD. Shared costs go to episodes by the busy hours they used.
+``before_now``: what a starting state says was spent before the run starts."""
 
 
 @dataclass

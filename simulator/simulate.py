@@ -21,11 +21,12 @@ import pandas as pd
 from simulator._version import __version__
 from simulator.engines import choose_engine, run_replications
 from simulator.errors import UsageError
-from simulator.model import SeasonModel, compile_season
+from simulator.model import SeasonModel, StartingState, compile_season
 from simulator.policies import QueuePolicy
 from simulator.results import ReplicationResult, replications_frame
 from simulator.scenario.load import scenario_sha256
 from simulator.scenario.schema import Scenario
+from simulator.snapshot import with_start
 
 __all__ = ["Run", "simulate"]
 
@@ -85,6 +86,7 @@ def simulate(
     policies: Mapping[str, QueuePolicy] | None = None,
     trace: bool = False,
     first_replication: int = 0,
+    start: StartingState | None = None,
     progress: Progress | None = None,
 ) -> Run:
     """Run ``replications`` replications (default: the scenario's ``run.replications``).
@@ -93,7 +95,8 @@ def simulate(
     reference engine), ``reference`` or ``kernel``; ``Run.engine_reason`` says why.
     ``seed`` overrides the scenario's ``run.seed``. ``policies`` maps a pool's or team's
     name to a queue policy of your own (reference engine only). ``trace`` records every
-    event of every replication (reference engine; keep the run small).
+    event of every replication (reference engine; keep the run small). ``start`` runs
+    the rest of the season from where it stands (``simulator.snapshot.load_status``).
     """
     if seed is not None:
         run_settings = scenario.run.model_copy(update={"seed": seed})
@@ -108,6 +111,8 @@ def simulate(
             f"teams of {scenario.name!r}"
         )
     model = compile_season(scenario)
+    if start is not None:
+        model = with_start(model, start)
     choice = choose_engine(model, engine, policies=policies, trace=trace)
     started = time.perf_counter()
     traces: dict[int, list[tuple[float, str, str]]] = {}

@@ -39,6 +39,7 @@ def run_replication(
     end = season.run()
     season.close(end)
     paid_until = max(end, model.season_end)
+    now = model.now  # a run from a starting state pays only for what comes after it
     n_ep = model.n_episodes
     cost = {c: [0.0] * n_ep for c in COST_CATEGORIES}
 
@@ -56,12 +57,12 @@ def run_replication(
         if m.kind == PoolKind.RESERVED:
             add(
                 "reserved_gpu",
-                _share(m.gpus * m.price_per_gpu_hour * paid_until, pool.busy_by_episode),
+                _share(m.gpus * m.price_per_gpu_hour * (paid_until - now), pool.busy_by_episode),
             )
         else:
             add("cloud_gpu", _share(pool.billed_cost, pool.busy_by_episode))
         busy_hours[key] = math.fsum(pool.busy_by_episode)
-        available[key] = m.gpus * end
+        available[key] = m.gpus * (end - now)
         daily_busy[key] = season.busy_monitor[("pool", m.index)].finish(end)
         daily_queue[key] = season.queue_monitor[("pool", m.index)].finish(end)
     for team in season.teams:
@@ -69,11 +70,15 @@ def run_replication(
         key = f"team:{t.name}"
         add(
             "people",
-            _share(t.scheduled_person_hours(paid_until) * t.hourly_rate, team.busy_by_episode),
+            _share(
+                (t.scheduled_person_hours(paid_until) - t.scheduled_person_hours(now))
+                * t.hourly_rate,
+                team.busy_by_episode,
+            ),
         )
         add("overtime", _share(team.overtime_hours * t.overtime_rate, team.busy_by_episode))
         busy_hours[key] = math.fsum(team.busy_by_episode)
-        available[key] = t.scheduled_person_hours(end)
+        available[key] = t.scheduled_person_hours(end) - t.scheduled_person_hours(now)
         daily_busy[key] = season.busy_monitor[("team", t.index)].finish(end)
         daily_queue[key] = season.queue_monitor[("team", t.index)].finish(end)
 
@@ -95,6 +100,8 @@ def run_replication(
     add("lateness", [h * model.late_penalty_per_hour for h in lateness])
     add("failed_shots", [n * model.failed_shot_penalty for n in season.failed_shots])
     add("escaped_defects", [n * model.escaped_defect_penalty for n in season.escaped])
+    if model.start is not None:
+        add("before_now", list(model.start.costs_so_far))
 
     return ReplicationResult(
         replication=replication,

@@ -22,11 +22,13 @@ import simpy
 
 from simulator.draws import Purpose, Stream, pack_sub, uniform
 from simulator.model import (
+    EpisodeStatus,
     Option,
     PoolKind,
     ReleasePattern,
     Resource,
     SeasonModel,
+    ShotStatus,
     StageKind,
     StageModel,
 )
@@ -89,7 +91,7 @@ class Season:
         """Called with the season at the end of every round (invariant checks in tests)."""
         self.rep = replication
         self.seed = model.seed
-        self.env = simpy.Environment()
+        self.env = simpy.Environment(initial_time=model.now)
         self.agenda = Agenda(self.env, self._end_of_round)
         self.trace = trace
         n_ep = model.n_episodes
@@ -144,7 +146,7 @@ class Season:
                     self._arm_failure(unit)
             if pool.model.kind == PoolKind.SPOT and pool.model.preemptions_per_gpu_hour > 0:
                 pool.exposure_target = self._preemption_gap(pool, 0)
-        # A round at t = 0 even in a season with nothing due then (min_gpus, shifts).
+        # A round at the start even in a season with nothing due then (min_gpus, shifts).
         self.agenda.post(EventClass.SHIFT_CHANGE, (-1,), lambda: None)
         horizon = self.env.timeout(self.model.horizon)
         self.env.run(until=simpy.AnyOf(self.env, [self.finished, horizon]))
@@ -182,12 +184,16 @@ class Season:
     # --- releases -------------------------------------------------------------------
 
     def _schedule_releases(self) -> None:
+        """Create every shot (its frames and release) and put the season where it stands."""
         m = self.model
+        start, now = m.start, m.now
         for ep in m.episodes:
             t = ep.lock
             for k in range(ep.n_shots):
                 sid = ep.first_shot + k
-                if ep.fixed_frames:
+                if start is not None and start.shot_frames[sid]:
+                    frames = start.shot_frames[sid]
+                elif ep.fixed_frames:
                     frames = ep.fixed_frames[k]
                 else:
                     assert ep.frames is not None
@@ -203,10 +209,40 @@ class Season:
                 shot = Shot(sid, ep.index, frames, release)
                 self.shots.append(shot)
                 self.frames[ep.index] += frames
-                self.agenda.at(release, EventClass.RELEASE, (sid,), self._releaser(shot))
-            if ep.n_shots == 0:
-                key = (m.n_shots + ep.index,)
-                self.agenda.at(ep.lock, EventClass.RELEASE, key, self._episode_ready(ep.index))
+                status = start.shot_status[sid] if start is not None else ShotStatus.NOT_STARTED
+                if status == ShotStatus.NOT_STARTED:
+                    self.agenda.at(release - now, EventClass.RELEASE, (sid,), self._releaser(shot))
+                elif status == ShotStatus.AT_STAGE:
+                    assert start is not None
+                    shot.stage, shot.pass_ = start.shot_stage[sid], start.shot_pass[sid]
+                    shot.attempt = start.shot_attempt[sid]
+                    self.agenda.at(0.0, EventClass.RELEASE, (sid,), self._releaser(shot))
+                else:  # through or failed before now: done with the pipeline
+                    shot.through = status == ShotStatus.THROUGH
+                    shot.failed = status == ShotStatus.FAILED
+                    self.shots_left[ep.index] -= 1
+        for ep in m.episodes:
+            key = (m.n_shots + ep.index,)
+            status = start.episode_status[ep.index] if start is not None else EpisodeStatus.OPEN
+            if status == EpisodeStatus.DELIVERED:
+                assert start is not None
+                self.delivered[ep.index] = start.episode_delivered[ep.index]
+                self.n_delivered += 1
+            elif status == EpisodeStatus.AT_STAGE:
+                assert start is not None
+                stage = start.episode_stage[ep.index]
+                self.agenda.at(
+                    0.0,
+                    EventClass.RELEASE,
+                    key,
+                    lambda e=ep.index, st=stage: self._enqueue_episode_stage(e, st),
+                )
+            elif self.shots_left[ep.index] == 0:  # no shots, or all of them done before now
+                self.agenda.at(
+                    ep.lock - now, EventClass.RELEASE, key, self._episode_ready(ep.index)
+                )
+        if self.n_delivered == m.n_episodes:
+            self.finished.succeed()
 
     def _releaser(self, shot: Shot) -> Action:
         def release() -> None:
@@ -679,7 +715,7 @@ class Season:
         pool.leases += 1
         pool.provisioning += 1
         version = unit.life_version
-        self._log("provision", f"{pool.model.name} unit {unit.index}")
+        self._log("lease opened", f"{pool.model.name} unit {unit.index}")
         self.agenda.at(
             pool.model.provisioning_delay,
             EventClass.PROVISIONED,
@@ -713,7 +749,7 @@ class Season:
         unit.life_version += 1
         unit.idle_version += 1
         pool.leases -= 1
-        self._log("release", f"{m.name} unit {unit.index}")
+        self._log("lease closed", f"{m.name} unit {unit.index}")
         self._reschedule_preemption(pool)
 
     # --- spot preemption ------------------------------------------------------------
@@ -819,7 +855,10 @@ class Season:
 
     def _shifts(self, team: TeamState) -> Generator[simpy.Event, Any, None]:
         """A team's head count over the season: a plain process."""
-        for t, people in team.model.headcount:
+        steps = team.model.headcount
+        # Starting mid-season: the head count in force now, then the changes after it.
+        first = max(k for k, (t, _) in enumerate(steps) if k == 0 or t <= self.env.now)
+        for t, people in steps[first:]:
             if t >= self.model.horizon:
                 return
             if t > self.env.now:

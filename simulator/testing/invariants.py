@@ -80,7 +80,9 @@ def check_result(model: SeasonModel, result: ReplicationResult) -> None:
         raise InvariantViolation(f"{where}: categories add to {total}, total {result.total_cost}")
     paid = max(result.end_time, model.season_end)
     reserved = math.fsum(
-        p.gpus * p.price_per_gpu_hour * paid for p in model.pools if p.kind == PoolKind.RESERVED
+        p.gpus * p.price_per_gpu_hour * (paid - model.now)
+        for p in model.pools
+        if p.kind == PoolKind.RESERVED
     )
     booked = math.fsum(result.cost["reserved_gpu"])
     if not math.isclose(reserved, booked, rel_tol=1e-9, abs_tol=1e-6):

@@ -1,0 +1,306 @@
+"""The batch kernel against the reference engine, replication by replication.
+
+DESIGN §3 "Agreement contract": on the same seed and scenario the CPU kernel returns the
+same ``ReplicationResult`` as the reference engine, every field, to 1e-9 relative (counts
+exactly, NaN equal to NaN). Checked here on every shipped scenario, on a hand-made
+scenario that forces every feature at once, and on generated scenarios; each run reports
+the event classes and kinds of same-time ties it exercised, and fails if one was never
+hit. Then the properties of the batch itself: results independent of the thread count,
+of how replications are split into calls and of the event heap's first size; memory
+known up front and a batch too large refused before anything is allocated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from kernels import cpu
+from simulator import compile_season, load_scenario
+from simulator.batch import (
+    event_counts,
+    pack,
+    run_batch,
+    scratch_bytes_per_replication,
+    trace_replication,
+)
+from simulator.errors import UnsupportedError, UsageError
+from simulator.model import SeasonModel
+from simulator.reference.engine import run_replication
+from simulator.results import ReplicationResult
+from simulator.testing import scenarios
+from simulator.testing.strategies import load_document
+
+pytestmark = pytest.mark.skipif(not cpu.available(), reason="the CPU kernel is not built")
+
+SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+RELATIVE = 1e-9
+
+
+def first_difference(ref: Any, ker: Any, path: str) -> str | None:
+    """Where two results first differ beyond the contract, or None."""
+    if isinstance(ref, dict):
+        if list(ref) != list(ker):
+            return f"{path}: keys {list(ref)} != {list(ker)}"
+        for key in ref:
+            found = first_difference(ref[key], ker[key], f"{path}[{key!r}]")
+            if found:
+                return found
+        return None
+    if isinstance(ref, list | tuple):
+        if len(ref) != len(ker):
+            return f"{path}: length {len(ref)} != {len(ker)}"
+        for k, (a, b) in enumerate(zip(ref, ker, strict=True)):
+            found = first_difference(a, b, f"{path}[{k}]")
+            if found:
+                return found
+        return None
+    if isinstance(ref, float) or isinstance(ker, float):
+        if type(ref) is not type(ker):
+            return f"{path}: {type(ref).__name__} {ref!r} != {type(ker).__name__} {ker!r}"
+        if (math.isnan(ref) and math.isnan(ker)) or ref == ker:
+            return None
+        if abs(ref - ker) <= RELATIVE * max(abs(ref), abs(ker)):
+            return None
+        return f"{path}: reference {ref!r} != kernel {ker!r}"
+    if type(ref) is not type(ker) or ref != ker:
+        return f"{path}: reference {ref!r} != kernel {ker!r}"
+    return None
+
+
+def assert_agree(ref: ReplicationResult, ker: ReplicationResult) -> None:
+    for f in dataclasses.fields(ReplicationResult):
+        found = first_difference(getattr(ref, f.name), getattr(ker, f.name), f.name)
+        assert found is None, f"replication {ref.replication}: {found}"
+
+
+def check_agreement(model: SeasonModel, replications: range, threads: int = 1) -> None:
+    kernel = run_batch(model, replications, threads=threads)
+    assert [k.replication for k in kernel] == list(replications)
+    for rep, ker in zip(replications, kernel, strict=True):
+        assert_agree(run_replication(model, rep), ker)
+
+
+# --- shipped scenarios ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_shipped_scenario_agrees(path: Path) -> None:
+    model = compile_season(load_scenario(path))
+    # A season of thousands of shots takes the reference seconds per replication.
+    n = 1 if model.n_shots > 500 else 6
+    check_agreement(model, range(n), threads=2)
+
+
+# --- one scenario with every feature ----------------------------------------------------
+
+EVERYTHING: dict[str, Any] = {
+    "name": "everything",
+    "calendar": {"start": "2027-01-04", "holidays": ["2027-01-06"]},
+    "shows": {
+        "a": {
+            "frames_per_shot": {"dist": "lognormal", "mean": 96, "cv": 1.0},
+            "release": {"pattern": "window", "window": "6h"},
+            "episodes": [
+                {"name": "e1", "lock": "2027-01-04", "deadline": "2027-01-07", "shots": 14},
+                {"name": "e2", "lock": "12h", "deadline": "2027-01-08", "shots": 10,
+                 "priority": 2, "release": {"pattern": "poisson", "shots_per_day": 40}},
+                {"name": "e3", "lock": "1d", "deadline": "2027-01-06", "shots": 0},
+            ],
+        },
+        "b": {
+            "frames_per_shot": {"dist": "gamma", "mean": 60, "cv": 0.5},
+            "episodes": {"count": 2, "first_lock": "6h", "lock_every": "1d",
+                         "first_deadline": "2027-01-09", "deadline_every": "1d", "shots": 8},
+        },
+    },
+    "shot_stages": {
+        "gen": {
+            "kind": "gpu",
+            "options": [
+                {"pool": "h100", "seconds_per_frame": {"dist": "exponential", "mean": 20},
+                 "gang": 2, "setup": "2m"},
+                {"pool": "spot", "seconds_per_frame": 12, "gang": 1},
+                {"pool": "cloud", "seconds_per_frame": 15, "gang": 2},
+            ],
+            "failure_probability": 0.2,
+            "max_attempts": 2,
+            "backoff": "10m",
+            "defect_probability": 0.3,
+            "fallback": {"team": "artists", "minutes_per_shot": 45},
+        },
+        "qc": {"kind": "review", "pool": "h100", "seconds_per_frame": 0.5,
+               "sample_rate": 0.7, "catch_probability": 0.9, "reject_probability": 0.1,
+               "rework_to": "gen"},
+        "look": {"kind": "review", "team": "supervisors",
+                 "minutes_per_shot": {"dist": "triangular", "low": 2, "mode": 4, "high": 9},
+                 "catch_probability": 0.6, "reject_probability": [0.5, 0.2],
+                 "max_rounds": 2, "rework_to": "gen"},
+    },
+    "episode_stages": {
+        "conform": {"team": "artists", "hours_per_episode": {"dist": "uniform", "low": 1,
+                                                             "high": 3}},
+        "master": {"pool": "cloud", "gang": 2, "hours_per_episode": 0.5},
+    },
+    "pools": {
+        "h100": {"gpus": 3, "price_per_gpu_hour": 2.5,
+                 "failures": {"time_between_failures_hours": {"dist": "exponential",
+                                                              "mean": 30},
+                              "repair_hours": 2}},
+        "spot": {"kind": "spot", "gpus": 4, "price_per_gpu_hour": 1.2, "min_gpus": 1,
+                 "preemptions_per_gpu_hour": 0.3, "preemption_notice": "2m",
+                 "preemption_batch": 2, "provisioning_delay": "5m", "idle_timeout": "20m"},
+        "cloud": {"kind": "on_demand", "gpus": 4, "price_per_gpu_hour": 4.0,
+                  "billing_increment": "1m", "billing_minimum": "10m",
+                  "failures": {"time_between_failures_hours": 40, "repair_hours": 1}},
+    },
+    "teams": {
+        "supervisors": {"shifts": [{"start": "09:00", "end": "17:00", "people": 2},
+                                   {"start": "13:00", "end": "21:00", "people": 1,
+                                    "days": ["mon", "tue", "wed", "thu", "fri", "sat"]}],
+                        "hourly_rate": 120, "max_overtime": "30m"},
+        "artists": {"shifts": [{"start": "22:00", "end": "06:00", "people": 2}],
+                    "hourly_rate": 80, "overtime_rate": 130, "max_overtime": "1h",
+                    "utc_offset_hours": 5.5},
+    },
+    "policy": {"queue": "edf", "pool_rule": "cheapest",
+               "burst": {"wait": "30m", "slack": "12h", "budget_usd": 900}},
+    "penalties": {"escaped_defect": 500, "failed_shot": 1000, "late_per_day": 2000},
+    "run": {"seed": 2027, "replications": 6, "horizon": "12d"},
+}
+
+
+def test_a_scenario_with_every_feature_agrees() -> None:
+    model = compile_season(load_document(EVERYTHING))
+    check_agreement(model, range(6), threads=2)
+    counts = event_counts(model, range(6))
+    missed = [name for name, n in counts.items() if n == 0]
+    assert not missed, f"the feature scenario never exercised {missed}"
+
+
+# --- generated scenarios ----------------------------------------------------------------
+
+# What the generated scenarios must exercise, beyond every event class and tie kind.
+FEATURES = ("gang", "rework", "gpu failure", "preemption", "failed shot", "overtime",
+            "interrupt:Preempted", "interrupt:ShiftEnded", "interrupt:GpuFailed")
+
+
+def _features(model: SeasonModel, results: list[ReplicationResult]) -> Counter[str]:
+    seen: Counter[str] = Counter()
+    for r in results:
+        seen["rework"] += sum(r.reworks) > 0
+        seen["gpu failure"] += r.gpu_failures > 0
+        seen["preemption"] += r.preemptions > 0
+        seen["failed shot"] += sum(r.failed) > 0
+        seen["overtime"] += sum(r.cost["overtime"]) > 0
+    for _, what, detail in trace_replication(model, results[0].replication):
+        if what == "start" and "/1 for" not in detail and "on pool:" in detail:
+            seen["gang"] += 1
+        if what == "interrupted":
+            seen["interrupt:" + detail.split(": ", 1)[1].split("(", 1)[0]] += 1
+    return seen
+
+
+def test_generated_scenarios_agree() -> None:
+    """200 generated scenarios (a fixed set, so that what they exercise is a fact)."""
+    seen: Counter[str] = Counter()
+
+    @settings(
+        max_examples=200,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(scenarios())
+    def agree(scenario: Any) -> None:
+        model = compile_season(scenario)
+        reps = range(min(model.replications, 2))
+        kernel = run_batch(model, reps, threads=1)
+        for rep, ker in zip(reps, kernel, strict=True):
+            assert_agree(run_replication(model, rep), ker)
+        seen.update({k: int(n > 0) for k, n in event_counts(model, reps, threads=1).items()})
+        seen.update({k: int(n > 0) for k, n in _features(model, kernel).items()})
+
+    agree()
+    report = ", ".join(f"{name} {n}" for name, n in sorted(seen.items()))
+    print(f"\nscenarios exercising each event class, tie kind and feature: {report}")
+    expected = [*event_counts.__globals__["_CLASS_NAMES"].values()]
+    expected += ["tie:same_class", "tie:mixed_round", "tie:same_instant", *FEATURES]
+    missed = [name for name in expected if seen[name] == 0]
+    assert not missed, f"no generated scenario exercised {missed}"
+
+
+@pytest.mark.slow
+def test_many_more_generated_scenarios_agree() -> None:
+    """Random exploration: larger seasons, new examples on every run."""
+
+    @settings(max_examples=1000, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(scenarios(max_episodes=4, max_shots=25))
+    def agree(scenario: Any) -> None:
+        model = compile_season(scenario)
+        check_agreement(model, range(min(model.replications, 3)))
+
+    agree()
+
+
+# --- the batch itself -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def season() -> SeasonModel:
+    return compile_season(load_scenario(SCENARIOS[[p.stem for p in SCENARIOS].index(
+        "season-full-auto")]))
+
+
+def test_results_do_not_depend_on_threads_or_batches(season: SeasonModel) -> None:
+    reps = range(10, 22)
+    one = run_batch(season, reps, threads=1)
+    assert run_batch(season, reps, threads=2) == one
+    assert run_batch(season, reps, threads=5) == one
+    split = run_batch(season, range(10, 13), threads=2) + run_batch(season, range(13, 22), threads=3)
+    assert split == one
+    backwards = run_batch(season, reversed(reps), threads=2)
+    assert backwards[::-1] == one
+
+
+def test_results_do_not_depend_on_the_first_heap_size(season: SeasonModel) -> None:
+    # A heap of 16 events is far too small: every replication fills it and runs again
+    # with twice the room, until it fits.
+    assert run_batch(season, range(3), threads=2, heap_capacity=16) == run_batch(
+        season, range(3), threads=2
+    )
+
+
+def test_memory_per_replication_is_known_up_front(season: SeasonModel) -> None:
+    packed = pack(season)
+    per_rep = scratch_bytes_per_replication(packed)
+    assert per_rep == packed.scratch_bytes > 0
+    assert packed.output_bytes > 0
+    # Scratch grows with the season: about a few hundred bytes per shot.
+    assert per_rep < 2000 * season.n_shots
+
+
+def test_a_batch_too_large_is_refused_before_running(season: SeasonModel) -> None:
+    with pytest.raises(UsageError, match=r"needs .* MiB .* only .* MiB are available"):
+        run_batch(season, range(1_000_000), threads=2, memory_limit=64 * 1024 * 1024)
+
+
+def test_a_python_policy_is_refused_by_name(season: SeasonModel) -> None:
+    class Shortest:
+        def key(self, task: Any) -> float:
+            return task.expected_work
+
+    with pytest.raises(UnsupportedError, match="h100-reserved"):
+        run_batch(season, range(1), policies={"h100-reserved": Shortest()})
+
+
+def test_an_empty_batch_is_empty(season: SeasonModel) -> None:
+    assert run_batch(season, range(0)) == []
