@@ -92,5 +92,9 @@ def write_results(run: Run, out: Path, *, plots: bool = True) -> dict[str, Any]:
             files.append(out / name)
     summary["files"] = {path.name: file_sha256(path) for path in files}
     text = json.dumps(json_safe(summary), indent=2, allow_nan=False)
-    atomic_write(out / "summary.json", lambda tmp: tmp.write_text(text + "\n"))
+
+    def write_summary(tmp: Path) -> None:
+        tmp.write_text(text + "\n")
+
+    atomic_write(out / "summary.json", write_summary)
     return summary

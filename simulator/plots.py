@@ -49,7 +49,7 @@ from matplotlib.transforms import blended_transform_factory
 from simulator.results import COST_CATEGORIES
 
 if TYPE_CHECKING:
-    from simulator.model import SeasonModel
+    from simulator.model import PoolModel, SeasonModel, TeamModel
     from simulator.simulate import Run
 
 __all__ = [
@@ -107,6 +107,8 @@ class RunView:
     capacity: Mapping[str, tuple[tuple[float, int], ...]] = field(default_factory=dict)
     """Per resource (``pool:NAME``, ``team:NAME``): units as steps ``(t_h, units)`` — a
     pool's GPUs, a team's people on shift."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Per resource: what it is, in a few words ("16 reserved GPUs at 2.08 USD/h")."""
 
     @property
     def n_replications(self) -> int:
@@ -139,14 +141,26 @@ class RunView:
                 f"pool:{p.name}": ((0.0, p.gpus),) for p in model.pools
             }
             capacity.update({f"team:{t.name}": t.headcount for t in model.teams})
+            labels = {f"pool:{p.name}": _pool_label(p) for p in model.pools}
+            labels.update({f"team:{t.name}": _team_label(t) for t in model.teams})
         else:
             firsts = replications.drop_duplicates("episode")
             episodes = tuple(
                 EpisodeMark(str(e), float(d))
                 for e, d in zip(firsts["episode"], firsts["deadline_h"], strict=True)
             )
-            capacity = {}
-        return cls(name, replications, timeseries, episodes, start, capacity)
+            capacity, labels = {}, {}
+        return cls(name, replications, timeseries, episodes, start, capacity, labels)
+
+
+def _pool_label(pool: PoolModel) -> str:
+    kind = {0: "reserved", 1: "on-demand", 2: "spot"}[int(pool.kind)]
+    amount = f"up to {pool.gpus}" if pool.cloud else f"{pool.gpus}"
+    return f"{amount} {kind} GPUs at {pool.price_per_gpu_hour:,.2f} USD per GPU-hour"
+
+
+def _team_label(team: TeamModel) -> str:
+    return f"up to {team.max_people} on shift at {team.hourly_rate:,.0f} USD per hour"
 
 
 def _view(data: Run | RunView) -> RunView:
@@ -190,6 +204,12 @@ class _Clock:
 def _order_statistic(values: np.ndarray, q: float) -> float:
     """The q-quantile as an order statistic: +∞ (not delivered) stays +∞, never NaN."""
     return float(np.quantile(values, q, method="inverted_cdf"))
+
+
+def _late_text(share: float) -> str:
+    if share == 0.0:
+        return "never late"
+    return f"{share:.1%} late" if share < 0.1 else f"{share:.0%} late"
 
 
 def delivery_plot(data: Run | RunView) -> Figure:
@@ -285,11 +305,10 @@ def delivery_plot(data: Run | RunView) -> Figure:
                 markeredgecolor="black",
                 zorder=5,
             )
-        missed = float(rows["missed"].mean())
         ax.text(
             1.01,
             y,
-            f"{missed:.0%} late" if missed else "0 late",
+            _late_text(float(rows["missed"].mean())),
             transform=blended_transform_factory(ax.transAxes, ax.transData),
             va="center",
             fontsize="small",
@@ -352,19 +371,24 @@ def _daily_capacity(steps: Sequence[tuple[float, int]], width: int) -> np.ndarra
 def load_plot(data: Run | RunView) -> Figure:
     """Busy units and waiting tasks per day over the season, one panel per pool and team.
 
-    Lines are means over replications of each day's time-weighted level; the band is
-    where the middle 80 % of replications' queues lay (P10–P90). The dotted step is what
-    there was to work: a pool's GPUs, a team's people on shift (a day mean: one person on
-    an 8-hour shift is 0.33). Grey days have nobody on shift (weekends, holidays).
+    Left axis: busy GPUs or people, a day's time-weighted mean averaged over replications
+    (solid), against what there was to work (dotted: a pool's GPUs, a team's people on
+    shift as a day mean, so one person on an 8-hour shift is 0.33). Grey days have nobody
+    on shift (weekends, holidays). Right axis: tasks waiting in the queue, mean (dashed)
+    and the band where the middle 80 % of replications lay (P10–P90). Picture locks
+    (dotted, named on top) and deadlines (dash-dot) are marked.
     """
     view = _view(data)
     clock = _Clock(view.start)
     ts = view.timeseries
     resources = list(dict.fromkeys(ts["resource"])) if len(ts) else list(view.capacity)
     replications = sorted(view.replications["replication"].unique().tolist())
-    width = int(ts["day"].max()) + 1 if len(ts) else 1
+    last_mark = max((m.deadline_h for m in view.episodes), default=0.0)
+    # Through the last deadline even when every replication ended earlier: the season's
+    # remaining days are part of the picture (and are paid for).
+    width = max(int(ts["day"].max()) + 1 if len(ts) else 1, math.ceil(last_mark / 24.0))
     n = max(1, len(resources))
-    fig = Figure(figsize=(11.0, 1.3 + 1.75 * n), layout="constrained")
+    fig = Figure(figsize=(11.0, 1.3 + 1.8 * n), layout="constrained")
     axes = fig.subplots(n, 1, sharex=True, squeeze=False)[:, 0]
     edges = clock.x(np.arange(width + 1) * 24.0)
     for ax, resource in zip(axes, resources, strict=False):
@@ -372,7 +396,6 @@ def load_plot(data: Run | RunView) -> Figure:
         busy = _daily(rows, "busy", width, replications)
         queue = _daily(rows, "queue", width, replications)
         kind, _, name = resource.partition(":")
-        unit = "GPUs" if kind == "pool" else "people"
         steps = view.capacity.get(resource)
         if steps is not None:
             cap = _daily_capacity(steps, width)
@@ -380,7 +403,9 @@ def load_plot(data: Run | RunView) -> Figure:
                 for day in np.flatnonzero(cap == 0.0):
                     ax.axvspan(edges[day], edges[day + 1], color="#E4E4E4", linewidth=0, zorder=0)
             ax.stairs(cap, edges, color="black", linestyle=":", linewidth=1.2, zorder=3)
-        ax.fill_between(
+        ax.stairs(busy.mean(axis=0), edges, color=BUSY_COLOUR, linewidth=1.8, zorder=4)
+        waiting = ax.twinx()
+        waiting.fill_between(
             edges[:-1],
             np.quantile(queue, 0.1, axis=0),
             np.quantile(queue, 0.9, axis=0),
@@ -388,18 +413,31 @@ def load_plot(data: Run | RunView) -> Figure:
             color=BAND_COLOUR,
             alpha=0.6,
             linewidth=0,
-            zorder=1,
         )
-        ax.stairs(queue.mean(axis=0), edges, color=QUEUE_COLOUR, linestyle="--", linewidth=1.5)
-        ax.stairs(busy.mean(axis=0), edges, color=BUSY_COLOUR, linewidth=1.8, zorder=4)
+        waiting.stairs(queue.mean(axis=0), edges, color=QUEUE_COLOUR, linestyle="--", lw=1.5)
+        waiting.set_ylim(bottom=0.0)
+        waiting.set_ylabel("tasks waiting", fontsize="small", color="#8A3300")
+        # The busy line goes in front of the queue's band, which lives on the twin axes.
+        ax.set_zorder(waiting.get_zorder() + 1)
+        ax.patch.set_visible(False)
         for mark in view.episodes:
             if mark.lock_h is not None:
                 ax.axvline(clock.x(mark.lock_h), color="#888888", linewidth=0.7, linestyle=":")
             ax.axvline(clock.x(mark.deadline_h), color="#444444", linewidth=0.7, linestyle="-.")
-        ax.set_title(f"{kind} {name}", loc="left", fontsize="small", fontweight="bold")
-        ax.set_ylabel(f"{unit} / tasks", fontsize="small")
+        unit = "GPUs" if kind == "pool" else "people"
+        ax.set_ylabel(f"{kind} {name}\n{unit} busy", fontsize="small")
+        ax.text(
+            0.005,
+            0.96,
+            view.labels.get(resource, f"{kind} {name}"),
+            transform=ax.transAxes,
+            va="top",
+            fontsize="x-small",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.5},
+            zorder=6,
+        )
         ax.set_ylim(bottom=0.0)
-        ax.margins(x=0.0)
+        ax.set_xlim(edges[0], edges[-1])
     top = axes[0]
     for mark in view.episodes:
         at = mark.lock_h if mark.lock_h is not None else mark.deadline_h
@@ -419,21 +457,18 @@ def load_plot(data: Run | RunView) -> Figure:
         Line2D([], [], color=QUEUE_COLOUR, linestyle="--", linewidth=1.5),
         Patch(facecolor=BAND_COLOUR, alpha=0.6),
     ]
-    labels = ["busy (mean)", "waiting tasks (mean)", "waiting tasks P10–P90"]
+    labels = ["busy (left axis)", "tasks waiting, mean (right axis)", "tasks waiting, P10–P90"]
     if view.capacity:
         handles += [
             Line2D([], [], color="black", linestyle=":", linewidth=1.2),
             Patch(facecolor="#E4E4E4"),
         ]
-        labels += ["GPUs / people on shift", "no shift"]
-    handles += [
-        Line2D([], [], color="#888888", linestyle=":", linewidth=0.7),
-        Line2D([], [], color="#444444", linestyle="-.", linewidth=0.7),
-    ]
-    labels += ["picture lock (named above)", "deadline"]
-    if not any(m.lock_h is not None for m in view.episodes):
-        del handles[-2], labels[-2]
-        labels[-1] = "deadline (named above)"
+        labels += ["GPUs / people on shift", "no one on shift"]
+    if any(m.lock_h is not None for m in view.episodes):
+        handles.append(Line2D([], [], color="#888888", linestyle=":", linewidth=0.7))
+        labels.append("picture lock (named on top)")
+    handles.append(Line2D([], [], color="#444444", linestyle="-.", linewidth=0.7))
+    labels.append("deadline")
     fig.suptitle(
         f"{view.name}: daily load per pool and team ({view.n_replications} replications)",
         x=0.01,
@@ -519,7 +554,7 @@ def cost_plot(data: Run | RunView) -> Figure:
     right.grid(axis="y", color="#DDDDDD", linewidth=0.6)
     right.set_axisbelow(True)
     if used:
-        right.legend(fontsize="small", ncols=2, loc="upper left")
+        fig.legend(fontsize="small", loc="outside right upper")
     fig.suptitle(
         f"{view.name}: cost of the season ({view.n_replications} replications)", x=0.01, ha="left"
     )
@@ -590,7 +625,7 @@ def cost_per_frame_plot(data: Run | RunView) -> Figure:
     right.grid(axis="y", color="#DDDDDD", linewidth=0.6)
     right.set_axisbelow(True)
     if bottom.any():
-        right.legend(fontsize="small", ncols=2, loc="upper left")
+        fig.legend(fontsize="small", loc="outside right upper")
     fig.suptitle(f"{view.name}: cost per delivered frame", x=0.01, ha="left")
     return fig
 

@@ -56,7 +56,7 @@ class _Round(simpy.Event):
         self._ok = True
         self._value = None
         self.callbacks.append(callback)
-        env.schedule(self, priority=_ROUND_PRIORITY)
+        env.schedule(self, priority=_ROUND_PRIORITY)  # type: ignore[arg-type]
 
 
 class Agenda:

@@ -123,7 +123,7 @@ def run_replication(
         daily_queue=daily_queue,
         waits=waits,
         queue_area=queue_area,
-        flow=(season.flow[0], season.flow[1]),
+        flow=(season.flow_count, season.flow_hours),
         preemptions=sum(p.preemptions for p in season.pools),
         gpu_failures=sum(p.failures for p in season.pools),
     )

@@ -127,9 +127,12 @@ class Season:
         self.busy_monitor = {("pool", p.index): LevelMonitor() for p in model.pools}
         self.busy_monitor.update({("team", t.index): LevelMonitor() for t in model.teams})
         self.queue_monitor = {key: LevelMonitor() for key in self.busy_monitor}
-        self.waits = {key: [0, 0.0] for key in self.busy_monitor}
+        self.waits: dict[tuple[str, int], tuple[int, float]] = {
+            key: (0, 0.0) for key in self.busy_monitor
+        }
         """Per resource (of a task's first option): tasks started and hours they waited."""
-        self.flow = [0, 0.0]
+        self.flow_count = 0
+        self.flow_hours = 0.0
         """Shots through the pipeline and their hours from release to through."""
 
     # --- set-up ---------------------------------------------------------------------
@@ -223,19 +226,18 @@ class Season:
                     self.shots_left[ep.index] -= 1
         for ep in m.episodes:
             key = (m.n_shots + ep.index,)
-            status = start.episode_status[ep.index] if start is not None else EpisodeStatus.OPEN
-            if status == EpisodeStatus.DELIVERED:
+            ep_status = start.episode_status[ep.index] if start is not None else EpisodeStatus.OPEN
+            if ep_status == EpisodeStatus.DELIVERED:
                 assert start is not None
                 self.delivered[ep.index] = start.episode_delivered[ep.index]
                 self.n_delivered += 1
-            elif status == EpisodeStatus.AT_STAGE:
+            elif ep_status == EpisodeStatus.AT_STAGE:
                 assert start is not None
-                stage = start.episode_stage[ep.index]
                 self.agenda.at(
                     0.0,
                     EventClass.RELEASE,
                     key,
-                    lambda e=ep.index, st=stage: self._enqueue_episode_stage(e, st),
+                    self._episode_resumes(ep.index, start.episode_stage[ep.index]),
                 )
             elif self.shots_left[ep.index] == 0:  # no shots, or all of them done before now
                 self.agenda.at(
@@ -250,6 +252,9 @@ class Season:
             self._enter_stage(shot)
 
         return release
+
+    def _episode_resumes(self, episode: int, stage: int) -> Action:
+        return lambda: self._enqueue_episode_stage(episode, stage)
 
     def _episode_ready(self, episode: int) -> Action:
         return lambda: self._shots_through(episode)
@@ -269,8 +274,8 @@ class Season:
             self._enqueue(self._shot_task(shot, st, shot.attempt))
             return
         shot.through = True
-        self.flow[0] += 1
-        self.flow[1] += float(self.env.now) - shot.release
+        self.flow_count += 1
+        self.flow_hours += float(self.env.now) - shot.release
         self._shot_done(shot)
 
     def _shot_task(self, shot: Shot, st: StageModel, attempt: int) -> Task:
@@ -392,9 +397,8 @@ class Season:
         opt0 = task.stage.options[0]
         qkey = ("pool" if opt0.resource == Resource.POOL else "team", opt0.index)
         self.queue_monitor[qkey].add(now, -1)
-        tally = self.waits[qkey]
-        tally[0] += 1
-        tally[1] += now - task.queued_at
+        count, hours = self.waits[qkey]
+        self.waits[qkey] = (count + 1, hours + (now - task.queued_at))
         if task.kind == StageKind.GPU and not task.interrupted:
             # A restart after a failure or preemption is not a new attempt.
             self.attempts[task.episode] += 1
@@ -864,10 +868,11 @@ class Season:
             if t > self.env.now:
                 yield self.env.timeout(t - float(self.env.now))
             yield self.agenda.act(
-                EventClass.SHIFT_CHANGE,
-                (team.model.index,),
-                lambda people=people: self._shift_change(team, people),
+                EventClass.SHIFT_CHANGE, (team.model.index,), self._shift_changer(team, people)
             )
+
+    def _shift_changer(self, team: TeamState, people: int) -> Action:
+        return lambda: self._shift_change(team, people)
 
     def _shift_change(self, team: TeamState, people: int) -> None:
         now = float(self.env.now)

@@ -1,0 +1,874 @@
+"""Sweeps: one scenario, many variants, many replications each — one answer however the
+work is split.
+
+A planner's question is rarely about one configuration: "how does deadline risk move as I
+add GPUs or reviewers?" A sweep takes a scenario and one or more ``--vary PATH=V1,V2,...``
+(or ``PATH=LO:HI[:STEP]``) changes; their grid of combinations is the list of *points*,
+and each point is the scenario with those ``--set`` overrides, run for the same
+replications on the same seed. Replication ``i`` of every point therefore draws the same
+frames, failures and verdicts (DESIGN §2): the points differ only by what was varied —
+*common random numbers* — so the differences between points are far more precise than
+their levels.
+
+**Chunks.** The work is cut into chunks: (point, block of replications), the block size
+fixed by the command, never by the number of workers. A chunk's result is a small Parquet
+table (one row per replication and episode, as in a run's ``replications.parquet``, plus
+the per-replication end time, event count and busy and available hours per pool and team),
+written atomically under ``replications/`` as soon as it arrives; the folder is a Parquet
+dataset. Its file name is its key: the point's scenario fingerprint (``scenario_sha256``,
+with the seed set), the seed, the replication range and ``DRAW_LAYOUT_VERSION``. A rerun
+of the same command finds the chunks already on disk and skips them, so a sweep that was
+interrupted (killed, even) resumes where it stopped; and since a chunk depends only on its
+key, the final numbers do not depend on the executor (``simulator.executors``), the
+number of workers, the order chunks finished in, or an interruption.
+
+**Summaries.** Per point, the chunks are read back (in replication order) and summarised
+with ``simulator.summary.summarize``, the same function as a run's: cost mean and
+quantiles, P(miss) per episode and for any episode, utilisation, escaped defects, each
+with its interval. Points are summarised one at a time, so memory holds one point's
+numbers, never the whole sweep's.
+
+**Precision.** With ``precision=X`` a point gets more replications, in batches of a size
+fixed by the command, until every probability it reports (P(any miss), P(miss) of each
+episode) has a half-width of at most X and every mean (total cost, utilisation, escaped
+defects) a half-width of at most X times its estimate — or until ``max_replications``.
+Whether a point needs another batch is decided from whole batches only, so it too is the
+same whatever the executor.
+
+Output: ``points.parquet`` (one row per point: the varied values and the headline
+numbers with their intervals), ``replications/`` (the chunks), ``summary.json`` (the
+manifest, each point's full summary, and the SHA-256 of every file it used) and
+``sweep.png``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from simulator._version import __version__
+from simulator.engines import choose_engine, run_replications
+from simulator.errors import UsageError
+from simulator.executors import Executor, LocalExecutor
+from simulator.model import SeasonModel, compile_season
+from simulator.output import atomic_write, file_sha256, json_safe
+from simulator.results import COST_CATEGORIES, ReplicationResult, replications_frame
+from simulator.scenario._yaml import Positions, apply_overrides, parse_override_value
+from simulator.scenario.load import load_scenario, parse_scenario, scenario_sha256
+from simulator.scenario.schema import Scenario
+from simulator.simulate import Run
+from simulator.stats import mean_interval
+from simulator.summary import summarize
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "DRAW_LAYOUT_VERSION",
+    "ChunkKey",
+    "Plan",
+    "Point",
+    "PointResult",
+    "SweepProgress",
+    "SweepResult",
+    "Vary",
+    "evaluate_points",
+    "grid_points",
+    "point_scenario",
+    "read_replications",
+    "sweep",
+]
+
+DRAW_LAYOUT_VERSION = 1
+"""Version of the draw-address layout (``simulator/draws.py``, DESIGN §2) that chunk keys
+carry. It lives here rather than beside the draws because only stored chunks need it: bump
+it whenever what replication ``i`` of a seed draws changes (a new address field, a new
+occurrence counter), so that chunks computed under the old layout are never reused."""
+
+DEFAULT_CHUNK_SIZE = 1000
+MAX_POINTS = 100_000
+MAX_RANGE_VALUES = 10_000
+
+ProgressCallback = Callable[["SweepProgress"], None]
+
+
+# --- what varies --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Vary:
+    """One dimension of a sweep: a dotted scenario path and the values it takes, each
+    written as a ``--set`` value (YAML)."""
+
+    path: str
+    values: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Vary:
+        """``PATH=V1,V2,...``, ``PATH=[V1, V2]`` (YAML, for values with commas) or
+        ``PATH=LO:HI[:STEP]`` (both ends included; STEP defaults to 1)."""
+        path, sep, rhs = text.partition("=")
+        path, rhs = path.strip(), rhs.strip()
+        if not sep or not path or not rhs:
+            raise UsageError(
+                f"--vary: expected PATH=V1,V2,... or PATH=LO:HI[:STEP] "
+                f"(e.g. pools.h100.gpus=8:16:4), got {text!r}"
+            )
+        if rhs.startswith("["):
+            items = parse_override_value(rhs, "--vary", path)
+            if not isinstance(items, list) or not items:
+                raise UsageError(f"--vary {path}: expected a non-empty YAML list, got {rhs!r}")
+            values = tuple(json.dumps(v) if not isinstance(v, str) else v for v in items)
+        else:
+            values = _range(path, rhs) or tuple(v.strip() for v in rhs.split(","))
+        if any(not v for v in values):
+            raise UsageError(f"--vary {path}: empty value in {rhs!r}")
+        if len(set(values)) != len(values):
+            raise UsageError(f"--vary {path}: a value appears twice in {rhs!r}")
+        return cls(path, values)
+
+    def typed(self) -> list[Any]:
+        """The values as YAML reads them (numbers as numbers)."""
+        return [parse_override_value(v, "--vary", self.path) for v in self.values]
+
+
+def _range(path: str, rhs: str) -> tuple[str, ...] | None:
+    """``LO:HI[:STEP]`` as values, or None when ``rhs`` is not a numeric range."""
+    parts = rhs.split(":")
+    if len(parts) not in (2, 3) or "," in rhs:
+        return None
+    try:
+        lo, hi, step = (Decimal(p) for p in [*parts, "1"][:3])
+    except InvalidOperation:
+        return None
+    if not all(d.is_finite() for d in (lo, hi, step)):
+        return None
+    if step <= 0:
+        raise UsageError(f"--vary {path}={rhs}: the step must be positive")
+    if hi < lo:
+        raise UsageError(
+            f"--vary {path}={rhs}: the range is empty (LO > HI); to give a single value "
+            f"with a colon, such as a time of day, quote it: {path}='\"{rhs}\"'"
+        )
+    count = int((hi - lo) / step) + 1
+    if count > MAX_RANGE_VALUES:
+        raise UsageError(f"--vary {path}={rhs}: {count} values; at most {MAX_RANGE_VALUES}")
+    # Decimal arithmetic: 0.1:0.3:0.1 gives 0.1, 0.2, 0.3, not 0.30000000000000004.
+    whole = all(d == d.to_integral_value() for d in (lo, hi, step))
+    out = []
+    for k in range(count):
+        v = lo + k * step
+        out.append(str(int(v)) if whole else format(v.normalize(), "f"))
+    return tuple(out)
+
+
+# --- points -------------------------------------------------------------------------------
+
+
+ScenarioSource = str | Path | Scenario
+
+
+@dataclass(frozen=True)
+class Point:
+    """One variant of the scenario: its index, the values set, and the scenario itself
+    (with the sweep's seed) and its fingerprint."""
+
+    index: int
+    values: tuple[tuple[str, str], ...]
+    """(path, value as written) for each vary dimension, in order."""
+    scenario: Scenario
+    sha256: str
+    label: str = ""
+
+    @property
+    def overrides(self) -> tuple[str, ...]:
+        return tuple(f"{p}={v}" for p, v in self.values)
+
+
+def point_scenario(source: ScenarioSource, overrides: Sequence[str] = ()) -> Scenario:
+    """The scenario ``source`` (a file, or a loaded scenario) with ``--set`` overrides."""
+    if not isinstance(source, Scenario):
+        return load_scenario(source, overrides)
+    if not overrides:
+        return source
+    data = source.model_dump(mode="json")
+    # A loaded scenario is self-contained: its prices are inlined, so it needs no prices
+    # file (which would be looked for relative to a folder we do not know).
+    data["prices"] = None
+    for pool in data.get("pools", {}).values():
+        pool["price"] = None
+    positions = Positions()
+    data = apply_overrides(data, overrides, positions)
+    return parse_scenario(data, positions, source=f"{source.name} (--set)", base_dir=Path("."))
+
+
+def _with_seed(scenario: Scenario, seed: int) -> Scenario:
+    run = scenario.run.model_copy(update={"seed": seed})
+    return scenario.model_copy(update={"run": run})
+
+
+def make_point(
+    index: int,
+    source: ScenarioSource,
+    base: Sequence[str],
+    values: Sequence[tuple[str, str]],
+    seed: int,
+    label: str = "",
+) -> Point:
+    # A bad value is reported by the loader as "--set PATH=VALUE: ...", naming the point.
+    overrides = [*base, *(f"{p}={v}" for p, v in values)]
+    scenario = _with_seed(point_scenario(source, overrides), seed)
+    return Point(index, tuple(values), scenario, scenario_sha256(scenario), label)
+
+
+def grid_points(
+    source: ScenarioSource,
+    vary: Sequence[Vary],
+    *,
+    overrides: Sequence[str] = (),
+    seed: int | None = None,
+) -> list[Point]:
+    """Every combination of the vary values (the first vary changes slowest)."""
+    size = math.prod(len(v.values) for v in vary)
+    if size > MAX_POINTS:
+        raise UsageError(f"the grid has {size:,} points; at most {MAX_POINTS:,}")
+    paths = [v.path for v in vary]
+    if len(set(paths)) != len(paths):
+        raise UsageError("the same path is varied twice")
+    if seed is None:
+        seed = point_scenario(source, overrides).run.seed
+    combos = itertools.product(*(v.values for v in vary))
+    return [
+        make_point(k, source, overrides, list(zip(paths, combo, strict=True)), seed)
+        for k, combo in enumerate(combos)
+    ]
+
+
+# --- chunks -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class ChunkKey:
+    """What a chunk's results depend on, and so its file name."""
+
+    scenario_sha256: str
+    seed: int
+    start: int
+    stop: int
+    layout: int = DRAW_LAYOUT_VERSION
+
+    @property
+    def relative_path(self) -> str:
+        # scenario=<sha> is a Hive partition: the folder reads as one dataset with a
+        # ``scenario`` column. Zero-padded ranges list in replication order.
+        return (
+            f"replications/scenario={self.scenario_sha256}/"
+            f"seed={self.seed}_layout={self.layout}_reps={self.start:010d}-{self.stop:010d}.parquet"
+        )
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """One chunk to compute: shipped to a worker, so it carries the whole scenario."""
+
+    point: int
+    scenario: Scenario
+    key: ChunkKey
+    engine: str
+    threads: int | None
+
+
+def _resource_keys(model: SeasonModel) -> list[str]:
+    return [f"pool:{p.name}" for p in model.pools] + [f"team:{t.name}" for t in model.teams]
+
+
+def chunk_frame(model: SeasonModel, results: Sequence[ReplicationResult]) -> pd.DataFrame:
+    """A chunk's table: the rows of ``replications.parquet`` plus, repeated on each of a
+    replication's episode rows, its end time, event count and per-resource hours."""
+    frame = replications_frame(model, results)
+    per_episode = model.n_episodes
+
+    def spread(values: list[Any]) -> np.ndarray:
+        return np.repeat(np.asarray(values), per_episode)
+
+    extra: dict[str, np.ndarray] = {
+        "end_h": spread([r.end_time for r in results]),
+        "events": spread([r.events for r in results]),
+    }
+    for key in _resource_keys(model):
+        extra[f"busy_h:{key}"] = spread([float(r.busy_hours.get(key, 0.0)) for r in results])
+        extra[f"available_h:{key}"] = spread(
+            [float(r.available_hours.get(key, 0.0)) for r in results]
+        )
+    return pd.concat([frame, pd.DataFrame(extra)], axis=1)
+
+
+def run_chunk(task: ChunkTask) -> pd.DataFrame:
+    """Compute one chunk (on whichever machine the executor chose)."""
+    model = compile_season(task.scenario)
+    choice = choose_engine(model, task.engine)
+    results = run_replications(
+        model, range(task.key.start, task.key.stop), choice.engine, threads=task.threads
+    )
+    return chunk_frame(model, results)
+
+
+def _write_chunk(out: Path, key: ChunkKey, frame: pd.DataFrame) -> None:
+    atomic_write(out / key.relative_path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def read_replications(
+    out: str | Path, keys: Sequence[ChunkKey], columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The rows of the given chunks, in replication order (only ``columns`` if given)."""
+    tables = [
+        pq.read_table(Path(out) / key.relative_path, columns=list(columns) if columns else None)
+        for key in sorted(keys, key=lambda k: k.start)
+    ]
+    if not tables:
+        return pd.DataFrame(columns=list(columns or []))
+    return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+
+
+def _results_from_frame(model: SeasonModel, frame: pd.DataFrame) -> list[ReplicationResult]:
+    """Rebuild the ``ReplicationResult``s ``summarize`` reads from a point's chunk rows
+    (without the daily bins, which no summary uses)."""
+    per_episode = model.n_episodes
+    n = len(frame) // per_episode
+    names = [ep.name for ep in model.episodes]
+    if n * per_episode != len(frame) or list(frame["episode"].iloc[:per_episode]) != names:
+        raise UsageError("a chunk's rows do not match its scenario's episodes; delete the folder")
+    missing = [f"cost_{c}" for c in COST_CATEGORIES if f"cost_{c}" not in frame.columns]
+    if missing:
+        raise UsageError(
+            f"chunks on disk lack {', '.join(missing)}: they were written by another version "
+            "of reelsim; use a fresh --out folder"
+        )
+
+    def grid(column: str, kind: type = float) -> list[list[Any]]:
+        return frame[column].to_numpy(kind).reshape(n, per_episode).tolist()
+
+    def per_rep(column: str, kind: type = float) -> list[Any]:
+        return frame[column].to_numpy(kind)[::per_episode].tolist()
+
+    delivery, lateness = grid("delivery_h"), grid("lateness_h")
+    cost = {c: grid(f"cost_{c}") for c in COST_CATEGORIES}
+    counts = {
+        name: grid(column, int)
+        for name, column in [
+            ("shots", "shots"),
+            ("frames", "frames"),
+            ("attempts", "attempts"),
+            ("reworks", "rework_passes"),
+            ("escaped", "escaped_defects"),
+            ("caught", "caught_defects"),
+            ("failed", "failed_shots"),
+        ]
+    }
+    resources = _resource_keys(model)
+    busy = {key: per_rep(f"busy_h:{key}") for key in resources}
+    available = {key: per_rep(f"available_h:{key}") for key in resources}
+    reps, ends, events = per_rep("replication", int), per_rep("end_h"), per_rep("events", int)
+    return [
+        ReplicationResult(
+            replication=reps[i],
+            end_time=ends[i],
+            events=events[i],
+            delivery=delivery[i],
+            lateness_hours=lateness[i],
+            cost={c: cost[c][i] for c in COST_CATEGORIES},
+            busy_hours={key: busy[key][i] for key in resources},
+            available_hours={key: available[key][i] for key in resources},
+            **{name: values[i] for name, values in counts.items()},
+        )
+        for i in range(n)
+    ]
+
+
+# --- evaluating points --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many replications each point gets, and in which chunks."""
+
+    replications: int
+    seed: int
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    precision: float | None = None
+    batch: int | None = None
+    """Replications added per round for ``precision`` (default: ``replications``)."""
+    max_replications: int | None = None
+    """The cap for ``precision`` (default: 100 × ``replications``)."""
+
+    def __post_init__(self) -> None:
+        for name in ("replications", "chunk_size", "batch", "max_replications"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise UsageError(f"{name} must be at least 1, got {value}")
+        if self.precision is not None and not 0.0 < self.precision < 1.0:
+            raise UsageError(f"precision must be between 0 and 1, got {self.precision}")
+
+    @property
+    def cap(self) -> int:
+        if self.precision is None:
+            return self.replications
+        cap = self.max_replications or 100 * self.replications
+        return max(cap, self.replications)
+
+    def ranges(self, round_: int) -> tuple[int, int]:
+        """Replications [start, stop) added in ``round_`` (0: the first ``replications``)."""
+        if round_ == 0:
+            return 0, self.replications
+        step = self.batch or self.replications
+        start = self.replications + (round_ - 1) * step
+        return min(start, self.cap), min(start + step, self.cap)
+
+    def chunks(self, sha: str, round_: int) -> list[ChunkKey]:
+        start, stop = self.ranges(round_)
+        return [
+            ChunkKey(sha, self.seed, a, min(a + self.chunk_size, stop))
+            for a in range(start, stop, self.chunk_size)
+        ]
+
+
+@dataclass(frozen=True)
+class SweepProgress:
+    points_done: int
+    points: int
+    replications_done: int
+    """Replications on disk for this sweep, computed now or found from before."""
+    replications: int
+    """Replications planned so far (grows when ``precision`` asks for more)."""
+    replications_computed: int
+    """Computed by this call (what a rate should count)."""
+    chunks_reused: int
+    round: int
+
+
+@dataclass
+class PointResult:
+    point: Point
+    engine: str
+    chunks: list[ChunkKey]
+    summary: dict[str, Any]
+    row: dict[str, Any]
+    unmet: list[str] = field(default_factory=list)
+    """Quantities whose half-width is still over ``precision`` (empty when met or not asked)."""
+
+    @property
+    def replications(self) -> int:
+        return int(self.summary["replications"])
+
+    @property
+    def p_any_miss(self) -> dict[str, float]:
+        out: dict[str, float] = self.summary["season"]["p_any_miss"]
+        return out
+
+    @property
+    def cost_mean(self) -> dict[str, float]:
+        out: dict[str, float] = self.summary["cost"]["total"]["mean"]
+        return out
+
+
+@dataclass
+class Evaluation:
+    results: list[PointResult]
+    chunks_computed: int
+    chunks_reused: int
+
+
+def summarize_point(
+    point: Point, engine: str, out: Path, chunks: Sequence[ChunkKey]
+) -> dict[str, Any]:
+    """A point's summary from its chunks on disk: ``summarize`` of a run rebuilt from them,
+    plus the interval of escaped defects per season."""
+    model = compile_season(point.scenario)
+    frame = read_replications(out, chunks)
+    results = _results_from_frame(model, frame)
+    run = Run(
+        scenario=point.scenario,
+        model=model,
+        engine=engine,
+        engine_reason="",
+        seed=model.seed,
+        results=results,
+        wall_seconds=0.0,
+        scenario_sha256=point.sha256,
+    )
+    summary = summarize(run)
+    # Wall time and version are the sweep's, not the point's: a point's summary depends on
+    # its chunks only, so it is the same after an interruption or on another executor.
+    for key in ("wall_seconds", "reelsim_version", "engine_reason"):
+        summary.pop(key, None)
+    escaped = frame.groupby("replication", sort=True)["escaped_defects"].sum().to_numpy(float)
+    summary["defects"]["escaped"] = mean_interval(escaped, level=model.confidence).to_dict()
+    return summary
+
+
+def _interval_columns(row: dict[str, Any], name: str, interval: dict[str, Any] | None) -> None:
+    interval = interval or {}
+    row[name] = float(interval.get("estimate", math.nan))
+    row[f"{name}_low"] = float(interval.get("low", math.nan))
+    row[f"{name}_high"] = float(interval.get("high", math.nan))
+
+
+def headline_row(point: Point, summary: dict[str, Any]) -> dict[str, Any]:
+    """A point's row of ``points.parquet``."""
+    row: dict[str, Any] = {"point": point.index}
+    if point.label:
+        row["label"] = point.label
+    for path, value in point.values:
+        row[path] = value
+    row["scenario_sha256"] = point.sha256
+    row["replications"] = summary["replications"]
+    _interval_columns(row, "p_any_miss", summary["season"]["p_any_miss"])
+    total = summary["cost"]["total"]
+    _interval_columns(row, "cost_mean", total.get("mean"))
+    _interval_columns(row, "cost_p50", total["p50"])
+    _interval_columns(row, "cost_p90", total["p90"])
+    for episode in summary["episodes"]:
+        _interval_columns(row, f"p_miss:{episode['id']}", episode["p_miss"])
+    for resource, interval in summary["utilization"].items():
+        _interval_columns(row, f"utilization:{resource}", interval)
+    _interval_columns(row, "escaped_mean", summary["defects"]["escaped"])
+    row["verdict"] = summary["verdict"]
+    return row
+
+
+def unmet_precision(summary: dict[str, Any], precision: float) -> list[str]:
+    """What is still less precise than asked: probabilities to ±``precision``, means to
+    ±``precision`` × their estimate."""
+    unmet = []
+    probabilities = [("p_any_miss", summary["season"]["p_any_miss"])] + [
+        (f"p_miss:{e['id']}", e["p_miss"]) for e in summary["episodes"]
+    ]
+    for name, interval in probabilities:
+        if not interval["half_width"] <= precision:
+            unmet.append(name)
+    means = [
+        ("cost_mean", summary["cost"]["total"].get("mean")),
+        ("escaped_mean", summary["defects"]["escaped"]),
+    ] + [(f"utilization:{k}", v) for k, v in summary["utilization"].items()]
+    for name, interval in means:
+        if interval is None:
+            continue
+        # not <=: an infinite half-width (one replication) is unmet, as is NaN.
+        if not interval["half_width"] <= precision * abs(interval["estimate"]):
+            unmet.append(name)
+    return unmet
+
+
+def point_engines(points: Sequence[Point], engine: str) -> dict[int, str]:
+    """The engine each point runs on (``auto``: the kernel where it can)."""
+    return {p.index: choose_engine(compile_season(p.scenario), engine).engine for p in points}
+
+
+def default_executor(engines: dict[int, str]) -> Executor:
+    """Every core of this machine: threads for the kernel (it releases the GIL), processes
+    when any point needs the reference engine (Python: threads would queue on the GIL)."""
+    return LocalExecutor(processes="reference" in engines.values())
+
+
+def _existing(out: Path, key: ChunkKey) -> bool:
+    return (out / key.relative_path).is_file()
+
+
+def evaluate_points(
+    points: Sequence[Point],
+    plan: Plan,
+    *,
+    out: str | Path,
+    executor: Executor | None = None,
+    engine: str = "auto",
+    progress: ProgressCallback | None = None,
+) -> Evaluation:
+    """Run (or find on disk) every chunk of every point, round by round for ``precision``,
+    and summarise each point. The core of ``sweep``, ``staff``, ``compare`` and
+    ``sensitivity``."""
+    out = Path(out)
+    if not points:
+        return Evaluation([], 0, 0)
+    engines = point_engines(points, engine)
+    own = executor is None
+    if executor is None:
+        executor = default_executor(engines)
+    chunks: dict[int, list[ChunkKey]] = {p.index: [] for p in points}
+    results: dict[int, PointResult] = {}
+    active = list(points)
+    computed = reused = 0
+    computed_reps = 0
+    round_ = 0
+    try:
+        while active:
+            todo: list[ChunkTask] = []
+            outstanding: dict[int, int] = {}
+            for p in active:
+                keys = plan.chunks(p.sha256, round_)
+                chunks[p.index].extend(keys)
+                outstanding[p.index] = 0
+                for key in keys:
+                    if _existing(out, key):
+                        reused += 1
+                    else:
+                        threads = executor.threads_per_task
+                        todo.append(ChunkTask(p.index, p.scenario, key, engines[p.index], threads))
+                        outstanding[p.index] += 1
+            planned = sum(k.stop - k.start for ks in chunks.values() for k in ks)
+            missing = sum(t.key.stop - t.key.start for t in todo)
+
+            def report(done_points: int) -> None:
+                if progress is not None:
+                    progress(
+                        SweepProgress(
+                            points_done=done_points,
+                            points=len(points),
+                            replications_done=planned - missing,
+                            replications=planned,
+                            replications_computed=computed_reps,
+                            chunks_reused=reused,
+                            round=round_,
+                        )
+                    )
+
+            finished = len(results)
+            single_round = plan.precision is None
+            if single_round:
+                finished += sum(1 for n in outstanding.values() if n == 0)
+            report(finished)
+            for task, frame in executor.map_unordered(run_chunk, todo):
+                _write_chunk(out, task.key, frame)
+                computed += 1
+                computed_reps += task.key.stop - task.key.start
+                missing -= task.key.stop - task.key.start
+                outstanding[task.point] -= 1
+                if single_round and outstanding[task.point] == 0:
+                    finished += 1
+                report(finished)
+            still = []
+            for p in active:
+                summary = summarize_point(p, engines[p.index], out, chunks[p.index])
+                unmet = [] if plan.precision is None else unmet_precision(summary, plan.precision)
+                results[p.index] = PointResult(
+                    p, engines[p.index], list(chunks[p.index]), summary, headline_row(p, summary)
+                )
+                results[p.index].unmet = unmet
+                if unmet and plan.ranges(round_ + 1)[0] < plan.ranges(round_ + 1)[1]:
+                    still.append(p)
+            active = still
+            round_ += 1
+            report(len(points) - len(active))
+    finally:
+        if own:
+            executor.close()
+    return Evaluation([results[p.index] for p in points], computed, reused)
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    out: Path
+    points: pd.DataFrame
+    """The table of ``points.parquet``."""
+    summary: dict[str, Any]
+    """The content of ``summary.json``."""
+    results: list[PointResult]
+    chunks_computed: int
+    chunks_reused: int
+
+    def point_summary(self, point: int) -> dict[str, Any]:
+        return self.results[point].summary
+
+    def replications(self, point: int, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """A point's per-(replication, episode) rows, read back from its chunks."""
+        return read_replications(self.out, self.results[point].chunks, columns)
+
+
+def _typed_column(values: list[str], path: str) -> list[Any]:
+    typed = [parse_override_value(v, "--vary", path) for v in values]
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in typed):
+        return typed
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in typed):
+        return [float(v) for v in typed]
+    return values
+
+
+def points_frame(results: Sequence[PointResult]) -> pd.DataFrame:
+    """``points.parquet``: one row per point, vary values typed (numbers as numbers)."""
+    frame = pd.DataFrame([r.row for r in results])
+    for path, _ in results[0].point.values if results else ():
+        frame[path] = _typed_column([str(v) for v in frame[path]], path)
+    return frame
+
+
+def _manifest_files(out: Path, names: Sequence[str]) -> dict[str, str]:
+    return {name: file_sha256(out / name) for name in names}
+
+
+def sweep(
+    scenario: ScenarioSource,
+    vary: Sequence[str | Vary],
+    *,
+    out: str | Path,
+    overrides: Sequence[str] = (),
+    replications: int | None = None,
+    seed: int | None = None,
+    precision: float | None = None,
+    batch: int | None = None,
+    max_replications: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    executor: Executor | None = None,
+    engine: str = "auto",
+    plots: bool = True,
+    progress: ProgressCallback | None = None,
+) -> SweepResult:
+    """Run a grid of changes × replications on common random numbers; write ``out``.
+
+    ``vary`` items are ``Vary`` or their text (``"pools.h100.gpus=8:16:4"``).
+    ``replications`` defaults to the scenario's ``run.replications``, ``seed`` to its
+    ``run.seed``. ``executor`` defaults to a local pool over every core (closed at the end;
+    one you pass stays open). Chunks already in ``out`` are reused, not recomputed.
+    """
+    started = time.perf_counter()
+    out = Path(out)
+    varies = [v if isinstance(v, Vary) else Vary.parse(v) for v in vary]
+    base = point_scenario(scenario, overrides)
+    seed = base.run.seed if seed is None else seed
+    points = grid_points(scenario, varies, overrides=overrides, seed=seed)
+    plan = Plan(
+        replications=replications if replications is not None else base.run.replications,
+        seed=seed,
+        chunk_size=chunk_size,
+        precision=precision,
+        batch=batch,
+        max_replications=max_replications,
+    )
+    own = executor is None
+    run_on = executor if executor is not None else default_executor(point_engines(points, engine))
+    try:
+        evaluation = evaluate_points(
+            points, plan, out=out, executor=run_on, engine=engine, progress=progress
+        )
+    finally:
+        if own:
+            run_on.close()
+    table = points_frame(evaluation.results)
+    atomic_write(out / "points.parquet", lambda tmp: table.to_parquet(tmp, index=False))
+    files = ["points.parquet"]
+    if plots:
+        figure = sweep_plot(table, varies, base.name)
+        atomic_write(out / "sweep.png", lambda tmp: _save(figure, tmp))
+        files.append("sweep.png")
+    files += [k.relative_path for r in evaluation.results for k in r.chunks]
+    summary: dict[str, Any] = {
+        "reelsim_version": __version__,
+        "kind": "sweep",
+        "scenario": {"name": base.name, "sha256": scenario_sha256(_with_seed(base, seed))},
+        "seed": seed,
+        "overrides": list(overrides),
+        "vary": [{"path": v.path, "values": list(v.values)} for v in varies],
+        "engine": sorted({r.engine for r in evaluation.results}),
+        "executor": run_on.description,
+        "chunk_size": chunk_size,
+        "draw_layout_version": DRAW_LAYOUT_VERSION,
+        "replications": plan.replications,
+        "precision": None
+        if precision is None
+        else {
+            "half_width": precision,
+            "batch": plan.batch or plan.replications,
+            "max_replications": plan.cap,
+            "unmet": {str(r.point.index): r.unmet for r in evaluation.results if r.unmet},
+        },
+        "chunks": {
+            "total": sum(len(r.chunks) for r in evaluation.results),
+            "computed": evaluation.chunks_computed,
+            "reused": evaluation.chunks_reused,
+        },
+        "wall_seconds": time.perf_counter() - started,
+        "points": [
+            {
+                "point": r.point.index,
+                "values": dict(r.point.values),
+                "scenario_sha256": r.point.sha256,
+                "summary": r.summary,
+            }
+            for r in evaluation.results
+        ],
+        "files": _manifest_files(out, files),
+    }
+    text = json.dumps(json_safe(summary), indent=2, allow_nan=False)
+    atomic_write(out / "summary.json", lambda tmp: tmp.write_text(text + "\n"))
+    return SweepResult(
+        out, table, summary, evaluation.results, evaluation.chunks_computed, evaluation.chunks_reused
+    )
+
+
+# --- the plot -------------------------------------------------------------------------------
+
+
+def _save(figure: Any, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    figure.savefig(path, format="png", dpi=110)
+    plt.close(figure)
+
+
+def _series(table: pd.DataFrame, varies: Sequence[Vary]) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Lines to draw: one per combination of every vary but the first."""
+    if len(varies) < 2:
+        yield "", table
+        return
+    others = [v.path for v in varies[1:]]
+    for values, group in table.groupby(others, sort=False):
+        values = values if isinstance(values, tuple) else (values,)
+        yield ", ".join(f"{p.split('.')[-1]}={v}" for p, v in zip(others, values, strict=True)), group
+
+
+def sweep_plot(table: pd.DataFrame, varies: Sequence[Vary], name: str) -> Any:
+    """P(any miss) and mean cost against the first varied value, with their intervals."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from simulator.plots import PALETTE
+
+    fig, (risk_ax, cost_ax) = plt.subplots(1, 2, figsize=(11, 4.5))
+    first = varies[0].path if varies else "point"
+    numeric = bool(varies) and pd.api.types.is_numeric_dtype(table[first])
+    markers = "osD^v<>p"
+    for k, (label, group) in enumerate(itertools.islice(_series(table, varies), 8)):
+        x = group[first].to_numpy() if numeric else np.arange(len(group))
+        style = {"color": PALETTE[k % len(PALETTE)], "marker": markers[k % len(markers)]}
+        for ax, column in ((risk_ax, "p_any_miss"), (cost_ax, "cost_mean")):
+            y = group[column].to_numpy(float)
+            low = np.clip(y - group[f"{column}_low"].to_numpy(float), 0, None)
+            high = np.clip(group[f"{column}_high"].to_numpy(float) - y, 0, None)
+            ax.errorbar(x, y, yerr=[low, high], capsize=3, label=label or None, **style)
+    if not numeric and varies:
+        labels = [str(v) for v in next(_series(table, varies))[1][first]]
+        for ax in (risk_ax, cost_ax):
+            ax.set_xticks(np.arange(len(labels)), labels, rotation=30)
+    risk_ax.set_ylim(-0.02, 1.02)
+    risk_ax.set_ylabel("P(any episode misses its deadline)")
+    cost_ax.set_ylabel("mean season cost (USD)")
+    for ax in (risk_ax, cost_ax):
+        ax.set_xlabel(first)
+        ax.grid(alpha=0.3)
+    if len(varies) > 1:
+        risk_ax.legend(fontsize="small")
+    fig.suptitle(f"{name}: sweep (bars: confidence intervals)")
+    fig.tight_layout()
+    return fig
