@@ -181,10 +181,8 @@ class _Clock:
         )
         self.dated = start is not None
 
-    def x(self, hours: float | np.ndarray) -> float | np.ndarray:
-        return self.origin + np.asarray(hours, dtype=float) / 24.0 if self.dated else (
-            np.asarray(hours, dtype=float) / 24.0
-        )
+    def x(self, hours: float | np.ndarray) -> np.ndarray:
+        return self.origin + np.asarray(hours, dtype=float) / 24.0
 
     def label(self, what: str) -> str:
         return f"{what} (date, UTC)" if self.dated else f"{what} (days from season start)"
@@ -206,10 +204,12 @@ def _order_statistic(values: np.ndarray, q: float) -> float:
     return float(np.quantile(values, q, method="inverted_cdf"))
 
 
-def _late_text(share: float) -> str:
-    if share == 0.0:
-        return "never late"
-    return f"{share:.1%} late" if share < 0.1 else f"{share:.0%} late"
+def _late_text(late: int, n: int) -> str:
+    # Counts while they are small enough to read: "0 of 20 late" does not claim "never".
+    if n <= 1000:
+        return f"{late} of {n} late"
+    share = late / n
+    return f"{share:.2%} late" if share < 0.1 else f"{share:.0%} late"
 
 
 def delivery_plot(data: Run | RunView) -> Figure:
@@ -308,7 +308,7 @@ def delivery_plot(data: Run | RunView) -> Figure:
         ax.text(
             1.01,
             y,
-            _late_text(float(rows["missed"].mean())),
+            _late_text(int(rows["missed"].sum()), len(rows)),
             transform=blended_transform_factory(ax.transAxes, ax.transData),
             va="center",
             fontsize="small",
@@ -323,7 +323,7 @@ def delivery_plot(data: Run | RunView) -> Figure:
     ax.set_xlabel(clock.label("delivery"))
     ax.set_title(
         f"{view.name}: delivery of each episode against its deadline "
-        f"({view.n_replications} replications; right: share delivered late)",
+        f"({view.n_replications} replications; right: how many were late)",
         loc="left",
     )
     handles = [
@@ -368,6 +368,11 @@ def _daily_capacity(steps: Sequence[tuple[float, int]], width: int) -> np.ndarra
     return out
 
 
+def _headroom(level: float) -> float:
+    """An axis top a little above the highest level, so a saturated line stays visible."""
+    return 1.08 * level if level > 0.0 else 1.0
+
+
 def load_plot(data: Run | RunView) -> Figure:
     """Busy units and waiting tasks per day over the season, one panel per pool and team.
 
@@ -397,8 +402,8 @@ def load_plot(data: Run | RunView) -> Figure:
         queue = _daily(rows, "queue", width, replications)
         kind, _, name = resource.partition(":")
         steps = view.capacity.get(resource)
+        cap = _daily_capacity(steps, width) if steps is not None else np.zeros(width)
         if steps is not None:
-            cap = _daily_capacity(steps, width)
             if kind == "team":
                 for day in np.flatnonzero(cap == 0.0):
                     ax.axvspan(edges[day], edges[day + 1], color="#E4E4E4", linewidth=0, zorder=0)
@@ -415,7 +420,7 @@ def load_plot(data: Run | RunView) -> Figure:
             linewidth=0,
         )
         waiting.stairs(queue.mean(axis=0), edges, color=QUEUE_COLOUR, linestyle="--", lw=1.5)
-        waiting.set_ylim(bottom=0.0)
+        waiting.set_ylim(0.0, _headroom(float(np.quantile(queue, 0.9, axis=0).max(initial=0.0))))
         waiting.set_ylabel("tasks waiting", fontsize="small", color="#8A3300")
         # The busy line goes in front of the queue's band, which lives on the twin axes.
         ax.set_zorder(waiting.get_zorder() + 1)
@@ -436,7 +441,8 @@ def load_plot(data: Run | RunView) -> Figure:
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.5},
             zorder=6,
         )
-        ax.set_ylim(bottom=0.0)
+        top_level = max(float(busy.mean(axis=0).max(initial=0.0)), float(cap.max(initial=0.0)))
+        ax.set_ylim(0.0, _headroom(top_level))
         ax.set_xlim(edges[0], edges[-1])
     top = axes[0]
     for mark in view.episodes:
@@ -525,7 +531,7 @@ def cost_plot(data: Run | RunView) -> Figure:
             values.mean(),
             xerr=_t_half_width(values),
             capsize=3,
-            **_category_style(COST_CATEGORIES.index(category)),  # type: ignore[arg-type]
+            **_category_style(COST_CATEGORIES.index(category)),
         )
     left.set_yticks(y, [c.replace("_", " ") for c in used])
     left.set_xlabel("season total, mean (thousand USD)")
@@ -544,7 +550,7 @@ def cost_plot(data: Run | RunView) -> Figure:
             values,
             bottom=bottom,
             label=category.replace("_", " "),
-            **_category_style(COST_CATEGORIES.index(category)),  # type: ignore[arg-type]
+            **_category_style(COST_CATEGORIES.index(category)),
         )
         bottom += values
     right.set_xticks(x, list(means.index), rotation=45 if len(means) > 8 else 0)
@@ -615,7 +621,7 @@ def cost_per_frame_plot(data: Run | RunView) -> Figure:
             values,
             bottom=bottom,
             label=category.replace("_", " "),
-            **_category_style(k),  # type: ignore[arg-type]
+            **_category_style(k),
         )
         bottom += values
     right.set_xticks(x, names, rotation=45 if len(names) > 8 else 0)
@@ -696,4 +702,3 @@ def run_plots(run: Run | RunView) -> dict[str, Callable[[Path], None]]:
         for fmt in FORMATS:
             writers[f"{stem}.{fmt}"] = drawn.writer(fmt)
     return writers
-

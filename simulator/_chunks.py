@@ -1,0 +1,196 @@
+"""Chunks: a block of replications of one scenario, stored as a small Parquet table.
+
+A sweep (``simulator.sweep``) cuts its work into chunks. A chunk is a pure function of
+its key — the scenario's fingerprint, the seed, the replication range and the version of
+the draw-address layout — because every draw is a function of (seed, replication, what
+it is for) (DESIGN §2). So a chunk can run on any machine, in any order, be written once
+and found again: the key is the file name, and a file that exists is a chunk that is done.
+Files are written atomically (to a temporary name, then renamed): a killed process
+leaves a chunk either complete or absent, never half-written.
+
+A chunk's table has the rows of a run's ``replications.parquet`` (one per replication and
+episode) plus, repeated on each of a replication's episode rows, what is per replication:
+its end time (``end_h``), its event count (``events``) and the busy and available
+unit-hours of every pool and team (``busy_h:pool:NAME``, ``available_h:team:NAME``). That
+is everything ``simulator.summary.summarize`` reads, so a point's summary is rebuilt from
+its chunks alone; the daily bins of busy units and queues are not kept (no sweep summary
+uses them, and they would be most of the bytes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from simulator.engines import choose_engine, run_replications
+from simulator.errors import UsageError
+from simulator.model import SeasonModel, compile_season
+from simulator.output import atomic_write
+from simulator.results import COST_CATEGORIES, ReplicationResult, replications_frame
+from simulator.scenario.schema import Scenario
+
+__all__ = [
+    "ChunkKey",
+    "ChunkTask",
+    "chunk_exists",
+    "chunk_frame",
+    "read_replications",
+    "resource_keys",
+    "results_from_frame",
+    "run_chunk",
+    "write_chunk",
+]
+
+
+@dataclass(frozen=True, order=True)
+class ChunkKey:
+    """What a chunk's results depend on, and so its file name."""
+
+    scenario_sha256: str
+    seed: int
+    start: int
+    stop: int
+    layout: int
+    """``simulator.sweep.DRAW_LAYOUT_VERSION`` when the chunk was computed."""
+
+    @property
+    def replications(self) -> int:
+        return self.stop - self.start
+
+    @property
+    def relative_path(self) -> str:
+        # scenario=<sha> is a Hive partition: the folder reads as one dataset with a
+        # ``scenario`` column. Zero-padded ranges list in replication order.
+        return (
+            f"replications/scenario={self.scenario_sha256}/"
+            f"seed={self.seed}_layout={self.layout}_reps={self.start:010d}-{self.stop:010d}.parquet"
+        )
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """One chunk to compute: shipped to a worker, so it carries the whole scenario."""
+
+    point: int
+    scenario: Scenario
+    key: ChunkKey
+    engine: str
+    threads: int | None
+
+
+def resource_keys(model: SeasonModel) -> list[str]:
+    """Result keys of the pools, then the teams: ``pool:NAME``, ``team:NAME``."""
+    return [f"pool:{p.name}" for p in model.pools] + [f"team:{t.name}" for t in model.teams]
+
+
+def chunk_frame(model: SeasonModel, results: Sequence[ReplicationResult]) -> pd.DataFrame:
+    """A chunk's table (see the module docstring)."""
+    frame = replications_frame(model, results)
+    per_episode = model.n_episodes
+
+    def spread(values: list[Any]) -> np.ndarray:
+        return np.repeat(np.asarray(values), per_episode)
+
+    extra: dict[str, np.ndarray] = {
+        "end_h": spread([float(r.end_time) for r in results]),
+        "events": spread([int(r.events) for r in results]),
+    }
+    for key in resource_keys(model):
+        extra[f"busy_h:{key}"] = spread([float(r.busy_hours.get(key, 0.0)) for r in results])
+        extra[f"available_h:{key}"] = spread(
+            [float(r.available_hours.get(key, 0.0)) for r in results]
+        )
+    return pd.concat([frame, pd.DataFrame(extra)], axis=1)
+
+
+def run_chunk(task: ChunkTask) -> pd.DataFrame:
+    """Compute one chunk, on whichever machine the executor chose."""
+    model = compile_season(task.scenario)
+    choice = choose_engine(model, task.engine)
+    results = run_replications(
+        model, range(task.key.start, task.key.stop), choice.engine, threads=task.threads
+    )
+    return chunk_frame(model, results)
+
+
+def chunk_exists(out: Path, key: ChunkKey) -> bool:
+    return (out / key.relative_path).is_file()
+
+
+def write_chunk(out: Path, key: ChunkKey, frame: pd.DataFrame) -> None:
+    atomic_write(out / key.relative_path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def read_replications(
+    out: str | Path, keys: Sequence[ChunkKey], columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The rows of the given chunks in replication order (only ``columns``, if given)."""
+    tables = [
+        pq.read_table(Path(out) / key.relative_path, columns=list(columns) if columns else None)
+        for key in sorted(keys, key=lambda k: k.start)
+    ]
+    if not tables:
+        return pd.DataFrame(columns=list(columns or []))
+    return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+
+
+def results_from_frame(model: SeasonModel, frame: pd.DataFrame) -> list[ReplicationResult]:
+    """The ``ReplicationResult``s a point's chunk rows describe (without daily bins)."""
+    per_episode = model.n_episodes
+    n = len(frame) // per_episode
+    names = [ep.name for ep in model.episodes]
+    if n * per_episode != len(frame) or list(frame["episode"].iloc[:per_episode]) != names:
+        raise UsageError("a chunk's rows do not match its scenario's episodes; use a fresh folder")
+    missing = [f"cost_{c}" for c in COST_CATEGORIES if f"cost_{c}" not in frame.columns]
+    if missing:
+        raise UsageError(
+            f"chunks on disk lack {', '.join(missing)}: they were written by another version "
+            "of reelsim; use a fresh --out folder"
+        )
+
+    # Columns to per-replication lists in one vectorised step each: a point may hold
+    # hundreds of thousands of rows, and a Python loop over rows would dominate.
+    def grid(column: str, kind: type = float) -> list[list[Any]]:
+        return frame[column].to_numpy(kind).reshape(n, per_episode).tolist()
+
+    def per_rep(column: str, kind: type = float) -> list[Any]:
+        return frame[column].to_numpy(kind)[::per_episode].tolist()
+
+    delivery, lateness = grid("delivery_h"), grid("lateness_h")
+    cost = {c: grid(f"cost_{c}") for c in COST_CATEGORIES}
+    counts = {
+        name: grid(column, int)
+        for name, column in [
+            ("shots", "shots"),
+            ("frames", "frames"),
+            ("attempts", "attempts"),
+            ("reworks", "rework_passes"),
+            ("escaped", "escaped_defects"),
+            ("caught", "caught_defects"),
+            ("failed", "failed_shots"),
+        ]
+    }
+    resources = resource_keys(model)
+    busy = {key: per_rep(f"busy_h:{key}") for key in resources}
+    available = {key: per_rep(f"available_h:{key}") for key in resources}
+    reps, ends, events = per_rep("replication", int), per_rep("end_h"), per_rep("events", int)
+    return [
+        ReplicationResult(
+            replication=reps[i],
+            end_time=ends[i],
+            events=events[i],
+            delivery=delivery[i],
+            lateness_hours=lateness[i],
+            cost={c: cost[c][i] for c in COST_CATEGORIES},
+            busy_hours={key: busy[key][i] for key in resources},
+            available_hours={key: available[key][i] for key in resources},
+            **{name: values[i] for name, values in counts.items()},
+        )
+        for i in range(n)
+    ]
