@@ -190,13 +190,16 @@ def _fit_truncnorm(x: np.ndarray) -> tuple[float, float, float, np.ndarray]:
     (loc, log scale))."""
     m, sd = float(x.mean()), float(x.std(ddof=1))
     span = float(x.max())
-    bounds = [(-20.0 * span, 20.0 * span), (math.log(sd / 100.0), math.log(20.0 * span))]
+    # A loc far below 0 makes the density an exponential-like tail that the exponential and
+    # gamma describe with fewer parameters; bounding it keeps the search short.
+    bounds = [(-5.0 * span, 5.0 * span), (math.log(sd / 100.0), math.log(20.0 * span))]
     res = optimize.minimize(
         _truncnorm_nll,
         np.array([m, math.log(sd)]),
         args=(x,),
         jac=True,
         method="L-BFGS-B",
+        options={"maxiter": 200},
         bounds=bounds,
     )
     theta = res.x

@@ -8,6 +8,7 @@ beside it, so a folder with a ``summary.json`` is complete and can be checked.
     replications.parquet   one row per (replication, episode)
     timeseries.parquet     one row per (replication, resource, day): busy units, queue
     trace.parquet          every event, when the run was traced
+    scenario.yaml          the scenario as run (loaded, overrides applied; same sha256)
     *.png                  plots
 """
 
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from simulator.simulate import Run
 from simulator.summary import summarize
@@ -83,6 +85,10 @@ def write_results(run: Run, out: Path, *, plots: bool = True) -> dict[str, Any]:
     for name, frame in data.items():
         _write_parquet(frame, out / name)
         files.append(out / name)
+    # The scenario goes with its results, so that a report can state the assumptions.
+    scenario_text = yaml.safe_dump(run.scenario.model_dump(mode="json"), sort_keys=False)
+    atomic_write(out / "scenario.yaml", lambda tmp: tmp.write_text(scenario_text))
+    files.append(out / "scenario.yaml")
     summary = summarize(run)
     if plots:
         from simulator.plots import run_plots

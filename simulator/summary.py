@@ -122,6 +122,7 @@ def summarize(run: Run) -> dict[str, Any]:
     }
     verdict = verdict_for(p_any.estimate, p_any.high)
     return {
+        "kind": "run",  # what made the folder: the report picks its view by this
         "reelsim_version": run.version,
         "scenario": {"name": run.scenario.name, "sha256": run.scenario_sha256},
         "engine": run.engine,

@@ -27,14 +27,9 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_run_writes_every_file_with_its_checksum(demo_folder: Path) -> None:
     summary = json.loads((demo_folder / "summary.json").read_text())
-    expected = {
-        "replications.parquet",
-        "timeseries.parquet",
-        "delivery.png",
-        "cost.png",
-        "load.png",
-    }
-    assert set(summary["files"]) == expected
+    assert {"replications.parquet", "timeseries.parquet"} <= set(summary["files"])
+    assert any(name.endswith(".png") for name in summary["files"])
+    assert {p.name for p in demo_folder.iterdir()} == {*summary["files"], "summary.json"}
     for name, digest in summary["files"].items():
         assert hashlib.sha256((demo_folder / name).read_bytes()).hexdigest() == digest
     assert not list(demo_folder.glob(".*.tmp"))  # nothing half-written left behind
