@@ -1,0 +1,50 @@
+"""The pre-flight of ``reelsim validate``, checked against a calculation by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator import compile_season, load_scenario, preflight
+from simulator.preflight import verdict
+
+DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
+
+
+def test_demo_preflight_matches_the_hand_calculation() -> None:
+    check = preflight(compile_season(load_scenario(DEMO)))
+    # Review: a shot carries a defect with 0.10 after the model; round k rejects with
+    # 0.10 x 0.8 + 0.90 x reject_k: r0 = 0.665, r1 = 0.35; two rounds at most:
+    # E[rejections] = r0 + r0 r1 = 0.89775, so both stages are visited 1.89775 times.
+    assert check.visits == pytest.approx((1.89775, 1.89775), rel=1e-12)
+    loads = {load.name: load for load in check.loads}
+    # GPU: setup 2 min + 96 frames x 18.4 s = 0.524 h a visit; attempts 1 + .05 + .0025.
+    per_shot = 1.89775 * (2 / 60 + 96 * 18.4 / 3600) * 1.0525
+    assert loads["h100"].offered_hours == pytest.approx(48 * per_shot, rel=1e-12)
+    # Two GPUs from the first lock (t = 0) to the last deadline, 22 Jan 24:00 = 456 h.
+    assert loads["h100"].capacity_hours == 2 * 456.0
+    # Demand bound by ep03's deadline is the whole season here.
+    assert loads["h100"].worst_deadline == "ep03"
+    assert loads["h100"].worst_deadline_utilisation == pytest.approx(48 * per_shot / 912)
+    # Reviews: 2 min mean a visit; 14 weekdays of 8 h (18 Jan is a holiday) = 112 h.
+    assert loads["supervisors"].offered_hours == pytest.approx(48 * 1.89775 / 30, rel=1e-12)
+    assert loads["supervisors"].capacity_hours == 112.0
+    # Conform: 6 h an episode, three episodes.
+    assert loads["editors"].offered_hours == pytest.approx(18.0, rel=1e-12)
+    assert loads["editors"].utilisation == pytest.approx(18.0 / 112.0)
+    assert check.verdict == "comfortable"
+
+
+def test_a_smaller_team_shows_as_overloaded() -> None:
+    scenario = load_scenario(DEMO, ["episode_stages.conform.hours_per_episode=40"])
+    loads = {load.name: load for load in preflight(compile_season(scenario)).loads}
+    # 3 x 40 h of conform against 112 h of one editor: over capacity.
+    assert loads["editors"].verdict == "overloaded"
+
+
+@pytest.mark.parametrize(
+    ("u", "word"), [(0.5, "comfortable"), (0.7, "tight"), (0.9, "tight"), (0.91, "overloaded")]
+)
+def test_verdict_thresholds(u: float, word: str) -> None:
+    assert verdict(u) == word
