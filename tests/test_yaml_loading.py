@@ -12,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario import _yaml
+from simulator.scenario._located import located_problems
 from simulator.scenario._yaml import (
     MAX_ALIASES,
     MAX_BYTES,
@@ -20,7 +21,6 @@ from simulator.scenario._yaml import (
     apply_overrides,
     load_yaml,
     load_yaml_file,
-    located_problems,
 )
 
 SOURCE = "s.yaml"

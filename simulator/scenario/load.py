@@ -26,12 +26,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.errors import Problem, ScenarioError
-from simulator.scenario._yaml import (
-    Positions,
-    apply_overrides,
-    load_yaml_file,
-    located_problems,
-)
+from simulator.scenario._located import located_problems
+from simulator.scenario._yaml import Positions, apply_overrides, load_yaml_file
 from simulator.scenario.references import check_references
 from simulator.scenario.schema import Scenario, ShotRecord, Show
 
