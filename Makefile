@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-slow lint typecheck bench clean
+.PHONY: run test test-slow lint typecheck bench clean browser docs
 
 $(STAMP): pyproject.toml $(wildcard setup.py) $(wildcard kernels/*.c kernels/*.h)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,20 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+# Headless Chromium for the report's browser test, from the system's packages.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "no /usr/bin/chromium and no apt-get: the report's browser test will skip"; fi
+
+# The generated docs: scenario reference and JSON Schema, and the report's screenshot.
+docs: $(STAMP)
+	$(PY) -m simulator.scenario.reference_doc docs
+	REELSIM_WRITE_DOCS=1 $(PY) -m pytest -q tests/test_report.py -k renders_cleanly
 
 clean:
 	rm -rf $(VENV) build *.egg-info results .pytest_cache .mypy_cache .ruff_cache .hypothesis

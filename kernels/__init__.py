@@ -1,1 +1,9 @@
-"""."""
+"""The batch kernel: one season replication per thread, on CPU cores or a GPU.
+
+``reelsim_kernel.c`` is the single source of the kernel, written in the part of C that is
+also CUDA C++. It is compiled into the extension ``kernels._cpu`` when the package is
+installed (``kernels.cpu`` runs it on threads) and by NVRTC at run time on a GPU
+(``kernels.gpu``, through CuPy). ``kernels.layout`` reads the array layout from the
+source's own enums. This package knows nothing of scenarios: arrays in, arrays out;
+``simulator.batch`` packs a season model into the arrays and unpacks the results.
+"""

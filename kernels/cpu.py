@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
 
 from kernels.layout import DEFINES, LAYOUT
 
-__all__ = ["CpuRun", "available", "default_threads", "run", "trace"]
+__all__ = ["KernelRun", "available", "default_threads", "run", "trace"]
 
 _H = LAYOUT["rs_header"]
 
+_cpu: ModuleType | None
 try:
     from kernels import _cpu
 except ImportError:  # the extension was not built (no C compiler at install time)
@@ -36,7 +38,7 @@ def available() -> bool:
     return _cpu is not None
 
 
-def _extension():  # type: ignore[no-untyped-def]
+def _extension() -> ModuleType:
     if _cpu is None:
         raise RuntimeError(
             "the CPU batch kernel (kernels._cpu) is not built; reinstall the package with a "
@@ -54,8 +56,8 @@ def default_threads() -> int:
 
 
 @dataclass(frozen=True)
-class CpuRun:
-    """One call's outputs: a row per replication of ``out_d`` and ``out_i``."""
+class KernelRun:
+    """One call's outputs (CPU or GPU): a row per replication of ``out_d`` and ``out_i``."""
 
     out_d: npt.NDArray[np.float64]
     out_i: npt.NDArray[np.int64]
@@ -81,7 +83,7 @@ def run(
     replications: npt.NDArray[np.int64],
     *,
     threads: int,
-) -> CpuRun:
+) -> KernelRun:
     """Run one replication per entry of ``replications`` on ``threads`` threads."""
     ext = _extension()
     mi = np.ascontiguousarray(mi, dtype=np.int64)
@@ -95,7 +97,7 @@ def run(
     scratch = np.empty(threads * scratch_words, dtype=np.uint64)
     if n:
         ext.run(mi, md, reps, out_d, out_i, scratch, threads)
-    return CpuRun(out_d, out_i, int(mi[_H["RS_H_OI_STATUS"]]))
+    return KernelRun(out_d, out_i, int(mi[_H["RS_H_OI_STATUS"]]))
 
 
 def trace(
@@ -104,7 +106,7 @@ def trace(
     replication: int,
     *,
     capacity: int = 1_000_000,
-) -> tuple[CpuRun, npt.NDArray[np.float64], int]:
+) -> tuple[KernelRun, npt.NDArray[np.float64], int]:
     """One replication with its event trace: rows of (time, code, x, y, z).
 
     Returns the outputs, the records kept (at most ``capacity``) and how many the run
@@ -122,4 +124,4 @@ def trace(
     reps = np.array([replication], dtype=np.int64)
     made = int(ext.run(mi, md, reps, out_d, out_i, scratch, 1, records))
     status_column = int(mi[_H["RS_H_OI_STATUS"]])
-    return CpuRun(out_d, out_i, status_column), records[: min(made, capacity)], made
+    return KernelRun(out_d, out_i, status_column), records[: min(made, capacity)], made

@@ -88,6 +88,7 @@ enum rs_header {
     RS_H_NEUMAIER_SUM,
     RS_H_SEED_LO,
     RS_H_SEED_HI,
+    RS_H_HAS_START,
     /* model tables: offsets into mi (…_I) and md (…_D) */
     RS_H_EPISODE_I,
     RS_H_EPISODE_D,
@@ -106,6 +107,9 @@ enum rs_header {
     RS_H_WAIT_OFFSET_I,
     RS_H_STEP_TIME_D,
     RS_H_GLOBAL_D,
+    RS_H_START_SHOT_I,
+    RS_H_START_EPISODE_I,
+    RS_H_START_DELIVERED_D,
     /* scratch: word offsets of this replication's arrays, and its size */
     RS_H_SCRATCH_WORDS,
     RS_H_HEAP_CAPACITY,
@@ -171,6 +175,7 @@ enum rs_global_d {
     RS_G_BURST_WAIT,
     RS_G_BURST_SLACK,
     RS_G_BURST_BUDGET,
+    RS_G_NOW,
     RS_G_SIZE
 };
 
@@ -321,6 +326,33 @@ enum rs_pool_rule {
     RS_RULE_LISTED
 };
 
+/* A starting state (simulator.model.StartingState): per shot a row of status, stage,
+ * pass, attempt and frames (0: drawn as usual); per episode a row of status and stage. */
+enum rs_start_shot_i {
+    RS_SS_STATUS = 0,
+    RS_SS_STAGE,
+    RS_SS_PASS,
+    RS_SS_ATTEMPT,
+    RS_SS_FRAMES,
+    RS_SS_SIZE
+};
+enum rs_start_episode_i {
+    RS_SE_STATUS = 0,
+    RS_SE_STAGE,
+    RS_SE_SIZE
+};
+enum rs_shot_status {
+    RS_SHOT_NOT_STARTED = 0,
+    RS_SHOT_AT_STAGE,
+    RS_SHOT_IS_THROUGH,
+    RS_SHOT_IS_FAILED
+};
+enum rs_episode_status {
+    RS_EPISODE_OPEN = 0,
+    RS_EPISODE_AT_STAGE,
+    RS_EPISODE_DELIVERED
+};
+
 /* Purposes of draws: simulator/draws.py Purpose. */
 enum rs_purpose {
     RS_FRAMES = 1,
@@ -390,6 +422,7 @@ enum rs_unit_i {
     RS_UI_FAILURES_DRAWN,
     RS_UI_TAKE_SEQ,
     RS_UI_TAKE_LIFE,
+    RS_UI_POOL,
     RS_UI_SIZE
 };
 
@@ -404,6 +437,7 @@ enum rs_pool_state_i {
     RS_PS_PROVISIONING = 0,
     RS_PS_LEASES,
     RS_PS_PREEMPT_VERSION,
+    RS_PS_FREE,
     RS_PS_I_SIZE
 };
 
@@ -759,7 +793,11 @@ typedef struct {
     const rs_i64 *wait_off;
     const double *step_time;
     const double *reject_p;
-    double horizon, burst_wait, burst_slack, budget;
+    const rs_i64 *start_shot;
+    const rs_i64 *start_episode;
+    const double *start_delivered;
+    int has_start;
+    double horizon, burst_wait, burst_slack, budget, start_now, run_end;
 
     rs_i64 *sh_frames;
     double *sh_release;
@@ -1022,18 +1060,25 @@ RS_DEVICE int rs_unit_free(rs_sim *sim, rs_i64 u)
            && UN_I(sim, u, RS_UI_TASK) < 0;
 }
 
+/* Free units per pool are counted as they change (dispatch asks for them all the time):
+ * every change of a unit's flags or task goes through these two functions. */
 RS_DEVICE rs_i32 rs_count_free(rs_sim *sim, rs_i32 p)
 {
-    rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
-    rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
-    rs_i32 count = 0;
-    rs_i64 k;
-    for (k = 0; k < n; k++) {
-        if (rs_unit_free(sim, u0 + k)) {
-            count += 1;
-        }
-    }
-    return count;
+    return PS_I(sim, p, RS_PS_FREE);
+}
+
+RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
+{
+    int was = rs_unit_free(sim, u);
+    UN_I(sim, u, RS_UI_FLAGS) = flags;
+    PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += rs_unit_free(sim, u) - was;
+}
+
+RS_DEVICE void rs_unit_task(rs_sim *sim, rs_i64 u, rs_i64 task)
+{
+    int was = rs_unit_free(sim, u);
+    UN_I(sim, u, RS_UI_TASK) = task;
+    PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += rs_unit_free(sim, u) - was;
 }
 
 RS_DEVICE rs_i32 rs_exposed(rs_sim *sim, rs_i32 p)
@@ -1402,7 +1447,7 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
         rs_i64 k;
         for (k = 0; k < n && taken < gang; k++) {
             if (rs_unit_free(sim, u0 + k)) {
-                UN_I(sim, u0 + k, RS_UI_TASK) = id;
+                rs_unit_task(sim, u0 + k, id);
                 UN_I(sim, u0 + k, RS_UI_IDLE_VERSION) += 1;
                 units[taken++] = (rs_i32)(u0 + k);
             }
@@ -1440,7 +1485,7 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
         sim->pool_busy[(rs_i64)p * sim->n_eps + ep] += busy * (double)n;
         rs_monitor_add(sim, p, -n);
         for (k = 0; k < n; k++) {
-            UN_I(sim, units[k], RS_UI_TASK) = -1;
+            rs_unit_task(sim, units[k], -1);
             if (cloud) {
                 if (sim->idle_n < sim->idle_cap) {
                     sim->idle[sim->idle_n++] = units[k];
@@ -1779,7 +1824,7 @@ RS_DEVICE void rs_close_lease(rs_sim *sim, rs_i32 p, rs_i64 u)
     if (!(UN_I(sim, u, RS_UI_FLAGS) & RS_FLAG_READY)) {
         PS_I(sim, p, RS_PS_PROVISIONING) -= 1;
     }
-    UN_I(sim, u, RS_UI_FLAGS) = RS_FLAG_UP;
+    rs_unit_flags(sim, u, RS_FLAG_UP);
     UN_I(sim, u, RS_UI_LIFE_VERSION) += 1;
     UN_I(sim, u, RS_UI_IDLE_VERSION) += 1;
     PS_I(sim, p, RS_PS_LEASES) -= 1;
@@ -1803,7 +1848,7 @@ RS_DEVICE void rs_open_lease(rs_sim *sim, rs_i32 p)
         return;
     }
     sim->lease_counter += 1;
-    UN_I(sim, u, RS_UI_FLAGS) = RS_FLAG_LEASED | RS_FLAG_UP;
+    rs_unit_flags(sim, u, RS_FLAG_LEASED | RS_FLAG_UP);
     UN_D(sim, u, RS_UD_LEASE_START) = sim->now;
     UN_I(sim, u, RS_UI_LEASE_ORDER) = sim->lease_counter;
     PS_I(sim, p, RS_PS_LEASES) += 1;
@@ -1967,7 +2012,7 @@ RS_DEVICE void rs_provisioned(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 versio
         return;
     }
     rs_advance_exposure(sim, p);
-    UN_I(sim, u, RS_UI_FLAGS) |= RS_FLAG_READY;
+    rs_unit_flags(sim, u, UN_I(sim, u, RS_UI_FLAGS) | RS_FLAG_READY);
     PS_I(sim, p, RS_PS_PROVISIONING) -= 1;
     if (sim->idle_n < sim->idle_cap) {
         sim->idle[sim->idle_n++] = (rs_i32)u;
@@ -2023,7 +2068,7 @@ RS_DEVICE void rs_preemption_notice(rs_sim *sim, rs_i32 p, rs_i32 version)
         if (best < 0) {
             break;
         }
-        UN_I(sim, best, RS_UI_FLAGS) |= RS_FLAG_DRAINING;
+        rs_unit_flags(sim, best, UN_I(sim, best, RS_UI_FLAGS) | RS_FLAG_DRAINING);
         UN_I(sim, best, RS_UI_TAKE_SEQ) = count;
         UN_I(sim, best, RS_UI_TAKE_LIFE) = UN_I(sim, best, RS_UI_LIFE_VERSION);
     }
@@ -2061,7 +2106,7 @@ RS_DEVICE void rs_fail(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 ver
     if (UN_I(sim, u, RS_UI_LIFE_VERSION) != version) {
         return;
     }
-    UN_I(sim, u, RS_UI_FLAGS) &= ~(rs_i64)RS_FLAG_UP;
+    rs_unit_flags(sim, u, UN_I(sim, u, RS_UI_FLAGS) & ~(rs_i64)RS_FLAG_UP);
     sim->failures[p] += 1;
     rs_trace(sim, RS_TR_GPU_FAILURE, (double)p, (double)local, 0.0, 0.0);
     if (UN_I(sim, u, RS_UI_TASK) >= 0) {
@@ -2079,7 +2124,7 @@ RS_DEVICE void rs_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 version)
     if (UN_I(sim, u, RS_UI_LIFE_VERSION) != version) {
         return;
     }
-    UN_I(sim, u, RS_UI_FLAGS) |= RS_FLAG_UP;
+    rs_unit_flags(sim, u, UN_I(sim, u, RS_UI_FLAGS) | RS_FLAG_UP);
     if (rs_pool_cloud(sim, p)) {
         if (sim->idle_n < sim->idle_cap) {
             sim->idle[sim->idle_n++] = (rs_i32)u;
@@ -2181,6 +2226,8 @@ RS_DEVICE void rs_handle(rs_sim *sim, const rs_event *ev)
         if (ev->k0 < sim->n_shots) {
             rs_trace(sim, RS_TR_RELEASE_SHOT, (double)ev->k0, 0.0, 0.0, 0.0);
             rs_enter_stage(sim, ev->k0);
+        } else if (ev->a == 1) {
+            rs_enqueue_episode_stage(sim, ev->k0 - sim->n_shots, ev->b);
         } else {
             rs_shots_through(sim, ev->k0 - sim->n_shots);
         }
@@ -2248,6 +2295,13 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->burst_wait = g[RS_G_BURST_WAIT];
     sim->burst_slack = g[RS_G_BURST_SLACK];
     sim->budget = g[RS_G_BURST_BUDGET];
+    sim->has_start = (int)mi[RS_H_HAS_START];
+    sim->start_now = g[RS_G_NOW];
+    sim->start_shot = mi + mi[RS_H_START_SHOT_I];
+    sim->start_episode = mi + mi[RS_H_START_EPISODE_I];
+    sim->start_delivered = md + mi[RS_H_START_DELIVERED_D];
+    /* The reference's horizon is a timeout of `horizon` hours from the start of the run. */
+    sim->run_end = sim->start_now + sim->horizon;
 
     sim->sh_frames = (rs_i64 *)(scratch + mi[RS_H_S_SHOT_FRAMES]);
     sim->sh_release = (double *)(scratch + mi[RS_H_S_SHOT_RELEASE]);
@@ -2300,7 +2354,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->round_mixed = 0;
     sim->last_round_t = -1.0;
 
-    sim->now = 0.0;
+    sim->now = sim->start_now;
     sim->round = 0;
     sim->in_round = 0;
     sim->seq = 0;
@@ -2368,12 +2422,20 @@ RS_DEVICE void rs_reset(rs_sim *sim)
         UN_I(sim, i, RS_UI_TAKE_LIFE) = -1;
     }
     for (p = 0; p < sim->n_pools; p++) {
+        rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
+        rs_i64 k;
+        for (k = 0; k < PL_I(sim, p, RS_PI_GPUS); k++) {
+            UN_I(sim, u0 + k, RS_UI_POOL) = p;
+        }
+    }
+    for (p = 0; p < sim->n_pools; p++) {
         PS_D(sim, p, RS_PS_EXPOSURE) = 0.0;
         PS_D(sim, p, RS_PS_EXPOSURE_TIME) = 0.0;
         PS_D(sim, p, RS_PS_EXPOSURE_TARGET) = 0.0;
         PS_I(sim, p, RS_PS_PROVISIONING) = 0;
         PS_I(sim, p, RS_PS_LEASES) = 0;
         PS_I(sim, p, RS_PS_PREEMPT_VERSION) = 0;
+        PS_I(sim, p, RS_PS_FREE) = 0;
     }
     n = mi[RS_H_N_SLOTS];
     for (i = 0; i < n; i++) {
@@ -2391,9 +2453,11 @@ RS_DEVICE void rs_reset(rs_sim *sim)
     }
 }
 
-/* The reference's _schedule_releases and run(): set-up events, all for t >= 0. */
+/* The reference's _schedule_releases and run(): create every shot, put the season where
+ * its starting state says (if any) and schedule the set-up events, all from now on. */
 RS_DEVICE void rs_start_season(rs_sim *sim)
 {
+    double now = sim->now;
     rs_i32 e, p, t;
     for (e = 0; e < sim->n_eps; e++) {
         double lock = EP_D(sim, e, RS_ED_LOCK);
@@ -2405,9 +2469,13 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
         rs_i64 k;
         for (k = 0; k < n; k++) {
             rs_i32 sid = (rs_i32)(first + k);
+            const rs_i64 *start = sim->start_shot + (rs_i64)sid * RS_SS_SIZE;
+            rs_i64 status = sim->has_start ? start[RS_SS_STATUS] : RS_SHOT_NOT_STARTED;
             rs_i64 frames;
             double release;
-            if (fixed >= 0) {
+            if (sim->has_start && start[RS_SS_FRAMES] != 0) {
+                frames = start[RS_SS_FRAMES];
+            } else if (fixed >= 0) {
                 frames = sim->fixed_frames[fixed + k];
             } else {
                 rs_stream s;
@@ -2430,14 +2498,46 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
             sim->sh_frames[sid] = frames;
             sim->sh_release[sid] = release;
             sim->frames[e] += frames;
-            rs_at(sim, release, RS_EV_RELEASE, sid, 0, 0, 0);
-        }
-        if (n == 0) {
-            rs_at(sim, lock, RS_EV_RELEASE, sim->n_shots + e, 0, 0, 0);
+            if (status == RS_SHOT_NOT_STARTED) {
+                rs_at(sim, release - now, RS_EV_RELEASE, sid, 0, 0, 0);
+            } else if (status == RS_SHOT_AT_STAGE) {
+                sim->sh_stage[sid] = (rs_i32)start[RS_SS_STAGE];
+                sim->sh_pass[sid] = (rs_i32)start[RS_SS_PASS];
+                sim->sh_attempt[sid] = (rs_i32)start[RS_SS_ATTEMPT];
+                rs_at(sim, 0.0, RS_EV_RELEASE, sid, 0, 0, 0);
+            } else { /* through or failed before now: done with the pipeline */
+                sim->sh_state[sid] |= status == RS_SHOT_IS_THROUGH ? RS_SHOT_THROUGH : RS_SHOT_FAILED;
+                sim->es_left[e] -= 1;
+            }
         }
     }
+    for (e = 0; e < sim->n_eps; e++) {
+        const rs_i64 *start = sim->start_episode + (rs_i64)e * RS_SE_SIZE;
+        rs_i64 status = sim->has_start ? start[RS_SE_STATUS] : RS_EPISODE_OPEN;
+        if (status == RS_EPISODE_DELIVERED) {
+            sim->delivered[e] = sim->start_delivered[e];
+            sim->n_delivered += 1;
+        } else if (status == RS_EPISODE_AT_STAGE) {
+            /* a = 1: the episode resumes at episode stage b */
+            rs_at(sim, 0.0, RS_EV_RELEASE, sim->n_shots + e, 0, 1, (rs_i32)start[RS_SE_STAGE]);
+        } else if (sim->es_left[e] == 0) { /* no shots, or all of them done before now */
+            rs_at(sim, EP_D(sim, e, RS_ED_LOCK) - now, RS_EV_RELEASE, sim->n_shots + e, 0, 0, 0);
+        }
+    }
+    /* Every episode delivered already (or none at all): the run ends before any round. */
+    if (sim->n_delivered == sim->n_eps) {
+        sim->finished = 1;
+    }
     for (t = 0; t < sim->n_teams; t++) {
-        rs_schedule_step(sim, t, 0);
+        /* Starting mid-season: the head count in force now, then the changes after it. */
+        rs_i64 first = TM_I(sim, t, RS_TI_FIRST_STEP);
+        rs_i32 k, from = 0;
+        for (k = 1; k < TM_I(sim, t, RS_TI_N_STEPS); k++) {
+            if (sim->step_time[first + k] <= now) {
+                from = k;
+            }
+        }
+        rs_schedule_step(sim, t, from);
     }
     for (p = 0; p < sim->n_pools; p++) {
         rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
@@ -2445,7 +2545,7 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
         rs_i64 k;
         if (PL_I(sim, p, RS_PI_KIND) == RS_POOL_RESERVED) {
             for (k = 0; k < n; k++) {
-                UN_I(sim, u0 + k, RS_UI_FLAGS) = RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_UP;
+                rs_unit_flags(sim, u0 + k, RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_UP);
                 rs_arm_failure(sim, p, u0 + k);
             }
         }
@@ -2482,10 +2582,7 @@ RS_DEVICE void rs_end_of_round(rs_sim *sim, double t)
     for (i = 0; i < sim->idle_n; i++) {
         rs_i32 u = sim->idle[i];
         if (rs_unit_free(sim, u)) {
-            rs_i32 p = 0;
-            while (p + 1 < sim->n_pools && PL_I(sim, p + 1, RS_PI_FIRST_UNIT) <= u) {
-                p += 1;
-            }
+            rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
             UN_I(sim, u, RS_UI_IDLE_VERSION) += 1;
             rs_at(sim, PL_D(sim, p, RS_PD_IDLE_TIMEOUT), RS_EV_IDLE_RELEASE, p,
                   (rs_i32)(u - PL_I(sim, p, RS_PI_FIRST_UNIT)), 0,
@@ -2576,8 +2673,8 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
     sim.trace_n = 0;
     rs_reset(&sim);
     rs_start_season(&sim);
-    end = sim.horizon;
-    while (sim.status == RS_OK) {
+    end = sim.finished ? sim.now : sim.run_end;
+    while (sim.status == RS_OK && !sim.finished) {
         double t;
         while (sim.heap_n > 0 && rs_voided(&sim, &sim.heap[0])) {
             rs_pop(&sim);
@@ -2586,7 +2683,10 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
             break;
         }
         t = sim.heap[0].t;
-        if (!(t < sim.horizon)) {
+        /* The reference stops at the horizon before that instant's round runs (the horizon
+         * timeout ends the run ahead of the round, which SimPy schedules after every
+         * ordinary event of the instant): events due then are neither run nor counted. */
+        if (!(t < sim.run_end)) {
             break;
         }
         if (t == sim.last_round_t) {
@@ -2607,6 +2707,8 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
         }
         rs_end_of_round(&sim, t);
         sim.in_round = 0;
+        /* The last delivery ends the run after the rest of its round (dispatch, provisioning,
+         * idle releases) and before any later round, even one at the same instant. */
         if (sim.finished) {
             end = t;
             break;

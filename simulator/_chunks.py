@@ -1,6 +1,6 @@
 """Chunks: a block of replications of one scenario, stored as a small Parquet table.
 
-A sweep (``simulator.sweep``) cuts its work into chunks. A chunk is a pure function of
+A sweep (``simulator.sweeps``) cuts its work into chunks. A chunk is a pure function of
 its key — the scenario's fingerprint, the seed, the replication range and the version of
 the draw-address layout — because every draw is a function of (seed, replication, what
 it is for) (DESIGN §2). So a chunk can run on any machine, in any order, be written once
@@ -57,7 +57,7 @@ class ChunkKey:
     start: int
     stop: int
     layout: int
-    """``simulator.sweep.DRAW_LAYOUT_VERSION`` when the chunk was computed."""
+    """``simulator.sweeps.DRAW_LAYOUT_VERSION`` when the chunk was computed."""
 
     @property
     def replications(self) -> int:
@@ -164,18 +164,9 @@ def results_from_frame(model: SeasonModel, frame: pd.DataFrame) -> list[Replicat
 
     delivery, lateness = grid("delivery_h"), grid("lateness_h")
     cost = {c: grid(f"cost_{c}") for c in COST_CATEGORIES}
-    counts = {
-        name: grid(column, int)
-        for name, column in [
-            ("shots", "shots"),
-            ("frames", "frames"),
-            ("attempts", "attempts"),
-            ("reworks", "rework_passes"),
-            ("escaped", "escaped_defects"),
-            ("caught", "caught_defects"),
-            ("failed", "failed_shots"),
-        ]
-    }
+    shots, frames, attempts = grid("shots", int), grid("frames", int), grid("attempts", int)
+    reworks, escaped = grid("rework_passes", int), grid("escaped_defects", int)
+    caught, failed = grid("caught_defects", int), grid("failed_shots", int)
     resources = resource_keys(model)
     busy = {key: per_rep(f"busy_h:{key}") for key in resources}
     available = {key: per_rep(f"available_h:{key}") for key in resources}
@@ -190,7 +181,13 @@ def results_from_frame(model: SeasonModel, frame: pd.DataFrame) -> list[Replicat
             cost={c: cost[c][i] for c in COST_CATEGORIES},
             busy_hours={key: busy[key][i] for key in resources},
             available_hours={key: available[key][i] for key in resources},
-            **{name: values[i] for name, values in counts.items()},
+            shots=shots[i],
+            frames=frames[i],
+            attempts=attempts[i],
+            reworks=reworks[i],
+            escaped=escaped[i],
+            caught=caught[i],
+            failed=failed[i],
         )
         for i in range(n)
     ]

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from simulator.plots import PALETTE
 
@@ -61,6 +62,9 @@ def sweep_plot(table: pd.DataFrame, paths: Sequence[str], name: str) -> Figure:
         for ax, column in ((risk_ax, "p_any_miss"), (cost_ax, "cost_mean")):
             y, err = _errors(group, column)
             ax.errorbar(x, y, yerr=err, capsize=3, label=label or None, **style)
+    if numeric and pd.api.types.is_integer_dtype(table[first]):
+        for ax in (risk_ax, cost_ax):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # GPUs, people: no 1.25
     if not numeric:
         labels = [str(v) for v in next(_series(table, paths))[1][first]]
         for ax in (risk_ax, cost_ax):

@@ -17,6 +17,9 @@ runs (``Packed.scratch_bytes``, ``Packed.output_bytes``).
 ``ReplicationResult`` objects as the reference engine's ``run_replication``, computing
 the costs from the kernel's accumulators exactly as ``simulator.reference.engine`` does.
 
+A run from a starting state (``model.start``, a snapshot of the season in progress) is
+packed too: per shot and episode where it stands, and the time the run starts.
+
 What the kernel cannot run is refused here, with ``UnsupportedError`` naming the feature:
 a user's Python queue policy, and sizes beyond the draw-address layout (DESIGN §2).
 """
@@ -58,6 +61,9 @@ from simulator.policies import QueuePolicy
 from simulator.results import COST_CATEGORIES, ReplicationResult
 
 __all__ = [
+    "BACKENDS",
+    "EVENT_CLASSES",
+    "TIE_KINDS",
     "Packed",
     "event_counts",
     "pack",
@@ -411,6 +417,7 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
     g[_G["RS_G_BURST_WAIT"]] = model.burst_wait
     g[_G["RS_G_BURST_SLACK"]] = model.burst_slack if model.burst_slack is not None else 0.0
     g[_G["RS_G_BURST_BUDGET"]] = model.burst_budget if model.burst_budget is not None else 0.0
+    g[_G["RS_G_NOW"]] = model.now
 
     b.set("RS_H_EPISODE_I", b.put_ints(ep_i))
     b.set("RS_H_EPISODE_D", b.put_reals(ep_d))
@@ -429,8 +436,11 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
     b.set("RS_H_WAIT_OFFSET_I", b.put_ints(wait_offsets))
     b.set("RS_H_STEP_TIME_D", b.put_reals(step_time))
     b.set("RS_H_GLOBAL_D", b.put_reals(g))
+    _pack_start(b, model)
 
-    n_days = math.ceil(model.horizon / _HOURS_PER_BIN) + 1
+    # A run from a starting state ends at most a horizon after its start (as the reference's
+    # horizon timeout does); daily bins count from the season start either way.
+    n_days = math.ceil((model.now + model.horizon) / _HOURS_PER_BIN) + 1
     seed = model.seed
     rule = {"cheapest": 0, "fastest": 1}.get(model.pool_rule, 2)
     for name, value in (
@@ -456,6 +466,7 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
         ("RS_H_NEUMAIER_SUM", sys.version_info >= (3, 12)),
         ("RS_H_SEED_LO", seed & 0xFFFFFFFF),
         ("RS_H_SEED_HI", (seed >> 32) & 0xFFFFFFFF),
+        ("RS_H_HAS_START", model.start is not None),
     ):
         b.set(name, int(value))
 
@@ -491,6 +502,45 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
     )
     names = tuple(st.name for st, _ in stages)
     return Packed(mi=mi, md=md, n_days=n_days, resources=resources, stage_names=names)
+
+
+_SHOT_STATUS = LAYOUT["rs_shot_status"]
+_EPISODE_STATUS = LAYOUT["rs_episode_status"]
+# The model's status names -> the kernel's codes (matched by name, not by number).
+_SHOT_CODES = {
+    "NOT_STARTED": _SHOT_STATUS["RS_SHOT_NOT_STARTED"],
+    "AT_STAGE": _SHOT_STATUS["RS_SHOT_AT_STAGE"],
+    "THROUGH": _SHOT_STATUS["RS_SHOT_IS_THROUGH"],
+    "FAILED": _SHOT_STATUS["RS_SHOT_IS_FAILED"],
+}
+_EPISODE_CODES = {
+    "OPEN": _EPISODE_STATUS["RS_EPISODE_OPEN"],
+    "AT_STAGE": _EPISODE_STATUS["RS_EPISODE_AT_STAGE"],
+    "DELIVERED": _EPISODE_STATUS["RS_EPISODE_DELIVERED"],
+}
+
+
+def _pack_start(b: _Blocks, model: SeasonModel) -> None:
+    """The starting state's tables (empty without one: the kernel then reads none)."""
+    start = model.start
+    shots: list[int] = []
+    episodes: list[int] = []
+    delivered: list[float] = []
+    if start is not None:
+        for k in range(model.n_shots):
+            shots += [
+                _SHOT_CODES[start.shot_status[k].name],
+                start.shot_stage[k],
+                start.shot_pass[k],
+                start.shot_attempt[k],
+                start.shot_frames[k],
+            ]
+        for e in range(model.n_episodes):
+            episodes += [_EPISODE_CODES[start.episode_status[e].name], start.episode_stage[e]]
+        delivered = list(start.episode_delivered)
+    b.set("RS_H_START_SHOT_I", b.put_ints(shots))
+    b.set("RS_H_START_EPISODE_I", b.put_ints(episodes))
+    b.set("RS_H_START_DELIVERED_D", b.put_reals(delivered))
 
 
 def _lay_out_scratch(b: _Blocks, **n: int) -> None:
@@ -604,11 +654,31 @@ def _check_memory(packed: Packed, n: int, threads: int, available: int | None) -
         )
 
 
+BACKENDS = ("cpu", "gpu")
+
+
+def _launch(
+    packed: Packed, reps: npt.NDArray[np.int64], threads: int, backend: str
+) -> cpu.KernelRun:
+    if backend == "gpu":
+        from kernels import gpu
+
+        try:
+            return gpu.run(packed.mi, packed.md, reps)
+        except MemoryError as error:
+            raise UsageError(f"the batch does not fit on the GPU: {error}") from None
+    return cpu.run(packed.mi, packed.md, reps, threads=threads)
+
+
 def _run_arrays(
-    model: SeasonModel, packed: Packed, reps: npt.NDArray[np.int64], threads: int
-) -> tuple[Packed, cpu.CpuRun]:
+    model: SeasonModel,
+    packed: Packed,
+    reps: npt.NDArray[np.int64],
+    threads: int,
+    backend: str = "cpu",
+) -> tuple[Packed, cpu.KernelRun]:
     """Run ``reps``; rerun those that filled their event heap with twice the room."""
-    result = cpu.run(packed.mi, packed.md, reps, threads=threads)
+    result = _launch(packed, reps, threads, backend)
     full = np.flatnonzero(result.status == _STATUS["RS_HEAP_FULL"])
     doublings = 0
     while full.size:
@@ -619,8 +689,8 @@ def _run_arrays(
                 f"{packed.heap_capacity} events"
             )
         packed = pack(model, heap_capacity=2 * packed.heap_capacity)
-        _check_memory(packed, len(full), threads, _available_memory())
-        again = cpu.run(packed.mi, packed.md, reps[full], threads=threads)
+        _check_memory(packed, len(full), threads if backend == "cpu" else 0, _available_memory())
+        again = _launch(packed, reps[full], threads, backend)
         result.out_d[full] = again.out_d
         result.out_i[full] = again.out_i
         full = full[again.status == _STATUS["RS_HEAP_FULL"]]
@@ -643,18 +713,20 @@ def run_batch(
     policies: Mapping[str, QueuePolicy] | None = None,
     memory_limit: int | None = None,
     heap_capacity: int | None = None,
+    backend: str = "cpu",
 ) -> list[ReplicationResult]:
-    """Run ``replications`` of ``model`` on the CPU batch kernel.
+    """Run ``replications`` of ``model`` on the batch kernel: CPU threads or the GPU.
 
     Returns what ``simulator.reference.engine.run_replication`` returns for each, in the
     order given. ``threads`` defaults to every core this process may use. A batch whose
     memory (results plus one scratch slice per thread) exceeds ``memory_limit`` (default:
     the memory available now) is refused before anything is allocated. ``heap_capacity``
     sets the first size of the event heap (a replication that fills it runs again with
-    twice the room; the results do not depend on it).
+    twice the room; the results do not depend on it). ``backend="gpu"`` runs on the GPU
+    through CuPy, in batches sized to free device memory; the results are the same.
     """
     packed, reps, result = _run_checked(
-        model, replications, threads, policies, memory_limit, heap_capacity
+        model, replications, threads, policies, memory_limit, heap_capacity, backend
     )
     return [
         _unpack(model, packed, int(reps[k]), result.out_d[k], result.out_i[k])
@@ -669,13 +741,21 @@ def _run_checked(
     policies: Mapping[str, QueuePolicy] | None,
     memory_limit: int | None,
     heap_capacity: int | None,
-) -> tuple[Packed, npt.NDArray[np.int64], cpu.CpuRun]:
+    backend: str = "cpu",
+) -> tuple[Packed, npt.NDArray[np.int64], cpu.KernelRun]:
+    if backend not in BACKENDS:
+        raise UsageError(f"no kernel backend named {backend!r} (choose from cpu, gpu)")
+    if backend == "gpu":
+        from kernels import gpu
+
+        if not gpu.available():
+            raise UnsupportedError("no GPU: CuPy is not installed or sees no usable device")
     if policies:
         raise UnsupportedError(
             "the batch kernel runs index policies only; a Python queue policy for "
             f"{', '.join(sorted(policies))} needs the reference engine"
         )
-    if not cpu.available():
+    if backend == "cpu" and not cpu.available():
         raise UnsupportedError(
             "the CPU batch kernel is not built in this installation (kernels._cpu is missing)"
         )
@@ -691,13 +771,19 @@ def _run_checked(
         raise UsageError(f"threads must be at least 1, got {threads}")
     threads = max(1, min(threads, n)) if n else 1
     available = memory_limit if memory_limit is not None else _available_memory()
-    _check_memory(packed, n, threads, available)
-    packed, result = _run_arrays(model, packed, reps, threads)
+    # On a GPU the scratch lives in device memory (batches fit it); here only the results.
+    _check_memory(packed, n, threads if backend == "cpu" else 0, available)
+    packed, result = _run_arrays(model, packed, reps, threads, backend)
     return packed, reps, result
 
 
 _CLASS_NAMES = {v: k.removeprefix("RS_EV_").lower() for k, v in LAYOUT["rs_event_class"].items()}
 _TIE_NAMES = ("same_class", "mixed_round", "same_instant")
+
+EVENT_CLASSES: tuple[str, ...] = tuple(_CLASS_NAMES.values())
+"""The event classes of DESIGN §1b "Instants", in their order: ``completion``, ..."""
+TIE_KINDS: tuple[str, ...] = tuple(f"tie:{name}" for name in _TIE_NAMES)
+"""The kinds of same-time ties ``event_counts`` counts."""
 
 
 def event_counts(
@@ -708,7 +794,7 @@ def event_counts(
     one class at one instant; ``tie:mixed_round``: rounds holding several classes;
     ``tie:same_instant``: rounds that follow another at the same instant)."""
     packed, _, result = _run_checked(model, replications, threads, None, None, None)
-    counts: dict[str, int] = {name: 0 for name in _CLASS_NAMES.values()}
+    counts: dict[str, int] = dict.fromkeys(_CLASS_NAMES.values(), 0)
     at = packed.header("RS_H_OI_CLASS_COUNTS")
     for cls, name in _CLASS_NAMES.items():
         counts[name] = int(result.out_i[:, at + cls].sum())
@@ -743,6 +829,7 @@ def _unpack(
     n_days = packed.n_days
     end = float(od[h("RS_H_OD_END")])
     paid_until = max(end, model.season_end)
+    now = model.now  # a run from a starting state pays only for what comes after it
     cost = {c: [0.0] * n_ep for c in COST_CATEGORIES}
 
     def add(category: str, amounts: list[float]) -> None:
@@ -770,12 +857,12 @@ def _unpack(
         key = packed.resources[p.index]
         busy = reals("RS_H_OD_POOL_BUSY", p.index * n_ep, n_ep)
         if p.kind == PoolKind.RESERVED:
-            add("reserved_gpu", _share(p.gpus * p.price_per_gpu_hour * paid_until, busy))
+            add("reserved_gpu", _share(p.gpus * p.price_per_gpu_hour * (paid_until - now), busy))
         else:
             billed = reals("RS_H_OD_POOL_BILLED", p.index, 1)[0]
             add("cloud_gpu", _share(billed, busy))
         busy_hours[key] = math.fsum(busy)
-        available[key] = p.gpus * end
+        available[key] = p.gpus * (end - now)
         daily_busy[key] = daily("RS_H_OD_BUSY_BINS", p.index)
         daily_queue[key] = daily("RS_H_OD_QUEUE_BINS", p.index)
     for t in model.teams:
@@ -783,10 +870,11 @@ def _unpack(
         key = packed.resources[r]
         busy = reals("RS_H_OD_TEAM_BUSY", t.index * n_ep, n_ep)
         overtime = reals("RS_H_OD_TEAM_OVERTIME", t.index, 1)[0]
-        add("people", _share(t.scheduled_person_hours(paid_until) * t.hourly_rate, busy))
+        scheduled = t.scheduled_person_hours(paid_until) - t.scheduled_person_hours(now)
+        add("people", _share(scheduled * t.hourly_rate, busy))
         add("overtime", _share(overtime * t.overtime_rate, busy))
         busy_hours[key] = math.fsum(busy)
-        available[key] = t.scheduled_person_hours(end)
+        available[key] = t.scheduled_person_hours(end) - t.scheduled_person_hours(now)
         daily_busy[key] = daily("RS_H_OD_BUSY_BINS", r)
         daily_queue[key] = daily("RS_H_OD_QUEUE_BINS", r)
 
@@ -807,6 +895,8 @@ def _unpack(
     add("lateness", [hours * model.late_penalty_per_hour for hours in lateness])
     add("failed_shots", [k * model.failed_shot_penalty for k in failed])
     add("escaped_defects", [k * model.escaped_defect_penalty for k in escaped])
+    if model.start is not None:
+        add("before_now", list(model.start.costs_so_far))
 
     return ReplicationResult(
         replication=replication,

@@ -144,8 +144,8 @@ def run(
     """Run replications of a scenario; print the summary and write the results folder."""
     from simulator.output import write_results
     from simulator.render import render_run_summary
+    from simulator.runs import simulate
     from simulator.scenario.load import load_scenario
-    from simulator.simulate import simulate
 
     console = Console(stderr=True)
     loaded = load_scenario(scenario, overrides)
@@ -178,6 +178,67 @@ def schema() -> None:
     from simulator.scenario.jsonschema import scenario_json_schema
 
     click.echo(json.dumps(scenario_json_schema(), indent=2))
+
+
+@cli.command()
+@click.argument("results_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The HTML file to write (default: RESULTS_DIR/report.html).",
+)
+def report(results_dir: Path, output: Path | None) -> None:
+    """Write one self-contained HTML page of a results folder, for a planning meeting."""
+    from simulator.report import write_report
+
+    written = write_report(results_dir, output)
+    Console(stderr=True).print(f"report written to {written}")
+
+
+@cli.command()
+@click.argument("history", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A YAML file naming the export's columns, statuses and stages (default: reelsim's "
+    "own names).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the fitted scenario fragment here, with a PNG per stage in OUTPUT-plots/ "
+    "(default: print the fragment).",
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0.5, 1.0, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence level of the intervals.",
+)
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+def calibrate(
+    history: Path, mapping: Path | None, output: Path | None, confidence: float, no_plots: bool
+) -> None:
+    """Fit a scenario's distributions and rates to a tracker's task history (CSV)."""
+    from simulator.calibration import calibrate as fit_history
+
+    fitted = fit_history(history, mapping, level=confidence)
+    console = Console(stderr=True)
+    for note in fitted.notes:
+        console.print(f"note: {note}", highlight=False)
+    if output is None:
+        click.echo(fitted.fragment(), nl=False)
+        return
+    written = fitted.write(output, plots=not no_plots)
+    console.print(f"fragment written to {written[0]}", highlight=False)
+    if len(written) > 1:
+        console.print(f"{len(written) - 1} plot(s) written to {written[1].parent}/")
 
 
 def _starting_state(
@@ -268,3 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+from simulator._cli_planning import register  # noqa: E402  (sweep, staff, compare, sensitivity)
+
+register(cli)

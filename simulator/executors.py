@@ -1,7 +1,7 @@
 """Where a sweep's chunks run: in this process, on this machine's cores, or on a Dask cluster.
 
 A sweep is a list of independent tasks — chunks, each a block of replications of one
-sweep point (``simulator.sweep``). What a chunk produces depends only on the chunk (its
+sweep point (``simulator.sweeps``). What a chunk produces depends only on the chunk (its
 scenario, seed and replication numbers, DESIGN §2), never on where or when it ran, so an
 executor is free to run chunks in any order and in parallel. It has one job: take a
 function and a list of tasks, run them, and hand back each (task, result) pair as it
@@ -200,6 +200,8 @@ class DaskExecutor:
         self.client = client
         self._cluster = cluster
         self._threads = threads
+        # Named now: after close() the client no longer knows its scheduler.
+        self._where = "local cluster" if cluster is not None else str(client.scheduler.address)
 
     @classmethod
     def connect(cls, address: str) -> DaskExecutor:
@@ -226,6 +228,8 @@ class DaskExecutor:
 
     @property
     def workers(self) -> int:
+        if self.client.status != "running":
+            return 1
         info = self.client.scheduler_info()
         threads = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
         return max(1, threads)
@@ -236,8 +240,7 @@ class DaskExecutor:
 
     @property
     def description(self) -> str:
-        where = "local cluster" if self._cluster is not None else str(self.client.scheduler.address)
-        return f"dask ({where}, {self.workers} worker threads)"
+        return f"dask ({self._where}, {self.workers} worker threads)"
 
     def map_unordered(
         self, function: Callable[[T], R], tasks: Sequence[T]

@@ -9,7 +9,7 @@ beside it, so a folder with a ``summary.json`` is complete and can be checked.
     timeseries.parquet     one row per (replication, resource, day): busy units, queue
     trace.parquet          every event, when the run was traced
     scenario.yaml          the scenario as run (loaded, overrides applied; same sha256)
-    *.png                  plots
+    *.png, *.svg           plots (``simulator.plots``)
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from simulator.simulate import Run
+from simulator.runs import Run
 from simulator.summary import summarize
 
 __all__ = ["atomic_write", "file_sha256", "json_safe", "write_results"]
@@ -87,7 +87,11 @@ def write_results(run: Run, out: Path, *, plots: bool = True) -> dict[str, Any]:
         files.append(out / name)
     # The scenario goes with its results, so that a report can state the assumptions.
     scenario_text = yaml.safe_dump(run.scenario.model_dump(mode="json"), sort_keys=False)
-    atomic_write(out / "scenario.yaml", lambda tmp: tmp.write_text(scenario_text))
+
+    def write_scenario(tmp: Path) -> None:
+        tmp.write_text(scenario_text)
+
+    atomic_write(out / "scenario.yaml", write_scenario)
     files.append(out / "scenario.yaml")
     summary = summarize(run)
     if plots:

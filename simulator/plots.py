@@ -50,7 +50,7 @@ from simulator.results import COST_CATEGORIES
 
 if TYPE_CHECKING:
     from simulator.model import PoolModel, SeasonModel, TeamModel
-    from simulator.simulate import Run
+    from simulator.runs import Run
 
 __all__ = [
     "FORMATS",
@@ -73,6 +73,7 @@ __all__ = [
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
 BUSY_COLOUR, QUEUE_COLOUR, BAND_COLOUR = PALETTE[0], PALETTE[5], "#F5C9A8"
+DEADLINE_COLOUR = PALETTE[5]
 
 FORMATS = ("png", "svg")
 """Every plot is written in both: PNG for slides and mail, SVG for print and the report."""
@@ -216,8 +217,8 @@ def delivery_plot(data: Run | RunView) -> Figure:
     """Each episode's delivery over the replications, against its deadline.
 
     A row per episode: dots are replications, the box holds the middle half (P25–P75)
-    with the median, whiskers reach P5 and P95, the black bar is the deadline and the
-    open triangle the picture lock. On the right, the share of replications that missed.
+    with the median, whiskers reach P5 and P95, the tall vermilion bar is the deadline and
+    the open triangle the picture lock. On the right, the share of replications that missed.
     A replication that never delivered (cut off by the horizon) is drawn at the right edge.
     """
     view = _view(data)
@@ -281,20 +282,14 @@ def delivery_plot(data: Run | RunView) -> Figure:
                 zorder=3,
             )
         )
-        ax.plot([x50, x50], [y - 0.25, y + 0.25], color="black", linewidth=2.0, zorder=4)
+        ax.plot([x50, x50], [y - 0.25, y + 0.25], color="black", linewidth=1.6, zorder=4)
         ax.plot([x5, x25], [y, y], color="black", linewidth=0.9, zorder=3)
         ax.plot([x75, x95], [y, y], color="black", linewidth=0.9, zorder=3)
         ax.plot([x5, x5], [y - 0.12, y + 0.12], color="black", linewidth=0.9, zorder=3)
         ax.plot([x95, x95], [y - 0.12, y + 0.12], color="black", linewidth=0.9, zorder=3)
-        ax.plot(
-            clock.x(mark.deadline_h),
-            y,
-            marker="|",
-            markersize=24,
-            markeredgewidth=3.0,
-            color="black",
-            zorder=5,
-        )
+        # Taller than the box and in colour: not to be read as the median, even in grey.
+        deadline_x = float(clock.x(mark.deadline_h))
+        ax.plot([deadline_x] * 2, [y - 0.42, y + 0.42], color=DEADLINE_COLOUR, lw=2.8, zorder=5)
         if mark.lock_h is not None:
             ax.plot(
                 clock.x(mark.lock_h),
@@ -327,7 +322,7 @@ def delivery_plot(data: Run | RunView) -> Figure:
         loc="left",
     )
     handles = [
-        Line2D([], [], marker="|", markersize=14, markeredgewidth=3, color="black", ls=""),
+        Line2D([], [], marker="|", markersize=14, mew=2.8, color=DEADLINE_COLOUR, ls=""),
         Patch(facecolor=PALETTE[4], alpha=0.55, edgecolor="black"),
         Line2D([], [], color="black", linewidth=0.9),
         Line2D([], [], marker="o", markersize=4, color="#777777", ls=""),
@@ -534,6 +529,7 @@ def cost_plot(data: Run | RunView) -> Figure:
             **_category_style(COST_CATEGORIES.index(category)),
         )
     left.set_yticks(y, [c.replace("_", " ") for c in used])
+    left.set_ylabel("cost category")
     left.set_xlabel("season total, mean (thousand USD)")
     left.set_title("by category (bars: 95 % interval)", loc="left", fontsize="medium")
     left.grid(axis="x", color="#DDDDDD", linewidth=0.6)
@@ -560,7 +556,8 @@ def cost_plot(data: Run | RunView) -> Figure:
     right.grid(axis="y", color="#DDDDDD", linewidth=0.6)
     right.set_axisbelow(True)
     if used:
-        fig.legend(fontsize="small", loc="outside right upper")
+        handles, labels = right.get_legend_handles_labels()
+        fig.legend(handles, labels, fontsize="small", loc="outside right upper")
     fig.suptitle(
         f"{view.name}: cost of the season ({view.n_replications} replications)", x=0.01, ha="left"
     )
@@ -631,7 +628,8 @@ def cost_per_frame_plot(data: Run | RunView) -> Figure:
     right.grid(axis="y", color="#DDDDDD", linewidth=0.6)
     right.set_axisbelow(True)
     if bottom.any():
-        fig.legend(fontsize="small", loc="outside right upper")
+        handles, labels = right.get_legend_handles_labels()
+        fig.legend(handles, labels, fontsize="small", loc="outside right upper")
     fig.suptitle(f"{view.name}: cost per delivered frame", x=0.01, ha="left")
     return fig
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from simulator.calendar import date_at
 from simulator.results import COST_CATEGORIES
-from simulator.simulate import Run
+from simulator.runs import Run
 from simulator.stats import mean_interval, proportion_interval, quantile_interval
 
 __all__ = ["VERDICTS", "summarize", "verdict_for"]

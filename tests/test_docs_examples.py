@@ -39,10 +39,14 @@ def test_public_api() -> None:
         "UnsupportedError",
         "UsageError",
         "__version__",
+        "calibrate",
+        "compare",
         "compile_season",
         "load_scenario",
         "preflight",
         "simulate",
+        "staff",
+        "sweep",
     ]
     for name in simulator.__all__:
         assert hasattr(simulator, name)

@@ -156,4 +156,3 @@ def test_samplers_match_python_exactly(index):
         want = dist.sample(Stream(seed, rep, purpose, owner, sub))
         got = _cpu.sample(table, params, index, seed, rep, purpose, owner, sub)
         assert got == want, (dist, seed, rep, owner, sub)
-

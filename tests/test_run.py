@@ -13,7 +13,7 @@ import pytest
 from simulator import load_scenario
 from simulator.cli import main
 from simulator.policies import TaskFeatures
-from simulator.simulate import simulate
+from simulator.runs import simulate
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
 

@@ -127,9 +127,9 @@ class Season:
         self.busy_monitor = {("pool", p.index): LevelMonitor() for p in model.pools}
         self.busy_monitor.update({("team", t.index): LevelMonitor() for t in model.teams})
         self.queue_monitor = {key: LevelMonitor() for key in self.busy_monitor}
-        self.waits: dict[tuple[str, int], tuple[int, float]] = {
-            key: (0, 0.0) for key in self.busy_monitor
-        }
+        self.waits: dict[tuple[str, int], tuple[int, float]] = dict.fromkeys(
+            self.busy_monitor, (0, 0.0)
+        )
         """Per resource (of a task's first option): tasks started and hours they waited."""
         self.flow_count = 0
         self.flow_hours = 0.0

@@ -68,9 +68,24 @@ _AS_WRITTEN: dict[Any, Any] = {
 
 
 def _function_of(schema: Any) -> Any:
+    """The reading function of a value's core schema, through its constraint checks."""
+    while isinstance(schema, dict) and schema.get("type") == "function-after":
+        schema = schema["schema"]
     if isinstance(schema, dict) and schema.get("type") == "function-before":
         return schema["function"]["function"]
     return None
+
+
+def _drop_held_bounds(node: Any) -> None:
+    # A bound on the hours held ("ge": 0) means nothing for a string as written.
+    if isinstance(node, dict):
+        if node.get("pattern") == DURATION_PATTERN:
+            node.pop("ge", None)
+        for value in node.values():
+            _drop_held_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_held_bounds(value)
 
 
 class _AsWritten(GenerateJsonSchema):
@@ -92,6 +107,7 @@ class _AsWritten(GenerateJsonSchema):
 
 def scenario_json_schema() -> dict[str, Any]:
     schema = Scenario.model_json_schema(mode="validation", schema_generator=_AsWritten)
+    _drop_held_bounds(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "reelsim scenario"
     return schema

@@ -17,12 +17,16 @@ from simulator.scenario.schema import (
     Pool,
     ReviewStage,
     Scenario,
+    Show,
     Team,
 )
 
 __all__ = ["Finding", "check_references", "effective_policy"]
 
 Finding = tuple[tuple[str | int, ...], str]
+
+MAX_SHOTS = (1 << 24) - 1
+"""Shots in a scenario: a draw's address holds the shot id in 24 bits."""
 
 
 def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
@@ -107,7 +111,24 @@ def check_references(scenario: Scenario) -> list[Finding]:
 
     for show_name in scenario.shows:
         found.extend(_check_show_dates(scenario, show_name))
+    total = sum(_shot_count(show) for show in scenario.shows.values())
+    if total > MAX_SHOTS:
+        found.append(
+            (
+                ("shows",),
+                f"the season has {total:,} shots; random draws are addressed "
+                f"by shot, which allows at most {MAX_SHOTS:,}",
+            )
+        )
     return found
+
+
+def _shot_count(show: Show) -> int:
+    if show.shot_records:
+        return len(show.shot_records)
+    if isinstance(show.episodes, EpisodeSeries):
+        return show.episodes.count * (show.episodes.shots or 0)
+    return sum(ep.shots or 0 for ep in show.episodes)
 
 
 def _check_show_dates(scenario: Scenario, show_name: str) -> list[Finding]:

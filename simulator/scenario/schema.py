@@ -173,7 +173,9 @@ class Calendar(_Frozen):
     """Maps hours from the season start to dates. Days are 24 h, no daylight saving."""
 
     start: date
+    """The season's first day; hours are counted from its 00:00 (UTC)."""
     holidays: tuple[date, ...] = ()
+    """Studio holidays: no shift starts on these days (GPU pools work on)."""
     season_end: TimePoint | None = None
     """Until when reserved GPUs and scheduled team hours are paid; default: latest deadline."""
 
@@ -182,6 +184,7 @@ class Release(_Frozen):
     """How an episode's shots become available after its picture lock."""
 
     pattern: Literal["all_at_once", "window", "poisson"] = "all_at_once"
+    """``all_at_once`` at the lock, ``window`` spread uniformly, or ``poisson``."""
     window: Duration | None = None
     """``window``: shots arrive uniformly over this long after the lock."""
     shots_per_day: Annotated[float, Field(gt=0.0)] | None = None
@@ -206,6 +209,7 @@ class Episode(_Frozen):
     """One episode, written out."""
 
     name: Name
+    """How results and status files name the episode."""
     lock: TimePoint
     """Picture lock: the episode's shots are released from here (see ``release``)."""
     deadline: TimePoint
@@ -224,12 +228,19 @@ class EpisodeSeries(_Frozen):
     """Episodes at a regular cadence: lock and deadline step by a fixed interval."""
 
     count: Annotated[int, Field(ge=1, le=1000)]
+    """How many episodes."""
     first_lock: TimePoint
+    """Picture lock of the first episode."""
     lock_every: Duration
+    """Time between consecutive locks ("7d": weekly)."""
     first_deadline: TimePoint
+    """Delivery deadline of the first episode (a date means its 24:00)."""
     deadline_every: Duration
+    """Time between consecutive deadlines."""
     shots: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    """AI-assisted shots per episode (optional with a shot list)."""
     priority: float = 0.0
+    """Every episode's priority; larger is more urgent."""
     name_format: str = "ep{number:02d}"
     """Episode names: ``{number}`` is 1-based."""
 
@@ -242,21 +253,27 @@ class ShotRecord(_Frozen):
     """One shot of a shot list: its episode, its code in the tracker, its frames."""
 
     episode: Name
+    """The episode's name."""
     shot: str
+    """The shot's code in the tracker."""
     frames: Annotated[int, Field(ge=1, le=10_000_000)]
+    """Frames in the shot."""
 
 
 class Show(_Frozen):
     """One show's season."""
 
     title: str = ""
+    """The show's title, for people."""
     episodes: Annotated[
         Annotated[tuple[Episode, ...], Tag("list")] | Annotated[EpisodeSeries, Tag("series")],
         Discriminator(_episodes_tag),
     ]
+    """A list of episodes, or a series (``count`` with a cadence)."""
     frames_per_shot: DistributionSpec | None = None
     """Frames in a shot, drawn per shot (rounded to the nearest integer, at least 1)."""
     release: Release = Release()
+    """How each episode's shots arrive after its lock (episodes may override)."""
     shot_list: str | None = None
     """A CSV (episode, shot, frames) exported by a production tracker, relative to the
     scenario file; it fixes each episode's shots and their frames."""
@@ -289,7 +306,9 @@ class Failures(_Frozen):
     """GPU failures and repairs, per unit. A failure loses the work in flight."""
 
     time_between_failures_hours: DistributionSpec
+    """Hours a unit runs from ready or repaired to its next failure."""
     repair_hours: DistributionSpec
+    """Hours a failed unit is down."""
 
 
 class IndexWeights(_Frozen):
@@ -301,10 +320,15 @@ class IndexWeights(_Frozen):
     """
 
     arrival: float = 0.0
+    """Weight of the time the task entered the queue."""
     deadline: float = 0.0
+    """Weight of the task's episode deadline."""
     priority: float = 0.0
+    """Weight of the episode's priority (negative: larger goes first)."""
     expected_work: float = 0.0
+    """Weight of the task's mean hours on its stage's first option."""
     remaining_work: float = 0.0
+    """Weight of the mean hours of this and every later stage."""
 
 
 BUILTIN_POLICIES: dict[str, IndexWeights] = {
@@ -330,22 +354,34 @@ class Pool(_Frozen):
     """
 
     kind: Literal["reserved", "on_demand", "spot"] = "reserved"
+    """``reserved`` (owned or committed), ``on_demand`` or ``spot`` (cloud)."""
     gpu: str = ""
     """What the GPU is, for people ("H100 80GB SXM")."""
-    gpus: Annotated[int, Field(ge=0, le=100_000)]
+    gpus: Annotated[int, Field(ge=0, le=65_535)]
+    """Reserved: how many GPUs. Cloud: the most that may be leased at once."""
     min_gpus: Annotated[int, Field(ge=0)] = 0
+    """Cloud: units kept leased even when idle."""
     price_per_gpu_hour: Money | None = None
+    """USD per GPU-hour (filled from ``price`` when that is given)."""
     price: str | None = None
     """A key into the scenario's ``prices`` file; loading fills ``price_per_gpu_hour``
     from it (when both are written they must agree)."""
     billing_increment: Duration = 1.0 / 3600.0
+    """Cloud: leases are billed in whole increments of this."""
     billing_minimum: Duration = 1.0 / 60.0
+    """Cloud: the least a lease is billed."""
     provisioning_delay: Duration = 0.0
+    """Cloud: from the lease (billing starts) to the unit being usable."""
     idle_timeout: Duration = 1.0 / 6.0
+    """Cloud: a unit idle this long is released."""
     preemptions_per_gpu_hour: Annotated[float, Field(ge=0.0)] = 0.0
+    """Spot: preemptions per leased, ready unit-hour."""
     preemption_notice: Duration = 1.0 / 30.0
+    """Spot: warning before a preempted unit is taken."""
     preemption_batch: Annotated[int, Field(ge=1)] = 1
+    """Spot: units one preemption takes (the most recently leased)."""
     failures: Failures | None = None
+    """Unit failures and repairs; none if omitted."""
     policy: QueuePolicy | None = None
     """This pool's queue order; default: the scenario's ``policy.queue``."""
 
@@ -367,25 +403,35 @@ class Shift(_Frozen):
     """People on duty on given weekdays; an end at or before the start crosses midnight."""
 
     days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    """Weekdays the shift runs (mon..sun), in the team's local time."""
     start: ClockTime
+    """Start, 'HH:MM' local time (quote it)."""
     end: ClockTime
+    """End, 'HH:MM'; at or before the start means the next day."""
     people: Annotated[int, Field(ge=0, le=10_000)]
+    """People on duty during the shift."""
 
 
 class Team(_Frozen):
     """People who review or fix shots, paid for scheduled hours (overtime at its rate)."""
 
     shifts: tuple[Shift, ...] | None = None
+    """The team's weekly shifts (or give ``around_the_clock``)."""
     around_the_clock: Annotated[int, Field(ge=0, le=10_000)] | None = None
     """People on duty at all hours, instead of ``shifts``."""
     holidays: tuple[date, ...] = ()
     """Days off for this team besides the calendar's holidays."""
     utc_offset_hours: Annotated[float, Field(ge=-12.0, le=14.0)] = 0.0
+    """The team's local time minus UTC, for its shifts."""
     hourly_rate: Money
+    """USD per scheduled person-hour, busy or not."""
     overtime_rate: Money | None = None
     """Default: 1.5 × ``hourly_rate``."""
     max_overtime: Duration = 2.0
+    """Work in hand at a shift's end is finished in overtime if no more than this is left;
+    otherwise it pauses."""
     policy: QueuePolicy | None = None
+    """This team's queue order; default: the scenario's ``policy.queue``."""
 
     @model_validator(mode="after")
     def _one_schedule(self) -> Team:
@@ -401,6 +447,7 @@ class GpuOption(_Frozen):
     """One way to run a GPU stage: a pool, a gang size and the speed at that size."""
 
     pool: Name
+    """The pool this option runs on."""
     gang: Annotated[int, Field(ge=1, le=1024)] = 1
     """GPUs held together by one task, all from this pool."""
     seconds_per_frame: DistributionSpec
@@ -413,20 +460,26 @@ class Fallback(_Frozen):
     """Manual work by a team when a model's attempts run out."""
 
     team: Name
+    """The team that does the shot by hand."""
     minutes_per_shot: DistributionSpec
+    """Minutes of manual work per shot."""
 
 
 class GpuStage(_Frozen):
     """A model run on each shot, on one of its options."""
 
     kind: Literal["gpu"]
+    """``gpu``."""
     model: str = ""
     """What the model is, for people ("Wan2.1 I2V-14B 720p")."""
     options: Annotated[tuple[GpuOption, ...], Field(min_length=1)]
+    """Where and how fast the model runs; a task takes the best free option."""
     failure_probability: Probability = 0.0
     """Chance that an attempt fails (noticed at its end); it is then retried."""
     max_attempts: Annotated[int, Field(ge=1, le=1000)] = 3
+    """Attempts before the fallback (or before the shot counts as failed)."""
     backoff: Duration = 0.0
+    """Wait after a failed attempt before the retry joins the queue."""
     fallback: Fallback | None = None
     """Without a fallback a shot whose attempts run out is counted as failed."""
     defect_probability: Probability = 0.0
@@ -437,11 +490,17 @@ class ReviewStage(_Frozen):
     """People (a team) or a QC model (a pool) look at shots and send some back."""
 
     kind: Literal["review"]
+    """``review``."""
     team: Name | None = None
+    """People who review."""
     pool: Name | None = None
+    """A QC model's GPUs that review."""
     gang: Annotated[int, Field(ge=1, le=1024)] = 1
+    """GPUs one review holds (a review on a pool)."""
     minutes_per_shot: DistributionSpec | None = None
+    """Review time per shot."""
     seconds_per_frame: DistributionSpec | None = None
+    """Review time per frame (a QC model)."""
     sample_rate: Probability = 1.0
     """Fraction of shots reviewed at all."""
     catch_probability: Probability = 0.0
@@ -481,9 +540,13 @@ class EpisodeStage(_Frozen):
     compliance). Episode stages run in order and send nothing back."""
 
     team: Name | None = None
+    """People who do the stage."""
     pool: Name | None = None
+    """GPUs that do the stage."""
     gang: Annotated[int, Field(ge=1, le=1024)] = 1
+    """GPUs the stage holds (on a pool)."""
     hours_per_episode: DistributionSpec
+    """Hours of work per episode."""
 
     @model_validator(mode="after")
     def _one_resource(self) -> EpisodeStage:
@@ -510,9 +573,11 @@ class Burst(_Frozen):
 
 class Policy(_Frozen):
     queue: QueuePolicy = "fifo"
+    """The default queue order: a built-in name or index weights."""
     pool_rule: Literal["cheapest", "fastest", "listed"] = "listed"
     """Among free options of a task: cheapest per task, fastest, or in listed order."""
     burst: Burst = Burst()
+    """When to lease cloud GPUs for waiting work."""
 
 
 class Penalties(_Frozen):
@@ -526,25 +591,39 @@ class Penalties(_Frozen):
 
 class RunSettings(_Frozen):
     seed: Annotated[int, Field(ge=0, lt=2**64)] = 0
+    """The seed of every draw (0 to 2**64 - 1)."""
     replications: Annotated[int, Field(ge=1, le=100_000_000)] = 100
+    """Replications a run makes unless told otherwise."""
     horizon: Duration = 365.0 * 24.0
     """A replication stops here; episodes not delivered are reported as such."""
     confidence: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.95
+    """Level of every interval reported (0.95: 95%)."""
 
 
 class Scenario(_Frozen):
     """A whole scenario file."""
 
     name: Name
+    """The scenario's name (results folders are named after it)."""
     description: str = ""
+    """What the scenario is for, for people."""
     prices: str | None = None
     """A prices file (relative to the scenario) that pools' ``price`` keys refer to."""
     calendar: Calendar
+    """The season's dates and holidays."""
     shows: Annotated[dict[Name, Show], Field(min_length=1)]
-    shot_stages: Annotated[dict[Name, ShotStage], Field(min_length=1)]
+    """The shows of the season (or slate), by name."""
+    shot_stages: Annotated[dict[Name, ShotStage], Field(min_length=1, max_length=255)]
+    """The pipeline every shot passes, in order."""
     episode_stages: dict[Name, EpisodeStage] = {}
-    pools: dict[Name, Pool] = {}
+    """Work on each whole episode once its shots are through, in order."""
+    pools: Annotated[dict[Name, Pool], Field(max_length=255)] = {}
+    """GPU pools by name."""
     teams: dict[Name, Team] = {}
+    """Teams of people by name."""
     policy: Policy = Policy()
+    """Queue order, pool choice and cloud bursting."""
     penalties: Penalties = Penalties()
+    """What defects, failed shots and lateness cost."""
     run: RunSettings = RunSettings()
+    """Seed, replications, horizon and confidence level."""

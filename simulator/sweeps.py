@@ -47,27 +47,33 @@ import itertools
 import json
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
+from simulator._chunks import (
+    ChunkKey,
+    ChunkTask,
+    chunk_exists,
+    read_replications,
+    results_from_frame,
+    run_chunk,
+    write_chunk,
+)
 from simulator._version import __version__
-from simulator.engines import choose_engine, run_replications
+from simulator.engines import choose_engine
 from simulator.errors import UsageError
 from simulator.executors import Executor, LocalExecutor
-from simulator.model import SeasonModel, compile_season
+from simulator.model import compile_season
 from simulator.output import atomic_write, file_sha256, json_safe
-from simulator.results import COST_CATEGORIES, ReplicationResult, replications_frame
+from simulator.runs import Run
 from simulator.scenario._yaml import Positions, apply_overrides, parse_override_value
 from simulator.scenario.load import load_scenario, parse_scenario, scenario_sha256
 from simulator.scenario.schema import Scenario
-from simulator.simulate import Run
 from simulator.stats import mean_interval
 from simulator.summary import summarize
 
@@ -75,17 +81,27 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "DRAW_LAYOUT_VERSION",
     "ChunkKey",
+    "Evaluation",
     "Plan",
     "Point",
     "PointResult",
+    "ScenarioSource",
     "SweepProgress",
     "SweepResult",
     "Vary",
+    "default_executor",
     "evaluate_points",
     "grid_points",
+    "headline_row",
+    "make_point",
+    "point_engines",
     "point_scenario",
+    "points_frame",
     "read_replications",
+    "summarize_point",
     "sweep",
+    "unmet_precision",
+    "write_summary",
 ]
 
 DRAW_LAYOUT_VERSION = 1
@@ -295,7 +311,7 @@ class Plan:
     def chunks(self, sha: str, round_: int) -> list[ChunkKey]:
         start, stop = self.ranges(round_)
         return [
-            ChunkKey(sha, self.seed, a, min(a + self.chunk_size, stop))
+            ChunkKey(sha, self.seed, a, min(a + self.chunk_size, stop), DRAW_LAYOUT_VERSION)
             for a in range(start, stop, self.chunk_size)
         ]
 
@@ -353,7 +369,7 @@ def summarize_point(
     plus the interval of escaped defects per season."""
     model = compile_season(point.scenario)
     frame = read_replications(out, chunks)
-    results = _results_from_frame(model, frame)
+    results = results_from_frame(model, frame)
     run = Run(
         scenario=point.scenario,
         model=model,
@@ -438,8 +454,32 @@ def default_executor(engines: dict[int, str]) -> Executor:
     return LocalExecutor(processes="reference" in engines.values())
 
 
-def _existing(out: Path, key: ChunkKey) -> bool:
-    return (out / key.relative_path).is_file()
+@dataclass
+class _Tally:
+    """Counts for the progress report; replications in chunk-sized steps."""
+
+    points: int
+    planned: int = 0
+    missing: int = 0
+    computed: int = 0
+    computed_replications: int = 0
+    reused: int = 0
+    finished: int = 0
+    round: int = 0
+
+    def report(self, progress: ProgressCallback | None) -> None:
+        if progress is not None:
+            progress(
+                SweepProgress(
+                    points_done=self.finished,
+                    points=self.points,
+                    replications_done=self.planned - self.missing,
+                    replications=self.planned,
+                    replications_computed=self.computed_replications,
+                    chunks_reused=self.reused,
+                    round=self.round,
+                )
+            )
 
 
 def evaluate_points(
@@ -459,77 +499,65 @@ def evaluate_points(
         return Evaluation([], 0, 0)
     engines = point_engines(points, engine)
     own = executor is None
-    if executor is None:
-        executor = default_executor(engines)
+    run_on = executor if executor is not None else default_executor(engines)
     chunks: dict[int, list[ChunkKey]] = {p.index: [] for p in points}
     results: dict[int, PointResult] = {}
+    tally = _Tally(points=len(points))
     active = list(points)
-    computed = reused = 0
-    computed_reps = 0
-    round_ = 0
     try:
         while active:
             todo: list[ChunkTask] = []
             outstanding: dict[int, int] = {}
             for p in active:
-                keys = plan.chunks(p.sha256, round_)
+                keys = plan.chunks(p.sha256, tally.round)
                 chunks[p.index].extend(keys)
-                outstanding[p.index] = 0
-                for key in keys:
-                    if _existing(out, key):
-                        reused += 1
-                    else:
-                        threads = executor.threads_per_task
-                        todo.append(ChunkTask(p.index, p.scenario, key, engines[p.index], threads))
-                        outstanding[p.index] += 1
-            planned = sum(k.stop - k.start for ks in chunks.values() for k in ks)
-            missing = sum(t.key.stop - t.key.start for t in todo)
-
-            def report(done_points: int) -> None:
-                if progress is not None:
-                    progress(
-                        SweepProgress(
-                            points_done=done_points,
-                            points=len(points),
-                            replications_done=planned - missing,
-                            replications=planned,
-                            replications_computed=computed_reps,
-                            chunks_reused=reused,
-                            round=round_,
-                        )
-                    )
-
-            finished = len(results)
-            single_round = plan.precision is None
-            if single_round:
-                finished += sum(1 for n in outstanding.values() if n == 0)
-            report(finished)
-            for task, frame in executor.map_unordered(run_chunk, todo):
-                _write_chunk(out, task.key, frame)
-                computed += 1
-                computed_reps += task.key.stop - task.key.start
-                missing -= task.key.stop - task.key.start
+                tally.planned += sum(k.replications for k in keys)
+                fresh = [k for k in keys if not chunk_exists(out, k)]
+                tally.reused += len(keys) - len(fresh)
+                tally.missing += sum(k.replications for k in fresh)
+                outstanding[p.index] = len(fresh)
+                threads = run_on.threads_per_task
+                todo += [
+                    ChunkTask(p.index, p.scenario, k, engines[p.index], threads) for k in fresh
+                ]
+            # Without precision there is one round, and a point is done with its last chunk;
+            # with it, a point is done when a round's summary says so.
+            last_round = plan.precision is None
+            if last_round:
+                tally.finished += sum(1 for n in outstanding.values() if n == 0)
+            tally.report(progress)
+            for task, frame in run_on.map_unordered(run_chunk, todo):
+                write_chunk(out, task.key, frame)
+                tally.computed += 1
+                tally.computed_replications += task.key.replications
+                tally.missing -= task.key.replications
                 outstanding[task.point] -= 1
-                if single_round and outstanding[task.point] == 0:
-                    finished += 1
-                report(finished)
+                if last_round and outstanding[task.point] == 0:
+                    tally.finished += 1
+                tally.report(progress)
             still = []
             for p in active:
                 summary = summarize_point(p, engines[p.index], out, chunks[p.index])
                 unmet = [] if plan.precision is None else unmet_precision(summary, plan.precision)
                 results[p.index] = PointResult(
-                    p, engines[p.index], list(chunks[p.index]), summary, headline_row(p, summary)
+                    p,
+                    engines[p.index],
+                    list(chunks[p.index]),
+                    summary,
+                    headline_row(p, summary),
+                    unmet,
                 )
-                results[p.index].unmet = unmet
-                if unmet and plan.ranges(round_ + 1)[0] < plan.ranges(round_ + 1)[1]:
+                start, stop = plan.ranges(tally.round + 1)
+                if unmet and start < stop:
                     still.append(p)
             active = still
-            round_ += 1
-            report(len(points) - len(active))
+            tally.round += 1
+            tally.finished = len(points) - len(active)
+            tally.report(progress)
     finally:
         if own:
-            executor.close()
-    return Evaluation([results[p.index] for p in points], computed, reused)
+            run_on.close()
+    return Evaluation([results[p.index] for p in points], tally.computed, tally.reused)
 
 
 # --- the sweep ------------------------------------------------------------------------------
@@ -571,8 +599,17 @@ def points_frame(results: Sequence[PointResult]) -> pd.DataFrame:
     return frame
 
 
-def _manifest_files(out: Path, names: Sequence[str]) -> dict[str, str]:
-    return {name: file_sha256(out / name) for name in names}
+def write_summary(out: Path, summary: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
+    """Write ``summary.json`` last, with the SHA-256 of each of ``files`` (relative to
+    ``out``), as a run's results folder does: a folder with one is complete."""
+    summary["files"] = {name: file_sha256(out / name) for name in files}
+    text = json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n"
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text)
+
+    atomic_write(out / "summary.json", write)
+    return summary
 
 
 def sweep(
@@ -626,8 +663,10 @@ def sweep(
     atomic_write(out / "points.parquet", lambda tmp: table.to_parquet(tmp, index=False))
     files = ["points.parquet"]
     if plots:
-        figure = sweep_plot(table, varies, base.name)
-        atomic_write(out / "sweep.png", lambda tmp: _save(figure, tmp))
+        from simulator._planning_plots import save, sweep_plot
+
+        figure = sweep_plot(table, [v.path for v in varies], base.name)
+        atomic_write(out / "sweep.png", lambda tmp: save(figure, tmp))
         files.append("sweep.png")
     files += [k.relative_path for r in evaluation.results for k in r.chunks]
     summary: dict[str, Any] = {
@@ -665,10 +704,13 @@ def sweep(
             }
             for r in evaluation.results
         ],
-        "files": _manifest_files(out, files),
     }
-    text = json.dumps(json_safe(summary), indent=2, allow_nan=False)
-    atomic_write(out / "summary.json", lambda tmp: tmp.write_text(text + "\n"))
+    write_summary(out, summary, files)
     return SweepResult(
-        out, table, summary, evaluation.results, evaluation.chunks_computed, evaluation.chunks_reused
+        out,
+        table,
+        summary,
+        evaluation.results,
+        evaluation.chunks_computed,
+        evaluation.chunks_reused,
     )

@@ -1,0 +1,468 @@
+"""The report: one self-contained HTML page of a results folder, for a planning meeting.
+
+``reelsim report RESULTS_DIR -o report.html`` (or ``write_report(folder, out)``) reads a
+folder that a command wrote and lays it out as a page people can decide from: the
+question, the verdict, the headline numbers with their intervals, what they mean in plain
+words, the plots, the tables, the assumptions and the provenance.
+
+How it is put together, so that other kinds of folder plug in:
+
+    ResultsFolder   the files: summary.json, the tables, the plots, the scenario as run,
+                    each checked against the checksum summary.json recorded
+    view            a function ResultsFolder → Page, chosen by summary.json's "kind":
+                    VIEWS maps a kind to "module:function" ("run" →
+                    simulator._report_run:run_page; a sweep, staffing or compare view
+                    adds its line). A kind with no view gets a plain inventory page.
+    Page            plain data: headlines, plain-language lines, sections of text, tables
+                    and plots, provenance; every value already a formatted string
+    template        templates/report.html.j2 lays out any Page the same way
+
+The helpers below (``money``, ``percent``, ``span``, ``SeasonCalendar``, ``folder_plot``,
+``provenance_rows``, ``files_table``) are for the views: every figure on every page is
+formatted one way.
+
+The page must open from a file share or an e-mail attachment, years later, on a machine
+with no network: styles are inline, plots are inline ``data:`` URIs (SVG where the folder
+has it, for print; PNG otherwise; drawn afresh from the tables when the folder has none),
+there is no script, and a Content-Security-Policy forbids the browser to fetch anything.
+The same folder gives the same bytes: nothing on the page depends on when it was written.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+
+from simulator._version import __version__
+from simulator.errors import UsageError
+
+__all__ = [
+    "VIEWS",
+    "Block",
+    "Headline",
+    "Page",
+    "Plot",
+    "ResultsFolder",
+    "SeasonCalendar",
+    "Section",
+    "Table",
+    "Text",
+    "Verdict",
+    "build_page",
+    "calendar_start",
+    "data_uri",
+    "file_warnings",
+    "files_table",
+    "folder_plot",
+    "interval_text",
+    "inventory_page",
+    "money",
+    "number",
+    "percent",
+    "provenance_rows",
+    "render_html",
+    "span",
+    "view_for",
+    "write_report",
+]
+
+# --- the page, as plain data ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    kind: Literal["text"] = "text"
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    title: str = ""
+    numeric: Sequence[bool] = ()
+    """Per column: right-aligned figures."""
+    note: str = ""
+    kind: Literal["table"] = "table"
+
+    def __post_init__(self) -> None:
+        if not self.numeric:
+            object.__setattr__(self, "numeric", [False] * len(self.columns))
+
+
+@dataclass(frozen=True)
+class Plot:
+    title: str
+    uri: str
+    """The image as a ``data:`` URI: the page carries it."""
+    caption: str = ""
+    alt: str = ""
+    kind: Literal["plot"] = "plot"
+
+
+Block = Text | Table | Plot
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    anchor: str
+    intro: str = ""
+    blocks: Sequence[Block] = ()
+
+
+@dataclass(frozen=True)
+class Headline:
+    label: str
+    value: str
+    interval: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    level: str
+    """``on_time``, ``at_risk``, ``late`` or ``neutral``: the colour and its border."""
+    word: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Page:
+    title: str
+    subtitle: str
+    folder: str
+    question: str = ""
+    verdict: Verdict | None = None
+    headlines: Sequence[Headline] = ()
+    reading: Sequence[str] = ()
+    sections: Sequence[Section] = ()
+    provenance: Sequence[tuple[str, str]] = ()
+    files: Sequence[Block] = ()
+    warnings: Sequence[str] = ()
+    generator: str = __version__
+
+
+# --- the folder ----------------------------------------------------------------------------
+
+
+@dataclass
+class ResultsFolder:
+    """A results folder as written: its summary, its files, each checked once."""
+
+    path: Path
+    summary: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, path: Path) -> ResultsFolder:
+        manifest = path / "summary.json"
+        if not manifest.is_file():
+            raise UsageError(
+                f"{path}: no summary.json here; give a folder written by reelsim run, sweep, "
+                "staff or compare"
+            )
+        try:
+            summary = json.loads(manifest.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise UsageError(f"{manifest}: not a readable summary ({error})") from None
+        if not isinstance(summary, dict):
+            raise UsageError(f"{manifest}: expected a JSON object, got {type(summary).__name__}")
+        return cls(path, summary)
+
+    @property
+    def kind(self) -> str:
+        if "kind" in self.summary:
+            return str(self.summary["kind"])
+        # Written before summaries said what they are: a run's has episodes and a season.
+        return "run" if {"episodes", "season", "cost"} <= self.summary.keys() else "unknown"
+
+    @cached_property
+    def file_status(self) -> dict[str, str]:
+        """Each file summary.json lists: ``ok``, ``changed`` or ``missing``."""
+        status = {}
+        for name, digest in sorted(self.summary.get("files", {}).items()):
+            path = self.path / name
+            if not path.is_file():
+                status[name] = "missing"
+            else:
+                status[name] = "ok" if _sha256(path) == digest else "changed"
+        return status
+
+    def usable(self, name: str) -> bool:
+        """A file that is there and as the run wrote it (or not listed, for old folders)."""
+        listed = self.file_status.get(name)
+        return (self.path / name).is_file() and listed in (None, "ok")
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        return pd.read_parquet(self.path / name) if self.usable(name) else None
+
+    @cached_property
+    def scenario(self) -> Any:
+        """The scenario as run (``scenario.yaml``), or None when the folder lacks it."""
+        from simulator.scenario.load import scenario_sha256
+        from simulator.scenario.schema import Scenario
+
+        if not self.usable("scenario.yaml"):
+            return None
+        try:
+            scenario = Scenario.model_validate(
+                yaml.safe_load((self.path / "scenario.yaml").read_text())
+            )
+        except Exception as error:  # a report shows what it can rather than refuse
+            self.warnings.append(f"scenario.yaml could not be read ({type(error).__name__})")
+            return None
+        expected = self.summary.get("scenario", {}).get("sha256")
+        if expected and scenario_sha256(scenario) != expected:
+            self.warnings.append(
+                "scenario.yaml is not the scenario this run used (its sha256 differs): the "
+                "assumptions below may not match the numbers"
+            )
+        return scenario
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- formatting: every figure on the page goes through one of these -------------------------
+
+
+def money(x: float | None, digits: int = 0) -> str:
+    """``$52,512``; an unbounded value as ∞."""
+    if x is None or not math.isfinite(x):
+        return "∞"
+    return f"-${-x:,.{digits}f}" if x < 0 else f"${x:,.{digits}f}"
+
+
+def percent(p: float | None, digits: int = 1) -> str:
+    if p is None or not math.isfinite(p):
+        return "∞"
+    return f"{100.0 * p:.{digits}f}%"
+
+
+def number(x: float | None, digits: int = 1) -> str:
+    if x is None or not math.isfinite(x):
+        return "∞"
+    return f"{x:,.{digits}f}"
+
+
+def span(low: float | None, high: float | None, fmt: Callable[[float | None], str]) -> str:
+    return f"{fmt(low)} – {fmt(high)}"
+
+
+def interval_text(
+    iv: dict[str, Any] | None, fmt: Callable[[float | None], str], level: float
+) -> str:
+    if not iv:
+        return ""
+    return f"{level:.0%} interval {span(iv.get('low'), iv.get('high'), fmt)}"
+
+
+class SeasonCalendar:
+    """Hours from the season start as dates a meeting reads: "Fri 15 Jan 24:00"."""
+
+    def __init__(self, start: date | None) -> None:
+        self.start = datetime(start.year, start.month, start.day) if start else None
+
+    def moment(self, hours: float | None, *, deadline: bool = False) -> str:
+        if hours is None or not math.isfinite(hours):
+            return "not delivered"
+        if self.start is None:
+            return f"day {hours / 24.0:.1f}"
+        at = self.start + timedelta(hours=hours)
+        if deadline and at.hour == 0 and at.minute == 0:
+            # A deadline date means 24:00 of that date: say so rather than "00:00 next day".
+            return f"{(at - timedelta(days=1)):%a %d %b %Y} 24:00"
+        return f"{at:%a %d %b %Y %H:%M}"
+
+    def day(self, hours: float) -> str:
+        if self.start is None:
+            return f"day {hours / 24.0:.0f}"
+        return f"{self.start + timedelta(hours=hours):%d %b %Y}"
+
+
+def calendar_start(summary: dict[str, Any], scenario: Any) -> date | None:
+    if scenario is not None:
+        start: date = scenario.calendar.start
+        return start
+    for ep in summary.get("episodes", []):
+        try:
+            at = datetime.fromisoformat(ep["deadline"]) - timedelta(hours=float(ep["deadline_h"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+        return at.date()
+    return None
+
+
+# --- plots -----------------------------------------------------------------------------------
+
+
+def data_uri(data: bytes, fmt: str) -> str:
+    mime = "image/svg+xml" if fmt == "svg" else "image/png"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def folder_plot(folder: ResultsFolder, stem: str) -> str | None:
+    """The folder's own plot file as a data URI: SVG first (it prints sharply), else PNG."""
+    for fmt in ("svg", "png"):
+        name = f"{stem}.{fmt}"
+        if folder.usable(name):
+            return data_uri((folder.path / name).read_bytes(), fmt)
+    return None
+
+
+# --- shared by the views ----------------------------------------------------------------
+
+
+def provenance_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    scenario = summary.get("scenario", {})
+    rows = [
+        ("scenario", str(scenario.get("name", "?"))),
+        ("scenario sha256", str(scenario.get("sha256", "?"))),
+        ("kind", str(summary.get("kind", "run"))),
+        ("reelsim version", str(summary.get("reelsim_version", "?"))),
+        ("engine", f"{summary.get('engine', '?')} ({summary.get('engine_reason', '')})"),
+        ("seed", str(summary.get("seed", "?"))),
+        ("replications", f"{summary.get('replications', '?')}"),
+        ("confidence level", percent(summary.get("confidence"), 0)),
+    ]
+    if "events" in summary:
+        rows.append(("events simulated", f"{summary['events']:,}"))
+    if "wall_seconds" in summary:
+        rows.append(("wall time", f"{summary['wall_seconds']:.2f} s"))
+    return rows
+
+
+def files_table(folder: ResultsFolder) -> Table:
+    words = {
+        "ok": "as written by the run",
+        "changed": "CHANGED since the run",
+        "missing": "MISSING",
+    }
+    rows = [
+        [name, words[status], folder.summary["files"][name]]
+        for name, status in folder.file_status.items()
+    ]
+    return Table(
+        ["file", "check", "sha256 recorded in summary.json"],
+        rows,
+        title="Files of the results folder",
+    )
+
+
+def file_warnings(folder: ResultsFolder) -> list[str]:
+    out = [
+        f"{name} is {status} since the run: figures drawn from it are left out"
+        for name, status in folder.file_status.items()
+        if status != "ok"
+    ]
+    return out + folder.warnings
+
+
+# --- a folder of a kind with no view yet --------------------------------------------------
+
+
+def inventory_page(folder: ResultsFolder) -> Page:
+    """Any results folder: its provenance, its plots and its tables, as they are."""
+    blocks: list[Block] = []
+    for path in sorted(folder.path.glob("*.svg")) + sorted(folder.path.glob("*.png")):
+        if path.suffix == ".png" and path.with_suffix(".svg").exists():
+            continue
+        if folder.usable(path.name):
+            data = data_uri(path.read_bytes(), path.suffix[1:])
+            blocks.append(Plot(path.stem.replace("_", " "), data, alt=path.stem))
+    for path in sorted(folder.path.glob("*.parquet")):
+        frame = folder.table(path.name)
+        if frame is None or frame.empty:
+            continue
+        head = frame.head(50)
+        blocks.append(
+            Table(
+                [str(c) for c in head.columns],
+                [[_cell(v) for v in row] for row in head.itertuples(index=False)],
+                title=f"{path.name} ({len(frame):,} rows{', first 50' if len(frame) > 50 else ''})",
+            )
+        )
+    name = str(folder.summary.get("scenario", {}).get("name", folder.path.name))
+    return Page(
+        title=f"{name}: {folder.kind} results",
+        subtitle=f"A reelsim {folder.kind} folder, shown as it is (no dedicated view yet).",
+        folder=folder.path.name,
+        sections=[Section("Contents", "contents", blocks=blocks)] if blocks else [],
+        provenance=provenance_rows(folder.summary),
+        files=[files_table(folder)] if folder.file_status else [],
+        warnings=file_warnings(folder),
+    )
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return number(value, 4) if abs(value) < 1e6 else f"{value:.4g}"
+    return str(value)
+
+
+VIEWS: dict[str, str] = {"run": "simulator._report_run:run_page"}
+"""The page of each kind of results folder, by summary.json's ``kind``, as
+``module:function`` (imported when needed; the function takes a ``ResultsFolder`` and
+returns a ``Page``). A kind not listed gets ``inventory_page``."""
+
+
+# --- entry points ----------------------------------------------------------------------------
+
+
+def view_for(kind: str) -> Callable[[ResultsFolder], Page]:
+    """The page function for a kind of folder (``inventory_page`` when none is registered)."""
+    if kind not in VIEWS:
+        return inventory_page
+    module_name, _, function = VIEWS[kind].partition(":")
+    view: Callable[[ResultsFolder], Page] = getattr(importlib.import_module(module_name), function)
+    return view
+
+
+def build_page(folder: Path) -> Page:
+    results = ResultsFolder.open(folder)
+    return view_for(results.kind)(results)
+
+
+def render_html(page: Page) -> str:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("simulator", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a misspelt field is an error, not a blank
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("report.html.j2").render(page=page)
+
+
+def write_report(folder: Path, out: Path | None = None) -> Path:
+    """Write the report of ``folder`` to ``out`` (default: ``folder/report.html``)."""
+    from simulator.output import atomic_write
+
+    target = out if out is not None else folder / "report.html"
+    html = render_html(build_page(folder))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(html, encoding="utf-8")
+
+    atomic_write(target, write)
+    return target

@@ -1,0 +1,74 @@
+"""Comparing two scenarios on common random numbers: paired differences and what pairing
+gained over independent runs."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator import load_scenario
+from simulator.cli import main
+from simulator.comparison import Comparison, compare
+from simulator.errors import UsageError
+from simulator.runs import simulate
+
+DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
+FIFO_ONE_GPU = ["policy.queue=fifo", "pools.h100.gpus=1"]
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory: pytest.TempPathFactory) -> Comparison:
+    out = tmp_path_factory.mktemp("compare")
+    return compare(DEMO, DEMO, overrides_b=FIFO_ONE_GPU, out=out, replications=30, chunk_size=16)
+
+
+def test_differences_are_those_of_the_two_runs_replication_by_replication(
+    comparison: Comparison,
+) -> None:
+    a = simulate(load_scenario(DEMO), replications=30)
+    b = simulate(load_scenario(DEMO, FIFO_ONE_GPU), replications=30)
+    d = np.array(
+        [ra.total_cost - rb.total_cost for ra, rb in zip(a.results, b.results, strict=True)]
+    )
+    row = comparison.row("cost_total")
+    assert row["n"] == 30
+    assert row["difference"] == pytest.approx(d.mean(), rel=1e-12)
+    assert row["mean_a"] - row["mean_b"] == pytest.approx(row["difference"], rel=1e-9)
+    assert row["low"] <= row["difference"] <= row["high"]
+
+
+def test_common_random_numbers_beat_independent_runs(comparison: Comparison) -> None:
+    # The two differ in the GPUs (and the queue order), not in the shots: costs move
+    # together replication by replication, so pairing narrows the interval many times.
+    assert comparison.row("cost_total")["variance_reduction"] > 10
+    assert comparison.row("delivery_h:ep03")["variance_reduction"] > 1
+    # Frames and verdicts are common: escaped defects do not differ at all.
+    escaped = comparison.row("escaped_defects")
+    assert escaped["difference"] == 0.0
+    assert math.isinf(escaped["variance_reduction"]) or escaped["mean_a"] == 0.0
+
+
+def test_every_quantity_is_reported(comparison: Comparison) -> None:
+    quantities = set(comparison.table["quantity"])
+    for q in ("cost_total", "cost_people", "p_any_miss", "makespan_h", "escaped_defects"):
+        assert q in quantities
+    for episode in ("ep01", "ep02", "ep03"):
+        assert {f"p_miss:{episode}", f"delivery_h:{episode}"} <= quantities
+    assert (comparison.out / "summary.json").is_file()
+    assert comparison.summary["a"]["sha256"] != comparison.summary["b"]["sha256"]
+
+
+def test_a_scenario_is_not_compared_with_itself(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="same scenario"):
+        compare(DEMO, DEMO, out=tmp_path, replications=2)
+
+
+def test_the_compare_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["compare", str(DEMO), str(DEMO), "--set-b", "pools.h100.gpus=1", "-n", "6"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "A − B" in out
+    assert "cost_total" in out

@@ -1,0 +1,66 @@
+"""The GPU launcher: batch sizes from device memory, refusal without a GPU, and, where a
+GPU is there, the same results as the CPU kernel replication by replication."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import pytest
+
+from kernels import cpu, gpu
+from simulator import compile_season, load_scenario
+from simulator.batch import pack, run_batch
+from simulator.errors import UnsupportedError
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def demo():  # type: ignore[no-untyped-def]
+    return compile_season(load_scenario(SCENARIOS / "demo.yaml"))
+
+
+def test_a_batch_is_what_free_device_memory_holds(demo) -> None:  # type: ignore[no-untyped-def]
+    packed = pack(demo)
+    per_rep = gpu.bytes_per_replication(packed.mi)
+    assert per_rep == packed.scratch_bytes + packed.output_bytes + 8
+    free = 1000 * per_rep
+    assert (
+        gpu.batch_size(packed.mi, free_bytes=free) == int(free * gpu.DEVICE_MEMORY_SHARE) // per_rep
+    )
+    assert gpu.batch_size(packed.mi, free_bytes=per_rep) == 0
+
+
+@pytest.mark.skipif(gpu.available(), reason="a GPU is available here")
+def test_the_gpu_backend_is_refused_without_a_gpu(demo) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UnsupportedError, match="no GPU"):
+        run_batch(demo, range(2), backend="gpu")
+
+
+@pytest.mark.skipif(
+    not (gpu.available() and cpu.available()), reason="needs a GPU and the CPU kernel"
+)
+@pytest.mark.parametrize("name", ["demo", "season-full-auto"])
+def test_gpu_and_cpu_agree(name: str) -> None:
+    model = compile_season(load_scenario(SCENARIOS / f"{name}.yaml"))
+    on_cpu = run_batch(model, range(64), threads=2)
+    on_gpu = run_batch(model, range(64), backend="gpu")
+    for c, g in zip(on_cpu, on_gpu, strict=True):
+        assert c.events == g.events
+        for f in dataclasses.fields(c):
+            a, b = getattr(c, f.name), getattr(g, f.name)
+            assert _close(a, b), (c.replication, f.name)
+
+
+def _close(a: object, b: object) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) and math.isnan(b):
+            return True
+        return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+    return a == b

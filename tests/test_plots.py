@@ -1,0 +1,141 @@
+"""The run plots: drawn from small results, labelled, written as PNG and SVG, no warnings."""
+
+from __future__ import annotations
+
+import warnings
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from simulator import load_scenario
+from simulator.plots import (
+    FORMATS,
+    RUN_PLOTS,
+    RunView,
+    delivery_plot,
+    figure_bytes,
+    run_plots,
+    save_figure,
+)
+from simulator.runs import Run, simulate
+
+DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
+
+
+@pytest.fixture(scope="module")
+def run() -> Run:
+    return simulate(load_scenario(DEMO), replications=4, seed=3)
+
+
+@pytest.fixture(scope="module")
+def cut_off() -> Run:
+    # A horizon of two days: every episode after the first is cut off, undelivered.
+    return simulate(load_scenario(DEMO, ["run.horizon=2d"]), replications=3, seed=3)
+
+
+def _drawn(draw, data) -> Figure:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure = draw(data)
+        figure_bytes(figure, "png")  # layout happens when drawing: its warnings count too
+    assert [str(w.message) for w in caught] == []
+    return figure
+
+
+@pytest.fixture(scope="module")
+def figures(run: Run) -> dict[str, Figure]:
+    """Each run plot, drawn once (without a warning) for the tests that look at it."""
+    view = RunView.of_run(run)
+    return {stem: _drawn(draw, view) for stem, draw in RUN_PLOTS.items()}
+
+
+def _data_axes(figure: Figure) -> list[Axes]:
+    return [ax for ax in figure.axes if ax.has_data()]
+
+
+@pytest.mark.parametrize("stem", list(RUN_PLOTS))
+def test_every_plot_is_titled_and_its_axes_labelled_with_units(
+    figures: dict[str, Figure], stem: str
+) -> None:
+    figure = figures[stem]
+    title = figure.get_suptitle() or " ".join(ax.get_title(loc="left") for ax in figure.axes)
+    assert "demo" in title
+    axes = _data_axes(figure)
+    assert axes
+    for ax in axes:
+        assert ax.get_ylabel(), f"{stem}: an axis without a y label"
+    # Shared time axes carry their label once, on the bottom panel.
+    assert any(ax.get_xlabel() for ax in axes)
+    labels = " ".join(ax.get_xlabel() + " " + ax.get_ylabel() for ax in axes)
+    assert any(unit in labels for unit in ("USD", "date", "days", "GPUs", "tasks")), labels
+
+
+def test_a_plot_function_takes_the_run_itself(run: Run) -> None:
+    figure = _drawn(delivery_plot, run)
+    assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == ["ep03", "ep02", "ep01"]
+
+
+def test_delivery_marks_each_deadline_and_counts_late_replications(
+    figures: dict[str, Figure],
+) -> None:
+    figure = figures["delivery"]
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert texts == ["0 of 4 late"] * 3
+
+
+def test_episodes_cut_off_by_the_horizon_are_shown_not_dropped(cut_off: Run) -> None:
+    texts = [t.get_text() for t in _drawn(delivery_plot, cut_off).axes[0].texts]
+    assert "3 not delivered ▸" in texts
+    assert "3 of 3 late" in texts
+
+
+def test_load_has_a_panel_per_pool_and_team_with_shifts_marked(figures: dict[str, Figure]) -> None:
+    figure = figures["load"]
+    panels = [ax for ax in figure.axes if ax.get_ylabel().endswith("busy")]
+    assert [ax.get_ylabel().split("\n")[0] for ax in panels] == [
+        "pool h100",
+        "team supervisors",
+        "team editors",
+    ]
+    # Weekends and the holiday are shaded on the teams' panels only: nobody is on shift.
+    shaded = [[p for p in ax.patches if isinstance(p, Rectangle)] for ax in panels]
+    assert not shaded[0]
+    assert len(shaded[1]) >= 4
+
+
+def test_plots_draw_from_the_tables_alone(run: Run) -> None:
+    # A results folder read back without its scenario: no locks, no shifts, still plots.
+    view = RunView.build("demo", run.replications_frame(), run.timeseries_frame())
+    for draw in RUN_PLOTS.values():
+        _drawn(draw, view)
+
+
+def test_run_plots_write_png_and_svg_the_same_bytes_every_time(run: Run, tmp_path: Path) -> None:
+    writers = run_plots(run)
+    for name, write in writers.items():
+        write(tmp_path / name)
+    names = {f"{stem}.{fmt}" for stem in RUN_PLOTS for fmt in FORMATS}
+    assert {p.name for p in tmp_path.iterdir()} == names
+    # Drawn again from scratch, a plot gives the same bytes (one is enough to show it).
+    again = run_plots(run)
+    for name in ("delivery.png", "delivery.svg"):
+        again[name](tmp_path / f"again-{name}")
+        assert (tmp_path / f"again-{name}").read_bytes() == (tmp_path / name).read_bytes()
+    for name in names:
+        data = (tmp_path / name).read_bytes()
+        if name.endswith(".png"):
+            assert data.startswith(b"\x89PNG\r\n\x1a\n")
+        else:
+            root = ET.fromstring(data)
+            assert root.tag.endswith("svg")
+            assert b"<dc:date>" not in data  # no time stamp: checksums stay meaningful
+
+
+def test_save_figure_writes_each_format(figures: dict[str, Figure], tmp_path: Path) -> None:
+    paths = save_figure(figures["load"], tmp_path / "load")
+    assert [p.name for p in paths] == ["load.png", "load.svg"]
+    assert all(p.stat().st_size > 1000 for p in paths)

@@ -1,0 +1,393 @@
+"""The HTML report: what it says, that it is self-contained, and how a browser shows it.
+
+The browser tests open the page in headless Chromium and drive it over the DevTools
+protocol: every console message of level error, every uncaught exception, every log entry
+of level error (a refused or failed load lands there) and every request the page makes is
+recorded. A report must produce none of them but the request for its own file. The
+checker is itself checked on a page that is broken on purpose, so a green test cannot
+come from a checker that sees nothing.
+
+Chromium comes from the system's packages (``make browser``); where it is not installed
+these tests skip and say so. ``REELSIM_WRITE_DOCS=1`` also writes the screenshot of the
+report's first screen to ``docs/report.png`` (``make docs``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.cli import main
+from simulator.report import VIEWS, build_page, render_html, write_report
+
+ROOT = Path(__file__).parents[1]
+DEMO = ROOT / "scenarios" / "demo.yaml"
+
+# --- results folders ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run")
+    assert main(["run", str(DEMO), "-n", "20", "--seed", "7", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def late_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ep01 due at the end of its lock day: late in most replications. No plot files."""
+    out = tmp_path_factory.mktemp("late")
+    deadline = "shows.harbor-lights.episodes.0.deadline=2027-01-04"
+    args = ["run", str(DEMO), "-n", "12", "--out", str(out), "--set", deadline, "--no-plots"]
+    assert main(args) == 0
+    return out
+
+
+def _summary(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "summary.json").read_text())
+
+
+def _text(html: str) -> str:
+    """The page's words, roughly as a reader sees them (tags out, entities decoded)."""
+    import html as html_lib
+
+    body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+# --- content -----------------------------------------------------------------------------
+
+
+def test_run_summaries_say_what_they_are(run_folder: Path) -> None:
+    assert _summary(run_folder)["kind"] == "run"
+    assert "run" in VIEWS
+
+
+def test_the_report_states_the_headline_numbers_of_the_summary(run_folder: Path) -> None:
+    summary = _summary(run_folder)
+    text = _text(render_html(build_page(run_folder)))
+    cost = summary["cost"]
+    p_any = summary["season"]["p_any_miss"]
+    assert f"{100 * p_any['estimate']:.1f}%" in text
+    assert f"{100 * p_any['high']:.1f}%" in text
+    assert f"${cost['total']['mean']['estimate']:,.0f}" in text
+    assert f"${cost['total']['mean']['low']:,.0f}" in text
+    assert f"${cost['per_delivered_frame']['mean']['estimate']:,.2f}" in text
+    for ep in summary["episodes"]:
+        assert ep["id"] in text
+    assert "Verdict: at risk" in text  # 0 of 20 late cannot rule out a risk of 16 %
+    assert "cannot rule out a risk of up to 16.1%" in text
+
+
+def test_the_report_asks_the_question_and_states_the_assumptions(run_folder: Path) -> None:
+    text = _text(render_html(build_page(run_folder)))
+    assert "Will the 3 episodes of Harbor Lights (demo) be delivered by their deadlines" in text
+    assert "2 reserved H100 80GB GPUs" in text
+    assert "Fri 15 Jan 2027 24:00" in text  # a deadline date means the end of that day
+    assert "image_to_video" in text
+    assert "fails 5% of attempts" in text
+    assert "1 × mon–fri 09:00–17:00" in text
+    assert "25,000 USD" in text  # lateness penalty per day
+
+
+def test_the_report_carries_its_provenance(run_folder: Path) -> None:
+    summary = _summary(run_folder)
+    text = _text(render_html(build_page(run_folder)))
+    for value in (
+        summary["reelsim_version"],
+        summary["scenario"]["sha256"],
+        summary["engine"],
+        str(summary["seed"]),
+    ):
+        assert value in text
+    assert text.count("as written by the run") == len(summary["files"])
+
+
+def test_plain_words_name_the_episodes_at_risk(late_folder: Path) -> None:
+    summary = _summary(late_folder)
+    late = summary["episodes"][0]["p_miss"]["estimate"]
+    assert late > 0.10
+    text = _text(render_html(build_page(late_folder)))
+    assert (
+        f"1 of 3 episodes has more than a 10% chance of missing delivery: ep01 ({late:.0%})" in text
+    )
+    assert "Riskiest episode ep01" in text
+
+
+def test_plots_are_drawn_from_the_tables_when_the_folder_has_none(late_folder: Path) -> None:
+    html = render_html(build_page(late_folder))
+    assert len(re.findall(r'<img src="data:image/svg\+xml;base64,', html)) == 4
+
+
+def test_the_page_refers_to_nothing_outside_itself(run_folder: Path) -> None:
+    html = render_html(build_page(run_folder))
+    references = re.findall(r'(?:src|href)="([^"]*)"', html)
+    assert references
+    assert all(r.startswith(("data:", "#")) for r in references), references
+    assert "default-src 'none'" in html  # and the browser is told to fetch nothing
+    assert "<script" not in html
+
+
+def test_the_same_folder_gives_the_same_page(run_folder: Path) -> None:
+    assert render_html(build_page(run_folder)) == render_html(build_page(run_folder))
+
+
+def test_a_changed_file_is_flagged_and_left_out(run_folder: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(run_folder, folder)
+    with open(folder / "delivery.svg", "ab") as handle:
+        handle.write(b"<!-- edited -->")
+    text = _text(render_html(build_page(folder)))
+    assert "delivery.svg is changed since the run" in text
+    assert "CHANGED since the run" in text
+
+
+def test_a_folder_without_its_scenario_still_reports(run_folder: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "old"
+    shutil.copytree(run_folder, folder)
+    (folder / "scenario.yaml").unlink()
+    text = _text(render_html(build_page(folder)))
+    assert "The scenario is not stored in this results folder." in text
+    assert "Will the 3 episodes of demo be delivered" in text
+
+
+def test_a_folder_of_another_kind_gets_an_inventory(run_folder: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    shutil.copy(run_folder / "cost.png", folder / "risk.png")
+    summary = {"kind": "sweep", "scenario": {"name": "demo", "sha256": "ab"}, "files": {}}
+    (folder / "summary.json").write_text(json.dumps(summary))
+    text = _text(render_html(build_page(folder)))
+    assert "demo: sweep results" in text
+    assert "risk" in text
+    # A summary that does not say what it is, and is not a run's: shown as it is too.
+    del summary["kind"]
+    (folder / "summary.json").write_text(json.dumps(summary))
+    assert "demo: unknown results" in _text(render_html(build_page(folder)))
+
+
+def test_reelsim_report_writes_the_page(run_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "meeting.html"
+    assert main(["report", str(run_folder), "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert main(["report", str(tmp_path / "nowhere")]) == 2
+
+
+def test_the_report_defaults_to_the_results_folder(run_folder: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(run_folder, folder)
+    assert write_report(folder) == folder / "report.html"
+
+
+# --- in a browser ------------------------------------------------------------------------
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--remote-debugging-port=0",
+]
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("Chromium is not installed here (`make browser` installs it with apt-get)")
+
+
+@dataclass
+class Visit:
+    """What the browser saw of one page."""
+
+    text: str = ""
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    screenshot: bytes = b""
+
+
+class _DevTools:
+    """Just enough of the DevTools protocol: commands on one page, events recorded."""
+
+    def __init__(self, url: str) -> None:
+        import websocket
+
+        self.socket = websocket.create_connection(url, timeout=30, suppress_origin=True)
+        self.next_id = 0
+        self.session: str | None = None
+        self.events: list[dict[str, Any]] = []
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        self.next_id += 1
+        message: dict[str, Any] = {"id": self.next_id, "method": method, "params": params}
+        if self.session is not None:
+            message["sessionId"] = self.session
+        self.socket.send(json.dumps(message))
+        while True:
+            reply = json.loads(self.socket.recv())
+            if reply.get("id") == self.next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                result: dict[str, Any] = reply.get("result", {})
+                return result
+            self.events.append(reply)
+
+    def wait_for(self, method: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(e.get("method") == method for e in self.events):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {method} within {timeout} s")
+            self.socket.settimeout(max(0.1, deadline - time.monotonic()))
+            self.events.append(json.loads(self.socket.recv()))
+
+    def drain(self, seconds: float) -> None:
+        """Keep recording events for a moment (late errors, late requests)."""
+        import websocket
+
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            self.socket.settimeout(left)
+            try:
+                self.events.append(json.loads(self.socket.recv()))
+            except websocket.WebSocketTimeoutException:
+                break
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[str]:
+    """A headless Chromium with a fresh profile; yields its DevTools address."""
+    executable = _chromium()
+    with tempfile.TemporaryDirectory() as profile:
+        process = subprocess.Popen(
+            [executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            # Chromium writes its port and path here once it listens.
+            port_file = Path(profile) / "DevToolsActivePort"
+            deadline = time.monotonic() + 30
+            while not (port_file.is_file() and len(port_file.read_text().split()) >= 2):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"Chromium did not start (exit code {process.poll()})")
+                time.sleep(0.05)
+            port, path = port_file.read_text().split()[:2]
+            yield f"ws://127.0.0.1:{port}{path}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def visit(browser: str, page: Path, *, width: int = 1200, height: int = 1300) -> Visit:
+    tools = _DevTools(browser)
+    try:
+        target = tools.call("Target.createTarget", url="about:blank")["targetId"]
+        tools.session = tools.call("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            tools.call(f"{domain}.enable")
+        tools.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        tools.call("Page.navigate", url=page.resolve().as_uri())
+        tools.wait_for("Page.loadEventFired")
+        tools.drain(0.5)
+        seen = Visit()
+        for event in tools.events:
+            method, params = event.get("method"), event.get("params", {})
+            if method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
+                seen.errors.append(" ".join(str(a.get("value")) for a in params["args"]))
+            elif method == "Runtime.exceptionThrown":
+                details = params["exceptionDetails"]
+                thrown = details.get("exception", {}).get("description", "")
+                seen.errors.append(f"{details.get('text', 'exception')} {thrown}".strip())
+            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+                seen.errors.append(params["entry"]["text"])
+            elif method == "Network.requestWillBeSent":
+                seen.requests.append(params["request"]["url"])
+        seen.text = tools.call(
+            "Runtime.evaluate", expression="document.body.innerText", returnByValue=True
+        )["result"]["value"]
+        shot = tools.call("Page.captureScreenshot", format="png")["data"]
+        seen.screenshot = base64.b64decode(shot)
+        tools.call("Target.closeTarget", targetId=target)
+        return seen
+    finally:
+        tools.socket.close()
+
+
+def _outside(seen: Visit, page: Path) -> list[str]:
+    """Requests for anything but the page itself and inline data."""
+    own = page.resolve().as_uri()
+    return [u for u in seen.requests if u != own and not u.startswith(("data:", "about:"))]
+
+
+def test_the_checker_sees_console_errors_and_outside_requests(browser: str, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.html"
+    broken.write_text(
+        "<!DOCTYPE html><html><body><p>broken on purpose</p>"
+        # A loopback port where nothing listens: the request is made, and fails, locally.
+        '<img src="http://127.0.0.1:59999/pixel.png">'
+        '<script>console.error("deliberate console error"); undefinedFunction();</script>'
+        "</body></html>"
+    )
+    seen = visit(browser, broken)
+    assert "broken on purpose" in seen.text
+    assert any("deliberate console error" in e for e in seen.errors), seen.errors
+    assert any("undefinedFunction" in e for e in seen.errors), seen.errors
+    assert _outside(seen, broken) == ["http://127.0.0.1:59999/pixel.png"]
+
+
+def test_the_checker_sees_a_report_that_tries_to_load_something(
+    browser: str, run_folder: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "leaky.html"
+    html = render_html(build_page(run_folder))
+    page.write_text(html.replace("</main>", '<img src="http://127.0.0.1:59999/track.png"></main>'))
+    seen = visit(browser, page)
+    # The page's own policy refuses the load, and says so on the console.
+    assert seen.errors or _outside(seen, page), "an outside image went unnoticed"
+
+
+def test_the_report_renders_cleanly_in_chromium(
+    browser: str, run_folder: Path, tmp_path: Path
+) -> None:
+    page = write_report(run_folder, tmp_path / "report.html")
+    seen = visit(browser, page)
+    assert seen.errors == []
+    assert _outside(seen, page) == []
+    summary = _summary(run_folder)
+    assert f"${summary['cost']['total']['mean']['estimate']:,.0f}" in seen.text
+    assert f"{100 * summary['season']['p_any_miss']['estimate']:.1f}%" in seen.text
+    assert "Verdict: at risk" in seen.text
+    assert seen.screenshot.startswith(b"\x89PNG\r\n\x1a\n")
+    if os.environ.get("REELSIM_WRITE_DOCS"):
+        (ROOT / "docs" / "report.png").write_bytes(seen.screenshot)
