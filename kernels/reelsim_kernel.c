@@ -30,6 +30,14 @@
  * generation, so heap order is (class, key, posting order), exactly the reference agenda's
  * sort. Idle-timeout releases are the last class: after the other events of the round have
  * run, the round dispatches and provisions, and only then pops its idle releases.
+ *
+ * What counts as an event is what reaches the reference's agenda: a voided failure, repair,
+ * notice or idle timer is still posted there (and counted) and does nothing when it runs,
+ * while the completion of an interrupted service is never posted (SimPy drops the service
+ * process's callback), so the kernel drops it without a round.
+ *
+ * A run may start mid-season (a starting state): shots and episodes are put where the
+ * state says, and every set-up event is scheduled from that moment on.
  */
 
 #ifdef RS_CUDA
@@ -477,7 +485,17 @@ enum rs_trace_code {
     RS_TR_GPU_FAILURE,
     RS_TR_REPAIR,
     RS_TR_SHIFT_CHANGE,
-    RS_TR_EVENT
+    RS_TR_EVENT,
+    RS_TR_END,
+    RS_TR_DRAINING
+};
+
+/* Outcomes of a task's end in the trace. */
+enum rs_outcome {
+    RS_OUT_DONE = 0,
+    RS_OUT_FAILED,
+    RS_OUT_REJECTED,
+    RS_OUT_APPROVED
 };
 
 #define RS_LAYOUT_VERSION 1
@@ -1595,6 +1613,18 @@ RS_DEVICE void rs_rework(rs_sim *sim, rs_i32 s, rs_i32 g)
     rs_enter_stage(sim, s);
 }
 
+/* The trace's record of a task's end: outcome, pass and attempt packed into one value. */
+RS_DEVICE void rs_trace_end(rs_sim *sim, rs_i32 id, int outcome)
+{
+    if (sim->trace != 0) {
+        double packed = (double)outcome
+                        + 8.0 * ((double)TK_I(sim, id, RS_TK_ATTEMPT)
+                                 + 65536.0 * (double)TK_I(sim, id, RS_TK_PASS));
+        rs_trace(sim, RS_TR_END, (double)id, (double)TK_I(sim, id, RS_TK_STAGE), packed,
+                 TK_D(sim, id, RS_TK_START));
+    }
+}
+
 RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
 {
     rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
@@ -1603,6 +1633,7 @@ RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
     if (kind == RS_STAGE_EPISODE) {
         rs_i32 ep = id - sim->n_shots;
         rs_i32 next = TK_I(sim, id, RS_TK_ADDRESS) + 1;
+        rs_trace_end(sim, id, RS_OUT_DONE);
         if (next < sim->n_est) {
             rs_enqueue_episode_stage(sim, ep, next);
         } else {
@@ -1614,6 +1645,7 @@ RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
         rs_i32 address = TK_I(sim, id, RS_TK_ADDRESS);
         rs_u32 sub = rs_pack_sub(address, TK_I(sim, id, RS_TK_PASS), TK_I(sim, id, RS_TK_ATTEMPT));
         if (rs_uniform(sim, RS_ATTEMPT_FAILURE, (rs_u32)id, sub) < ST_D(sim, stage, RS_SD_FAILURE_P)) {
+            rs_trace_end(sim, id, RS_OUT_FAILED);
             rs_attempt_failed(sim, id, stage);
             return;
         }
@@ -1622,9 +1654,16 @@ RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
                 sim->sh_flag[id] = address;
             }
         }
-    } else if (kind == RS_STAGE_REVIEW && rs_rejects(sim, id, stage)) {
-        rs_rework(sim, id, stage);
-        return;
+    } else if (kind == RS_STAGE_REVIEW) {
+        if (rs_rejects(sim, id, stage)) {
+            rs_trace_end(sim, id, RS_OUT_REJECTED);
+            rs_rework(sim, id, stage);
+            return;
+        }
+        rs_trace_end(sim, id, RS_OUT_APPROVED);
+    }
+    if (kind != RS_STAGE_REVIEW) {
+        rs_trace_end(sim, id, RS_OUT_DONE);
     }
     sim->sh_stage[id] += 1;
     sim->sh_attempt[id] = 0;
@@ -1886,9 +1925,8 @@ RS_DEVICE double rs_pysum_value(rs_sim *sim, const rs_pysum *acc)
     return acc->f;
 }
 
-/* The reference's _cloud_spend: closed cloud leases plus every open lease's billed cost.
- * Note: it sums over all pools, and a reserved pool's units count as leases open since 0
- * (mirrored as the reference has it). */
+/* The reference's _cloud_spend: closed cloud leases plus every open cloud lease's billed
+ * cost (reserved units are not leases that a cloud budget pays for). */
 RS_DEVICE double rs_cloud_spend(rs_sim *sim)
 {
     rs_pysum outer;
@@ -1902,6 +1940,9 @@ RS_DEVICE double rs_cloud_spend(rs_sim *sim)
         rs_pysum inner;
         int any = 0;
         rs_i64 k;
+        if (PL_I(sim, p, RS_PI_KIND) == RS_POOL_RESERVED) {
+            continue;
+        }
         inner.f = 0.0;
         inner.c = 0.0;
         for (k = 0; k < n; k++) {
@@ -2069,6 +2110,7 @@ RS_DEVICE void rs_preemption_notice(rs_sim *sim, rs_i32 p, rs_i32 version)
             break;
         }
         rs_unit_flags(sim, best, UN_I(sim, best, RS_UI_FLAGS) | RS_FLAG_DRAINING);
+        rs_trace(sim, RS_TR_DRAINING, (double)p, (double)(best - u0), 0.0, 0.0);
         UN_I(sim, best, RS_UI_TAKE_SEQ) = count;
         UN_I(sim, best, RS_UI_TAKE_LIFE) = UN_I(sim, best, RS_UI_LIFE_VERSION);
     }
@@ -2300,8 +2342,8 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->start_shot = mi + mi[RS_H_START_SHOT_I];
     sim->start_episode = mi + mi[RS_H_START_EPISODE_I];
     sim->start_delivered = md + mi[RS_H_START_DELIVERED_D];
-    /* The reference's horizon is a timeout of `horizon` hours from the start of the run. */
-    sim->run_end = sim->start_now + sim->horizon;
+    /* The horizon is a moment of the season (hours from its start), whenever the run starts. */
+    sim->run_end = sim->horizon;
 
     sim->sh_frames = (rs_i64 *)(scratch + mi[RS_H_S_SHOT_FRAMES]);
     sim->sh_release = (double *)(scratch + mi[RS_H_S_SHOT_RELEASE]);

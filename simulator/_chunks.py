@@ -14,7 +14,9 @@ its end time (``end_h``), its event count (``events``) and the busy and availabl
 unit-hours of every pool and team (``busy_h:pool:NAME``, ``available_h:team:NAME``). That
 is everything ``simulator.summary.summarize`` reads, so a point's summary is rebuilt from
 its chunks alone; the daily bins of busy units and queues are not kept (no sweep summary
-uses them, and they would be most of the bytes).
+uses them, and they would be most of the bytes). A run's chunks (``simulator.runs``) keep
+them, because its results folder has ``timeseries.parquet``: ``daily_busy:KEY`` and
+``daily_queue:KEY`` hold each replication's daily bins as a list, on its first episode row.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from simulator.results import COST_CATEGORIES, ReplicationResult, replications_f
 from simulator.scenario.schema import Scenario
 
 __all__ = [
+    "DRAW_LAYOUT_VERSION",
     "ChunkKey",
     "ChunkTask",
     "chunk_exists",
@@ -47,6 +50,13 @@ __all__ = [
     "write_chunk",
 ]
 
+DRAW_LAYOUT_VERSION = 1
+"""Version of the draw-address layout (``simulator/draws.py``, DESIGN §2) that chunk keys
+carry. It lives with the chunks rather than beside the draws because only stored chunks
+need it: bump it whenever what replication ``i`` of a seed draws changes (a new address
+field, a new occurrence counter), so that chunks computed under the old layout are never
+reused."""
+
 
 @dataclass(frozen=True, order=True)
 class ChunkKey:
@@ -57,7 +67,7 @@ class ChunkKey:
     start: int
     stop: int
     layout: int
-    """``simulator.sweeps.DRAW_LAYOUT_VERSION`` when the chunk was computed."""
+    """``DRAW_LAYOUT_VERSION`` when the chunk was computed."""
 
     @property
     def replications(self) -> int:
@@ -89,8 +99,10 @@ def resource_keys(model: SeasonModel) -> list[str]:
     return [f"pool:{p.name}" for p in model.pools] + [f"team:{t.name}" for t in model.teams]
 
 
-def chunk_frame(model: SeasonModel, results: Sequence[ReplicationResult]) -> pd.DataFrame:
-    """A chunk's table (see the module docstring)."""
+def chunk_frame(
+    model: SeasonModel, results: Sequence[ReplicationResult], *, daily: bool = False
+) -> pd.DataFrame:
+    """A chunk's table (see the module docstring); ``daily`` keeps the daily bins."""
     frame = replications_frame(model, results)
     per_episode = model.n_episodes
 
@@ -106,6 +118,14 @@ def chunk_frame(model: SeasonModel, results: Sequence[ReplicationResult]) -> pd.
         extra[f"available_h:{key}"] = spread(
             [float(r.available_hours.get(key, 0.0)) for r in results]
         )
+    if daily:
+        for name in ("daily_busy", "daily_queue"):
+            for key in resource_keys(model):
+                column = np.empty(len(results) * per_episode, dtype=object)
+                column[::per_episode] = [
+                    [float(x) for x in getattr(r, name).get(key, [])] for r in results
+                ]
+                extra[f"{name}:{key}"] = column
     return pd.concat([frame, pd.DataFrame(extra)], axis=1)
 
 
@@ -171,6 +191,12 @@ def results_from_frame(model: SeasonModel, frame: pd.DataFrame) -> list[Replicat
     busy = {key: per_rep(f"busy_h:{key}") for key in resources}
     available = {key: per_rep(f"available_h:{key}") for key in resources}
     reps, ends, events = per_rep("replication", int), per_rep("end_h"), per_rep("events", int)
+    bins: dict[str, dict[str, list[Any]]] = {"daily_busy": {}, "daily_queue": {}}
+    for name, by_key in bins.items():
+        for key in resources:
+            if f"{name}:{key}" in frame.columns:
+                cells = frame[f"{name}:{key}"].to_numpy(object)[::per_episode]
+                by_key[key] = [[float(x) for x in cell] for cell in cells]
     return [
         ReplicationResult(
             replication=reps[i],
@@ -188,6 +214,8 @@ def results_from_frame(model: SeasonModel, frame: pd.DataFrame) -> list[Replicat
             escaped=escaped[i],
             caught=caught[i],
             failed=failed[i],
+            daily_busy={key: values[i] for key, values in bins["daily_busy"].items()},
+            daily_queue={key: values[i] for key, values in bins["daily_queue"].items()},
         )
         for i in range(n)
     ]

@@ -144,7 +144,7 @@ def run(
     """Run replications of a scenario; print the summary and write the results folder."""
     from simulator.output import write_results
     from simulator.render import render_run_summary
-    from simulator.runs import simulate
+    from simulator.runs import RunInterrupted, simulate
     from simulator.scenario.load import load_scenario
 
     console = Console(stderr=True)
@@ -153,21 +153,31 @@ def run(
 
     policies = dict(load_policy(spec) for spec in policy_specs)
     start = _starting_state(loaded, status, now)
-    with _progress(console) as progress:
-        result = simulate(
-            loaded,
-            replications=replications,
-            seed=seed,
-            engine=engine,
-            threads=threads,
-            trace=trace,
-            policies=policies,
-            start=start,
-            progress=progress,
-        )
-    console.print(f"engine: {result.engine} ({result.engine_reason})")
     folder = out if out is not None else Path("results") / loaded.name
+    try:
+        with _progress(console) as progress:
+            result = simulate(
+                loaded,
+                replications=replications,
+                seed=seed,
+                engine=engine,
+                threads=threads,
+                trace=trace,
+                policies=policies,
+                start=start,
+                progress=progress,
+                out=folder,
+            )
+    except RunInterrupted as stopped:
+        console.print(
+            f"interrupted: {stopped.kept} of {stopped.total} replications kept; "
+            "rerun the same command to resume",
+            highlight=False,
+        )
+        raise click.exceptions.Exit(130) from None
+    console.print(f"engine: {result.engine} ({result.engine_reason})")
     summary = write_results(result, folder, plots=not no_plots)
+    result.discard_chunks()  # the folder is complete: nothing is left to resume
     render_run_summary(summary, _stdout_console())
     console.print(f"results written to {folder}/")
 
@@ -305,7 +315,9 @@ class _progress:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising."""
     try:
-        cli.main(
+        # Without standalone mode, click returns (not raises) the code of an Exit raised in
+        # a command, such as 130 for a run stopped by Ctrl-C.
+        code = cli.main(
             args=list(argv) if argv is not None else None,
             prog_name="reelsim",
             standalone_mode=False,
@@ -324,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReelsimError as error:
         click.echo(f"error: {error}", err=True)
         return EXIT_FAILED
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,8 +11,9 @@ How it is put together, so that other kinds of folder plug in:
                     each checked against the checksum summary.json recorded
     view            a function ResultsFolder → Page, chosen by summary.json's "kind":
                     VIEWS maps a kind to "module:function" ("run" →
-                    simulator._report_run:run_page; a sweep, staffing or compare view
-                    adds its line). A kind with no view gets a plain inventory page.
+                    simulator._report_run:run_page; sweep and staff pages are in
+                    simulator._report_planning, compare and sensitivity pages in
+                    simulator._report_compare). Any other kind gets an inventory page.
     Page            plain data: headlines, plain-language lines, sections of text, tables
                     and plots, provenance; every value already a formatted string
     template        templates/report.html.j2 lays out any Page the same way
@@ -418,7 +419,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-VIEWS: dict[str, str] = {"run": "simulator._report_run:run_page"}
+VIEWS: dict[str, str] = {
+    "run": "simulator._report_run:run_page",
+    "sweep": "simulator._report_planning:sweep_page",
+    "staff": "simulator._report_planning:staff_page",
+    "compare": "simulator._report_compare:compare_page",
+    "sensitivity": "simulator._report_compare:sensitivity_page",
+}
 """The page of each kind of results folder, by summary.json's ``kind``, as
 ``module:function`` (imported when needed; the function takes a ``ResultsFolder`` and
 returns a ``Page``). A kind not listed gets ``inventory_page``."""

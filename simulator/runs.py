@@ -8,6 +8,14 @@ intervals; ``simulator.output`` writes the results folder.
 Replication ``i`` of a run with seed ``s`` is the same replication whichever engine runs
 it, however the replications are split, and whether or not other replications run
 beside it (DESIGN §2).
+
+**Resumable runs.** Given ``out``, a run is a sweep of one point: its replications run
+in chunks (``simulator._chunks``), each written atomically under ``out/replications/`` as
+it finishes, and a chunk already there is read back instead of run again. An interrupted
+run (Ctrl-C, or the process killed) therefore loses at most the chunks in flight, and the
+same call resumes it; since a chunk depends only on its key, the results are the same as
+an uninterrupted run's. Runs that cannot be keyed by their scenario alone — with queue
+policies written in Python, traces or a starting state — run in memory as before.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -28,10 +37,27 @@ from simulator.scenario.load import scenario_sha256
 from simulator.scenario.schema import Scenario
 from simulator.snapshot import with_start
 
-__all__ = ["Run", "simulate"]
+__all__ = ["Run", "RunInterrupted", "run_chunk_size", "simulate"]
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` as replications finish."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A resumable run stopped by Ctrl-C: ``kept`` of ``total`` replications are on disk."""
+
+    def __init__(self, kept: int, total: int, out: Path) -> None:
+        super().__init__(f"interrupted: {kept} of {total} replications kept in {out}")
+        self.kept = kept
+        self.total = total
+        self.out = out
+
+
+def run_chunk_size(engine: str) -> int:
+    """Replications per chunk of a resumable run: about a second of work on one core, so an
+    interruption loses little and the folder holds few files. The numbers never depend on
+    it."""
+    return 1000 if engine == "kernel" else 20
 
 
 @dataclass
@@ -48,6 +74,18 @@ class Run:
     scenario_sha256: str
     version: str = __version__
     traces: dict[int, list[tuple[float, str, str]]] = field(default_factory=dict)
+    chunks: list[Path] = field(default_factory=list)
+    """The chunk files of a resumable run (``out``); ``discard_chunks`` removes them."""
+
+    def discard_chunks(self) -> None:
+        """Remove the run's chunk files, and the folders they leave empty, once its
+        results folder is written: they were there only to resume an interrupted run."""
+        for path in self.chunks:
+            path.unlink(missing_ok=True)
+            for folder in (path.parent, path.parent.parent):
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+        self.chunks = []
 
     @property
     def replications(self) -> int:
@@ -88,6 +126,8 @@ def simulate(
     first_replication: int = 0,
     start: StartingState | None = None,
     progress: Progress | None = None,
+    out: str | Path | None = None,
+    chunk_size: int | None = None,
 ) -> Run:
     """Run ``replications`` replications (default: the scenario's ``run.replications``).
 
@@ -97,6 +137,9 @@ def simulate(
     name to a queue policy of your own (reference engine only). ``trace`` records every
     event of every replication (reference engine; keep the run small). ``start`` runs
     the rest of the season from where it stands (``simulator.snapshot.load_status``).
+    ``out`` makes the run resumable (see the module docstring): its chunks of
+    ``chunk_size`` replications (default ``run_chunk_size``) go under ``out/replications/``;
+    Ctrl-C then raises ``RunInterrupted``, saying how many replications are kept.
     """
     if seed is not None:
         run_settings = scenario.run.model_copy(update={"seed": seed})
@@ -116,15 +159,33 @@ def simulate(
     choice = choose_engine(model, engine, policies=policies, trace=trace)
     started = time.perf_counter()
     traces: dict[int, list[tuple[float, str, str]]] = {}
-    results = run_replications(
-        model,
-        range(first_replication, first_replication + n),
-        choice.engine,
-        threads=threads,
-        policies=policies,
-        traces=traces if trace else None,
-        progress=progress,
-    )
+    replication_range = range(first_replication, first_replication + n)
+    if choice.engine == "kernel":
+        _check_memory(model, threads)
+    chunks: list[Path] = []
+    if out is not None and not policies and not trace and start is None:
+        size = chunk_size if chunk_size is not None else run_chunk_size(choice.engine)
+        results = _run_in_chunks(
+            scenario,
+            model,
+            replication_range,
+            choice.engine,
+            threads,
+            Path(out),
+            size,
+            progress,
+            chunks,
+        )
+    else:
+        results = run_replications(
+            model,
+            replication_range,
+            choice.engine,
+            threads=threads,
+            policies=policies,
+            traces=traces if trace else None,
+            progress=progress,
+        )
     return Run(
         scenario=scenario,
         model=model,
@@ -135,4 +196,75 @@ def simulate(
         wall_seconds=time.perf_counter() - started,
         scenario_sha256=scenario_sha256(scenario),
         traces=traces,
+        chunks=chunks,
     )
+
+
+def _check_memory(model: SeasonModel, threads: int | None) -> None:
+    """Refuse, with the numbers, a run of which not even one replication fits in memory.
+
+    Larger runs are cut to fit: the kernel runs a bounded batch at a time and checks each
+    batch before allocating it (``simulator.batch``), and a resumable run keeps only one
+    chunk's results in memory while it computes."""
+    from simulator.batch import _available_memory, pack
+    from simulator.batch import _check_memory as check_batch
+
+    check_batch(pack(model), 1, threads or 1, _available_memory())
+
+
+def _run_in_chunks(
+    scenario: Scenario,
+    model: SeasonModel,
+    replications: range,
+    engine: str,
+    threads: int | None,
+    out: Path,
+    chunk_size: int,
+    progress: Progress | None,
+    files: list[Path],
+) -> list[ReplicationResult]:
+    """Run (or find on disk) each chunk; append the chunk files to ``files``."""
+    from simulator._chunks import (
+        DRAW_LAYOUT_VERSION,
+        ChunkKey,
+        chunk_exists,
+        chunk_frame,
+        read_replications,
+        results_from_frame,
+        write_chunk,
+    )
+
+    if chunk_size < 1:
+        raise UsageError(f"chunk_size must be at least 1, got {chunk_size}")
+    sha = scenario_sha256(scenario)
+    first, stop = replications.start, replications.stop
+    keys = [
+        ChunkKey(sha, model.seed, a, min(a + chunk_size, stop), DRAW_LAYOUT_VERSION)
+        for a in range(first, stop, chunk_size)
+    ]
+    total = len(replications)
+    kept = sum(k.replications for k in keys if chunk_exists(out, k))
+    try:
+        for key in keys:
+            if chunk_exists(out, key):
+                continue
+            done_before = kept
+
+            def chunk_progress(done: int, _: int, base: int = done_before) -> None:
+                if progress is not None:
+                    progress(base + done, total)
+
+            results = run_replications(
+                model,
+                range(key.start, key.stop),
+                engine,
+                threads=threads,
+                progress=chunk_progress,
+            )
+            write_chunk(out, key, chunk_frame(model, results, daily=True))
+            kept += key.replications
+    except KeyboardInterrupt:
+        raise RunInterrupted(kept, total, out) from None
+    files.extend(out / key.relative_path for key in keys)
+    frame = read_replications(out, keys)
+    return results_from_frame(model, frame)

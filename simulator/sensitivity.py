@@ -262,12 +262,12 @@ def sensitivity(
     atomic_write(out / "indices.parquet", lambda tmp: ranked.to_parquet(tmp, index=False))
     files = ["samples.parquet", "indices.parquet"]
     if plots:
-        from simulator._planning_plots import save, sensitivity_chart
+        from simulator._planning_plots import sensitivity_chart
+        from simulator.plots import save_figure
 
         measure = "mu_star" if method == "morris" else "ST"
         figure = sensitivity_chart(ranked, measure, list(outputs))
-        atomic_write(out / "sensitivity.png", lambda tmp: save(figure, tmp))
-        files.append("sensitivity.png")
+        files += [p.name for p in save_figure(figure, out / "sensitivity")]
     files += sorted({k.relative_path for r in evaluation.results for k in r.chunks})
     summary: dict[str, Any] = {
         "reelsim_version": __version__,

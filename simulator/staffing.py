@@ -466,11 +466,11 @@ def _write(
     atomic_write(out / "configurations.parquet", lambda tmp: table.to_parquet(tmp, index=False))
     files = ["configurations.parquet"]
     if plots:
-        from simulator._planning_plots import frontier_plot, save
+        from simulator._planning_plots import frontier_plot
+        from simulator.plots import save_figure
 
         figure = frontier_plot(table, target, name, chosen.point.index if chosen else None)
-        atomic_write(out / "frontier.png", lambda tmp: save(figure, tmp))
-        files.append("frontier.png")
+        files += [p.name for p in save_figure(figure, out / "frontier")]
 
     def brief(r: PointResult) -> dict[str, Any]:
         return {

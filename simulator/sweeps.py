@@ -38,7 +38,7 @@ same whatever the executor.
 Output: ``points.parquet`` (one row per point: the varied values and the headline
 numbers with their intervals), ``replications/`` (the chunks), ``summary.json`` (the
 manifest, each point's full summary, and the SHA-256 of every file it used) and
-``sweep.png``.
+``sweep.png`` and ``sweep.svg``.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ from typing import Any
 import pandas as pd
 
 from simulator._chunks import (
+    DRAW_LAYOUT_VERSION,
     ChunkKey,
     ChunkTask,
     chunk_exists,
@@ -103,12 +104,6 @@ __all__ = [
     "unmet_precision",
     "write_summary",
 ]
-
-DRAW_LAYOUT_VERSION = 1
-"""Version of the draw-address layout (``simulator/draws.py``, DESIGN §2) that chunk keys
-carry. It lives here rather than beside the draws because only stored chunks need it: bump
-it whenever what replication ``i`` of a seed draws changes (a new address field, a new
-occurrence counter), so that chunks computed under the old layout are never reused."""
 
 DEFAULT_CHUNK_SIZE = 1000
 MAX_POINTS = 100_000
@@ -663,11 +658,11 @@ def sweep(
     atomic_write(out / "points.parquet", lambda tmp: table.to_parquet(tmp, index=False))
     files = ["points.parquet"]
     if plots:
-        from simulator._planning_plots import save, sweep_plot
+        from simulator._planning_plots import sweep_plot
+        from simulator.plots import save_figure
 
         figure = sweep_plot(table, [v.path for v in varies], base.name)
-        atomic_write(out / "sweep.png", lambda tmp: save(figure, tmp))
-        files.append("sweep.png")
+        files += [p.name for p in save_figure(figure, out / "sweep")]
     files += [k.relative_path for r in evaluation.results for k in r.chunks]
     summary: dict[str, Any] = {
         "reelsim_version": __version__,

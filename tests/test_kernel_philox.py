@@ -14,7 +14,7 @@ import random
 import pytest
 
 from kernels import cpu
-from simulator.batch import pack_distributions
+from simulator._batch_packing import pack_distributions
 from simulator.distributions import (
     Constant,
     Empirical,

@@ -139,3 +139,87 @@ def test_save_figure_writes_each_format(figures: dict[str, Figure], tmp_path: Pa
     paths = save_figure(figures["load"], tmp_path / "load")
     assert [p.name for p in paths] == ["load.png", "load.svg"]
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+# --- the planning plots --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def planning_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    from simulator.comparison import compare
+    from simulator.executors import SerialExecutor
+    from simulator.staffing import staff
+    from simulator.sweeps import sweep
+
+    root = tmp_path_factory.mktemp("planning")
+    tight = ["shows.harbor-lights.episodes.0.deadline=2027-01-05"]
+    grid = ["pools.h100.gpus=1:2", "teams.supervisors.shifts.0.people=1:2"]
+    serial = SerialExecutor()
+    swept = sweep(DEMO, grid, overrides=tight, out=root / "s", replications=8, plots=False,
+                  executor=serial)
+    staffed = staff(DEMO, grid[:1], overrides=tight, target_risk=0.6, replications=8,
+                    out=root / "f", plots=False, executor=serial)
+    compared = compare(DEMO, DEMO, overrides_b=["pools.h100.gpus=3"], replications=8,
+                       out=root / "c", executor=serial)
+    ranked = pd.DataFrame(
+        {
+            "output": ["p_any_miss", "p_any_miss"],
+            "factor": ["a.b", "c.d"],
+            "mu_star": [0.2, 0.05],
+            "mu_star_conf": [0.04, 0.02],
+        }
+    )
+    return {"sweep": swept, "staff": staffed, "compare": compared, "ranked": ranked}
+
+
+def _planning_figures(tables: dict[str, Any]) -> dict[str, Callable[[], Figure]]:
+    from simulator._planning_plots import (
+        difference_plot,
+        frontier_plot,
+        sensitivity_chart,
+        sweep_plot,
+    )
+
+    swept, staffed = tables["sweep"], tables["staff"]
+    paths = [v["path"] for v in swept.summary["vary"]]
+    return {
+        "sweep_heatmaps": lambda: sweep_plot(swept.points, paths, "demo"),
+        "sweep_lines": lambda: sweep_plot(swept.points, paths[:1], "demo"),
+        "frontier": lambda: frontier_plot(staffed.table, 0.6, "demo", None),
+        "differences": lambda: difference_plot(tables["compare"].table, "demo", "demo 3 GPUs"),
+        "sensitivity": lambda: sensitivity_chart(tables["ranked"], "mu_star", ["p_any_miss"]),
+    }
+
+
+PLANNING = ["sweep_heatmaps", "sweep_lines", "frontier", "differences", "sensitivity"]
+
+
+@pytest.mark.parametrize("stem", PLANNING)
+def test_planning_plots_are_titled_labelled_and_written_as_png_and_svg(
+    planning_tables: dict[str, Any], stem: str, tmp_path: Path
+) -> None:
+    figure = _drawn(lambda _: _planning_figures(planning_tables)[stem](), None)
+    title = figure.get_suptitle() or " ".join(ax.get_title() for ax in figure.axes)
+    assert title
+    axes = _data_axes(figure)
+    assert axes
+    for ax in axes:
+        assert ax.get_xlabel(), f"{stem}: an axis without an x label"
+        assert ax.get_ylabel(), f"{stem}: an axis without a y label"
+    paths = save_figure(figure, tmp_path / stem)
+    assert [p.name for p in paths] == [f"{stem}.png", f"{stem}.svg"]
+    assert paths[0].read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert ET.fromstring(paths[1].read_bytes()).tag.endswith("svg")
+
+
+def test_the_sweep_heatmap_writes_every_cell_out(planning_tables: dict[str, Any]) -> None:
+    swept = planning_tables["sweep"]
+    paths = [v["path"] for v in swept.summary["vary"]]
+    from simulator._planning_plots import sweep_plot
+
+    figure = sweep_plot(swept.points, paths, "demo")
+    risk_ax, cost_ax = _data_axes(figure)[:2]
+    assert len(risk_ax.texts) == len(cost_ax.texts) == len(swept.points)
+    for row in swept.points.itertuples():
+        assert f"{100 * row.p_any_miss:.0f}%" in " ".join(t.get_text() for t in risk_ax.texts)
+        assert f"${row.cost_mean / 1000:,.1f}k" in [t.get_text() for t in cost_ax.texts]

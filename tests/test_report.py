@@ -55,6 +55,51 @@ def late_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+# The planning folders: small, on demo with ep01 due the day after its lock, so that risk
+# moves with capacity. Serial executor: a few seconds in all, no worker processes.
+TIGHT = ["shows.harbor-lights.episodes.0.deadline=2027-01-05"]
+GRID = ["pools.h100.gpus=1:3", "teams.supervisors.shifts.0.people=1:2"]
+
+
+@pytest.fixture(scope="module")
+def planning_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from simulator.comparison import compare
+    from simulator.executors import SerialExecutor
+    from simulator.sensitivity import sensitivity
+    from simulator.staffing import staff
+    from simulator.sweeps import sweep
+
+    root = tmp_path_factory.mktemp("planning")
+    serial = SerialExecutor()
+    sweep(DEMO, GRID, overrides=TIGHT, out=root / "sweep", replications=20, executor=serial)
+    staff(
+        DEMO,
+        GRID,
+        overrides=TIGHT,
+        target_risk=0.4,
+        replications=20,
+        out=root / "staff",
+        executor=serial,
+    )
+    compare(
+        DEMO,
+        DEMO,
+        overrides_a=TIGHT,
+        overrides_b=[*TIGHT, "pools.h100.gpus=3"],
+        replications=20,
+        out=root / "compare",
+        executor=serial,
+    )
+    factors = [
+        "shot_stages.image_to_video.failure_probability=0.01:0.2",
+        "shot_stages.image_to_video.defect_probability=0.05:0.2",
+    ]
+    sensitivity(
+        DEMO, factors, samples=3, replications=10, out=root / "sensitivity", executor=serial
+    )
+    return {kind: root / kind for kind in ("sweep", "staff", "compare", "sensitivity")}
+
+
 def _summary(folder: Path) -> dict[str, Any]:
     return json.loads((folder / "summary.json").read_text())
 
@@ -164,18 +209,77 @@ def test_a_folder_without_its_scenario_still_reports(run_folder: Path, tmp_path:
 
 
 def test_a_folder_of_another_kind_gets_an_inventory(run_folder: Path, tmp_path: Path) -> None:
-    folder = tmp_path / "sweep"
+    folder = tmp_path / "calibration"
     folder.mkdir()
     shutil.copy(run_folder / "cost.png", folder / "risk.png")
-    summary = {"kind": "sweep", "scenario": {"name": "demo", "sha256": "ab"}, "files": {}}
+    summary = {"kind": "calibration", "scenario": {"name": "demo", "sha256": "ab"}, "files": {}}
     (folder / "summary.json").write_text(json.dumps(summary))
     text = _text(render_html(build_page(folder)))
-    assert "demo: sweep results" in text
+    assert "demo: calibration results" in text
     assert "risk" in text
     # A summary that does not say what it is, and is not a run's: shown as it is too.
     del summary["kind"]
     (folder / "summary.json").write_text(json.dumps(summary))
     assert "demo: unknown results" in _text(render_html(build_page(folder)))
+
+
+@pytest.mark.parametrize("kind", ["sweep", "staff", "compare", "sensitivity"])
+def test_each_planning_folder_says_its_kind_and_gets_its_own_page(
+    planning_folders: dict[str, Path], kind: str
+) -> None:
+    folder = planning_folders[kind]
+    assert _summary(folder)["kind"] == kind
+    assert kind in VIEWS
+    page = build_page(folder)
+    assert "no dedicated view" not in page.subtitle
+    assert page.question
+    assert page.headlines
+    assert page.reading
+    assert page.provenance
+    assert page.warnings == []
+    html = render_html(page)
+    assert "data:image/svg+xml;base64," in html  # the plot, embedded
+    assert "http://" not in html.replace("http://www.w3.org", "")
+
+
+def test_the_sweep_page_names_the_grid_and_its_numbers(planning_folders: dict[str, Path]) -> None:
+    import pandas as pd
+
+    folder = planning_folders["sweep"]
+    text = _text(render_html(build_page(folder)))
+    assert "pools.h100.gpus over 1, 2, 3" in text
+    points = pd.read_parquet(folder / "points.parquet")
+    for row in points.itertuples():
+        assert f"${row.cost_mean:,.0f}" in text
+        assert f"{100 * row.p_any_miss:.1f}%" in text
+    assert "Moving pools.h100.gpus from 1 to 3" in text
+
+
+def test_the_staff_page_states_the_answer_and_its_cheaper_neighbour(
+    planning_folders: dict[str, Path],
+) -> None:
+    summary = _summary(planning_folders["staff"])
+    chosen = summary["chosen"]
+    text = _text(render_html(build_page(planning_folders["staff"])))
+    assert "under 40% at the upper bound" in text
+    assert f"${chosen['cost_mean']['estimate']:,.0f}" in text
+    assert f"{100 * chosen['p_any_miss']['high']:.1f}%" in text
+    assert "Verdict: found" in text
+    for neighbour in summary["cheaper_neighbours"]:
+        assert f"{100 * neighbour['p_any_miss']['high']:.1f}% at the upper bound" in text
+
+
+def test_the_compare_page_says_which_is_cheaper_with_its_interval(
+    planning_folders: dict[str, Path],
+) -> None:
+    summary = _summary(planning_folders["compare"])
+    cost = next(d for d in summary["differences"] if d["quantity"] == "cost_total")
+    text = _text(render_html(build_page(planning_folders["compare"])))
+    word = "cheaper" if cost["high"] < 0 else "more expensive" if cost["low"] > 0 else None
+    assert word is not None, "two and three GPUs cost apart in every replication"
+    assert f"is {word} than demo (" in text
+    assert f"${abs(cost['difference']):,.0f}" in text
+    assert "Paired differences" in text
 
 
 def test_reelsim_report_writes_the_page(run_folder: Path, tmp_path: Path) -> None:
@@ -391,3 +495,23 @@ def test_the_report_renders_cleanly_in_chromium(
     assert seen.screenshot.startswith(b"\x89PNG\r\n\x1a\n")
     if os.environ.get("REELSIM_WRITE_DOCS"):
         (ROOT / "docs" / "report.png").write_bytes(seen.screenshot)
+
+
+@pytest.mark.parametrize("kind", ["sweep", "staff", "compare"])
+def test_planning_reports_render_cleanly_in_chromium(
+    browser: str, planning_folders: dict[str, Path], tmp_path: Path, kind: str
+) -> None:
+    page = write_report(planning_folders[kind], tmp_path / f"{kind}.html")
+    seen = visit(browser, page)
+    assert seen.errors == []
+    assert _outside(seen, page) == []
+    summary = _summary(planning_folders[kind])
+    if kind == "staff":
+        assert f"${summary['chosen']['cost_mean']['estimate']:,.0f}" in seen.text
+    elif kind == "compare":
+        cost = next(d for d in summary["differences"] if d["quantity"] == "cost_total")
+        assert f"${abs(cost['difference']):,.0f}" in seen.text
+    else:
+        first = summary["points"][0]["summary"]
+        assert f"${first['cost']['total']['mean']['estimate']:,.0f}" in seen.text
+    assert "The question." in seen.text

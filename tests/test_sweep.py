@@ -106,7 +106,7 @@ def test_a_sweep_writes_points_chunks_and_a_checked_manifest(reference: Path) ->
     assert "utilization:pool:h100" in points.columns
     summary = json.loads((reference / "summary.json").read_text())
     assert summary["chunks"] == {"total": 12, "computed": 12, "reused": 0}
-    assert len(summary["files"]) == 2 + 12  # points.parquet, sweep.png, the chunks
+    assert len(summary["files"]) == 3 + 12  # points.parquet, sweep.png and .svg, the chunks
     for name, sha in summary["files"].items():
         assert digest(reference / name) == sha
     # The chunks form one Parquet dataset, partitioned by scenario.

@@ -151,7 +151,8 @@ class Season:
                 pool.exposure_target = self._preemption_gap(pool, 0)
         # A round at the start even in a season with nothing due then (min_gpus, shifts).
         self.agenda.post(EventClass.SHIFT_CHANGE, (-1,), lambda: None)
-        horizon = self.env.timeout(self.model.horizon)
+        # The horizon is a moment of the season, whenever the run starts.
+        horizon = self.env.timeout(self.model.horizon - self.model.now)
         self.env.run(until=simpy.AnyOf(self.env, [self.finished, horizon]))
         return float(self.env.now)
 
@@ -679,7 +680,7 @@ class Season:
         return best[1] if best else None
 
     def _cloud_spend(self, now: float) -> float:
-        return self.cloud_spend_closed + sum(p.open_lease_cost(now) for p in self.pools)
+        return self.cloud_spend_closed + sum(p.open_lease_cost(now) for p in self.cloud_pools)
 
     def _provision(self) -> None:
         """Open leases for the GPUs that waiting work wants (DESIGN §1b "Dispatch")."""

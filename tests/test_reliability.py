@@ -1,0 +1,212 @@
+"""Reliability: interrupted work resumes, results do not depend on how work was split, and
+runaway scenarios end at the horizon (docs/reliability.md lists each property and its test).
+
+A resumable run is a sweep of one point: its replications are chunks written atomically
+under the results folder, so Ctrl-C keeps every finished chunk and a killed process loses
+at most the chunk in flight; the same command then resumes and gives the same files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator import load_scenario, simulate
+from simulator.cli import main
+from simulator.output import file_sha256, write_results
+from simulator.summary import summarize
+
+ROOT = Path(__file__).parent.parent
+DEMO = ROOT / "scenarios" / "demo.yaml"
+TIMING = {"wall_seconds", "executor", "files"}
+"""Fields of summary.json that may differ between equal runs: how long they took, where
+they ran, and the checksums of plots (PNG bytes depend on the renderer's build)."""
+
+
+def _stable(summary: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in summary.items() if k not in TIMING}, indent=2)
+
+
+def _reelsim(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "simulator", *args],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def _chunks(out: Path) -> list[Path]:
+    return sorted((out / "replications").rglob("*.parquet"))
+
+
+def _wait_for_chunk(out: Path, process: subprocess.Popen[str], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not _chunks(out):
+        assert process.poll() is None, "the run ended before its first chunk was written"
+        assert time.monotonic() < deadline, "no chunk written in time"
+        time.sleep(0.02)
+
+
+# The reference engine is slow enough (tens of ms a replication) that a signal lands
+# mid-run; chunks of 5 make several finish first.
+RUN_ARGS = ["run", str(DEMO), "--engine", "reference", "-n", "60", "--no-plots"]
+
+
+def test_ctrl_c_keeps_finished_chunks_and_says_how_to_resume(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    process = _reelsim(*RUN_ARGS, "--out", str(out), "--seed", "7")
+    _wait_for_chunk(out, process)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "rerun the same command to resume" in err
+    assert "Traceback" not in err
+    kept = int(err.split("interrupted: ")[1].split(" of ")[0])
+    assert 0 < kept < 60
+    assert not (out / "summary.json").exists()
+    assert not list(out.rglob("*.tmp")), "a half-written file was left behind"
+    # What was kept is every finished chunk: the count said is the count on disk.
+    import pandas as pd
+
+    on_disk = sum(pd.read_parquet(p)["replication"].nunique() for p in _chunks(out))
+    assert on_disk == kept
+
+
+def test_a_killed_run_resumes_to_identical_replications(tmp_path: Path) -> None:
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    process = _reelsim(*RUN_ARGS, "--out", str(killed))
+    _wait_for_chunk(killed, process)
+    process.kill()
+    process.communicate(timeout=30)
+    assert not (killed / "replications.parquet").exists()
+    before = {p.name: p.stat().st_mtime_ns for p in _chunks(killed)}
+    # The rerun (as the command does it) reads the finished chunks back as they were ...
+    rerun = simulate(load_scenario(DEMO), replications=60, engine="reference", out=killed)
+    assert {p.name: p.stat().st_mtime_ns for p in _chunks(killed) if p.name in before} == before
+    write_results(rerun, killed, plots=False)
+    rerun.discard_chunks()
+    assert not (killed / "replications").exists()
+    # ... and writes what an uninterrupted run writes.
+    assert main([*RUN_ARGS, "--out", str(whole)]) == 0
+    for name in ("replications.parquet", "timeseries.parquet"):
+        assert file_sha256(killed / name) == file_sha256(whole / name), name
+    assert _stable(json.loads((killed / "summary.json").read_text())) == _stable(
+        json.loads((whole / "summary.json").read_text())
+    )
+
+
+def test_summary_json_is_byte_identical_across_reruns_threads_and_chunk_sizes(
+    tmp_path: Path,
+) -> None:
+    scenario = load_scenario(DEMO)
+    texts = []
+    for k, (threads, chunk) in enumerate([(1, 1000), (1, 1000), (2, 7), (2, 64)]):
+        out = tmp_path / f"run{k}"
+        run = simulate(
+            scenario, replications=150, engine="kernel", threads=threads, out=out, chunk_size=chunk
+        )
+        summary = write_results(run, out, plots=False)
+        assert (out / "summary.json").read_text() == json.dumps(
+            json.loads((out / "summary.json").read_text()), indent=2
+        ) + "\n"
+        texts.append(_stable(summary))
+        data = {n: summary["files"][n] for n in ("replications.parquet", "timeseries.parquet")}
+        texts.append(json.dumps(data))
+    assert texts[0::2] == [texts[0]] * 4
+    assert texts[1::2] == [texts[1]] * 4
+
+
+def test_a_run_in_chunks_is_the_run_in_memory(tmp_path: Path) -> None:
+    scenario = load_scenario(DEMO)
+    chunked = simulate(scenario, replications=40, engine="kernel", out=tmp_path, chunk_size=9)
+    plain = simulate(scenario, replications=40, engine="kernel")
+    assert chunked.replications_frame().equals(plain.replications_frame())
+    assert chunked.timeseries_frame().equals(plain.timeseries_frame())
+    assert _stable(summarize(chunked)) == _stable(summarize(plain))
+
+
+def test_a_sweep_summary_is_identical_on_a_local_pool_and_a_dask_cluster(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("distributed")
+    from simulator.executors import DaskExecutor, LocalExecutor
+    from simulator.sweeps import sweep
+
+    grid = ["pools.h100.gpus=2,3"]
+    texts = []
+    for name, executor in [("local", LocalExecutor(2)), ("dask", DaskExecutor.local(2))]:
+        with executor:
+            result = sweep(
+                DEMO, grid, out=tmp_path / name, replications=30, chunk_size=8,
+                executor=executor, engine="kernel", plots=False,
+            )  # fmt: skip
+        texts.append(_stable(result.summary))
+    assert texts[0] == texts[1]
+
+
+def test_a_review_that_always_rejects_ends_at_the_horizon_undelivered() -> None:
+    scenario = load_scenario(
+        DEMO,
+        [
+            "shot_stages.supervisor_review.reject_probability=1",
+            "shot_stages.supervisor_review.max_rounds=null",
+            "run.horizon=10d",
+        ],
+    )
+    for engine in ("kernel", "reference"):
+        run = simulate(scenario, replications=2, engine=engine)
+        assert all(r.end_time == pytest.approx(240.0) for r in run.results), engine
+        assert all(math.isnan(d) for r in run.results for d in r.delivery), engine
+        summary = summarize(run)
+        assert summary["season"]["p_any_miss"]["estimate"] == 1.0
+        assert all(e["p_miss"]["estimate"] == 1.0 for e in summary["episodes"])
+
+
+def test_a_run_that_cannot_fit_one_replication_is_refused_with_the_numbers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import simulator.batch
+    from simulator.errors import UsageError
+
+    monkeypatch.setattr(simulator.batch, "_available_memory", lambda: 1000)
+    with pytest.raises(UsageError, match=r"needs [\d.]+ MiB .* only [\d.]+ MiB"):
+        simulate(load_scenario(DEMO), replications=5, engine="kernel")
+
+
+def test_report_flags_a_data_file_that_no_longer_matches_its_checksum(tmp_path: Path) -> None:
+    from simulator.report import ResultsFolder, file_warnings
+
+    run = simulate(load_scenario(DEMO), replications=5, engine="kernel")
+    write_results(run, tmp_path, plots=False)
+    with open(tmp_path / "replications.parquet", "ab") as handle:
+        handle.write(b"tampered")
+    folder = ResultsFolder.open(tmp_path)
+    assert folder.file_status["replications.parquet"] == "changed"
+    assert not folder.usable("replications.parquet")
+    assert any("replications.parquet is changed" in w for w in file_warnings(folder))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="signals as on POSIX")
+def test_atomic_write_leaves_no_file_under_its_final_name_when_interrupted(
+    tmp_path: Path,
+) -> None:
+    from simulator.output import atomic_write
+
+    def write(tmp: Path) -> None:
+        tmp.write_text("half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(tmp_path / "data.parquet", write)
+    assert list(tmp_path.iterdir()) == []
