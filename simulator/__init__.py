@@ -26,9 +26,9 @@ from simulator.errors import (
 
 if TYPE_CHECKING:
     from simulator.calibration import calibrate
+    from simulator.capacity import preflight
     from simulator.comparison import compare
     from simulator.model import SeasonModel, compile_season
-    from simulator.preflight import preflight
     from simulator.runs import Run, simulate
     from simulator.scenario.load import load_scenario
     from simulator.scenario.schema import Scenario
@@ -43,7 +43,7 @@ _LAZY = {
     "compare": "simulator.comparison",
     "compile_season": "simulator.model",
     "load_scenario": "simulator.scenario.load",
-    "preflight": "simulator.preflight",
+    "preflight": "simulator.capacity",
     "simulate": "simulator.runs",
     "staff": "simulator.staffing",
     "sweep": "simulator.sweeps",

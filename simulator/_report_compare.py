@@ -167,7 +167,10 @@ def compare_page(folder: ResultsFolder) -> Page:
     if table is None:
         folder.warnings.append("comparison.parquet is missing or changed: figures from summary")
         table = pd.DataFrame(summary.get("differences", []))
-    rows = {str(r["quantity"]): r for r in table.to_dict(orient="records")}
+    rows: dict[str, dict[str, Any]] = {
+        str(r["quantity"]): {str(k): v for k, v in r.items()}
+        for r in table.to_dict(orient="records")
+    }
     headlines = []
     cost, risk = rows.get("cost_total"), rows.get("p_any_miss")
     if cost is not None:

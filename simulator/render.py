@@ -8,8 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from simulator.capacity import preflight
 from simulator.model import Resource, SeasonModel, StageKind, compile_season
-from simulator.preflight import preflight
 from simulator.scenario.schema import Scenario
 
 __all__ = ["render_run_summary", "render_validation"]

@@ -11,7 +11,7 @@ positive upper bound, so a risk is only "under 5 %" once enough replications say
 **Not a blind grid.** Two facts make the search short:
 
 * *Theory says where to start.* For each dimension the pre-flight
-  (``simulator.preflight``) gives the work offered to its pool or team in the tightest
+  (``simulator.capacity``) gives the work offered to its pool or team in the tightest
   deadline window; the smallest value whose capacity covers that work on paper is a
   floor below which nothing can be on time. In erlangs (a = offered unit-hours per hour
   of the window) the square-root staffing rule c = a + β·√a, with β = Φ⁻¹(1 − target),
@@ -52,11 +52,11 @@ from scipy import stats as scipy_stats
 
 from simulator._version import __version__
 from simulator.analytic import erlang_c, square_root_staffing
+from simulator.capacity import preflight
 from simulator.errors import UsageError
 from simulator.executors import Executor
 from simulator.model import compile_season
 from simulator.output import atomic_write
-from simulator.preflight import preflight
 from simulator.stats import proportion_interval
 from simulator.sweeps import (
     Plan,

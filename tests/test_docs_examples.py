@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import re
+import types
 from pathlib import Path
 
 import pytest
@@ -48,5 +51,9 @@ def test_public_api() -> None:
         "staff",
         "sweep",
     ]
+    # Import every module first: a module named like a public function would shadow it.
+    for module in pkgutil.walk_packages(simulator.__path__, "simulator."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
     for name in simulator.__all__:
-        assert hasattr(simulator, name)
+        assert not isinstance(getattr(simulator, name), types.ModuleType), name

@@ -18,6 +18,7 @@ nbclient = pytest.importorskip("nbclient")
 NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
 SMALL = {
     "01-planning-session.ipynb": "REPLICATIONS = 20\nSEED = 2027",
+    "02-staffing-search.ipynb": "REPLICATIONS = 20\nSEED = 2027",
     "03-your-own-policy.ipynb": "MAX_EXAMPLES = 15\nREPLICATIONS = 10\nSHRINK = False",
 }
 LIMIT_SECONDS = 60.0

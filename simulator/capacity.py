@@ -1,4 +1,4 @@
-"""Pre-flight: is there enough capacity on paper, before any simulation?
+"""Capacity on paper (the pre-flight of `reelsim validate`), before any simulation.
 
 For every pool and team, the work the season offers it (expected hours, counting gangs,
 retries and rework) against the hours it can give:
