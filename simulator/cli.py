@@ -199,11 +199,16 @@ def schema() -> None:
     default=None,
     help="The HTML file to write (default: RESULTS_DIR/report.html).",
 )
-def report(results_dir: Path, output: Path | None) -> None:
+@click.option(
+    "--allow-changed",
+    is_flag=True,
+    help="Report a folder whose files no longer match their checksums, leaving them out.",
+)
+def report(results_dir: Path, output: Path | None, allow_changed: bool) -> None:
     """Write one self-contained HTML page of a results folder, for a planning meeting."""
     from simulator.report import write_report
 
-    written = write_report(results_dir, output)
+    written = write_report(results_dir, output, allow_changed=allow_changed)
     Console(stderr=True).print(f"report written to {written}")
 
 

@@ -461,10 +461,27 @@ def render_html(page: Page) -> str:
     return env.get_template("report.html.j2").render(page=page)
 
 
-def write_report(folder: Path, out: Path | None = None) -> Path:
-    """Write the report of ``folder`` to ``out`` (default: ``folder/report.html``)."""
+def write_report(folder: Path, out: Path | None = None, *, allow_changed: bool = False) -> Path:
+    """Write the report of ``folder`` to ``out`` (default: ``folder/report.html``).
+
+    A folder whose files no longer match the checksums its summary.json recorded is
+    refused: its numbers may not be the run's. ``allow_changed`` reports it anyway, with
+    the changed files flagged and every figure drawn from them left out.
+    """
     from simulator.output import atomic_write
 
+    if not allow_changed:
+        bad = {
+            name: state
+            for name, state in ResultsFolder.open(folder).file_status.items()
+            if state != "ok"
+        }
+        if bad:
+            listed = ", ".join(f"{name} ({state})" for name, state in bad.items())
+            raise UsageError(
+                f"{folder}: files differ from the checksums recorded in summary.json: {listed}."
+                " Rerun to regenerate them, or pass --allow-changed to report what is intact."
+            )
     target = out if out is not None else folder / "report.html"
     html = render_html(build_page(folder))
 

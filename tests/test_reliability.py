@@ -195,6 +195,11 @@ def test_report_flags_a_data_file_that_no_longer_matches_its_checksum(tmp_path: 
     assert folder.file_status["replications.parquet"] == "changed"
     assert not folder.usable("replications.parquet")
     assert any("replications.parquet is changed" in w for w in file_warnings(folder))
+    from simulator.cli import main
+
+    assert main(["report", str(tmp_path)]) == 2  # refused: the numbers may not be the run's
+    assert not (tmp_path / "report.html").exists()
+    assert main(["report", str(tmp_path), "--allow-changed"]) == 0
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="signals as on POSIX")
