@@ -44,8 +44,6 @@ def _kernel_refusal(
         return f"queue policies written in Python ({', '.join(sorted(policies))})"
     if trace:
         return "event traces (--trace) come from the reference engine"
-    if model.start is not None:
-        return "runs from a starting state (--from) run on the reference engine for now"
     try:
         from kernels import cpu
         from simulator.batch import pack

@@ -118,7 +118,7 @@ def render_run_summary(summary: dict[str, Any], console: Console) -> None:
         d = ep["delivery_h"]
         table.add_row(
             ep["id"],
-            ep["deadline"][:10],
+            ep["deadline_day"],
             _iv(d.get("mean"), 1 / 24),
             _iv(d["p50"], 1 / 24),
             _iv(d["p90"], 1 / 24),

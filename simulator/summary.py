@@ -14,6 +14,7 @@ confidence level is the scenario's ``run.confidence``.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,10 @@ def summarize(run: Run) -> dict[str, Any]:
                 "id": ep.name,
                 "deadline_h": ep.deadline,
                 "deadline": date_at(calendar, ep.deadline).isoformat(),
+                # The day the deadline falls on: 24:00 belongs to the day it ends.
+                "deadline_day": (date_at(calendar, ep.deadline) - timedelta(microseconds=1))
+                .date()
+                .isoformat(),
                 "delivery_h": _described(delivery, conf),
                 "p_miss": proportion_interval(misses, n, level=conf).to_dict(),
                 "shots": ep.n_shots,

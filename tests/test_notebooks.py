@@ -20,6 +20,7 @@ SMALL = {
     "01-planning-session.ipynb": "REPLICATIONS = 20\nSEED = 2027",
     "02-staffing-search.ipynb": "REPLICATIONS = 20\nSEED = 2027",
     "03-your-own-policy.ipynb": "MAX_EXAMPLES = 15\nREPLICATIONS = 10\nSHRINK = False",
+    "04-mid-season.ipynb": "REPLICATIONS = 20\nSEED = 2027",
 }
 LIMIT_SECONDS = 60.0
 
