@@ -15,10 +15,12 @@ report's first screen to ``docs/report.png`` (``make docs``).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -380,11 +382,15 @@ class _DevTools:
 def browser() -> Iterator[str]:
     """A headless Chromium with a fresh profile; yields its DevTools address."""
     executable = _chromium()
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes can still write to the profile after the browser exits:
+    # it runs in its own process group, the whole group is ended, and what a straggler
+    # leaves in the throwaway profile does not fail the test.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(
             [executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             # Chromium writes its port and path here once it listens.
@@ -397,12 +403,17 @@ def browser() -> Iterator[str]:
             port, path = port_file.read_text().split()[:2]
             yield f"ws://127.0.0.1:{port}{path}"
         finally:
-            process.terminate()
+            _end_group(process, signal.SIGTERM)
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _end_group(process, signal.SIGKILL)
                 process.wait()
+
+
+def _end_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.killpg(process.pid, sig)
 
 
 def visit(browser: str, page: Path, *, width: int = 1200, height: int = 1300) -> Visit:
