@@ -1,12 +1,14 @@
 """Chunks: a block of replications of one scenario, stored as a small Parquet table.
 
 A sweep (``simulator.sweeps``) cuts its work into chunks. A chunk is a pure function of
-its key — the scenario's fingerprint, the seed, the replication range and the version of
-the draw-address layout — because every draw is a function of (seed, replication, what
-it is for) (DESIGN §2). So a chunk can run on any machine, in any order, be written once
-and found again: the key is the file name, and a file that exists is a chunk that is done.
-Files are written atomically (to a temporary name, then renamed): a killed process
-leaves a chunk either complete or absent, never half-written.
+its key — the scenario's fingerprint, the seed, the replication range, the version of
+the draw-address layout and, for a run from where the season stands, the fingerprint of
+the starting state (the status file's bytes and ``now``) — because every draw is a
+function of (seed, replication, what it is for) (DESIGN §2). So a chunk can run on any
+machine, in any order, be written once and found again: the key is the file name, and a
+file that exists is a chunk that is done. Files are written atomically (to a temporary
+name, then renamed): a killed process leaves a chunk either complete or absent, never
+half-written.
 
 A chunk's table has the rows of a run's ``replications.parquet`` (one per replication and
 episode) plus, repeated on each of a replication's episode rows, what is per replication:
@@ -32,10 +34,11 @@ import pyarrow.parquet as pq
 
 from simulator.engines import choose_engine, run_replications
 from simulator.errors import UsageError
-from simulator.model import SeasonModel, compile_season
+from simulator.model import SeasonModel, StartingState, compile_season
 from simulator.output import atomic_write
 from simulator.results import COST_CATEGORIES, ReplicationResult, replications_frame
 from simulator.scenario.schema import Scenario
+from simulator.snapshot import with_start
 
 __all__ = [
     "DRAW_LAYOUT_VERSION",
@@ -68,6 +71,9 @@ class ChunkKey:
     stop: int
     layout: int
     """``DRAW_LAYOUT_VERSION`` when the chunk was computed."""
+    state: str = ""
+    """The fingerprint of the starting state (``Status.sha256``: the status file's bytes and
+    ``now``); empty for a run from the season start."""
 
     @property
     def replications(self) -> int:
@@ -77,9 +83,11 @@ class ChunkKey:
     def relative_path(self) -> str:
         # scenario=<sha> is a Hive partition: the folder reads as one dataset with a
         # ``scenario`` column. Zero-padded ranges list in replication order.
+        state = f"_from={self.state}" if self.state else ""
         return (
             f"replications/scenario={self.scenario_sha256}/"
-            f"seed={self.seed}_layout={self.layout}_reps={self.start:010d}-{self.stop:010d}.parquet"
+            f"seed={self.seed}_layout={self.layout}{state}_"
+            f"reps={self.start:010d}-{self.stop:010d}.parquet"
         )
 
 
@@ -92,6 +100,8 @@ class ChunkTask:
     key: ChunkKey
     engine: str
     threads: int | None
+    start: StartingState | None = None
+    """Where every replication starts (``None``: the season start)."""
 
 
 def resource_keys(model: SeasonModel) -> list[str]:
@@ -132,6 +142,8 @@ def chunk_frame(
 def run_chunk(task: ChunkTask) -> pd.DataFrame:
     """Compute one chunk, on whichever machine the executor chose."""
     model = compile_season(task.scenario)
+    if task.start is not None:
+        model = with_start(model, task.start)
     choice = choose_engine(model, task.engine)
     results = run_replications(
         model, range(task.key.start, task.key.stop), choice.engine, threads=task.threads

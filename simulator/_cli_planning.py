@@ -43,6 +43,36 @@ def _sets(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
+def _from_status(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--from STATUS --now DATE``: every replication starts from where the season stands."""
+    function = click.option(
+        "--now",
+        default=None,
+        metavar="DATE",
+        help="The moment the status describes (2027-02-15 or 2027-02-15T18:00); with --from.",
+    )(function)
+    return click.option(
+        "--from",
+        "status",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Start every replication from where the season stands: a status export "
+        "(see docs/mid-season.md).",
+    )(function)
+
+
+def _status(status: Path | None, now: str | None) -> Any:
+    """The ``Status`` that ``--from`` and ``--now`` describe, or None without them."""
+    from simulator.errors import UsageError
+    from simulator.sweeps import Status
+
+    if status is None and now is None:
+        return None
+    if status is None or now is None:
+        raise UsageError("--from and --now go together")
+    return Status.read(status, now)
+
+
 def _common(function: Callable[..., Any]) -> Callable[..., Any]:
     """Options every planning command shares: replications, seed, where chunks run."""
     options = [
@@ -194,6 +224,7 @@ class _SweepBar:
 )
 @click.option("--out", type=_FOLDER, default=None, help="Results folder.")
 @_sets
+@_from_status
 @_common
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plot.")
 def sweep(
@@ -204,6 +235,8 @@ def sweep(
     max_replications: int | None,
     out: Path | None,
     overrides: tuple[str, ...],
+    status: Path | None,
+    now: str | None,
     replications: int | None,
     seed: int | None,
     chunk_size: int,
@@ -218,6 +251,7 @@ def sweep(
     from simulator.scenario.load import load_scenario
     from simulator.sweeps import sweep as run_sweep
 
+    start = _status(status, now)
     folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-sweep"
     console = Console(stderr=True)
     bar = _SweepBar(console)
@@ -239,6 +273,7 @@ def sweep(
                 engine=engine,
                 plots=not no_plots,
                 progress=bar,
+                status=start,
             )
     finally:
         bar.stop()
@@ -283,6 +318,7 @@ def sweep(
 )
 @click.option("--out", type=_FOLDER, default=None, help="Results folder.")
 @_sets
+@_from_status
 @_common
 @click.option("--no-plots", is_flag=True, help="Skip the frontier plot.")
 def staff(
@@ -291,6 +327,8 @@ def staff(
     vary: tuple[str, ...],
     out: Path | None,
     overrides: tuple[str, ...],
+    status: Path | None,
+    now: str | None,
     replications: int | None,
     seed: int | None,
     chunk_size: int,
@@ -305,6 +343,7 @@ def staff(
     from simulator.scenario.load import load_scenario
     from simulator.staffing import staff as run_staff
 
+    start = _status(status, now)
     folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-staff"
     console = Console(stderr=True)
 
@@ -331,6 +370,7 @@ def staff(
             engine=engine,
             plots=not no_plots,
             progress=progress,
+            status=start,
         )
     stdout = _stdout()
     estimates = Table(title="Where theory starts", title_justify="left")
@@ -386,6 +426,7 @@ def staff(
 @click.option("--set-a", "overrides_a", multiple=True, metavar="PATH=VALUE", help="Change A.")
 @click.option("--set-b", "overrides_b", multiple=True, metavar="PATH=VALUE", help="Change B.")
 @click.option("--out", type=_FOLDER, default=None, help="Results folder.")
+@_from_status
 @_common
 def compare(
     scenario_a: Path,
@@ -393,6 +434,8 @@ def compare(
     overrides_a: tuple[str, ...],
     overrides_b: tuple[str, ...],
     out: Path | None,
+    status: Path | None,
+    now: str | None,
     replications: int | None,
     seed: int | None,
     chunk_size: int,
@@ -406,6 +449,7 @@ def compare(
     from simulator.comparison import compare as run_compare
     from simulator.scenario.load import load_scenario
 
+    start = _status(status, now)
     a_name, b_name = load_scenario(scenario_a).name, load_scenario(scenario_b).name
     folder = out if out is not None else Path("results") / f"compare-{a_name}-{b_name}"
     console = Console(stderr=True)
@@ -421,6 +465,7 @@ def compare(
             chunk_size=chunk_size,
             executor=executor,
             engine=engine,
+            status=start,
         )
     table = Table(
         title=f"A = {a_name}, B = {b_name}: A − B on common random numbers "

@@ -46,6 +46,8 @@ from simulator.sweeps import (
     Plan,
     PointResult,
     ScenarioSource,
+    StatusSource,
+    as_status,
     evaluate_points,
     make_point,
     point_scenario,
@@ -147,11 +149,14 @@ def compare(
     chunk_size: int = 1000,
     executor: Executor | None = None,
     engine: str = "auto",
+    status: StatusSource | None = None,
 ) -> Comparison:
     """Run ``a`` and ``b`` (files or loaded scenarios, each with its own ``--set``
     overrides) on common random numbers and report paired differences a − b.
 
-    ``seed`` and ``replications`` default to ``a``'s ``run`` settings."""
+    ``seed`` and ``replications`` default to ``a``'s ``run`` settings. ``status`` (a
+    ``Status`` or ``(path, now)``) starts every replication of both from where the season
+    stands (the status is checked against each scenario)."""
     started = time.perf_counter()
     out = Path(out)
     base_a = point_scenario(a, overrides_a)
@@ -163,8 +168,9 @@ def compare(
         raise UsageError("A and B are the same scenario: there is nothing to compare")
     level = base_a.run.confidence
     plan = Plan(replications=n, seed=seed, chunk_size=chunk_size)
+    from_status = as_status(status)
     evaluation = evaluate_points(
-        [point_a, point_b], plan, out=out, executor=executor, engine=engine
+        [point_a, point_b], plan, out=out, executor=executor, engine=engine, status=from_status
     )
     result_a, result_b = evaluation.results
     table = paired_table(_per_replication(out, result_a), _per_replication(out, result_b), level)
@@ -174,6 +180,7 @@ def compare(
         "reelsim_version": __version__,
         "kind": "compare",
         "seed": seed,
+        "from": None if from_status is None else from_status.manifest(),
         "replications": n,
         "confidence": level,
         "a": {

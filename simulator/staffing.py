@@ -62,7 +62,10 @@ from simulator.sweeps import (
     Plan,
     PointResult,
     ScenarioSource,
+    Status,
+    StatusSource,
     Vary,
+    as_status,
     default_executor,
     evaluate_points,
     make_point,
@@ -305,9 +308,14 @@ def staff(
     engine: str = "auto",
     plots: bool = True,
     progress: Callable[[PointResult, int], None] | None = None,
+    status: StatusSource | None = None,
 ) -> StaffingResult:
     """Find the cheapest configuration over ``vary`` whose P(any miss) upper bound is under
     ``target_risk``; write the table, the frontier plot and ``summary.json`` to ``out``.
+
+    ``status`` (a ``Status`` or ``(path, now)``) starts every replication of every
+    configuration from where the season stands. The queueing-theory starting point is
+    still computed for the whole season.
 
     ``progress(result, n)`` is called after each configuration simulated (n so far).
     """
@@ -320,6 +328,7 @@ def staff(
         raise UsageError("staff needs at least one --vary PATH=LO:HI")
     base = point_scenario(scenario, overrides)
     seed = base.run.seed if seed is None else seed
+    from_status = as_status(status)
     plan = Plan(
         replications=replications if replications is not None else base.run.replications,
         seed=seed,
@@ -351,7 +360,9 @@ def staff(
     def simulate(config: Config) -> PointResult:
         values = [(d.path, str(d.values[i])) for d, i in zip(dims, config, strict=True)]
         point = make_point(len(order), scenario, overrides, values, seed)
-        result = evaluate_points([point], plan, out=out, executor=run_on, engine=engine)
+        result = evaluate_points(
+            [point], plan, out=out, executor=run_on, engine=engine, status=from_status
+        )
         order.append(result.results[0])
         if progress is not None:
             progress(result.results[0], len(order))
@@ -399,6 +410,7 @@ def staff(
         plots,
         time.perf_counter() - started,
         run_on.description,
+        from_status,
     )
 
 
@@ -450,6 +462,7 @@ def _write(
     plots: bool,
     wall: float,
     executor: str,
+    from_status: Status | None = None,
 ) -> StaffingResult:
     on_frontier = {id(r) for r in frontier}
     rows = []
@@ -487,6 +500,7 @@ def _write(
         "kind": "staff",
         "scenario": {"name": name},
         "seed": seed,
+        "from": None if from_status is None else from_status.manifest(),
         "replications": plan.replications,
         "target_risk": target,
         "risk_measure": "upper confidence bound of P(any episode misses), Wilson",

@@ -43,12 +43,14 @@ manifest, each point's full summary, and the SHA-256 of every file it used) and
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -67,14 +69,15 @@ from simulator._chunks import (
 )
 from simulator._version import __version__
 from simulator.engines import choose_engine
-from simulator.errors import UsageError
+from simulator.errors import Problem, ScenarioError, UsageError
 from simulator.executors import Executor, LocalExecutor
-from simulator.model import compile_season
+from simulator.model import SeasonModel, StartingState, compile_season
 from simulator.output import atomic_write, file_sha256, json_safe
 from simulator.runs import Run
 from simulator.scenario._yaml import Positions, apply_overrides, parse_override_value
 from simulator.scenario.load import load_scenario, parse_scenario, scenario_sha256
 from simulator.scenario.schema import Scenario
+from simulator.snapshot import parse_status, with_start
 from simulator.stats import mean_interval
 from simulator.summary import summarize
 
@@ -87,9 +90,12 @@ __all__ = [
     "Point",
     "PointResult",
     "ScenarioSource",
+    "Status",
+    "StatusSource",
     "SweepProgress",
     "SweepResult",
     "Vary",
+    "as_status",
     "default_executor",
     "evaluate_points",
     "grid_points",
@@ -264,6 +270,74 @@ def grid_points(
     ]
 
 
+# --- where the season stands ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where every replication starts: a status export (``--from``) and the moment it
+    describes (``--now``). Its state depends on each point's compiled model (a point may
+    change the scenario), so ``state`` loads it per point; ``sha256`` (of the file's bytes
+    and ``now``) goes into every chunk key, so chunks of another status are never reused."""
+
+    path: Path
+    now: date | datetime
+    text: str
+    sha256: str
+
+    @classmethod
+    def read(cls, path: str | Path, now: str | date | datetime) -> Status:
+        from simulator.calendar import parse_moment
+
+        path = Path(path)
+        if isinstance(now, str):
+            try:
+                now = parse_moment(now)
+            except ValueError as error:
+                raise UsageError(f"--now: {error}") from None
+        try:
+            raw = path.read_bytes()
+            text = raw.decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            problem = Problem(f"cannot read the status file: {error}", file=str(path))
+            raise ScenarioError(problem) from None
+        digest = hashlib.sha256(raw)
+        digest.update(b"\0now=" + now.isoformat().encode())
+        return cls(path, now, text, digest.hexdigest())
+
+    def state(self, scenario: Scenario, model: SeasonModel | None = None) -> StartingState:
+        """The starting state for ``scenario`` (every row checked against its model)."""
+        model = compile_season(scenario) if model is None else model
+        return parse_status(self.text, str(self.path), model, scenario.calendar, self.now)
+
+    def manifest(self) -> dict[str, Any]:
+        return {"path": str(self.path), "now": self.now.isoformat(), "sha256": self.sha256}
+
+
+StatusSource = Status | tuple[str | Path, str | date | datetime]
+"""A ``Status``, or ``(path, now)`` with ``now`` a date, a datetime or their text."""
+
+
+def as_status(status: StatusSource | None) -> Status | None:
+    if status is None or isinstance(status, Status):
+        return status
+    path, now = status
+    return Status.read(path, now)
+
+
+def point_model(point: Point, start: StartingState | None = None) -> SeasonModel:
+    """The compiled model of a point, starting from ``start`` when given."""
+    model = compile_season(point.scenario)
+    return model if start is None else with_start(model, start)
+
+
+def point_starts(points: Sequence[Point], status: Status | None) -> dict[int, StartingState | None]:
+    """Each point's starting state (None without a status)."""
+    if status is None:
+        return {p.index: None for p in points}
+    return {p.index: status.state(p.scenario) for p in points}
+
+
 # --- evaluating points --------------------------------------------------------------------
 
 
@@ -303,10 +377,11 @@ class Plan:
         start = self.replications + (round_ - 1) * step
         return min(start, self.cap), min(start + step, self.cap)
 
-    def chunks(self, sha: str, round_: int) -> list[ChunkKey]:
+    def chunks(self, sha: str, round_: int, state: str = "") -> list[ChunkKey]:
+        """The chunks of ``round_``; ``state`` is the starting state's fingerprint."""
         start, stop = self.ranges(round_)
         return [
-            ChunkKey(sha, self.seed, a, min(a + self.chunk_size, stop), DRAW_LAYOUT_VERSION)
+            ChunkKey(sha, self.seed, a, min(a + self.chunk_size, stop), DRAW_LAYOUT_VERSION, state)
             for a in range(start, stop, self.chunk_size)
         ]
 
@@ -358,11 +433,15 @@ class Evaluation:
 
 
 def summarize_point(
-    point: Point, engine: str, out: Path, chunks: Sequence[ChunkKey]
+    point: Point,
+    engine: str,
+    out: Path,
+    chunks: Sequence[ChunkKey],
+    start: StartingState | None = None,
 ) -> dict[str, Any]:
     """A point's summary from its chunks on disk: ``summarize`` of a run rebuilt from them,
     plus the interval of escaped defects per season."""
-    model = compile_season(point.scenario)
+    model = point_model(point, start)
     frame = read_replications(out, chunks)
     results = results_from_frame(model, frame)
     run = Run(
@@ -438,9 +517,16 @@ def unmet_precision(summary: dict[str, Any], precision: float) -> list[str]:
     return unmet
 
 
-def point_engines(points: Sequence[Point], engine: str) -> dict[int, str]:
+def point_engines(
+    points: Sequence[Point],
+    engine: str,
+    starts: dict[int, StartingState | None] | None = None,
+) -> dict[int, str]:
     """The engine each point runs on (``auto``: the kernel where it can)."""
-    return {p.index: choose_engine(compile_season(p.scenario), engine).engine for p in points}
+    starts = starts or {}
+    return {
+        p.index: choose_engine(point_model(p, starts.get(p.index)), engine).engine for p in points
+    }
 
 
 def default_executor(engines: dict[int, str]) -> Executor:
@@ -485,14 +571,19 @@ def evaluate_points(
     executor: Executor | None = None,
     engine: str = "auto",
     progress: ProgressCallback | None = None,
+    status: StatusSource | None = None,
 ) -> Evaluation:
     """Run (or find on disk) every chunk of every point, round by round for ``precision``,
     and summarise each point. The core of ``sweep``, ``staff``, ``compare`` and
-    ``sensitivity``."""
+    ``sensitivity``. With ``status``, every replication of every point starts from where
+    the season stands (the status loaded against each point's own model)."""
     out = Path(out)
     if not points:
         return Evaluation([], 0, 0)
-    engines = point_engines(points, engine)
+    from_status = as_status(status)
+    state = from_status.sha256 if from_status is not None else ""
+    starts = point_starts(points, from_status)
+    engines = point_engines(points, engine, starts)
     own = executor is None
     run_on = executor if executor is not None else default_executor(engines)
     chunks: dict[int, list[ChunkKey]] = {p.index: [] for p in points}
@@ -504,7 +595,7 @@ def evaluate_points(
             todo: list[ChunkTask] = []
             outstanding: dict[int, int] = {}
             for p in active:
-                keys = plan.chunks(p.sha256, tally.round)
+                keys = plan.chunks(p.sha256, tally.round, state)
                 chunks[p.index].extend(keys)
                 tally.planned += sum(k.replications for k in keys)
                 fresh = [k for k in keys if not chunk_exists(out, k)]
@@ -513,7 +604,8 @@ def evaluate_points(
                 outstanding[p.index] = len(fresh)
                 threads = run_on.threads_per_task
                 todo += [
-                    ChunkTask(p.index, p.scenario, k, engines[p.index], threads) for k in fresh
+                    ChunkTask(p.index, p.scenario, k, engines[p.index], threads, starts[p.index])
+                    for k in fresh
                 ]
             # Without precision there is one round, and a point is done with its last chunk;
             # with it, a point is done when a round's summary says so.
@@ -532,7 +624,9 @@ def evaluate_points(
                 tally.report(progress)
             still = []
             for p in active:
-                summary = summarize_point(p, engines[p.index], out, chunks[p.index])
+                summary = summarize_point(
+                    p, engines[p.index], out, chunks[p.index], starts[p.index]
+                )
                 unmet = [] if plan.precision is None else unmet_precision(summary, plan.precision)
                 results[p.index] = PointResult(
                     p,
@@ -623,6 +717,7 @@ def sweep(
     engine: str = "auto",
     plots: bool = True,
     progress: ProgressCallback | None = None,
+    status: StatusSource | None = None,
 ) -> SweepResult:
     """Run a grid of changes × replications on common random numbers; write ``out``.
 
@@ -630,6 +725,8 @@ def sweep(
     ``replications`` defaults to the scenario's ``run.replications``, ``seed`` to its
     ``run.seed``. ``executor`` defaults to a local pool over every core (closed at the end;
     one you pass stays open). Chunks already in ``out`` are reused, not recomputed.
+    ``status`` (a ``Status`` or ``(path, now)``) starts every replication from where the
+    season stands.
     """
     started = time.perf_counter()
     out = Path(out)
@@ -637,6 +734,7 @@ def sweep(
     base = point_scenario(scenario, overrides)
     seed = base.run.seed if seed is None else seed
     points = grid_points(scenario, varies, overrides=overrides, seed=seed)
+    from_status = as_status(status)
     plan = Plan(
         replications=replications if replications is not None else base.run.replications,
         seed=seed,
@@ -649,7 +747,13 @@ def sweep(
     run_on = executor if executor is not None else default_executor(point_engines(points, engine))
     try:
         evaluation = evaluate_points(
-            points, plan, out=out, executor=run_on, engine=engine, progress=progress
+            points,
+            plan,
+            out=out,
+            executor=run_on,
+            engine=engine,
+            progress=progress,
+            status=from_status,
         )
     finally:
         if own:
@@ -670,6 +774,7 @@ def sweep(
         "scenario": {"name": base.name, "sha256": scenario_sha256(_with_seed(base, seed))},
         "seed": seed,
         "overrides": list(overrides),
+        "from": None if from_status is None else from_status.manifest(),
         "vary": [{"path": v.path, "values": list(v.values)} for v in varies],
         "engine": sorted({r.engine for r in evaluation.results}),
         "executor": run_on.description,
