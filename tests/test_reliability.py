@@ -215,3 +215,156 @@ def test_atomic_write_leaves_no_file_under_its_final_name_when_interrupted(
     with pytest.raises(KeyboardInterrupt):
         atomic_write(tmp_path / "data.parquet", write)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- a Dask worker killed mid-sweep -------------------------------------------------------
+
+
+def test_a_dask_worker_killed_mid_sweep_is_replaced_and_the_results_are_identical(
+    tmp_path: Path,
+) -> None:
+    """SIGKILL one of two worker processes once the first chunk is on disk: Dask reruns the
+    chunks it held elsewhere, the sweep completes, and points.parquet is byte-identical to
+    the same sweep on the local executor."""
+    distributed = pytest.importorskip("distributed")
+    import threading
+
+    from simulator.executors import DaskExecutor, LocalExecutor
+    from simulator.sweeps import sweep
+
+    grid = ["pools.h100.gpus=1,2"]
+    chunks = 20  # 2 points × 200 replications in chunks of 20 (about 0.5 s each)
+
+    def run(out: Path, executor: Any) -> None:
+        sweep(DEMO, grid, out=out, replications=200, chunk_size=20, executor=executor,
+              engine="kernel", plots=False)  # fmt: skip
+
+    with LocalExecutor(2) as local:
+        run(tmp_path / "local", local)
+
+    out = tmp_path / "dask"
+    killed: dict[str, Any] = {}
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        pids: dict[str, int] = client.run(os.getpid)
+        assert len(pids) == 2
+
+        def kill_after_first_chunk() -> None:
+            deadline = time.monotonic() + 60
+            while not _chunks(out) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            pid = pids[min(pids)]
+            killed["done_before"] = len(_chunks(out))
+            os.kill(pid, signal.SIGKILL)
+            killed["pid"] = pid
+
+        killer = threading.Thread(target=kill_after_first_chunk, daemon=True)
+        killer.start()
+        run(out, DaskExecutor(client))
+        killer.join(timeout=5)
+        client.wait_for_workers(2, timeout=30)  # the nanny started a new worker
+        assert killed["pid"] not in client.run(os.getpid).values()
+
+    assert 1 <= killed["done_before"] < chunks, "the kill did not land while chunks ran"
+    assert len(_chunks(out)) == chunks
+    assert file_sha256(out / "points.parquet") == file_sha256(tmp_path / "local" / "points.parquet")
+    local_chunks = {
+        p.relative_to(tmp_path / "local"): file_sha256(p) for p in _chunks(tmp_path / "local")
+    }
+    assert {p.relative_to(out): file_sha256(p) for p in _chunks(out)} == local_chunks
+
+
+# --- fuzzing the scenario text ------------------------------------------------------------
+#
+# test_scenario_fuzz.py damages the parsed data; here the damage is to the bytes of the
+# file, as an editor, a bad copy or a cut-off download leaves it: truncated at any byte, a
+# byte changed, a line duplicated, deleted, moved or re-indented, YAML punctuation typed in.
+# The text goes through load_yaml (load_yaml_file where it is no longer UTF-8) and then
+# parse_scenario: a Scenario or a ScenarioError whose problems all say something.
+
+SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
+TEXT_CASES_PER_SCENARIO = 250  # four examples: 1,000 damaged texts a run
+YAML_PUNCTUATION = [":", "- ", "{", "}", "[", "]", ",", "&a ", "*a", "!!str ", "? ", "|", ">",
+                    "%", "#", '"', "'", "\t", "\n", "\x00", "\ufeff", "<<: *a\n", "~"]  # fmt: skip
+
+
+def _damaged_text(draw: Any, data: bytes) -> bytes:
+    from hypothesis import strategies as st
+
+    lines = data.split(b"\n")
+    action = draw(st.sampled_from(
+        ["truncate", "flip", "duplicate", "delete", "indent", "move", "insert"]
+    ))  # fmt: skip
+    if action == "truncate":
+        return data[: draw(st.integers(0, len(data) - 1))]
+    if action == "flip":
+        at = draw(st.integers(0, len(data) - 1))
+        value = data[at] ^ draw(st.integers(1, 255))
+        return data[:at] + bytes([value]) + data[at + 1 :]
+    if action == "insert":
+        at = draw(st.integers(0, len(data)))
+        piece = draw(st.sampled_from(YAML_PUNCTUATION)).encode()
+        return data[:at] + piece + data[at:]
+    k = draw(st.integers(0, len(lines) - 1))
+    if action == "duplicate":
+        lines.insert(k, lines[k])
+    elif action == "delete":
+        del lines[k]
+    elif action == "move":
+        lines.insert(draw(st.integers(0, len(lines) - 1)), lines.pop(k))
+    else:
+        body = lines[k].lstrip(b" ")
+        indent = len(lines[k]) - len(body)
+        change = draw(st.sampled_from([-4, -2, -1, 1, 2, 4, 0]))
+        prefix = b"\t" * indent if change == 0 else b" " * max(0, indent + change)
+        lines[k] = prefix + body
+    return b"\n".join(lines)
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
+def test_damaged_scenario_text_is_refused_with_messages_or_accepted(
+    path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from simulator.errors import ScenarioError
+    from simulator.scenario._yaml import load_yaml, load_yaml_file
+    from simulator.scenario.load import parse_scenario
+    from simulator.scenario.schema import Scenario
+
+    original = path.read_bytes()
+    scratch = tmp_path_factory.mktemp("text") / path.name
+
+    @settings(
+        max_examples=TEXT_CASES_PER_SCENARIO,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(st.data())
+    def check(drawn: st.DataObject) -> None:
+        data = _damaged_text(drawn.draw, original)
+        try:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                scratch.write_bytes(data)
+                document, positions = load_yaml_file(scratch)
+            else:
+                document, positions = load_yaml(text, str(path))
+            scenario = parse_scenario(document, positions, source=str(path), base_dir=path.parent)
+        except ScenarioError as error:
+            problems = error.problems
+        else:
+            assert isinstance(scenario, Scenario)
+            return
+        assert problems
+        for problem in problems:
+            assert problem.message.strip(), f"a problem without a message: {problem!r}"
+            assert str(problem)
+
+    check()
