@@ -6,13 +6,17 @@ local executor (threads over every core), on a local Dask cluster of ``--workers
 processes, or both; prints the wall time, replications per second and the peak resident
 memory of this process (and, for Dask, of the worker processes).
 
+``--out DIR`` keeps the sweep's folder (a rerun resumes it: only what this call computed
+counts towards its rate); ``--every N`` prints, every N replications, this process's
+resident memory at that moment, to show it stays flat while the sweep runs.
+
 ``--memory R1,R2,...`` instead runs a one-point sweep of each size in a fresh process and
 prints its peak memory: chunks stream to disk, so memory should not grow with the
 replications of the simulation phase (the summary reads one point's columns back).
 
 Usage::
 
-    .venv/bin/python benchmarks/sweep_hybrid.py                      # 20 points x 10,000
+    .venv/bin/python benchmarks/sweep_hybrid.py --out /tmp/hybrid-sweep --every 20000
     .venv/bin/python benchmarks/sweep_hybrid.py --points 4 --replications 200 --executor both
     .venv/bin/python benchmarks/sweep_hybrid.py --memory 250,500,1000,2000
 """
@@ -32,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.executors import DaskExecutor, LocalExecutor, default_workers
-from simulator.sweeps import sweep
+from simulator.sweeps import SweepProgress, sweep
 
 __all__ = ["SweepTiming", "main", "measure", "peak_memory_mib"]
 
@@ -48,11 +52,13 @@ class SweepTiming:
     chunk: int
     seconds: float
     peak_mib: float
+    computed: int
+    """Replications this call computed (fewer than points x replications when resumed)."""
     worker_peak_mib: float | None = None
 
     @property
     def replications_per_second(self) -> float:
-        return self.points * self.replications / self.seconds
+        return self.computed / self.seconds
 
 
 def peak_memory_mib(who: int = resource.RUSAGE_SELF) -> float:
@@ -60,14 +66,42 @@ def peak_memory_mib(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+def resident_mib() -> float:
+    """Resident memory of this process now (Linux ``/proc/self/statm``)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
 def _vary(points: int) -> str:
     return f"{PATH}={','.join(str(8 + k) for k in range(points))}"
 
 
 def measure(
-    executor_kind: str, points: int, replications: int, chunk: int, workers: int
+    executor_kind: str,
+    points: int,
+    replications: int,
+    chunk: int,
+    workers: int,
+    out: Path | None = None,
+    every: int | None = None,
 ) -> SweepTiming:
-    folder = Path(tempfile.mkdtemp(prefix="reelsim-bench-"))
+    folder = out if out is not None else Path(tempfile.mkdtemp(prefix="reelsim-bench-"))
+    computed = 0
+    next_report = every
+
+    def progress(p: SweepProgress) -> None:
+        nonlocal computed, next_report
+        computed = p.replications_computed
+        if next_report is not None and every and p.replications_done >= next_report:
+            print(
+                f"  {p.replications_done:>9,} replications on disk: "
+                f"resident {resident_mib():,.0f} MiB, {time.perf_counter() - started:,.0f} s",
+                flush=True,
+            )
+            while next_report <= p.replications_done:
+                next_report += every
+
+    started = time.perf_counter()
     try:
         if executor_kind == "dask":
             executor: DaskExecutor | LocalExecutor = DaskExecutor.local(workers)
@@ -85,6 +119,7 @@ def measure(
                 chunk_size=chunk,
                 executor=executor,
                 plots=False,
+                progress=progress,
             )
             seconds = time.perf_counter() - started
             if isinstance(executor, DaskExecutor):
@@ -97,10 +132,12 @@ def measure(
             chunk,
             seconds,
             peak_memory_mib(),
+            computed,
             worker_peak,
         )
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if out is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _memory_one(replications: int, chunk: int) -> None:
@@ -117,7 +154,8 @@ def report(t: SweepTiming) -> str:
     lines = [
         f"{t.executor}: {t.points} points x {t.replications:,} replications "
         f"(chunks of {t.chunk:,})",
-        f"  wall time:                {t.seconds:,.1f} s",
+        f"  wall time:                {t.seconds:,.1f} s "
+        f"({t.computed:,} replications computed by this call)",
         f"  replications per second:  {t.replications_per_second:,.1f}",
         f"  peak memory (this process): {t.peak_mib:,.0f} MiB",
     ]
@@ -139,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=default_workers(), help="threads or Dask processes"
     )
+    parser.add_argument("--out", type=Path, default=None, help="keep (and resume) this folder")
+    parser.add_argument("--every", type=int, default=None, help="print memory every N reps")
     parser.add_argument("--memory", default=None, metavar="R1,R2,...", help="memory curve")
     parser.add_argument("--_one", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -161,7 +201,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     kinds = ["local", "dask"] if args.executor == "both" else [args.executor]
     for kind in kinds:
-        print(report(measure(kind, args.points, args.replications, args.chunk, args.workers)))
+        out = args.out / kind if args.out is not None else None
+        timing = measure(
+            kind, args.points, args.replications, args.chunk, args.workers, out, args.every
+        )
+        print(report(timing), flush=True)
     return 0
 
 

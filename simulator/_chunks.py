@@ -14,9 +14,10 @@ A chunk's table has the rows of a run's ``replications.parquet`` (one per replic
 episode) plus, repeated on each of a replication's episode rows, what is per replication:
 its end time (``end_h``), its event count (``events``) and the busy and available
 unit-hours of every pool and team (``busy_h:pool:NAME``, ``available_h:team:NAME``). That
-is everything ``simulator.summary.summarize`` reads, so a point's summary is rebuilt from
-its chunks alone; the daily bins of busy units and queues are not kept (no sweep summary
-uses them, and they would be most of the bytes). A run's chunks (``simulator.runs``) keep
+is everything a summary reads (``simulator.summary.SummaryColumns.from_chunk``), so a
+point's summary is rebuilt from its chunks alone, one chunk at a time; the daily bins of
+busy units and queues are not kept (no sweep summary uses them, and they would be most of
+the bytes). A run's chunks (``simulator.runs``) keep
 them, because its results folder has ``timeseries.parquet``: ``daily_busy:KEY`` and
 ``daily_queue:KEY`` hold each replication's daily bins as a list, on its first episode row.
 """

@@ -63,7 +63,6 @@ from simulator._chunks import (
     ChunkTask,
     chunk_exists,
     read_replications,
-    results_from_frame,
     run_chunk,
     write_chunk,
 )
@@ -73,13 +72,11 @@ from simulator.errors import Problem, ScenarioError, UsageError
 from simulator.executors import Executor, LocalExecutor
 from simulator.model import SeasonModel, StartingState, compile_season
 from simulator.output import atomic_write, file_sha256, json_safe
-from simulator.runs import Run
 from simulator.scenario._yaml import Positions, apply_overrides, parse_override_value
 from simulator.scenario.load import load_scenario, parse_scenario, scenario_sha256
 from simulator.scenario.schema import Scenario
 from simulator.snapshot import parse_status, with_start
-from simulator.stats import mean_interval
-from simulator.summary import summarize
+from simulator.summary import SummaryColumns, summarize_columns
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -439,29 +436,22 @@ def summarize_point(
     chunks: Sequence[ChunkKey],
     start: StartingState | None = None,
 ) -> dict[str, Any]:
-    """A point's summary from its chunks on disk: ``summarize`` of a run rebuilt from them,
-    plus the interval of escaped defects per season."""
+    """A point's summary from its chunks on disk, read one chunk at a time and reduced to
+    the summary's columns as it is read (memory: a few hundred bytes a replication)."""
     model = point_model(point, start)
-    frame = read_replications(out, chunks)
-    results = results_from_frame(model, frame)
-    run = Run(
-        scenario=point.scenario,
-        model=model,
-        engine=engine,
-        engine_reason="",
-        seed=model.seed,
-        results=results,
-        wall_seconds=0.0,
-        scenario_sha256=point.sha256,
+    needed = SummaryColumns.chunk_columns(model)
+    columns = SummaryColumns.concat(
+        SummaryColumns.from_chunk(model, read_replications(out, [key], needed))
+        for key in sorted(chunks)
     )
-    summary = summarize(run)
-    # Wall time and version are the sweep's, not the point's: a point's summary depends on
-    # its chunks only, so it is the same after an interruption or on another executor.
-    for key in ("wall_seconds", "reelsim_version", "engine_reason"):
-        summary.pop(key, None)
-    escaped = frame.groupby("replication", sort=True)["escaped_defects"].sum().to_numpy(float)
-    summary["defects"]["escaped"] = mean_interval(escaped, level=model.confidence).to_dict()
-    return summary
+    # No wall time or version: a point's summary depends on its chunks only, so it is the
+    # same after an interruption or on another executor.
+    return {
+        "scenario": {"name": point.scenario.name, "sha256": point.sha256},
+        "engine": engine,
+        "seed": model.seed,
+        **summarize_columns(model, point.scenario.calendar, columns),
+    }
 
 
 def _interval_columns(row: dict[str, Any], name: str, interval: dict[str, Any] | None) -> None:
