@@ -45,6 +45,7 @@ __all__ = [
     "DRAW_LAYOUT_VERSION",
     "ChunkKey",
     "ChunkTask",
+    "attempt_chunk",
     "chunk_exists",
     "chunk_frame",
     "read_replications",
@@ -150,6 +151,16 @@ def run_chunk(task: ChunkTask) -> pd.DataFrame:
         model, range(task.key.start, task.key.stop), choice.engine, threads=task.threads
     )
     return chunk_frame(model, results)
+
+
+def attempt_chunk(task: ChunkTask) -> pd.DataFrame | str:
+    """``run_chunk``, with an error handed back as text (its type and message) instead of
+    raised: a sweep then keeps running its other chunks and reports each failure with its
+    point and replication range."""
+    try:
+        return run_chunk(task)
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
 
 
 def chunk_exists(out: Path, key: ChunkKey) -> bool:

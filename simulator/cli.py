@@ -25,7 +25,7 @@ from rich.progress import (
 )
 
 from simulator._version import __version__
-from simulator.errors import InputError, ReelsimError, UsageError
+from simulator.errors import InputError, Interrupted, ReelsimError, UsageError
 
 if TYPE_CHECKING:
     from simulator.model import StartingState
@@ -144,7 +144,7 @@ def run(
     """Run replications of a scenario; print the summary and write the results folder."""
     from simulator.output import write_results
     from simulator.render import render_run_summary
-    from simulator.runs import RunInterrupted, simulate
+    from simulator.runs import simulate
     from simulator.scenario.load import load_scenario
 
     console = Console(stderr=True)
@@ -154,27 +154,19 @@ def run(
     policies = dict(load_policy(spec) for spec in policy_specs)
     start = _starting_state(loaded, status, now)
     folder = out if out is not None else Path("results") / loaded.name
-    try:
-        with _progress(console) as progress:
-            result = simulate(
-                loaded,
-                replications=replications,
-                seed=seed,
-                engine=engine,
-                threads=threads,
-                trace=trace,
-                policies=policies,
-                start=start,
-                progress=progress,
-                out=folder,
-            )
-    except RunInterrupted as stopped:
-        console.print(
-            f"interrupted: {stopped.kept} of {stopped.total} replications kept; "
-            "rerun the same command to resume",
-            highlight=False,
+    with _progress(console) as progress:
+        result = simulate(
+            loaded,
+            replications=replications,
+            seed=seed,
+            engine=engine,
+            threads=threads,
+            trace=trace,
+            policies=policies,
+            start=start,
+            progress=progress,
+            out=folder,
         )
-        raise click.exceptions.Exit(130) from None
     console.print(f"engine: {result.engine} ({result.engine_reason})")
     summary = write_results(result, folder, plots=not no_plots)
     result.discard_chunks()  # the folder is complete: nothing is left to resume
@@ -332,8 +324,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return EXIT_BAD_INPUT
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
+    except click.exceptions.Abort as stopped:
+        # Ctrl-C: click turns the KeyboardInterrupt into Abort; resumable work (a run or a
+        # sweep with a folder) says what it kept and how to resume.
+        cause = stopped.__cause__
+        click.echo(str(cause) if isinstance(cause, Interrupted) else "interrupted", err=True)
         return 130
     except InputError as error:
         click.echo(f"error: {error}", err=True)

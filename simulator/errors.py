@@ -5,8 +5,13 @@
     │   ├── ScenarioError         a scenario (or prices, shot-list, override) is wrong;
     │   │                         carries one Problem per bad value, each with its location
     │   └── UsageError            a command line or API call asks for something impossible
-    └── UnsupportedError          a valid scenario uses a feature an engine does not have
-                                  (names the feature; never silently approximated)
+    ├── UnsupportedError          a valid scenario uses a feature an engine does not have
+    │                             (names the feature; never silently approximated)
+    └── ChunksFailed              chunks of a sweep failed: each named by its point and
+                                  replication range; every other chunk is kept on disk
+
+    Interrupted                   (a KeyboardInterrupt) Ctrl-C stopped resumable work: says
+                                  how much is kept and how to resume; the CLI exits 130
 
 A ``Problem`` says where (file, line, column, dotted path), what was expected and what
 was found, so that ``str(ScenarioError)`` reads like
@@ -16,9 +21,13 @@ was found, so that ``str(ScenarioError)`` reads like
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = [
+    "ChunkFailure",
+    "ChunksFailed",
     "InputError",
+    "Interrupted",
     "Problem",
     "ReelsimError",
     "ScenarioError",
@@ -74,3 +83,51 @@ class ScenarioError(InputError):
             problems = [problems]
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+RESUME_HINT = "rerun the same command to resume"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a resumable run or sweep: ``kept`` of ``total`` replications are on
+    disk in ``out``, and the same command resumes from them."""
+
+    def __init__(self, kept: int, total: int, out: Path) -> None:
+        super().__init__(
+            f"interrupted: {kept:,} of {total:,} replications kept in {out}; {RESUME_HINT}"
+        )
+        self.kept = kept
+        self.total = total
+        self.out = out
+
+
+@dataclass(frozen=True)
+class ChunkFailure:
+    """A chunk that raised instead of finishing: which work, and what went wrong."""
+
+    point: str
+    """The sweep point in words: its index and the values it varies."""
+    start: int
+    stop: int
+    error: str
+    """The error's type and message."""
+
+    def __str__(self) -> str:
+        return f"{self.point}, replications {self.start:,}-{self.stop - 1:,}: {self.error}"
+
+
+class ChunksFailed(ReelsimError):
+    """Some chunks of a sweep failed; every other chunk finished and is kept in ``out``."""
+
+    def __init__(self, failures: list[ChunkFailure], kept: int, total: int, out: Path) -> None:
+        self.failures = tuple(failures)
+        self.kept = kept
+        self.total = total
+        self.out = out
+        lines = [
+            f"{len(failures)} chunk{'s' if len(failures) != 1 else ''} failed; "
+            f"{kept:,} of {total:,} replications are kept in {out} (rerun the same command "
+            "to retry what failed):"
+        ]
+        lines += [f"  {failure}" for failure in failures]
+        super().__init__("\n".join(lines))

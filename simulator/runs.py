@@ -29,7 +29,7 @@ import pandas as pd
 
 from simulator._version import __version__
 from simulator.engines import choose_engine, run_replications
-from simulator.errors import UsageError
+from simulator.errors import Interrupted, UsageError
 from simulator.model import SeasonModel, StartingState, compile_season
 from simulator.policies import QueuePolicy
 from simulator.results import ReplicationResult, replications_frame
@@ -37,20 +37,10 @@ from simulator.scenario.load import scenario_sha256
 from simulator.scenario.schema import Scenario
 from simulator.snapshot import with_start
 
-__all__ = ["Run", "RunInterrupted", "run_chunk_size", "simulate"]
+__all__ = ["Run", "run_chunk_size", "simulate"]
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` as replications finish."""
-
-
-class RunInterrupted(KeyboardInterrupt):
-    """A resumable run stopped by Ctrl-C: ``kept`` of ``total`` replications are on disk."""
-
-    def __init__(self, kept: int, total: int, out: Path) -> None:
-        super().__init__(f"interrupted: {kept} of {total} replications kept in {out}")
-        self.kept = kept
-        self.total = total
-        self.out = out
 
 
 def run_chunk_size(engine: str) -> int:
@@ -139,7 +129,7 @@ def simulate(
     the rest of the season from where it stands (``simulator.snapshot.load_status``).
     ``out`` makes the run resumable (see the module docstring): its chunks of
     ``chunk_size`` replications (default ``run_chunk_size``) go under ``out/replications/``;
-    Ctrl-C then raises ``RunInterrupted``, saying how many replications are kept.
+    Ctrl-C then raises ``simulator.errors.Interrupted``, saying how many replications are kept.
     """
     if seed is not None:
         run_settings = scenario.run.model_copy(update={"seed": seed})
@@ -264,7 +254,7 @@ def _run_in_chunks(
             write_chunk(out, key, chunk_frame(model, results, daily=True))
             kept += key.replications
     except KeyboardInterrupt:
-        raise RunInterrupted(kept, total, out) from None
+        raise Interrupted(kept, total, out) from None
     files.extend(out / key.relative_path for key in keys)
     frame = read_replications(out, keys)
     return results_from_frame(model, frame)

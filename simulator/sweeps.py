@@ -61,14 +61,21 @@ from simulator._chunks import (
     DRAW_LAYOUT_VERSION,
     ChunkKey,
     ChunkTask,
+    attempt_chunk,
     chunk_exists,
     read_replications,
-    run_chunk,
     write_chunk,
 )
 from simulator._version import __version__
 from simulator.engines import choose_engine
-from simulator.errors import Problem, ScenarioError, UsageError
+from simulator.errors import (
+    ChunkFailure,
+    ChunksFailed,
+    Interrupted,
+    Problem,
+    ScenarioError,
+    UsageError,
+)
 from simulator.executors import Executor, LocalExecutor
 from simulator.model import SeasonModel, StartingState, compile_season
 from simulator.output import atomic_write, file_sha256, json_safe
@@ -206,6 +213,10 @@ class Point:
     @property
     def overrides(self) -> tuple[str, ...]:
         return tuple(f"{p}={v}" for p, v in self.values)
+
+    def __str__(self) -> str:
+        what = self.label or ", ".join(self.overrides)
+        return f"point {self.index}" + (f" ({what})" if what else "")
 
 
 def point_scenario(source: ScenarioSource, overrides: Sequence[str] = ()) -> Scenario:
@@ -577,6 +588,7 @@ def evaluate_points(
     own = executor is None
     run_on = executor if executor is not None else default_executor(engines)
     chunks: dict[int, list[ChunkKey]] = {p.index: [] for p in points}
+    by_index = {p.index: p for p in points}
     results: dict[int, PointResult] = {}
     tally = _Tally(points=len(points))
     active = list(points)
@@ -603,7 +615,12 @@ def evaluate_points(
             if last_round:
                 tally.finished += sum(1 for n in outstanding.values() if n == 0)
             tally.report(progress)
-            for task, frame in run_on.map_unordered(run_chunk, todo):
+            failures: list[ChunkFailure] = []
+            for task, frame in run_on.map_unordered(attempt_chunk, todo):
+                if isinstance(frame, str):  # this chunk failed; the others go on
+                    where = str(by_index[task.point])
+                    failures.append(ChunkFailure(where, task.key.start, task.key.stop, frame))
+                    continue
                 write_chunk(out, task.key, frame)
                 tally.computed += 1
                 tally.computed_replications += task.key.replications
@@ -612,6 +629,9 @@ def evaluate_points(
                 if last_round and outstanding[task.point] == 0:
                     tally.finished += 1
                 tally.report(progress)
+            if failures:
+                kept = tally.planned - tally.missing
+                raise ChunksFailed(sorted(failures, key=str), kept, tally.planned, out)
             still = []
             for p in active:
                 summary = summarize_point(
@@ -633,6 +653,10 @@ def evaluate_points(
             tally.round += 1
             tally.finished = len(points) - len(active)
             tally.report(progress)
+    except KeyboardInterrupt:
+        # Every chunk written so far stays; the executor's close (below) lets the chunks in
+        # flight end, and they are computed again on the rerun.
+        raise Interrupted(tally.planned - tally.missing, tally.planned, out) from None
     finally:
         if own:
             run_on.close()

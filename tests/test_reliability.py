@@ -72,7 +72,7 @@ def test_ctrl_c_keeps_finished_chunks_and_says_how_to_resume(tmp_path: Path) -> 
     assert process.returncode == 130, err
     assert "rerun the same command to resume" in err
     assert "Traceback" not in err
-    kept = int(err.split("interrupted: ")[1].split(" of ")[0])
+    kept = int(err.split("interrupted: ")[1].split(" of ")[0].replace(",", ""))
     assert 0 < kept < 60
     assert not (out / "summary.json").exists()
     assert not list(out.rglob("*.tmp")), "a half-written file was left behind"
@@ -81,6 +81,91 @@ def test_ctrl_c_keeps_finished_chunks_and_says_how_to_resume(tmp_path: Path) -> 
 
     on_disk = sum(pd.read_parquet(p)["replication"].nunique() for p in _chunks(out))
     assert on_disk == kept
+
+
+SWEEP_ARGS = [
+    "sweep", str(DEMO), "--vary", "pools.h100.gpus=1,2", "--engine", "reference",
+    "-n", "40", "--chunk", "5", "--threads", "2", "--no-plots",
+]  # fmt: skip
+
+
+def test_ctrl_c_during_a_sweep_keeps_finished_chunks_and_says_how_to_resume(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "sweep"
+    process = _reelsim(*SWEEP_ARGS, "--out", str(out))
+    _wait_for_chunk(out, process, timeout=60)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "rerun the same command to resume" in err
+    assert "Traceback" not in err
+    said = err.split("interrupted: ")[1]
+    kept = int(said.split(" of ")[0].replace(",", ""))
+    total = int(said.split(" of ")[1].split(" ")[0].replace(",", ""))
+    assert total == 80
+    assert 0 < kept < total
+    assert not (out / "summary.json").exists()
+    assert not (out / "points.parquet").exists()
+    assert not list(out.rglob("*.tmp")), "a half-written file was left behind"
+    # What it says it kept is what is on disk, and the rerun reuses all of it.
+    before = {p: p.stat().st_mtime_ns for p in _chunks(out)}
+    assert 5 * len(before) == kept
+    assert main([*SWEEP_ARGS, "--out", str(out)]) == 0
+    assert {p: p.stat().st_mtime_ns for p in _chunks(out) if p in before} == before
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["chunks"]["reused"] == len(before)
+    assert summary["chunks"]["computed"] == 16 - len(before)
+
+
+def test_a_kernel_error_in_one_chunk_names_its_point_and_replications_and_keeps_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CPU kernel reports a layout error (status 2) for replication 23 of point 1 only:
+    the sweep runs every other chunk, keeps them, and says which point and which
+    replications failed; the same command, once the fault is gone, computes only that
+    chunk and gives the points of an undisturbed sweep."""
+    import dataclasses
+
+    import numpy as np
+
+    import kernels.cpu
+    from simulator import compile_season
+    from simulator.batch import pack
+
+    argv = ["sweep", str(DEMO), "--vary", "pools.h100.gpus=1,2", "--engine", "kernel",
+            "-n", "40", "--chunk", "10", "--no-plots"]  # fmt: skip
+    faulty = pack(compile_season(load_scenario(DEMO, ["pools.h100.gpus=2"]))).mi
+    run = kernels.cpu.run
+
+    def run_with_a_fault(mi: Any, md: Any, reps: Any, threads: int) -> Any:
+        result = run(mi, md, reps, threads=threads)
+        if np.array_equal(mi, faulty) and 23 in reps:
+            out_i = result.out_i.copy()
+            out_i[list(reps).index(23), result.status_column] = 2
+            return dataclasses.replace(result, out_i=out_i)
+        return result
+
+    monkeypatch.setattr(kernels.cpu, "run", run_with_a_fault)
+    out = tmp_path / "sweep"
+    assert main([*argv, "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "1 chunk failed; 70 of 80 replications are kept" in err, err
+    assert "point 1 (pools.h100.gpus=2), replications 20-29:" in err, err
+    assert "replication 23 with status 2" in err, err
+    assert "Traceback" not in err
+    assert len(_chunks(out)) == 7
+    assert not (out / "summary.json").exists()
+    assert not (out / "points.parquet").exists()
+
+    monkeypatch.setattr(kernels.cpu, "run", run)
+    assert main([*argv, "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["chunks"]["computed"], summary["chunks"]["reused"]) == (1, 7)
+    assert main([*argv, "--out", str(tmp_path / "undisturbed")]) == 0
+    assert file_sha256(out / "points.parquet") == file_sha256(
+        tmp_path / "undisturbed" / "points.parquet"
+    )
 
 
 def test_a_killed_run_resumes_to_identical_replications(tmp_path: Path) -> None:
