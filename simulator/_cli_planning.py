@@ -21,73 +21,19 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from simulator import _cli_options as opt
+
 __all__ = ["register"]
-
-_SCENARIO = click.Path(dir_okay=False, path_type=Path)
-_FOLDER = click.Path(file_okay=False, path_type=Path)
-
-
-def _stdout() -> Console:
-    # Tables wider than the 80 columns rich assumes when output goes to a file or pipe.
-    console = Console()
-    return console if console.is_terminal else Console(width=160)
-
-
-def _sets(function: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--set",
-        "overrides",
-        multiple=True,
-        metavar="PATH=VALUE",
-        help="Change a value of the scenario first, e.g. pools.h100.gpus=12.",
-    )(function)
-
-
-def _from_status(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``--from STATUS --now DATE``: every replication starts from where the season stands."""
-    function = click.option(
-        "--now",
-        default=None,
-        metavar="DATE",
-        help="The moment the status describes (2027-02-15 or 2027-02-15T18:00); with --from.",
-    )(function)
-    return click.option(
-        "--from",
-        "status",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Start every replication from where the season stands: a status export "
-        "(see docs/mid-season.md).",
-    )(function)
-
-
-def _status(status: Path | None, now: str | None) -> Any:
-    """The ``Status`` that ``--from`` and ``--now`` describe, or None without them."""
-    from simulator.errors import UsageError
-    from simulator.sweeps import Status
-
-    if status is None and now is None:
-        return None
-    if status is None or now is None:
-        raise UsageError("--from and --now go together")
-    return Status.read(status, now)
 
 
 def _common(function: Callable[..., Any]) -> Callable[..., Any]:
     """Options every planning command shares: replications, seed, where chunks run."""
-    options = [
-        click.option(
-            "--replications",
-            "-n",
-            type=click.IntRange(min=1),
-            default=None,
-            help="Replications per configuration (default: the scenario's run.replications).",
+    options: list[opt.Decorator] = [
+        opt.replications_option(
+            "Replications per configuration (default: the scenario's run.replications)."
         ),
-        click.option(
-            "--seed",
-            type=click.IntRange(min=0, max=2**64 - 1),
-            default=None,
-            help="Seed, the same for every configuration (default: the scenario's run.seed).",
+        opt.seed_option(
+            "Seed, the same for every configuration (default: the scenario's run.seed)."
         ),
         click.option(
             "--chunk",
@@ -97,12 +43,7 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="Replications per chunk (the unit of work, of files and of resuming).",
         ),
-        click.option(
-            "--threads",
-            type=click.IntRange(min=1),
-            default=None,
-            help="Chunks run at once on this machine (default: every core).",
-        ),
+        opt.threads_option("Chunks run at once on this machine (default: every core)."),
         click.option(
             "--workers",
             type=click.IntRange(min=1),
@@ -115,13 +56,7 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
             metavar="ADDRESS",
             help="Run on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786).",
         ),
-        click.option(
-            "--engine",
-            type=click.Choice(["reference", "kernel", "auto"]),
-            default="auto",
-            show_default=True,
-            help="Which engine runs the replications.",
-        ),
+        opt.engine_option,
     ]
     for option in reversed(options):
         function = option(function)
@@ -194,7 +129,7 @@ class _SweepBar:
 
 
 @click.command()
-@click.argument("scenario", type=_SCENARIO)
+@click.argument("scenario", type=opt.FILE)
 @click.option(
     "--vary",
     "vary",
@@ -222,9 +157,9 @@ class _SweepBar:
     default=None,
     help="Cap per point for --precision (default: 100 × --replications).",
 )
-@click.option("--out", type=_FOLDER, default=None, help="Results folder.")
-@_sets
-@_from_status
+@click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
+@opt.sets_option
+@opt.from_status_options
 @_common
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plot.")
 def sweep(
@@ -251,7 +186,7 @@ def sweep(
     from simulator.scenario.load import load_scenario
     from simulator.sweeps import sweep as run_sweep
 
-    start = _status(status, now)
+    start = opt.read_status(status, now)
     folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-sweep"
     console = Console(stderr=True)
     bar = _SweepBar(console)
@@ -292,7 +227,7 @@ def sweep(
             f"{r.summary['defects']['escaped']['estimate']:.2f}",
             r.summary["verdict"],
         )
-    _stdout().print(table)
+    opt.stdout_console().print(table)
     chunks = result.summary["chunks"]
     console.print(
         f"{chunks['total']} chunks: {chunks['computed']} computed, {chunks['reused']} found on "
@@ -301,7 +236,7 @@ def sweep(
 
 
 @click.command()
-@click.argument("scenario", type=_SCENARIO)
+@click.argument("scenario", type=opt.FILE)
 @click.option(
     "--target-risk",
     type=click.FloatRange(min=0.0, min_open=True, max=1.0, max_open=True),
@@ -316,9 +251,9 @@ def sweep(
     metavar="PATH=LO:HI",
     help="A capacity to choose, e.g. pools.h100-reserved.gpus=8:24 (repeatable).",
 )
-@click.option("--out", type=_FOLDER, default=None, help="Results folder.")
-@_sets
-@_from_status
+@click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
+@opt.sets_option
+@opt.from_status_options
 @_common
 @click.option("--no-plots", is_flag=True, help="Skip the frontier plot.")
 def staff(
@@ -343,7 +278,7 @@ def staff(
     from simulator.scenario.load import load_scenario
     from simulator.staffing import staff as run_staff
 
-    start = _status(status, now)
+    start = opt.read_status(status, now)
     folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-staff"
     console = Console(stderr=True)
 
@@ -372,7 +307,7 @@ def staff(
             progress=progress,
             status=start,
         )
-    stdout = _stdout()
+    stdout = opt.stdout_console()
     estimates = Table(title="Where theory starts", title_justify="left")
     for col in ("dimension", "offered (erlangs)", "floor", "start", "P(wait), Erlang C"):
         estimates.add_column(col, justify="left" if col == "dimension" else "right")
@@ -421,12 +356,12 @@ def staff(
 
 
 @click.command()
-@click.argument("scenario_a", type=_SCENARIO)
-@click.argument("scenario_b", type=_SCENARIO)
+@click.argument("scenario_a", type=opt.FILE)
+@click.argument("scenario_b", type=opt.FILE)
 @click.option("--set-a", "overrides_a", multiple=True, metavar="PATH=VALUE", help="Change A.")
 @click.option("--set-b", "overrides_b", multiple=True, metavar="PATH=VALUE", help="Change B.")
-@click.option("--out", type=_FOLDER, default=None, help="Results folder.")
-@_from_status
+@click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
+@opt.from_status_options
 @_common
 def compare(
     scenario_a: Path,
@@ -449,7 +384,7 @@ def compare(
     from simulator.comparison import compare as run_compare
     from simulator.scenario.load import load_scenario
 
-    start = _status(status, now)
+    start = opt.read_status(status, now)
     a_name, b_name = load_scenario(scenario_a).name, load_scenario(scenario_b).name
     folder = out if out is not None else Path("results") / f"compare-{a_name}-{b_name}"
     console = Console(stderr=True)
@@ -485,12 +420,12 @@ def compare(
             _interval(diff, fmt),
             "-" if not math.isfinite(vr) else f"{vr:,.1f}×",
         )
-    _stdout().print(table)
+    opt.stdout_console().print(table)
     console.print(f"results written to {folder}/")
 
 
 @click.command()
-@click.argument("scenario", type=_SCENARIO)
+@click.argument("scenario", type=opt.FILE)
 @click.option(
     "--factor",
     "factors",
@@ -521,8 +456,8 @@ def compare(
     type=click.Choice(["p_any_miss", "cost_mean", "escaped_mean"]),
     help="What to rank the inputs for (default: p_any_miss and cost_mean).",
 )
-@click.option("--out", type=_FOLDER, default=None, help="Results folder.")
-@_sets
+@click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
+@opt.sets_option
 @_common
 @click.option("--no-plots", is_flag=True, help="Skip the ranked chart.")
 def sensitivity(
@@ -579,7 +514,7 @@ def sensitivity(
             row["factor"],
             f"{row[measure]:.4g} ± {row[f'{measure}_conf']:.2g}",
         )
-    _stdout().print(table)
+    opt.stdout_console().print(table)
     Console(stderr=True).print(f"results written to {folder}/")
 
 

@@ -10,7 +10,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -24,12 +23,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from simulator import _cli_options as opt
 from simulator._version import __version__
-from simulator.errors import InputError, Interrupted, ReelsimError, UsageError
-
-if TYPE_CHECKING:
-    from simulator.model import StartingState
-    from simulator.scenario.schema import Scenario
+from simulator.errors import InputError, Interrupted, ReelsimError
 
 __all__ = ["main"]
 
@@ -45,65 +41,31 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Change a value of the scenario, e.g. pools.h100.gpus=12.",
-)
+@click.argument("scenario", type=opt.FILE)
+@opt.sets_option
 def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
     """Check a scenario and show the season at a glance with a capacity pre-flight."""
     from simulator.render import render_validation
     from simulator.scenario.load import load_scenario
 
     loaded = load_scenario(scenario, overrides)
-    render_validation(loaded, _stdout_console())
+    render_validation(loaded, opt.stdout_console())
 
 
 @cli.command()
-@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--engine",
-    type=click.Choice(["reference", "kernel", "auto"]),
-    default="auto",
-    show_default=True,
-    help="Which engine runs the replications.",
-)
-@click.option(
-    "--replications",
-    "-n",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Replications to run (default: the scenario's run.replications).",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0, max=2**64 - 1),
-    default=None,
-    help="Seed (default: the scenario's run.seed).",
-)
+@click.argument("scenario", type=opt.FILE)
+@opt.engine_option
+@opt.replications_option("Replications to run (default: the scenario's run.replications).")
+@opt.seed_option("Seed (default: the scenario's run.seed).")
 @click.option(
     "--out",
     "out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=opt.FOLDER,
     default=None,
     help="Results folder (default: results/<scenario name>).",
 )
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Change a value of the scenario, e.g. pools.h100.gpus=12.",
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    default=None,
-    help="CPU threads for the batch kernel (default: all cores).",
-)
+@opt.sets_option
+@opt.threads_option("CPU threads for the batch kernel (default: all cores).")
 @click.option("--trace", is_flag=True, help="Record every event (reference engine).")
 @click.option(
     "--policy",
@@ -113,19 +75,7 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
     help="Order a pool's or team's queue by a policy of your own (an object with a "
     "key(task) method, imported from a module by name; reference engine).",
 )
-@click.option(
-    "--from",
-    "status",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Start from where the season stands: a status export (see docs/mid-season.md).",
-)
-@click.option(
-    "--now",
-    default=None,
-    metavar="DATE",
-    help="The moment the status describes (2027-02-15 or 2027-02-15T18:00); with --from.",
-)
+@opt.from_status_options
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 def run(
     scenario: Path,
@@ -152,7 +102,8 @@ def run(
     from simulator.policies import load_policy
 
     policies = dict(load_policy(spec) for spec in policy_specs)
-    start = _starting_state(loaded, status, now)
+    from_status = opt.read_status(status, now)
+    start = from_status.state(loaded) if from_status is not None else None
     folder = out if out is not None else Path("results") / loaded.name
     with _progress(console) as progress:
         result = simulate(
@@ -170,7 +121,7 @@ def run(
     console.print(f"engine: {result.engine} ({result.engine_reason})")
     summary = write_results(result, folder, plots=not no_plots)
     result.discard_chunks()  # the folder is complete: nothing is left to resume
-    render_run_summary(summary, _stdout_console())
+    render_run_summary(summary, opt.stdout_console())
     console.print(f"results written to {folder}/")
 
 
@@ -183,11 +134,11 @@ def schema() -> None:
 
 
 @cli.command()
-@click.argument("results_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("results_dir", type=opt.FOLDER)
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=opt.FILE,
     default=None,
     help="The HTML file to write (default: RESULTS_DIR/report.html).",
 )
@@ -205,10 +156,10 @@ def report(results_dir: Path, output: Path | None, allow_changed: bool) -> None:
 
 
 @cli.command()
-@click.argument("history", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("history", type=opt.FILE)
 @click.option(
     "--mapping",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=opt.FILE,
     default=None,
     help="A YAML file naming the export's columns, statuses and stages (default: reelsim's "
     "own names).",
@@ -216,7 +167,7 @@ def report(results_dir: Path, output: Path | None, allow_changed: bool) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=opt.FILE,
     default=None,
     help="Write the fitted scenario fragment here, with a PNG per stage in OUTPUT-plots/ "
     "(default: print the fragment).",
@@ -246,31 +197,6 @@ def calibrate(
     console.print(f"fragment written to {written[0]}", highlight=False)
     if len(written) > 1:
         console.print(f"{len(written) - 1} plot(s) written to {written[1].parent}/")
-
-
-def _starting_state(
-    scenario: Scenario, status: Path | None, now: str | None
-) -> StartingState | None:
-    """The state ``--from STATUS --now DATE`` describe, or None without them."""
-    if status is None and now is None:
-        return None
-    if status is None or now is None:
-        raise UsageError("--from and --now go together")
-    from simulator.calendar import parse_moment
-    from simulator.model import compile_season
-    from simulator.snapshot import load_status
-
-    try:
-        moment = parse_moment(now)
-    except ValueError as error:
-        raise UsageError(f"--now: {error}") from None
-    return load_status(status, compile_season(scenario), scenario.calendar, moment)
-
-
-def _stdout_console() -> Console:
-    # Tables wider than the 80 columns rich assumes when output goes to a file or pipe.
-    console = Console()
-    return console if console.is_terminal else Console(width=120)
 
 
 class _progress:

@@ -27,19 +27,31 @@ cloud unit leased; teams with the head count of their shift at ``now``.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from simulator.calendar import date_at, hours_at
-from simulator.errors import Problem, ScenarioError
-from simulator.model import EpisodeStatus, SeasonModel, ShotStatus, StageKind, StartingState
-from simulator.scenario.schema import Calendar
+from simulator.errors import Problem, ScenarioError, UsageError
+from simulator.model import (
+    EpisodeStatus,
+    SeasonModel,
+    ShotStatus,
+    StageKind,
+    StartingState,
+    compile_season,
+)
+from simulator.scenario.schema import Calendar, Scenario
 
 __all__ = [
     "COLUMNS",
+    "Status",
+    "StatusSource",
+    "as_status",
     "empty_state",
     "load_status",
     "parse_status",
@@ -82,13 +94,18 @@ def with_start(model: SeasonModel, state: StartingState) -> SeasonModel:
 def load_status(
     path: str | Path, model: SeasonModel, calendar: Calendar, now: date | datetime | float
 ) -> StartingState:
-    path = Path(path)
+    _, text = _read_status_file(Path(path))
+    return parse_status(text, str(path), model, calendar, now)
+
+
+def _read_status_file(path: Path) -> tuple[bytes, str]:
+    """The status file's bytes and its text (UTF-8, a byte-order mark allowed)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
+        return raw, raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         problem = Problem(f"cannot read the status file: {error}", file=str(path))
         raise ScenarioError(problem) from None
-    return parse_status(text, str(path), model, calendar, now)
 
 
 def _moment(calendar: Calendar, text: str) -> float:
@@ -352,3 +369,50 @@ def write_status(rows: list[dict[str, str]], path: Path) -> None:
         writer.writeheader()
         for row in rows:
             writer.writerow(row)
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where every replication starts: a status export (``--from``) and the moment it
+    describes (``--now``). Its state depends on each point's compiled model (a point may
+    change the scenario), so ``state`` loads it per point; ``sha256`` (of the file's bytes
+    and ``now``) goes into every chunk key, so chunks of another status are never reused."""
+
+    path: Path
+    now: date | datetime
+    text: str
+    sha256: str
+
+    @classmethod
+    def read(cls, path: str | Path, now: str | date | datetime) -> Status:
+        from simulator.calendar import parse_moment
+
+        path = Path(path)
+        if isinstance(now, str):
+            try:
+                now = parse_moment(now)
+            except ValueError as error:
+                raise UsageError(f"--now: {error}") from None
+        raw, text = _read_status_file(path)
+        digest = hashlib.sha256(raw)
+        digest.update(b"\0now=" + now.isoformat().encode())
+        return cls(path, now, text, digest.hexdigest())
+
+    def state(self, scenario: Scenario, model: SeasonModel | None = None) -> StartingState:
+        """The starting state for ``scenario`` (every row checked against its model)."""
+        model = compile_season(scenario) if model is None else model
+        return parse_status(self.text, str(self.path), model, scenario.calendar, self.now)
+
+    def manifest(self) -> dict[str, Any]:
+        return {"path": str(self.path), "now": self.now.isoformat(), "sha256": self.sha256}
+
+
+StatusSource = Status | tuple[str | Path, str | date | datetime]
+"""A ``Status``, or ``(path, now)`` with ``now`` a date, a datetime or their text."""
+
+
+def as_status(status: StatusSource | None) -> Status | None:
+    if status is None or isinstance(status, Status):
+        return status
+    path, now = status
+    return Status.read(path, now)

@@ -43,14 +43,12 @@ manifest, each point's full summary, and the SHA-256 of every file it used) and
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -72,8 +70,6 @@ from simulator.errors import (
     ChunkFailure,
     ChunksFailed,
     Interrupted,
-    Problem,
-    ScenarioError,
     UsageError,
 )
 from simulator.executors import Executor, LocalExecutor
@@ -82,7 +78,7 @@ from simulator.output import atomic_write, file_sha256, json_safe
 from simulator.scenario._yaml import Positions, apply_overrides, parse_override_value
 from simulator.scenario.load import load_scenario, parse_scenario, scenario_sha256
 from simulator.scenario.schema import Scenario
-from simulator.snapshot import parse_status, with_start
+from simulator.snapshot import Status, StatusSource, as_status, with_start
 from simulator.summary import SummaryColumns, summarize_columns
 
 __all__ = [
@@ -94,12 +90,9 @@ __all__ = [
     "Point",
     "PointResult",
     "ScenarioSource",
-    "Status",
-    "StatusSource",
     "SweepProgress",
     "SweepResult",
     "Vary",
-    "as_status",
     "default_executor",
     "evaluate_points",
     "grid_points",
@@ -276,61 +269,6 @@ def grid_points(
         make_point(k, source, overrides, list(zip(paths, combo, strict=True)), seed)
         for k, combo in enumerate(combos)
     ]
-
-
-# --- where the season stands ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Status:
-    """Where every replication starts: a status export (``--from``) and the moment it
-    describes (``--now``). Its state depends on each point's compiled model (a point may
-    change the scenario), so ``state`` loads it per point; ``sha256`` (of the file's bytes
-    and ``now``) goes into every chunk key, so chunks of another status are never reused."""
-
-    path: Path
-    now: date | datetime
-    text: str
-    sha256: str
-
-    @classmethod
-    def read(cls, path: str | Path, now: str | date | datetime) -> Status:
-        from simulator.calendar import parse_moment
-
-        path = Path(path)
-        if isinstance(now, str):
-            try:
-                now = parse_moment(now)
-            except ValueError as error:
-                raise UsageError(f"--now: {error}") from None
-        try:
-            raw = path.read_bytes()
-            text = raw.decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            problem = Problem(f"cannot read the status file: {error}", file=str(path))
-            raise ScenarioError(problem) from None
-        digest = hashlib.sha256(raw)
-        digest.update(b"\0now=" + now.isoformat().encode())
-        return cls(path, now, text, digest.hexdigest())
-
-    def state(self, scenario: Scenario, model: SeasonModel | None = None) -> StartingState:
-        """The starting state for ``scenario`` (every row checked against its model)."""
-        model = compile_season(scenario) if model is None else model
-        return parse_status(self.text, str(self.path), model, scenario.calendar, self.now)
-
-    def manifest(self) -> dict[str, Any]:
-        return {"path": str(self.path), "now": self.now.isoformat(), "sha256": self.sha256}
-
-
-StatusSource = Status | tuple[str | Path, str | date | datetime]
-"""A ``Status``, or ``(path, now)`` with ``now`` a date, a datetime or their text."""
-
-
-def as_status(status: StatusSource | None) -> Status | None:
-    if status is None or isinstance(status, Status):
-        return status
-    path, now = status
-    return Status.read(path, now)
 
 
 def point_model(point: Point, start: StartingState | None = None) -> SeasonModel:

@@ -14,9 +14,9 @@ from simulator.cli import main
 from simulator.comparison import compare
 from simulator.executors import SerialExecutor
 from simulator.reference.engine import run_replication
-from simulator.snapshot import status_from_trace, write_status
+from simulator.snapshot import Status, status_from_trace, write_status
 from simulator.staffing import staff
-from simulator.sweeps import Status, SweepResult, sweep
+from simulator.sweeps import SweepResult, sweep
 
 ROOT = Path(__file__).parents[1]
 DEMO = ROOT / "scenarios" / "demo.yaml"

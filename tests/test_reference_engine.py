@@ -271,14 +271,20 @@ def test_the_same_seed_gives_the_same_replication_and_another_seed_another() -> 
 
 
 def test_a_cloud_budget_counts_cloud_spend_only() -> None:
-    text = BASE.replace("shots: 3", "shots: 2").replace('lock: "0h"', 'lock: "10h"').replace(
-        "options: [{pool: gpu, seconds_per_frame: 360}]",
-        "options: [{pool: gpu, seconds_per_frame: 360}, {pool: cloud, seconds_per_frame: 360}]",
-    ).replace(
-        "gpu: {gpus: 1, price_per_gpu_hour: 2}",
-        "gpu: {gpus: 1, price_per_gpu_hour: 100}\n"
-        "  cloud: {kind: on_demand, gpus: 1, price_per_gpu_hour: 3, billing_increment: 1m}",
-    ) + "policy: {burst: {budget_usd: 50}}\n"
+    text = (
+        BASE.replace("shots: 3", "shots: 2")
+        .replace('lock: "0h"', 'lock: "10h"')
+        .replace(
+            "options: [{pool: gpu, seconds_per_frame: 360}]",
+            "options: [{pool: gpu, seconds_per_frame: 360}, {pool: cloud, seconds_per_frame: 360}]",
+        )
+        .replace(
+            "gpu: {gpus: 1, price_per_gpu_hour: 2}",
+            "gpu: {gpus: 1, price_per_gpu_hour: 100}\n"
+            "  cloud: {kind: on_demand, gpus: 1, price_per_gpu_hour: 3, billing_increment: 1m}",
+        )
+        + "policy: {burst: {budget_usd: 50}}\n"
+    )
     r = run(text)
     # At 10 h the reserved GPU has cost 1,000 USD, far over the cloud budget of 50, but a
     # budget is for cloud spend: the second shot still gets a cloud unit at once.
