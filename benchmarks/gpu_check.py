@@ -20,7 +20,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections.abc import Sequence
@@ -30,48 +29,19 @@ from kernels import cpu, gpu
 from simulator import compile_season, load_scenario
 from simulator.batch import run_batch
 from simulator.results import ReplicationResult
+from simulator.testing.agreement import result_difference
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-RELATIVE = 1e-9
-
-
-def first_difference(a: object, b: object, path: str) -> str | None:
-    """Where two values first differ beyond 1e-9 relative (counts exactly), or None."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        if list(a) != list(b):
-            return f"{path}: keys differ"
-        for key in a:
-            found = first_difference(a[key], b[key], f"{path}[{key!r}]")
-            if found:
-                return found
-        return None
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        if len(a) != len(b):
-            return f"{path}: lengths {len(a)} and {len(b)}"
-        for k, (x, y) in enumerate(zip(a, b, strict=True)):
-            found = first_difference(x, y, f"{path}[{k}]")
-            if found:
-                return found
-        return None
-    if isinstance(a, float) and isinstance(b, float):
-        if (math.isnan(a) and math.isnan(b)) or a == b:
-            return None
-        if abs(a - b) <= RELATIVE * max(abs(a), abs(b)):
-            return None
-        return f"{path}: CPU {a!r}, GPU {b!r}"
-    return None if a == b else f"{path}: CPU {a!r}, GPU {b!r}"
 
 
 def compare(
     cpu_results: Sequence[ReplicationResult], gpu_results: Sequence[ReplicationResult]
 ) -> str | None:
+    """The first replication and field where the CPU and GPU kernels differ, or None."""
     for c, g in zip(cpu_results, gpu_results, strict=True):
-        if c.events != g.events:
-            return f"replication {c.replication}: events CPU {c.events}, GPU {g.events}"
-        for name in vars(c):
-            found = first_difference(getattr(c, name), getattr(g, name), name)
-            if found:
-                return f"replication {c.replication}: {found}"
+        found = result_difference(c, g, ("CPU", "GPU"))
+        if found:
+            return found
     return None
 
 

@@ -39,49 +39,17 @@ from simulator.reference.engine import run_replication
 from simulator.results import ReplicationResult
 from simulator.snapshot import parse_status, status_from_trace, with_start
 from simulator.testing import scenarios
+from simulator.testing.agreement import result_difference
 from simulator.testing.strategies import load_document
 
 pytestmark = pytest.mark.skipif(not cpu.available(), reason="the CPU kernel is not built")
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
-RELATIVE = 1e-9
-
-
-def first_difference(ref: Any, ker: Any, path: str) -> str | None:
-    """Where two results first differ beyond the contract, or None."""
-    if isinstance(ref, dict):
-        if list(ref) != list(ker):
-            return f"{path}: keys {list(ref)} != {list(ker)}"
-        for key in ref:
-            found = first_difference(ref[key], ker[key], f"{path}[{key!r}]")
-            if found:
-                return found
-        return None
-    if isinstance(ref, list | tuple):
-        if len(ref) != len(ker):
-            return f"{path}: length {len(ref)} != {len(ker)}"
-        for k, (a, b) in enumerate(zip(ref, ker, strict=True)):
-            found = first_difference(a, b, f"{path}[{k}]")
-            if found:
-                return found
-        return None
-    if isinstance(ref, float) or isinstance(ker, float):
-        if type(ref) is not type(ker):
-            return f"{path}: {type(ref).__name__} {ref!r} != {type(ker).__name__} {ker!r}"
-        if (math.isnan(ref) and math.isnan(ker)) or ref == ker:
-            return None
-        if abs(ref - ker) <= RELATIVE * max(abs(ref), abs(ker)):
-            return None
-        return f"{path}: reference {ref!r} != kernel {ker!r}"
-    if type(ref) is not type(ker) or ref != ker:
-        return f"{path}: reference {ref!r} != kernel {ker!r}"
-    return None
 
 
 def assert_agree(ref: ReplicationResult, ker: ReplicationResult) -> None:
-    for f in dataclasses.fields(ReplicationResult):
-        found = first_difference(getattr(ref, f.name), getattr(ker, f.name), f.name)
-        assert found is None, f"replication {ref.replication}: {found}"
+    found = result_difference(ref, ker, ("reference", "kernel"))
+    assert found is None, found
 
 
 def check_agreement(model: SeasonModel, replications: range, threads: int = 1) -> None:
@@ -472,3 +440,24 @@ def test_what_the_draw_addresses_cannot_hold_is_refused_with_the_numbers(
     crowded = dataclasses.replace(season, shot_stages=season.shot_stages * 60)
     with pytest.raises(UnsupportedError, match=r"at most 256 shot stages .* got 300"):
         pack(crowded)
+
+
+def test_the_agreement_check_names_the_first_difference(season: SeasonModel) -> None:
+    """The check the agreement tests (and benchmarks/gpu_check.py) rely on: what must be
+    equal is, what may differ within RELATIVE does, and a difference is named."""
+    ref = run_replication(season, 0)
+    same = dataclasses.replace(ref)
+    assert result_difference(ref, same) is None
+    cost = {k: list(v) for k, v in ref.cost.items()}
+    cost["people"][1] *= 1 + 1e-12  # within RELATIVE
+    assert result_difference(ref, dataclasses.replace(ref, cost=cost)) is None
+    cost["people"][1] = ref.cost["people"][1] + 1.0
+    found = result_difference(ref, dataclasses.replace(ref, cost=cost), ("CPU", "GPU"))
+    assert found is not None
+    assert found.startswith("replication 0: cost['people'][1]: CPU ")
+    escaped = [*ref.escaped[:-1], ref.escaped[-1] + 1]
+    assert "escaped[" in str(result_difference(ref, dataclasses.replace(ref, escaped=escaped)))
+    as_float = dataclasses.replace(ref, events=float(ref.events))
+    assert "int" in str(result_difference(ref, as_float))  # a type change is a difference
+    nan_twice = dataclasses.replace(ref, delivery=[math.nan] * len(ref.delivery))
+    assert result_difference(nan_twice, dataclasses.replace(nan_twice)) is None
