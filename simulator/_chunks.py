@@ -48,6 +48,7 @@ __all__ = [
     "attempt_chunk",
     "chunk_exists",
     "chunk_frame",
+    "chunk_keys",
     "read_replications",
     "resource_keys",
     "results_from_frame",
@@ -91,6 +92,17 @@ class ChunkKey:
             f"seed={self.seed}_layout={self.layout}{state}_"
             f"reps={self.start:010d}-{self.stop:010d}.parquet"
         )
+
+
+def chunk_keys(
+    scenario_sha256: str, seed: int, start: int, stop: int, size: int, state: str = ""
+) -> list[ChunkKey]:
+    """Replications [start, stop) of a scenario cut into chunks of ``size`` (the last may
+    be shorter)."""
+    return [
+        ChunkKey(scenario_sha256, seed, a, min(a + size, stop), DRAW_LAYOUT_VERSION, state)
+        for a in range(start, stop, size)
+    ]
 
 
 @dataclass(frozen=True)

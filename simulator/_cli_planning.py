@@ -9,12 +9,13 @@ adds them to the ``reelsim`` group.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -25,9 +26,60 @@ from simulator import _cli_options as opt
 
 __all__ = ["register"]
 
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class _Work:
+    """The options every planning command shares: how many replications, which seed, and
+    where the chunks run."""
+
+    replications: int | None
+    seed: int | None
+    chunk_size: int
+    threads: int | None
+    workers: int | None
+    scheduler: str | None
+    engine: str
+
+    def run(
+        self, planning: Callable[..., R], *args: Any, announce: Console | None = None, **kwargs: Any
+    ) -> R:
+        """``planning(*args, **kwargs)`` (``sweep``, ``staff``, ...) with these options and
+        an executor made from them, closed afterwards; ``announce`` says where it runs."""
+        from simulator.executors import make_executor
+
+        executor = make_executor(
+            threads=self.threads,
+            workers=self.workers,
+            scheduler=self.scheduler,
+            processes=self.engine == "reference",
+        )
+        try:
+            if announce is not None:
+                announce.print(f"running on {executor.description}")
+            return planning(
+                *args,
+                replications=self.replications,
+                seed=self.seed,
+                chunk_size=self.chunk_size,
+                executor=executor,
+                engine=self.engine,
+                **kwargs,
+            )
+        finally:
+            executor.close()
+
 
 def _common(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Options every planning command shares: replications, seed, where chunks run."""
+    """Add the ``_Work`` options to a command, which receives them as ``work``."""
+    names = [f.name for f in fields(_Work)]
+
+    @functools.wraps(function)
+    def command(**kwargs: Any) -> Any:
+        work = _Work(**{name: kwargs.pop(name) for name in names})
+        return function(work=work, **kwargs)
+
     options: list[opt.Decorator] = [
         opt.replications_option(
             "Replications per configuration (default: the scenario's run.replications)."
@@ -58,24 +110,10 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         opt.engine_option,
     ]
+    decorated: Callable[..., Any] = command
     for option in reversed(options):
-        function = option(function)
-    return function
-
-
-@contextmanager
-def _executor(
-    threads: int | None, workers: int | None, scheduler: str | None, engine: str
-) -> Iterator[Any]:
-    from simulator.executors import make_executor
-
-    executor = make_executor(
-        threads=threads, workers=workers, scheduler=scheduler, processes=engine == "reference"
-    )
-    try:
-        yield executor
-    finally:
-        executor.close()
+        decorated = option(decorated)
+    return decorated
 
 
 def _interval(interval: dict[str, Any] | None, fmt: str = "{:.3f}") -> str:
@@ -172,13 +210,7 @@ def sweep(
     overrides: tuple[str, ...],
     status: Path | None,
     now: str | None,
-    replications: int | None,
-    seed: int | None,
-    chunk_size: int,
-    threads: int | None,
-    workers: int | None,
-    scheduler: str | None,
-    engine: str,
+    work: _Work,
     no_plots: bool,
 ) -> None:
     """Run a grid of changes × replications on common random numbers (resumable: a rerun
@@ -191,25 +223,20 @@ def sweep(
     console = Console(stderr=True)
     bar = _SweepBar(console)
     try:
-        with _executor(threads, workers, scheduler, engine) as executor:
-            console.print(f"running on {executor.description}")
-            result = run_sweep(
-                scenario,
-                vary,
-                out=folder,
-                overrides=overrides,
-                replications=replications,
-                seed=seed,
-                precision=precision,
-                batch=batch,
-                max_replications=max_replications,
-                chunk_size=chunk_size,
-                executor=executor,
-                engine=engine,
-                plots=not no_plots,
-                progress=bar,
-                status=start,
-            )
+        result = work.run(
+            run_sweep,
+            scenario,
+            vary,
+            announce=console,
+            out=folder,
+            overrides=overrides,
+            precision=precision,
+            batch=batch,
+            max_replications=max_replications,
+            plots=not no_plots,
+            progress=bar,
+            status=start,
+        )
     finally:
         bar.stop()
     table = Table(title=f"{result.summary['scenario']['name']}: sweep", title_justify="left")
@@ -264,13 +291,7 @@ def staff(
     overrides: tuple[str, ...],
     status: Path | None,
     now: str | None,
-    replications: int | None,
-    seed: int | None,
-    chunk_size: int,
-    threads: int | None,
-    workers: int | None,
-    scheduler: str | None,
-    engine: str,
+    work: _Work,
     no_plots: bool,
 ) -> None:
     """Find the cheapest configuration whose deadline risk is under a target, starting
@@ -290,23 +311,18 @@ def staff(
             f"mean cost {result.cost_mean['estimate']:,.0f} USD"
         )
 
-    with _executor(threads, workers, scheduler, engine) as executor:
-        console.print(f"running on {executor.description}")
-        result = run_staff(
-            scenario,
-            vary,
-            target_risk=target_risk,
-            out=folder,
-            overrides=overrides,
-            replications=replications,
-            seed=seed,
-            chunk_size=chunk_size,
-            executor=executor,
-            engine=engine,
-            plots=not no_plots,
-            progress=progress,
-            status=start,
-        )
+    result = work.run(
+        run_staff,
+        scenario,
+        vary,
+        announce=console,
+        target_risk=target_risk,
+        out=folder,
+        overrides=overrides,
+        plots=not no_plots,
+        progress=progress,
+        status=start,
+    )
     stdout = opt.stdout_console()
     estimates = Table(title="Where theory starts", title_justify="left")
     for col in ("dimension", "offered (erlangs)", "floor", "start", "P(wait), Erlang C"):
@@ -371,13 +387,7 @@ def compare(
     out: Path | None,
     status: Path | None,
     now: str | None,
-    replications: int | None,
-    seed: int | None,
-    chunk_size: int,
-    threads: int | None,
-    workers: int | None,
-    scheduler: str | None,
-    engine: str,
+    work: _Work,
 ) -> None:
     """Compare two scenarios (or one with two policies, by --set-a/--set-b) on common
     random numbers: paired differences A − B with intervals."""
@@ -388,20 +398,15 @@ def compare(
     a_name, b_name = load_scenario(scenario_a).name, load_scenario(scenario_b).name
     folder = out if out is not None else Path("results") / f"compare-{a_name}-{b_name}"
     console = Console(stderr=True)
-    with _executor(threads, workers, scheduler, engine) as executor:
-        result = run_compare(
-            scenario_a,
-            scenario_b,
-            out=folder,
-            overrides_a=overrides_a,
-            overrides_b=overrides_b,
-            replications=replications,
-            seed=seed,
-            chunk_size=chunk_size,
-            executor=executor,
-            engine=engine,
-            status=start,
-        )
+    result = work.run(
+        run_compare,
+        scenario_a,
+        scenario_b,
+        out=folder,
+        overrides_a=overrides_a,
+        overrides_b=overrides_b,
+        status=start,
+    )
     table = Table(
         title=f"A = {a_name}, B = {b_name}: A − B on common random numbers "
         f"({result.summary['replications']} replications)",
@@ -468,13 +473,7 @@ def sensitivity(
     outputs: tuple[str, ...],
     out: Path | None,
     overrides: tuple[str, ...],
-    replications: int | None,
-    seed: int | None,
-    chunk_size: int,
-    threads: int | None,
-    workers: int | None,
-    scheduler: str | None,
-    engine: str,
+    work: _Work,
     no_plots: bool,
 ) -> None:
     """Rank uncertain inputs by how much they drive deadline risk and cost."""
@@ -483,22 +482,17 @@ def sensitivity(
 
     name = load_scenario(scenario).name
     folder = out if out is not None else Path("results") / f"{name}-sensitivity"
-    with _executor(threads, workers, scheduler, engine) as executor:
-        result = run_sensitivity(
-            scenario,
-            factors,
-            out=folder,
-            method=method,
-            samples=samples,
-            replications=replications,
-            seed=seed,
-            outputs=outputs or ("p_any_miss", "cost_mean"),
-            overrides=overrides,
-            chunk_size=chunk_size,
-            executor=executor,
-            engine=engine,
-            plots=not no_plots,
-        )
+    result = work.run(
+        run_sensitivity,
+        scenario,
+        factors,
+        out=folder,
+        method=method,
+        samples=samples,
+        outputs=outputs or ("p_any_miss", "cost_mean"),
+        overrides=overrides,
+        plots=not no_plots,
+    )
     measure = "mu_star" if method == "morris" else "ST"
     table = Table(
         title=f"{name}: {method} ({result.summary['points']} points × "

@@ -215,10 +215,9 @@ def _run_in_chunks(
 ) -> list[ReplicationResult]:
     """Run (or find on disk) each chunk; append the chunk files to ``files``."""
     from simulator._chunks import (
-        DRAW_LAYOUT_VERSION,
-        ChunkKey,
         chunk_exists,
         chunk_frame,
+        chunk_keys,
         read_replications,
         results_from_frame,
         write_chunk,
@@ -228,10 +227,7 @@ def _run_in_chunks(
         raise UsageError(f"chunk_size must be at least 1, got {chunk_size}")
     sha = scenario_sha256(scenario)
     first, stop = replications.start, replications.stop
-    keys = [
-        ChunkKey(sha, model.seed, a, min(a + chunk_size, stop), DRAW_LAYOUT_VERSION)
-        for a in range(first, stop, chunk_size)
-    ]
+    keys = chunk_keys(sha, model.seed, first, stop, chunk_size)
     total = len(replications)
     kept = sum(k.replications for k in keys if chunk_exists(out, k))
     try:

@@ -22,11 +22,12 @@ interrupted (killed, even) resumes where it stopped; and since a chunk depends o
 key, the final numbers do not depend on the executor (``simulator.executors``), the
 number of workers, the order chunks finished in, or an interruption.
 
-**Summaries.** Per point, the chunks are read back (in replication order) and summarised
-with ``simulator.summary.summarize``, the same function as a run's: cost mean and
-quantiles, P(miss) per episode and for any episode, utilisation, escaped defects, each
-with its interval. Points are summarised one at a time, so memory holds one point's
-numbers, never the whole sweep's.
+**Summaries.** Per point, the chunks are read back one at a time (in replication order),
+each reduced at once to the few numbers per replication a summary needs
+(``simulator.summary.SummaryColumns``), and summarised by the same function as a run's:
+cost mean and quantiles, P(miss) per episode and for any episode, utilisation, escaped
+defects, each with its interval. Points are summarised one at a time, so memory holds a
+few hundred bytes per replication of one point, never the whole sweep's rows.
 
 **Precision.** With ``precision=X`` a point gets more replications, in batches of a size
 fixed by the command, until every probability it reports (P(any miss), P(miss) of each
@@ -61,6 +62,7 @@ from simulator._chunks import (
     ChunkTask,
     attempt_chunk,
     chunk_exists,
+    chunk_keys,
     read_replications,
     write_chunk,
 )
@@ -326,10 +328,7 @@ class Plan:
     def chunks(self, sha: str, round_: int, state: str = "") -> list[ChunkKey]:
         """The chunks of ``round_``; ``state`` is the starting state's fingerprint."""
         start, stop = self.ranges(round_)
-        return [
-            ChunkKey(sha, self.seed, a, min(a + self.chunk_size, stop), DRAW_LAYOUT_VERSION, state)
-            for a in range(start, stop, self.chunk_size)
-        ]
+        return chunk_keys(sha, self.seed, start, stop, self.chunk_size, state)
 
 
 @dataclass(frozen=True)
