@@ -7,6 +7,11 @@ are timeouts and plain generator processes; every change of state they cause is 
 the ``Agenda``, which runs the changes due at one instant in the order DESIGN §1b fixes,
 then calls ``end_of_round``: dispatch, provisioning decisions, idle releases.
 
+The flow of shots and tasks, service and dispatch are here; the cloud side (provisioning,
+leases, spot preemption: ``simulator.reference.cloud``), GPU failures and repairs
+(``simulator.reference.failures``) and review-team shifts (``simulator.reference.shifts``)
+are mixins that ``Season`` inherits, each declaring the parts of the season it uses.
+
 Randomness is addressed (``simulator.draws``): every draw is a pure function of the seed,
 the replication and what it is for, so the order in which this code asks for draws does
 not matter, and the batch kernel sees the same draws.
@@ -34,47 +39,20 @@ from simulator.model import (
 )
 from simulator.policies import IndexPolicy, QueuePolicy, TaskFeatures
 from simulator.reference.agenda import Action, Agenda, EventClass
+from simulator.reference.cloud import CloudPools
+from simulator.reference.failures import GpuFailures
 from simulator.reference.monitor import LevelMonitor
-from simulator.reference.resources import PoolState, Slot, TeamState, Unit, billed_hours
+from simulator.reference.resources import PoolState, Slot, TeamState, Unit
+from simulator.reference.shifts import Shifts
 from simulator.reference.tasks import Shot, Task
 from simulator.reference.waiting import WaitingRoom
 
-__all__ = ["GpuFailed", "Preempted", "Season", "ShiftEnded"]
+__all__ = ["Season"]
 
 MAX_PASS = 255
 
 
-class GpuFailed:
-    """Interrupt cause: a unit of the task's gang failed."""
-
-    def __init__(self, pool: str, unit: int) -> None:
-        self.pool, self.unit = pool, unit
-
-    def __repr__(self) -> str:
-        return f"GpuFailed({self.pool}, unit {self.unit})"
-
-
-class Preempted:
-    """Interrupt cause: a spot unit of the task's gang was taken back."""
-
-    def __init__(self, pool: str, unit: int) -> None:
-        self.pool, self.unit = pool, unit
-
-    def __repr__(self) -> str:
-        return f"Preempted({self.pool}, unit {self.unit})"
-
-
-class ShiftEnded:
-    """Interrupt cause: a person's shift ended with more than the allowed overtime left."""
-
-    def __init__(self, team: str, slot: int) -> None:
-        self.team, self.slot = team, slot
-
-    def __repr__(self) -> str:
-        return f"ShiftEnded({self.team}, slot {self.slot})"
-
-
-class Season:
+class Season(CloudPools, GpuFailures, Shifts):
     """State and handlers of one replication."""
 
     def __init__(
@@ -657,240 +635,6 @@ class Season:
             self._close_lease(unit)
 
         return check
-
-    # --- cloud provisioning ---------------------------------------------------------
-
-    def _bursts(self, task: Task, now: float) -> bool:
-        """The burst rule: has this waiting task earned a cloud unit?"""
-        m = self.model
-        if now - task.arrival >= m.burst_wait:
-            return True
-        return (
-            m.burst_slack is not None and task.deadline - now - task.remaining_work < m.burst_slack
-        )
-
-    def _best_cloud_option(self, task: Task) -> Option | None:
-        best: tuple[tuple[int, float], Option] | None = None
-        for option in task.stage.options:
-            if option.resource != Resource.POOL or not self.model.pools[option.index].cloud:
-                continue
-            rank = self._option_rank(task, option)
-            if best is None or rank < best[0]:
-                best = (rank, option)
-        return best[1] if best else None
-
-    def _cloud_spend(self, now: float) -> float:
-        return self.cloud_spend_closed + sum(p.open_lease_cost(now) for p in self.cloud_pools)
-
-    def _provision(self) -> None:
-        """Open leases for the GPUs that waiting work wants (DESIGN §1b "Dispatch")."""
-        cloud = self.cloud_pools
-        if not cloud:
-            return
-        now = float(self.env.now)
-        budget = self.model.burst_budget
-        for pool in cloud:
-            m = pool.model
-            if pool.leases >= m.gpus:
-                continue
-            # Count wanted GPUs only as far as they could matter: up to the pool's room.
-            enough = m.gpus - pool.leases + pool.provisioning + pool.count_free()
-            wanted = 0
-            for _, task in self.waiting.on((int(Resource.POOL), m.index)):
-                if wanted >= enough:
-                    break
-                if self._bursts(task, now):
-                    option = self._best_cloud_option(task)
-                    if option is not None and option.index == m.index:
-                        wanted += option.gang
-            need = wanted - pool.provisioning - pool.count_free()
-            need = max(need, m.min_gpus - pool.leases)
-            for _ in range(min(need, m.gpus - pool.leases)):
-                if budget is not None and (
-                    self._cloud_spend(now) + m.price_per_gpu_hour * m.billing_minimum > budget
-                ):
-                    break
-                self._open_lease(pool, now)
-
-    def _open_lease(self, pool: PoolState, now: float) -> None:
-        unit = next(u for u in pool.units if not u.leased)
-        self.lease_counter += 1
-        unit.leased, unit.ready, unit.draining, unit.up = True, False, False, True
-        unit.lease_start, unit.lease_order = now, self.lease_counter
-        pool.leases += 1
-        pool.provisioning += 1
-        version = unit.life_version
-        self._log("lease opened", f"{pool.model.name} unit {unit.index}")
-        self.agenda.at(
-            pool.model.provisioning_delay,
-            EventClass.PROVISIONED,
-            (pool.model.index, unit.index),
-            lambda: self._provisioned(unit, version),
-        )
-
-    def _provisioned(self, unit: Unit, version: int) -> None:
-        if unit.life_version != version:
-            return
-        pool = unit.pool
-        self._advance_exposure(pool)
-        unit.ready = True
-        pool.provisioning -= 1
-        self.newly_idle.append(unit)
-        self._arm_failure(unit)
-        self._reschedule_preemption(pool)
-
-    def _close_lease(self, unit: Unit) -> None:
-        pool = unit.pool
-        m = pool.model
-        now = float(self.env.now)
-        self._advance_exposure(pool)
-        cost = billed_hours(m, now - unit.lease_start) * m.price_per_gpu_hour
-        pool.billed_cost += cost
-        self.cloud_spend_closed += cost
-        if not unit.ready:
-            pool.provisioning -= 1
-        unit.leased = unit.ready = unit.draining = False
-        unit.up = True
-        unit.life_version += 1
-        unit.idle_version += 1
-        pool.leases -= 1
-        self._log("lease closed", f"{m.name} unit {unit.index}")
-        self._reschedule_preemption(pool)
-
-    # --- spot preemption ------------------------------------------------------------
-
-    def _preemption_gap(self, pool: PoolState, k: int) -> float:
-        """Exposure (unit-hours) between preemption k - 1 and k: Exp(rate)."""
-        rate = pool.model.preemptions_per_gpu_hour
-        return -math.log(self._u(Purpose.PREEMPTION, pool.model.index, k)) / rate
-
-    def _advance_exposure(self, pool: PoolState) -> None:
-        if pool.model.kind != PoolKind.SPOT:
-            return
-        now = float(self.env.now)
-        pool.exposure += pool.exposed_units() * (now - pool.exposure_time)
-        pool.exposure_time = now
-
-    def _reschedule_preemption(self, pool: PoolState) -> None:
-        if pool.model.kind != PoolKind.SPOT or pool.model.preemptions_per_gpu_hour <= 0.0:
-            return
-        pool.preempt_version += 1
-        n = pool.exposed_units()
-        if n == 0:
-            return
-        version = pool.preempt_version
-        delay = (pool.exposure_target - pool.exposure) / n
-        self.agenda.at(
-            delay,
-            EventClass.PREEMPTION_NOTICE,
-            (pool.model.index,),
-            lambda: self._preemption_notice(pool, version),
-        )
-
-    def _preemption_notice(self, pool: PoolState, version: int) -> None:
-        if pool.preempt_version != version:
-            return
-        self._advance_exposure(pool)
-        pool.preemptions += 1
-        pool.exposure_target += self._preemption_gap(pool, pool.preemptions)
-        exposed = [u for u in pool.units if u.leased and u.ready and not u.draining]
-        exposed.sort(key=lambda u: (-u.lease_order, -u.index))
-        taken = sorted(exposed[: pool.model.preemption_batch], key=lambda u: u.index)
-        for unit in taken:
-            unit.draining = True
-        self._log("preemption notice", f"{pool.model.name} units {[u.index for u in taken]}")
-        self._reschedule_preemption(pool)
-        versions = [(u, u.life_version) for u in taken]
-        self.agenda.at(
-            pool.model.preemption_notice,
-            EventClass.PREEMPTION_TAKE,
-            (pool.model.index, pool.preemptions),
-            lambda: self._preemption_take(versions),
-        )
-
-    def _preemption_take(self, units: list[tuple[Unit, int]]) -> None:
-        for unit, version in units:
-            if unit.life_version != version:
-                continue
-            if unit.task is not None:
-                self._interrupt(unit.task, Preempted(unit.pool.model.name, unit.index))
-            self._close_lease(unit)
-
-    # --- failures and repairs -------------------------------------------------------
-
-    def _arm_failure(self, unit: Unit) -> None:
-        m = unit.pool.model
-        if m.time_between_failures is None:
-            return
-        k = unit.failures_drawn
-        unit.failures_drawn += 1
-        owner = (m.index << 16) | unit.index
-        ttf = m.time_between_failures.sample(self._stream(Purpose.GPU_FAILURE, owner, k))
-        version = unit.life_version
-        self.agenda.at(
-            ttf, EventClass.FAILURE, (m.index, unit.index), lambda: self._fail(unit, k, version)
-        )
-
-    def _fail(self, unit: Unit, k: int, version: int) -> None:
-        if unit.life_version != version:
-            return
-        m = unit.pool.model
-        unit.up = False
-        unit.pool.failures += 1
-        self._log("gpu failure", f"{m.name} unit {unit.index}")
-        if unit.task is not None:
-            self._interrupt(unit.task, GpuFailed(m.name, unit.index))
-        assert m.repair_time is not None
-        owner = (m.index << 16) | unit.index
-        repair = m.repair_time.sample(self._stream(Purpose.GPU_REPAIR, owner, k))
-        self.agenda.at(
-            repair, EventClass.REPAIR, (m.index, unit.index), lambda: self._repair(unit, version)
-        )
-
-    def _repair(self, unit: Unit, version: int) -> None:
-        if unit.life_version != version:
-            return
-        unit.up = True
-        if unit.pool.model.cloud:
-            self.newly_idle.append(unit)
-        self._log("repair", f"{unit.pool.model.name} unit {unit.index}")
-        self._arm_failure(unit)
-
-    # --- shifts ---------------------------------------------------------------------
-
-    def _shifts(self, team: TeamState) -> Generator[simpy.Event, Any, None]:
-        """A team's head count over the season: a plain process."""
-        steps = team.model.headcount
-        # Starting mid-season: the head count in force now, then the changes after it.
-        first = max(k for k, (t, _) in enumerate(steps) if k == 0 or t <= self.env.now)
-        for t, people in steps[first:]:
-            if t >= self.model.horizon:
-                return
-            if t > self.env.now:
-                yield self.env.timeout(t - float(self.env.now))
-            yield self.agenda.act(
-                EventClass.SHIFT_CHANGE, (team.model.index,), self._shift_changer(team, people)
-            )
-
-    def _shift_changer(self, team: TeamState, people: int) -> Action:
-        return lambda: self._shift_change(team, people)
-
-    def _shift_change(self, team: TeamState, people: int) -> None:
-        now = float(self.env.now)
-        old, team.on_duty = team.on_duty, people
-        self._log("shift change", f"{team.model.name}: {old} -> {people}")
-        for slot in team.slots[:people]:
-            if slot.overtime_since >= 0.0:  # back on duty: overtime ends
-                team.overtime_hours += now - slot.overtime_since
-                slot.overtime_since = -1.0
-        for slot in team.slots[people:old]:
-            task = slot.task
-            if task is None:
-                continue
-            if task.end - now > team.model.max_overtime:
-                self._interrupt(task, ShiftEnded(team.model.name, slot.index))
-            elif slot.overtime_since < 0.0:
-                slot.overtime_since = now
 
     # --- end of run -----------------------------------------------------------------
 
