@@ -38,6 +38,7 @@ __all__ = [
     "LocalExecutor",
     "SerialExecutor",
     "default_workers",
+    "local_cluster",
     "make_executor",
 ]
 
@@ -215,16 +216,10 @@ class DaskExecutor:
 
     @classmethod
     def local(cls, workers: int | None = None) -> DaskExecutor:
-        """Start a ``LocalCluster`` of ``workers`` processes (default: every core), one
-        thread each: the GIL is never shared, and each chunk runs the kernel on one core."""
-        distributed = _distributed()
-        n = workers if workers is not None else default_workers()
-        if n < 1:
-            raise UsageError(f"workers must be at least 1, got {n}")
-        cluster = distributed.LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        return cls(distributed.Client(cluster), cluster=cluster)
+        """Start a ``local_cluster`` of ``workers`` processes (default: every core) and
+        run on it; closing the executor closes the cluster."""
+        cluster = local_cluster(workers)
+        return cls(_distributed().Client(cluster), cluster=cluster)
 
     @property
     def workers(self) -> int:
@@ -283,6 +278,25 @@ def _distributed() -> Any:
             "use --workers or --scheduler"
         ) from None
     return distributed
+
+
+def local_cluster(workers: int | None = None) -> Any:
+    """A Dask ``LocalCluster`` of ``workers`` processes (default: every core), one thread
+    each: the GIL is never shared, and each chunk runs the kernel on one core."""
+    distributed = _distributed()
+    n = workers if workers is not None else default_workers()
+    if n < 1:
+        raise UsageError(f"workers must be at least 1, got {n}")
+    # No dashboard, and the scheduler's small HTTP server (health, metrics) on a free port
+    # of this host rather than 8787: a cluster already there (a second sweep on the same
+    # machine) would make it fall back with a warning and a leaked socket.
+    return distributed.LocalCluster(
+        n_workers=n,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+    )
 
 
 def make_executor(

@@ -314,7 +314,7 @@ def test_a_dask_worker_killed_mid_sweep_is_replaced_and_the_results_are_identica
     distributed = pytest.importorskip("distributed")
     import threading
 
-    from simulator.executors import DaskExecutor, LocalExecutor
+    from simulator.executors import DaskExecutor, LocalExecutor, local_cluster
     from simulator.sweeps import sweep
 
     grid = ["pools.h100.gpus=1,2"]
@@ -330,9 +330,7 @@ def test_a_dask_worker_killed_mid_sweep_is_replaced_and_the_results_are_identica
     out = tmp_path / "dask"
     killed: dict[str, Any] = {}
     with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
+        local_cluster(2) as cluster,
         distributed.Client(cluster) as client,
     ):
         pids: dict[str, int] = client.run(os.getpid)

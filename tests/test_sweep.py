@@ -185,12 +185,10 @@ def test_a_killed_sweep_resumes_without_recomputing_a_finished_chunk(
 
 def test_a_local_dask_cluster_gives_identical_results(reference: Path, tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
-    from simulator.executors import DaskExecutor
+    from simulator.executors import DaskExecutor, local_cluster
 
     with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
+        local_cluster(2) as cluster,
         distributed.Client(cluster) as client,
     ):
         result = sweep(
