@@ -266,11 +266,13 @@ def _unpack(
 
     def reals(name: str, start: int, count: int) -> list[float]:
         at = h(name) + start
-        return [float(x) for x in od[at : at + count]]
+        values: list[float] = od[at : at + count].tolist()  # Python floats, the same bits
+        return values
 
     def ints(name: str, start: int, count: int) -> list[int]:
         at = h(name) + start
-        return [int(x) for x in oi[at : at + count]]
+        values: list[int] = oi[at : at + count].tolist()
+        return values
 
     days = max(1, math.ceil(end / _HOURS_PER_BIN))
 

@@ -15,8 +15,10 @@ whichever option takes it (DESIGN §1b "Service").
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 
 from simulator.calendar import headcount_changes, hours_at
 from simulator.distributions import Distribution
@@ -208,16 +210,30 @@ class TeamModel:
             people = n
         return people
 
-    def scheduled_person_hours(self, until: float) -> float:
-        """Person-hours on shift in [0, until]."""
+    @cached_property
+    def _steps(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """Each head-count step's start, and the person-hours on shift before it, summed
+        step by step from t = 0."""
+        starts: list[float] = []
+        before: list[float] = []
         total = 0.0
         steps = self.headcount
         for k, (start, n) in enumerate(steps):
-            if start >= until:
-                break
-            end = steps[k + 1][0] if k + 1 < len(steps) else until
-            total += n * (min(end, until) - start)
-        return total
+            starts.append(start)
+            before.append(total)
+            if k + 1 < len(steps):
+                total += n * (steps[k + 1][0] - start)
+        return tuple(starts), tuple(before)
+
+    def scheduled_person_hours(self, until: float) -> float:
+        """Person-hours on shift in [0, until]: the steps before the one ``until`` falls in,
+        plus that step's part (the same sums in the same order as adding step by step, so
+        the same bits; a season has thousands of steps and this is asked per replication)."""
+        starts, before = self._steps
+        k = bisect_left(starts, until) - 1  # the last step that starts before ``until``
+        if k < 0:
+            return 0.0
+        return before[k] + self.headcount[k][1] * (until - starts[k])
 
 
 @dataclass(frozen=True)

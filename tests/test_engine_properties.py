@@ -109,3 +109,31 @@ def test_edf_never_has_a_larger_maximum_lateness_than_fifo(
         r = run_replication(model, 0)
         worst[policy] = max(r.delivery[ep.index] - ep.deadline for ep in model.episodes)
     assert worst["edf"] <= worst["fifo"] + 1e-9
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0.0, 5000.0, allow_nan=False), st.integers(0, 40)),
+        min_size=1,
+        max_size=60,
+    ),
+    st.lists(st.floats(-10.0, 6000.0, allow_nan=False), min_size=1, max_size=20),
+)
+def test_scheduled_person_hours_is_the_step_by_step_sum_to_the_bit(
+    steps: list[tuple[float, int]], untils: list[float]
+) -> None:
+    """Both engines cost people and report their availability from
+    ``TeamModel.scheduled_person_hours``; it must equal adding the head-count steps one by
+    one, to the last bit, wherever ``until`` falls (on a step's start included)."""
+    from simulator.model import IndexWeights, TeamModel
+
+    headcount = tuple(sorted(steps))
+    team = TeamModel(0, "t", headcount, 40, 50.0, 75.0, 0.0, IndexWeights())
+    for until in [*untils, *(start for start, _ in headcount)]:
+        total = 0.0
+        for k, (start, n) in enumerate(headcount):
+            if start >= until:
+                break
+            end = headcount[k + 1][0] if k + 1 < len(headcount) else until
+            total += n * (min(end, until) - start)
+        assert team.scheduled_person_hours(until) == total
