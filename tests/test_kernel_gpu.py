@@ -3,8 +3,6 @@ GPU is there, the same results as the CPU kernel replication by replication."""
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ from kernels import cpu, gpu
 from simulator import compile_season, load_scenario
 from simulator.batch import pack, run_batch
 from simulator.errors import UnsupportedError
+from simulator.testing.agreement import result_difference
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -48,19 +47,5 @@ def test_gpu_and_cpu_agree(name: str) -> None:
     on_cpu = run_batch(model, range(64), threads=2)
     on_gpu = run_batch(model, range(64), backend="gpu")
     for c, g in zip(on_cpu, on_gpu, strict=True):
-        assert c.events == g.events
-        for f in dataclasses.fields(c):
-            a, b = getattr(c, f.name), getattr(g, f.name)
-            assert _close(a, b), (c.replication, f.name)
-
-
-def _close(a: object, b: object) -> bool:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return list(a) == list(b) and all(_close(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float) and isinstance(b, float):
-        if math.isnan(a) and math.isnan(b):
-            return True
-        return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b))
-    return a == b
+        found = result_difference(c, g, ("CPU", "GPU"))
+        assert found is None, found
