@@ -3,7 +3,9 @@
 Each example scenario is read once; hypothesis then damages a copy of its data the way
 hands and scripts do (a key deleted, a subtree pasted under another key, a value replaced
 by one of the wrong type, a huge or negative number, NaN, infinity, arbitrary text, a
-deeply nested list) and hands it to ``parse_scenario``. Whatever the damage, the result
+deeply nested list) and hands it to ``parse_scenario``; a second test damages the file's
+bytes instead (truncated, a byte changed, lines moved or re-indented, YAML punctuation
+typed in) and reads them as ``load_scenario`` would. Whatever the damage, the result
 is a ``Scenario`` or a ``ScenarioError`` whose problems each say something: any other
 exception is a bug (it would reach a person as a traceback).
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +23,28 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator.errors import ScenarioError
-from simulator.scenario._yaml import YamlPath, load_yaml_file
+from simulator.scenario._yaml import YamlPath, load_yaml, load_yaml_file
 from simulator.scenario.load import load_scenario, parse_scenario
 from simulator.scenario.schema import Scenario
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 CASES_PER_SCENARIO = 250  # four examples: 1,000 damaged scenarios a run
+
+
+def _refused_with_messages_or_accepted(load: Callable[[], Scenario]) -> None:
+    """``load()`` gives a ``Scenario``, or raises a ``ScenarioError`` whose problems each
+    say something; any other exception fails the test."""
+    try:
+        scenario = load()
+    except ScenarioError as error:
+        problems = error.problems
+    else:
+        assert isinstance(scenario, Scenario)
+        return
+    assert problems
+    for problem in problems:
+        assert problem.message.strip(), f"a problem without a message: {problem!r}"
+        assert str(problem)
 
 
 def _paths(data: Any, prefix: YamlPath = ()) -> list[YamlPath]:
@@ -110,19 +129,80 @@ def test_damaged_scenarios_are_refused_with_messages_or_accepted(path: Path) -> 
     )
     @given(damaged(data, paths))
     def check(document: dict[str, Any]) -> None:
-        try:
-            scenario = parse_scenario(
+        _refused_with_messages_or_accepted(
+            lambda: parse_scenario(
                 document, positions.copy(), source=str(path), base_dir=path.parent
             )
-        except ScenarioError as error:
-            problems = error.problems
-        else:
-            assert isinstance(scenario, Scenario)
-            return
-        assert problems
-        for problem in problems:
-            assert problem.message.strip(), f"a problem without a message: {problem!r}"
-            assert str(problem)
+        )
+
+    check()
+
+
+TEXT_CASES_PER_SCENARIO = 250  # four examples: 1,000 damaged texts a run
+YAML_PUNCTUATION = [":", "- ", "{", "}", "[", "]", ",", "&a ", "*a", "!!str ", "? ", "|", ">",
+                    "%", "#", '"', "'", "\t", "\n", "\x00", "\ufeff", "<<: *a\n", "~"]  # fmt: skip
+
+
+def _damaged_text(draw: Any, data: bytes) -> bytes:
+    lines = data.split(b"\n")
+    action = draw(st.sampled_from(
+        ["truncate", "flip", "duplicate", "delete", "indent", "move", "insert"]
+    ))  # fmt: skip
+    if action == "truncate":
+        return data[: draw(st.integers(0, len(data) - 1))]
+    if action == "flip":
+        at = draw(st.integers(0, len(data) - 1))
+        value = data[at] ^ draw(st.integers(1, 255))
+        return data[:at] + bytes([value]) + data[at + 1 :]
+    if action == "insert":
+        at = draw(st.integers(0, len(data)))
+        piece = draw(st.sampled_from(YAML_PUNCTUATION)).encode()
+        return data[:at] + piece + data[at:]
+    k = draw(st.integers(0, len(lines) - 1))
+    if action == "duplicate":
+        lines.insert(k, lines[k])
+    elif action == "delete":
+        del lines[k]
+    elif action == "move":
+        lines.insert(draw(st.integers(0, len(lines) - 1)), lines.pop(k))
+    else:
+        body = lines[k].lstrip(b" ")
+        indent = len(lines[k]) - len(body)
+        change = draw(st.sampled_from([-4, -2, -1, 1, 2, 4, 0]))
+        prefix = b"\t" * indent if change == 0 else b" " * max(0, indent + change)
+        lines[k] = prefix + body
+    return b"\n".join(lines)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_damaged_scenario_text_is_refused_with_messages_or_accepted(
+    path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The same, for damage to the file's bytes: read by ``load_yaml`` (``load_yaml_file``
+    where the bytes are no longer UTF-8), then ``parse_scenario``."""
+    original = path.read_bytes()
+    scratch = tmp_path_factory.mktemp("text") / path.name
+
+    @settings(
+        max_examples=TEXT_CASES_PER_SCENARIO,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(st.data())
+    def check(drawn: st.DataObject) -> None:
+        data = _damaged_text(drawn.draw, original)
+
+        def load() -> Scenario:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                scratch.write_bytes(data)
+                document, positions = load_yaml_file(scratch)
+            else:
+                document, positions = load_yaml(text, str(path))
+            return parse_scenario(document, positions, source=str(path), base_dir=path.parent)
+
+        _refused_with_messages_or_accepted(load)
 
     check()
 

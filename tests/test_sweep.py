@@ -24,7 +24,7 @@ from simulator.executors import LocalExecutor, SerialExecutor
 from simulator.output import json_safe
 from simulator.runs import simulate
 from simulator.summary import summarize
-from simulator.sweeps import DRAW_LAYOUT_VERSION, Plan, Vary, sweep
+from simulator.sweeps import DRAW_LAYOUT_VERSION, Plan, SweepResult, Vary, sweep
 
 ROOT = Path(__file__).parents[1]
 DEMO = ROOT / "scenarios" / "demo.yaml"
@@ -203,17 +203,13 @@ def test_a_local_dask_cluster_gives_identical_results(reference: Path, tmp_path:
 
 
 def test_precision_adds_batches_until_met_or_capped(tmp_path: Path) -> None:
-    result = sweep(
-        DEMO,
-        ["pools.h100.gpus=1,2"],
-        out=tmp_path,
-        replications=10,
-        precision=0.2,
-        batch=10,
-        max_replications=60,
-        chunk_size=10,
-        plots=False,
-    )
+    def run() -> SweepResult:
+        return sweep(
+            DEMO, ["pools.h100.gpus=1,2"], out=tmp_path, replications=10, precision=0.2,
+            batch=10, max_replications=60, chunk_size=10, plots=False,
+        )  # fmt: skip
+
+    result = run()
     for r in result.results:
         assert r.replications % 10 == 0
         assert 10 < r.replications <= 60
@@ -221,17 +217,7 @@ def test_precision_adds_batches_until_met_or_capped(tmp_path: Path) -> None:
         p = r.p_any_miss
         if not r.unmet:
             assert p["half_width"] <= 0.2
-    again = sweep(
-        DEMO,
-        ["pools.h100.gpus=1,2"],
-        out=tmp_path,
-        replications=10,
-        precision=0.2,
-        batch=10,
-        max_replications=60,
-        chunk_size=10,
-        plots=False,
-    )
+    again = run()
     assert again.chunks_computed == 0
     pd.testing.assert_frame_equal(again.points, result.points)
 
