@@ -9,7 +9,7 @@ and exits 1 on a disagreement. Without a GPU it says so and exits 0: there is no
 to check.
 
 The GPU does not record event traces; to see where a divergent replication goes wrong,
-trace it on the CPU with ``simulator.batch.trace_replication`` and on the reference
+trace it on the CPU with ``simulator.engines.kernel.trace_replication`` and on the reference
 engine with ``run_replication(..., trace=log)``.
 
 Usage::
@@ -27,8 +27,8 @@ from pathlib import Path
 
 from kernels import cpu, gpu
 from simulator import compile_season, load_scenario
-from simulator.batch import run_batch
-from simulator.results import ReplicationResult
+from simulator.engines.kernel import run_batch
+from simulator.engines.replication import ReplicationResult
 from simulator.testing.agreement import result_difference
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"

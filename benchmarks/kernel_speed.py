@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from simulator import compile_season, load_scenario
-from simulator.batch import pack, run_batch, scratch_bytes_per_replication
-from simulator.reference.engine import run_replication
+from simulator.engines.kernel import pack, run_batch, scratch_bytes_per_replication
+from simulator.engines.reference.engine import run_replication
 
 ROOT = Path(__file__).parents[1]
 

@@ -5,7 +5,7 @@ of mean 1 hour, 3 servers, first in first out (utilisation 0.9):
 
 * **SimPy**: the textbook model, a ``simpy.Resource(capacity=3)``, a process per customer
   and ``random.Random(seed).expovariate`` for the draws;
-* **reelsim**: the reference engine (``simulator.reference.engine.run_replication``) on
+* **reelsim**: the reference engine (``simulator.engines.reference.engine.run_replication``) on
   ``benchmarks/scenarios/mm3.yaml``, where customers are one-frame shots, the servers a
   reserved pool of 3 GPUs, and service an exponential 3600 s per frame.
 
@@ -38,8 +38,8 @@ from typing import Any
 import simpy
 
 from simulator import compile_season, load_scenario
-from simulator.model import SeasonModel
-from simulator.reference.engine import run_replication
+from simulator.engines.reference.engine import run_replication
+from simulator.model.season import SeasonModel
 
 __all__ = [
     "Mm3Result",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulator import compile_season, load_scenario
-from simulator.reference.engine import run_replication
+from simulator.engines.reference.engine import run_replication
 
 __all__ = ["HybridResult", "main", "measure", "report"]
 

@@ -1,7 +1,7 @@
 """Soak: many replications of season-hybrid through the kernel, resident memory sampled.
 
 Runs ``--replications`` (default 20,000) replications of ``scenarios/season-hybrid.yaml``
-with ``simulator.batch.run_batch`` over successive ranges of ``--chunk`` replications,
+with ``simulator.engines.kernel.run_batch`` over successive ranges of ``--chunk`` replications,
 reduces each chunk to a few numbers (mean cost, mean end time, events) and drops its
 results, then samples the resident memory of this process (``VmRSS`` from
 ``/proc/self/status``; ``ru_maxrss`` where that is missing). It prints the series and
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from simulator import compile_season, load_scenario
-from simulator.batch import run_batch
+from simulator.engines.kernel import run_batch
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "season-hybrid.yaml"
 FLAT = 0.05

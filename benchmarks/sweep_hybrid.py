@@ -35,8 +35,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulator.executors import DaskExecutor, LocalExecutor, default_workers
-from simulator.sweeps import SweepProgress, sweep
+from simulator.planning.executors import DaskExecutor, LocalExecutor, default_workers
+from simulator.planning.sweeps import SweepProgress, sweep
 
 __all__ = ["SweepTiming", "main", "measure", "peak_memory_mib"]
 

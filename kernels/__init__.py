@@ -5,5 +5,5 @@ also CUDA C++. It is compiled into the extension ``kernels._cpu`` when the packa
 installed (``kernels.cpu`` runs it on threads) and by NVRTC at run time on a GPU
 (``kernels.gpu``, through CuPy). ``kernels.layout`` reads the array layout from the
 source's own enums. This package knows nothing of scenarios: arrays in, arrays out;
-``simulator.batch`` packs a season model into the arrays and unpacks the results.
+``simulator.engines.kernel`` packs a season model into the arrays and unpacks the results.
 """

@@ -25,28 +25,28 @@ from simulator.errors import (
 )
 
 if TYPE_CHECKING:
-    from simulator.calibration import calibrate
-    from simulator.capacity import preflight
-    from simulator.comparison import compare
-    from simulator.model import SeasonModel, compile_season
-    from simulator.runs import Run, simulate
+    from simulator.model.preflight import preflight
+    from simulator.model.season import SeasonModel, compile_season
+    from simulator.planning.calibration import calibrate
+    from simulator.planning.comparison import compare
+    from simulator.planning.staffing import staff
+    from simulator.planning.sweeps import sweep
+    from simulator.results.runs import Run, simulate
     from simulator.scenario.load import load_scenario
     from simulator.scenario.schema import Scenario
-    from simulator.staffing import staff
-    from simulator.sweeps import sweep
 
 _LAZY = {
-    "Run": "simulator.runs",
+    "Run": "simulator.results.runs",
     "Scenario": "simulator.scenario.schema",
-    "SeasonModel": "simulator.model",
-    "calibrate": "simulator.calibration",
-    "compare": "simulator.comparison",
-    "compile_season": "simulator.model",
+    "SeasonModel": "simulator.model.season",
+    "calibrate": "simulator.planning.calibration",
+    "compare": "simulator.planning.comparison",
+    "compile_season": "simulator.model.season",
     "load_scenario": "simulator.scenario.load",
-    "preflight": "simulator.capacity",
-    "simulate": "simulator.runs",
-    "staff": "simulator.staffing",
-    "sweep": "simulator.sweeps",
+    "preflight": "simulator.model.preflight",
+    "simulate": "simulator.results.runs",
+    "staff": "simulator.planning.staffing",
+    "sweep": "simulator.planning.sweeps",
 }
 
 __all__ = [

@@ -9,10 +9,15 @@ holidays and its own). GPU pools ignore holidays.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from simulator.scenario.schema import WEEKDAYS, Calendar, Team
+if TYPE_CHECKING:
+    from simulator.scenario.schema import Calendar, Team
 
-__all__ = ["date_at", "headcount_changes", "hours_at", "parse_moment"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Day names as scenarios write them, Monday first (``date.weekday()`` order)."""
+
+__all__ = ["WEEKDAYS", "date_at", "headcount_changes", "hours_at", "parse_moment"]
 
 
 def hours_at(

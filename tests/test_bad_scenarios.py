@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli import main
+from simulator.cli.commands import main
 
 FOLDER = Path(__file__).parent / "bad_scenarios"
 FILES = sorted(FOLDER.glob("*.yaml"))

@@ -18,18 +18,18 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from simulator.calibration import (
+from simulator.cli.commands import main
+from simulator.distributions import Distribution, Exponential, Gamma, LogNormal
+from simulator.errors import ScenarioError
+from simulator.model.season import compile_season
+from simulator.planning.calibration import (
     Calibration,
     DistributionFit,
     HistoryMapping,
     calibrate,
     load_mapping,
 )
-from simulator.cli import main
-from simulator.distributions import Distribution, Exponential, Gamma, LogNormal
-from simulator.errors import ScenarioError
-from simulator.model import compile_season
-from simulator.scenario._yaml import load_yaml, load_yaml_file
+from simulator.scenario import load_yaml, load_yaml_file
 from simulator.scenario.load import load_scenario, parse_scenario
 from simulator.scenario.schema import GpuStage, ReviewStage
 from simulator.stats import Interval
@@ -433,9 +433,9 @@ def test_the_command_line_writes_the_fragment(
 
 
 def test_public_api() -> None:
-    import simulator.calibration
+    import simulator.planning.calibration
 
-    assert sorted(simulator.calibration.__all__) == [
+    assert sorted(simulator.planning.calibration.__all__) == [
         "Attempt",
         "Calibration",
         "Columns",
@@ -451,15 +451,15 @@ def test_public_api() -> None:
         "load_mapping",
         "read_history",
     ]
-    for name in simulator.calibration.__all__:
-        assert hasattr(simulator.calibration, name)
+    for name in simulator.planning.calibration.__all__:
+        assert hasattr(simulator.planning.calibration, name)
 
 
 # --- the statistics underneath ------------------------------------------------------------
 
 
 def test_a_setup_is_separated_from_the_speed_per_frame() -> None:
-    from simulator._calibrate_fit import fit_per_frame
+    from simulator.planning._calibrate_fit import fit_per_frame
 
     rng = np.random.default_rng(3)
     frames = np.maximum(1, np.round(np.exp(np.log(80) + 0.6 * rng.standard_normal(800))))
@@ -473,7 +473,7 @@ def test_a_setup_is_separated_from_the_speed_per_frame() -> None:
 
 
 def test_releases_at_once_and_as_a_poisson_stream_are_told_apart() -> None:
-    from simulator._calibrate_fit import fit_release
+    from simulator.planning._calibrate_fit import fit_release
 
     rng = np.random.default_rng(4)
     at_once = fit_release({f"ep{k}": [24.0 * k] * 10 for k in range(5)})

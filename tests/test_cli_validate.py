@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from simulator.cli import cli, main
+from simulator.cli.commands import cli, main
 from simulator.scenario.load import load_scenario
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from simulator import load_scenario
-from simulator.cli import main
-from simulator.comparison import Comparison, compare
+from simulator.cli.commands import main
 from simulator.errors import UsageError
-from simulator.runs import simulate
+from simulator.planning.comparison import Comparison, compare
+from simulator.results.runs import simulate
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
 FIFO_ONE_GPU = ["policy.queue=fifo", "pools.h100.gpus=1"]

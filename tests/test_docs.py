@@ -121,7 +121,7 @@ def test_the_schema_flags_what_the_loader_refuses(
 
 
 def test_reelsim_schema_prints_the_same_schema(capsys: pytest.CaptureFixture[str]) -> None:
-    from simulator.cli import main
+    from simulator.cli.commands import main
 
     assert main(["schema"]) == 0
     assert json.loads(capsys.readouterr().out) == json.loads(scenario_schema_text())

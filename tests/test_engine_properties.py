@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import compile_season
-from simulator.reference.engine import run_replication
+from simulator.engines.reference.engine import run_replication
 from simulator.scenario.schema import Scenario
 from simulator.testing import scenario_documents, scenarios
 from simulator.testing.invariants import check_result, check_round
@@ -90,7 +90,7 @@ def test_edf_never_has_a_larger_maximum_lateness_than_fifo(
     earliest deadline minimises the maximum lateness, so EDF is never worse than FIFO."""
     from pathlib import Path
 
-    from simulator.scenario._yaml import load_yaml
+    from simulator.scenario import load_yaml
     from simulator.scenario.load import parse_scenario
 
     listed = ", ".join(
@@ -125,7 +125,7 @@ def test_scheduled_person_hours_is_the_step_by_step_sum_to_the_bit(
     """Both engines cost people and report their availability from
     ``TeamModel.scheduled_person_hours``; it must equal adding the head-count steps one by
     one, to the last bit, wherever ``until`` falls (on a step's start included)."""
-    from simulator.model import IndexWeights, TeamModel
+    from simulator.model.season import IndexWeights, TeamModel
 
     headcount = tuple(sorted(steps))
     team = TeamModel(0, "t", headcount, 40, 50.0, 75.0, 0.0, IndexWeights())

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from simulator import compile_season, load_scenario
 from simulator.calendar import hours_at, parse_moment
-from simulator.engines import run_replications
-from simulator.snapshot import load_status, with_start
+from simulator.engines.choice import run_replications
+from simulator.model.starting_state import load_status, with_start
 
 EXAMPLES = Path(__file__).parents[1] / "scenarios" / "examples"
 

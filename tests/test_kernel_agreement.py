@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from kernels import cpu
 from simulator import compile_season, load_scenario
-from simulator.batch import (
+from simulator.engines.kernel import (
     EVENT_CLASSES,
     TIE_KINDS,
     event_counts,
@@ -33,11 +33,11 @@ from simulator.batch import (
     scratch_bytes_per_replication,
     trace_replication,
 )
+from simulator.engines.reference.engine import run_replication
+from simulator.engines.replication import ReplicationResult
 from simulator.errors import UnsupportedError, UsageError
-from simulator.model import SeasonModel
-from simulator.reference.engine import run_replication
-from simulator.results import ReplicationResult
-from simulator.snapshot import parse_status, status_from_trace, with_start
+from simulator.model.season import SeasonModel
+from simulator.model.starting_state import parse_status, status_from_trace, with_start
 from simulator.testing import scenarios
 from simulator.testing.agreement import result_difference
 from simulator.testing.strategies import load_document

@@ -9,7 +9,7 @@ import pytest
 
 from kernels import cpu, gpu
 from simulator import compile_season, load_scenario
-from simulator.batch import pack, run_batch
+from simulator.engines.kernel import pack, run_batch
 from simulator.errors import UnsupportedError
 from simulator.testing.agreement import result_difference
 

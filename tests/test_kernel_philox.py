@@ -14,7 +14,6 @@ import random
 import pytest
 
 from kernels import cpu
-from simulator._batch_packing import pack_distributions
 from simulator.distributions import (
     Constant,
     Empirical,
@@ -27,6 +26,7 @@ from simulator.distributions import (
     normal_ppf,
 )
 from simulator.draws import Purpose, Stream, _to_uniform, philox4x32_10
+from simulator.engines.packing import pack_distributions
 
 pytestmark = pytest.mark.skipif(not cpu.available(), reason="the CPU kernel is not built")
 

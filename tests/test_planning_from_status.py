@@ -10,13 +10,13 @@ import pytest
 
 from simulator import compile_season, load_scenario
 from simulator.calendar import hours_at, parse_moment
-from simulator.cli import main
-from simulator.comparison import compare
-from simulator.executors import SerialExecutor
-from simulator.reference.engine import run_replication
-from simulator.snapshot import Status, status_from_trace, write_status
-from simulator.staffing import staff
-from simulator.sweeps import SweepResult, sweep
+from simulator.cli.commands import main
+from simulator.engines.reference.engine import run_replication
+from simulator.model.starting_state import Status, status_from_trace, write_status
+from simulator.planning.comparison import compare
+from simulator.planning.executors import SerialExecutor
+from simulator.planning.staffing import staff
+from simulator.planning.sweeps import SweepResult, sweep
 
 ROOT = Path(__file__).parents[1]
 DEMO = ROOT / "scenarios" / "demo.yaml"

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from simulator import load_scenario
-from simulator.plots import (
+from simulator.plots.season import (
     FORMATS,
     RUN_PLOTS,
     RunView,
@@ -24,7 +24,7 @@ from simulator.plots import (
     run_plots,
     save_figure,
 )
-from simulator.runs import Run, simulate
+from simulator.results.runs import Run, simulate
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
 
@@ -149,10 +149,10 @@ def test_save_figure_writes_each_format(figures: dict[str, Figure], tmp_path: Pa
 
 @pytest.fixture(scope="module")
 def planning_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    from simulator.comparison import compare
-    from simulator.executors import SerialExecutor
-    from simulator.staffing import staff
-    from simulator.sweeps import sweep
+    from simulator.planning.comparison import compare
+    from simulator.planning.executors import SerialExecutor
+    from simulator.planning.staffing import staff
+    from simulator.planning.sweeps import sweep
 
     root = tmp_path_factory.mktemp("planning")
     tight = ["shows.harbor-lights.episodes.0.deadline=2027-01-05"]
@@ -191,7 +191,7 @@ def planning_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, objec
 
 
 def _planning_figures(tables: dict[str, Any]) -> dict[str, Callable[[], Figure]]:
-    from simulator._planning_plots import (
+    from simulator.plots.planning import (
         difference_plot,
         frontier_plot,
         sensitivity_chart,
@@ -238,7 +238,7 @@ def test_planning_plots_are_titled_labelled_and_written_as_png_and_svg(
 def test_the_sweep_heatmap_writes_every_cell_out(planning_tables: dict[str, Any]) -> None:
     swept = planning_tables["sweep"]
     paths = [v["path"] for v in swept.summary["vary"]]
-    from simulator._planning_plots import sweep_plot
+    from simulator.plots.planning import sweep_plot
 
     figure = sweep_plot(swept.points, paths, "demo")
     risk_ax, cost_ax = _plot_axes(figure)[:2]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from simulator import compile_season, load_scenario, preflight
-from simulator.capacity import verdict
+from simulator.model.preflight import verdict
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from simulator import compile_season, load_scenario
-from simulator.model import SeasonModel
-from simulator.reference.engine import run_replication
-from simulator.results import ReplicationResult
-from simulator.scenario._yaml import load_yaml
+from simulator.engines.reference.engine import run_replication
+from simulator.engines.replication import ReplicationResult
+from simulator.model.season import SeasonModel
+from simulator.scenario import load_yaml
 from simulator.scenario.load import parse_scenario
 
 BASE = """

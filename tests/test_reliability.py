@@ -21,9 +21,10 @@ from typing import Any
 import pytest
 
 from simulator import load_scenario, simulate
-from simulator.cli import main
-from simulator.output import file_sha256, write_results
-from simulator.summary import summarize
+from simulator.cli.commands import main
+from simulator.files import file_sha256
+from simulator.folders.write import write_results
+from simulator.results.summary import summarize
 
 ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "scenarios" / "demo.yaml"
@@ -131,7 +132,7 @@ def test_a_kernel_error_in_one_chunk_names_its_point_and_replications_and_keeps_
 
     import kernels.cpu
     from simulator import compile_season
-    from simulator.batch import pack
+    from simulator.engines.kernel import pack
 
     argv = ["sweep", str(DEMO), "--vary", "pools.h100.gpus=1,2", "--engine", "kernel",
             "-n", "40", "--chunk", "10", "--no-plots"]  # fmt: skip
@@ -225,8 +226,8 @@ def test_a_sweep_summary_is_identical_on_a_local_pool_and_a_dask_cluster(
     tmp_path: Path,
 ) -> None:
     pytest.importorskip("distributed")
-    from simulator.executors import DaskExecutor, LocalExecutor
-    from simulator.sweeps import sweep
+    from simulator.planning.executors import DaskExecutor, LocalExecutor
+    from simulator.planning.sweeps import sweep
 
     grid = ["pools.h100.gpus=2,3"]
     texts = []
@@ -261,16 +262,16 @@ def test_a_review_that_always_rejects_ends_at_the_horizon_undelivered() -> None:
 def test_a_run_that_cannot_fit_one_replication_is_refused_with_the_numbers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import simulator.batch
+    import simulator.engines.kernel
     from simulator.errors import UsageError
 
-    monkeypatch.setattr(simulator.batch, "_available_memory", lambda: 1000)
+    monkeypatch.setattr(simulator.engines.kernel, "_available_memory", lambda: 1000)
     with pytest.raises(UsageError, match=r"needs [\d.]+ MiB .* only [\d.]+ MiB"):
         simulate(load_scenario(DEMO), replications=5, engine="kernel")
 
 
 def test_report_flags_a_data_file_that_no_longer_matches_its_checksum(tmp_path: Path) -> None:
-    from simulator.report import ResultsFolder, file_warnings
+    from simulator.folders.read import ResultsFolder, file_warnings
 
     run = simulate(load_scenario(DEMO), replications=5, engine="kernel")
     write_results(run, tmp_path, plots=False)
@@ -280,7 +281,7 @@ def test_report_flags_a_data_file_that_no_longer_matches_its_checksum(tmp_path: 
     assert folder.file_status["replications.parquet"] == "changed"
     assert not folder.usable("replications.parquet")
     assert any("replications.parquet is changed" in w for w in file_warnings(folder))
-    from simulator.cli import main
+    from simulator.cli.commands import main
 
     assert main(["report", str(tmp_path)]) == 2  # refused: the numbers may not be the run's
     assert not (tmp_path / "report.html").exists()
@@ -291,7 +292,7 @@ def test_report_flags_a_data_file_that_no_longer_matches_its_checksum(tmp_path: 
 def test_atomic_write_leaves_no_file_under_its_final_name_when_interrupted(
     tmp_path: Path,
 ) -> None:
-    from simulator.output import atomic_write
+    from simulator.files import atomic_write
 
     def write(tmp: Path) -> None:
         tmp.write_text("half")
@@ -314,8 +315,8 @@ def test_a_dask_worker_killed_mid_sweep_is_replaced_and_the_results_are_identica
     distributed = pytest.importorskip("distributed")
     import threading
 
-    from simulator.executors import DaskExecutor, LocalExecutor, local_cluster
-    from simulator.sweeps import sweep
+    from simulator.planning.executors import DaskExecutor, LocalExecutor, local_cluster
+    from simulator.planning.sweeps import sweep
 
     grid = ["pools.h100.gpus=1,2"]
     chunks = 20  # 2 points × 200 replications in chunks of 20 (about 0.5 s each)

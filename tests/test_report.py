@@ -31,8 +31,8 @@ from typing import Any
 
 import pytest
 
-from simulator.cli import main
-from simulator.report import VIEWS, build_page, render_html, write_report
+from simulator.cli.commands import main
+from simulator.report.page import VIEWS, build_page, render_html, write_report
 
 ROOT = Path(__file__).parents[1]
 DEMO = ROOT / "scenarios" / "demo.yaml"
@@ -65,11 +65,11 @@ GRID = ["pools.h100.gpus=1:3", "teams.supervisors.shifts.0.people=1:2"]
 
 @pytest.fixture(scope="module")
 def planning_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from simulator.comparison import compare
-    from simulator.executors import SerialExecutor
-    from simulator.sensitivity import sensitivity
-    from simulator.staffing import staff
-    from simulator.sweeps import sweep
+    from simulator.planning.comparison import compare
+    from simulator.planning.executors import SerialExecutor
+    from simulator.planning.sensitivity import sensitivity
+    from simulator.planning.staffing import staff
+    from simulator.planning.sweeps import sweep
 
     root = tmp_path_factory.mktemp("planning")
     serial = SerialExecutor()

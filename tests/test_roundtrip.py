@@ -14,7 +14,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 
-from simulator.scenario._yaml import load_yaml
+from simulator.scenario import load_yaml
 from simulator.scenario.load import load_scenario, parse_scenario, scenario_sha256
 from simulator.scenario.schema import GpuStage, Scenario
 from simulator.testing import scenarios

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from simulator import load_scenario
-from simulator.cli import main
-from simulator.policies import TaskFeatures
-from simulator.runs import simulate
+from simulator.cli.commands import main
+from simulator.model.policies import TaskFeatures
+from simulator.results.runs import simulate
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
 

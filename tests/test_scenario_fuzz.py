@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator.errors import ScenarioError
-from simulator.scenario._yaml import YamlPath, load_yaml, load_yaml_file
+from simulator.scenario import YamlPath, load_yaml, load_yaml_file
 from simulator.scenario.load import load_scenario, parse_scenario
 from simulator.scenario.schema import Scenario
 

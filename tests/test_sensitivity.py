@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli import main
+from simulator.cli.commands import main
 from simulator.errors import UsageError
-from simulator.sensitivity import Factor, sensitivity
+from simulator.planning.sensitivity import Factor, sensitivity
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
 FACTORS = [

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from simulator.analytic import erlang_b, servers_for_service_level, square_root_staffing
-from simulator.cli import main
-from simulator.staffing import Dimension, analytic_estimate, cost_risk_frontier, staff
-from simulator.sweeps import Vary, sweep
+from simulator.cli.commands import main
+from simulator.planning.staffing import Dimension, analytic_estimate, cost_risk_frontier, staff
+from simulator.planning.sweeps import Vary, sweep
 
 KNOWN = """
 name: known-answer

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from simulator import compile_season, load_scenario
-from simulator.cli import main
+from simulator.cli.commands import main
+from simulator.engines.reference.engine import run_replication
 from simulator.errors import ScenarioError
-from simulator.reference.engine import run_replication
-from simulator.snapshot import (
+from simulator.model.starting_state import (
     empty_state,
     parse_status,
     status_from_trace,

@@ -18,13 +18,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulator.cli import main
+from simulator.cli.commands import main
 from simulator.errors import UsageError
-from simulator.executors import LocalExecutor, SerialExecutor
-from simulator.output import json_safe
-from simulator.runs import simulate
-from simulator.summary import summarize
-from simulator.sweeps import DRAW_LAYOUT_VERSION, Plan, SweepResult, Vary, sweep
+from simulator.files import json_safe
+from simulator.planning.executors import LocalExecutor, SerialExecutor
+from simulator.planning.sweeps import DRAW_LAYOUT_VERSION, Plan, SweepResult, Vary, sweep
+from simulator.results.runs import simulate
+from simulator.results.summary import summarize
 
 ROOT = Path(__file__).parents[1]
 DEMO = ROOT / "scenarios" / "demo.yaml"
@@ -144,8 +144,8 @@ def test_the_numbers_do_not_depend_on_the_chunk_size(reference: Path, tmp_path: 
 
 KILLED_SWEEP = """
 import os, signal, sys
-import simulator.sweeps as sweep_module
-from simulator.executors import LocalExecutor
+import simulator.planning.sweeps as sweep_module
+from simulator.planning.executors import LocalExecutor
 written = 0
 write = sweep_module.write_chunk
 def write_then_die(out, key, frame):
@@ -185,7 +185,7 @@ def test_a_killed_sweep_resumes_without_recomputing_a_finished_chunk(
 
 def test_a_local_dask_cluster_gives_identical_results(reference: Path, tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
-    from simulator.executors import DaskExecutor, local_cluster
+    from simulator.planning.executors import DaskExecutor, local_cluster
 
     with (
         local_cluster(2) as cluster,

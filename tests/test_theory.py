@@ -31,9 +31,9 @@ import pytest
 
 from simulator import compile_season, load_scenario
 from simulator.analytic import availability, jackson_network, machine_repair, mmc
-from simulator.model import Resource, SeasonModel, StageModel
-from simulator.reference.engine import run_replication
-from simulator.results import ReplicationResult
+from simulator.engines.reference.engine import run_replication
+from simulator.engines.replication import ReplicationResult
+from simulator.model.season import Resource, SeasonModel, StageModel
 from simulator.stats import Interval, mean_interval
 
 THEORY = Path(__file__).parent / "theory"

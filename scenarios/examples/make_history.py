@@ -37,10 +37,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from simulator.calendar import date_at
-from simulator.calibration import HistoryMapping, load_mapping
+from simulator.planning.calibration import HistoryMapping, load_mapping
 from simulator.draws import Purpose, Stream
-from simulator.model import SeasonModel, compile_season
-from simulator.reference.engine import run_replication
+from simulator.model.season import SeasonModel, compile_season
+from simulator.engines.reference.engine import run_replication
 from simulator.scenario.load import load_scenario
 
 HERE = Path(__file__).parent

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from simulator import compile_season, load_scenario
 from simulator.calendar import hours_at, parse_moment
-from simulator.reference.engine import run_replication
-from simulator.snapshot import status_from_trace, write_status
+from simulator.engines.reference.engine import run_replication
+from simulator.model.starting_state import status_from_trace, write_status
 
 HERE = Path(__file__).parent
 

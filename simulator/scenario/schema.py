@@ -16,7 +16,7 @@ GPU pools and review teams)::
     run           seed, replications, horizon, confidence level
 
 These models hold the file as written (durations already in hours, dates as dates).
-``simulator.model`` turns a validated scenario into the flat, index-based season model
+``simulator.model.season`` turns a validated scenario into the flat, index-based season model
 that both engines run. Cross-references between parts (a stage naming a pool) are checked
 by ``check_references`` so that each problem carries the path of the value at fault.
 
@@ -46,7 +46,6 @@ from simulator.units import parse_duration_hours
 
 __all__ = [
     "BUILTIN_POLICIES",
-    "WEEKDAYS",
     "Burst",
     "Calendar",
     "Duration",
@@ -163,7 +162,6 @@ def _clock(value: Any) -> Any:
 
 ClockTime = Annotated[str, BeforeValidator(_clock)]
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 # --- calendar and work ----------------------------------------------------------------

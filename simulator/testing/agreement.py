@@ -12,7 +12,7 @@ import dataclasses
 import math
 from typing import Any
 
-from simulator.results import ReplicationResult
+from simulator.engines.replication import ReplicationResult
 
 __all__ = ["RELATIVE", "first_difference", "result_difference"]
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import math
 
-from simulator.model import PoolKind, Resource, SeasonModel
-from simulator.reference.season import Season
-from simulator.results import COST_CATEGORIES, ReplicationResult
+from simulator.engines.reference.season import Season
+from simulator.engines.replication import COST_CATEGORIES, ReplicationResult
+from simulator.model.season import PoolKind, Resource, SeasonModel
 
 __all__ = ["InvariantViolation", "check_result", "check_round"]
 

@@ -54,9 +54,10 @@ import yaml
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from simulator.scenario._yaml import load_yaml
+from simulator.calendar import WEEKDAYS
+from simulator.scenario import load_yaml
 from simulator.scenario.load import parse_scenario
-from simulator.scenario.schema import BUILTIN_POLICIES, WEEKDAYS, Scenario
+from simulator.scenario.schema import BUILTIN_POLICIES, Scenario
 
 __all__ = [
     "distributions",

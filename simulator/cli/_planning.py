@@ -1,0 +1,518 @@
+"""The planning commands of ``reelsim``: ``sweep``, ``staff``, ``compare``, ``sensitivity``.
+
+A thin shell like the rest of the command line: each command parses its options, calls
+the library function of the same name (``simulator.planning.sweeps.sweep``,
+``simulator.planning.staffing.staff``, ``simulator.planning.comparison.compare``,
+``simulator.planning.sensitivity.sensitivity``) and renders what it returns. ``register(cli)``
+adds them to the ``reelsim`` group.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+
+from simulator.cli import _options as opt
+
+__all__ = ["register"]
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class _Work:
+    """The options every planning command shares: how many replications, which seed, and
+    where the chunks run."""
+
+    replications: int | None
+    seed: int | None
+    chunk_size: int
+    threads: int | None
+    workers: int | None
+    scheduler: str | None
+    engine: str
+
+    def run(
+        self, planning: Callable[..., R], *args: Any, announce: Console | None = None, **kwargs: Any
+    ) -> R:
+        """``planning(*args, **kwargs)`` (``sweep``, ``staff``, ...) with these options and
+        an executor made from them, closed afterwards; ``announce`` says where it runs."""
+        from simulator.planning.executors import make_executor
+
+        executor = make_executor(
+            threads=self.threads,
+            workers=self.workers,
+            scheduler=self.scheduler,
+            processes=self.engine == "reference",
+        )
+        try:
+            if announce is not None:
+                announce.print(f"running on {executor.description}")
+            return planning(
+                *args,
+                replications=self.replications,
+                seed=self.seed,
+                chunk_size=self.chunk_size,
+                executor=executor,
+                engine=self.engine,
+                **kwargs,
+            )
+        finally:
+            executor.close()
+
+
+def _common(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the ``_Work`` options to a command, which receives them as ``work``."""
+    names = [f.name for f in fields(_Work)]
+
+    @functools.wraps(function)
+    def command(**kwargs: Any) -> Any:
+        work = _Work(**{name: kwargs.pop(name) for name in names})
+        return function(work=work, **kwargs)
+
+    options: list[opt.Decorator] = [
+        opt.replications_option(
+            "Replications per configuration (default: the scenario's run.replications)."
+        ),
+        opt.seed_option(
+            "Seed, the same for every configuration (default: the scenario's run.seed)."
+        ),
+        click.option(
+            "--chunk",
+            "chunk_size",
+            type=click.IntRange(min=1),
+            default=1000,
+            show_default=True,
+            help="Replications per chunk (the unit of work, of files and of resuming).",
+        ),
+        opt.threads_option("Chunks run at once on this machine (default: every core)."),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Start a local Dask cluster of N worker processes.",
+        ),
+        click.option(
+            "--scheduler",
+            default=None,
+            metavar="ADDRESS",
+            help="Run on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786).",
+        ),
+        opt.engine_option,
+    ]
+    decorated: Callable[..., Any] = command
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated
+
+
+def _interval(interval: dict[str, Any] | None, fmt: str = "{:.3f}") -> str:
+    if not interval:
+        return "-"
+    low, high = interval.get("low", math.nan), interval.get("high", math.nan)
+    return f"{fmt.format(interval['estimate'])} [{fmt.format(low)}, {fmt.format(high)}]"
+
+
+class _SweepBar:
+    """Points done, replications per second (of those computed now) and time left."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.started = time.perf_counter()
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+
+    def __call__(self, p: Any) -> None:
+        if self.bar is None:
+            self.bar = Progress(
+                TextColumn("points {task.fields[points]}"),
+                BarColumn(),
+                TextColumn("{task.completed:,.0f}/{task.total:,.0f} replications"),
+                TextColumn("{task.fields[rate]}"),
+                TextColumn("{task.fields[left]}"),
+                console=self.console,
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(
+                "sweep", total=max(1, p.replications), points="", rate="", left=""
+            )
+        elapsed = time.perf_counter() - self.started
+        rate = p.replications_computed / elapsed if elapsed > 0 else 0.0
+        remaining = p.replications - p.replications_done
+        left = f"{remaining / rate:,.0f} s left" if rate > 0 and remaining else ""
+        assert self.task is not None
+        self.bar.update(
+            self.task,
+            total=max(1, p.replications),
+            completed=p.replications_done,
+            points=f"{p.points_done}/{p.points}",
+            rate=f"{rate:,.1f} rep/s" if rate else "",
+            left=left,
+        )
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@click.command()
+@click.argument("scenario", type=opt.FILE)
+@click.option(
+    "--vary",
+    "vary",
+    multiple=True,
+    required=True,
+    metavar="PATH=V1,V2,...|LO:HI[:STEP]",
+    help="A dimension of the grid, e.g. pools.h100-reserved.gpus=8:24:4 (repeatable).",
+)
+@click.option(
+    "--precision",
+    type=click.FloatRange(min=0.0, min_open=True, max=1.0, max_open=True),
+    default=None,
+    help="Add replications until each probability is within ±X and each mean within ±X "
+    "of itself (relative).",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Replications added per round for --precision (default: --replications).",
+)
+@click.option(
+    "--max-replications",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Cap per point for --precision (default: 100 × --replications).",
+)
+@click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
+@opt.sets_option
+@opt.from_status_options
+@_common
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plot.")
+def sweep(
+    scenario: Path,
+    vary: tuple[str, ...],
+    precision: float | None,
+    batch: int | None,
+    max_replications: int | None,
+    out: Path | None,
+    overrides: tuple[str, ...],
+    status: Path | None,
+    now: str | None,
+    work: _Work,
+    no_plots: bool,
+) -> None:
+    """Run a grid of changes × replications on common random numbers (resumable: a rerun
+    of the same command skips the chunks already in the results folder)."""
+    from simulator.planning.sweeps import sweep as run_sweep
+    from simulator.scenario.load import load_scenario
+
+    start = opt.read_status(status, now)
+    folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-sweep"
+    console = Console(stderr=True)
+    bar = _SweepBar(console)
+    try:
+        result = work.run(
+            run_sweep,
+            scenario,
+            vary,
+            announce=console,
+            out=folder,
+            overrides=overrides,
+            precision=precision,
+            batch=batch,
+            max_replications=max_replications,
+            plots=not no_plots,
+            progress=bar,
+            status=start,
+        )
+    finally:
+        bar.stop()
+    table = Table(title=f"{result.summary['scenario']['name']}: sweep", title_justify="left")
+    paths = [v["path"] for v in result.summary["vary"]]
+    for path in paths:
+        table.add_column(path.split(".", 1)[-1], justify="right")
+    for col in ("n", "P(any miss) [interval]", "mean cost, USD [interval]", "escaped", "verdict"):
+        table.add_column(col, justify="left" if col == "verdict" else "right")
+    for r in result.results:
+        table.add_row(
+            *(v for _, v in r.point.values),
+            str(r.replications),
+            _interval(r.p_any_miss),
+            _interval(r.cost_mean, "{:,.0f}"),
+            f"{r.summary['defects']['escaped']['estimate']:.2f}",
+            r.summary["verdict"],
+        )
+    opt.stdout_console().print(table)
+    chunks = result.summary["chunks"]
+    console.print(
+        f"{chunks['total']} chunks: {chunks['computed']} computed, {chunks['reused']} found on "
+        f"disk; results written to {folder}/"
+    )
+
+
+@click.command()
+@click.argument("scenario", type=opt.FILE)
+@click.option(
+    "--target-risk",
+    type=click.FloatRange(min=0.0, min_open=True, max=1.0, max_open=True),
+    required=True,
+    help="The most P(any episode misses) may be, at its upper confidence bound.",
+)
+@click.option(
+    "--vary",
+    "vary",
+    multiple=True,
+    required=True,
+    metavar="PATH=LO:HI",
+    help="A capacity to choose, e.g. pools.h100-reserved.gpus=8:24 (repeatable).",
+)
+@click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
+@opt.sets_option
+@opt.from_status_options
+@_common
+@click.option("--no-plots", is_flag=True, help="Skip the frontier plot.")
+def staff(
+    scenario: Path,
+    target_risk: float,
+    vary: tuple[str, ...],
+    out: Path | None,
+    overrides: tuple[str, ...],
+    status: Path | None,
+    now: str | None,
+    work: _Work,
+    no_plots: bool,
+) -> None:
+    """Find the cheapest configuration whose deadline risk is under a target, starting
+    from queueing theory and searching along the feasible boundary."""
+    from simulator.planning.staffing import staff as run_staff
+    from simulator.scenario.load import load_scenario
+
+    start = opt.read_status(status, now)
+    folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-staff"
+    console = Console(stderr=True)
+
+    def progress(result: Any, n: int) -> None:
+        values = ", ".join(f"{p.split('.', 1)[-1]}={v}" for p, v in result.point.values)
+        risk = result.p_any_miss
+        console.print(
+            f"  {n:>3}. {values}: P(any miss) {risk['estimate']:.3f} (upper {risk['high']:.3f}), "
+            f"mean cost {result.cost_mean['estimate']:,.0f} USD"
+        )
+
+    result = work.run(
+        run_staff,
+        scenario,
+        vary,
+        announce=console,
+        target_risk=target_risk,
+        out=folder,
+        overrides=overrides,
+        plots=not no_plots,
+        progress=progress,
+        status=start,
+    )
+    stdout = opt.stdout_console()
+    estimates = Table(title="Where theory starts", title_justify="left")
+    for col in ("dimension", "offered (erlangs)", "floor", "start", "P(wait), Erlang C"):
+        estimates.add_column(col, justify="left" if col == "dimension" else "right")
+    for e in result.estimates:
+        estimates.add_row(
+            e.path,
+            "-" if e.offered_erlangs is None else f"{e.offered_erlangs:.2f}",
+            str(e.floor),
+            str(e.start),
+            "-" if e.wait_probability is None else f"{e.wait_probability:.3f}",
+        )
+    stdout.print(estimates)
+    frontier = Table(title="Cost–risk frontier (simulated)", title_justify="left")
+    paths = [d.path for d in result.dimensions]
+    for path in paths:
+        frontier.add_column(path.split(".", 1)[-1], justify="right")
+    frontier.add_column("mean cost, USD [interval]", justify="right")
+    frontier.add_column("P(any miss) [interval]", justify="right")
+    frontier.add_column("", justify="left")
+    for r in result.frontier:
+        mark = "← chosen" if r is result.chosen else ""
+        frontier.add_row(
+            *(v for _, v in r.point.values),
+            _interval(r.cost_mean, "{:,.0f}"),
+            _interval(r.p_any_miss),
+            mark,
+        )
+    stdout.print(frontier)
+    console.print(
+        f"{result.configurations_simulated} of {result.grid_size} configurations simulated"
+    )
+    if result.chosen is None:
+        stdout.print(f"[bold red]no configuration in the ranges is under {target_risk:g}[/]")
+    else:
+        values = ", ".join(f"{p}={v}" for p, v in result.values(result.chosen).items())
+        risk = result.chosen.p_any_miss
+        stdout.print(
+            f"[bold]cheapest under {target_risk:g}:[/bold] {values}: mean cost "
+            f"{result.chosen.cost_mean['estimate']:,.0f} USD, P(any miss) "
+            f"{risk['estimate']:.3f} (upper bound {risk['high']:.3f})"
+        )
+        for n in result.cheaper_neighbours:
+            nv = ", ".join(f"{p}={v}" for p, v in result.values(n).items())
+            stdout.print(f"  one step cheaper, {nv}: upper bound {n.p_any_miss['high']:.3f}")
+    console.print(f"results written to {folder}/")
+
+
+@click.command()
+@click.argument("scenario_a", type=opt.FILE)
+@click.argument("scenario_b", type=opt.FILE)
+@click.option("--set-a", "overrides_a", multiple=True, metavar="PATH=VALUE", help="Change A.")
+@click.option("--set-b", "overrides_b", multiple=True, metavar="PATH=VALUE", help="Change B.")
+@click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
+@opt.from_status_options
+@_common
+def compare(
+    scenario_a: Path,
+    scenario_b: Path,
+    overrides_a: tuple[str, ...],
+    overrides_b: tuple[str, ...],
+    out: Path | None,
+    status: Path | None,
+    now: str | None,
+    work: _Work,
+) -> None:
+    """Compare two scenarios (or one with two policies, by --set-a/--set-b) on common
+    random numbers: paired differences A − B with intervals."""
+    from simulator.planning.comparison import compare as run_compare
+    from simulator.scenario.load import load_scenario
+
+    start = opt.read_status(status, now)
+    a_name, b_name = load_scenario(scenario_a).name, load_scenario(scenario_b).name
+    folder = out if out is not None else Path("results") / f"compare-{a_name}-{b_name}"
+    console = Console(stderr=True)
+    result = work.run(
+        run_compare,
+        scenario_a,
+        scenario_b,
+        out=folder,
+        overrides_a=overrides_a,
+        overrides_b=overrides_b,
+        status=start,
+    )
+    table = Table(
+        title=f"A = {a_name}, B = {b_name}: A − B on common random numbers "
+        f"({result.summary['replications']} replications)",
+        title_justify="left",
+    )
+    for col in ("quantity", "A", "B", "A − B [interval]", "variance reduction"):
+        table.add_column(col, justify="left" if col == "quantity" else "right")
+    for row in result.table.to_dict(orient="records"):
+        fmt = "{:,.4f}" if row["quantity"].startswith("p_") else "{:,.1f}"
+        diff = {"estimate": row["difference"], "low": row["low"], "high": row["high"]}
+        vr = row["variance_reduction"]
+        table.add_row(
+            row["quantity"],
+            fmt.format(row["mean_a"]),
+            fmt.format(row["mean_b"]),
+            _interval(diff, fmt),
+            "-" if not math.isfinite(vr) else f"{vr:,.1f}×",
+        )
+    opt.stdout_console().print(table)
+    console.print(f"results written to {folder}/")
+
+
+@click.command()
+@click.argument("scenario", type=opt.FILE)
+@click.option(
+    "--factor",
+    "factors",
+    multiple=True,
+    required=True,
+    metavar="PATH=LO:HI",
+    help="An uncertain input and its range, e.g. "
+    "shot_stages.supervisor_review.catch_probability=0.7:0.95 (repeatable).",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["morris", "sobol"]),
+    default="morris",
+    show_default=True,
+    help="Morris elementary effects (cheap) or Sobol' indices (variance-based).",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=2),
+    default=10,
+    show_default=True,
+    help="Morris trajectories, or Sobol's base sample (a power of two).",
+)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    type=click.Choice(["p_any_miss", "cost_mean", "escaped_mean"]),
+    help="What to rank the inputs for (default: p_any_miss and cost_mean).",
+)
+@click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
+@opt.sets_option
+@_common
+@click.option("--no-plots", is_flag=True, help="Skip the ranked chart.")
+def sensitivity(
+    scenario: Path,
+    factors: tuple[str, ...],
+    method: str,
+    samples: int,
+    outputs: tuple[str, ...],
+    out: Path | None,
+    overrides: tuple[str, ...],
+    work: _Work,
+    no_plots: bool,
+) -> None:
+    """Rank uncertain inputs by how much they drive deadline risk and cost."""
+    from simulator.planning.sensitivity import sensitivity as run_sensitivity
+    from simulator.scenario.load import load_scenario
+
+    name = load_scenario(scenario).name
+    folder = out if out is not None else Path("results") / f"{name}-sensitivity"
+    result = work.run(
+        run_sensitivity,
+        scenario,
+        factors,
+        out=folder,
+        method=method,
+        samples=samples,
+        outputs=outputs or ("p_any_miss", "cost_mean"),
+        overrides=overrides,
+        plots=not no_plots,
+    )
+    measure = "mu_star" if method == "morris" else "ST"
+    table = Table(
+        title=f"{name}: {method} ({result.summary['points']} points × "
+        f"{result.summary['replications']} replications)",
+        title_justify="left",
+    )
+    for col in ("output", "rank", "input", f"{measure} ± interval"):
+        table.add_column(col, justify="right" if col == "rank" else "left")
+    for row in result.indices.to_dict(orient="records"):
+        table.add_row(
+            row["output"],
+            str(row["rank"]),
+            row["factor"],
+            f"{row[measure]:.4g} ± {row[f'{measure}_conf']:.2g}",
+        )
+    opt.stdout_console().print(table)
+    Console(stderr=True).print(f"results written to {folder}/")
+
+
+def register(group: click.Group) -> None:
+    """Add the planning commands to the ``reelsim`` command group."""
+    for command in (sweep, staff, compare, sensitivity):
+        group.add_command(command)

@@ -1,0 +1,274 @@
+"""The ``reelsim`` command: a thin shell that parses, calls the library and renders.
+
+Exit codes: 0 done, 2 bad input (a located message, no traceback), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from simulator._version import __version__
+from simulator.cli import _options as opt
+from simulator.errors import InputError, Interrupted, ReelsimError
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reelsim")
+def cli() -> None:
+    """Capacity simulator for AI-assisted post-production: cost, deadline risk, GPUs and
+    reviewers for a season, before the money is spent."""
+
+
+@cli.command()
+@click.argument("scenario", type=opt.FILE)
+@opt.sets_option
+def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
+    """Check a scenario and show the season at a glance with a capacity pre-flight."""
+    from simulator.cli.render import render_validation
+    from simulator.scenario.load import load_scenario
+
+    loaded = load_scenario(scenario, overrides)
+    render_validation(loaded, opt.stdout_console())
+
+
+@cli.command()
+@click.argument("scenario", type=opt.FILE)
+@opt.engine_option
+@opt.replications_option("Replications to run (default: the scenario's run.replications).")
+@opt.seed_option("Seed (default: the scenario's run.seed).")
+@click.option(
+    "--out",
+    "out",
+    type=opt.FOLDER,
+    default=None,
+    help="Results folder (default: results/<scenario name>).",
+)
+@opt.sets_option
+@opt.threads_option("CPU threads for the batch kernel (default: all cores).")
+@click.option("--trace", is_flag=True, help="Record every event (reference engine).")
+@click.option(
+    "--policy",
+    "policy_specs",
+    multiple=True,
+    metavar="RESOURCE=MODULE:NAME",
+    help="Order a pool's or team's queue by a policy of your own (an object with a "
+    "key(task) method, imported from a module by name; reference engine).",
+)
+@opt.from_status_options
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+def run(
+    scenario: Path,
+    engine: str,
+    replications: int | None,
+    seed: int | None,
+    out: Path | None,
+    overrides: tuple[str, ...],
+    threads: int | None,
+    trace: bool,
+    policy_specs: tuple[str, ...],
+    status: Path | None,
+    now: str | None,
+    no_plots: bool,
+) -> None:
+    """Run replications of a scenario; print the summary and write the results folder."""
+    from simulator.cli.render import render_run_summary
+    from simulator.folders.write import write_results
+    from simulator.results.runs import simulate
+    from simulator.scenario.load import load_scenario
+
+    console = Console(stderr=True)
+    loaded = load_scenario(scenario, overrides)
+    from simulator.model.policies import load_policy
+
+    policies = dict(load_policy(spec) for spec in policy_specs)
+    from_status = opt.read_status(status, now)
+    start = from_status.state(loaded) if from_status is not None else None
+    folder = out if out is not None else Path("results") / loaded.name
+    with _progress(console) as progress:
+        result = simulate(
+            loaded,
+            replications=replications,
+            seed=seed,
+            engine=engine,
+            threads=threads,
+            trace=trace,
+            policies=policies,
+            start=start,
+            progress=progress,
+            out=folder,
+        )
+    console.print(f"engine: {result.engine} ({result.engine_reason})")
+    summary = write_results(result, folder, plots=not no_plots)
+    result.discard_chunks()  # the folder is complete: nothing is left to resume
+    render_run_summary(summary, opt.stdout_console())
+    console.print(f"results written to {folder}/")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editors)."""
+    from simulator.scenario.jsonschema import scenario_json_schema
+
+    click.echo(json.dumps(scenario_json_schema(), indent=2))
+
+
+@cli.command()
+@click.argument("results_dir", type=opt.FOLDER)
+@click.option(
+    "-o",
+    "--output",
+    type=opt.FILE,
+    default=None,
+    help="The HTML file to write (default: RESULTS_DIR/report.html).",
+)
+@click.option(
+    "--allow-changed",
+    is_flag=True,
+    help="Report a folder whose files no longer match their checksums, leaving them out.",
+)
+def report(results_dir: Path, output: Path | None, allow_changed: bool) -> None:
+    """Write one self-contained HTML page of a results folder, for a planning meeting."""
+    from simulator.report.page import write_report
+
+    written = write_report(results_dir, output, allow_changed=allow_changed)
+    Console(stderr=True).print(f"report written to {written}")
+
+
+@cli.command()
+@click.argument("history", type=opt.FILE)
+@click.option(
+    "--mapping",
+    type=opt.FILE,
+    default=None,
+    help="A YAML file naming the export's columns, statuses and stages (default: reelsim's "
+    "own names).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=opt.FILE,
+    default=None,
+    help="Write the fitted scenario fragment here, with a PNG per stage in OUTPUT-plots/ "
+    "(default: print the fragment).",
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0.5, 1.0, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence level of the intervals.",
+)
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+def calibrate(
+    history: Path, mapping: Path | None, output: Path | None, confidence: float, no_plots: bool
+) -> None:
+    """Fit a scenario's distributions and rates to a tracker's task history (CSV)."""
+    from simulator.planning.calibration import calibrate as fit_history
+
+    fitted = fit_history(history, mapping, level=confidence)
+    console = Console(stderr=True)
+    for note in fitted.notes:
+        console.print(f"note: {note}", highlight=False)
+    if output is None:
+        click.echo(fitted.fragment(), nl=False)
+        return
+    written = fitted.write(output, plots=not no_plots)
+    console.print(f"fragment written to {written[0]}", highlight=False)
+    if len(written) > 1:
+        console.print(f"{len(written) - 1} plot(s) written to {written[1].parent}/")
+
+
+class _progress:
+    """A progress bar that appears only once a run has taken more than a second."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.started = time.perf_counter()
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if time.perf_counter() - self.started < 1.0 or done >= total:
+                return
+            self.bar = Progress(
+                TextColumn("replications"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("left"),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("run", total=total)
+        assert self.task is not None
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code instead of raising."""
+    try:
+        # Without standalone mode, click returns (not raises) the code of an Exit raised in
+        # a command, such as 130 for a run stopped by Ctrl-C.
+        code = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="reelsim",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as done:
+        return int(done.exit_code or 0)
+    except click.ClickException as error:
+        error.show()
+        return EXIT_BAD_INPUT
+    except click.exceptions.Abort as stopped:
+        # Ctrl-C: click turns the KeyboardInterrupt into Abort; resumable work (a run or a
+        # sweep with a folder) says what it kept and how to resume.
+        cause = stopped.__cause__
+        click.echo(str(cause) if isinstance(cause, Interrupted) else "interrupted", err=True)
+        return 130
+    except InputError as error:
+        click.echo(f"error: {error}", err=True)
+        return EXIT_BAD_INPUT
+    except ReelsimError as error:
+        click.echo(f"error: {error}", err=True)
+        return EXIT_FAILED
+    return code if isinstance(code, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+
+from simulator.cli._planning import register  # noqa: E402  (sweep, staff, compare, sensitivity)
+
+register(cli)

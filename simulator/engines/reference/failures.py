@@ -1,0 +1,79 @@
+"""GPU failures and repairs.
+
+Each unit of a pool with failures fails after a draw of its time between failures, counted
+from the moment it became ready or was last repaired, and is down for a draw of its repair
+time; the k-th failure of a unit uses the draws addressed by (pool, unit, k). A task on a
+unit that fails is interrupted (``GpuFailed``) and goes back to the queue. A cloud unit's
+lease goes on while it is down, and a repaired cloud unit counts as newly idle (its idle
+timer starts again). When a lease closes, the unit's ``life_version`` moves on, so a
+failure or repair still pending from the old lease does nothing: the failure clock stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from simulator.draws import Purpose, Stream
+from simulator.engines.reference.agenda import Agenda, EventClass
+from simulator.engines.reference.resources import Unit
+from simulator.engines.reference.tasks import Task
+
+__all__ = ["GpuFailed", "GpuFailures"]
+
+
+class GpuFailed:
+    """Interrupt cause: a unit of the task's gang failed."""
+
+    def __init__(self, pool: str, unit: int) -> None:
+        self.pool, self.unit = pool, unit
+
+    def __repr__(self) -> str:
+        return f"GpuFailed({self.pool}, unit {self.unit})"
+
+
+class GpuFailures:
+    """Failure-and-repair cycles of the GPU units of a ``Season``."""
+
+    agenda: Agenda
+    newly_idle: list[Unit]
+    _log: Callable[[str, str], None]
+    _stream: Callable[[Purpose, int, int], Stream]
+    _interrupt: Callable[[Task, object], None]
+
+    def _arm_failure(self, unit: Unit) -> None:
+        m = unit.pool.model
+        if m.time_between_failures is None:
+            return
+        k = unit.failures_drawn
+        unit.failures_drawn += 1
+        owner = (m.index << 16) | unit.index
+        ttf = m.time_between_failures.sample(self._stream(Purpose.GPU_FAILURE, owner, k))
+        version = unit.life_version
+        self.agenda.at(
+            ttf, EventClass.FAILURE, (m.index, unit.index), lambda: self._fail(unit, k, version)
+        )
+
+    def _fail(self, unit: Unit, k: int, version: int) -> None:
+        if unit.life_version != version:
+            return
+        m = unit.pool.model
+        unit.up = False
+        unit.pool.failures += 1
+        self._log("gpu failure", f"{m.name} unit {unit.index}")
+        if unit.task is not None:
+            self._interrupt(unit.task, GpuFailed(m.name, unit.index))
+        assert m.repair_time is not None
+        owner = (m.index << 16) | unit.index
+        repair = m.repair_time.sample(self._stream(Purpose.GPU_REPAIR, owner, k))
+        self.agenda.at(
+            repair, EventClass.REPAIR, (m.index, unit.index), lambda: self._repair(unit, version)
+        )
+
+    def _repair(self, unit: Unit, version: int) -> None:
+        if unit.life_version != version:
+            return
+        unit.up = True
+        if unit.pool.model.cloud:
+            self.newly_idle.append(unit)
+        self._log("repair", f"{unit.pool.model.name} unit {unit.index}")
+        self._arm_failure(unit)

@@ -1,0 +1,117 @@
+"""GPU units and people slots: who is free, who is busy, what it costs.
+
+A pool has ``gpus`` unit slots. A reserved pool's units are always leased and ready. A
+cloud pool's slots are leased on demand: a lease opens at the provisioning decision
+(billing starts), the unit becomes ready after the provisioning delay, and the lease
+closes at an idle-timeout release, a spot preemption's take, or the end of the run; it is
+billed ``max(minimum, ceil(length / increment) × increment)`` hours. A new lease takes the
+lowest slot index not leased. A unit that fails is down until repaired (a cloud unit's
+lease goes on). Gangs take the lowest free unit indices.
+
+A team has ``max_people`` slots; slots below the current head count are on duty. Work
+goes to the lowest free on-duty slot.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from simulator.model.season import PoolModel, TeamModel
+
+if TYPE_CHECKING:
+    from simulator.engines.reference.tasks import Task
+
+__all__ = ["PoolState", "Slot", "TeamState", "Unit", "billed_hours"]
+
+
+def billed_hours(pool: PoolModel, length: float) -> float:
+    """Hours billed for a cloud lease of ``length`` hours."""
+    inc = pool.billing_increment
+    rounded = math.ceil(length / inc - 1e-9) * inc if inc > 0.0 else length
+    return max(pool.billing_minimum, rounded)
+
+
+@dataclass(slots=True, eq=False)
+class Unit:
+    pool: PoolState
+    index: int
+    leased: bool = False
+    ready: bool = False
+    up: bool = True
+    draining: bool = False
+    task: Task | None = None
+    lease_start: float = 0.0
+    lease_order: int = 0
+    """Increases with each lease: the most recently provisioned unit has the largest."""
+    idle_version: int = 0
+    """Bumped whenever the unit's idle timer is void (it took work, or was released)."""
+    life_version: int = 0
+    """Bumped at each release, voiding a pending failure of the old lease."""
+    failures_drawn: int = 0
+
+    @property
+    def free(self) -> bool:
+        return self.leased and self.ready and self.up and not self.draining and self.task is None
+
+
+@dataclass(slots=True, eq=False)
+class PoolState:
+    model: PoolModel
+    units: list[Unit] = field(default_factory=list)
+    provisioning: int = 0
+    """Leases opened whose units are not ready yet."""
+    leases: int = 0
+    billed_cost: float = 0.0
+    """Cost of closed cloud leases."""
+    busy_by_episode: list[float] = field(default_factory=list)
+    """Busy unit-hours per episode (for sharing the pool's cost)."""
+    preemptions: int = 0
+    exposure: float = 0.0
+    """Ready, undrained unit-hours so far (spot preemptions arrive per unit-hour)."""
+    exposure_time: float = 0.0
+    exposure_target: float = 0.0
+    preempt_version: int = 0
+    failures: int = 0
+
+    def free_units(self) -> list[Unit]:
+        return [u for u in self.units if u.free]
+
+    def count_free(self) -> int:
+        return sum(1 for u in self.units if u.free)
+
+    def exposed_units(self) -> int:
+        return sum(1 for u in self.units if u.leased and u.ready and not u.draining)
+
+    def open_lease_cost(self, now: float) -> float:
+        m = self.model
+        return sum(
+            billed_hours(m, now - u.lease_start) * m.price_per_gpu_hour
+            for u in self.units
+            if u.leased
+        )
+
+
+@dataclass(slots=True, eq=False)
+class Slot:
+    team: TeamState
+    index: int
+    task: Task | None = None
+    overtime_since: float = -1.0
+    """When the slot's shift ended while it still had work (-1: not in overtime)."""
+
+
+@dataclass(slots=True, eq=False)
+class TeamState:
+    model: TeamModel
+    slots: list[Slot] = field(default_factory=list)
+    on_duty: int = 0
+    overtime_hours: float = 0.0
+    busy_by_episode: list[float] = field(default_factory=list)
+
+    def free_slot(self) -> Slot | None:
+        for slot in self.slots[: self.on_duty]:
+            if slot.task is None:
+                return slot
+        return None

@@ -1,0 +1,662 @@
+"""One replication of a season, as a SimPy model.
+
+The ``Season`` holds the state of one replication (shots, tasks, units, slots, costs) and
+the handlers that change it. Timing lives in SimPy: shot releases, service, back-offs,
+provisioning, idle timers, failure-and-repair cycles, spot preemptions and shift changes
+are timeouts and plain generator processes; every change of state they cause is posted to
+the ``Agenda``, which runs the changes due at one instant in the order DESIGN §1b fixes,
+then calls ``end_of_round``: dispatch, provisioning decisions, idle releases.
+
+The flow of shots and tasks, service and dispatch are here; the cloud side (provisioning,
+leases, spot preemption: ``simulator.engines.reference.cloud``), GPU failures and repairs
+(``simulator.engines.reference.failures``) and review-team shifts
+(``simulator.engines.reference.shifts``) are mixins that ``Season`` inherits, each declaring
+the parts of the season it uses.
+
+Randomness is addressed (``simulator.draws``): every draw is a pure function of the seed,
+the replication and what it is for, so the order in which this code asks for draws does
+not matter, and the batch kernel sees the same draws.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator, Mapping
+from typing import Any
+
+import simpy
+
+from simulator.draws import Purpose, Stream, pack_sub, uniform
+from simulator.engines.reference.agenda import Action, Agenda, EventClass
+from simulator.engines.reference.cloud import CloudPools
+from simulator.engines.reference.failures import GpuFailures
+from simulator.engines.reference.monitor import LevelMonitor
+from simulator.engines.reference.resources import PoolState, Slot, TeamState, Unit
+from simulator.engines.reference.shifts import Shifts
+from simulator.engines.reference.tasks import Shot, Task
+from simulator.engines.reference.waiting import WaitingRoom
+from simulator.model.policies import IndexPolicy, QueuePolicy, TaskFeatures
+from simulator.model.season import (
+    EpisodeStatus,
+    Option,
+    PoolKind,
+    ReleasePattern,
+    Resource,
+    SeasonModel,
+    ShotStatus,
+    StageKind,
+    StageModel,
+)
+
+__all__ = ["Season"]
+
+MAX_PASS = 255
+
+
+class Season(CloudPools, GpuFailures, Shifts):
+    """State and handlers of one replication."""
+
+    def __init__(
+        self,
+        model: SeasonModel,
+        replication: int,
+        *,
+        policies: Mapping[str, QueuePolicy] | None = None,
+        trace: list[tuple[float, str, str]] | None = None,
+        on_round: Callable[[Season], None] | None = None,
+    ) -> None:
+        self.model = model
+        self.on_round = on_round
+        """Called with the season at the end of every round (invariant checks in tests)."""
+        self.rep = replication
+        self.seed = model.seed
+        self.env = simpy.Environment(initial_time=model.now)
+        self.agenda = Agenda(self.env, self._end_of_round)
+        self.trace = trace
+        n_ep = model.n_episodes
+        self.pools = [PoolState(p, busy_by_episode=[0.0] * n_ep) for p in model.pools]
+        for pool in self.pools:
+            pool.units = [Unit(pool, k) for k in range(pool.model.gpus)]
+        self.cloud_pools = [p for p in self.pools if p.model.cloud]
+        self.teams = [TeamState(t, busy_by_episode=[0.0] * n_ep) for t in model.teams]
+        for team in self.teams:
+            team.slots = [Slot(team, k) for k in range(team.model.max_people)]
+        overrides = dict(policies or {})
+        self.pool_policy: list[QueuePolicy] = [
+            overrides.get(p.name, IndexPolicy(p.policy)) for p in model.pools
+        ]
+        self.team_policy: list[QueuePolicy] = [
+            overrides.get(t.name, IndexPolicy(t.policy)) for t in model.teams
+        ]
+        self.waiting = WaitingRoom()
+        self.shots: list[Shot] = []
+        self.shots_left = [ep.n_shots for ep in model.episodes]
+        self.delivered = [math.nan] * n_ep
+        self.escaped = [0] * n_ep
+        self.failed_shots = [0] * n_ep
+        self.reworks = [0] * n_ep
+        self.caught = [0] * n_ep
+        self.attempts = [0] * n_ep
+        self.frames = [0] * n_ep
+        self.n_delivered = 0
+        self.finished = self.env.event()
+        self.lease_counter = 0
+        self.cloud_spend_closed = 0.0
+        self.newly_idle: list[Unit] = []
+        self.busy_monitor = {("pool", p.index): LevelMonitor() for p in model.pools}
+        self.busy_monitor.update({("team", t.index): LevelMonitor() for t in model.teams})
+        self.queue_monitor = {key: LevelMonitor() for key in self.busy_monitor}
+        self.waits: dict[tuple[str, int], tuple[int, float]] = dict.fromkeys(
+            self.busy_monitor, (0, 0.0)
+        )
+        """Per resource (of a task's first option): tasks started and hours they waited."""
+        self.flow_count = 0
+        self.flow_hours = 0.0
+        """Shots through the pipeline and their hours from release to through."""
+
+    # --- set-up ---------------------------------------------------------------------
+
+    def run(self) -> float:
+        """Simulate to the last delivery or the horizon; return the end time."""
+        self._schedule_releases()
+        for team in self.teams:
+            self.env.process(self._shifts(team))
+        for pool in self.pools:
+            if pool.model.kind == PoolKind.RESERVED:
+                for unit in pool.units:
+                    unit.leased = unit.ready = True
+                    self._arm_failure(unit)
+            if pool.model.kind == PoolKind.SPOT and pool.model.preemptions_per_gpu_hour > 0:
+                pool.exposure_target = self._preemption_gap(pool, 0)
+        # A round at the start even in a season with nothing due then (min_gpus, shifts).
+        self.agenda.post(EventClass.SHIFT_CHANGE, (-1,), lambda: None)
+        # The horizon is a moment of the season, whenever the run starts.
+        horizon = self.env.timeout(self.model.horizon - self.model.now)
+        self.env.run(until=simpy.AnyOf(self.env, [self.finished, horizon]))
+        return float(self.env.now)
+
+    def _log(self, what: str, detail: str) -> None:
+        if self.trace is not None:
+            self.trace.append((float(self.env.now), what, detail))
+
+    def _stream(self, purpose: Purpose, owner: int, sub: int) -> Stream:
+        return Stream(self.seed, self.rep, purpose, owner, sub)
+
+    def _u(self, purpose: Purpose, owner: int, sub: int) -> float:
+        return uniform(self.seed, self.rep, purpose, owner, sub)
+
+    def _chance(self, p: float, purpose: Purpose, owner: int, sub: int) -> bool:
+        """``u < p`` for the addressed uniform u. A draw whose outcome is certain is not
+        made: draws are addressed, so skipping one changes no other."""
+        if p <= 0.0:
+            return False
+        if p >= 1.0:
+            return True
+        return self._u(purpose, owner, sub) < p
+
+    def _remaining_after(self, stage: int, frames: int) -> float:
+        """Mean hours of the shot stages after ``stage`` and of every episode stage, each on
+        its first option, added left to right (the kernel adds in the same order)."""
+        total = 0.0
+        for st in self.model.shot_stages[stage + 1 :]:
+            total += st.options[0].mean_hours(frames)
+        for st in self.model.episode_stages:
+            total += st.options[0].mean_hours(0.0)
+        return total
+
+    # --- releases -------------------------------------------------------------------
+
+    def _schedule_releases(self) -> None:
+        """Create every shot (its frames and release) and put the season where it stands."""
+        m = self.model
+        start, now = m.start, m.now
+        for ep in m.episodes:
+            t = ep.lock
+            for k in range(ep.n_shots):
+                sid = ep.first_shot + k
+                if start is not None and start.shot_frames[sid]:
+                    frames = start.shot_frames[sid]
+                elif ep.fixed_frames:
+                    frames = ep.fixed_frames[k]
+                else:
+                    assert ep.frames is not None
+                    x = ep.frames.sample(self._stream(Purpose.FRAMES, sid, 0))
+                    frames = max(1, math.floor(x + 0.5))
+                if ep.release == ReleasePattern.WINDOW:
+                    release = ep.lock + self._u(Purpose.RELEASE, sid, 0) * ep.window
+                elif ep.release == ReleasePattern.POISSON:
+                    t += -math.log(self._u(Purpose.RELEASE, sid, 0)) / ep.shots_per_hour
+                    release = t
+                else:
+                    release = ep.lock
+                shot = Shot(sid, ep.index, frames, release)
+                self.shots.append(shot)
+                self.frames[ep.index] += frames
+                status = start.shot_status[sid] if start is not None else ShotStatus.NOT_STARTED
+                if status == ShotStatus.NOT_STARTED:
+                    self.agenda.at(release - now, EventClass.RELEASE, (sid,), self._releaser(shot))
+                elif status == ShotStatus.AT_STAGE:
+                    assert start is not None
+                    shot.stage, shot.pass_ = start.shot_stage[sid], start.shot_pass[sid]
+                    shot.attempt = start.shot_attempt[sid]
+                    self.agenda.at(0.0, EventClass.RELEASE, (sid,), self._releaser(shot))
+                else:  # through or failed before now: done with the pipeline
+                    shot.through = status == ShotStatus.THROUGH
+                    shot.failed = status == ShotStatus.FAILED
+                    self.shots_left[ep.index] -= 1
+        for ep in m.episodes:
+            key = (m.n_shots + ep.index,)
+            ep_status = start.episode_status[ep.index] if start is not None else EpisodeStatus.OPEN
+            if ep_status == EpisodeStatus.DELIVERED:
+                assert start is not None
+                self.delivered[ep.index] = start.episode_delivered[ep.index]
+                self.n_delivered += 1
+            elif ep_status == EpisodeStatus.AT_STAGE:
+                assert start is not None
+                self.agenda.at(
+                    0.0,
+                    EventClass.RELEASE,
+                    key,
+                    self._episode_resumes(ep.index, start.episode_stage[ep.index]),
+                )
+            elif self.shots_left[ep.index] == 0:  # no shots, or all of them done before now
+                self.agenda.at(
+                    ep.lock - now, EventClass.RELEASE, key, self._episode_ready(ep.index)
+                )
+        if self.n_delivered == m.n_episodes:
+            self.finished.succeed()
+
+    def _releaser(self, shot: Shot) -> Action:
+        def release() -> None:
+            self._log("release", f"shot {shot.id}")
+            self._enter_stage(shot)
+
+        return release
+
+    def _episode_resumes(self, episode: int, stage: int) -> Action:
+        return lambda: self._enqueue_episode_stage(episode, stage)
+
+    def _episode_ready(self, episode: int) -> Action:
+        return lambda: self._shots_through(episode)
+
+    # --- flow of a shot -------------------------------------------------------------
+
+    def _enter_stage(self, shot: Shot) -> None:
+        """Queue the shot at its current stage, skipping reviews it is not sampled for."""
+        stages = self.model.shot_stages
+        while shot.stage < len(stages):
+            st = stages[shot.stage]
+            if st.kind == StageKind.REVIEW:
+                sub = pack_sub(st.index, min(shot.pass_, MAX_PASS), 0)
+                if not self._chance(st.sample_rate, Purpose.REVIEW_SAMPLE, shot.id, sub):
+                    shot.stage += 1
+                    continue
+            self._enqueue(self._shot_task(shot, st, shot.attempt))
+            return
+        shot.through = True
+        self.flow_count += 1
+        self.flow_hours += float(self.env.now) - shot.release
+        self._shot_done(shot)
+
+    def _shot_task(self, shot: Shot, st: StageModel, attempt: int) -> Task:
+        ep = self.model.episodes[shot.episode]
+        expected = st.options[0].mean_hours(shot.frames)
+        remaining = expected + self._remaining_after(st.index, shot.frames)
+        return self._task(
+            shot.id, shot.episode, shot, st, shot.pass_, attempt, ep.deadline, expected, remaining
+        )
+
+    def _task(
+        self,
+        task_id: int,
+        episode: int,
+        shot: Shot | None,
+        st: StageModel,
+        pass_: int,
+        attempt: int,
+        deadline: float,
+        expected: float,
+        remaining: float,
+    ) -> Task:
+        now = float(self.env.now)
+        ep = self.model.episodes[episode]
+        features = TaskFeatures(
+            now, deadline, ep.priority, expected, remaining, task_id, episode, st.name
+        )
+        key = self._policy_for(st.options[0]).key(features)
+        return Task(task_id, episode, shot, st, pass_, attempt, key, now, deadline, remaining)
+
+    def _policy_for(self, option: Option) -> QueuePolicy:
+        if option.resource == Resource.POOL:
+            return self.pool_policy[option.index]
+        return self.team_policy[option.index]
+
+    def _enqueue(self, task: Task) -> None:
+        task.queued_at = float(self.env.now)
+        self.waiting.add(task)
+        opt = task.stage.options[0]
+        key = ("pool" if opt.resource == Resource.POOL else "team", opt.index)
+        self.queue_monitor[key].add(float(self.env.now), 1)
+
+    def _shot_done(self, shot: Shot) -> None:
+        self.shots_left[shot.episode] -= 1
+        if self.shots_left[shot.episode] == 0:
+            self._shots_through(shot.episode)
+
+    def _shots_through(self, episode: int) -> None:
+        if self.model.episode_stages:
+            self._enqueue_episode_stage(episode, 0)
+        else:
+            self._deliver(episode)
+
+    def _enqueue_episode_stage(self, episode: int, stage: int) -> None:
+        m = self.model
+        st = m.episode_stages[stage]
+        expected = st.options[0].mean_hours(0.0)
+        remaining = expected
+        for later in m.episode_stages[stage + 1 :]:
+            remaining += later.options[0].mean_hours(0.0)
+        deadline = m.episodes[episode].deadline
+        task = self._task(
+            m.n_shots + episode, episode, None, st, 0, 0, deadline, expected, remaining
+        )
+        self._enqueue(task)
+
+    def _deliver(self, episode: int) -> None:
+        now = float(self.env.now)
+        self.delivered[episode] = now
+        ep = self.model.episodes[episode]
+        self.escaped[episode] = sum(
+            1
+            for s in self.shots[ep.first_shot : ep.first_shot + ep.n_shots]
+            if s.through and s.defects
+        )
+        self._log("delivered", f"episode {ep.name}")
+        self.n_delivered += 1
+        if self.n_delivered == self.model.n_episodes and not self.finished.triggered:
+            self.finished.succeed()
+
+    # --- service --------------------------------------------------------------------
+
+    def _duration(self, task: Task, option: Option) -> float:
+        if task.remaining >= 0.0:
+            return task.remaining
+        shot = task.shot
+        st = task.stage
+        if st.kind == StageKind.EPISODE:
+            stream = self._stream(Purpose.EPISODE_SERVICE, task.episode, pack_sub(st.index, 0, 0))
+            frames = 0
+        else:
+            assert shot is not None
+            purpose = Purpose.FALLBACK if st.kind == StageKind.FALLBACK else Purpose.SERVICE
+            sub = pack_sub(st.index, min(task.pass_, MAX_PASS), task.attempt)
+            stream = self._stream(purpose, shot.id, sub)
+            frames = shot.frames
+        hours = option.setup
+        if option.per_frame is not None:
+            hours += frames * option.per_frame.sample(stream)
+        if option.per_task is not None:
+            hours += option.per_task.sample(stream)
+        return hours
+
+    def _start(self, task: Task, option: Option, units: list[Unit], slot: Slot | None) -> None:
+        now = float(self.env.now)
+        task.option, task.units, task.slot = option, units, slot
+        task.start = now
+        duration = self._duration(task, option)
+        task.end = now + duration
+        task.remaining = -1.0
+        if slot is not None:
+            slot.task = task
+            self.busy_monitor[("team", slot.team.model.index)].add(now, 1)
+        for unit in units:
+            unit.task = task
+            unit.idle_version += 1
+        if units:
+            self.busy_monitor[("pool", option.index)].add(now, len(units))
+        opt0 = task.stage.options[0]
+        qkey = ("pool" if opt0.resource == Resource.POOL else "team", opt0.index)
+        self.queue_monitor[qkey].add(now, -1)
+        count, hours = self.waits[qkey]
+        self.waits[qkey] = (count + 1, hours + (now - task.queued_at))
+        if task.kind == StageKind.GPU and not task.interrupted:
+            # A restart after a failure or preemption is not a new attempt.
+            self.attempts[task.episode] += 1
+        task.interrupted = False
+        if self.trace is not None:
+            where = (
+                f"pool:{self.model.pools[option.index].name}/{option.gang}"
+                if option.resource == Resource.POOL
+                else f"team:{self.model.teams[option.index].name}"
+            )
+            self._log("start", f"task {task.id} {task.stage.name} on {where} for {duration!r} h")
+        task.process = self.env.process(self._serve(task, duration))
+
+    def _serve(self, task: Task, duration: float) -> Generator[simpy.Event, Any, None]:
+        try:
+            yield self.env.timeout(duration)
+        except simpy.Interrupt as stop:
+            self._log("interrupted", f"task {task.id}: {stop.cause!r}")
+            return
+        self.agenda.post(EventClass.COMPLETION, (task.id,), lambda: self._complete(task))
+
+    def _free_resources(self, task: Task) -> None:
+        """Release the task's units or slot, booking its busy time to its episode."""
+        now = float(self.env.now)
+        busy = now - task.start
+        if task.units:
+            pool = task.units[0].pool
+            pool.busy_by_episode[task.episode] += busy * len(task.units)
+            self.busy_monitor[("pool", pool.model.index)].add(now, -len(task.units))
+            for unit in task.units:
+                unit.task = None
+                if pool.model.cloud:
+                    self.newly_idle.append(unit)
+        if task.slot is not None:
+            slot = task.slot
+            team = slot.team
+            team.busy_by_episode[task.episode] += busy
+            self.busy_monitor[("team", team.model.index)].add(now, -1)
+            if slot.overtime_since >= 0.0:
+                team.overtime_hours += now - slot.overtime_since
+                slot.overtime_since = -1.0
+            slot.task = None
+        task.units, task.slot = [], None
+
+    def _complete(self, task: Task) -> None:
+        self._free_resources(task)
+        st = task.stage
+        if st.kind == StageKind.EPISODE:
+            self._log_end(task, "done")
+            nxt = st.index + 1
+            if nxt < len(self.model.episode_stages):
+                self._enqueue_episode_stage(task.episode, nxt)
+            else:
+                self._deliver(task.episode)
+            return
+        shot = task.shot
+        assert shot is not None
+        if st.kind == StageKind.GPU:
+            sub = pack_sub(st.index, min(task.pass_, MAX_PASS), task.attempt)
+            if self._chance(st.failure_probability, Purpose.ATTEMPT_FAILURE, shot.id, sub):
+                self._log_end(task, "failed")
+                self._attempt_failed(shot, st)
+                return
+            if self._chance(st.defect_probability, Purpose.DEFECT, shot.id, sub):
+                shot.defects |= 1 << st.index
+        elif st.kind == StageKind.REVIEW:
+            if self._rejects(shot, st):
+                self._log_end(task, "rejected")
+                self._rework(shot, st)
+                return
+            self._log_end(task, "approved")
+        if st.kind != StageKind.REVIEW:
+            self._log_end(task, "done")
+        # A success, a passed review or a finished fallback: on to the next stage.
+        shot.stage += 1
+        shot.attempt = 0
+        self._enter_stage(shot)
+
+    def _log_end(self, task: Task, outcome: str) -> None:
+        if self.trace is not None:
+            self._log(
+                "end",
+                f"task {task.id} {task.stage.name} {outcome} pass {task.pass_} "
+                f"attempt {task.attempt} started {task.start!r}",
+            )
+
+    def _attempt_failed(self, shot: Shot, st: StageModel) -> None:
+        shot.attempt += 1
+        self._log("attempt failed", f"shot {shot.id} {st.name} attempt {shot.attempt}")
+        if shot.attempt < st.max_attempts:
+            if st.backoff > 0.0:
+                self.agenda.at(
+                    st.backoff,
+                    EventClass.BACKOFF,
+                    (shot.id,),
+                    lambda: self._enqueue(self._shot_task(shot, st, shot.attempt)),
+                )
+            else:
+                self._enqueue(self._shot_task(shot, st, shot.attempt))
+        elif st.fallback >= 0:
+            fb = self.model.fallbacks[st.fallback]
+            self._enqueue(self._fallback_task(shot, st, fb))
+        else:
+            shot.failed = True
+            self.failed_shots[shot.episode] += 1
+            self._log("shot failed", f"shot {shot.id} at {st.name}")
+            self._shot_done(shot)
+
+    def _fallback_task(self, shot: Shot, st: StageModel, fb: StageModel) -> Task:
+        # A fallback's stage index is that of the GPU stage it stands in for, so its draw
+        # address (FALLBACK, shot, stage, pass) names the stage the artists redo.
+        stand_in = StageModel(st.index, fb.name, StageKind.FALLBACK, fb.options)
+        ep = self.model.episodes[shot.episode]
+        expected = fb.options[0].mean_hours(shot.frames)
+        remaining = expected + self._remaining_after(st.index, shot.frames)
+        return self._task(
+            shot.id, shot.episode, shot, stand_in, shot.pass_, 0, ep.deadline, expected, remaining
+        )
+
+    def _rejects(self, shot: Shot, st: StageModel) -> bool:
+        round_ = shot.rounds.get(st.index, 0)
+        if 0 <= st.max_rounds <= round_:
+            return False
+        sub = pack_sub(st.index, min(shot.pass_, MAX_PASS), 0)
+        p = st.catch_probability if shot.defects else st.reject_probability(round_)
+        return self._chance(p, Purpose.REVIEW_VERDICT, shot.id, sub)
+
+    def _rework(self, shot: Shot, st: StageModel) -> None:
+        shot.rounds[st.index] = shot.rounds.get(st.index, 0) + 1
+        shot.pass_ += 1
+        self.reworks[shot.episode] += 1
+        if shot.defects:
+            self.caught[shot.episode] += 1
+        target = st.rework_to
+        shot.defects &= (1 << target) - 1  # rework to S clears the flags of S and later
+        shot.stage = target
+        shot.attempt = 0
+        self._log("rework", f"shot {shot.id} from {st.name} to stage {target}")
+        self._enter_stage(shot)
+
+    def _interrupt(self, task: Task, cause: object) -> None:
+        """Stop a task in service and put it back at the head of the queue."""
+        if task.process is not None and task.process.is_alive:
+            task.process.interrupt(cause)
+        if task.slot is not None:
+            task.remaining = task.end - float(self.env.now)
+        self._free_resources(task)
+        task.interrupted = True
+        self._enqueue(task)
+
+    # --- dispatch -------------------------------------------------------------------
+
+    def _option_rank(self, task: Task, option: Option) -> tuple[int, float]:
+        """Smaller is better: reserved (and people) before cloud, then the pool rule."""
+        if option.resource == Resource.TEAM:
+            return (0, 0.0)
+        pool = self.model.pools[option.index]
+        tier = 1 if pool.cloud else 0
+        frames = task.shot.frames if task.shot is not None else 0
+        hours = option.mean_hours(frames)
+        rule = self.model.pool_rule
+        if rule == "cheapest":
+            return (tier, pool.price_per_gpu_hour * option.gang * hours)
+        if rule == "fastest":
+            return (tier, hours)
+        return (tier, 0.0)
+
+    def _try_start(self, task: Task) -> bool:
+        best: tuple[tuple[int, float], Option, list[Unit], Slot | None] | None = None
+        for option in task.stage.options:
+            if option.resource == Resource.TEAM:
+                slot = self.teams[option.index].free_slot()
+                if slot is None:
+                    continue
+                candidate: tuple[tuple[int, float], Option, list[Unit], Slot | None] = (
+                    self._option_rank(task, option),
+                    option,
+                    [],
+                    slot,
+                )
+            else:
+                free = self.pools[option.index].free_units()
+                if len(free) < option.gang:
+                    continue
+                candidate = (self._option_rank(task, option), option, free[: option.gang], None)
+            if best is None or candidate[0] < best[0]:
+                best = candidate
+        if best is None:
+            return False
+        _, option, units, slot = best
+        self._start(task, option, units, slot)
+        return True
+
+    def _dispatch(self) -> None:
+        """Start waiting tasks, smallest (interrupted first, key, arrival, id) first, until
+        none can start; see ``simulator.engines.reference.waiting`` for why this is exact."""
+        while len(self.waiting):
+            best: tuple[tuple[int, float, float, int], Task] | None = None
+            for pool in self.pools:
+                free = pool.count_free()
+                if free == 0:
+                    continue
+                index = pool.model.index
+                for order, task in self.waiting.on((int(Resource.POOL), index)):
+                    if best is not None and order > best[0]:
+                        break
+                    if any(
+                        o.resource == Resource.POOL and o.index == index and o.gang <= free
+                        for o in task.stage.options
+                    ):
+                        best = (order, task)
+                        break
+            for team in self.teams:
+                if team.free_slot() is None:
+                    continue
+                entries = self.waiting.on((int(Resource.TEAM), team.model.index))
+                if entries and (best is None or entries[0][0] < best[0]):
+                    best = entries[0]
+            if best is None:
+                return
+            task = best[1]
+            self.waiting.remove(task)
+            started = self._try_start(task)
+            assert started, "a candidate task must fit a free option"
+
+    # --- rounds ---------------------------------------------------------------------
+
+    def _end_of_round(self, idle_releases: list[Action]) -> None:
+        self._dispatch()
+        self._provision()
+        for release in idle_releases:
+            release()
+        for unit in self.newly_idle:
+            if unit.free:
+                unit.idle_version += 1
+                version = unit.idle_version
+                pool = unit.pool
+                self.agenda.at(
+                    pool.model.idle_timeout,
+                    EventClass.IDLE_RELEASE,
+                    (pool.model.index, unit.index),
+                    self._idle_check(unit, version),
+                )
+        self.newly_idle = []
+        if self.on_round is not None:
+            self.on_round(self)
+
+    def _idle_check(self, unit: Unit, version: int) -> Action:
+        def check() -> None:
+            pool = unit.pool
+            if unit.idle_version != version or not unit.free:
+                return
+            if pool.leases <= pool.model.min_gpus:
+                return
+            self._close_lease(unit)
+
+        return check
+
+    # --- end of run -----------------------------------------------------------------
+
+    def close(self, end: float) -> None:
+        """Book the busy time of work still in service (a run cut off at the horizon), then
+        close open leases (billed with rounding) and overtime."""
+        for pool in self.pools:
+            for unit in pool.units:
+                if unit.task is not None:
+                    pool.busy_by_episode[unit.task.episode] += end - unit.task.start
+        for team in self.teams:
+            for slot in team.slots:
+                if slot.task is not None:
+                    team.busy_by_episode[slot.task.episode] += end - slot.task.start
+        for pool in self.pools:
+            if pool.model.cloud:
+                for unit in pool.units:
+                    if unit.leased:
+                        self._close_lease(unit)
+        for team in self.teams:
+            for slot in team.slots:
+                if slot.overtime_since >= 0.0:
+                    team.overtime_hours += end - slot.overtime_since
+                    slot.overtime_since = -1.0

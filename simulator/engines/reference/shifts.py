@@ -1,0 +1,78 @@
+"""Review-team shifts: the head count on duty over the season, and overtime.
+
+A team has ``max_people`` slots; the slots below the current head count are on duty. A
+team's head count is a list of (time, people) steps; a plain SimPy process per team posts
+a shift change at each step before the horizon (starting mid-season, from the step in
+force now). When a change lowers the head count, a person at or above the new count who
+has a task finishes it in overtime, unless more than ``max_overtime`` of it is left: then
+the task is interrupted (``ShiftEnded``), keeps the work left, and goes back to the
+queue. A slot back on duty ends its overtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+import simpy
+
+from simulator.engines.reference.agenda import Action, Agenda, EventClass
+from simulator.engines.reference.resources import TeamState
+from simulator.engines.reference.tasks import Task
+from simulator.model.season import SeasonModel
+
+__all__ = ["ShiftEnded", "Shifts"]
+
+
+class ShiftEnded:
+    """Interrupt cause: a person's shift ended with more than the allowed overtime left."""
+
+    def __init__(self, team: str, slot: int) -> None:
+        self.team, self.slot = team, slot
+
+    def __repr__(self) -> str:
+        return f"ShiftEnded({self.team}, slot {self.slot})"
+
+
+class Shifts:
+    """Shift changes of the review teams of a ``Season``."""
+
+    model: SeasonModel
+    env: simpy.Environment
+    agenda: Agenda
+    _log: Callable[[str, str], None]
+    _interrupt: Callable[[Task, object], None]
+
+    def _shifts(self, team: TeamState) -> Generator[simpy.Event, Any, None]:
+        """A team's head count over the season: a plain process."""
+        steps = team.model.headcount
+        # Starting mid-season: the head count in force now, then the changes after it.
+        first = max(k for k, (t, _) in enumerate(steps) if k == 0 or t <= self.env.now)
+        for t, people in steps[first:]:
+            if t >= self.model.horizon:
+                return
+            if t > self.env.now:
+                yield self.env.timeout(t - float(self.env.now))
+            yield self.agenda.act(
+                EventClass.SHIFT_CHANGE, (team.model.index,), self._shift_changer(team, people)
+            )
+
+    def _shift_changer(self, team: TeamState, people: int) -> Action:
+        return lambda: self._shift_change(team, people)
+
+    def _shift_change(self, team: TeamState, people: int) -> None:
+        now = float(self.env.now)
+        old, team.on_duty = team.on_duty, people
+        self._log("shift change", f"{team.model.name}: {old} -> {people}")
+        for slot in team.slots[:people]:
+            if slot.overtime_since >= 0.0:  # back on duty: overtime ends
+                team.overtime_hours += now - slot.overtime_since
+                slot.overtime_since = -1.0
+        for slot in team.slots[people:old]:
+            task = slot.task
+            if task is None:
+                continue
+            if task.end - now > team.model.max_overtime:
+                self._interrupt(task, ShiftEnded(team.model.name, slot.index))
+            elif slot.overtime_since < 0.0:
+                slot.overtime_since = now

@@ -1,0 +1,98 @@
+"""Reading a results folder: its manifest and the files it lists, each checked once.
+
+A folder written by ``reelsim run``, ``sweep``, ``staff``, ``compare`` or ``sensitivity``
+has a ``summary.json`` whose ``files`` map names each data file with its SHA-256
+(``simulator.folders.write``). ``ResultsFolder`` reads the manifest and says, per file,
+whether it is there and as written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from simulator.errors import UsageError
+from simulator.files import file_sha256
+
+__all__ = ["ResultsFolder"]
+
+
+@dataclass
+class ResultsFolder:
+    """A results folder as written: its summary, its files, each checked once."""
+
+    path: Path
+    summary: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, path: Path) -> ResultsFolder:
+        manifest = path / "summary.json"
+        if not manifest.is_file():
+            raise UsageError(
+                f"{path}: no summary.json here; give a folder written by reelsim run, sweep, "
+                "staff or compare"
+            )
+        try:
+            summary = json.loads(manifest.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise UsageError(f"{manifest}: not a readable summary ({error})") from None
+        if not isinstance(summary, dict):
+            raise UsageError(f"{manifest}: expected a JSON object, got {type(summary).__name__}")
+        return cls(path, summary)
+
+    @property
+    def kind(self) -> str:
+        if "kind" in self.summary:
+            return str(self.summary["kind"])
+        # Written before summaries said what they are: a run's has episodes and a season.
+        return "run" if {"episodes", "season", "cost"} <= self.summary.keys() else "unknown"
+
+    @cached_property
+    def file_status(self) -> dict[str, str]:
+        """Each file summary.json lists: ``ok``, ``changed`` or ``missing``."""
+        status = {}
+        for name, digest in sorted(self.summary.get("files", {}).items()):
+            path = self.path / name
+            if not path.is_file():
+                status[name] = "missing"
+            else:
+                status[name] = "ok" if file_sha256(path) == digest else "changed"
+        return status
+
+    def usable(self, name: str) -> bool:
+        """A file that is there and as the run wrote it (or not listed, for old folders)."""
+        listed = self.file_status.get(name)
+        return (self.path / name).is_file() and listed in (None, "ok")
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        return pd.read_parquet(self.path / name) if self.usable(name) else None
+
+    @cached_property
+    def scenario(self) -> Any:
+        """The scenario as run (``scenario.yaml``), or None when the folder lacks it."""
+        from simulator.scenario.load import scenario_sha256
+        from simulator.scenario.schema import Scenario
+
+        if not self.usable("scenario.yaml"):
+            return None
+        try:
+            scenario = Scenario.model_validate(
+                yaml.safe_load((self.path / "scenario.yaml").read_text())
+            )
+        except Exception as error:  # a report shows what it can rather than refuse
+            self.warnings.append(f"scenario.yaml could not be read ({type(error).__name__})")
+            return None
+        expected = self.summary.get("scenario", {}).get("sha256")
+        if expected and scenario_sha256(scenario) != expected:
+            self.warnings.append(
+                "scenario.yaml is not the scenario this run used (its sha256 differs): the "
+                "assumptions below may not match the numbers"
+            )
+        return scenario

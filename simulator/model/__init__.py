@@ -1,0 +1,80 @@
+"""The compiled season both engines run: ``compile_season`` turns a ``Scenario`` into a
+``SeasonModel`` (every duration in hours, every date an hour from t = 0); queue policies;
+the starting state of a run from where the season stands; the capacity pre-flight.
+"""
+
+from __future__ import annotations
+
+from simulator.model.policies import (
+    IndexPolicy,
+    QueuePolicy,
+    TaskFeatures,
+    builtin_policy,
+    load_policy,
+)
+from simulator.model.preflight import (
+    Load,
+    Preflight,
+    preflight,
+)
+from simulator.model.season import (
+    EpisodeModel,
+    EpisodeStatus,
+    Option,
+    PoolKind,
+    PoolModel,
+    ReleasePattern,
+    Resource,
+    SeasonModel,
+    ShotStatus,
+    StageKind,
+    StageModel,
+    StartingState,
+    TeamModel,
+    compile_season,
+)
+from simulator.model.starting_state import (
+    Status,
+    StatusSource,
+    as_status,
+    empty_state,
+    load_status,
+    parse_status,
+    status_from_trace,
+    with_start,
+    write_status,
+)
+
+__all__ = [
+    "EpisodeModel",
+    "EpisodeStatus",
+    "IndexPolicy",
+    "Load",
+    "Option",
+    "PoolKind",
+    "PoolModel",
+    "Preflight",
+    "QueuePolicy",
+    "ReleasePattern",
+    "Resource",
+    "SeasonModel",
+    "ShotStatus",
+    "StageKind",
+    "StageModel",
+    "StartingState",
+    "Status",
+    "StatusSource",
+    "TaskFeatures",
+    "TeamModel",
+    "as_status",
+    "builtin_policy",
+    "compile_season",
+    "empty_state",
+    "load_policy",
+    "load_status",
+    "parse_status",
+    "preflight",
+    "status_from_trace",
+    "with_start",
+    "write_status",
+]

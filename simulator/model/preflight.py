@@ -1,0 +1,172 @@
+"""Capacity on paper (the pre-flight of `reelsim validate`), before any simulation.
+
+For every pool and team, the work the season offers it (expected hours, counting gangs,
+retries and rework) against the hours it can give:
+
+* **season**: all work against capacity from the first picture lock to the season end;
+* **deadlines**: for each deadline D, the work of every episode due by D against the
+  capacity between the earliest of those episodes' locks and D (a demand-bound check:
+  if any of these is over 1, some episode cannot be on time even with perfect ordering).
+
+Expected work of a stage is the mean on its first listed option. Expected visits per
+shot: a GPU stage is attempted ``Σ_{k<m} p^k`` times (failure probability p, m attempts);
+a review that rejects with probability r_k on its k-th round (a defect is caught with the
+catch probability, a clean shot gets a note) sends a shot back ``Σ_k Π_{j≤k} r_j`` times
+on average, and each return repeats the stages from the rework target to the review.
+Fallbacks are not counted (they are rare by design). It is a first-order estimate: the
+simulation is what answers; the verdict says where to look.
+
+Verdict per resource by its worst utilisation: under 0.7 comfortable, up to 0.9 tight,
+above 0.9 overloaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simulator.model.season import Resource, SeasonModel, StageKind, StageModel
+
+__all__ = ["OVERLOADED", "TIGHT", "Load", "Preflight", "expected_visits", "preflight", "verdict"]
+
+TIGHT = 0.7
+OVERLOADED = 0.9
+
+
+def verdict(utilisation: float) -> str:
+    if utilisation > OVERLOADED:
+        return "overloaded"
+    if utilisation >= TIGHT:
+        return "tight"
+    return "comfortable"
+
+
+@dataclass(frozen=True)
+class Load:
+    """Offered work against capacity for one pool or team."""
+
+    kind: str
+    """``pool`` or ``team``."""
+    name: str
+    offered_hours: float
+    """Expected busy unit-hours (GPU-hours, person-hours) over the season."""
+    capacity_hours: float
+    """Unit-hours available from the first lock to the season end."""
+    worst_deadline: str
+    """The episode whose deadline gives the largest demand-bound utilisation."""
+    worst_deadline_utilisation: float
+
+    @property
+    def utilisation(self) -> float:
+        if self.capacity_hours <= 0.0:
+            return float("inf") if self.offered_hours > 0.0 else 0.0
+        return self.offered_hours / self.capacity_hours
+
+    @property
+    def verdict(self) -> str:
+        return verdict(max(self.utilisation, self.worst_deadline_utilisation))
+
+
+@dataclass(frozen=True)
+class Preflight:
+    loads: tuple[Load, ...]
+    visits: tuple[float, ...]
+    """Expected visits per shot to each shot stage."""
+
+    @property
+    def verdict(self) -> str:
+        order = ["comfortable", "tight", "overloaded"]
+        worst = max((order.index(load.verdict) for load in self.loads), default=0)
+        return order[worst]
+
+
+def _expected_attempts(stage: StageModel) -> float:
+    p = stage.failure_probability
+    return sum(p**k for k in range(stage.max_attempts))
+
+
+def _expected_rejections(stage: StageModel, defect_chance: float) -> float:
+    """Mean number of times a review sends a shot back."""
+    total, survive = 0.0, 1.0
+    rounds = stage.max_rounds if stage.max_rounds >= 0 else 10_000
+    for k in range(rounds):
+        r = stage.sample_rate * (
+            defect_chance * stage.catch_probability
+            + (1.0 - defect_chance) * stage.reject_probability(k)
+        )
+        survive *= r
+        if survive < 1e-12:
+            break
+        total += survive
+    return total
+
+
+def expected_visits(model: SeasonModel) -> tuple[float, ...]:
+    """Expected passes per shot through each shot stage (see the module docstring)."""
+    stages = model.shot_stages
+    visits = [1.0] * len(stages)
+    clean = 1.0
+    for k, st in enumerate(stages):
+        if st.kind == StageKind.GPU:
+            clean *= 1.0 - st.defect_probability
+        elif st.kind == StageKind.REVIEW and st.rework_to >= 0:
+            back = _expected_rejections(st, 1.0 - clean) * visits[k]
+            for j in range(st.rework_to, k + 1):
+                visits[j] += back
+    return tuple(visits)
+
+
+def _capacity(model: SeasonModel, resource: Resource, index: int, a: float, b: float) -> float:
+    if b <= a:
+        return 0.0
+    if resource == Resource.POOL:
+        return model.pools[index].gpus * (b - a)
+    team = model.teams[index]
+    return team.scheduled_person_hours(b) - team.scheduled_person_hours(a)
+
+
+def preflight(model: SeasonModel) -> Preflight:
+    visits = expected_visits(model)
+    keys = [(Resource.POOL, p.index, p.name) for p in model.pools] + [
+        (Resource.TEAM, t.index, t.name) for t in model.teams
+    ]
+    # offered[key][episode] = expected unit-hours that episode asks of that resource
+    offered = {(r, i): [0.0] * model.n_episodes for r, i, _ in keys}
+    for ep in model.episodes:
+        frames = model.mean_frames[ep.index]
+        for k, st in enumerate(model.shot_stages):
+            opt = st.options[0]
+            per_visit = opt.mean_hours(frames) * opt.gang
+            if st.kind == StageKind.GPU:
+                per_visit *= _expected_attempts(st)
+            elif st.kind == StageKind.REVIEW:
+                per_visit *= st.sample_rate
+            offered[(opt.resource, opt.index)][ep.index] += ep.n_shots * visits[k] * per_visit
+        for st in model.episode_stages:
+            opt = st.options[0]
+            offered[(opt.resource, opt.index)][ep.index] += opt.mean_hours(0.0) * opt.gang
+
+    first_lock = min((ep.lock for ep in model.episodes), default=0.0)
+    by_deadline = sorted(model.episodes, key=lambda e: (e.deadline, e.index))
+    loads = []
+    for resource, index, name in keys:
+        work = offered[(resource, index)]
+        worst_u, worst_name = 0.0, ""
+        demand, earliest = 0.0, float("inf")
+        for ep in by_deadline:
+            demand += work[ep.index]
+            earliest = min(earliest, ep.lock)
+            cap = _capacity(model, resource, index, earliest, ep.deadline)
+            u = demand / cap if cap > 0 else (float("inf") if demand > 0 else 0.0)
+            if u > worst_u:
+                worst_u, worst_name = u, ep.name
+        loads.append(
+            Load(
+                kind="pool" if resource == Resource.POOL else "team",
+                name=name,
+                offered_hours=sum(work),
+                capacity_hours=_capacity(model, resource, index, first_lock, model.season_end),
+                worst_deadline=worst_name,
+                worst_deadline_utilisation=worst_u,
+            )
+        )
+    return Preflight(loads=tuple(loads), visits=visits)

@@ -1,0 +1,418 @@
+"""Where a season stands today: the status export of a production tracker.
+
+Mid-season, a planner simulates the rest of the season from where it stands. The status
+is a CSV, one row per shot or per episode, with these columns (only ``episode`` and
+``status`` are required; empty cells take the defaults)::
+
+    episode  the episode's name as in the scenario ("ep03"; in a slate "show/ep03")
+    shot     the shot's code in the shot list, or its number in the episode (1, 2, ...);
+             empty for a row about the episode itself
+    status   for a shot: not_started | at_stage | through | failed
+             for an episode: open | at_stage | delivered
+    stage    at_stage: the shot stage (or, for an episode, the episode stage) it is at
+    pass     at_stage: rework passes so far (default 0)
+    attempt  at_stage: attempts already used at that stage (default 0)
+    frames   a shot's frames, when the tracker knows them (default: drawn as usual)
+    at       delivered: when the episode was delivered (a date means its 24:00)
+    amount   an episode row: USD already spent on the episode before now (adds up)
+
+Shots a file does not name are not started in an open episode, and through in an episode
+at a stage or delivered. Work in hand at ``now`` starts again from the start of its stage
+(its attempt's draws are the same). Pools start ``now`` with every reserved GPU up and no
+cloud unit leased; teams with the head count of their shift at ``now``.
+
+``load_status`` checks every row and refuses the file with the row number of each problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from simulator.calendar import date_at, hours_at
+from simulator.errors import Problem, ScenarioError, UsageError
+from simulator.model.season import (
+    EpisodeStatus,
+    SeasonModel,
+    ShotStatus,
+    StageKind,
+    StartingState,
+    compile_season,
+)
+from simulator.scenario.schema import Calendar, Scenario
+
+__all__ = [
+    "COLUMNS",
+    "Status",
+    "StatusSource",
+    "as_status",
+    "empty_state",
+    "load_status",
+    "parse_status",
+    "status_from_trace",
+    "with_start",
+    "write_status",
+]
+
+COLUMNS = ("episode", "shot", "status", "stage", "pass", "attempt", "frames", "at", "amount")
+MAX_ROWS = 2_000_000
+
+
+def empty_state(model: SeasonModel, now: float) -> StartingState:
+    """Nothing has happened yet, and the run starts at ``now``."""
+    n, m = model.n_shots, model.n_episodes
+    return StartingState(
+        now=now,
+        shot_status=(ShotStatus.NOT_STARTED,) * n,
+        shot_stage=(0,) * n,
+        shot_pass=(0,) * n,
+        shot_attempt=(0,) * n,
+        shot_frames=(0,) * n,
+        episode_status=(EpisodeStatus.OPEN,) * m,
+        episode_stage=(0,) * m,
+        episode_delivered=(math.nan,) * m,
+        costs_so_far=(0.0,) * m,
+    )
+
+
+def with_start(model: SeasonModel, state: StartingState) -> SeasonModel:
+    """The model whose runs start from ``state``."""
+    if not 0.0 <= state.now < model.horizon:
+        raise ScenarioError(
+            f"now is {state.now / 24:.2f} days after the season start; it must lie in "
+            f"[0, horizon = {model.horizon / 24:.2f} days)"
+        )
+    return replace(model, start=state)
+
+
+def load_status(
+    path: str | Path, model: SeasonModel, calendar: Calendar, now: date | datetime | float
+) -> StartingState:
+    _, text = _read_status_file(Path(path))
+    return parse_status(text, str(path), model, calendar, now)
+
+
+def _read_status_file(path: Path) -> tuple[bytes, str]:
+    """The status file's bytes and its text (UTF-8, a byte-order mark allowed)."""
+    try:
+        raw = path.read_bytes()
+        return raw, raw.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        problem = Problem(f"cannot read the status file: {error}", file=str(path))
+        raise ScenarioError(problem) from None
+
+
+def _moment(calendar: Calendar, text: str) -> float:
+    if "T" in text or " " in text:
+        return hours_at(calendar, datetime.fromisoformat(text))
+    return hours_at(calendar, date.fromisoformat(text), end_of_day=True)
+
+
+def parse_status(
+    text: str, source: str, model: SeasonModel, calendar: Calendar, now: date | datetime | float
+) -> StartingState:
+    now_h = now if isinstance(now, float) else hours_at(calendar, now)
+    state = empty_state(model, now_h)
+    shot_status = list(state.shot_status)
+    shot_stage, shot_pass = list(state.shot_stage), list(state.shot_pass)
+    shot_attempt, shot_frames = list(state.shot_attempt), list(state.shot_frames)
+    ep_status, ep_stage = list(state.episode_status), list(state.episode_stage)
+    ep_delivered, costs = list(state.episode_delivered), list(state.costs_so_far)
+    named = [False] * model.n_shots
+    episodes = {ep.name: ep for ep in model.episodes}
+    shot_stages = {st.name: st for st in model.shot_stages}
+    episode_stages = {st.name: st for st in model.episode_stages}
+    problems: list[Problem] = []
+
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    unknown = [h for h in header if h not in COLUMNS]
+    missing = [c for c in ("episode", "status") if c not in header]
+    if unknown or missing:
+        what = []
+        if missing:
+            what.append(f"missing column(s) {', '.join(missing)}")
+        if unknown:
+            what.append(f"unknown column(s) {', '.join(unknown)}")
+        raise ScenarioError(
+            Problem(f"{'; '.join(what)} (columns: {', '.join(COLUMNS)})", "", source, 1)
+        )
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        raise ScenarioError(
+            Problem(f"not a readable CSV: {error}", "", source, reader.line_num)
+        ) from None
+    if len(rows) > MAX_ROWS:
+        raise ScenarioError(Problem(f"more than {MAX_ROWS} rows", "", source, MAX_ROWS + 1))
+
+    for number, raw in enumerate(rows, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+
+        def bad(message: str, row_number: int = number) -> None:
+            problems.append(Problem(message, "", source, row_number))
+
+        ep = episodes.get(row.get("episode", ""))
+        if ep is None:
+            bad(
+                f"no episode {row.get('episode', '')!r} in the scenario "
+                f"(episodes: {', '.join(list(episodes)[:8])}{', ...' if len(episodes) > 8 else ''})"
+            )
+            continue
+        status = row.get("status", "")
+        try:
+            whole = {k: int(row[k]) if row.get(k) else 0 for k in ("pass", "attempt", "frames")}
+            amount = float(row["amount"]) if row.get("amount") else 0.0
+        except ValueError:
+            bad("pass, attempt and frames must be whole numbers and amount a number")
+            continue
+        if min(whole.values()) < 0 or not math.isfinite(amount) or amount < 0:
+            bad("pass, attempt, frames and amount must not be negative")
+            continue
+        costs[ep.index] += amount
+        shot_code = row.get("shot", "")
+        if not shot_code:  # a row about the episode
+            if status == "open":
+                continue
+            if status == "at_stage":
+                st = episode_stages.get(row.get("stage", ""))
+                if st is None:
+                    bad(
+                        f"episode stage {row.get('stage', '')!r} is not one of "
+                        f"{', '.join(episode_stages) or 'none (the scenario has none)'}"
+                    )
+                    continue
+                ep_status[ep.index], ep_stage[ep.index] = EpisodeStatus.AT_STAGE, st.index
+            elif status == "delivered":
+                try:
+                    at = _moment(calendar, row["at"]) if row.get("at") else math.nan
+                except ValueError:
+                    bad(f"'at' must be a date or date-time, got {row.get('at')!r}")
+                    continue
+                if math.isnan(at) or at > now_h:
+                    bad("a delivered episode needs 'at', no later than now")
+                    continue
+                ep_status[ep.index], ep_delivered[ep.index] = EpisodeStatus.DELIVERED, at
+            else:
+                bad(f"an episode's status is open, at_stage or delivered, got {status!r}")
+            continue
+        k = _shot_index(ep.shot_codes, ep.n_shots, shot_code)
+        if k is None:
+            bad(
+                f"episode {ep.name} has no shot {shot_code!r} (give its code in the shot "
+                f"list, or its number 1..{ep.n_shots})"
+            )
+            continue
+        sid = ep.first_shot + k
+        if named[sid]:
+            bad(f"shot {shot_code!r} of {ep.name} appears twice")
+            continue
+        named[sid] = True
+        if whole["frames"]:
+            shot_frames[sid] = whole["frames"]
+        if status == "not_started":
+            continue
+        if status == "through":
+            shot_status[sid] = ShotStatus.THROUGH
+        elif status == "failed":
+            shot_status[sid] = ShotStatus.FAILED
+        elif status == "at_stage":
+            st = shot_stages.get(row.get("stage", ""))
+            if st is None:
+                bad(f"shot stage {row.get('stage', '')!r} is not one of {', '.join(shot_stages)}")
+                continue
+            if st.kind == StageKind.GPU and whole["attempt"] >= st.max_attempts:
+                bad(
+                    f"{st.name} allows {st.max_attempts} attempts; attempt {whole['attempt']} "
+                    "would be past them"
+                )
+                continue
+            shot_status[sid] = ShotStatus.AT_STAGE
+            shot_stage[sid], shot_pass[sid] = st.index, whole["pass"]
+            shot_attempt[sid] = whole["attempt"] if st.kind == StageKind.GPU else 0
+        else:
+            bad(f"a shot's status is not_started, at_stage, through or failed, got {status!r}")
+
+    # Shots not named: through in an episode past its shots, else not started.
+    for ep in model.episodes:
+        if ep_status[ep.index] == EpisodeStatus.OPEN:
+            continue
+        for sid in range(ep.first_shot, ep.first_shot + ep.n_shots):
+            if shot_status[sid] in (ShotStatus.NOT_STARTED, ShotStatus.AT_STAGE) and named[sid]:
+                problems.append(
+                    Problem(
+                        f"episode {ep.name} is past its shots, but its shot "
+                        f"{sid - ep.first_shot + 1} is still in the pipeline",
+                        "",
+                        source,
+                    )
+                )
+            elif not named[sid]:
+                shot_status[sid] = ShotStatus.THROUGH
+    if problems:
+        raise ScenarioError(problems)
+    return StartingState(
+        now=now_h,
+        shot_status=tuple(shot_status),
+        shot_stage=tuple(shot_stage),
+        shot_pass=tuple(shot_pass),
+        shot_attempt=tuple(shot_attempt),
+        shot_frames=tuple(shot_frames),
+        episode_status=tuple(ep_status),
+        episode_stage=tuple(ep_stage),
+        episode_delivered=tuple(ep_delivered),
+        costs_so_far=tuple(costs),
+    )
+
+
+def _shot_index(codes: tuple[str, ...], n: int, text: str) -> int | None:
+    if codes:
+        try:
+            return codes.index(text)
+        except ValueError:
+            return None
+    if text.isdigit() and 1 <= int(text) <= n:
+        return int(text) - 1
+    return None
+
+
+def status_from_trace(
+    model: SeasonModel, calendar: Calendar, trace: list[tuple[float, str, str]], now: float
+) -> list[dict[str, str]]:
+    """The status rows a tracker would export at ``now`` for a traced replication.
+
+    Reads the reference engine's trace up to ``now`` (events at ``now`` included) and
+    says where every shot and episode stands: what a production tracker knows. Used to
+    make worked examples and to test runs from a starting state.
+    """
+    shot_stage_index = {st.name: st.index for st in model.shot_stages}
+    episode_stage_index = {st.name: st.index for st in model.episode_stages}
+    last_stage = len(model.shot_stages) - 1
+    stage: dict[int, int] = {}
+    passes: dict[int, int] = {}
+    attempts: dict[int, int] = {}
+    done: dict[int, str] = {}
+    episode_at: dict[int, int] = {}
+    delivered: dict[str, float] = {}
+    for t, what, detail in trace:
+        if t > now:
+            break
+        words = detail.split()
+        if what == "release":
+            sid = int(words[1])
+            stage[sid], passes[sid], attempts[sid] = 0, 0, 0
+        elif what == "shot failed":
+            done[int(words[1])] = "failed"
+        elif what == "delivered":
+            delivered[words[1]] = t
+        elif what == "start" and int(words[1]) >= model.n_shots:
+            episode_at[int(words[1]) - model.n_shots] = episode_stage_index[words[2]]
+        elif what == "end" and int(words[1]) < model.n_shots:
+            sid, name, outcome = int(words[1]), words[2], words[3]
+            base = name.removesuffix("/fallback")
+            k = shot_stage_index[base]
+            if outcome == "failed":
+                attempts[sid] = int(words[7]) + 1
+                stage[sid] = k
+            elif outcome == "rejected":
+                target = model.shot_stages[k].rework_to
+                stage[sid], passes[sid], attempts[sid] = target, passes[sid] + 1, 0
+            else:
+                stage[sid], attempts[sid] = k + 1, 0
+                if k == last_stage:
+                    done[sid] = "through"
+        elif what == "end":  # an episode stage finished: on to the next one
+            episode = int(words[1]) - model.n_shots
+            episode_at[episode] = episode_stage_index[words[2]] + 1
+    rows: list[dict[str, str]] = []
+    for ep in model.episodes:
+        if ep.name in delivered:
+            when = date_at(calendar, delivered[ep.name]).isoformat(timespec="microseconds")
+            rows.append({"episode": ep.name, "status": "delivered", "at": when})
+            continue
+        if ep.index in episode_at and episode_at[ep.index] < len(model.episode_stages):
+            name = model.episode_stages[episode_at[ep.index]].name
+            rows.append({"episode": ep.name, "status": "at_stage", "stage": name})
+            continue
+        for k in range(ep.n_shots):
+            sid = ep.first_shot + k
+            code = ep.shot_codes[k] if ep.shot_codes else str(k + 1)
+            row = {"episode": ep.name, "shot": code}
+            if sid in done:
+                row["status"] = done[sid]
+            elif sid in stage and stage[sid] > last_stage:
+                row["status"] = "through"
+            elif sid in stage:
+                st = model.shot_stages[stage[sid]]
+                attempt = min(attempts[sid], st.max_attempts - 1)  # in fallback: the last
+                row.update(
+                    status="at_stage",
+                    stage=st.name,
+                    **{"pass": str(passes[sid]), "attempt": str(attempt)},
+                )
+            else:
+                continue  # not released: not in the export
+            rows.append(row)
+    return rows
+
+
+def write_status(rows: list[dict[str, str]], path: Path) -> None:
+    """Write status rows as the CSV ``load_status`` reads."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where every replication starts: a status export (``--from``) and the moment it
+    describes (``--now``). Its state depends on each point's compiled model (a point may
+    change the scenario), so ``state`` loads it per point; ``sha256`` (of the file's bytes
+    and ``now``) goes into every chunk key, so chunks of another status are never reused."""
+
+    path: Path
+    now: date | datetime
+    text: str
+    sha256: str
+
+    @classmethod
+    def read(cls, path: str | Path, now: str | date | datetime) -> Status:
+        from simulator.calendar import parse_moment
+
+        path = Path(path)
+        if isinstance(now, str):
+            try:
+                now = parse_moment(now)
+            except ValueError as error:
+                raise UsageError(f"--now: {error}") from None
+        raw, text = _read_status_file(path)
+        digest = hashlib.sha256(raw)
+        digest.update(b"\0now=" + now.isoformat().encode())
+        return cls(path, now, text, digest.hexdigest())
+
+    def state(self, scenario: Scenario, model: SeasonModel | None = None) -> StartingState:
+        """The starting state for ``scenario`` (every row checked against its model)."""
+        model = compile_season(scenario) if model is None else model
+        return parse_status(self.text, str(self.path), model, scenario.calendar, self.now)
+
+    def manifest(self) -> dict[str, Any]:
+        return {"path": str(self.path), "now": self.now.isoformat(), "sha256": self.sha256}
+
+
+StatusSource = Status | tuple[str | Path, str | date | datetime]
+"""A ``Status``, or ``(path, now)`` with ``now`` a date, a datetime or their text."""
+
+
+def as_status(status: StatusSource | None) -> Status | None:
+    if status is None or isinstance(status, Status):
+        return status
+    path, now = status
+    return Status.read(path, now)

@@ -1,0 +1,714 @@
+"""Calibration: a scenario's distributions and rates, fitted to a tracker's task history.
+
+A production tracker can export its task log: one row per task attempt, with the episode
+and shot it worked on, the pipeline stage, when it started and ended, the shot's frame
+count, how it ended (done, failed, approved, rejected) and who or what did it (a GPU pool,
+a reviewer). ``calibrate`` reads such a log and answers, per stage, the questions a
+scenario asks:
+
+* **time per task** — for a GPU stage, the fixed setup per attempt and the seconds per
+  frame; for a review, the minutes per shot (or seconds per frame); for an episode stage,
+  the hours per episode. Each is the best of the supported families by likelihood, with a
+  goodness-of-fit statistic (see ``simulator.planning._calibrate_fit``);
+* **attempt failures** — the share of attempts that failed, the most attempts one shot
+  needed, the back-off before a retry;
+* **review** — the share of arriving shots that were reviewed at all (sample rate), the
+  share rejected in each round of notes, the round after which every shot was approved
+  (max rounds), where a rejected shot went back to (the rework target), and how many
+  rejections a shot received;
+* **the show** — frames per shot, and the release pattern of each episode's shots.
+
+Every number is written into a scenario fragment with its sample size and its confidence
+interval, so a planner sees at a glance which numbers the history pins down and which it
+barely touches. A log cannot tell everything: a rejection does not say whether the
+reviewer caught a model's defect or gave a creative note, so defect and catch
+probabilities are not fitted (the reject rates include both), and nor are gang sizes.
+
+**The log's columns** differ between trackers, so a small YAML mapping names them
+(``HistoryMapping``): which column holds the episode, the shot, the stage, and so on; which
+of the tracker's status values mean done, failed, approved and rejected; and, optionally,
+the pipeline's stages in order with the tracker's names for them. Without a mapping the
+columns are expected under reelsim's own names (``episode, shot, stage, start, end,
+frames, outcome``, and optionally ``show, resource, released``).
+
+**Refused logs.** A log that contradicts itself is refused with the row at fault (exit 2
+on the command line): an end before its start, a stage the mapping does not know, a
+negative frame count, a status the mapping does not map, a stage whose rows mix work and
+review outcomes. Too little data is not an error: a quantity with fewer than
+``MIN_VALUES`` observations is left unfitted and the fragment says so; only a log in which
+nothing at all can be fitted is refused.
+
+Reading and checking the log, and following each shot through it, is
+``simulator.planning._calibrate_log``; the statistics (families, intervals, setup, releases) are
+``simulator.planning._calibrate_fit``. This module puts them together per stage and writes the
+fragment. ``docs/calibration.md`` is the user's guide.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from simulator.errors import Problem, ScenarioError
+from simulator.planning._calibrate_fit import (
+    MIN_VALUES,
+    DistributionFit,
+    ReleaseFit,
+    fit_distribution,
+    fit_per_frame,
+    fit_release,
+    plot_fits,
+)
+from simulator.planning._calibrate_log import (
+    Attempt,
+    Columns,
+    History,
+    HistoryMapping,
+    StageKind,
+    StageTally,
+    follow_shots,
+    load_mapping,
+    read_history,
+)
+from simulator.stats import Interval, mean_interval, proportion_interval
+
+__all__ = [
+    "MIN_VALUES",
+    "Attempt",
+    "Calibration",
+    "Columns",
+    "DistributionFit",
+    "History",
+    "HistoryMapping",
+    "OptionFit",
+    "ReleaseFit",
+    "ShowFit",
+    "StageFit",
+    "calibrate",
+    "load_mapping",
+    "read_history",
+]
+
+# --- what was fitted ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OptionFit:
+    """A GPU stage on one pool: its speed per frame and its setup per attempt."""
+
+    pool: str
+    seconds_per_frame: DistributionFit
+    setup_minutes: Interval | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class StageFit:
+    """Everything fitted for one stage. Fields that do not apply to its kind are None."""
+
+    name: str
+    kind: StageKind
+    rows: int
+    resource: str | None = None
+    """The pool or team that did most of the stage's tasks (reviews, episode stages)."""
+    resource_is_pool: bool = False
+    resources: Mapping[str, int] = field(default_factory=dict)
+    options: tuple[OptionFit, ...] = ()
+    time: DistributionFit | None = None
+    """Reviews: ``minutes_per_shot`` or ``seconds_per_frame``; episode stages:
+    ``hours_per_episode``."""
+    failure_probability: Interval | None = None
+    max_attempts: int | None = None
+    exhausted: int = 0
+    """Visits to this stage (a shot's attempts until one succeeds) whose attempts ran out."""
+    visits: int = 0
+    backoff_hours: float | None = None
+    """The shortest gap from a failed attempt's end to its retry's start: the back-off
+    if any retry found a GPU free at once, an upper bound for it in any case."""
+    retries: int = 0
+    retries_at_backoff: int = 0
+    sample_rate: Interval | None = None
+    reject_probability: tuple[Interval, ...] = ()
+    """Per round of notes: the first look, after one rejection, after two..."""
+    sparse_rounds: tuple[Interval, ...] = ()
+    """Later rounds seen fewer than ``MIN_ROUND_REVIEWS`` times: not written."""
+    max_rounds: Interval | None = None
+    """When set: the reviews after ``max_rounds`` rejections, none of which was rejected
+    (estimate 0, with its upper bound)."""
+    max_rounds_value: int | None = None
+    rework_to: str | None = None
+    rework_share: Interval | None = None
+    """Share of rejections that went back to ``rework_to``."""
+    rejections_per_shot: Interval | None = None
+
+    def distributions(self) -> list[tuple[str, DistributionFit]]:
+        """Every time-per-task fit of the stage, labelled (one per pool for a GPU stage)."""
+        if self.options:
+            return [(f"on {o.pool}", o.seconds_per_frame) for o in self.options]
+        return [("", self.time)] if self.time is not None else []
+
+
+@dataclass(frozen=True)
+class ShowFit:
+    """One show's frames per shot and release pattern."""
+
+    name: str
+    shots: int
+    episodes: int
+    frames_per_shot: DistributionFit
+    release: ReleaseFit
+    release_source: str
+    """``released`` (the log's release column) or ``first start`` (each shot's first task
+    started: the release plus any wait for a GPU)."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What ``calibrate`` fitted to a history, ready to be written as a scenario fragment."""
+
+    source: str
+    rows: int
+    first: datetime
+    last: datetime
+    level: float
+    shows: tuple[ShowFit, ...]
+    shot_stages: tuple[StageFit, ...]
+    episode_stages: tuple[StageFit, ...]
+    notes: tuple[str, ...]
+    """What could not be fitted, and why; also printed by the command line."""
+
+    def stage(self, name: str) -> StageFit:
+        for st in (*self.shot_stages, *self.episode_stages):
+            if st.name == name:
+                return st
+        raise KeyError(name)
+
+    def fragment(self) -> str:
+        """The scenario fragment: YAML with each fitted number's n and interval."""
+        return _Fragment(self).text()
+
+    def figures(self) -> dict[str, Any]:
+        """One figure per stage (and per show's frames): ``{file stem: Figure}``."""
+        figs: dict[str, Any] = {}
+        for show in self.shows:
+            fits = [("", show.frames_per_shot)] if show.frames_per_shot.fitted else []
+            if fits:
+                figs[f"{show.name}-frames_per_shot"] = plot_fits(
+                    f"{show.name}: frames per shot", fits
+                )
+        for st in (*self.shot_stages, *self.episode_stages):
+            fits = [(label, f) for label, f in st.distributions() if f.fitted]
+            if fits:
+                figs[st.name] = plot_fits(st.name, fits)
+        return figs
+
+    def write(self, path: str | Path, *, plots: bool = True) -> list[Path]:
+        """Write the fragment to ``path`` and, with ``plots``, a PNG per stage into the
+        folder ``<path stem>-plots`` beside it; return the files written."""
+        import matplotlib.pyplot as plt
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.fragment(), encoding="utf-8")
+        written = [path]
+        if plots:
+            folder = path.with_name(f"{path.stem}-plots")
+            folder.mkdir(exist_ok=True)
+            for stem, fig in self.figures().items():
+                target = folder / f"{stem}.png"
+                fig.savefig(target, dpi=110)
+                plt.close(fig)
+                written.append(target)
+        return written
+
+
+# --- fitting --------------------------------------------------------------------------
+
+
+def _most_common(values: Sequence[str | None]) -> tuple[str | None, dict[str, int]]:
+    counts = Counter(v for v in values if v is not None)
+    return (counts.most_common(1)[0][0] if counts else None), dict(counts)
+
+
+def _gpu_stage(
+    name: str, rows: Sequence[Attempt], tally: StageTally, level: float, min_values: int
+) -> StageFit:
+    options = []
+    by_pool: dict[str, list[Attempt]] = defaultdict(list)
+    for a in rows:
+        by_pool[a.resource or "gpu"].append(a)
+    for pool, attempts in sorted(by_pool.items(), key=lambda kv: -len(kv[1])):
+        seconds = [a.hours * 3600.0 for a in attempts]
+        frames = [a.frames or 1 for a in attempts]
+        split, spf = fit_per_frame(seconds, frames, level=level, min_values=min_values)
+        setup = split.setup_seconds
+        minutes = (
+            None
+            if setup is None
+            else Interval(setup.estimate / 60, setup.low / 60, setup.high / 60, setup.n, level)
+        )
+        options.append(OptionFit(pool, spf, minutes, split.note))
+    failure = proportion_interval(tally.failed, tally.attempts, level=level)
+    backoff = min(tally.retry_gaps) if tally.retry_gaps else None
+    if tally.exhausted:
+        max_attempts = max(tally.exhausted)
+    else:
+        max_attempts = max(tally.done_visits, default=1)
+    return StageFit(
+        name,
+        "gpu",
+        len(rows),
+        resources=dict(Counter(a.resource or "gpu" for a in rows)),
+        options=tuple(options),
+        failure_probability=failure,
+        max_attempts=max_attempts,
+        exhausted=len(tally.exhausted),
+        visits=len(tally.exhausted) + len(tally.done_visits),
+        backoff_hours=backoff,
+        retries=len(tally.retry_gaps),
+        retries_at_backoff=sum(1 for g in tally.retry_gaps if g - backoff <= 1.0 / 3600.0)
+        if backoff is not None
+        else 0,
+    )
+
+
+MIN_ROUND_REVIEWS = 10
+"""Fewest reviews in a later round of notes for its reject rate to be written; rarer late
+rounds are left to the last written rate (which repeats)."""
+
+
+def _review_stage(
+    name: str,
+    rows: Sequence[Attempt],
+    tally: StageTally,
+    pools: set[str],
+    per_frame: bool,
+    level: float,
+    min_values: int,
+) -> StageFit:
+    if per_frame:
+        values = [a.hours * 3600.0 / max(a.frames or 1, 1) for a in rows]
+        time = fit_distribution(values, "seconds_per_frame", level=level, min_values=min_values)
+    else:
+        values = [a.hours * 60.0 for a in rows]
+        time = fit_distribution(values, "minutes_per_shot", level=level, min_values=min_values)
+    resource, counts = _most_common([a.resource for a in rows])
+    rounds = [tally.rounds[r] for r in sorted(tally.rounds)]
+    rejects = [proportion_interval(k, n, level=level) for n, k in rounds if n > 0]
+    max_rounds: Interval | None = None
+    max_rounds_value: int | None = None
+    # A last round in which nobody was rejected, clearly below the round before it: the
+    # reviewers stop sending shots back after that many rounds.
+    if len(rejects) >= 2 and rounds[-1][1] == 0 and rejects[-1].high < rejects[-2].low:
+        max_rounds = rejects.pop()
+        max_rounds_value = len(rejects)
+    sparse: list[Interval] = []
+    while len(rejects) > 1 and rejects[-1].n < MIN_ROUND_REVIEWS:
+        sparse.insert(0, rejects.pop())
+    target, target_counts = _most_common(list(tally.targets.elements()))
+    share = (
+        proportion_interval(target_counts[target], sum(target_counts.values()), level=level)
+        if target is not None
+        else None
+    )
+    per_shot = tally.rejections_per_shot
+    return StageFit(
+        name,
+        "review",
+        len(rows),
+        resource=resource,
+        resource_is_pool=resource in pools,
+        resources=counts,
+        time=time,
+        sample_rate=(
+            proportion_interval(tally.reviewed, tally.arrivals, level=level)
+            if tally.arrivals
+            else None
+        ),
+        reject_probability=tuple(rejects),
+        sparse_rounds=tuple(sparse),
+        max_rounds=max_rounds,
+        max_rounds_value=max_rounds_value,
+        rework_to=target,
+        rework_share=share,
+        rejections_per_shot=mean_interval(per_shot, level=level) if per_shot else None,
+    )
+
+
+def _episode_stage(
+    name: str, rows: Sequence[Attempt], pools: set[str], level: float, min_values: int
+) -> StageFit:
+    time = fit_distribution(
+        [a.hours for a in rows], "hours_per_episode", level=level, min_values=min_values
+    )
+    resource, counts = _most_common([a.resource for a in rows])
+    return StageFit(
+        name,
+        "episode",
+        len(rows),
+        resource=resource,
+        resource_is_pool=resource in pools,
+        resources=counts,
+        time=time,
+    )
+
+
+def _shows(history: History, level: float, min_values: int) -> list[ShowFit]:
+    origin = history.first
+    out = []
+    for show in dict.fromkeys(a.show for a in history.attempts):
+        frames: dict[tuple[str, str], int] = {}
+        released: dict[tuple[str, str], datetime] = {}
+        for a in history.attempts:  # in time order: a shot's first row comes first
+            if a.show != show or a.shot is None:
+                continue
+            key = (a.episode, a.shot)
+            if key not in frames and a.frames is not None:
+                frames[key] = a.frames
+            moment = a.released if history.has_released else a.start
+            if moment is not None and (key not in released or moment < released[key]):
+                released[key] = moment
+        by_episode: dict[str, list[float]] = defaultdict(list)
+        for (episode, _), moment in released.items():
+            by_episode[episode].append((moment - origin).total_seconds() / 3600.0)
+        out.append(
+            ShowFit(
+                show,
+                len(frames),
+                len(by_episode),
+                fit_distribution(
+                    list(frames.values()), "frames_per_shot", level=level, min_values=min_values
+                ),
+                fit_release(by_episode, level=level),
+                "released" if history.has_released else "first start",
+            )
+        )
+    return out
+
+
+def calibrate(
+    history: str | Path | History,
+    mapping: str | Path | HistoryMapping | None = None,
+    *,
+    level: float = 0.95,
+    min_values: int = MIN_VALUES,
+) -> Calibration:
+    """Fit per stage and per show what a scenario needs to a tracker's task history.
+
+    ``history`` is a CSV file (or an already read ``History``); ``mapping`` a mapping file
+    or object (default: reelsim's own column names). Refuses (``ScenarioError``, with the
+    row) a log that contradicts itself, and (``InputError``) one too small to fit anything.
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be strictly between 0 and 1, got {level!r}")
+    if mapping is not None and not isinstance(mapping, HistoryMapping):
+        mapping = load_mapping(mapping)
+    if not isinstance(history, History):
+        history = read_history(history, mapping)
+    mapping = mapping or HistoryMapping()
+    by_stage: dict[str, list[Attempt]] = defaultdict(list)
+    for a in history.attempts:
+        by_stage[a.stage].append(a)
+    pools = {a.resource or "gpu" for a in history.attempts if history.kinds[a.stage] == "gpu"}
+    pools |= set(mapping.pools)
+    tallies = follow_shots(history)
+    shot_fits = []
+    for name in history.shot_stages:
+        if history.kinds[name] == "gpu":
+            shot_fits.append(_gpu_stage(name, by_stage[name], tallies[name], level, min_values))
+        else:
+            per_frame = mapping.time_per.get(name) == "frame"
+            shot_fits.append(
+                _review_stage(
+                    name, by_stage[name], tallies[name], pools, per_frame, level, min_values
+                )
+            )
+    episode_fits = [
+        _episode_stage(name, by_stage[name], pools, level, min_values)
+        for name in history.episode_stages
+    ]
+    shows = _shows(history, level, min_values)
+    notes = _notes(history, mapping, shows, shot_fits, episode_fits)
+    fitted = [f for st in (*shot_fits, *episode_fits) for _, f in st.distributions() if f.fitted]
+    fitted += [s.frames_per_shot for s in shows if s.frames_per_shot.fitted]
+    if not fitted:
+        raise _too_small(history, notes)
+    return Calibration(
+        history.source,
+        len(history.attempts),
+        history.first,
+        history.last,
+        level,
+        tuple(shows),
+        tuple(shot_fits),
+        tuple(episode_fits),
+        tuple(notes),
+    )
+
+
+def _too_small(history: History, notes: Sequence[str]) -> ScenarioError:
+    return ScenarioError(
+        [Problem(f"history too small to fit: {note}", file=history.source) for note in notes]
+    )
+
+
+def _notes(
+    history: History,
+    mapping: HistoryMapping,
+    shows: Sequence[ShowFit],
+    shot_fits: Sequence[StageFit],
+    episode_fits: Sequence[StageFit],
+) -> list[str]:
+    notes = []
+    listed = [*(mapping.shot_stages or {}), *(mapping.episode_stages or {})]
+    for name in listed:
+        if name not in history.kinds:
+            notes.append(f"{name}: no rows in the history")
+    for show in shows:
+        if not show.frames_per_shot.fitted:
+            notes.append(f"{show.name} frames_per_shot: {show.frames_per_shot.note}")
+        if show.release.pattern is None:
+            notes.append(f"{show.name} release: {show.release.note}")
+    for st in (*shot_fits, *episode_fits):
+        for label, fit in st.distributions():
+            where = f"{st.name} {label}".strip()
+            if not fit.fitted:
+                notes.append(f"{where} {fit.quantity}: {fit.note}")
+            if fit.left_out:
+                notes.append(
+                    f"{where} {fit.quantity}: {fit.left_out} value(s) of 0 or less"
+                    " left out of the fit"
+                )
+    return notes
+
+
+# --- writing the fragment -------------------------------------------------------------
+
+_COMMENT_COLUMN = 44
+
+
+def _num(x: float, digits: int = 4) -> str:
+    """A number with ``digits`` significant digits, never in exponent notation (a
+    planner reads these, and pastes them)."""
+    if x == 0.0 or not math.isfinite(x):
+        return "0" if x == 0.0 else str(x)
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    text = f"{x:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
+def _duration(hours: float) -> tuple[str, float, str]:
+    """A duration in its most readable unit: (text, unit size in hours, unit)."""
+    for unit, size in (("d", 24.0), ("h", 1.0), ("m", 1.0 / 60.0)):
+        if hours >= size:
+            return f"{_num(hours / size)}{unit}", size, unit
+    return f"{_num(hours * 3600.0)}s", 1.0 / 3600.0, "s"
+
+
+class _Fragment:
+    def __init__(self, cal: Calibration) -> None:
+        self.cal = cal
+        self.lines: list[str] = []
+        self.pct = f"{100.0 * cal.level:g}%"
+
+    def line(self, indent: int, text: str, comment: str = "") -> None:
+        body = " " * indent + text
+        if comment:
+            body = f"{body.ljust(_COMMENT_COLUMN - 1)} # {comment}"
+        self.lines.append(body)
+
+    def about(self, iv: Interval, unit: str = "", scale: float = 1.0, what: str = "") -> str:
+        low, high = iv.low / scale, iv.high / scale
+        return (
+            f"n={_count(iv.n)}{what}, {self.pct} interval "
+            f"[{_num(max(low, 0.0) if iv.low > -math.inf else low)}{unit}, {_num(high)}{unit}]"
+        )
+
+    def text(self) -> str:
+        cal = self.cal
+        name = Path(cal.source).name
+        self.lines += [
+            f"# Fitted by reelsim calibrate from {name}: {_count(cal.rows)} task attempts,",
+            f"# {cal.first:%Y-%m-%d} to {cal.last:%Y-%m-%d}. Each fitted number is followed by"
+            " its sample size (n)",
+            f"# and its {self.pct} confidence interval. Paste what you need into a scenario.",
+            "# Not in a task log, so not fitted: defect and catch probabilities (the reject",
+            "# rates below include caught defects), gang sizes, pools' and teams' sizes.",
+        ]
+        for note in cal.notes:
+            self.lines.append(f"# NOTE: {note}")
+        self.lines.append("")
+        if cal.shows:
+            self.lines.append("shows:")
+            for show in cal.shows:
+                self.show(show)
+        if cal.shot_stages:
+            self.lines += ["", "shot_stages:"]
+            for st in cal.shot_stages:
+                (self.gpu if st.kind == "gpu" else self.review)(st)
+        if cal.episode_stages:
+            self.lines += ["", "episode_stages:"]
+            for st in cal.episode_stages:
+                self.episode(st)
+        return "\n".join(self.lines) + "\n"
+
+    def distribution(self, indent: int, fit: DistributionFit, unit: str) -> None:
+        if not fit.fitted:
+            mean = f"; the sample's mean is {_num(fit.mean.estimate)}{unit}" if fit.mean else ""
+            self.line(indent, f"# {fit.quantity}: NOT FITTED, {fit.note}{mean}")
+            return
+        family = fit.family
+        assert family is not None
+        if family != "constant":
+            assert fit.mean is not None
+            best = fit.aic[family]
+            others = sorted((f for f in fit.aic if f != family), key=lambda f: fit.aic[f])
+            ranking = ", ".join(f"{f} +{_num(fit.aic[f] - best, 3)}" for f in others)
+            self.line(indent, f"# {family}, best by AIC (others: {ranking});")
+            self.line(
+                indent,
+                f"# KS D = {_num(fit.ks_statistic, 3)} (p = {_num(fit.ks_pvalue, 2)}); mean "
+                f"{_num(fit.mean.estimate)}{unit} ({self.about(fit.mean, unit)})",
+            )
+            if fit.note:
+                self.line(indent, f"# {fit.note}")
+        self.line(indent, f"{fit.quantity}:")
+        self.line(indent + 2, f"dist: {fit.family}")
+        for key, iv in fit.parameters.items():
+            self.line(indent + 2, f"{key}: {_num(iv.estimate)}", self.about(iv))
+        if fit.family == "truncated_normal":
+            self.line(indent + 2, "low: 0")
+
+    def show(self, show: ShowFit) -> None:
+        self.line(2, f"{show.name}:", f"{_count(show.shots)} shots in {show.episodes} episodes")
+        self.distribution(4, show.frames_per_shot, "")
+        rel = show.release
+        if rel.pattern is None:
+            self.line(4, f"# release: NOT FITTED, {rel.note}")
+            return
+        source = (
+            "the shots' release times"
+            if show.release_source == "released"
+            else "each shot's first start (no release column: includes queueing)"
+        )
+        self.line(4, f"# release from {source}")
+        if rel.log_likelihood:
+            ll = rel.log_likelihood
+            self.line(
+                4,
+                f"# log-likelihood: window {_num(ll['window'])}, poisson {_num(ll['poisson'])}",
+            )
+        if rel.note:
+            self.line(4, f"# {rel.note}")
+        self.line(4, "release:")
+        self.line(6, f"pattern: {rel.pattern}")
+        if rel.pattern == "window" and rel.window_hours is not None:
+            iv = rel.window_hours
+            text, size, unit = _duration(iv.estimate)
+            self.line(6, f'window: "{text}"', self.about(iv, unit, size, " episodes"))
+        if rel.pattern == "poisson" and rel.shots_per_day is not None:
+            iv = rel.shots_per_day
+            self.line(6, f"shots_per_day: {_num(iv.estimate)}", self.about(iv, what=" gaps"))
+
+    def resource_line(self, indent: int, st: StageFit) -> None:
+        others = {r: n for r, n in st.resources.items() if r != st.resource}
+        comment = "also: " + ", ".join(f"{r} ({n})" for r, n in others.items()) if others else ""
+        if st.resource is None:
+            self.line(indent, "team: TEAM", "the log names no reviewer or pool: fill in")
+        else:
+            key = "pool" if st.resource_is_pool else "team"
+            self.line(indent, f"{key}: {st.resource}", comment)
+
+    def gpu(self, st: StageFit) -> None:
+        self.line(2, f"{st.name}:", f"{_count(st.rows)} attempts")
+        self.line(4, "kind: gpu")
+        self.line(4, "options:")
+        for opt in st.options:
+            self.line(6, f"- pool: {opt.pool}")
+            self.distribution(8, opt.seconds_per_frame, " s")
+            if opt.setup_minutes is not None:
+                iv = opt.setup_minutes
+                text, size, unit = _duration(iv.estimate / 60.0)
+                self.line(8, f'setup: "{text}"', self.about(iv, unit, size * 60.0))
+            if opt.note:
+                self.line(8, f"# {opt.note}")
+        if st.failure_probability is not None:
+            iv = st.failure_probability
+            self.line(4, f"failure_probability: {_num(iv.estimate)}", self.about(iv))
+        if st.max_attempts is not None:
+            if st.exhausted:
+                why = (
+                    f"n={st.visits} visits; {st.exhausted} ran out of attempts after "
+                    f"{st.max_attempts}"
+                )
+            else:
+                why = f"n={st.visits} visits, none ran out: the most one took (a lower bound)"
+            self.line(4, f"max_attempts: {st.max_attempts}", why)
+        if st.backoff_hours is not None:
+            text, _, _ = _duration(st.backoff_hours)
+            self.line(
+                4,
+                f'backoff: "{text}"',
+                f"shortest of n={st.retries} gaps to a retry; {st.retries_at_backoff} within 1 s",
+            )
+
+    def review(self, st: StageFit) -> None:
+        self.line(2, f"{st.name}:", f"{_count(st.rows)} reviews")
+        self.line(4, "kind: review")
+        self.resource_line(4, st)
+        if st.time is not None:
+            unit = " s" if st.time.quantity == "seconds_per_frame" else " min"
+            self.distribution(4, st.time, unit)
+        if st.sample_rate is not None:
+            iv = st.sample_rate
+            self.line(4, f"sample_rate: {_num(iv.estimate)}", self.about(iv, what=" arrivals"))
+        rejects = st.reject_probability
+        if len(rejects) == 1:
+            self.line(4, f"reject_probability: {_num(rejects[0].estimate)}", self.about(rejects[0]))
+        elif rejects:
+            self.line(4, "reject_probability:", "per round of notes")
+            for k, iv in enumerate(rejects):
+                self.line(6, f"- {_num(iv.estimate)}", f"round {k + 1}: {self.about(iv)}")
+        for k, iv in enumerate(st.sparse_rounds, start=len(rejects) + 1):
+            self.line(
+                4,
+                f"# round {k}: {_num(iv.estimate)} of n={iv.n} reviews rejected; too few to "
+                "write (the last rate repeats)",
+            )
+        if st.max_rounds is not None:
+            iv = st.max_rounds
+            self.line(
+                4,
+                f"max_rounds: {st.max_rounds_value}",
+                f"n={iv.n} reviews after {st.max_rounds_value} rejections, none rejected "
+                f"({self.pct} bound {_num(iv.high, 2)})",
+            )
+        if st.rework_to is not None and st.rework_share is not None:
+            iv = st.rework_share
+            self.line(
+                4,
+                f"rework_to: {st.rework_to}",
+                f"share of rejections: {_num(iv.estimate)} ({self.about(iv)})",
+            )
+        if st.rejections_per_shot is not None:
+            iv = st.rejections_per_shot
+            self.line(
+                4,
+                f"# rework rate: {_num(iv.estimate)} rejections per shot reviewed "
+                f"({self.about(iv, what=' shots')})",
+            )
+
+    def episode(self, st: StageFit) -> None:
+        self.line(2, f"{st.name}:", f"{_count(st.rows)} tasks")
+        self.resource_line(4, st)
+        if st.time is not None:
+            self.distribution(4, st.time, " h")

@@ -1,0 +1,203 @@
+"""Comparing two scenarios (or two policies) on common random numbers.
+
+"Is the hybrid pipeline really cheaper than full automation, and by how much?" Run both
+on the same seed and the same replication numbers: replication i of each then draws the
+same frames per shot, the same model failures and artefacts, the same reviewer verdict
+draws (DESIGN §2). Whatever differs between the two runs of replication i is caused by
+what differs between the scenarios, so the per-replication differences d_i = a_i − b_i
+carry far less noise than either side: var(d) = var(a) + var(b) − 2·cov(a, b), and the
+covariance of common random numbers is large and positive.
+
+For each quantity — season cost (total and by category), P(any miss), each common
+episode's P(miss) and delivery time, makespan, escaped defects, rework — the report gives
+both means, the mean difference a − b with its Student-t interval
+(``simulator.stats.paired_difference``), and the *variance reduction*
+(var(a) + var(b)) / var(a − b): how many times more replications two independent runs
+would need for an interval as narrow. A probability's difference is the mean of the
+difference of two 0/1 indicators, so the same interval applies.
+
+Episodes are matched by name; delivery times are compared over the replications in which
+both scenarios delivered the episode, the number used is reported. Both scenarios run
+through the sweep's chunks (``simulator.planning.sweeps``), so a rerun reuses them and the
+executor does not matter. A scenario's own ``run.seed`` is replaced by the comparison's
+seed: common random numbers need one seed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator._version import __version__
+from simulator.engines.replication import COST_CATEGORIES
+from simulator.errors import UsageError
+from simulator.files import atomic_write
+from simulator.planning.executors import Executor
+from simulator.planning.sweeps import (
+    Plan,
+    PointResult,
+    ScenarioSource,
+    StatusSource,
+    as_status,
+    evaluate_points,
+    make_point,
+    point_scenario,
+    write_summary,
+)
+from simulator.results.chunks import read_replications
+from simulator.stats import paired_difference
+
+__all__ = ["Comparison", "compare", "paired_table"]
+
+
+@dataclass
+class Comparison:
+    a: PointResult
+    b: PointResult
+    table: pd.DataFrame
+    """One row per quantity: ``quantity``, ``n``, ``mean_a``, ``mean_b``, ``difference``,
+    ``low``, ``high``, ``variance_reduction``."""
+    summary: dict[str, Any]
+    out: Path
+
+    def row(self, quantity: str) -> dict[str, Any]:
+        rows = self.table[self.table["quantity"] == quantity]
+        if rows.empty:
+            raise KeyError(quantity)
+        return {str(k): v for k, v in rows.iloc[0].to_dict().items()}
+
+
+def _per_replication(out: Path, result: PointResult) -> pd.DataFrame:
+    """Season-level numbers per replication, plus each episode's delivery and miss."""
+    columns = [
+        "replication",
+        "episode",
+        "delivered",
+        "delivery_h",
+        "missed",
+        "cost_total",
+        *(f"cost_{c}" for c in COST_CATEGORIES),
+        "escaped_defects",
+        "rework_passes",
+        "end_h",
+    ]
+    frame = read_replications(out, result.chunks, columns)
+    by_rep = frame.groupby("replication", sort=True)
+    season = pd.DataFrame(
+        {
+            "cost_total": by_rep["cost_total"].sum(),
+            **{f"cost_{c}": by_rep[f"cost_{c}"].sum() for c in COST_CATEGORIES},
+            "any_miss": by_rep["missed"].any().astype(float),
+            "escaped_defects": by_rep["escaped_defects"].sum().astype(float),
+            "rework_passes": by_rep["rework_passes"].sum().astype(float),
+            # The makespan is defined when every episode was delivered (else censored).
+            "makespan_h": by_rep["end_h"].first().where(by_rep["delivered"].all()),
+        }
+    )
+    delivery = frame.pivot(index="replication", columns="episode", values="delivery_h")
+    missed = frame.pivot(index="replication", columns="episode", values="missed")
+    for episode in delivery.columns:
+        season[f"delivery_h:{episode}"] = delivery[episode]
+        season[f"p_miss:{episode}"] = missed[episode].astype(float)
+    return season
+
+
+def paired_table(a: pd.DataFrame, b: pd.DataFrame, level: float) -> pd.DataFrame:
+    """Paired differences a − b of every column the two per-replication tables share
+    (rows matched by replication; pairs with a missing value on either side dropped)."""
+    rows = []
+    for column in [c for c in a.columns if c in b.columns]:
+        pair = pd.concat([a[column], b[column]], axis=1, keys=["a", "b"]).dropna()
+        x, y = pair["a"].to_numpy(float), pair["b"].to_numpy(float)
+        row: dict[str, Any] = {"quantity": column, "n": len(pair)}
+        if len(pair) == 0:
+            row.update(mean_a=math.nan, mean_b=math.nan, difference=math.nan)
+            row.update(low=math.nan, high=math.nan, variance_reduction=math.nan)
+        else:
+            d = paired_difference(x, y, level=level)
+            row.update(
+                mean_a=float(np.mean(x)),
+                mean_b=float(np.mean(y)),
+                difference=d.difference.estimate,
+                low=d.difference.low,
+                high=d.difference.high,
+                variance_reduction=d.variance_reduction,
+            )
+        rows.append(row)
+    name = {"any_miss": "p_any_miss"}
+    table = pd.DataFrame(rows)
+    table["quantity"] = table["quantity"].replace(name)
+    return table
+
+
+def compare(
+    a: ScenarioSource,
+    b: ScenarioSource,
+    *,
+    out: str | Path,
+    overrides_a: Sequence[str] = (),
+    overrides_b: Sequence[str] = (),
+    replications: int | None = None,
+    seed: int | None = None,
+    chunk_size: int = 1000,
+    executor: Executor | None = None,
+    engine: str = "auto",
+    status: StatusSource | None = None,
+) -> Comparison:
+    """Run ``a`` and ``b`` (files or loaded scenarios, each with its own ``--set``
+    overrides) on common random numbers and report paired differences a − b.
+
+    ``seed`` and ``replications`` default to ``a``'s ``run`` settings. ``status`` (a
+    ``Status`` or ``(path, now)``) starts every replication of both from where the season
+    stands (the status is checked against each scenario)."""
+    started = time.perf_counter()
+    out = Path(out)
+    base_a = point_scenario(a, overrides_a)
+    seed = base_a.run.seed if seed is None else seed
+    n = replications if replications is not None else base_a.run.replications
+    point_a = make_point(0, a, overrides_a, [], seed, label="A")
+    point_b = make_point(1, b, overrides_b, [], seed, label="B")
+    if point_a.sha256 == point_b.sha256:
+        raise UsageError("A and B are the same scenario: there is nothing to compare")
+    level = base_a.run.confidence
+    plan = Plan(replications=n, seed=seed, chunk_size=chunk_size)
+    from_status = as_status(status)
+    evaluation = evaluate_points(
+        [point_a, point_b], plan, out=out, executor=executor, engine=engine, status=from_status
+    )
+    result_a, result_b = evaluation.results
+    table = paired_table(_per_replication(out, result_a), _per_replication(out, result_b), level)
+    atomic_write(out / "comparison.parquet", lambda tmp: table.to_parquet(tmp, index=False))
+    files = ["comparison.parquet"] + [k.relative_path for r in evaluation.results for k in r.chunks]
+    summary: dict[str, Any] = {
+        "reelsim_version": __version__,
+        "kind": "compare",
+        "seed": seed,
+        "from": None if from_status is None else from_status.manifest(),
+        "replications": n,
+        "confidence": level,
+        "a": {
+            "scenario": point_a.scenario.name,
+            "overrides": list(overrides_a),
+            "sha256": point_a.sha256,
+            "summary": result_a.summary,
+        },
+        "b": {
+            "scenario": point_b.scenario.name,
+            "overrides": list(overrides_b),
+            "sha256": point_b.sha256,
+            "summary": result_b.summary,
+        },
+        "differences": table.to_dict(orient="records"),
+        "chunks": {"computed": evaluation.chunks_computed, "reused": evaluation.chunks_reused},
+        "wall_seconds": time.perf_counter() - started,
+    }
+    write_summary(out, summary, files)
+    return Comparison(result_a, result_b, table, summary, out)

@@ -1,0 +1,348 @@
+"""The report's pages of a comparison and of a sensitivity analysis.
+
+A comparison answers "is A cheaper (or safer) than B, and by how much?": its page names
+both scenarios with their changes, gives the paired differences A − B with their
+intervals, and says in words which differences the replications show (the interval leaves
+out zero) and which they cannot tell from nothing. A sensitivity analysis answers "which
+uncertain inputs drive the outputs?": its page ranks the inputs per output.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from simulator.report._planning import planning_provenance, plot_block
+from simulator.report.page import (
+    Block,
+    Headline,
+    Page,
+    ResultsFolder,
+    Section,
+    Table,
+    file_warnings,
+    files_table,
+    money,
+    number,
+    percent,
+)
+
+__all__ = ["compare_page", "difference_text", "sensitivity_page"]
+
+
+def _side(side: dict[str, Any]) -> str:
+    name = str(side.get("scenario", "?"))
+    overrides = side.get("overrides", [])
+    return f"{name} ({', '.join(overrides)})" if overrides else name
+
+
+def _signed(fmt: Callable[[float], str]) -> Callable[[float | None], str]:
+    def signed(x: float | None) -> str:
+        if x is None or not math.isfinite(x):
+            return "–"
+        return ("+" if x > 0 else "−" if x < 0 else "") + fmt(abs(x))
+
+    return signed
+
+
+_FORMATS: dict[str, Callable[[float | None], str]] = {
+    "cost": _signed(lambda x: money(x)),
+    "chance": _signed(lambda x: f"{100 * x:.1f} pp"),
+    "time": _signed(lambda x: f"{x:,.1f} h"),
+    "count": _signed(lambda x: number(x, 2)),
+}
+_LEVELS: dict[str, Callable[[float], str]] = {
+    "cost": money,
+    "chance": percent,
+    "time": lambda x: f"{x:,.1f} h",
+    "count": lambda x: number(x, 2),
+}
+
+
+def difference_text(row: dict[str, Any], group: str, level: float) -> str:
+    """ "−$967 (95% interval −$1,001 to −$933)"."""
+    fmt = _FORMATS[group]
+    return (
+        f"{fmt(row['difference'])} ({level:.0%} interval {fmt(row['low'])} to {fmt(row['high'])})"
+    )
+
+
+def _shown(row: dict[str, Any]) -> bool:
+    """The interval leaves out zero: the replications show a difference."""
+    low, high = row["low"], row["high"]
+    return bool(math.isfinite(low) and math.isfinite(high) and (low > 0 or high < 0))
+
+
+def _compare_reading(rows: dict[str, dict[str, Any]], a: str, b: str, level: float) -> list[str]:
+    lines = []
+    cost = rows.get("cost_total")
+    if cost is not None:
+        if _shown(cost):
+            word = "cheaper" if cost["difference"] < 0 else "more expensive"
+            lines.append(
+                f"{a} is {word} than {b} by {money(abs(cost['difference']))} a season "
+                f"({level:.0%} interval {money(abs(cost['high' if word == 'cheaper' else 'low']))}"
+                f" to {money(abs(cost['low' if word == 'cheaper' else 'high']))})."
+            )
+        else:
+            lines.append(
+                f"The replications cannot tell {a}'s season cost from {b}'s: the difference is "
+                f"{difference_text(cost, 'cost', level)}, which includes zero."
+            )
+        reduction = cost.get("variance_reduction")
+        if reduction is not None and math.isfinite(reduction) and reduction > 1:
+            lines.append(
+                f"Common random numbers made the cost difference as precise as "
+                f"{number(reduction, 0)} times as many replications of two independent runs."
+            )
+    risk = rows.get("p_any_miss")
+    if risk is not None:
+        if _shown(risk):
+            word = "lower" if risk["difference"] < 0 else "higher"
+            lines.append(
+                f"{a}'s chance that some episode is late is {word} than {b}'s: "
+                f"{percent(risk['mean_a'])} against {percent(risk['mean_b'])}, a difference "
+                f"of {difference_text(risk, 'chance', level)}."
+            )
+        else:
+            lines.append(
+                f"The chance that some episode is late: {percent(risk['mean_a'])} for {a}, "
+                f"{percent(risk['mean_b'])} for {b}; the replications show no difference: "
+                f"{difference_text(risk, 'chance', level)}."
+            )
+    delays = [(q, r) for q, r in rows.items() if q.startswith("delivery_h:") and _shown(r)]
+    if delays:
+        q, r = max(delays, key=lambda qr: abs(qr[1]["difference"]))
+        lines.append(
+            f"The largest shown change in delivery is {q.split(':', 1)[1]}: "
+            f"{difference_text(r, 'time', level)} under {a}."
+        )
+    return lines
+
+
+def _differences_table(table: pd.DataFrame, level: float) -> Table:
+    from simulator.plots.planning import difference_group
+
+    rows = []
+    for values in table.itertuples(index=False):
+        r = dict(zip(table.columns, values, strict=True))
+        group = difference_group(str(r["quantity"]))
+        level_fmt = _LEVELS[group]
+        fmt = _FORMATS[group]
+        vr = r["variance_reduction"]
+        rows.append(
+            [
+                str(r["quantity"]).replace("_", " "),
+                str(r["n"]),
+                level_fmt(r["mean_a"]) if math.isfinite(r["mean_a"]) else "–",
+                level_fmt(r["mean_b"]) if math.isfinite(r["mean_b"]) else "–",
+                fmt(r["difference"]),
+                f"{fmt(r['low'])} to {fmt(r['high'])}",
+                number(vr, 1) if vr is not None and math.isfinite(vr) else "–",
+            ]
+        )
+    return Table(
+        ["quantity", "pairs", "mean A", "mean B", "A − B", f"{level:.0%} interval", "variance ×"],
+        rows,
+        title="Paired differences",
+        numeric=[False, True, True, True, True, True, True],
+        note="Pairs: replications used (delivery times: where both delivered). pp: percentage "
+        "points. Variance ×: how many times more replications two independent runs would need "
+        "for an interval as narrow (– where both sides never vary).",
+    )
+
+
+def compare_page(folder: ResultsFolder) -> Page:
+    """The page of a ``reelsim compare`` folder."""
+    from simulator.plots.planning import difference_plot
+
+    summary = folder.summary
+    level = float(summary.get("confidence", 0.95))
+    a, b = _side(summary.get("a", {})), _side(summary.get("b", {}))
+    n = summary.get("replications", "?")
+    table = folder.table("comparison.parquet")
+    if table is None:
+        folder.warnings.append("comparison.parquet is missing or changed: figures from summary")
+        table = pd.DataFrame(summary.get("differences", []))
+    rows: dict[str, dict[str, Any]] = {
+        str(r["quantity"]): {str(k): v for k, v in r.items()}
+        for r in table.to_dict(orient="records")
+    }
+    headlines = []
+    cost, risk = rows.get("cost_total"), rows.get("p_any_miss")
+    if cost is not None:
+        headlines += [
+            Headline(
+                "Season cost, A − B",
+                _FORMATS["cost"](cost["difference"]),
+                f"{level:.0%} interval {_FORMATS['cost'](cost['low'])} to "
+                f"{_FORMATS['cost'](cost['high'])}",
+                f"A {money(cost['mean_a'])}, B {money(cost['mean_b'])}",
+            )
+        ]
+    if risk is not None:
+        headlines.append(
+            Headline(
+                "Chance that some episode is late, A − B",
+                _FORMATS["chance"](risk["difference"]),
+                f"{level:.0%} interval {_FORMATS['chance'](risk['low'])} to "
+                f"{_FORMATS['chance'](risk['high'])}",
+                f"A {percent(risk['mean_a'])}, B {percent(risk['mean_b'])}",
+            )
+        )
+    blocks: list[Block] = []
+    if not table.empty:
+        blocks.append(
+            plot_block(
+                folder,
+                "differences",
+                lambda: difference_plot(table, a, b),
+                "Paired differences",
+                " ".join((difference_plot.__doc__ or "").split("\n\n")[1].split()),
+            )
+        )
+        blocks.append(_differences_table(table, level))
+    sides = [
+        [label, _side(side), ", ".join(side.get("overrides", [])) or "–", str(side.get("sha256"))]
+        for label, side in (("A", summary.get("a", {})), ("B", summary.get("b", {})))
+    ]
+    return Page(
+        title=f"{a} against {b}: which is cheaper, which is safer, and by how much?",
+        subtitle=(
+            f"reelsim compare: {n} paired replications on common random numbers (seed "
+            f"{summary.get('seed', '?')}); intervals at {level:.0%} confidence"
+        ),
+        folder=folder.path.name,
+        question=(
+            f"Is A = {a} cheaper or safer than B = {b}, and by how much? Both ran the same "
+            f"{n} replications on the same seed, so replication i of each drew the same frames, "
+            "failures and verdicts: what differs is caused by what differs between them."
+        ),
+        headlines=headlines,
+        reading=_compare_reading(rows, a, b, level),
+        sections=[
+            Section("Differences", "differences", "Every quantity, A − B.", blocks),
+            Section(
+                "The two scenarios",
+                "scenarios",
+                blocks=[Table(["", "scenario", "changes", "sha256"], sides, title="A and B")],
+            ),
+        ],
+        provenance=planning_provenance(
+            {**summary, "scenario": {"name": f"A = {a}; B = {b}"}},
+            [("confidence level", percent(level, 0))],
+        ),
+        files=[files_table(folder)] if folder.file_status else [],
+        warnings=file_warnings(folder),
+    )
+
+
+# --- sensitivity ---------------------------------------------------------------------------
+
+
+def sensitivity_page(folder: ResultsFolder) -> Page:
+    """The page of a ``reelsim sensitivity`` folder."""
+    from simulator.planning.sensitivity import OUTPUTS
+    from simulator.plots.planning import sensitivity_chart
+
+    summary = folder.summary
+    name = str(summary.get("scenario", {}).get("name", folder.path.name))
+    level = float(summary.get("confidence", 0.95))
+    method = str(summary.get("method", "morris"))
+    measure = "mu_star" if method == "morris" else "ST"
+    factors = summary.get("factors", [])
+    table = folder.table("indices.parquet")
+    if table is None:
+        table = pd.DataFrame(summary.get("indices", []))
+    outputs = list(dict.fromkeys(table["output"])) if not table.empty else []
+    fmt: dict[str, Callable[[float], str]] = {
+        "p_any_miss": lambda x: f"{100 * x:.1f} pp",
+        "cost_mean": money,
+    }
+    headlines, reading = [], []
+    for output in outputs:
+        ranked = table[table["output"] == output].sort_values("rank")
+        top = ranked.iloc[0]
+        show = fmt.get(output, lambda x: number(x, 3)) if measure == "mu_star" else number
+        headlines.append(
+            Headline(
+                f"Drives {OUTPUTS.get(output, output)} most",
+                str(top["factor"]),
+                f"{measure} {show(top[measure])} ± {show(top[f'{measure}_conf'])}",
+            )
+        )
+        order = ", then ".join(f"{r['factor']} ({show(r[measure])})" for _, r in ranked.iterrows())
+        reading.append(f"{OUTPUTS.get(output, output)}: {order}.")
+    blocks: list[Block] = []
+    if not table.empty:
+        blocks.append(
+            plot_block(
+                folder,
+                "sensitivity",
+                lambda: sensitivity_chart(table, measure, outputs),
+                "Inputs ranked",
+                " ".join((sensitivity_chart.__doc__ or "").split("\n\n")[1].split()),
+            )
+        )
+        columns = [
+            c for c in ("output", "rank", "factor", measure, f"{measure}_conf") if c in table
+        ]
+        blocks.append(
+            Table(
+                columns,
+                [
+                    [
+                        str(r[c]) if c in ("output", "factor", "rank") else number(r[c], 4)
+                        for c in columns
+                    ]
+                    for _, r in table.iterrows()
+                ],
+                title="Sensitivity indices",
+                numeric=[c not in ("output", "factor") for c in columns],
+            )
+        )
+    ranges = "; ".join(f"{f['path']} from {f['low']} to {f['high']}" for f in factors)
+    return Page(
+        title=f"{name}: which uncertain inputs drive risk and cost?",
+        subtitle=(
+            f"reelsim sensitivity ({method}, {summary.get('points', '?')} points × "
+            f"{summary.get('replications', '?')} replications); intervals at {level:.0%}"
+        ),
+        folder=folder.path.name,
+        question=(
+            f"Which of these uncertain inputs — {ranges} — move "
+            f"{', '.join(OUTPUTS.get(o, o) for o in outputs)} most?"
+        ),
+        headlines=headlines,
+        reading=reading,
+        sections=[
+            Section("Ranking", "ranking", "The inputs per output, most influential first.", blocks),
+            Section(
+                "Inputs",
+                "inputs",
+                blocks=[
+                    Table(
+                        ["input", "low", "high", "whole numbers"],
+                        [
+                            [
+                                str(f["path"]),
+                                str(f["low"]),
+                                str(f["high"]),
+                                "yes" if f.get("integer") else "no",
+                            ]
+                            for f in factors
+                        ],
+                        title="Ranges",
+                    )
+                ],
+            ),
+        ],
+        provenance=planning_provenance(
+            summary, [("method", method), ("confidence level", percent(level, 0))]
+        ),
+        files=[files_table(folder)] if folder.file_status else [],
+        warnings=file_warnings(folder),
+    )

@@ -1,0 +1,490 @@
+"""The report's page of a ``reelsim run`` folder.
+
+A run answers "will the season deliver, and what will it cost?", so its page opens with
+that question (in the scenario's own terms), the verdict, five headline numbers with their
+intervals and a few sentences that say what the numbers mean for the people in the room:
+which episodes are at risk and by how much, what the season costs and what drives it, where
+work queues, what slips through review. Then the evidence, section by section: each plot
+with its reading guide (the plot function's docstring) beside the table of the same
+figures; the assumptions; the provenance.
+
+Plain-language lines follow fixed rules, so that two reports say the same thing about the
+same numbers: an episode is called out when its estimated chance of missing delivery is
+above ``RISK_THRESHOLD``; an episode whose estimate is below it but whose upper bound is
+above it is "not ruled out" (the cure is more replications); a resource is called a
+bottleneck above ``BUSY_THRESHOLD`` of its available hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from simulator.report.page import (
+    Block,
+    Headline,
+    Page,
+    Plot,
+    ResultsFolder,
+    SeasonCalendar,
+    Section,
+    Table,
+    Text,
+    Verdict,
+    calendar_start,
+    data_uri,
+    file_warnings,
+    files_table,
+    folder_plot,
+    interval_text,
+    money,
+    number,
+    percent,
+    provenance_rows,
+    span,
+)
+
+__all__ = ["BUSY_THRESHOLD", "RISK_THRESHOLD", "run_page"]
+
+_VERDICT_WORDS = {"on_time": "on time", "at_risk": "at risk", "late": "late"}
+
+RISK_THRESHOLD = 0.10
+"""An episode whose chance of missing delivery is above this is called out by name."""
+BUSY_THRESHOLD = 0.85
+"""A pool or team busy more than this share of its hours is called a bottleneck."""
+
+
+def _run_plots(folder: ResultsFolder, scenario: Any, start: date | None) -> dict[str, str]:
+    """Each run plot as a data URI: the folder's file, or drawn afresh from its tables."""
+    from simulator.plots.season import RUN_PLOTS, RunView, figure_bytes
+
+    uris: dict[str, str] = {}
+    missing = []
+    for stem in RUN_PLOTS:
+        uri = folder_plot(folder, stem)
+        if uri is None:
+            missing.append(stem)
+        else:
+            uris[stem] = uri
+    if missing:
+        replications = folder.table("replications.parquet")
+        timeseries = folder.table("timeseries.parquet")
+        if replications is None or timeseries is None:
+            folder.warnings.append(
+                "the plots cannot be drawn: replications.parquet or timeseries.parquet is "
+                "missing or changed since the run"
+            )
+            return uris
+        model = None
+        if scenario is not None:
+            from simulator.model.season import compile_season
+
+            model = compile_season(scenario)
+        view = RunView.build(
+            str(folder.summary.get("scenario", {}).get("name", folder.path.name)),
+            replications,
+            timeseries,
+            model=model,
+            start=start,
+        )
+        for stem in missing:
+            uris[stem] = data_uri(figure_bytes(RUN_PLOTS[stem](view), "svg"), "svg")
+    return uris
+
+
+def _episode_reading(episodes: list[dict[str, Any]], n: int, level: float) -> list[str]:
+    lines = []
+    risky = [ep for ep in episodes if ep["p_miss"]["estimate"] > RISK_THRESHOLD]
+    threshold = percent(RISK_THRESHOLD, 0)
+    if risky:
+        named = ", ".join(f"{ep['id']} ({percent(ep['p_miss']['estimate'], 0)})" for ep in risky)
+        lines.append(
+            f"{len(risky)} of {len(episodes)} episodes {'has' if len(risky) == 1 else 'have'} "
+            f"more than a {threshold} chance of "
+            f"missing delivery: {named}."
+        )
+    else:
+        lines.append(
+            f"None of the {len(episodes)} episodes has more than a {threshold} chance of "
+            "missing delivery."
+        )
+    unsure = [
+        ep
+        for ep in episodes
+        if ep["p_miss"]["estimate"] <= RISK_THRESHOLD < (ep["p_miss"]["high"] or 0.0)
+    ]
+    if unsure:
+        top = max((ep["p_miss"]["high"] or 0.0) for ep in unsure)
+        lines.append(
+            f"For {len(unsure)} {'more' if risky else 'of them'}, {n} replications cannot "
+            f"rule it out (their {level:.0%} "
+            f"upper bounds reach {percent(top, 0)}); run more replications to tell."
+        )
+    return lines
+
+
+def _run_reading(summary: dict[str, Any]) -> list[str]:
+    n = int(summary["replications"])
+    level = float(summary.get("confidence", 0.95))
+    episodes = summary["episodes"]
+    lines = _episode_reading(episodes, n, level)
+    p_any = summary["season"]["p_any_miss"]
+    late_runs = round(p_any["estimate"] * n)
+    lines.append(
+        f"In {late_runs} of {n} simulated seasons at least one episode was late: a chance of "
+        f"{percent(p_any['estimate'])} ({interval_text(p_any, percent, level)})."
+    )
+    censored = [ep for ep in episodes if ep["delivery_h"].get("censored")]
+    for ep in censored:
+        lines.append(
+            f"{ep['id']} was not delivered at all by the end of the run in "
+            f"{ep['delivery_h']['censored']} of {n} replications."
+        )
+    cost = summary["cost"]
+    total = cost["total"]
+    if "mean" in total:
+        mean = total["mean"]
+        lines.append(
+            f"The season costs {money(mean['estimate'])} on average "
+            f"({interval_text(mean, money, level)}); 9 seasons in 10 stay under "
+            f"{money(total['p90']['estimate'])}."
+        )
+    by_category = {k: v["estimate"] for k, v in cost["by_category"].items() if v["estimate"] > 0}
+    whole = sum(by_category.values())
+    if whole > 0:
+        biggest = sorted(by_category.items(), key=lambda kv: -kv[1])[:2]
+        parts = " and ".join(f"{k.replace('_', ' ')} ({percent(v / whole, 0)})" for k, v in biggest)
+        lines.append(f"Most of it is {parts}.")
+    per_frame = cost["per_delivered_frame"].get("mean")
+    if per_frame:
+        lines.append(
+            f"A delivered frame costs {money(per_frame['estimate'], 2)} "
+            f"({interval_text(per_frame, lambda x: money(x, 2), level)})."
+        )
+    utilization = summary.get("utilization", {})
+    if utilization:
+        ranked = sorted(utilization.items(), key=lambda kv: -kv[1]["estimate"])
+        name, busiest = ranked[0]
+        kind, _, label = name.partition(":")
+        line = (
+            f"The busiest resource is {kind} {label}, busy {percent(busiest['estimate'], 0)} "
+            "of its available hours"
+        )
+        hot = [k for k, v in ranked if v["estimate"] >= BUSY_THRESHOLD]
+        if hot:
+            line += (
+                f"; {', '.join(k.replace(':', ' ') for k in hot)} "
+                f"{'is' if len(hot) == 1 else 'are'} near the limit, where queues build up fast"
+            )
+        lines.append(line + ".")
+    defects = summary.get("defects", {})
+    if defects:
+        escaped = defects.get("escaped_mean", 0.0)
+        caught = defects.get("caught_mean", 0.0)
+        lines.append(
+            f"About {number(escaped)} shots a season reach delivery with a defect nobody "
+            f"caught; reviews catch {number(caught)}."
+        )
+    return lines
+
+
+def _verdict(summary: dict[str, Any]) -> Verdict:
+    key = str(summary.get("verdict", ""))
+    text = str(summary.get("verdict_text", "")).strip()
+    text = (text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")) if text else ""
+    p_any = summary["season"]["p_any_miss"]
+    if key == "at_risk" and p_any["estimate"] == 0.0:
+        text += (
+            f" No simulated season was late, but {summary['replications']} replications "
+            f"cannot rule out a risk of up to {percent(p_any['high'])}: more replications "
+            "would narrow that."
+        )
+    return Verdict(key if key in _VERDICT_WORDS else "neutral", _VERDICT_WORDS.get(key, key), text)
+
+
+def _run_headlines(summary: dict[str, Any], level: float) -> list[Headline]:
+    p_any = summary["season"]["p_any_miss"]
+    cost = summary["cost"]
+    heads = [
+        Headline(
+            "Chance that some episode is late",
+            percent(p_any["estimate"]),
+            interval_text(p_any, percent, level),
+        )
+    ]
+    mean = cost["total"].get("mean")
+    if mean:
+        heads.append(
+            Headline(
+                "Season cost, mean",
+                money(mean["estimate"]),
+                interval_text(mean, money, level),
+                f"P90 {money(cost['total']['p90']['estimate'])}",
+            )
+        )
+    per_frame = cost["per_delivered_frame"].get("mean")
+    if per_frame:
+        heads.append(
+            Headline(
+                "Cost per delivered frame",
+                money(per_frame["estimate"], 2),
+                interval_text(per_frame, lambda x: money(x, 2), level),
+            )
+        )
+    episodes = summary["episodes"]
+    worst = max(episodes, key=lambda ep: ep["p_miss"]["estimate"], default=None)
+    if worst is not None and worst["p_miss"]["estimate"] == 0.0:
+        heads.append(
+            Headline(
+                "Riskiest episode",
+                "none late",
+                f"no episode was late in {summary['replications']} replications",
+            )
+        )
+    elif worst is not None:
+        heads.append(
+            Headline(
+                "Riskiest episode",
+                str(worst["id"]),
+                f"misses with {percent(worst['p_miss']['estimate'])} "
+                f"({span(worst['p_miss']['low'], worst['p_miss']['high'], percent)})",
+            )
+        )
+    defects = summary.get("defects", {})
+    if "escaped_mean" in defects:
+        heads.append(
+            Headline(
+                "Escaped defects per season",
+                number(defects["escaped_mean"]),
+                note=f"{number(defects.get('caught_mean', 0.0))} caught in review",
+            )
+        )
+    return heads
+
+
+def _episode_table(summary: dict[str, Any], cal: SeasonCalendar, level: float) -> Table:
+    rows = []
+    for ep in summary["episodes"]:
+        d = ep["delivery_h"]
+        p90 = d["p90"]["estimate"]
+        deadline = float(ep["deadline_h"])
+        if p90 is None:
+            margin = "not delivered"
+        else:
+            days = (deadline - p90) / 24.0
+            margin = f"{days:.1f} d early" if days >= 0 else f"{-days:.1f} d late"
+        rows.append(
+            [
+                str(ep["id"]),
+                str(ep.get("shots", "")),
+                cal.moment(deadline, deadline=True),
+                cal.moment(d["p50"]["estimate"]),
+                cal.moment(p90),
+                margin,
+                percent(ep["p_miss"]["estimate"]),
+                span(ep["p_miss"]["low"], ep["p_miss"]["high"], percent),
+            ]
+        )
+    return Table(
+        [
+            "episode",
+            "shots",
+            "deadline",
+            "delivery P50",
+            "delivery P90",
+            "P90 vs deadline",
+            "P(late)",
+            f"{level:.0%} interval",
+        ],
+        rows,
+        title="Delivery per episode",
+        numeric=[False, True, False, False, False, True, True, True],
+        note="P50: half the replications delivered by then; P90: nine in ten. P(late): share "
+        "of replications that missed the deadline, with its Wilson interval.",
+    )
+
+
+def _cost_tables(summary: dict[str, Any], level: float) -> list[Table]:
+    cost = summary["cost"]
+    by_category = cost["by_category"]
+    whole = sum(v["estimate"] for v in by_category.values())
+    rows = [
+        [
+            k.replace("_", " "),
+            money(v["estimate"]),
+            span(v["low"], v["high"], money),
+            percent(v["estimate"] / whole, 0) if whole > 0 else "–",
+        ]
+        for k, v in by_category.items()
+        if v["estimate"] != 0
+    ]
+    total = cost["total"]
+    if "mean" in total:
+        rows.append(
+            [
+                "total",
+                money(total["mean"]["estimate"]),
+                span(total["mean"]["low"], total["mean"]["high"], money),
+                "100%",
+            ]
+        )
+    tables = [
+        Table(
+            ["category", "mean", f"{level:.0%} interval", "share"],
+            rows,
+            title="Season cost by category",
+            numeric=[False, True, True, True],
+        )
+    ]
+    per_episode = cost.get("per_episode", {})
+    if per_episode:
+        tables.append(
+            Table(
+                ["episode", "mean cost"],
+                [[k, money(v)] for k, v in per_episode.items()],
+                title="Cost per episode",
+                numeric=[False, True],
+                note="Shared costs (reserved GPUs, people's scheduled hours) go to episodes in "
+                "proportion to the busy hours each used.",
+            )
+        )
+    return tables
+
+
+def _utilisation_table(summary: dict[str, Any], labels: dict[str, str], level: float) -> Table:
+    rows = []
+    for key, iv in summary.get("utilization", {}).items():
+        kind, _, name = key.partition(":")
+        rows.append(
+            [
+                f"{kind} {name}",
+                labels.get(key, ""),
+                percent(iv["estimate"]),
+                span(iv["low"], iv["high"], percent),
+            ]
+        )
+    return Table(
+        ["resource", "what it is", "busy", f"{level:.0%} interval"],
+        rows,
+        title="Utilisation: busy share of the hours available",
+        numeric=[False, False, True, True],
+        note="A pool's available hours are its GPUs over the run; a team's, its people's "
+        "scheduled hours on shift.",
+    )
+
+
+def _defects_table(summary: dict[str, Any]) -> Table:
+    d = summary.get("defects", {})
+    names = {
+        "caught_mean": "defects caught in review",
+        "escaped_mean": "defects escaped to delivery",
+        "failed_shots_mean": "shots failed (attempts ran out)",
+        "rework_passes_mean": "rework passes",
+    }
+    return Table(
+        ["per season, mean over replications", ""],
+        [[label, number(d[key])] for key, label in names.items() if key in d],
+        title="Defects and rework",
+        numeric=[False, True],
+    )
+
+
+def run_page(folder: ResultsFolder) -> Page:
+    """The page of a ``reelsim run`` folder."""
+    from simulator.report._assumptions import assumptions, question, resource_labels
+
+    summary = folder.summary
+    level = float(summary.get("confidence", 0.95))
+    scenario = folder.scenario
+    cal = SeasonCalendar(calendar_start(summary, scenario))
+    name = str(summary.get("scenario", {}).get("name", folder.path.name))
+    n = int(summary["replications"])
+    plots = _run_plots(folder, scenario, cal.start.date() if cal.start else None)
+    labels = resource_labels(scenario) if scenario is not None else {}
+
+    def plot(stem: str, title: str, caption: str) -> list[Block]:
+        if stem not in plots:
+            return [Text(f"(The {stem} plot is not available.)")]
+        return [Plot(title, plots[stem], caption, alt=f"{title} of {name}")]
+
+    from simulator.plots.season import cost_per_frame_plot, cost_plot, delivery_plot, load_plot
+
+    sections = [
+        Section(
+            "Assumptions",
+            "assumptions",
+            "What the simulation was told. Every number below comes from the scenario file "
+            "as it was run; change one with --set PATH=VALUE and run again.",
+            assumptions(scenario)
+            if scenario is not None
+            else [Text("The scenario is not stored in this results folder.")],
+        ),
+        Section(
+            "Delivery",
+            "delivery",
+            "When each episode is delivered across the simulated seasons, against its deadline.",
+            [
+                *plot("delivery", "Delivery per episode", _doc(delivery_plot)),
+                _episode_table(summary, cal, level),
+            ],
+        ),
+        Section(
+            "Load on pools and teams",
+            "load",
+            "Where work waits, day by day: the bottleneck is the resource with a queue while "
+            "it is busy at its limit.",
+            [
+                *plot("load", "Daily load", _doc(load_plot)),
+                _utilisation_table(summary, labels, level),
+            ],
+        ),
+        Section(
+            "Cost",
+            "cost",
+            "What the season costs, in total, by category, per episode and per delivered frame.",
+            [
+                *plot("cost", "Cost by category and per episode", _doc(cost_plot)),
+                *_cost_tables(summary, level),
+                *plot("cost_per_frame", "Cost per delivered frame", _doc(cost_per_frame_plot)),
+            ],
+        ),
+        Section(
+            "Defects and rework",
+            "defects",
+            "What the reviews caught, what slipped through, and how often shots went back.",
+            [_defects_table(summary)],
+        ),
+    ]
+    engine = summary.get("engine", "?")
+    return Page(
+        title=f"{name}: will the season deliver, and what will it cost?",
+        subtitle=(
+            f"reelsim run of {n:,} simulated seasons (engine {engine}, seed "
+            f"{summary.get('seed', '?')}); intervals at {level:.0%} confidence"
+        ),
+        folder=folder.path.name,
+        question=question(scenario) if scenario is not None else _bare_question(summary),
+        verdict=_verdict(summary),
+        headlines=_run_headlines(summary, level),
+        reading=_run_reading(summary),
+        sections=sections,
+        provenance=provenance_rows(summary),
+        files=[files_table(folder)] if folder.file_status else [],
+        warnings=file_warnings(folder),
+    )
+
+
+def _doc(function: Callable[..., Any]) -> str:
+    """A plot's reading guide: the body of its docstring, as one paragraph."""
+    text = (function.__doc__ or "").strip().split("\n\n", 1)
+    body = text[1] if len(text) > 1 else text[0]
+    return " ".join(body.split())
+
+
+def _bare_question(summary: dict[str, Any]) -> str:
+    n = len(summary.get("episodes", []))
+    return (
+        f"Will the {n} episodes of {summary.get('scenario', {}).get('name', 'this season')} be "
+        "delivered by their deadlines, and what will the season cost?"
+    )

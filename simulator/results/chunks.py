@@ -1,0 +1,258 @@
+"""Chunks: a block of replications of one scenario, stored as a small Parquet table.
+
+A sweep (``simulator.planning.sweeps``) cuts its work into chunks. A chunk is a pure function of
+its key — the scenario's fingerprint, the seed, the replication range, the version of
+the draw-address layout and, for a run from where the season stands, the fingerprint of
+the starting state (the status file's bytes and ``now``) — because every draw is a
+function of (seed, replication, what it is for) (DESIGN §2). So a chunk can run on any
+machine, in any order, be written once and found again: the key is the file name, and a
+file that exists is a chunk that is done. Files are written atomically (to a temporary
+name, then renamed): a killed process leaves a chunk either complete or absent, never
+half-written.
+
+A chunk's table has the rows of a run's ``replications.parquet`` (one per replication and
+episode) plus, repeated on each of a replication's episode rows, what is per replication:
+its end time (``end_h``), its event count (``events``) and the busy and available
+unit-hours of every pool and team (``busy_h:pool:NAME``, ``available_h:team:NAME``). That
+is everything a summary reads (``simulator.results.summary.SummaryColumns.from_chunk``), so a
+point's summary is rebuilt from its chunks alone, one chunk at a time; the daily bins of
+busy units and queues are not kept (no sweep summary uses them, and they would be most of
+the bytes). A run's chunks (``simulator.results.runs``) keep
+them, because its results folder has ``timeseries.parquet``: ``daily_busy:KEY`` and
+``daily_queue:KEY`` hold each replication's daily bins as a list, on its first episode row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from simulator.engines.choice import choose_engine, run_replications
+from simulator.errors import UsageError
+from simulator.model.season import SeasonModel, StartingState, compile_season
+from simulator.files import atomic_write
+from simulator.engines.replication import COST_CATEGORIES, ReplicationResult
+from simulator.results.tables import replications_frame
+from simulator.scenario.schema import Scenario
+from simulator.model.starting_state import with_start
+
+__all__ = [
+    "DRAW_LAYOUT_VERSION",
+    "ChunkKey",
+    "ChunkTask",
+    "attempt_chunk",
+    "chunk_exists",
+    "chunk_frame",
+    "chunk_keys",
+    "read_replications",
+    "resource_keys",
+    "results_from_frame",
+    "run_chunk",
+    "write_chunk",
+]
+
+DRAW_LAYOUT_VERSION = 1
+"""Version of the draw-address layout (``simulator/draws.py``, DESIGN §2) that chunk keys
+carry. It lives with the chunks rather than beside the draws because only stored chunks
+need it: bump it whenever what replication ``i`` of a seed draws changes (a new address
+field, a new occurrence counter), so that chunks computed under the old layout are never
+reused."""
+
+
+@dataclass(frozen=True, order=True)
+class ChunkKey:
+    """What a chunk's results depend on, and so its file name."""
+
+    scenario_sha256: str
+    seed: int
+    start: int
+    stop: int
+    layout: int
+    """``DRAW_LAYOUT_VERSION`` when the chunk was computed."""
+    state: str = ""
+    """The fingerprint of the starting state (``Status.sha256``: the status file's bytes and
+    ``now``); empty for a run from the season start."""
+
+    @property
+    def replications(self) -> int:
+        return self.stop - self.start
+
+    @property
+    def relative_path(self) -> str:
+        # scenario=<sha> is a Hive partition: the folder reads as one dataset with a
+        # ``scenario`` column. Zero-padded ranges list in replication order.
+        state = f"_from={self.state}" if self.state else ""
+        return (
+            f"replications/scenario={self.scenario_sha256}/"
+            f"seed={self.seed}_layout={self.layout}{state}_"
+            f"reps={self.start:010d}-{self.stop:010d}.parquet"
+        )
+
+
+def chunk_keys(
+    scenario_sha256: str, seed: int, start: int, stop: int, size: int, state: str = ""
+) -> list[ChunkKey]:
+    """Replications [start, stop) of a scenario cut into chunks of ``size`` (the last may
+    be shorter)."""
+    return [
+        ChunkKey(scenario_sha256, seed, a, min(a + size, stop), DRAW_LAYOUT_VERSION, state)
+        for a in range(start, stop, size)
+    ]
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """One chunk to compute: shipped to a worker, so it carries the whole scenario."""
+
+    point: int
+    scenario: Scenario
+    key: ChunkKey
+    engine: str
+    threads: int | None
+    start: StartingState | None = None
+    """Where every replication starts (``None``: the season start)."""
+
+
+def resource_keys(model: SeasonModel) -> list[str]:
+    """Result keys of the pools, then the teams: ``pool:NAME``, ``team:NAME``."""
+    return [f"pool:{p.name}" for p in model.pools] + [f"team:{t.name}" for t in model.teams]
+
+
+def chunk_frame(
+    model: SeasonModel, results: Sequence[ReplicationResult], *, daily: bool = False
+) -> pd.DataFrame:
+    """A chunk's table (see the module docstring); ``daily`` keeps the daily bins."""
+    frame = replications_frame(model, results)
+    per_episode = model.n_episodes
+
+    def spread(values: list[Any]) -> np.ndarray:
+        return np.repeat(np.asarray(values), per_episode)
+
+    extra: dict[str, np.ndarray] = {
+        "end_h": spread([float(r.end_time) for r in results]),
+        "events": spread([int(r.events) for r in results]),
+    }
+    for key in resource_keys(model):
+        extra[f"busy_h:{key}"] = spread([float(r.busy_hours.get(key, 0.0)) for r in results])
+        extra[f"available_h:{key}"] = spread(
+            [float(r.available_hours.get(key, 0.0)) for r in results]
+        )
+    if daily:
+        for name in ("daily_busy", "daily_queue"):
+            for key in resource_keys(model):
+                column = np.empty(len(results) * per_episode, dtype=object)
+                column[::per_episode] = [
+                    [float(x) for x in getattr(r, name).get(key, [])] for r in results
+                ]
+                extra[f"{name}:{key}"] = column
+    return pd.concat([frame, pd.DataFrame(extra)], axis=1)
+
+
+def run_chunk(task: ChunkTask) -> pd.DataFrame:
+    """Compute one chunk, on whichever machine the executor chose."""
+    model = compile_season(task.scenario)
+    if task.start is not None:
+        model = with_start(model, task.start)
+    choice = choose_engine(model, task.engine)
+    results = run_replications(
+        model, range(task.key.start, task.key.stop), choice.engine, threads=task.threads
+    )
+    return chunk_frame(model, results)
+
+
+def attempt_chunk(task: ChunkTask) -> pd.DataFrame | str:
+    """``run_chunk``, with an error handed back as text (its type and message) instead of
+    raised: a sweep then keeps running its other chunks and reports each failure with its
+    point and replication range."""
+    try:
+        return run_chunk(task)
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+
+
+def chunk_exists(out: Path, key: ChunkKey) -> bool:
+    return (out / key.relative_path).is_file()
+
+
+def write_chunk(out: Path, key: ChunkKey, frame: pd.DataFrame) -> None:
+    atomic_write(out / key.relative_path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def read_replications(
+    out: str | Path, keys: Sequence[ChunkKey], columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The rows of the given chunks in replication order (only ``columns``, if given)."""
+    tables = [
+        pq.read_table(Path(out) / key.relative_path, columns=list(columns) if columns else None)
+        for key in sorted(keys, key=lambda k: k.start)
+    ]
+    if not tables:
+        return pd.DataFrame(columns=list(columns or []))
+    return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+
+
+def results_from_frame(model: SeasonModel, frame: pd.DataFrame) -> list[ReplicationResult]:
+    """The ``ReplicationResult``s a point's chunk rows describe (without daily bins)."""
+    per_episode = model.n_episodes
+    n = len(frame) // per_episode
+    names = [ep.name for ep in model.episodes]
+    if n * per_episode != len(frame) or list(frame["episode"].iloc[:per_episode]) != names:
+        raise UsageError("a chunk's rows do not match its scenario's episodes; use a fresh folder")
+    missing = [f"cost_{c}" for c in COST_CATEGORIES if f"cost_{c}" not in frame.columns]
+    if missing:
+        raise UsageError(
+            f"chunks on disk lack {', '.join(missing)}: they were written by another version "
+            "of reelsim; use a fresh --out folder"
+        )
+
+    # Columns to per-replication lists in one vectorised step each: a point may hold
+    # hundreds of thousands of rows, and a Python loop over rows would dominate.
+    def grid(column: str, kind: type = float) -> list[list[Any]]:
+        return frame[column].to_numpy(kind).reshape(n, per_episode).tolist()
+
+    def per_rep(column: str, kind: type = float) -> list[Any]:
+        return frame[column].to_numpy(kind)[::per_episode].tolist()
+
+    delivery, lateness = grid("delivery_h"), grid("lateness_h")
+    cost = {c: grid(f"cost_{c}") for c in COST_CATEGORIES}
+    shots, frames, attempts = grid("shots", int), grid("frames", int), grid("attempts", int)
+    reworks, escaped = grid("rework_passes", int), grid("escaped_defects", int)
+    caught, failed = grid("caught_defects", int), grid("failed_shots", int)
+    resources = resource_keys(model)
+    busy = {key: per_rep(f"busy_h:{key}") for key in resources}
+    available = {key: per_rep(f"available_h:{key}") for key in resources}
+    reps, ends, events = per_rep("replication", int), per_rep("end_h"), per_rep("events", int)
+    bins: dict[str, dict[str, list[Any]]] = {"daily_busy": {}, "daily_queue": {}}
+    for name, by_key in bins.items():
+        for key in resources:
+            if f"{name}:{key}" in frame.columns:
+                cells = frame[f"{name}:{key}"].to_numpy(object)[::per_episode]
+                by_key[key] = [[float(x) for x in cell] for cell in cells]
+    return [
+        ReplicationResult(
+            replication=reps[i],
+            end_time=ends[i],
+            events=events[i],
+            delivery=delivery[i],
+            lateness_hours=lateness[i],
+            cost={c: cost[c][i] for c in COST_CATEGORIES},
+            busy_hours={key: busy[key][i] for key in resources},
+            available_hours={key: available[key][i] for key in resources},
+            shots=shots[i],
+            frames=frames[i],
+            attempts=attempts[i],
+            reworks=reworks[i],
+            escaped=escaped[i],
+            caught=caught[i],
+            failed=failed[i],
+            daily_busy={key: values[i] for key, values in bins["daily_busy"].items()},
+            daily_queue={key: values[i] for key, values in bins["daily_queue"].items()},
+        )
+        for i in range(n)
+    ]

@@ -1,0 +1,257 @@
+"""Run replications of a scenario and keep what they produce.
+
+``simulate`` is the one entry point for a run: it compiles the scenario, runs the
+replications on an engine, and returns a ``Run`` — the per-replication results with
+their provenance. ``simulator.results.summary`` turns a run into headline numbers with
+intervals; ``simulator.folders.write`` writes the results folder.
+
+Replication ``i`` of a run with seed ``s`` is the same replication whichever engine runs
+it, however the replications are split, and whether or not other replications run
+beside it (DESIGN §2).
+
+**Resumable runs.** Given ``out``, a run is a sweep of one point: its replications run
+in chunks (``simulator.results.chunks``), each written atomically under ``out/replications/`` as
+it finishes, and a chunk already there is read back instead of run again. An interrupted
+run (Ctrl-C, or the process killed) therefore loses at most the chunks in flight, and the
+same call resumes it; since a chunk depends only on its key, the results are the same as
+an uninterrupted run's. Runs that cannot be keyed by their scenario alone — with queue
+policies written in Python, traces or a starting state — run in memory as before.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from simulator._version import __version__
+from simulator.engines.choice import choose_engine, run_replications
+from simulator.errors import Interrupted, UsageError
+from simulator.model.season import SeasonModel, StartingState, compile_season
+from simulator.model.policies import QueuePolicy
+from simulator.engines.replication import ReplicationResult
+from simulator.results.tables import replications_frame
+from simulator.scenario.load import scenario_sha256
+from simulator.scenario.schema import Scenario
+from simulator.model.starting_state import with_start
+
+__all__ = ["Run", "run_chunk_size", "simulate"]
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` as replications finish."""
+
+
+def run_chunk_size(engine: str) -> int:
+    """Replications per chunk of a resumable run: about a second of work on one core, so an
+    interruption loses little and the folder holds few files. The numbers never depend on
+    it."""
+    return 1000 if engine == "kernel" else 20
+
+
+@dataclass
+class Run:
+    """A finished run: its replications and where they came from."""
+
+    scenario: Scenario
+    model: SeasonModel
+    engine: str
+    engine_reason: str
+    seed: int
+    results: list[ReplicationResult]
+    wall_seconds: float
+    scenario_sha256: str
+    version: str = __version__
+    traces: dict[int, list[tuple[float, str, str]]] = field(default_factory=dict)
+    chunks: list[Path] = field(default_factory=list)
+    """The chunk files of a resumable run (``out``); ``discard_chunks`` removes them."""
+
+    def discard_chunks(self) -> None:
+        """Remove the run's chunk files, and the folders they leave empty, once its
+        results folder is written: they were there only to resume an interrupted run."""
+        for path in self.chunks:
+            path.unlink(missing_ok=True)
+            for folder in (path.parent, path.parent.parent):
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+        self.chunks = []
+
+    @property
+    def replications(self) -> int:
+        return len(self.results)
+
+    @property
+    def events(self) -> int:
+        return sum(r.events for r in self.results)
+
+    def replications_frame(self) -> pd.DataFrame:
+        """One row per (replication, episode): the table of ``replications.parquet``."""
+        return replications_frame(self.model, self.results)
+
+    def timeseries_frame(self) -> pd.DataFrame:
+        """One row per (replication, resource, day): mean busy units and queue length."""
+        rows = []
+        for r in self.results:
+            for resource, busy in r.daily_busy.items():
+                queue = r.daily_queue[resource]
+                for day, (b, q) in enumerate(zip(busy, queue, strict=True)):
+                    rows.append((r.replication, resource, day, b, q))
+        return pd.DataFrame(rows, columns=["replication", "resource", "day", "busy", "queue"])
+
+    def trace_frame(self) -> pd.DataFrame:
+        rows = [(rep, t, what, detail) for rep, tr in self.traces.items() for t, what, detail in tr]
+        return pd.DataFrame(rows, columns=["replication", "time_h", "event", "detail"])
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    engine: str = "auto",
+    threads: int | None = None,
+    policies: Mapping[str, QueuePolicy] | None = None,
+    trace: bool = False,
+    first_replication: int = 0,
+    start: StartingState | None = None,
+    progress: Progress | None = None,
+    out: str | Path | None = None,
+    chunk_size: int | None = None,
+) -> Run:
+    """Run ``replications`` replications (default: the scenario's ``run.replications``).
+
+    ``engine`` is ``auto`` (the batch kernel when it can run the scenario, else the
+    reference engine), ``reference`` or ``kernel``; ``Run.engine_reason`` says why.
+    ``seed`` overrides the scenario's ``run.seed``. ``policies`` maps a pool's or team's
+    name to a queue policy of your own (reference engine only). ``trace`` records every
+    event of every replication (reference engine; keep the run small). ``start`` runs
+    the rest of the season from where it stands (``simulator.model.starting_state.load_status``).
+    ``out`` makes the run resumable (see the module docstring): its chunks of
+    ``chunk_size`` replications (default ``run_chunk_size``) go under ``out/replications/``;
+    Ctrl-C then raises ``simulator.errors.Interrupted``, saying how many replications are kept.
+    """
+    if seed is not None:
+        run_settings = scenario.run.model_copy(update={"seed": seed})
+        scenario = scenario.model_copy(update={"run": run_settings})
+    n = replications if replications is not None else scenario.run.replications
+    if n < 1:
+        raise UsageError(f"replications must be at least 1, got {n}")
+    unknown = set(policies or {}) - set(scenario.pools) - set(scenario.teams)
+    if unknown:
+        raise UsageError(
+            f"policies given for {', '.join(sorted(unknown))}, which are neither pools nor "
+            f"teams of {scenario.name!r}"
+        )
+    model = compile_season(scenario)
+    if start is not None:
+        model = with_start(model, start)
+    choice = choose_engine(model, engine, policies=policies, trace=trace)
+    started = time.perf_counter()
+    traces: dict[int, list[tuple[float, str, str]]] = {}
+    replication_range = range(first_replication, first_replication + n)
+    if choice.engine == "kernel":
+        _check_memory(model, threads)
+    chunks: list[Path] = []
+    if out is not None and not policies and not trace and start is None:
+        size = chunk_size if chunk_size is not None else run_chunk_size(choice.engine)
+        results = _run_in_chunks(
+            scenario,
+            model,
+            replication_range,
+            choice.engine,
+            threads,
+            Path(out),
+            size,
+            progress,
+            chunks,
+        )
+    else:
+        results = run_replications(
+            model,
+            replication_range,
+            choice.engine,
+            threads=threads,
+            policies=policies,
+            traces=traces if trace else None,
+            progress=progress,
+        )
+    return Run(
+        scenario=scenario,
+        model=model,
+        engine=choice.engine,
+        engine_reason=choice.reason,
+        seed=model.seed,
+        results=results,
+        wall_seconds=time.perf_counter() - started,
+        scenario_sha256=scenario_sha256(scenario),
+        traces=traces,
+        chunks=chunks,
+    )
+
+
+def _check_memory(model: SeasonModel, threads: int | None) -> None:
+    """Refuse, with the numbers, a run of which not even one replication fits in memory.
+
+    Larger runs are cut to fit: the kernel runs a bounded batch at a time and checks each
+    batch before allocating it (``simulator.engines.kernel``), and a resumable run keeps only one
+    chunk's results in memory while it computes."""
+    from simulator.engines.kernel import _available_memory, pack
+    from simulator.engines.kernel import _check_memory as check_batch
+
+    check_batch(pack(model), 1, threads or 1, _available_memory())
+
+
+def _run_in_chunks(
+    scenario: Scenario,
+    model: SeasonModel,
+    replications: range,
+    engine: str,
+    threads: int | None,
+    out: Path,
+    chunk_size: int,
+    progress: Progress | None,
+    files: list[Path],
+) -> list[ReplicationResult]:
+    """Run (or find on disk) each chunk; append the chunk files to ``files``."""
+    from simulator.results.chunks import (
+        chunk_exists,
+        chunk_frame,
+        chunk_keys,
+        read_replications,
+        results_from_frame,
+        write_chunk,
+    )
+
+    if chunk_size < 1:
+        raise UsageError(f"chunk_size must be at least 1, got {chunk_size}")
+    sha = scenario_sha256(scenario)
+    first, stop = replications.start, replications.stop
+    keys = chunk_keys(sha, model.seed, first, stop, chunk_size)
+    total = len(replications)
+    kept = sum(k.replications for k in keys if chunk_exists(out, k))
+    try:
+        for key in keys:
+            if chunk_exists(out, key):
+                continue
+            done_before = kept
+
+            def chunk_progress(done: int, _: int, base: int = done_before) -> None:
+                if progress is not None:
+                    progress(base + done, total)
+
+            results = run_replications(
+                model,
+                range(key.start, key.stop),
+                engine,
+                threads=threads,
+                progress=chunk_progress,
+            )
+            write_chunk(out, key, chunk_frame(model, results, daily=True))
+            kept += key.replications
+    except KeyboardInterrupt:
+        raise Interrupted(kept, total, out) from None
+    files.extend(out / key.relative_path for key in keys)
+    frame = read_replications(out, keys)
+    return results_from_frame(model, frame)
