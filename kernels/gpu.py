@@ -2,10 +2,12 @@
 
 One GPU thread runs one replication, exactly as one CPU thread does: the source is
 ``reelsim_kernel.c`` with ``RS_CUDA`` defined, compiled with ``--fmad=false`` so that no
-multiply-add is fused (DESIGN §1b "Numbers"). Each replication's scratch and outputs live
-in device memory; a batch is as large as free device memory allows and larger runs go in
-several batches, which changes nothing in the results (a replication depends only on its
-number).
+multiply-add is fused (DESIGN §1b "Numbers"). ``cuda_program`` says what is compiled and
+how, once: the launcher hands it to CuPy, and ``kernels.nvrtc`` compiles the very same
+program without a GPU (the tests do so on every run). Each replication's scratch and
+outputs live in device memory; a batch is as large as free device memory allows and larger
+runs go in several batches, which changes nothing in the results (a replication depends
+only on its number).
 
 Whether a GPU is there is asked of CuPy with ``cupy.cuda.is_available()``: importing CuPy
 succeeds on a machine without a GPU or driver (and every device call then fails), so a
@@ -15,15 +17,26 @@ successful import says nothing about the device.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from kernels.cpu import KernelRun
-from kernels.layout import LAYOUT, source_text
+from kernels.layout import KERNEL_SOURCE, LAYOUT, source_text
 
-__all__ = ["DEVICE_MEMORY_SHARE", "available", "batch_size", "run"]
+__all__ = [
+    "CUPY_ADDED_OPTIONS",
+    "DEVICE_MEMORY_SHARE",
+    "CudaProgram",
+    "available",
+    "batch_size",
+    "bytes_per_replication",
+    "cuda_program",
+    "device_architecture",
+    "run",
+    "thread_cost",
+]
 
 _H = LAYOUT["rs_header"]
 
@@ -32,6 +45,36 @@ DEVICE_MEMORY_SHARE = 0.8
 
 _BLOCK = 64
 """Threads per block: small, since each thread is a whole simulation with a deep stack."""
+
+
+class CudaProgram(NamedTuple):
+    """A CUDA C++ program as handed to NVRTC: its name, its text, its options, its entry."""
+
+    name: str
+    source: str
+    options: tuple[str, ...]
+    entry: str
+
+
+def cuda_program() -> CudaProgram:
+    """The batch kernel as the launcher compiles it for a GPU.
+
+    The C source goes in unchanged (so a compiler message's line numbers are the file's);
+    ``RS_CUDA`` selects its CUDA spellings, and ``--fmad=false`` keeps every multiply and
+    add rounded on its own, as on the CPU (DESIGN §1b "Numbers").
+    """
+    return CudaProgram(
+        name=KERNEL_SOURCE.name,
+        source=source_text(),
+        options=("-DRS_CUDA=1", "--fmad=false", "--std=c++14"),
+        entry="rs_kernel",
+    )
+
+
+CUPY_ADDED_OPTIONS = ("-ftz=true", "--device-as-default-execution-space")
+"""What CuPy appends to a ``RawModule``'s options that bears on the code (besides include
+paths and ``-arch=sm_XX`` for the device): ``-ftz=true`` flushes single-precision
+subnormals, which the kernel does not use (all its reals are doubles)."""
 
 
 def _cupy() -> Any:
@@ -54,12 +97,20 @@ def available() -> bool:
 
 @cache
 def _kernel() -> Any:
-    cupy = _cupy()
-    module = cupy.RawModule(
-        code="#define RS_CUDA 1\n" + source_text(),
-        options=("--fmad=false", "--std=c++14"),
-    )
-    return module.get_function("rs_kernel")
+    program = cuda_program()
+    module = _cupy().RawModule(code=program.source, options=program.options)
+    return module.get_function(program.entry)
+
+
+def device_architecture() -> str:
+    """The architecture of the current GPU as NVRTC names it (``sm_90`` on an H100)."""
+    return f"sm_{_cupy().cuda.Device().compute_capability}"
+
+
+def thread_cost() -> tuple[int, int]:
+    """Registers and local memory bytes of one thread of the kernel as compiled here."""
+    kernel = _kernel()
+    return int(kernel.num_regs), int(kernel.local_size_bytes)
 
 
 def _words(mi: npt.NDArray[np.int64]) -> tuple[int, int, int]:
