@@ -33,8 +33,9 @@ unless told otherwise).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -47,6 +48,7 @@ __all__ = [
     "paired_difference",
     "proportion_interval",
     "quantile_interval",
+    "quantile_ranks",
 ]
 
 DEFAULT_LEVEL = 0.95
@@ -81,6 +83,25 @@ class Interval:
         out: dict[str, float | int] = asdict(self)
         out["half_width"] = self.half_width
         return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, null_low: float = -math.inf) -> Interval:
+        """Back from ``to_dict``, also as strict JSON spells it, where every infinity is
+        null: a null estimate or high bound is +∞, a null low bound ``null_low`` (−∞ unless
+        the caller knows better: a quantile's low bound can be a censored +∞).
+        ``half_width`` is derived, not read."""
+
+        def number(key: str, null: float) -> float:
+            value = data[key]
+            return null if value is None else float(value)
+
+        return cls(
+            number("estimate", math.inf),
+            number("low", null_low),
+            number("high", math.inf),
+            int(data["n"]),
+            float(data["level"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -206,6 +227,22 @@ def proportion_interval(
 # --- quantiles ---------------------------------------------------------------------------
 
 
+def quantile_ranks(n: int, q: float, *, level: float = DEFAULT_LEVEL) -> tuple[int, int]:
+    """The ranks l and u (from 1) of the order statistics x₍l₎ and x₍u₎ that bound the
+    q-quantile of n values at ``level`` (see ``quantile_interval``). l < 1 or u > n when n
+    is too small for that tail: that bound is infinite."""
+    tail = (1.0 - level) / 2.0
+    binom = stats.binom(n, q)
+    # K = #values <= the true quantile ~ Binomial(n, q); x(l) <= quantile iff K >= l, and
+    # x(u) >= quantile iff K <= u - 1. Take the largest l with P(K <= l - 1) <= tail and
+    # the smallest u with P(K >= u) <= tail.
+    j = int(binom.ppf(tail))
+    lower_rank = j if binom.cdf(j) <= tail else j - 1
+    lower_rank += 1  # l = (largest j with P(K <= j) <= tail) + 1
+    upper_rank = int(binom.ppf(1.0 - tail)) + 1
+    return lower_rank, upper_rank
+
+
 def quantile_interval(values: ArrayLike, q: float, *, level: float = DEFAULT_LEVEL) -> Interval:
     """The sample q-quantile with a distribution-free interval from order statistics.
 
@@ -222,15 +259,7 @@ def quantile_interval(values: ArrayLike, q: float, *, level: float = DEFAULT_LEV
     x = np.sort(_sample(values, "quantile_interval", allow_inf=True))
     n = x.size
     estimate = float(x[max(1, math.ceil(n * q)) - 1])
-    tail = (1.0 - level) / 2.0
-    binom = stats.binom(n, q)
-    # K = #values <= the true quantile ~ Binomial(n, q); x(l) <= quantile iff K >= l, and
-    # x(u) >= quantile iff K <= u - 1. Take the largest l with P(K <= l - 1) <= tail and
-    # the smallest u with P(K >= u) <= tail.
-    j = int(binom.ppf(tail))
-    lower_rank = j if binom.cdf(j) <= tail else j - 1
-    lower_rank += 1  # l = (largest j with P(K <= j) <= tail) + 1
-    upper_rank = int(binom.ppf(1.0 - tail)) + 1
+    lower_rank, upper_rank = quantile_ranks(n, q, level=level)
     low = float(x[lower_rank - 1]) if lower_rank >= 1 else -math.inf
     high = float(x[upper_rank - 1]) if upper_rank <= n else math.inf
     return Interval(estimate, low, high, n, level)

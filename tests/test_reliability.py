@@ -24,7 +24,7 @@ from simulator import load_scenario, simulate
 from simulator.cli.commands import main
 from simulator.files import file_sha256
 from simulator.folders.write import write_results
-from simulator.results.summary import summarize
+from simulator.results import Summary, summarize
 
 ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "scenarios" / "demo.yaml"
@@ -203,11 +203,12 @@ def test_summary_json_is_byte_identical_across_reruns_threads_and_chunk_sizes(
             scenario, replications=150, engine="kernel", threads=threads, out=out, chunk_size=chunk
         )
         summary = write_results(run, out, plots=False)
-        assert (out / "summary.json").read_text() == json.dumps(
-            json.loads((out / "summary.json").read_text()), indent=2
-        ) + "\n"
-        texts.append(_stable(summary))
-        data = {n: summary["files"][n] for n in ("replications.parquet", "timeseries.parquet")}
+        text = (out / "summary.json").read_text()
+        assert text == json.dumps(json.loads(text), indent=2) + "\n"
+        manifest = json.loads(text)
+        assert Summary.from_json(manifest) == summary  # what was written is what was returned
+        texts.append(_stable(manifest))
+        data = {n: manifest["files"][n] for n in ("replications.parquet", "timeseries.parquet")}
         texts.append(json.dumps(data))
     assert texts[0::2] == [texts[0]] * 4
     assert texts[1::2] == [texts[1]] * 4
@@ -219,7 +220,7 @@ def test_a_run_in_chunks_is_the_run_in_memory(tmp_path: Path) -> None:
     plain = simulate(scenario, replications=40, engine="kernel")
     assert chunked.replications_frame().equals(plain.replications_frame())
     assert chunked.timeseries_frame().equals(plain.timeseries_frame())
-    assert _stable(summarize(chunked)) == _stable(summarize(plain))
+    assert _stable(summarize(chunked).to_json()) == _stable(summarize(plain).to_json())
 
 
 def test_a_sweep_summary_is_identical_on_a_local_pool_and_a_dask_cluster(
@@ -255,8 +256,8 @@ def test_a_review_that_always_rejects_ends_at_the_horizon_undelivered() -> None:
         assert all(r.end_time == pytest.approx(240.0) for r in run.results), engine
         assert all(math.isnan(d) for r in run.results for d in r.delivery), engine
         summary = summarize(run)
-        assert summary["season"]["p_any_miss"]["estimate"] == 1.0
-        assert all(e["p_miss"]["estimate"] == 1.0 for e in summary["episodes"])
+        assert summary.season.p_any_miss.estimate == 1.0
+        assert all(e.p_miss.estimate == 1.0 for e in summary.episodes)
 
 
 def test_a_run_that_cannot_fit_one_replication_is_refused_with_the_numbers(
@@ -271,7 +272,8 @@ def test_a_run_that_cannot_fit_one_replication_is_refused_with_the_numbers(
 
 
 def test_report_flags_a_data_file_that_no_longer_matches_its_checksum(tmp_path: Path) -> None:
-    from simulator.folders.read import ResultsFolder, file_warnings
+    from simulator.folders import ResultsFolder
+    from simulator.report.page import file_warnings
 
     run = simulate(load_scenario(DEMO), replications=5, engine="kernel")
     write_results(run, tmp_path, plots=False)

@@ -210,6 +210,38 @@ def test_a_folder_without_its_scenario_still_reports(run_folder: Path, tmp_path:
     assert "Will the 3 episodes of demo be delivered" in text
 
 
+def test_a_folder_with_the_old_spelling_of_utilisation_still_reports(
+    run_folder: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "old"
+    shutil.copytree(run_folder, folder)
+    summary = _summary(folder)
+    summary["utilization"] = summary.pop("utilisation")  # as earlier versions wrote it
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2))
+    text = _text(render_html(build_page(folder)))
+    assert summary["utilization"]
+    for key, iv in summary["utilization"].items():
+        kind, _, name = key.partition(":")
+        assert f"{kind} {name}" in text
+        assert f"{100 * iv['estimate']:.1f}%" in text
+    assert main(["report", str(folder), "-o", str(tmp_path / "old.html")]) == 0
+
+
+def test_a_run_summary_that_lacks_its_numbers_is_refused_by_name(
+    run_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "damaged"
+    shutil.copytree(run_folder, folder)
+    summary = _summary(folder)
+    del summary["season"]
+    (folder / "summary.json").write_text(json.dumps(summary))
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "summary.json" in err
+    assert "season" in err
+    assert "Traceback" not in err
+
+
 def test_a_folder_of_another_kind_gets_an_inventory(run_folder: Path, tmp_path: Path) -> None:
     folder = tmp_path / "calibration"
     folder.mkdir()

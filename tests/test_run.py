@@ -13,9 +13,13 @@ import pytest
 from simulator import load_scenario
 from simulator.cli.commands import main
 from simulator.model.policies import TaskFeatures
-from simulator.results.runs import simulate
+from simulator.results import Summary, simulate, summarize
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
+NEVER_APPROVED = [
+    "shot_stages.supervisor_review.reject_probability=1",
+    "shot_stages.supervisor_review.max_rounds=null",
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +53,24 @@ def test_summary_agrees_with_the_replications_table(demo_folder: Path) -> None:
     by_category = sum(v["estimate"] for v in summary["cost"]["by_category"].values())
     assert by_category == pytest.approx(totals.mean())
     assert summary["verdict"] in ("on_time", "at_risk", "late")
+
+
+def test_a_summary_reads_back_from_its_json_as_it_was() -> None:
+    one = summarize(simulate(load_scenario(DEMO), replications=1, seed=3))
+    # Every review rejects and the horizon cuts the season short: nothing is delivered, so
+    # deliveries have no mean and their quantiles are infinite (null in JSON).
+    censored = summarize(
+        simulate(load_scenario(DEMO, [*NEVER_APPROVED, "run.horizon=10d"]), replications=3, seed=3)
+    )
+    delivery = censored.episodes[0].delivery_h
+    assert delivery.mean is None
+    assert delivery.censored == 3
+    assert math.isinf(delivery.p50.estimate)
+    assert math.isinf(one.cost.total.mean.high)  # one replication: no spread to bound it
+    for summary in (one, censored):
+        text = json.dumps(summary.to_json(), allow_nan=False)
+        assert Summary.from_json(json.loads(text)) == summary
+    assert json.loads(text)["episodes"][0]["delivery_h"]["p50"]["estimate"] is None
 
 
 def test_the_run_is_the_same_with_the_same_seed(tmp_path: Path, demo_folder: Path) -> None:

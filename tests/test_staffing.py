@@ -98,10 +98,10 @@ def test_staff_finds_the_answer_known_by_construction(known: Path, tmp_path: Pat
     result = staff(known, ["pools.gpu.gpus=1:12"], target_risk=0.05, out=tmp_path / "out")
     assert result.chosen is not None
     assert result.values(result.chosen) == {"pools.gpu.gpus": 5}
-    assert result.chosen.p_any_miss["high"] < 0.05
+    assert result.chosen.p_any_miss.high < 0.05
     [cheaper] = result.cheaper_neighbours
     assert result.values(cheaper) == {"pools.gpu.gpus": 4}
-    assert cheaper.p_any_miss["high"] >= 0.05
+    assert cheaper.p_any_miss.high >= 0.05
     # Not a blind grid: the monotone search simulates fewer than the 12 configurations.
     assert result.configurations_simulated < result.grid_size == 12
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
@@ -129,7 +129,7 @@ def test_staff_in_two_dimensions_agrees_with_the_whole_grid(tmp_path: Path) -> N
     }
     assert result.configurations_simulated < len(grid)
     for neighbour in result.cheaper_neighbours:
-        assert neighbour.p_any_miss["high"] >= 0.05
+        assert neighbour.p_any_miss.high >= 0.05
 
 
 def test_the_frontier_holds_no_dominated_configuration(known: Path, tmp_path: Path) -> None:
@@ -137,11 +137,11 @@ def test_the_frontier_holds_no_dominated_configuration(known: Path, tmp_path: Pa
     frontier = cost_risk_frontier(result.simulated)
     for f in frontier:
         for other in result.simulated:
-            better_cost = other.cost_mean["estimate"] <= f.cost_mean["estimate"]
-            better_risk = other.p_any_miss["estimate"] <= f.p_any_miss["estimate"]
+            better_cost = other.cost_mean.estimate <= f.cost_mean.estimate
+            better_risk = other.p_any_miss.estimate <= f.p_any_miss.estimate
             strictly = (
-                other.cost_mean["estimate"] < f.cost_mean["estimate"]
-                or other.p_any_miss["estimate"] < f.p_any_miss["estimate"]
+                other.cost_mean.estimate < f.cost_mean.estimate
+                or other.p_any_miss.estimate < f.p_any_miss.estimate
             )
             assert not (better_cost and better_risk and strictly)
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -23,6 +23,9 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from simulator.cli import _options as opt
+
+if TYPE_CHECKING:
+    from simulator.stats import Interval
 
 __all__ = ["register"]
 
@@ -116,11 +119,14 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
     return decorated
 
 
-def _interval(interval: dict[str, Any] | None, fmt: str = "{:.3f}") -> str:
-    if not interval:
+def _interval(interval: Interval | None, fmt: str = "{:.3f}") -> str:
+    if interval is None:
         return "-"
-    low, high = interval.get("low", math.nan), interval.get("high", math.nan)
-    return f"{fmt.format(interval['estimate'])} [{fmt.format(low)}, {fmt.format(high)}]"
+    return _estimate_and_bounds(interval.estimate, interval.low, interval.high, fmt)
+
+
+def _estimate_and_bounds(estimate: float, low: float, high: float, fmt: str) -> str:
+    return f"{fmt.format(estimate)} [{fmt.format(low)}, {fmt.format(high)}]"
 
 
 class _SweepBar:
@@ -251,8 +257,8 @@ def sweep(
             str(r.replications),
             _interval(r.p_any_miss),
             _interval(r.cost_mean, "{:,.0f}"),
-            f"{r.summary['defects']['escaped']['estimate']:.2f}",
-            r.summary["verdict"],
+            f"{r.summary.defects.escaped.estimate:.2f}",
+            r.summary.verdict,
         )
     opt.stdout_console().print(table)
     chunks = result.summary["chunks"]
@@ -307,8 +313,8 @@ def staff(
         values = ", ".join(f"{p.split('.', 1)[-1]}={v}" for p, v in result.point.values)
         risk = result.p_any_miss
         console.print(
-            f"  {n:>3}. {values}: P(any miss) {risk['estimate']:.3f} (upper {risk['high']:.3f}), "
-            f"mean cost {result.cost_mean['estimate']:,.0f} USD"
+            f"  {n:>3}. {values}: P(any miss) {risk.estimate:.3f} (upper {risk.high:.3f}), "
+            f"mean cost {result.cost_mean.estimate:,.0f} USD"
         )
 
     result = work.run(
@@ -362,12 +368,12 @@ def staff(
         risk = result.chosen.p_any_miss
         stdout.print(
             f"[bold]cheapest under {target_risk:g}:[/bold] {values}: mean cost "
-            f"{result.chosen.cost_mean['estimate']:,.0f} USD, P(any miss) "
-            f"{risk['estimate']:.3f} (upper bound {risk['high']:.3f})"
+            f"{result.chosen.cost_mean.estimate:,.0f} USD, P(any miss) "
+            f"{risk.estimate:.3f} (upper bound {risk.high:.3f})"
         )
         for n in result.cheaper_neighbours:
             nv = ", ".join(f"{p}={v}" for p, v in result.values(n).items())
-            stdout.print(f"  one step cheaper, {nv}: upper bound {n.p_any_miss['high']:.3f}")
+            stdout.print(f"  one step cheaper, {nv}: upper bound {n.p_any_miss.high:.3f}")
     console.print(f"results written to {folder}/")
 
 
@@ -416,13 +422,12 @@ def compare(
         table.add_column(col, justify="left" if col == "quantity" else "right")
     for row in result.table.to_dict(orient="records"):
         fmt = "{:,.4f}" if row["quantity"].startswith("p_") else "{:,.1f}"
-        diff = {"estimate": row["difference"], "low": row["low"], "high": row["high"]}
         vr = row["variance_reduction"]
         table.add_row(
             row["quantity"],
             fmt.format(row["mean_a"]),
             fmt.format(row["mean_b"]),
-            _interval(diff, fmt),
+            _estimate_and_bounds(row["difference"], row["low"], row["high"], fmt),
             "-" if not math.isfinite(vr) else f"{vr:,.1f}×",
         )
     opt.stdout_console().print(table)

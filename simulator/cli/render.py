@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -11,6 +11,10 @@ from rich.table import Table
 from simulator.model.preflight import preflight
 from simulator.model.season import Resource, SeasonModel, StageKind, compile_season
 from simulator.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from simulator.results.summary import Summary
+    from simulator.stats import Interval
 
 __all__ = ["render_run_summary", "render_validation"]
 
@@ -93,62 +97,62 @@ def render_validation(scenario: Scenario, console: Console) -> None:
     console.print(f"verdict: [{style}]{check.verdict}[/{style}]")
 
 
-def _iv(d: dict[str, Any] | None, scale: float = 1.0, fmt: str = "{:,.1f}") -> str:
-    """``estimate [low, high]`` from an interval dict; ∞ for unbounded ends."""
-    if not d:
+def _iv(iv: Interval | None, scale: float = 1.0, fmt: str = "{:,.1f}") -> str:
+    """``estimate [low, high]``; ∞ for unbounded ends."""
+    if iv is None:
         return "-"
 
-    def f(x: float | None) -> str:
-        return "∞" if x is None or not math.isfinite(x) else fmt.format(x * scale)
+    def f(x: float) -> str:
+        return "∞" if not math.isfinite(x) else fmt.format(x * scale)
 
-    return f"{f(d['estimate'])} [{f(d['low'])}, {f(d['high'])}]"
+    return f"{f(iv.estimate)} [{f(iv.low)}, {f(iv.high)}]"
 
 
-def render_run_summary(summary: dict[str, Any], console: Console) -> None:
-    conf = f"{summary['confidence']:.0%}"
+def render_run_summary(summary: Summary, console: Console) -> None:
+    conf = f"{summary.confidence:.0%}"
+    wall = f" in {summary.run.wall_seconds:.1f} s" if summary.run is not None else ""
     console.print(
-        f"[bold]{summary['scenario']['name']}[/bold]: {summary['replications']} replications, "
-        f"engine {summary['engine']}, seed {summary['seed']}, {summary['events']:,} events in "
-        f"{summary['wall_seconds']:.1f} s (intervals at {conf})"
+        f"[bold]{summary.scenario_name}[/bold]: {summary.replications} replications, "
+        f"engine {summary.engine}, seed {summary.seed}, {summary.events:,} events{wall} "
+        f"(intervals at {conf})"
     )
     table = Table(title="Episodes", title_justify="left")
     for col in ("episode", "deadline", "delivery day: mean", "P50", "P90", "P(miss)"):
         table.add_column(col, justify="left" if col in ("episode", "deadline") else "right")
-    for ep in summary["episodes"]:
-        d = ep["delivery_h"]
+    for ep in summary.episodes:
+        d = ep.delivery_h
         table.add_row(
-            ep["id"],
-            ep["deadline_day"],
-            _iv(d.get("mean"), 1 / 24),
-            _iv(d["p50"], 1 / 24),
-            _iv(d["p90"], 1 / 24),
-            _iv(ep["p_miss"], 100, "{:.1f}%").replace("%", "") + " %",
+            ep.id,
+            ep.deadline_day.isoformat(),
+            _iv(d.mean, 1 / 24),
+            _iv(d.p50, 1 / 24),
+            _iv(d.p90, 1 / 24),
+            _iv(ep.p_miss, 100, "{:.1f}%").replace("%", "") + " %",
         )
     console.print(table)
-    season = summary["season"]
-    console.print(f"P(any episode misses): {_iv(season['p_any_miss'], 100, '{:.1f}')} %")
-    cost = summary["cost"]
+    console.print(f"P(any episode misses): {_iv(summary.season.p_any_miss, 100, '{:.1f}')} %")
+    cost = summary.cost
     table = Table(title="Cost (USD)", title_justify="left")
     table.add_column("")
     table.add_column("mean [interval]", justify="right")
-    table.add_row("total", _iv(cost["total"].get("mean"), 1, "{:,.0f}"))
-    table.add_row("total P50", _iv(cost["total"]["p50"], 1, "{:,.0f}"))
-    table.add_row("total P90", _iv(cost["total"]["p90"], 1, "{:,.0f}"))
-    for category, iv in cost["by_category"].items():
-        if iv["estimate"]:
+    table.add_row("total", _iv(cost.total.mean, 1, "{:,.0f}"))
+    table.add_row("total P50", _iv(cost.total.p50, 1, "{:,.0f}"))
+    table.add_row("total P90", _iv(cost.total.p90, 1, "{:,.0f}"))
+    for category, iv in cost.by_category.items():
+        if iv.estimate:
             table.add_row(f"  {category.replace('_', ' ')}", _iv(iv, 1, "{:,.0f}"))
-    table.add_row("per delivered frame", _iv(cost["per_delivered_frame"].get("mean"), 1, "{:,.2f}"))
+    table.add_row("per delivered frame", _iv(cost.per_delivered_frame.mean, 1, "{:,.2f}"))
     console.print(table)
     util = Table(title="Utilisation", title_justify="left")
     util.add_column("resource")
     util.add_column("busy share", justify="right")
-    for key, iv in summary["utilization"].items():
+    for key, iv in summary.utilisation.items():
         util.add_row(key, _iv(iv, 100, "{:.1f}") + " %")
     console.print(util)
-    defects = summary["defects"]
+    defects = summary.defects
     console.print(
-        f"defects per season: {defects['caught_mean']:.1f} caught, "
-        f"{defects['escaped_mean']:.1f} escaped; {defects['failed_shots_mean']:.1f} failed shots; "
-        f"{defects['rework_passes_mean']:.1f} rework passes"
+        f"defects per season: {defects.caught_mean:.1f} caught, "
+        f"{defects.escaped.estimate:.1f} escaped; {defects.failed_shots_mean:.1f} failed shots; "
+        f"{defects.rework_passes_mean:.1f} rework passes"
     )
-    console.print(f"verdict: [bold]{summary['verdict']}[/bold] — {summary['verdict_text']}")
+    console.print(f"verdict: [bold]{summary.verdict}[/bold] — {summary.verdict_text}")

@@ -19,6 +19,7 @@ import yaml
 
 from simulator.errors import UsageError
 from simulator.files import file_sha256
+from simulator.results.summary import Summary
 
 __all__ = ["ResultsFolder"]
 
@@ -53,6 +54,17 @@ class ResultsFolder:
             return str(self.summary["kind"])
         # Written before summaries said what they are: a run's has episodes and a season.
         return "run" if {"episodes", "season", "cost"} <= self.summary.keys() else "unknown"
+
+    @cached_property
+    def run_summary(self) -> Summary:
+        """A run folder's summary, typed."""
+        data = dict(self.summary)
+        if "utilization" in data:  # the spelling of folders from earlier versions
+            data["utilisation"] = data.pop("utilization")
+        try:
+            return Summary.from_json(data)
+        except ValueError as error:
+            raise UsageError(f"{self.path / 'summary.json'}: {error}") from None
 
     @cached_property
     def file_status(self) -> dict[str, str]:

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import yaml
 
-from simulator.files import atomic_write, file_sha256, json_safe
+from simulator.files import atomic_write, file_sha256
 from simulator.results.runs import Run
-from simulator.results.summary import summarize
+from simulator.results.summary import Summary, summarize
 
 __all__ = ["write_results"]
 
@@ -32,7 +31,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
-def write_results(run: Run, out: Path, *, plots: bool = True) -> dict[str, Any]:
+def write_results(run: Run, out: Path, *, plots: bool = True) -> Summary:
     """Write the results folder; return the summary written to ``summary.json``."""
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
@@ -60,8 +59,8 @@ def write_results(run: Run, out: Path, *, plots: bool = True) -> dict[str, Any]:
         for name, figure_writer in run_plots(run).items():
             atomic_write(out / name, figure_writer)
             files.append(out / name)
-    summary["files"] = {path.name: file_sha256(path) for path in files}
-    text = json.dumps(json_safe(summary), indent=2, allow_nan=False)
+    manifest = {**summary.to_json(), "files": {path.name: file_sha256(path) for path in files}}
+    text = json.dumps(manifest, indent=2, allow_nan=False)
 
     def write_summary(tmp: Path) -> None:
         tmp.write_text(text + "\n")

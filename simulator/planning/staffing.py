@@ -250,20 +250,20 @@ def _smallest(ok: Callable[[int], bool], start: int, top: int) -> int | None:
 
 
 def _risk_bound(result: PointResult) -> float:
-    return float(result.p_any_miss["high"])
+    return result.p_any_miss.high
 
 
 def _cost(result: PointResult) -> float:
-    return float(result.cost_mean["estimate"])
+    return result.cost_mean.estimate
 
 
 def cost_risk_frontier(results: Sequence[PointResult]) -> list[PointResult]:
     """Configurations no other beats on both mean cost and P(any miss), by cost."""
-    ordered = sorted(results, key=lambda r: (_cost(r), r.p_any_miss["estimate"]))
+    ordered = sorted(results, key=lambda r: (_cost(r), r.p_any_miss.estimate))
     frontier: list[PointResult] = []
     best_risk = math.inf
     for r in ordered:
-        risk = float(r.p_any_miss["estimate"])
+        risk = r.p_any_miss.estimate
         if risk < best_risk:
             frontier.append(r)
             best_risk = risk
@@ -488,8 +488,8 @@ def _write(
     def brief(r: PointResult) -> dict[str, Any]:
         return {
             "values": {path: int(v) for path, v in r.point.values},
-            "cost_mean": r.cost_mean,
-            "p_any_miss": r.p_any_miss,
+            "cost_mean": r.cost_mean.to_dict(),
+            "p_any_miss": r.p_any_miss.to_dict(),
             "feasible": _risk_bound(r) < target,
             "scenario_sha256": r.point.sha256,
         }

@@ -78,10 +78,11 @@ from simulator.results.chunks import (
     read_replications,
     write_chunk,
 )
-from simulator.results.summary import SummaryColumns, summarize_columns
+from simulator.results.summary import Summary, SummaryColumns, summarize_columns
 from simulator.scenario import Positions, apply_overrides, parse_override_value
 from simulator.scenario.load import load_scenario, parse_scenario, scenario_sha256
 from simulator.scenario.schema import Scenario
+from simulator.stats import Interval
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -350,24 +351,24 @@ class PointResult:
     point: Point
     engine: str
     chunks: list[ChunkKey]
-    summary: dict[str, Any]
+    summary: Summary
     row: dict[str, Any]
     unmet: list[str] = field(default_factory=list)
     """Quantities whose half-width is still over ``precision`` (empty when met or not asked)."""
 
     @property
     def replications(self) -> int:
-        return int(self.summary["replications"])
+        return self.summary.replications
 
     @property
-    def p_any_miss(self) -> dict[str, float]:
-        out: dict[str, float] = self.summary["season"]["p_any_miss"]
-        return out
+    def p_any_miss(self) -> Interval:
+        return self.summary.season.p_any_miss
 
     @property
-    def cost_mean(self) -> dict[str, float]:
-        out: dict[str, float] = self.summary["cost"]["total"]["mean"]
-        return out
+    def cost_mean(self) -> Interval:
+        mean = self.summary.cost.total.mean
+        assert mean is not None  # a season's cost is finite in every replication
+        return mean
 
 
 @dataclass
@@ -383,7 +384,7 @@ def summarize_point(
     out: Path,
     chunks: Sequence[ChunkKey],
     start: StartingState | None = None,
-) -> dict[str, Any]:
+) -> Summary:
     """A point's summary from its chunks on disk, read one chunk at a time and reduced to
     the summary's columns as it is read (memory: a few hundred bytes a replication)."""
     model = point_model(point, start)
@@ -394,22 +395,16 @@ def summarize_point(
     )
     # No wall time or version: a point's summary depends on its chunks only, so it is the
     # same after an interruption or on another executor.
-    return {
-        "scenario": {"name": point.scenario.name, "sha256": point.sha256},
-        "engine": engine,
-        "seed": model.seed,
-        **summarize_columns(model, point.scenario.calendar, columns),
-    }
+    return summarize_columns(model, point.scenario, point.sha256, engine, columns)
 
 
-def _interval_columns(row: dict[str, Any], name: str, interval: dict[str, Any] | None) -> None:
-    interval = interval or {}
-    row[name] = float(interval.get("estimate", math.nan))
-    row[f"{name}_low"] = float(interval.get("low", math.nan))
-    row[f"{name}_high"] = float(interval.get("high", math.nan))
+def _interval_columns(row: dict[str, Any], name: str, interval: Interval | None) -> None:
+    row[name] = math.nan if interval is None else interval.estimate
+    row[f"{name}_low"] = math.nan if interval is None else interval.low
+    row[f"{name}_high"] = math.nan if interval is None else interval.high
 
 
-def headline_row(point: Point, summary: dict[str, Any]) -> dict[str, Any]:
+def headline_row(point: Point, summary: Summary) -> dict[str, Any]:
     """A point's row of ``points.parquet``."""
     row: dict[str, Any] = {"point": point.index}
     if point.label:
@@ -417,40 +412,40 @@ def headline_row(point: Point, summary: dict[str, Any]) -> dict[str, Any]:
     for path, value in point.values:
         row[path] = value
     row["scenario_sha256"] = point.sha256
-    row["replications"] = summary["replications"]
-    _interval_columns(row, "p_any_miss", summary["season"]["p_any_miss"])
-    total = summary["cost"]["total"]
-    _interval_columns(row, "cost_mean", total.get("mean"))
-    _interval_columns(row, "cost_p50", total["p50"])
-    _interval_columns(row, "cost_p90", total["p90"])
-    for episode in summary["episodes"]:
-        _interval_columns(row, f"p_miss:{episode['id']}", episode["p_miss"])
-    for resource, interval in summary["utilization"].items():
-        _interval_columns(row, f"utilization:{resource}", interval)
-    _interval_columns(row, "escaped_mean", summary["defects"]["escaped"])
-    row["verdict"] = summary["verdict"]
+    row["replications"] = summary.replications
+    _interval_columns(row, "p_any_miss", summary.season.p_any_miss)
+    total = summary.cost.total
+    _interval_columns(row, "cost_mean", total.mean)
+    _interval_columns(row, "cost_p50", total.p50)
+    _interval_columns(row, "cost_p90", total.p90)
+    for episode in summary.episodes:
+        _interval_columns(row, f"p_miss:{episode.id}", episode.p_miss)
+    for resource, interval in summary.utilisation.items():
+        _interval_columns(row, f"utilisation:{resource}", interval)
+    _interval_columns(row, "escaped_mean", summary.defects.escaped)
+    row["verdict"] = summary.verdict
     return row
 
 
-def unmet_precision(summary: dict[str, Any], precision: float) -> list[str]:
+def unmet_precision(summary: Summary, precision: float) -> list[str]:
     """What is still less precise than asked: probabilities to ±``precision``, means to
     ±``precision`` × their estimate."""
     unmet = []
-    probabilities = [("p_any_miss", summary["season"]["p_any_miss"])] + [
-        (f"p_miss:{e['id']}", e["p_miss"]) for e in summary["episodes"]
+    probabilities = [("p_any_miss", summary.season.p_any_miss)] + [
+        (f"p_miss:{e.id}", e.p_miss) for e in summary.episodes
     ]
     for name, interval in probabilities:
-        if not interval["half_width"] <= precision:
+        if not interval.half_width <= precision:
             unmet.append(name)
     means = [
-        ("cost_mean", summary["cost"]["total"].get("mean")),
-        ("escaped_mean", summary["defects"]["escaped"]),
-    ] + [(f"utilization:{k}", v) for k, v in summary["utilization"].items()]
-    for name, interval in means:
-        if interval is None:
+        ("cost_mean", summary.cost.total.mean),
+        ("escaped_mean", summary.defects.escaped),
+    ] + [(f"utilisation:{k}", v) for k, v in summary.utilisation.items()]
+    for name, mean in means:
+        if mean is None:
             continue
         # not <=: an infinite half-width (one replication) is unmet, as is NaN.
-        if not interval["half_width"] <= precision * abs(interval["estimate"]):
+        if not mean.half_width <= precision * abs(mean.estimate):
             unmet.append(name)
     return unmet
 
@@ -614,7 +609,7 @@ class SweepResult:
     chunks_computed: int
     chunks_reused: int
 
-    def point_summary(self, point: int) -> dict[str, Any]:
+    def point_summary(self, point: int) -> Summary:
         return self.results[point].summary
 
     def replications(self, point: int, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -751,7 +746,7 @@ def sweep(
                 "point": r.point.index,
                 "values": dict(r.point.values),
                 "scenario_sha256": r.point.sha256,
-                "summary": r.summary,
+                "summary": r.summary.to_json(),
             }
             for r in evaluation.results
         ],

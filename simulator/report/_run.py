@@ -17,7 +17,8 @@ bottleneck above ``BUSY_THRESHOLD`` of its available hours.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -44,6 +45,7 @@ from simulator.report.page import (
     provenance_rows,
     span,
 )
+from simulator.results.summary import EpisodeSummary, Summary
 
 __all__ = ["BUSY_THRESHOLD", "RISK_THRESHOLD", "run_page"]
 
@@ -55,7 +57,9 @@ BUSY_THRESHOLD = 0.85
 """A pool or team busy more than this share of its hours is called a bottleneck."""
 
 
-def _run_plots(folder: ResultsFolder, scenario: Any, start: date | None) -> dict[str, str]:
+def _run_plots(
+    folder: ResultsFolder, name: str, scenario: Any, start: date | None
+) -> dict[str, str]:
     """Each run plot as a data URI: the folder's file, or drawn afresh from its tables."""
     from simulator.plots.season import RUN_PLOTS, RunView, figure_bytes
 
@@ -82,7 +86,7 @@ def _run_plots(folder: ResultsFolder, scenario: Any, start: date | None) -> dict
 
             model = compile_season(scenario)
         view = RunView.build(
-            str(folder.summary.get("scenario", {}).get("name", folder.path.name)),
+            name,
             replications,
             timeseries,
             model=model,
@@ -93,12 +97,12 @@ def _run_plots(folder: ResultsFolder, scenario: Any, start: date | None) -> dict
     return uris
 
 
-def _episode_reading(episodes: list[dict[str, Any]], n: int, level: float) -> list[str]:
+def _episode_reading(episodes: Sequence[EpisodeSummary], n: int, level: float) -> list[str]:
     lines = []
-    risky = [ep for ep in episodes if ep["p_miss"]["estimate"] > RISK_THRESHOLD]
+    risky = [ep for ep in episodes if ep.p_miss.estimate > RISK_THRESHOLD]
     threshold = percent(RISK_THRESHOLD, 0)
     if risky:
-        named = ", ".join(f"{ep['id']} ({percent(ep['p_miss']['estimate'], 0)})" for ep in risky)
+        named = ", ".join(f"{ep.id} ({percent(ep.p_miss.estimate, 0)})" for ep in risky)
         lines.append(
             f"{len(risky)} of {len(episodes)} episodes {'has' if len(risky) == 1 else 'have'} "
             f"more than a {threshold} chance of "
@@ -109,13 +113,9 @@ def _episode_reading(episodes: list[dict[str, Any]], n: int, level: float) -> li
             f"None of the {len(episodes)} episodes has more than a {threshold} chance of "
             "missing delivery."
         )
-    unsure = [
-        ep
-        for ep in episodes
-        if ep["p_miss"]["estimate"] <= RISK_THRESHOLD < (ep["p_miss"]["high"] or 0.0)
-    ]
+    unsure = [ep for ep in episodes if ep.p_miss.estimate <= RISK_THRESHOLD < ep.p_miss.high]
     if unsure:
-        top = max((ep["p_miss"]["high"] or 0.0) for ep in unsure)
+        top = max(ep.p_miss.high for ep in unsure)
         lines.append(
             f"For {len(unsure)} {'more' if risky else 'of them'}, {n} replications cannot "
             f"rule it out (their {level:.0%} "
@@ -124,166 +124,156 @@ def _episode_reading(episodes: list[dict[str, Any]], n: int, level: float) -> li
     return lines
 
 
-def _run_reading(summary: dict[str, Any]) -> list[str]:
-    n = int(summary["replications"])
-    level = float(summary.get("confidence", 0.95))
-    episodes = summary["episodes"]
-    lines = _episode_reading(episodes, n, level)
-    p_any = summary["season"]["p_any_miss"]
-    late_runs = round(p_any["estimate"] * n)
+def _run_reading(summary: Summary) -> list[str]:
+    n = summary.replications
+    level = summary.confidence
+    lines = _episode_reading(summary.episodes, n, level)
+    p_any = summary.season.p_any_miss
+    late_runs = round(p_any.estimate * n)
     lines.append(
         f"In {late_runs} of {n} simulated seasons at least one episode was late: a chance of "
-        f"{percent(p_any['estimate'])} ({interval_text(p_any, percent, level)})."
+        f"{percent(p_any.estimate)} ({interval_text(p_any, percent, level)})."
     )
-    censored = [ep for ep in episodes if ep["delivery_h"].get("censored")]
-    for ep in censored:
+    for ep in summary.episodes:
+        if ep.delivery_h.censored:
+            lines.append(
+                f"{ep.id} was not delivered at all by the end of the run in "
+                f"{ep.delivery_h.censored} of {n} replications."
+            )
+    cost = summary.cost
+    mean = cost.total.mean
+    if mean is not None:
         lines.append(
-            f"{ep['id']} was not delivered at all by the end of the run in "
-            f"{ep['delivery_h']['censored']} of {n} replications."
-        )
-    cost = summary["cost"]
-    total = cost["total"]
-    if "mean" in total:
-        mean = total["mean"]
-        lines.append(
-            f"The season costs {money(mean['estimate'])} on average "
+            f"The season costs {money(mean.estimate)} on average "
             f"({interval_text(mean, money, level)}); 9 seasons in 10 stay under "
-            f"{money(total['p90']['estimate'])}."
+            f"{money(cost.total.p90.estimate)}."
         )
-    by_category = {k: v["estimate"] for k, v in cost["by_category"].items() if v["estimate"] > 0}
+    by_category = {k: v.estimate for k, v in cost.by_category.items() if v.estimate > 0}
     whole = sum(by_category.values())
     if whole > 0:
         biggest = sorted(by_category.items(), key=lambda kv: -kv[1])[:2]
         parts = " and ".join(f"{k.replace('_', ' ')} ({percent(v / whole, 0)})" for k, v in biggest)
         lines.append(f"Most of it is {parts}.")
-    per_frame = cost["per_delivered_frame"].get("mean")
+    per_frame = cost.per_delivered_frame.mean
     if per_frame:
         lines.append(
-            f"A delivered frame costs {money(per_frame['estimate'], 2)} "
+            f"A delivered frame costs {money(per_frame.estimate, 2)} "
             f"({interval_text(per_frame, lambda x: money(x, 2), level)})."
         )
-    utilization = summary.get("utilization", {})
-    if utilization:
-        ranked = sorted(utilization.items(), key=lambda kv: -kv[1]["estimate"])
+    if summary.utilisation:
+        ranked = sorted(summary.utilisation.items(), key=lambda kv: -kv[1].estimate)
         name, busiest = ranked[0]
         kind, _, label = name.partition(":")
         line = (
-            f"The busiest resource is {kind} {label}, busy {percent(busiest['estimate'], 0)} "
+            f"The busiest resource is {kind} {label}, busy {percent(busiest.estimate, 0)} "
             "of its available hours"
         )
-        hot = [k for k, v in ranked if v["estimate"] >= BUSY_THRESHOLD]
+        hot = [k for k, v in ranked if v.estimate >= BUSY_THRESHOLD]
         if hot:
             line += (
                 f"; {', '.join(k.replace(':', ' ') for k in hot)} "
                 f"{'is' if len(hot) == 1 else 'are'} near the limit, where queues build up fast"
             )
         lines.append(line + ".")
-    defects = summary.get("defects", {})
-    if defects:
-        escaped = defects.get("escaped_mean", 0.0)
-        caught = defects.get("caught_mean", 0.0)
-        lines.append(
-            f"About {number(escaped)} shots a season reach delivery with a defect nobody "
-            f"caught; reviews catch {number(caught)}."
-        )
+    defects = summary.defects
+    lines.append(
+        f"About {number(defects.escaped.estimate)} shots a season reach delivery with a defect "
+        f"nobody caught; reviews catch {number(defects.caught_mean)}."
+    )
     return lines
 
 
-def _verdict(summary: dict[str, Any]) -> Verdict:
-    key = str(summary.get("verdict", ""))
-    text = str(summary.get("verdict_text", "")).strip()
-    text = (text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")) if text else ""
-    p_any = summary["season"]["p_any_miss"]
-    if key == "at_risk" and p_any["estimate"] == 0.0:
+def _verdict(summary: Summary) -> Verdict:
+    text = summary.verdict_text.strip()
+    text = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    p_any = summary.season.p_any_miss
+    if summary.verdict == "at_risk" and p_any.estimate == 0.0:
         text += (
-            f" No simulated season was late, but {summary['replications']} replications "
-            f"cannot rule out a risk of up to {percent(p_any['high'])}: more replications "
+            f" No simulated season was late, but {summary.replications} replications "
+            f"cannot rule out a risk of up to {percent(p_any.high)}: more replications "
             "would narrow that."
         )
-    return Verdict(key if key in _VERDICT_WORDS else "neutral", _VERDICT_WORDS.get(key, key), text)
+    return Verdict(summary.verdict, _VERDICT_WORDS[summary.verdict], text)
 
 
-def _run_headlines(summary: dict[str, Any], level: float) -> list[Headline]:
-    p_any = summary["season"]["p_any_miss"]
-    cost = summary["cost"]
+def _run_headlines(summary: Summary) -> list[Headline]:
+    level = summary.confidence
+    p_any = summary.season.p_any_miss
+    cost = summary.cost
     heads = [
         Headline(
             "Chance that some episode is late",
-            percent(p_any["estimate"]),
+            percent(p_any.estimate),
             interval_text(p_any, percent, level),
         )
     ]
-    mean = cost["total"].get("mean")
+    mean = cost.total.mean
     if mean:
         heads.append(
             Headline(
                 "Season cost, mean",
-                money(mean["estimate"]),
+                money(mean.estimate),
                 interval_text(mean, money, level),
-                f"P90 {money(cost['total']['p90']['estimate'])}",
+                f"P90 {money(cost.total.p90.estimate)}",
             )
         )
-    per_frame = cost["per_delivered_frame"].get("mean")
+    per_frame = cost.per_delivered_frame.mean
     if per_frame:
         heads.append(
             Headline(
                 "Cost per delivered frame",
-                money(per_frame["estimate"], 2),
+                money(per_frame.estimate, 2),
                 interval_text(per_frame, lambda x: money(x, 2), level),
             )
         )
-    episodes = summary["episodes"]
-    worst = max(episodes, key=lambda ep: ep["p_miss"]["estimate"], default=None)
-    if worst is not None and worst["p_miss"]["estimate"] == 0.0:
+    worst = max(summary.episodes, key=lambda ep: ep.p_miss.estimate, default=None)
+    if worst is not None and worst.p_miss.estimate == 0.0:
         heads.append(
             Headline(
                 "Riskiest episode",
                 "none late",
-                f"no episode was late in {summary['replications']} replications",
+                f"no episode was late in {summary.replications} replications",
             )
         )
     elif worst is not None:
         heads.append(
             Headline(
                 "Riskiest episode",
-                str(worst["id"]),
-                f"misses with {percent(worst['p_miss']['estimate'])} "
-                f"({span(worst['p_miss']['low'], worst['p_miss']['high'], percent)})",
+                worst.id,
+                f"misses with {percent(worst.p_miss.estimate)} "
+                f"({span(worst.p_miss.low, worst.p_miss.high, percent)})",
             )
         )
-    defects = summary.get("defects", {})
-    if "escaped_mean" in defects:
-        heads.append(
-            Headline(
-                "Escaped defects per season",
-                number(defects["escaped_mean"]),
-                note=f"{number(defects.get('caught_mean', 0.0))} caught in review",
-            )
+    heads.append(
+        Headline(
+            "Escaped defects per season",
+            number(summary.defects.escaped.estimate),
+            note=f"{number(summary.defects.caught_mean)} caught in review",
         )
+    )
     return heads
 
 
-def _episode_table(summary: dict[str, Any], cal: SeasonCalendar, level: float) -> Table:
+def _episode_table(summary: Summary, cal: SeasonCalendar) -> Table:
     rows = []
-    for ep in summary["episodes"]:
-        d = ep["delivery_h"]
-        p90 = d["p90"]["estimate"]
-        deadline = float(ep["deadline_h"])
-        if p90 is None:
+    for ep in summary.episodes:
+        d = ep.delivery_h
+        p90 = d.p90.estimate
+        if not math.isfinite(p90):
             margin = "not delivered"
         else:
-            days = (deadline - p90) / 24.0
+            days = (ep.deadline_h - p90) / 24.0
             margin = f"{days:.1f} d early" if days >= 0 else f"{-days:.1f} d late"
         rows.append(
             [
-                str(ep["id"]),
-                str(ep.get("shots", "")),
-                cal.moment(deadline, deadline=True),
-                cal.moment(d["p50"]["estimate"]),
+                ep.id,
+                str(ep.shots),
+                cal.moment(ep.deadline_h, deadline=True),
+                cal.moment(d.p50.estimate),
                 cal.moment(p90),
                 margin,
-                percent(ep["p_miss"]["estimate"]),
-                span(ep["p_miss"]["low"], ep["p_miss"]["high"], percent),
+                percent(ep.p_miss.estimate),
+                span(ep.p_miss.low, ep.p_miss.high, percent),
             ]
         )
     return Table(
@@ -295,7 +285,7 @@ def _episode_table(summary: dict[str, Any], cal: SeasonCalendar, level: float) -
             "delivery P90",
             "P90 vs deadline",
             "P(late)",
-            f"{level:.0%} interval",
+            f"{summary.confidence:.0%} interval",
         ],
         rows,
         title="Delivery per episode",
@@ -305,30 +295,23 @@ def _episode_table(summary: dict[str, Any], cal: SeasonCalendar, level: float) -
     )
 
 
-def _cost_tables(summary: dict[str, Any], level: float) -> list[Table]:
-    cost = summary["cost"]
-    by_category = cost["by_category"]
-    whole = sum(v["estimate"] for v in by_category.values())
+def _cost_tables(summary: Summary) -> list[Table]:
+    cost = summary.cost
+    level = summary.confidence
+    whole = sum(v.estimate for v in cost.by_category.values())
     rows = [
         [
             k.replace("_", " "),
-            money(v["estimate"]),
-            span(v["low"], v["high"], money),
-            percent(v["estimate"] / whole, 0) if whole > 0 else "–",
+            money(v.estimate),
+            span(v.low, v.high, money),
+            percent(v.estimate / whole, 0) if whole > 0 else "–",
         ]
-        for k, v in by_category.items()
-        if v["estimate"] != 0
+        for k, v in cost.by_category.items()
+        if v.estimate != 0
     ]
-    total = cost["total"]
-    if "mean" in total:
-        rows.append(
-            [
-                "total",
-                money(total["mean"]["estimate"]),
-                span(total["mean"]["low"], total["mean"]["high"], money),
-                "100%",
-            ]
-        )
+    mean = cost.total.mean
+    if mean is not None:
+        rows.append(["total", money(mean.estimate), span(mean.low, mean.high, money), "100%"])
     tables = [
         Table(
             ["category", "mean", f"{level:.0%} interval", "share"],
@@ -337,12 +320,11 @@ def _cost_tables(summary: dict[str, Any], level: float) -> list[Table]:
             numeric=[False, True, True, True],
         )
     ]
-    per_episode = cost.get("per_episode", {})
-    if per_episode:
+    if cost.per_episode:
         tables.append(
             Table(
                 ["episode", "mean cost"],
-                [[k, money(v)] for k, v in per_episode.items()],
+                [[k, money(v)] for k, v in cost.per_episode.items()],
                 title="Cost per episode",
                 numeric=[False, True],
                 note="Shared costs (reserved GPUs, people's scheduled hours) go to episodes in "
@@ -352,20 +334,20 @@ def _cost_tables(summary: dict[str, Any], level: float) -> list[Table]:
     return tables
 
 
-def _utilisation_table(summary: dict[str, Any], labels: dict[str, str], level: float) -> Table:
+def _utilisation_table(summary: Summary, labels: dict[str, str]) -> Table:
     rows = []
-    for key, iv in summary.get("utilization", {}).items():
+    for key, iv in summary.utilisation.items():
         kind, _, name = key.partition(":")
         rows.append(
             [
                 f"{kind} {name}",
                 labels.get(key, ""),
-                percent(iv["estimate"]),
-                span(iv["low"], iv["high"], percent),
+                percent(iv.estimate),
+                span(iv.low, iv.high, percent),
             ]
         )
     return Table(
-        ["resource", "what it is", "busy", f"{level:.0%} interval"],
+        ["resource", "what it is", "busy", f"{summary.confidence:.0%} interval"],
         rows,
         title="Utilisation: busy share of the hours available",
         numeric=[False, False, True, True],
@@ -374,17 +356,17 @@ def _utilisation_table(summary: dict[str, Any], labels: dict[str, str], level: f
     )
 
 
-def _defects_table(summary: dict[str, Any]) -> Table:
-    d = summary.get("defects", {})
-    names = {
-        "caught_mean": "defects caught in review",
-        "escaped_mean": "defects escaped to delivery",
-        "failed_shots_mean": "shots failed (attempts ran out)",
-        "rework_passes_mean": "rework passes",
-    }
+def _defects_table(summary: Summary) -> Table:
+    d = summary.defects
+    rows = [
+        ("defects caught in review", d.caught_mean),
+        ("defects escaped to delivery", d.escaped.estimate),
+        ("shots failed (attempts ran out)", d.failed_shots_mean),
+        ("rework passes", d.rework_passes_mean),
+    ]
     return Table(
         ["per season, mean over replications", ""],
-        [[label, number(d[key])] for key, label in names.items() if key in d],
+        [[label, number(value)] for label, value in rows],
         title="Defects and rework",
         numeric=[False, True],
     )
@@ -394,13 +376,12 @@ def run_page(folder: ResultsFolder) -> Page:
     """The page of a ``reelsim run`` folder."""
     from simulator.report._assumptions import assumptions, question, resource_labels
 
-    summary = folder.summary
-    level = float(summary.get("confidence", 0.95))
+    summary = folder.run_summary
+    level = summary.confidence
     scenario = folder.scenario
     cal = SeasonCalendar(calendar_start(summary, scenario))
-    name = str(summary.get("scenario", {}).get("name", folder.path.name))
-    n = int(summary["replications"])
-    plots = _run_plots(folder, scenario, cal.start.date() if cal.start else None)
+    name = summary.scenario_name
+    plots = _run_plots(folder, name, scenario, cal.start.date() if cal.start else None)
     labels = resource_labels(scenario) if scenario is not None else {}
 
     def plot(stem: str, title: str, caption: str) -> list[Block]:
@@ -426,7 +407,7 @@ def run_page(folder: ResultsFolder) -> Page:
             "When each episode is delivered across the simulated seasons, against its deadline.",
             [
                 *plot("delivery", "Delivery per episode", _doc(delivery_plot)),
-                _episode_table(summary, cal, level),
+                _episode_table(summary, cal),
             ],
         ),
         Section(
@@ -436,7 +417,7 @@ def run_page(folder: ResultsFolder) -> Page:
             "it is busy at its limit.",
             [
                 *plot("load", "Daily load", _doc(load_plot)),
-                _utilisation_table(summary, labels, level),
+                _utilisation_table(summary, labels),
             ],
         ),
         Section(
@@ -445,7 +426,7 @@ def run_page(folder: ResultsFolder) -> Page:
             "What the season costs, in total, by category, per episode and per delivered frame.",
             [
                 *plot("cost", "Cost by category and per episode", _doc(cost_plot)),
-                *_cost_tables(summary, level),
+                *_cost_tables(summary),
                 *plot("cost_per_frame", "Cost per delivered frame", _doc(cost_per_frame_plot)),
             ],
         ),
@@ -456,20 +437,19 @@ def run_page(folder: ResultsFolder) -> Page:
             [_defects_table(summary)],
         ),
     ]
-    engine = summary.get("engine", "?")
     return Page(
         title=f"{name}: will the season deliver, and what will it cost?",
         subtitle=(
-            f"reelsim run of {n:,} simulated seasons (engine {engine}, seed "
-            f"{summary.get('seed', '?')}); intervals at {level:.0%} confidence"
+            f"reelsim run of {summary.replications:,} simulated seasons (engine "
+            f"{summary.engine}, seed {summary.seed}); intervals at {level:.0%} confidence"
         ),
         folder=folder.path.name,
         question=question(scenario) if scenario is not None else _bare_question(summary),
         verdict=_verdict(summary),
-        headlines=_run_headlines(summary, level),
+        headlines=_run_headlines(summary),
         reading=_run_reading(summary),
         sections=sections,
-        provenance=provenance_rows(summary),
+        provenance=provenance_rows(folder.summary),
         files=[files_table(folder)] if folder.file_status else [],
         warnings=file_warnings(folder),
     )
@@ -482,9 +462,8 @@ def _doc(function: Callable[..., Any]) -> str:
     return " ".join(body.split())
 
 
-def _bare_question(summary: dict[str, Any]) -> str:
-    n = len(summary.get("episodes", []))
+def _bare_question(summary: Summary) -> str:
     return (
-        f"Will the {n} episodes of {summary.get('scenario', {}).get('name', 'this season')} be "
-        "delivered by their deadlines, and what will the season cost?"
+        f"Will the {len(summary.episodes)} episodes of {summary.scenario_name} be delivered "
+        "by their deadlines, and what will the season cost?"
     )

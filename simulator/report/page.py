@@ -43,6 +43,8 @@ from typing import Any, Literal
 from simulator._version import __version__
 from simulator.errors import UsageError
 from simulator.folders.read import ResultsFolder
+from simulator.results.summary import Summary
+from simulator.stats import Interval
 
 __all__ = [
     "VIEWS",
@@ -176,12 +178,10 @@ def span(low: float | None, high: float | None, fmt: Callable[[float | None], st
     return f"{fmt(low)} – {fmt(high)}"
 
 
-def interval_text(
-    iv: dict[str, Any] | None, fmt: Callable[[float | None], str], level: float
-) -> str:
-    if not iv:
+def interval_text(iv: Interval | None, fmt: Callable[[float | None], str], level: float) -> str:
+    if iv is None:
         return ""
-    return f"{level:.0%} interval {span(iv.get('low'), iv.get('high'), fmt)}"
+    return f"{level:.0%} interval {span(iv.low, iv.high, fmt)}"
 
 
 class SeasonCalendar:
@@ -207,16 +207,12 @@ class SeasonCalendar:
         return f"{self.start + timedelta(hours=hours):%d %b %Y}"
 
 
-def calendar_start(summary: dict[str, Any], scenario: Any) -> date | None:
+def calendar_start(summary: Summary, scenario: Any) -> date | None:
     if scenario is not None:
         start: date = scenario.calendar.start
         return start
-    for ep in summary.get("episodes", []):
-        try:
-            at = datetime.fromisoformat(ep["deadline"]) - timedelta(hours=float(ep["deadline_h"]))
-        except (KeyError, TypeError, ValueError):
-            continue
-        return at.date()
+    for ep in summary.episodes:
+        return (ep.deadline - timedelta(hours=ep.deadline_h)).date()
     return None
 
 

@@ -1,5 +1,5 @@
 """What runs produce: ``simulate`` and its ``Run``, resumable chunks of replications, tables
-and the summary with its intervals.
+and the typed summary with its intervals (``summarize`` → ``Summary``).
 """
 
 from __future__ import annotations
@@ -9,8 +9,16 @@ from simulator.results.runs import (
     simulate,
 )
 from simulator.results.summary import (
-    SummaryColumns,
     VERDICTS,
+    CostSummary,
+    DefectSummary,
+    DistributionSummary,
+    EpisodeSummary,
+    RunProvenance,
+    SeasonSummary,
+    Summary,
+    SummaryColumns,
+    Verdict,
     summarize,
     summarize_columns,
     verdict_for,
@@ -20,9 +28,17 @@ from simulator.results.tables import (
 )
 
 __all__ = [
-    "Run",
-    "SummaryColumns",
     "VERDICTS",
+    "CostSummary",
+    "DefectSummary",
+    "DistributionSummary",
+    "EpisodeSummary",
+    "Run",
+    "RunProvenance",
+    "SeasonSummary",
+    "Summary",
+    "SummaryColumns",
+    "Verdict",
     "replications_frame",
     "simulate",
     "summarize",

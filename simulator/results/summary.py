@@ -8,7 +8,12 @@ team; defects caught and escaped; a verdict.
 
 Means have Student-t intervals, probabilities Wilson intervals (zero misses in n runs
 still has an upper bound), quantiles distribution-free order-statistic intervals; the
-confidence level is the scenario's ``run.confidence``.
+confidence level is the scenario's ``run.confidence``. Every interval is a
+``simulator.stats.Interval``.
+
+A summary is a ``Summary``: frozen, typed, read by attribute (``summary.season.p_any_miss
+.high``). ``Summary.to_json`` is what ``summary.json`` holds (infinite bounds written as
+null) and ``Summary.from_json`` reads it back; nothing else spells the file's keys.
 
 A summary is computed from a ``SummaryColumns``: per replication, only the numbers the
 summary reads, as arrays. A sweep builds one chunk by chunk from the chunk tables on
@@ -18,25 +23,49 @@ holds a few hundred bytes per replication, not the replications themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
 from simulator.calendar import date_at
-from simulator.errors import UsageError
-from simulator.model.season import SeasonModel
 from simulator.engines.replication import COST_CATEGORIES
+from simulator.errors import UsageError
+from simulator.files import json_safe
+from simulator.model.season import SeasonModel
 from simulator.results.runs import Run
-from simulator.scenario.schema import Calendar
-from simulator.stats import mean_interval, proportion_interval, quantile_interval
+from simulator.scenario.schema import Scenario
+from simulator.stats import (
+    Interval,
+    mean_interval,
+    proportion_interval,
+    quantile_interval,
+    quantile_ranks,
+)
 
-__all__ = ["VERDICTS", "SummaryColumns", "summarize", "summarize_columns", "verdict_for"]
+__all__ = [
+    "VERDICTS",
+    "CostSummary",
+    "DefectSummary",
+    "DistributionSummary",
+    "EpisodeSummary",
+    "RunProvenance",
+    "SeasonSummary",
+    "Summary",
+    "SummaryColumns",
+    "Verdict",
+    "summarize",
+    "summarize_columns",
+    "verdict_for",
+]
 
-VERDICTS = {
+Verdict = Literal["on_time", "at_risk", "late"]
+
+VERDICTS: dict[Verdict, str] = {
     "on_time": "every episode is on time with high confidence (P(any miss) upper bound ≤ 5%)",
     "at_risk": "some episode may miss its delivery (P(any miss) between the thresholds)",
     "late": "the season is more likely than not to miss a delivery (P(any miss) ≥ 50%)",
@@ -46,7 +75,7 @@ _RESOURCE_HOURS = ("busy_h", "available_h")
 _COUNTS = ("escaped_defects", "caught_defects", "failed_shots", "rework_passes")
 
 
-def verdict_for(p_any_miss: float, upper: float) -> str:
+def verdict_for(p_any_miss: float, upper: float) -> Verdict:
     if upper <= 0.05:
         return "on_time"
     if p_any_miss >= 0.5:
@@ -54,15 +83,293 @@ def verdict_for(p_any_miss: float, upper: float) -> str:
     return "at_risk"
 
 
-def _described(values: np.ndarray, confidence: float) -> dict[str, Any]:
-    """Mean with interval over finite values; P50/P90 with intervals over all."""
-    finite = values[np.isfinite(values)]
-    out: dict[str, Any] = {"n": int(values.size), "censored": int(values.size - finite.size)}
-    if finite.size:
-        out["mean"] = mean_interval(finite, level=confidence).to_dict()
-    for q in (0.5, 0.9):
-        out[f"p{int(q * 100)}"] = quantile_interval(values, q, level=confidence).to_dict()
-    return out
+# --- the typed summary ---------------------------------------------------------------------
+#
+# Each part has ``to_json`` (plain data in summary.json's layout; infinities stay floats
+# until ``Summary.to_json`` makes the whole JSON-safe) and ``from_json`` (that data read
+# back, null bounds as infinities).
+
+
+def _intervals(data: Mapping[str, Any]) -> dict[str, Interval]:
+    return {str(key): Interval.from_dict(value) for key, value in data.items()}
+
+
+@dataclass(frozen=True)
+class DistributionSummary:
+    """A quantity over the replications: its mean over those where it is finite, and its
+    median and 90th percentile over all of them (a censored one, +∞, included)."""
+
+    n: int
+    censored: int
+    """Replications where the quantity is +∞ (an episode not delivered by the horizon)."""
+    mean: Interval | None
+    """None when no replication has a finite value."""
+    p50: Interval
+    p90: Interval
+
+    @classmethod
+    def of(cls, values: np.ndarray, confidence: float) -> DistributionSummary:
+        finite = values[np.isfinite(values)]
+        return cls(
+            n=int(values.size),
+            censored=int(values.size - finite.size),
+            mean=mean_interval(finite, level=confidence) if finite.size else None,
+            p50=quantile_interval(values, 0.5, level=confidence),
+            p90=quantile_interval(values, 0.9, level=confidence),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"n": self.n, "censored": self.censored}
+        if self.mean is not None:
+            out["mean"] = self.mean.to_dict()
+        out["p50"] = self.p50.to_dict()
+        out["p90"] = self.p90.to_dict()
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DistributionSummary:
+        mean = data.get("mean")
+        return cls(
+            n=int(data["n"]),
+            censored=int(data["censored"]),
+            mean=None if mean is None else Interval.from_dict(mean),
+            p50=_quantile_from_json(data["p50"], 0.5),
+            p90=_quantile_from_json(data["p90"], 0.9),
+        )
+
+
+def _quantile_from_json(data: Mapping[str, Any], q: float) -> Interval:
+    # A null low bound is −∞ when the sample was too small to bound that side, else the
+    # order statistic that bounds it was censored: +∞.
+    ranked = quantile_ranks(int(data["n"]), q, level=float(data["level"]))[0] >= 1
+    return Interval.from_dict(data, null_low=math.inf if ranked else -math.inf)
+
+
+@dataclass(frozen=True)
+class EpisodeSummary:
+    id: str
+    """The episode's name in the scenario."""
+    deadline_h: float
+    """Hours from the season start."""
+    deadline: datetime
+    shots: int
+    delivery_h: DistributionSummary
+    """Delivery time in hours from the season start; +∞ when not delivered."""
+    p_miss: Interval
+    """Probability of missing the deadline (late or not delivered)."""
+
+    @property
+    def deadline_day(self) -> date:
+        """The day the deadline falls on: 24:00 belongs to the day it ends."""
+        return (self.deadline - timedelta(microseconds=1)).date()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "deadline_h": self.deadline_h,
+            "deadline": self.deadline.isoformat(),
+            "deadline_day": self.deadline_day.isoformat(),
+            "delivery_h": self.delivery_h.to_json(),
+            "p_miss": self.p_miss.to_dict(),
+            "shots": self.shots,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EpisodeSummary:
+        return cls(
+            id=str(data["id"]),
+            deadline_h=float(data["deadline_h"]),
+            deadline=datetime.fromisoformat(data["deadline"]),
+            shots=int(data["shots"]),
+            delivery_h=DistributionSummary.from_json(data["delivery_h"]),
+            p_miss=Interval.from_dict(data["p_miss"]),
+        )
+
+
+@dataclass(frozen=True)
+class SeasonSummary:
+    p_any_miss: Interval
+    """Probability that at least one episode misses its deadline."""
+    makespan_h: DistributionSummary
+    """When the last work ended, in hours; +∞ when some episode was not delivered."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"p_any_miss": self.p_any_miss.to_dict(), "makespan_h": self.makespan_h.to_json()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SeasonSummary:
+        return cls(
+            p_any_miss=Interval.from_dict(data["p_any_miss"]),
+            makespan_h=DistributionSummary.from_json(data["makespan_h"]),
+        )
+
+
+@dataclass(frozen=True)
+class CostSummary:
+    total: DistributionSummary
+    """The season's cost."""
+    by_category: dict[str, Interval]
+    """Mean season cost per category (``COST_CATEGORIES``, in that order)."""
+    per_episode: dict[str, float]
+    """Mean cost of each episode, by name."""
+    per_delivered_frame: DistributionSummary
+    """The season's cost over its delivered frames; +∞ when none was delivered."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total.to_json(),
+            "by_category": {k: v.to_dict() for k, v in self.by_category.items()},
+            "per_episode": dict(self.per_episode),
+            "per_delivered_frame": self.per_delivered_frame.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CostSummary:
+        return cls(
+            total=DistributionSummary.from_json(data["total"]),
+            by_category=_intervals(data["by_category"]),
+            per_episode={str(k): float(v) for k, v in data["per_episode"].items()},
+            per_delivered_frame=DistributionSummary.from_json(data["per_delivered_frame"]),
+        )
+
+
+@dataclass(frozen=True)
+class DefectSummary:
+    """Season totals, mean over the replications."""
+
+    escaped: Interval
+    """Defects that reached delivery uncaught."""
+    caught_mean: float
+    failed_shots_mean: float
+    """Shots whose attempts ran out."""
+    rework_passes_mean: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "escaped_mean": self.escaped.estimate,
+            "escaped": self.escaped.to_dict(),
+            "caught_mean": self.caught_mean,
+            "failed_shots_mean": self.failed_shots_mean,
+            "rework_passes_mean": self.rework_passes_mean,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DefectSummary:
+        return cls(
+            escaped=Interval.from_dict(data["escaped"]),
+            caught_mean=float(data["caught_mean"]),
+            failed_shots_mean=float(data["failed_shots_mean"]),
+            rework_passes_mean=float(data["rework_passes_mean"]),
+        )
+
+
+@dataclass(frozen=True)
+class RunProvenance:
+    """How a run was made, beyond what fixes its numbers. A sweep point's summary has none:
+    its numbers depend on its chunks alone, whenever and wherever they were computed."""
+
+    reelsim_version: str
+    engine_reason: str
+    """Why the engine was chosen (``--engine auto``)."""
+    wall_seconds: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The headline numbers of a run or of a sweep point, each with its interval."""
+
+    scenario_name: str
+    scenario_sha256: str
+    engine: str
+    seed: int
+    replications: int
+    confidence: float
+    """The level of every interval."""
+    events: int
+    """Events simulated, over all replications."""
+    episodes: tuple[EpisodeSummary, ...]
+    """In the scenario's order."""
+    season: SeasonSummary
+    cost: CostSummary
+    utilisation: dict[str, Interval]
+    """Per pool and team (``pool:NAME``, ``team:NAME``): busy over available hours, mean
+    over the replications."""
+    defects: DefectSummary
+    verdict: Verdict
+    run: RunProvenance | None = None
+    """Set for a run, None for a sweep point."""
+
+    @property
+    def verdict_text(self) -> str:
+        return VERDICTS[self.verdict]
+
+    def to_json(self) -> dict[str, Any]:
+        """The content of ``summary.json`` (without the files' checksums), JSON-safe: an
+        infinite bound is null."""
+        out: dict[str, Any] = {}
+        if self.run is not None:
+            out["kind"] = "run"  # what made the folder: the report picks its view by this
+            out["reelsim_version"] = self.run.reelsim_version
+        out["scenario"] = {"name": self.scenario_name, "sha256": self.scenario_sha256}
+        out["engine"] = self.engine
+        if self.run is not None:
+            out["engine_reason"] = self.run.engine_reason
+        out["seed"] = self.seed
+        if self.run is not None:
+            out["wall_seconds"] = self.run.wall_seconds
+        out.update(
+            replications=self.replications,
+            confidence=self.confidence,
+            events=self.events,
+            episodes=[ep.to_json() for ep in self.episodes],
+            season=self.season.to_json(),
+            cost=self.cost.to_json(),
+            utilisation={k: v.to_dict() for k, v in self.utilisation.items()},
+            defects=self.defects.to_json(),
+            verdict=self.verdict,
+            verdict_text=self.verdict_text,
+        )
+        safe: dict[str, Any] = json_safe(out)
+        return safe
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Summary:
+        """A summary from what ``to_json`` wrote (other keys, such as a folder's ``files``,
+        are left alone). Raises ``ValueError`` naming what is missing or malformed."""
+        try:
+            verdict = data["verdict"]
+            if verdict not in get_args(Verdict):
+                raise ValueError(f"verdict {verdict!r} is none of {list(VERDICTS)}")
+            run = None
+            if "reelsim_version" in data:
+                run = RunProvenance(
+                    reelsim_version=str(data["reelsim_version"]),
+                    engine_reason=str(data["engine_reason"]),
+                    wall_seconds=float(data["wall_seconds"]),
+                )
+            return cls(
+                scenario_name=str(data["scenario"]["name"]),
+                scenario_sha256=str(data["scenario"]["sha256"]),
+                engine=str(data["engine"]),
+                seed=int(data["seed"]),
+                replications=int(data["replications"]),
+                confidence=float(data["confidence"]),
+                events=int(data["events"]),
+                episodes=tuple(EpisodeSummary.from_json(ep) for ep in data["episodes"]),
+                season=SeasonSummary.from_json(data["season"]),
+                cost=CostSummary.from_json(data["cost"]),
+                utilisation=_intervals(data["utilisation"]),
+                defects=DefectSummary.from_json(data["defects"]),
+                verdict=verdict,
+                run=run,
+            )
+        except KeyError as error:
+            raise ValueError(f"not a summary reelsim wrote: it lacks {error}") from None
+        except (TypeError, AttributeError) as error:
+            raise ValueError(f"not a summary reelsim wrote: {error}") from None
+
+
+# --- from replications ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -84,7 +391,7 @@ class SummaryColumns:
     delivered_frames: np.ndarray
     counts: dict[str, np.ndarray]
     """Season totals of escaped and caught defects, failed shots and rework passes."""
-    utilization: dict[str, np.ndarray]
+    utilisation: dict[str, np.ndarray]
     """Per resource key: busy over available unit-hours (0 when nothing was available)."""
 
     @property
@@ -138,11 +445,11 @@ class SummaryColumns:
 
         delivered = frame["delivered"].to_numpy(bool).reshape(n, per_episode)
         episode_cost = grid("cost_total")
-        utilization = {}
+        utilisation = {}
         for key in resource_keys(model):
             busy, available = first(f"busy_h:{key}"), first(f"available_h:{key}")
             ratio = np.divide(busy, available, out=np.zeros(n), where=available > 0)
-            utilization[key] = ratio
+            utilisation[key] = ratio
         return cls(
             delivery=np.where(delivered, grid("delivery_h"), np.inf),
             missed=frame["missed"].to_numpy(bool).reshape(n, per_episode),
@@ -153,7 +460,7 @@ class SummaryColumns:
             events=frame["events"].to_numpy(np.int64)[::per_episode],
             delivered_frames=np.where(delivered, grid("frames"), 0.0).sum(axis=1),
             counts={c: grid(c).sum(axis=1) for c in _COUNTS},
-            utilization=utilization,
+            utilisation=utilisation,
         )
 
     @classmethod
@@ -176,90 +483,75 @@ class SummaryColumns:
             events=join([p.events for p in parts]),
             delivered_frames=join([p.delivered_frames for p in parts]),
             counts={c: join([p.counts[c] for p in parts]) for c in first.counts},
-            utilization={k: join([p.utilization[k] for p in parts]) for k in first.utilization},
+            utilisation={k: join([p.utilisation[k] for p in parts]) for k in first.utilisation},
         )
 
 
 def summarize_columns(
-    model: SeasonModel, calendar: Calendar, columns: SummaryColumns
-) -> dict[str, Any]:
-    """The model's numbers of a summary: episodes, season, cost, utilisation, defects,
-    verdict (no provenance: a run or a sweep adds its own)."""
+    model: SeasonModel,
+    scenario: Scenario,
+    scenario_sha256: str,
+    engine: str,
+    columns: SummaryColumns,
+) -> Summary:
+    """The summary of ``columns``, replications of ``model`` (compiled from ``scenario``)
+    on ``engine``; no run provenance (``summarize`` adds a run's)."""
     conf = model.confidence
     n = columns.replications
-    episodes = []
-    for ep in model.episodes:
-        e = ep.index
-        deadline = date_at(calendar, ep.deadline)
-        episodes.append(
-            {
-                "id": ep.name,
-                "deadline_h": ep.deadline,
-                "deadline": deadline.isoformat(),
-                # The day the deadline falls on: 24:00 belongs to the day it ends.
-                "deadline_day": (deadline - timedelta(microseconds=1)).date().isoformat(),
-                "delivery_h": _described(columns.delivery[:, e], conf),
-                "p_miss": proportion_interval(
-                    int(columns.missed[:, e].sum()), n, level=conf
-                ).to_dict(),
-                "shots": ep.n_shots,
-            }
+    episodes = tuple(
+        EpisodeSummary(
+            id=ep.name,
+            deadline_h=ep.deadline,
+            deadline=date_at(scenario.calendar, ep.deadline),
+            shots=ep.n_shots,
+            delivery_h=DistributionSummary.of(columns.delivery[:, ep.index], conf),
+            p_miss=proportion_interval(int(columns.missed[:, ep.index].sum()), n, level=conf),
         )
+        for ep in model.episodes
+    )
     p_any = proportion_interval(int(columns.missed.any(axis=1).sum()), n, level=conf)
     # The makespan is defined when every episode was delivered (else censored: +∞).
     makespan = np.where(np.isfinite(columns.delivery).all(axis=1), columns.end, np.inf)
     frames = columns.delivered_frames
     per_frame = np.divide(columns.total_cost, frames, out=np.full(n, np.inf), where=frames > 0)
-    cost = {
-        "total": _described(columns.total_cost, conf),
-        "by_category": {
-            c: mean_interval(columns.cost[c], level=conf).to_dict() for c in COST_CATEGORIES
-        },
-        "per_episode": {
+    cost = CostSummary(
+        total=DistributionSummary.of(columns.total_cost, conf),
+        by_category={c: mean_interval(columns.cost[c], level=conf) for c in COST_CATEGORIES},
+        per_episode={
             ep.name: float(columns.episode_cost[:, ep.index].mean()) for ep in model.episodes
         },
-        "per_delivered_frame": _described(per_frame, conf),
-    }
-    utilization = {
-        key: mean_interval(values, level=conf).to_dict()
-        for key, values in columns.utilization.items()
-    }
+        per_delivered_frame=DistributionSummary.of(per_frame, conf),
+    )
     counts = columns.counts
-    defects = {
-        "escaped_mean": float(counts["escaped_defects"].mean()),
-        "escaped": mean_interval(counts["escaped_defects"], level=conf).to_dict(),
-        "caught_mean": float(counts["caught_defects"].mean()),
-        "failed_shots_mean": float(counts["failed_shots"].mean()),
-        "rework_passes_mean": float(counts["rework_passes"].mean()),
-    }
-    verdict = verdict_for(p_any.estimate, p_any.high)
-    return {
-        "replications": n,
-        "confidence": conf,
-        "events": int(columns.events.sum()),
-        "episodes": episodes,
-        "season": {"p_any_miss": p_any.to_dict(), "makespan_h": _described(makespan, conf)},
-        "cost": cost,
-        "utilization": utilization,
-        "defects": defects,
-        "verdict": verdict,
-        "verdict_text": VERDICTS[verdict],
-    }
+    defects = DefectSummary(
+        escaped=mean_interval(counts["escaped_defects"], level=conf),
+        caught_mean=float(counts["caught_defects"].mean()),
+        failed_shots_mean=float(counts["failed_shots"].mean()),
+        rework_passes_mean=float(counts["rework_passes"].mean()),
+    )
+    return Summary(
+        scenario_name=scenario.name,
+        scenario_sha256=scenario_sha256,
+        engine=engine,
+        seed=model.seed,
+        replications=n,
+        confidence=conf,
+        events=int(columns.events.sum()),
+        episodes=episodes,
+        season=SeasonSummary(p_any, DistributionSummary.of(makespan, conf)),
+        cost=cost,
+        utilisation={
+            key: mean_interval(values, level=conf) for key, values in columns.utilisation.items()
+        },
+        defects=defects,
+        verdict=verdict_for(p_any.estimate, p_any.high),
+    )
 
 
-def summarize(run: Run) -> dict[str, Any]:
-    """The content of ``summary.json`` (without the file checksums)."""
+def summarize(run: Run) -> Summary:
+    """A run's summary, with its provenance."""
     from simulator.results.chunks import chunk_frame
 
     columns = SummaryColumns.from_chunk(run.model, chunk_frame(run.model, run.results))
-    numbers = summarize_columns(run.model, run.scenario.calendar, columns)
-    return {
-        "kind": "run",  # what made the folder: the report picks its view by this
-        "reelsim_version": run.version,
-        "scenario": {"name": run.scenario.name, "sha256": run.scenario_sha256},
-        "engine": run.engine,
-        "engine_reason": run.engine_reason,
-        "seed": run.seed,
-        "wall_seconds": run.wall_seconds,
-        **numbers,
-    }
+    summary = summarize_columns(run.model, run.scenario, run.scenario_sha256, run.engine, columns)
+    return replace(summary, run=RunProvenance(run.version, run.engine_reason, run.wall_seconds))
