@@ -17,6 +17,7 @@ from simulator.planning.comparison import compare
 from simulator.planning.executors import SerialExecutor
 from simulator.planning.staffing import staff
 from simulator.planning.sweeps import SweepResult, sweep
+from simulator.results.work import Work
 
 ROOT = Path(__file__).parents[1]
 DEMO = ROOT / "scenarios" / "demo.yaml"
@@ -37,11 +38,13 @@ def _sweep(out: Path, status: Path | None, now: str = "2027-01-04") -> SweepResu
         DEMO,
         GRID,
         out=out,
-        replications=6,
-        chunk_size=3,
-        executor=SerialExecutor(),
+        work=Work(
+            replications=6,
+            chunk_size=3,
+            executor=SerialExecutor(),
+            status=None if status is None else (status, now),
+        ),
         plots=False,
-        status=None if status is None else (status, now),
     )
 
 
@@ -106,10 +109,8 @@ def test_staff_and_compare_run_from_a_status(tmp_path: Path) -> None:
         ["pools.h100.gpus=1:3"],
         target_risk=0.9,
         out=tmp_path / "staff",
-        replications=6,
-        executor=SerialExecutor(),
+        work=Work(replications=6, executor=SerialExecutor(), status=(status, "2027-01-09")),
         plots=False,
-        status=(status, "2027-01-09"),
     )
     assert found.summary["from"]["now"] == "2027-01-09"
     assert all(k.state for r in found.simulated for k in r.chunks)
@@ -118,9 +119,7 @@ def test_staff_and_compare_run_from_a_status(tmp_path: Path) -> None:
         DEMO,
         out=tmp_path / "compare",
         overrides_b=["pools.h100.gpus=3"],
-        replications=6,
-        executor=SerialExecutor(),
-        status=(status, "2027-01-09"),
+        work=Work(replications=6, executor=SerialExecutor(), status=(status, "2027-01-09")),
     )
     assert compared.summary["from"]["sha256"] == Status.read(status, "2027-01-09").sha256
 

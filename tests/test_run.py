@@ -14,6 +14,7 @@ from simulator import load_scenario
 from simulator.cli.commands import main
 from simulator.model.policies import TaskFeatures
 from simulator.results.runs import simulate
+from simulator.results.work import Work
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
 
@@ -89,8 +90,8 @@ class LongestFirst:
 
 def test_a_policy_of_your_own_orders_a_pool() -> None:
     scenario = load_scenario(DEMO)
-    fifo = simulate(scenario, replications=2, seed=5)
-    mine = simulate(scenario, replications=2, seed=5, policies={"h100": LongestFirst()})
+    fifo = simulate(scenario, Work(replications=2, seed=5))
+    mine = simulate(scenario, Work(replications=2, seed=5), policies={"h100": LongestFirst()})
     assert [r.frames for r in fifo.results] == [r.frames for r in mine.results]
     assert [r.delivery for r in fifo.results] != [r.delivery for r in mine.results]
     assert all(math.isfinite(d) for r in mine.results for d in r.delivery)

@@ -1,5 +1,5 @@
-"""What runs produce: ``simulate`` and its ``Run``, resumable chunks of replications, tables
-and the summary with its intervals.
+"""What runs produce: ``simulate`` and its ``Run``, the ``Work`` that says how replications
+run, resumable chunks of replications, tables and the summary with its intervals.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from simulator.results.runs import (
     simulate,
 )
 from simulator.results.summary import (
-    SummaryColumns,
     VERDICTS,
+    SummaryColumns,
     summarize,
     summarize_columns,
     verdict_for,
@@ -18,11 +18,17 @@ from simulator.results.summary import (
 from simulator.results.tables import (
     replications_frame,
 )
+from simulator.results.work import (
+    Progress,
+    Work,
+)
 
 __all__ = [
+    "VERDICTS",
+    "Progress",
     "Run",
     "SummaryColumns",
-    "VERDICTS",
+    "Work",
     "replications_frame",
     "simulate",
     "summarize",
