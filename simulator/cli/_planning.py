@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-
 WORK_OPTIONS = ("replications", "seed", "chunk_size", "threads", "workers", "scheduler", "engine")
+"""The shared options that are ``Work``'s fields, by the same names."""
 
 
 def _common(function: Callable[..., Any]) -> Callable[..., Any]:
