@@ -14,7 +14,7 @@ from simulator.cli.commands import main
 from simulator.errors import UsageError
 from simulator.planning.comparison import Comparison, compare
 from simulator.results.runs import simulate
-from simulator.results.work import Work
+from simulator.results.work import Progress, Work
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
 FIFO_ONE_GPU = ["policy.queue=fifo", "pools.h100.gpus=1"]
@@ -61,6 +61,15 @@ def test_every_quantity_is_reported(comparison: Comparison) -> None:
         assert {f"p_miss:{episode}", f"delivery_h:{episode}"} <= quantities
     assert (comparison.out / "summary.json").is_file()
     assert comparison.summary["a"]["sha256"] != comparison.summary["b"]["sha256"]
+
+
+def test_a_comparison_tells_its_progress(tmp_path: Path) -> None:
+    told: list[Progress] = []
+    work = Work(replications=4, chunk_size=2, progress=told.append)
+    compare(DEMO, DEMO, overrides_b=FIFO_ONE_GPU, out=tmp_path, work=work)
+    assert told[-1].points_done == told[-1].points == 2
+    assert told[-1].replications_done == told[-1].replications == 8
+    assert told[-1].replications_computed == 8
 
 
 def test_a_scenario_is_not_compared_with_itself(tmp_path: Path) -> None:

@@ -138,3 +138,16 @@ def test_the_command_line_takes_from_and_now_together(tmp_path: Path) -> None:
     compare_args = ["compare", str(DEMO), str(DEMO), "--set-b", "pools.h100.gpus=3", *common]
     assert main([*compare_args, "--from", str(status)]) == 2
     assert main([*compare_args, "--from", str(status), "--now", "2027-01-09"]) == 0
+
+
+def test_sensitivity_runs_from_a_status(tmp_path: Path) -> None:
+    from simulator.planning.sensitivity import sensitivity
+
+    status = _mid_season(tmp_path / "status.csv", 5.0)
+    work = Work(replications=4, executor=SerialExecutor(), status=(status, "2027-01-09"))
+    factors = ["penalties.escaped_defect=2000:20000", "penalties.late_per_day=1000:50000"]
+    result = sensitivity(DEMO, factors, out=tmp_path / "s", work=work, samples=2, plots=False)
+    assert result.summary["from"]["sha256"] == Status.read(status, "2027-01-09").sha256
+    chunks = list((tmp_path / "s" / "replications").rglob("*.parquet"))
+    assert chunks
+    assert all("_from=" in path.name for path in chunks)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -14,7 +15,7 @@ from simulator import load_scenario
 from simulator.cli.commands import main
 from simulator.model.policies import TaskFeatures
 from simulator.results.runs import simulate
-from simulator.results.work import Work
+from simulator.results.work import Progress, Work
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
 
@@ -95,3 +96,33 @@ def test_a_policy_of_your_own_orders_a_pool() -> None:
     assert [r.frames for r in fifo.results] == [r.frames for r in mine.results]
     assert [r.delivery for r in fifo.results] != [r.delivery for r in mine.results]
     assert all(math.isfinite(d) for r in mine.results for d in r.delivery)
+
+
+@pytest.mark.parametrize(
+    ("work", "message"),
+    [
+        ({"replications": 0}, "replications must be at least 1"),
+        ({"chunk_size": 0}, "chunk_size must be at least 1"),
+        ({"seed": -1}, "seed must be between 0"),
+        ({"workers": 2, "scheduler": "tcp://127.0.0.1:8786"}, "not both"),
+    ],
+)
+def test_work_is_checked_when_it_is_made(work: dict[str, Any], message: str) -> None:
+    from simulator.errors import UsageError
+
+    with pytest.raises(UsageError, match=message):
+        Work(**work)
+
+
+def test_a_run_goes_in_this_process() -> None:
+    from simulator.errors import UsageError
+
+    with pytest.raises(UsageError, match="a run goes in this process"):
+        simulate(load_scenario(DEMO), Work(replications=2, workers=2))
+
+
+def test_a_run_tells_its_progress_in_replications() -> None:
+    told: list[Progress] = []
+    simulate(load_scenario(DEMO), Work(replications=3, engine="reference", progress=told.append))
+    last = told[-1]
+    assert (last.replications_done, last.replications, last.points_done) == (3, 3, 1)
