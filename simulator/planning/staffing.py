@@ -334,12 +334,12 @@ def staff(
     work = replace(work, status=from_status)
     order: list[PointResult] = []
     with executor_for(work, point_engines([first], work.engine)) as run_on:
-        on_run_on = replace(work, executor=run_on)
+        on_executor = replace(work, executor=run_on)
 
         def simulate(config: Config) -> PointResult:
             values = [(d.path, str(d.values[i])) for d, i in zip(dims, config, strict=True)]
             point = make_point(len(order), scenario, overrides, values, plan.seed)
-            result = evaluate_points([point], plan, out=out, work=on_run_on).results[0]
+            result = evaluate_points([point], plan, out=out, work=on_executor).results[0]
             order.append(result)
             if on_configuration is not None:
                 on_configuration(result, len(order))
