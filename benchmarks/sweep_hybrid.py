@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.planning.executors import DaskExecutor, LocalExecutor, default_workers
-from simulator.planning.sweeps import SweepProgress, sweep
+from simulator.planning.sweeps import sweep
+from simulator.results.work import Progress, Work
 
 __all__ = ["SweepTiming", "main", "measure", "peak_memory_mib"]
 
@@ -89,7 +90,7 @@ def measure(
     computed = 0
     next_report = every
 
-    def progress(p: SweepProgress) -> None:
+    def progress(p: Progress) -> None:
         nonlocal computed, next_report
         computed = p.replications_computed
         if next_report is not None and every and p.replications_done >= next_report:
@@ -115,11 +116,13 @@ def measure(
                 SCENARIO,
                 [_vary(points)],
                 out=folder,
-                replications=replications,
-                chunk_size=chunk,
-                executor=executor,
+                work=Work(
+                    replications=replications,
+                    chunk_size=chunk,
+                    executor=executor,
+                    progress=progress,
+                ),
                 plots=False,
-                progress=progress,
             )
             seconds = time.perf_counter() - started
             if isinstance(executor, DaskExecutor):

@@ -2,9 +2,9 @@
 
 Load a scenario, check it, and simulate its season::
 
-    from simulator import load_scenario, simulate
+    from simulator import Work, load_scenario, simulate
     scenario = load_scenario("scenarios/demo.yaml")
-    run = simulate(scenario, replications=50)
+    run = simulate(scenario, Work(replications=50))
 
 The names below are imported on first use, so that ``import simulator`` (and the
 ``reelsim`` command) start quickly.
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from simulator.planning.staffing import staff
     from simulator.planning.sweeps import sweep
     from simulator.results.runs import Run, simulate
+    from simulator.results.work import Work
     from simulator.scenario.load import load_scenario
     from simulator.scenario.schema import Scenario
 
@@ -47,6 +48,7 @@ _LAZY = {
     "simulate": "simulator.results.runs",
     "staff": "simulator.planning.staffing",
     "sweep": "simulator.planning.sweeps",
+    "Work": "simulator.results.work",
 }
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "SeasonModel",
     "UnsupportedError",
     "UsageError",
+    "Work",
     "__version__",
     "calibrate",
     "compare",

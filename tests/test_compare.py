@@ -14,6 +14,7 @@ from simulator.cli.commands import main
 from simulator.errors import UsageError
 from simulator.planning.comparison import Comparison, compare
 from simulator.results.runs import simulate
+from simulator.results.work import Progress, Work
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
 FIFO_ONE_GPU = ["policy.queue=fifo", "pools.h100.gpus=1"]
@@ -22,14 +23,15 @@ FIFO_ONE_GPU = ["policy.queue=fifo", "pools.h100.gpus=1"]
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory: pytest.TempPathFactory) -> Comparison:
     out = tmp_path_factory.mktemp("compare")
-    return compare(DEMO, DEMO, overrides_b=FIFO_ONE_GPU, out=out, replications=30, chunk_size=16)
+    work = Work(replications=30, chunk_size=16)
+    return compare(DEMO, DEMO, overrides_b=FIFO_ONE_GPU, out=out, work=work)
 
 
 def test_differences_are_those_of_the_two_runs_replication_by_replication(
     comparison: Comparison,
 ) -> None:
-    a = simulate(load_scenario(DEMO), replications=30)
-    b = simulate(load_scenario(DEMO, FIFO_ONE_GPU), replications=30)
+    a = simulate(load_scenario(DEMO), Work(replications=30))
+    b = simulate(load_scenario(DEMO, FIFO_ONE_GPU), Work(replications=30))
     d = np.array(
         [ra.total_cost - rb.total_cost for ra, rb in zip(a.results, b.results, strict=True)]
     )
@@ -61,9 +63,18 @@ def test_every_quantity_is_reported(comparison: Comparison) -> None:
     assert comparison.summary["a"]["sha256"] != comparison.summary["b"]["sha256"]
 
 
+def test_a_comparison_tells_its_progress(tmp_path: Path) -> None:
+    told: list[Progress] = []
+    work = Work(replications=4, chunk_size=2, progress=told.append)
+    compare(DEMO, DEMO, overrides_b=FIFO_ONE_GPU, out=tmp_path, work=work)
+    assert told[-1].points_done == told[-1].points == 2
+    assert told[-1].replications_done == told[-1].replications == 8
+    assert told[-1].replications_computed == 8
+
+
 def test_a_scenario_is_not_compared_with_itself(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="same scenario"):
-        compare(DEMO, DEMO, out=tmp_path, replications=2)
+        compare(DEMO, DEMO, out=tmp_path, work=Work(replications=2))
 
 
 def test_the_compare_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -41,6 +41,7 @@ def test_public_api() -> None:
         "SeasonModel",
         "UnsupportedError",
         "UsageError",
+        "Work",
         "__version__",
         "calibrate",
         "compare",

@@ -17,6 +17,7 @@ from simulator.planning.comparison import compare
 from simulator.planning.executors import SerialExecutor
 from simulator.planning.staffing import staff
 from simulator.planning.sweeps import SweepResult, sweep
+from simulator.results.work import Work
 
 ROOT = Path(__file__).parents[1]
 DEMO = ROOT / "scenarios" / "demo.yaml"
@@ -37,11 +38,13 @@ def _sweep(out: Path, status: Path | None, now: str = "2027-01-04") -> SweepResu
         DEMO,
         GRID,
         out=out,
-        replications=6,
-        chunk_size=3,
-        executor=SerialExecutor(),
+        work=Work(
+            replications=6,
+            chunk_size=3,
+            executor=SerialExecutor(),
+            status=None if status is None else (status, now),
+        ),
         plots=False,
-        status=None if status is None else (status, now),
     )
 
 
@@ -106,10 +109,8 @@ def test_staff_and_compare_run_from_a_status(tmp_path: Path) -> None:
         ["pools.h100.gpus=1:3"],
         target_risk=0.9,
         out=tmp_path / "staff",
-        replications=6,
-        executor=SerialExecutor(),
+        work=Work(replications=6, executor=SerialExecutor(), status=(status, "2027-01-09")),
         plots=False,
-        status=(status, "2027-01-09"),
     )
     assert found.summary["from"]["now"] == "2027-01-09"
     assert all(k.state for r in found.simulated for k in r.chunks)
@@ -118,9 +119,7 @@ def test_staff_and_compare_run_from_a_status(tmp_path: Path) -> None:
         DEMO,
         out=tmp_path / "compare",
         overrides_b=["pools.h100.gpus=3"],
-        replications=6,
-        executor=SerialExecutor(),
-        status=(status, "2027-01-09"),
+        work=Work(replications=6, executor=SerialExecutor(), status=(status, "2027-01-09")),
     )
     assert compared.summary["from"]["sha256"] == Status.read(status, "2027-01-09").sha256
 
@@ -139,3 +138,16 @@ def test_the_command_line_takes_from_and_now_together(tmp_path: Path) -> None:
     compare_args = ["compare", str(DEMO), str(DEMO), "--set-b", "pools.h100.gpus=3", *common]
     assert main([*compare_args, "--from", str(status)]) == 2
     assert main([*compare_args, "--from", str(status), "--now", "2027-01-09"]) == 0
+
+
+def test_sensitivity_runs_from_a_status(tmp_path: Path) -> None:
+    from simulator.planning.sensitivity import sensitivity
+
+    status = _mid_season(tmp_path / "status.csv", 5.0)
+    work = Work(replications=4, executor=SerialExecutor(), status=(status, "2027-01-09"))
+    factors = ["penalties.escaped_defect=2000:20000", "penalties.late_per_day=1000:50000"]
+    result = sensitivity(DEMO, factors, out=tmp_path / "s", work=work, samples=2, plots=False)
+    assert result.summary["from"]["sha256"] == Status.read(status, "2027-01-09").sha256
+    chunks = list((tmp_path / "s" / "replications").rglob("*.parquet"))
+    assert chunks
+    assert all("_from=" in path.name for path in chunks)

@@ -25,19 +25,20 @@ from simulator.plots.season import (
     save_figure,
 )
 from simulator.results.runs import Run, simulate
+from simulator.results.work import Work
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
 
 
 @pytest.fixture(scope="module")
 def run() -> Run:
-    return simulate(load_scenario(DEMO), replications=4, seed=3)
+    return simulate(load_scenario(DEMO), Work(replications=4, seed=3))
 
 
 @pytest.fixture(scope="module")
 def cut_off() -> Run:
     # A horizon of two days: every episode after the first is cut off, undelivered.
-    return simulate(load_scenario(DEMO, ["run.horizon=2d"]), replications=3, seed=3)
+    return simulate(load_scenario(DEMO, ["run.horizon=2d"]), Work(replications=3, seed=3))
 
 
 def _drawn(draw, data) -> Figure:
@@ -157,27 +158,23 @@ def planning_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, objec
     root = tmp_path_factory.mktemp("planning")
     tight = ["shows.harbor-lights.episodes.0.deadline=2027-01-05"]
     grid = ["pools.h100.gpus=1:2", "teams.supervisors.shifts.0.people=1:2"]
-    serial = SerialExecutor()
-    swept = sweep(
-        DEMO, grid, overrides=tight, out=root / "s", replications=8, plots=False, executor=serial
-    )
+    serial = Work(replications=8, executor=SerialExecutor())
+    swept = sweep(DEMO, grid, overrides=tight, out=root / "s", work=serial, plots=False)
     staffed = staff(
         DEMO,
         grid[:1],
         overrides=tight,
         target_risk=0.6,
-        replications=8,
         out=root / "f",
+        work=serial,
         plots=False,
-        executor=serial,
     )
     compared = compare(
         DEMO,
         DEMO,
         overrides_b=["pools.h100.gpus=3"],
-        replications=8,
         out=root / "c",
-        executor=serial,
+        work=serial,
     )
     ranked = pd.DataFrame(
         {

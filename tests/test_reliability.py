@@ -24,7 +24,7 @@ from simulator import load_scenario, simulate
 from simulator.cli.commands import main
 from simulator.files import file_sha256
 from simulator.folders.write import write_results
-from simulator.results import Summary, summarize
+from simulator.results import Summary, Work, summarize
 
 ROOT = Path(__file__).parent.parent
 DEMO = ROOT / "scenarios" / "demo.yaml"
@@ -178,7 +178,9 @@ def test_a_killed_run_resumes_to_identical_replications(tmp_path: Path) -> None:
     assert not (killed / "replications.parquet").exists()
     before = {p.name: p.stat().st_mtime_ns for p in _chunks(killed)}
     # The rerun (as the command does it) reads the finished chunks back as they were ...
-    rerun = simulate(load_scenario(DEMO), replications=60, engine="reference", out=killed)
+    rerun = simulate(
+        load_scenario(DEMO), Work(replications=60, engine="reference"), resume_in=killed
+    )
     assert {p.name: p.stat().st_mtime_ns for p in _chunks(killed) if p.name in before} == before
     write_results(rerun, killed, plots=False)
     rerun.discard_chunks()
@@ -199,9 +201,8 @@ def test_summary_json_is_byte_identical_across_reruns_threads_and_chunk_sizes(
     texts = []
     for k, (threads, chunk) in enumerate([(1, 1000), (1, 1000), (2, 7), (2, 64)]):
         out = tmp_path / f"run{k}"
-        run = simulate(
-            scenario, replications=150, engine="kernel", threads=threads, out=out, chunk_size=chunk
-        )
+        work = Work(replications=150, engine="kernel", threads=threads, chunk_size=chunk)
+        run = simulate(scenario, work, resume_in=out)
         summary = write_results(run, out, plots=False)
         text = (out / "summary.json").read_text()
         assert text == json.dumps(json.loads(text), indent=2) + "\n"
@@ -216,8 +217,11 @@ def test_summary_json_is_byte_identical_across_reruns_threads_and_chunk_sizes(
 
 def test_a_run_in_chunks_is_the_run_in_memory(tmp_path: Path) -> None:
     scenario = load_scenario(DEMO)
-    chunked = simulate(scenario, replications=40, engine="kernel", out=tmp_path, chunk_size=9)
-    plain = simulate(scenario, replications=40, engine="kernel")
+    work = Work(replications=40, engine="kernel")
+    chunked = simulate(
+        scenario, Work(replications=40, engine="kernel", chunk_size=9), resume_in=tmp_path
+    )
+    plain = simulate(scenario, work)
     assert chunked.replications_frame().equals(plain.replications_frame())
     assert chunked.timeseries_frame().equals(plain.timeseries_frame())
     assert _stable(summarize(chunked).to_json()) == _stable(summarize(plain).to_json())
@@ -234,10 +238,8 @@ def test_a_sweep_summary_is_identical_on_a_local_pool_and_a_dask_cluster(
     texts = []
     for name, executor in [("local", LocalExecutor(2)), ("dask", DaskExecutor.local(2))]:
         with executor:
-            result = sweep(
-                DEMO, grid, out=tmp_path / name, replications=30, chunk_size=8,
-                executor=executor, engine="kernel", plots=False,
-            )  # fmt: skip
+            work = Work(replications=30, chunk_size=8, executor=executor, engine="kernel")
+            result = sweep(DEMO, grid, out=tmp_path / name, work=work, plots=False)
         texts.append(_stable(result.summary))
     assert texts[0] == texts[1]
 
@@ -252,7 +254,7 @@ def test_a_review_that_always_rejects_ends_at_the_horizon_undelivered() -> None:
         ],
     )
     for engine in ("kernel", "reference"):
-        run = simulate(scenario, replications=2, engine=engine)
+        run = simulate(scenario, Work(replications=2, engine=engine))
         assert all(r.end_time == pytest.approx(240.0) for r in run.results), engine
         assert all(math.isnan(d) for r in run.results for d in r.delivery), engine
         summary = summarize(run)
@@ -268,14 +270,14 @@ def test_a_run_that_cannot_fit_one_replication_is_refused_with_the_numbers(
 
     monkeypatch.setattr(simulator.engines.kernel, "_available_memory", lambda: 1000)
     with pytest.raises(UsageError, match=r"needs [\d.]+ MiB .* only [\d.]+ MiB"):
-        simulate(load_scenario(DEMO), replications=5, engine="kernel")
+        simulate(load_scenario(DEMO), Work(replications=5, engine="kernel"))
 
 
 def test_report_flags_a_data_file_that_no_longer_matches_its_checksum(tmp_path: Path) -> None:
     from simulator.folders import ResultsFolder
     from simulator.report.page import file_warnings
 
-    run = simulate(load_scenario(DEMO), replications=5, engine="kernel")
+    run = simulate(load_scenario(DEMO), Work(replications=5, engine="kernel"))
     write_results(run, tmp_path, plots=False)
     with open(tmp_path / "replications.parquet", "ab") as handle:
         handle.write(b"tampered")
@@ -324,8 +326,8 @@ def test_a_dask_worker_killed_mid_sweep_is_replaced_and_the_results_are_identica
     chunks = 20  # 2 points × 200 replications in chunks of 20 (about 0.5 s each)
 
     def run(out: Path, executor: Any) -> None:
-        sweep(DEMO, grid, out=out, replications=200, chunk_size=20, executor=executor,
-              engine="kernel", plots=False)  # fmt: skip
+        work = Work(replications=200, chunk_size=20, executor=executor, engine="kernel")
+        sweep(DEMO, grid, out=out, work=work, plots=False)
 
     with LocalExecutor(2) as local:
         run(tmp_path / "local", local)

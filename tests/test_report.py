@@ -70,35 +70,33 @@ def planning_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
     from simulator.planning.sensitivity import sensitivity
     from simulator.planning.staffing import staff
     from simulator.planning.sweeps import sweep
+    from simulator.results.work import Work
 
     root = tmp_path_factory.mktemp("planning")
-    serial = SerialExecutor()
-    sweep(DEMO, GRID, overrides=TIGHT, out=root / "sweep", replications=20, executor=serial)
+    serial = Work(replications=20, executor=SerialExecutor())
+    sweep(DEMO, GRID, overrides=TIGHT, out=root / "sweep", work=serial)
     staff(
         DEMO,
         GRID,
         overrides=TIGHT,
         target_risk=0.4,
-        replications=20,
         out=root / "staff",
-        executor=serial,
+        work=serial,
     )
     compare(
         DEMO,
         DEMO,
         overrides_a=TIGHT,
         overrides_b=[*TIGHT, "pools.h100.gpus=3"],
-        replications=20,
         out=root / "compare",
-        executor=serial,
+        work=serial,
     )
     factors = [
         "shot_stages.image_to_video.failure_probability=0.01:0.2",
         "shot_stages.image_to_video.defect_probability=0.05:0.2",
     ]
-    sensitivity(
-        DEMO, factors, samples=3, replications=10, out=root / "sensitivity", executor=serial
-    )
+    work = Work(replications=10, executor=SerialExecutor())
+    sensitivity(DEMO, factors, samples=3, out=root / "sensitivity", work=work)
     return {kind: root / kind for kind in ("sweep", "staff", "compare", "sensitivity")}
 
 

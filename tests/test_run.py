@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from simulator import load_scenario
 from simulator.cli.commands import main
 from simulator.model.policies import TaskFeatures
-from simulator.results import Summary, simulate, summarize
+from simulator.results import Progress, Summary, Work, simulate, summarize
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
 NEVER_APPROVED = [
@@ -56,11 +57,13 @@ def test_summary_agrees_with_the_replications_table(demo_folder: Path) -> None:
 
 
 def test_a_summary_reads_back_from_its_json_as_it_was() -> None:
-    one = summarize(simulate(load_scenario(DEMO), replications=1, seed=3))
+    one = summarize(simulate(load_scenario(DEMO), Work(replications=1, seed=3)))
     # Every review rejects and the horizon cuts the season short: nothing is delivered, so
     # deliveries have no mean and their quantiles are infinite (null in JSON).
     censored = summarize(
-        simulate(load_scenario(DEMO, [*NEVER_APPROVED, "run.horizon=10d"]), replications=3, seed=3)
+        simulate(
+            load_scenario(DEMO, [*NEVER_APPROVED, "run.horizon=10d"]), Work(replications=3, seed=3)
+        )
     )
     delivery = censored.episodes[0].delivery_h
     assert delivery.mean is None
@@ -111,8 +114,38 @@ class LongestFirst:
 
 def test_a_policy_of_your_own_orders_a_pool() -> None:
     scenario = load_scenario(DEMO)
-    fifo = simulate(scenario, replications=2, seed=5)
-    mine = simulate(scenario, replications=2, seed=5, policies={"h100": LongestFirst()})
+    fifo = simulate(scenario, Work(replications=2, seed=5))
+    mine = simulate(scenario, Work(replications=2, seed=5), policies={"h100": LongestFirst()})
     assert [r.frames for r in fifo.results] == [r.frames for r in mine.results]
     assert [r.delivery for r in fifo.results] != [r.delivery for r in mine.results]
     assert all(math.isfinite(d) for r in mine.results for d in r.delivery)
+
+
+@pytest.mark.parametrize(
+    ("work", "message"),
+    [
+        ({"replications": 0}, "replications must be at least 1"),
+        ({"chunk_size": 0}, "chunk_size must be at least 1"),
+        ({"seed": -1}, "seed must be between 0"),
+        ({"workers": 2, "scheduler": "tcp://127.0.0.1:8786"}, "not both"),
+    ],
+)
+def test_work_is_checked_when_it_is_made(work: dict[str, Any], message: str) -> None:
+    from simulator.errors import UsageError
+
+    with pytest.raises(UsageError, match=message):
+        Work(**work)
+
+
+def test_a_run_goes_in_this_process() -> None:
+    from simulator.errors import UsageError
+
+    with pytest.raises(UsageError, match="a run goes in this process"):
+        simulate(load_scenario(DEMO), Work(replications=2, workers=2))
+
+
+def test_a_run_tells_its_progress_in_replications() -> None:
+    told: list[Progress] = []
+    simulate(load_scenario(DEMO), Work(replications=3, engine="reference", progress=told.append))
+    last = told[-1]
+    assert (last.replications_done, last.replications, last.points_done) == (3, 3, 1)

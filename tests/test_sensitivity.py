@@ -14,6 +14,7 @@ import pytest
 from simulator.cli.commands import main
 from simulator.errors import UsageError
 from simulator.planning.sensitivity import Factor, sensitivity
+from simulator.results.work import Work
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
 FACTORS = [
@@ -25,7 +26,7 @@ FACTORS = [
 
 def test_morris_ranks_what_drives_cost(tmp_path: Path) -> None:
     result = sensitivity(
-        DEMO, FACTORS, out=tmp_path, samples=4, replications=8, outputs=["cost_mean"]
+        DEMO, FACTORS, out=tmp_path, work=Work(replications=8), samples=4, outputs=["cost_mean"]
     )
     assert len(result.samples) == 4 * (3 + 1)
     ranking = result.ranking("cost_mean")
@@ -37,7 +38,7 @@ def test_morris_ranks_what_drives_cost(tmp_path: Path) -> None:
     assert (tmp_path / "sensitivity.png").stat().st_size > 0
     # The same command again: the same design, every chunk found on disk.
     again = sensitivity(
-        DEMO, FACTORS, out=tmp_path, samples=4, replications=8, outputs=["cost_mean"]
+        DEMO, FACTORS, out=tmp_path, work=Work(replications=8), samples=4, outputs=["cost_mean"]
     )
     assert again.summary["chunks"]["computed"] == 0
     assert again.ranking("cost_mean") == ranking
@@ -50,7 +51,7 @@ def test_sobol_indices_with_their_intervals(tmp_path: Path) -> None:
         out=tmp_path,
         method="sobol",
         samples=8,
-        replications=4,
+        work=Work(replications=4),
         outputs=["cost_mean"],
         plots=False,
     )
@@ -72,7 +73,9 @@ def test_a_factor_needs_a_range(text: str) -> None:
 
 def test_sobol_needs_a_power_of_two(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="power of two"):
-        sensitivity(DEMO, FACTORS, out=tmp_path, method="sobol", samples=6, replications=2)
+        sensitivity(
+            DEMO, FACTORS, out=tmp_path, method="sobol", samples=6, work=Work(replications=2)
+        )
 
 
 def test_the_sensitivity_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

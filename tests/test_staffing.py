@@ -14,8 +14,10 @@ import pytest
 
 from simulator.analytic import erlang_b, servers_for_service_level, square_root_staffing
 from simulator.cli.commands import main
+from simulator.planning.points import Vary
 from simulator.planning.staffing import Dimension, analytic_estimate, cost_risk_frontier, staff
-from simulator.planning.sweeps import Vary, sweep
+from simulator.planning.sweeps import sweep
+from simulator.results.work import Work
 
 KNOWN = """
 name: known-answer
@@ -150,7 +152,10 @@ def test_too_few_replications_to_show_the_target_is_refused(known: Path, tmp_pat
     from simulator.errors import UsageError
 
     with pytest.raises(UsageError, match="use at least 73"):
-        staff(known, ["pools.gpu.gpus=1:12"], target_risk=0.05, out=tmp_path, replications=20)
+        staff(
+            known, ["pools.gpu.gpus=1:12"], target_risk=0.05, out=tmp_path,
+            work=Work(replications=20),
+        )  # fmt: skip
 
 
 def test_staffing_needs_whole_numbers() -> None:

@@ -21,9 +21,12 @@ import pytest
 
 from simulator.cli.commands import main
 from simulator.errors import UsageError
+from simulator.planning.evaluation import Plan
 from simulator.planning.executors import LocalExecutor, SerialExecutor
-from simulator.planning.sweeps import DRAW_LAYOUT_VERSION, Plan, SweepResult, Vary, sweep
-from simulator.results import Summary, simulate, summarize
+from simulator.planning.points import Vary
+from simulator.planning.sweeps import SweepResult, sweep
+from simulator.results import Summary, Work, simulate, summarize
+from simulator.results.chunks import DRAW_LAYOUT_VERSION
 
 ROOT = Path(__file__).parents[1]
 DEMO = ROOT / "scenarios" / "demo.yaml"
@@ -47,7 +50,7 @@ def chunk_files(out: Path) -> dict[str, tuple[int, int, str]]:
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An uninterrupted sweep: 4 points × 12 replications in chunks of 5 (5, 5, 2)."""
     out = tmp_path_factory.mktemp("sweep")
-    sweep(DEMO, GRID, out=out, replications=12, chunk_size=5, executor=SerialExecutor())
+    sweep(DEMO, GRID, out=out, work=Work(replications=12, chunk_size=5, executor=SerialExecutor()))
     return out
 
 
@@ -120,7 +123,7 @@ def test_a_points_numbers_are_those_of_a_plain_run(reference: Path) -> None:
     summary = json.loads((reference / "summary.json").read_text())
     point = summary["points"][3]
     scenario = load_scenario(DEMO, [f"{p}={v}" for p, v in point["values"].items()])
-    run = summarize(simulate(scenario, replications=12))
+    run = summarize(simulate(scenario, Work(replications=12)))
     ours = Summary.from_json(point["summary"])
     assert ours.scenario_sha256 == run.scenario_sha256 == point["scenario_sha256"]
     assert ours.run is None  # a point's summary depends on its chunks alone
@@ -137,25 +140,28 @@ def test_points_share_common_random_numbers(reference: Path) -> None:
 
 
 def test_the_numbers_do_not_depend_on_the_chunk_size(reference: Path, tmp_path: Path) -> None:
-    sweep(DEMO, GRID, out=tmp_path, replications=12, chunk_size=12, executor=LocalExecutor(2))
+    work = Work(replications=12, chunk_size=12, executor=LocalExecutor(2))
+    sweep(DEMO, GRID, out=tmp_path, work=work)
     assert digest(tmp_path / "points.parquet") == digest(reference / "points.parquet")
 
 
 KILLED_SWEEP = """
 import os, signal, sys
-import simulator.planning.sweeps as sweep_module
+import simulator.planning.evaluation as evaluation_module
 from simulator.planning.executors import LocalExecutor
+from simulator.planning.sweeps import sweep
+from simulator.results.work import Work
 written = 0
-write = sweep_module.write_chunk
+write = evaluation_module.write_chunk
 def write_then_die(out, key, frame):
     global written
     write(out, key, frame)
     written += 1
     if written == int(sys.argv[2]):
         os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no finally: a real kill
-sweep_module.write_chunk = write_then_die
-sweep_module.sweep(sys.argv[3], {grid!r}, out=sys.argv[1], replications=12, chunk_size=5,
-                   executor=LocalExecutor(2))
+evaluation_module.write_chunk = write_then_die
+sweep(sys.argv[3], {grid!r}, out=sys.argv[1],
+      work=Work(replications=12, chunk_size=5, executor=LocalExecutor(2)))
 """
 
 
@@ -172,7 +178,7 @@ def test_a_killed_sweep_resumes_without_recomputing_a_finished_chunk(
     assert len(before) == 5
     assert not (tmp_path / "points.parquet").exists()
 
-    resumed = sweep(DEMO, GRID, out=tmp_path, replications=12, chunk_size=5)
+    resumed = sweep(DEMO, GRID, out=tmp_path, work=Work(replications=12, chunk_size=5))
     assert (resumed.chunks_computed, resumed.chunks_reused) == (7, 5)
     after = chunk_files(tmp_path)
     assert {k: after[k] for k in before} == before  # the same files, untouched
@@ -190,9 +196,8 @@ def test_a_local_dask_cluster_gives_identical_results(reference: Path, tmp_path:
         local_cluster(2) as cluster,
         distributed.Client(cluster) as client,
     ):
-        result = sweep(
-            DEMO, GRID, out=tmp_path, replications=12, chunk_size=5, executor=DaskExecutor(client)
-        )
+        work = Work(replications=12, chunk_size=5, executor=DaskExecutor(client))
+        result = sweep(DEMO, GRID, out=tmp_path, work=work)
     assert result.summary["executor"].startswith("dask")
     assert result.chunks_computed == 12
     assert digest(tmp_path / "points.parquet") == digest(reference / "points.parquet")
@@ -204,8 +209,8 @@ def test_a_local_dask_cluster_gives_identical_results(reference: Path, tmp_path:
 def test_precision_adds_batches_until_met_or_capped(tmp_path: Path) -> None:
     def run() -> SweepResult:
         return sweep(
-            DEMO, ["pools.h100.gpus=1,2"], out=tmp_path, replications=10, precision=0.2,
-            batch=10, max_replications=60, chunk_size=10, plots=False,
+            DEMO, ["pools.h100.gpus=1,2"], out=tmp_path, work=Work(replications=10, chunk_size=10),
+            precision=0.2, batch=10, max_replications=60, plots=False,
         )  # fmt: skip
 
     result = run()

@@ -12,10 +12,11 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -25,62 +26,26 @@ from rich.table import Table
 from simulator.cli import _options as opt
 
 if TYPE_CHECKING:
+    from simulator.results.work import Work
     from simulator.stats import Interval
 
 __all__ = ["register"]
 
-R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class _Work:
-    """The options every planning command shares: how many replications, which seed, and
-    where the chunks run."""
-
-    replications: int | None
-    seed: int | None
-    chunk_size: int
-    threads: int | None
-    workers: int | None
-    scheduler: str | None
-    engine: str
-
-    def run(
-        self, planning: Callable[..., R], *args: Any, announce: Console | None = None, **kwargs: Any
-    ) -> R:
-        """``planning(*args, **kwargs)`` (``sweep``, ``staff``, ...) with these options and
-        an executor made from them, closed afterwards; ``announce`` says where it runs."""
-        from simulator.planning.executors import make_executor
-
-        executor = make_executor(
-            threads=self.threads,
-            workers=self.workers,
-            scheduler=self.scheduler,
-            processes=self.engine == "reference",
-        )
-        try:
-            if announce is not None:
-                announce.print(f"running on {executor.description}")
-            return planning(
-                *args,
-                replications=self.replications,
-                seed=self.seed,
-                chunk_size=self.chunk_size,
-                executor=executor,
-                engine=self.engine,
-                **kwargs,
-            )
-        finally:
-            executor.close()
+WORK_OPTIONS = ("replications", "seed", "chunk_size", "threads", "workers", "scheduler", "engine")
+"""The shared options that are ``Work``'s fields, by the same names."""
 
 
 def _common(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Add the ``_Work`` options to a command, which receives them as ``work``."""
-    names = [f.name for f in fields(_Work)]
+    """Add the options every planning command shares — how many replications, which
+    seed, from where the season stands, where the chunks run — to a command, which
+    receives them as one ``Work``: ``work``."""
 
     @functools.wraps(function)
     def command(**kwargs: Any) -> Any:
-        work = _Work(**{name: kwargs.pop(name) for name in names})
+        from simulator.results.work import Work
+
+        status = opt.read_status(kwargs.pop("status"), kwargs.pop("now"))
+        work = Work(status=status, **{name: kwargs.pop(name) for name in WORK_OPTIONS})
         return function(work=work, **kwargs)
 
     options: list[opt.Decorator] = [
@@ -90,6 +55,7 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
         opt.seed_option(
             "Seed, the same for every configuration (default: the scenario's run.seed)."
         ),
+        opt.from_status_options,
         click.option(
             "--chunk",
             "chunk_size",
@@ -117,6 +83,17 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         decorated = option(decorated)
     return decorated
+
+
+@contextmanager
+def _executor(work: Work, console: Console) -> Iterator[Work]:
+    """``work`` on the executor its options ask for, said on ``console``, and closed on
+    leaving (a pool's processes end, a cluster started for the work stops)."""
+    from simulator.planning.executors import make_executor
+
+    with make_executor(work, processes=work.engine == "reference") as executor:
+        console.print(f"running on {executor.description}")
+        yield replace(work, executor=executor)
 
 
 def _interval(interval: Interval | None, fmt: str = "{:.3f}") -> str:
@@ -203,7 +180,6 @@ class _SweepBar:
 )
 @click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
 @opt.sets_option
-@opt.from_status_options
 @_common
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plot.")
 def sweep(
@@ -214,9 +190,7 @@ def sweep(
     max_replications: int | None,
     out: Path | None,
     overrides: tuple[str, ...],
-    status: Path | None,
-    now: str | None,
-    work: _Work,
+    work: Work,
     no_plots: bool,
 ) -> None:
     """Run a grid of changes × replications on common random numbers (resumable: a rerun
@@ -224,25 +198,22 @@ def sweep(
     from simulator.planning.sweeps import sweep as run_sweep
     from simulator.scenario.load import load_scenario
 
-    start = opt.read_status(status, now)
     folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-sweep"
     console = Console(stderr=True)
     bar = _SweepBar(console)
     try:
-        result = work.run(
-            run_sweep,
-            scenario,
-            vary,
-            announce=console,
-            out=folder,
-            overrides=overrides,
-            precision=precision,
-            batch=batch,
-            max_replications=max_replications,
-            plots=not no_plots,
-            progress=bar,
-            status=start,
-        )
+        with _executor(replace(work, progress=bar), console) as on_executor:
+            result = run_sweep(
+                scenario,
+                vary,
+                out=folder,
+                work=on_executor,
+                overrides=overrides,
+                precision=precision,
+                batch=batch,
+                max_replications=max_replications,
+                plots=not no_plots,
+            )
     finally:
         bar.stop()
     table = Table(title=f"{result.summary['scenario']['name']}: sweep", title_justify="left")
@@ -286,7 +257,6 @@ def sweep(
 )
 @click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
 @opt.sets_option
-@opt.from_status_options
 @_common
 @click.option("--no-plots", is_flag=True, help="Skip the frontier plot.")
 def staff(
@@ -295,9 +265,7 @@ def staff(
     vary: tuple[str, ...],
     out: Path | None,
     overrides: tuple[str, ...],
-    status: Path | None,
-    now: str | None,
-    work: _Work,
+    work: Work,
     no_plots: bool,
 ) -> None:
     """Find the cheapest configuration whose deadline risk is under a target, starting
@@ -305,7 +273,6 @@ def staff(
     from simulator.planning.staffing import staff as run_staff
     from simulator.scenario.load import load_scenario
 
-    start = opt.read_status(status, now)
     folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-staff"
     console = Console(stderr=True)
 
@@ -317,46 +284,20 @@ def staff(
             f"mean cost {result.cost_mean.estimate:,.0f} USD"
         )
 
-    result = work.run(
-        run_staff,
-        scenario,
-        vary,
-        announce=console,
-        target_risk=target_risk,
-        out=folder,
-        overrides=overrides,
-        plots=not no_plots,
-        progress=progress,
-        status=start,
-    )
+    with _executor(work, console) as on_executor:
+        result = run_staff(
+            scenario,
+            vary,
+            target_risk=target_risk,
+            out=folder,
+            work=on_executor,
+            overrides=overrides,
+            plots=not no_plots,
+            on_configuration=progress,
+        )
     stdout = opt.stdout_console()
-    estimates = Table(title="Where theory starts", title_justify="left")
-    for col in ("dimension", "offered (erlangs)", "floor", "start", "P(wait), Erlang C"):
-        estimates.add_column(col, justify="left" if col == "dimension" else "right")
-    for e in result.estimates:
-        estimates.add_row(
-            e.path,
-            "-" if e.offered_erlangs is None else f"{e.offered_erlangs:.2f}",
-            str(e.floor),
-            str(e.start),
-            "-" if e.wait_probability is None else f"{e.wait_probability:.3f}",
-        )
-    stdout.print(estimates)
-    frontier = Table(title="Cost–risk frontier (simulated)", title_justify="left")
-    paths = [d.path for d in result.dimensions]
-    for path in paths:
-        frontier.add_column(path.split(".", 1)[-1], justify="right")
-    frontier.add_column("mean cost, USD [interval]", justify="right")
-    frontier.add_column("P(any miss) [interval]", justify="right")
-    frontier.add_column("", justify="left")
-    for r in result.frontier:
-        mark = "← chosen" if r is result.chosen else ""
-        frontier.add_row(
-            *(v for _, v in r.point.values),
-            _interval(r.cost_mean, "{:,.0f}"),
-            _interval(r.p_any_miss),
-            mark,
-        )
+    stdout.print(_estimates_table(result))
+    frontier = _frontier_table(result)
     stdout.print(frontier)
     console.print(
         f"{result.configurations_simulated} of {result.grid_size} configurations simulated"
@@ -377,13 +318,46 @@ def staff(
     console.print(f"results written to {folder}/")
 
 
+def _estimates_table(result: Any) -> Table:
+    estimates = Table(title="Where theory starts", title_justify="left")
+    for col in ("dimension", "offered (erlangs)", "floor", "start", "P(wait), Erlang C"):
+        estimates.add_column(col, justify="left" if col == "dimension" else "right")
+    for e in result.estimates:
+        estimates.add_row(
+            e.path,
+            "-" if e.offered_erlangs is None else f"{e.offered_erlangs:.2f}",
+            str(e.floor),
+            str(e.start),
+            "-" if e.wait_probability is None else f"{e.wait_probability:.3f}",
+        )
+    return estimates
+
+
+def _frontier_table(result: Any) -> Table:
+    frontier = Table(title="Cost–risk frontier (simulated)", title_justify="left")
+    paths = [d.path for d in result.dimensions]
+    for path in paths:
+        frontier.add_column(path.split(".", 1)[-1], justify="right")
+    frontier.add_column("mean cost, USD [interval]", justify="right")
+    frontier.add_column("P(any miss) [interval]", justify="right")
+    frontier.add_column("", justify="left")
+    for r in result.frontier:
+        mark = "← chosen" if r is result.chosen else ""
+        frontier.add_row(
+            *(v for _, v in r.point.values),
+            _interval(r.cost_mean, "{:,.0f}"),
+            _interval(r.p_any_miss),
+            mark,
+        )
+    return frontier
+
+
 @click.command()
 @click.argument("scenario_a", type=opt.FILE)
 @click.argument("scenario_b", type=opt.FILE)
 @click.option("--set-a", "overrides_a", multiple=True, metavar="PATH=VALUE", help="Change A.")
 @click.option("--set-b", "overrides_b", multiple=True, metavar="PATH=VALUE", help="Change B.")
 @click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
-@opt.from_status_options
 @_common
 def compare(
     scenario_a: Path,
@@ -391,28 +365,25 @@ def compare(
     overrides_a: tuple[str, ...],
     overrides_b: tuple[str, ...],
     out: Path | None,
-    status: Path | None,
-    now: str | None,
-    work: _Work,
+    work: Work,
 ) -> None:
     """Compare two scenarios (or one with two policies, by --set-a/--set-b) on common
     random numbers: paired differences A − B with intervals."""
     from simulator.planning.comparison import compare as run_compare
     from simulator.scenario.load import load_scenario
 
-    start = opt.read_status(status, now)
     a_name, b_name = load_scenario(scenario_a).name, load_scenario(scenario_b).name
     folder = out if out is not None else Path("results") / f"compare-{a_name}-{b_name}"
     console = Console(stderr=True)
-    result = work.run(
-        run_compare,
-        scenario_a,
-        scenario_b,
-        out=folder,
-        overrides_a=overrides_a,
-        overrides_b=overrides_b,
-        status=start,
-    )
+    with _executor(work, console) as on_executor:
+        result = run_compare(
+            scenario_a,
+            scenario_b,
+            out=folder,
+            work=on_executor,
+            overrides_a=overrides_a,
+            overrides_b=overrides_b,
+        )
     table = Table(
         title=f"A = {a_name}, B = {b_name}: A − B on common random numbers "
         f"({result.summary['replications']} replications)",
@@ -478,7 +449,7 @@ def sensitivity(
     outputs: tuple[str, ...],
     out: Path | None,
     overrides: tuple[str, ...],
-    work: _Work,
+    work: Work,
     no_plots: bool,
 ) -> None:
     """Rank uncertain inputs by how much they drive deadline risk and cost."""
@@ -487,17 +458,19 @@ def sensitivity(
 
     name = load_scenario(scenario).name
     folder = out if out is not None else Path("results") / f"{name}-sensitivity"
-    result = work.run(
-        run_sensitivity,
-        scenario,
-        factors,
-        out=folder,
-        method=method,
-        samples=samples,
-        outputs=outputs or ("p_any_miss", "cost_mean"),
-        overrides=overrides,
-        plots=not no_plots,
-    )
+    console = Console(stderr=True)
+    with _executor(work, console) as on_executor:
+        result = run_sensitivity(
+            scenario,
+            factors,
+            out=folder,
+            work=on_executor,
+            method=method,
+            samples=samples,
+            outputs=outputs or ("p_any_miss", "cost_mean"),
+            overrides=overrides,
+            plots=not no_plots,
+        )
     measure = "mu_star" if method == "morris" else "ST"
     table = Table(
         title=f"{name}: {method} ({result.summary['points']} points × "
@@ -514,7 +487,7 @@ def sensitivity(
             f"{row[measure]:.4g} ± {row[f'{measure}_conf']:.2g}",
         )
     opt.stdout_console().print(table)
-    Console(stderr=True).print(f"results written to {folder}/")
+    console.print(f"results written to {folder}/")
 
 
 def register(group: click.Group) -> None:

@@ -10,13 +10,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+import rich.progress
 from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
-    Progress,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
@@ -26,6 +27,9 @@ from rich.progress import (
 from simulator._version import __version__
 from simulator.cli import _options as opt
 from simulator.errors import InputError, Interrupted, ReelsimError
+
+if TYPE_CHECKING:
+    from simulator.results.work import Progress
 
 __all__ = ["main"]
 
@@ -94,30 +98,25 @@ def run(
     """Run replications of a scenario; print the summary and write the results folder."""
     from simulator.cli.render import render_run_summary
     from simulator.folders.write import write_results
+    from simulator.model.policies import load_policy
     from simulator.results.runs import simulate
+    from simulator.results.work import Work
     from simulator.scenario.load import load_scenario
 
     console = Console(stderr=True)
     loaded = load_scenario(scenario, overrides)
-    from simulator.model.policies import load_policy
-
     policies = dict(load_policy(spec) for spec in policy_specs)
-    from_status = opt.read_status(status, now)
-    start = from_status.state(loaded) if from_status is not None else None
     folder = out if out is not None else Path("results") / loaded.name
     with _progress(console) as progress:
-        result = simulate(
-            loaded,
+        work = Work(
             replications=replications,
             seed=seed,
+            status=opt.read_status(status, now),
             engine=engine,
             threads=threads,
-            trace=trace,
-            policies=policies,
-            start=start,
             progress=progress,
-            out=folder,
         )
+        result = simulate(loaded, work, policies=policies, trace=trace, resume_in=folder)
     console.print(f"engine: {result.engine} ({result.engine_reason})")
     summary = write_results(result, folder, plots=not no_plots)
     result.discard_chunks()  # the folder is complete: nothing is left to resume
@@ -205,17 +204,18 @@ class _progress:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.started = time.perf_counter()
-        self.bar: Progress | None = None
+        self.bar: rich.progress.Progress | None = None
         self.task: TaskID | None = None
 
-    def __enter__(self) -> Callable[[int, int], None]:
+    def __enter__(self) -> Callable[[Progress], None]:
         return self.update
 
-    def update(self, done: int, total: int) -> None:
+    def update(self, progress: Progress) -> None:
+        done, total = progress.replications_done, progress.replications
         if self.bar is None:
             if time.perf_counter() - self.started < 1.0 or done >= total:
                 return
-            self.bar = Progress(
+            self.bar = rich.progress.Progress(
                 TextColumn("replications"),
                 BarColumn(),
                 MofNCompleteColumn(),

@@ -1,5 +1,7 @@
-"""Planning on many replications: executors (local processes or a Dask cluster), sweeps,
-staffing searches, comparisons on common random numbers, sensitivity, calibration.
+"""Planning on many replications: points and their evaluation, executors (local processes
+or a Dask cluster), sweeps, staffing searches, comparisons on common random numbers,
+sensitivity, calibration. Each takes a ``simulator.results.work.Work``: how many
+replications, on which seed and engine, from where the season stands, where they run.
 """
 
 from __future__ import annotations
@@ -12,14 +14,17 @@ from simulator.planning.comparison import (
     Comparison,
     compare,
 )
+from simulator.planning.evaluation import Plan, PointResult
 from simulator.planning.executors import (
     DaskExecutor,
     Executor,
     LocalExecutor,
     SerialExecutor,
+    executor_for,
     local_cluster,
     make_executor,
 )
+from simulator.planning.points import Point, Vary
 from simulator.planning.sensitivity import (
     Factor,
     SensitivityResult,
@@ -30,9 +35,7 @@ from simulator.planning.staffing import (
     staff,
 )
 from simulator.planning.sweeps import (
-    Point,
     SweepResult,
-    Vary,
     sweep,
 )
 
@@ -43,7 +46,9 @@ __all__ = [
     "Executor",
     "Factor",
     "LocalExecutor",
+    "Plan",
     "Point",
+    "PointResult",
     "SensitivityResult",
     "SerialExecutor",
     "StaffingResult",
@@ -51,6 +56,7 @@ __all__ = [
     "Vary",
     "calibrate",
     "compare",
+    "executor_for",
     "local_cluster",
     "make_executor",
     "sensitivity",

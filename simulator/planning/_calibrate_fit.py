@@ -65,7 +65,7 @@ __all__ = [
     "fit_distribution",
     "fit_per_frame",
     "fit_release",
-    "plot_fits",
+    "runner_up",
     "split_setup",
 ]
 
@@ -227,42 +227,11 @@ def _ks(x: np.ndarray, cdf: Any) -> tuple[float, float]:
     return float(result.statistic), float(result.pvalue)
 
 
-def fit_distribution(
-    values: Sequence[float] | np.ndarray,
-    quantity: str,
-    *,
-    level: float = 0.95,
-    min_values: int = MIN_VALUES,
-) -> DistributionFit:
-    """Fit every candidate family to ``values``; keep the best by AIC, with intervals."""
-    raw = np.asarray(values, dtype=np.float64)
-    raw = raw[np.isfinite(raw)]
-    x = raw[raw > 0.0]
-    left_out = int(raw.size - x.size)
-    kept = tuple(float(v) for v in x)
-    mean = mean_interval(x, level=level) if x.size >= 1 else None
-    if x.size < min_values:
-        note = f"too few to fit: {x.size} value(s), need at least {min_values}"
-        return DistributionFit(
-            quantity, kept, None, {}, mean, left_out=left_out, note=note, level=level
-        )
+def _candidates(x: np.ndarray, level: float) -> dict[str, tuple[dict[str, Interval], float]]:
+    """Each family fitted to ``x`` (positive, not all equal): its parameters with their
+    intervals, and its log-likelihood."""
     n = x.size
     alpha = 1.0 - level
-    if float(x.max()) == float(x.min()):
-        v = float(x[0])
-        return DistributionFit(
-            quantity,
-            kept,
-            "constant",
-            {"value": Interval(v, v, v, n, level)},
-            mean,
-            0.0,
-            1.0,
-            {},
-            left_out,
-            "every value is the same",
-            level,
-        )
     logs = np.log(x)
     xbar = float(x.mean())
     candidates: dict[str, tuple[dict[str, Interval], float]] = {}
@@ -313,7 +282,45 @@ def fit_distribution(
         },
         ll_tn,
     )
+    return candidates
 
+
+def fit_distribution(
+    values: Sequence[float] | np.ndarray,
+    quantity: str,
+    *,
+    level: float = 0.95,
+    min_values: int = MIN_VALUES,
+) -> DistributionFit:
+    """Fit every candidate family to ``values``; keep the best by AIC, with intervals."""
+    raw = np.asarray(values, dtype=np.float64)
+    raw = raw[np.isfinite(raw)]
+    x = raw[raw > 0.0]
+    left_out = int(raw.size - x.size)
+    kept = tuple(float(v) for v in x)
+    mean = mean_interval(x, level=level) if x.size >= 1 else None
+    if x.size < min_values:
+        note = f"too few to fit: {x.size} value(s), need at least {min_values}"
+        return DistributionFit(
+            quantity, kept, None, {}, mean, left_out=left_out, note=note, level=level
+        )
+    n = x.size
+    if float(x.max()) == float(x.min()):
+        v = float(x[0])
+        return DistributionFit(
+            quantity,
+            kept,
+            "constant",
+            {"value": Interval(v, v, v, n, level)},
+            mean,
+            0.0,
+            1.0,
+            {},
+            left_out,
+            "every value is the same",
+            level,
+        )
+    candidates = _candidates(x, level)
     aic = {f: 2.0 * _N_PARAMETERS[f] - 2.0 * ll for f, (_, ll) in candidates.items()}
     best = min(FAMILIES, key=lambda f: (aic[f], FAMILIES.index(f)))
     params = candidates[best][0]
@@ -554,67 +561,14 @@ def fit_release(releases: Mapping[str, Sequence[float]], *, level: float = 0.95)
     )
 
 
-# --- plots ----------------------------------------------------------------------------
-
-_UNITS = {
-    "seconds_per_frame": "seconds per frame",
-    "minutes_per_shot": "minutes per shot",
-    "hours_per_episode": "hours per episode",
-    "frames_per_shot": "frames per shot",
-}
-# Okabe–Ito: the fitted density stands out; the runners-up are thin and dashed, so the
-# plot reads the same in grey scale.
-_FITTED, _OTHERS, _BARS = "#D55E00", ("#0072B2", "#009E73", "#CC79A7"), "#BBBBBB"
+# --- the runners-up ------------------------------------------------------------------
 
 
-def plot_fits(title: str, fits: Sequence[tuple[str, DistributionFit]]) -> Any:
-    """A histogram of each sample against its fitted density (and the other families'
-    densities, dashed), one panel per fit: ``matplotlib`` Figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(fits), figsize=(6.4 * len(fits), 4.2), squeeze=False)
-    for ax, (label, fit) in zip(axes[0], fits, strict=True):
-        x = np.asarray(fit.values)
-        top = float(np.quantile(x, 0.995)) * 1.05
-        ax.hist(
-            x,
-            bins=min(60, max(10, int(math.sqrt(x.size)))),
-            range=(0.0, top),
-            density=True,
-            color=_BARS,
-            edgecolor="white",
-            label=f"history (n={x.size:,})",
-        )
-        grid = np.linspace(top / 1000.0, top, 400)
-        if fit.family is not None and fit.family != "constant":
-            ax.plot(
-                grid,
-                fit.frozen().pdf(grid),
-                color=_FITTED,
-                lw=2.2,
-                label=f"{fit.family} (fitted; KS D = {fit.ks_statistic:.3f})",
-            )
-            others = sorted((f for f in fit.aic if f != fit.family), key=lambda f: fit.aic[f])
-            for colour, family in zip(_OTHERS, others, strict=False):
-                params = _refit_parameters(family, x)
-                if params is not None:
-                    ax.plot(
-                        grid,
-                        _frozen(family, params).pdf(grid),
-                        color=colour,
-                        lw=1.0,
-                        ls="--",
-                        label=f"{family} (ΔAIC +{fit.aic[family] - fit.aic[fit.family]:.1f})",
-                    )
-        ax.set_xlabel(_UNITS.get(fit.quantity, fit.quantity))
-        ax.set_ylabel("density")
-        ax.set_title(f"{title} {label}".strip())
-        ax.legend(fontsize="small")
-    fig.tight_layout()
-    return fig
+def runner_up(family: str, x: np.ndarray) -> Any:
+    """A family that lost to the fit, fitted to ``x`` by maximum likelihood: a frozen
+    ``scipy.stats`` distribution (for its dashed density in a plot), or None."""
+    params = _refit_parameters(family, x)
+    return None if params is None else _frozen(family, params)
 
 
 def _refit_parameters(family: str, x: np.ndarray) -> dict[str, float] | None:

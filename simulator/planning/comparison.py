@@ -18,7 +18,7 @@ difference of two 0/1 indicators, so the same interval applies.
 
 Episodes are matched by name; delivery times are compared over the replications in which
 both scenarios delivered the episode, the number used is reported. Both scenarios run
-through the sweep's chunks (``simulator.planning.sweeps``), so a rerun reuses them and the
+through the sweep's chunks (``simulator.planning.evaluation``), so a rerun reuses them and the
 executor does not matter. A scenario's own ``run.seed`` is replaced by the comparison's
 seed: common random numbers need one seed.
 """
@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +39,12 @@ from simulator._version import __version__
 from simulator.engines.replication import COST_CATEGORIES
 from simulator.errors import UsageError
 from simulator.files import atomic_write
-from simulator.planning.executors import Executor
-from simulator.planning.sweeps import (
-    Plan,
-    PointResult,
-    ScenarioSource,
-    StatusSource,
-    as_status,
-    evaluate_points,
-    make_point,
-    point_scenario,
-    write_summary,
-)
+from simulator.model.starting_state import as_status
+from simulator.planning.evaluation import Plan, PointResult, evaluate_points
+from simulator.planning.points import ScenarioSource, make_point, point_scenario
+from simulator.planning.sweeps import write_summary
 from simulator.results.chunks import read_replications
+from simulator.results.work import Work
 from simulator.stats import paired_difference
 
 __all__ = ["Comparison", "compare", "paired_table"]
@@ -142,36 +135,31 @@ def compare(
     b: ScenarioSource,
     *,
     out: str | Path,
+    work: Work | None = None,
     overrides_a: Sequence[str] = (),
     overrides_b: Sequence[str] = (),
-    replications: int | None = None,
-    seed: int | None = None,
-    chunk_size: int = 1000,
-    executor: Executor | None = None,
-    engine: str = "auto",
-    status: StatusSource | None = None,
 ) -> Comparison:
     """Run ``a`` and ``b`` (files or loaded scenarios, each with its own ``--set``
-    overrides) on common random numbers and report paired differences a − b.
+    overrides) on common random numbers, report paired differences a − b and write them
+    to the results folder ``out``.
 
-    ``seed`` and ``replications`` default to ``a``'s ``run`` settings. ``status`` (a
-    ``Status`` or ``(path, now)``) starts every replication of both from where the season
-    stands (the status is checked against each scenario)."""
+    ``work``'s seed and replications default to ``a``'s ``run`` settings. Its ``status``
+    (a ``Status`` or ``(path, now)``) starts every replication of both from where the
+    season stands (the status is checked against each scenario)."""
     started = time.perf_counter()
     out = Path(out)
+    work = Work() if work is None else work
     base_a = point_scenario(a, overrides_a)
-    seed = base_a.run.seed if seed is None else seed
-    n = replications if replications is not None else base_a.run.replications
+    plan = Plan.of(work, base_a)
+    seed, n = plan.seed, plan.replications
     point_a = make_point(0, a, overrides_a, [], seed, label="A")
     point_b = make_point(1, b, overrides_b, [], seed, label="B")
     if point_a.sha256 == point_b.sha256:
         raise UsageError("A and B are the same scenario: there is nothing to compare")
     level = base_a.run.confidence
-    plan = Plan(replications=n, seed=seed, chunk_size=chunk_size)
-    from_status = as_status(status)
-    evaluation = evaluate_points(
-        [point_a, point_b], plan, out=out, executor=executor, engine=engine, status=from_status
-    )
+    from_status = as_status(work.status)
+    work = replace(work, status=from_status)
+    evaluation = evaluate_points([point_a, point_b], plan, out=out, work=work)
     result_a, result_b = evaluation.results
     table = paired_table(_per_replication(out, result_a), _per_replication(out, result_b), level)
     atomic_write(out / "comparison.parquet", lambda tmp: table.to_parquet(tmp, index=False))

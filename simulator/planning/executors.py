@@ -1,9 +1,9 @@
 """Where a sweep's chunks run: in this process, on this machine's cores, or on a Dask cluster.
 
 A sweep is a list of independent tasks — chunks, each a block of replications of one
-sweep point (``simulator.planning.sweeps``). What a chunk produces depends only on the chunk (its
-scenario, seed and replication numbers, DESIGN §2), never on where or when it ran, so an
-executor is free to run chunks in any order and in parallel. It has one job: take a
+sweep point (``simulator.planning.evaluation``). What a chunk produces depends only on the
+chunk (its scenario, seed and replication numbers, DESIGN §2), never on where or when it
+ran, so an executor is free to run chunks in any order and in parallel. It has one job: take a
 function and a list of tasks, run them, and hand back each (task, result) pair as it
 finishes. The caller writes each result to disk as it arrives; nothing here touches files.
 
@@ -20,17 +20,25 @@ finishes. The caller writes each result to disk as it arrives; nothing here touc
 
 Every executor keeps a bounded number of chunks in flight (a few per worker): a sweep of
 a million replications never holds more than a handful of chunks' results in memory.
+
+An executor is a context manager: leaving its ``with`` block closes its pool, or the
+cluster it started. ``make_executor`` makes the one a ``simulator.results.work.Work`` asks
+for (``threads``, ``workers``, ``scheduler``); ``executor_for`` is how planning gets one:
+the work's own ``executor``, left open for its owner, or a new one, closed when the work
+is done.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent import futures
-from typing import Any, Protocol, TypeVar
+from contextlib import contextmanager
+from typing import Any, Protocol, Self, TypeVar
 
 from simulator.errors import UsageError
+from simulator.results.work import Work
 
 __all__ = [
     "DaskExecutor",
@@ -38,6 +46,7 @@ __all__ = [
     "LocalExecutor",
     "SerialExecutor",
     "default_workers",
+    "executor_for",
     "local_cluster",
     "make_executor",
 ]
@@ -81,6 +90,12 @@ class Executor(Protocol):
     ) -> Iterator[tuple[T, R]]: ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Close: a pool's processes end, a cluster started for the work stops."""
+        ...
 
 
 class SerialExecutor:
@@ -299,20 +314,27 @@ def local_cluster(workers: int | None = None) -> Any:
     )
 
 
-def make_executor(
-    *,
-    threads: int | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    processes: bool = False,
-) -> Executor:
-    """The executor the command line asks for: a Dask cluster at ``scheduler``, a local
-    Dask cluster of ``workers`` processes, or (default) the local pool of ``threads``
-    (processes when ``processes``: for the reference engine)."""
-    if workers is not None and scheduler is not None:
-        raise UsageError("give --workers (a local Dask cluster) or --scheduler, not both")
-    if scheduler is not None:
-        return DaskExecutor.connect(scheduler)
-    if workers is not None:
-        return DaskExecutor.local(workers)
-    return LocalExecutor(threads, processes=processes)
+def make_executor(work: Work, *, processes: bool = False) -> Executor:
+    """A new executor for ``work``: on the Dask cluster at ``work.scheduler``, on a local
+    Dask cluster of ``work.workers`` processes, or (default) on a local pool of
+    ``work.threads`` (processes when ``processes``: for the reference engine). Use it as a
+    context manager: ``with make_executor(work) as executor:``; leaving the block closes
+    the pool or the cluster."""
+    if work.scheduler is not None:
+        return DaskExecutor.connect(work.scheduler)
+    if work.workers is not None:
+        return DaskExecutor.local(work.workers)
+    return LocalExecutor(work.threads, processes=processes)
+
+
+@contextmanager
+def executor_for(work: Work, engines: Mapping[int, str]) -> Iterator[Executor]:
+    """Where ``work``'s chunks run: ``work.executor`` as it is (its owner closes it), or a
+    new one (``make_executor``), closed on leaving, on every core of this machine unless
+    ``work`` says otherwise: threads for the kernel (it releases the GIL), processes when
+    any point needs the reference engine (Python: threads would queue on the GIL)."""
+    if work.executor is not None:
+        yield work.executor
+        return
+    with make_executor(work, processes="reference" in engines.values()) as executor:
+        yield executor

@@ -20,8 +20,8 @@ Each design point is a scenario with the inputs set by ``--set``; it runs ``repl
 replications, and the output is its estimate (P(any miss), mean cost). Every point runs
 the same replication numbers on the same seed, so the Monte Carlo noise is common to all
 points and cancels in the differences Morris measures. The points run as a sweep
-(``simulator.planning.sweeps``): chunks on disk, any executor, resumable. SALib's bootstrap gives
-each index a confidence interval; the chart ranks the inputs by μ* or ST.
+(``simulator.planning.evaluation``): chunks on disk, any executor, resumable. SALib's
+bootstrap gives each index a confidence interval; the chart ranks the inputs by μ* or ST.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +39,11 @@ import pandas as pd
 from simulator._version import __version__
 from simulator.errors import UsageError
 from simulator.files import atomic_write
-from simulator.planning.executors import Executor
-from simulator.planning.sweeps import (
-    Plan,
-    Point,
-    ScenarioSource,
-    evaluate_points,
-    make_point,
-    point_scenario,
-    write_summary,
-)
+from simulator.model.starting_state import as_status
+from simulator.planning.evaluation import Plan, evaluate_points
+from simulator.planning.points import Point, ScenarioSource, make_point, point_scenario
+from simulator.planning.sweeps import write_summary
+from simulator.results.work import Work
 from simulator.scenario import load_yaml_file
 
 __all__ = ["OUTPUTS", "Factor", "SensitivityResult", "sensitivity"]
@@ -185,42 +180,26 @@ def sensitivity(
     factors: Sequence[str | Factor],
     *,
     out: str | Path,
+    work: Work | None = None,
     method: str = "morris",
     samples: int = 10,
-    replications: int | None = None,
-    seed: int | None = None,
     outputs: Sequence[str] = ("p_any_miss", "cost_mean"),
     overrides: Sequence[str] = (),
-    chunk_size: int = 1000,
-    executor: Executor | None = None,
-    engine: str = "auto",
     plots: bool = True,
 ) -> SensitivityResult:
-    """Rank ``factors`` by their influence on ``outputs``.
+    """Rank ``factors`` by their influence on ``outputs``; write the results folder ``out``.
 
     ``samples`` is Morris's number of trajectories (points: samples × (k + 1)) or Sobol's
-    base sample N (a power of two; points: N × (k + 2)). Each point runs
-    ``replications`` replications (default: the scenario's ``run.replications``).
+    base sample N (a power of two; points: N × (k + 2)). Each point runs ``work``'s
+    replications (default: the scenario's ``run.replications``), from where the season
+    stands when ``work.status`` says so.
     """
     started = time.perf_counter()
-    if method not in METHODS:
-        raise UsageError(f"no sensitivity method {method!r} (choose from {', '.join(METHODS)})")
-    unknown = [o for o in outputs if o not in OUTPUTS]
-    if unknown or not outputs:
-        raise UsageError(f"outputs must be among {', '.join(OUTPUTS)}, got {list(outputs)}")
-    if samples < 2:
-        raise UsageError(f"samples must be at least 2, got {samples}")
-    parsed = [f if isinstance(f, Factor) else Factor.parse(f) for f in factors]
-    if len(parsed) < 2:
-        raise UsageError("a sensitivity analysis needs at least two --factor ranges to rank")
-    if len({f.path for f in parsed}) != len(parsed):
-        raise UsageError("the same path is given as a factor twice")
-    parsed = [
-        Factor(f.path, f.low, f.high, _integer_at(scenario, f.path)) if not f.integer else f
-        for f in parsed
-    ]
+    parsed = _check(scenario, factors, method, samples, outputs)
+    work = Work() if work is None else work
     base = point_scenario(scenario, overrides)
-    seed = base.run.seed if seed is None else seed
+    plan = Plan.of(work, base)
+    seed = plan.seed
     out = Path(out)
     problem = {
         "num_vars": len(parsed),
@@ -233,12 +212,8 @@ def sensitivity(
     for k, row in enumerate(design):
         values = [(f.path, f.text(v)) for f, v in zip(parsed, row, strict=True)]
         points.append(make_point(k, scenario, overrides, values, seed))
-    plan = Plan(
-        replications=replications if replications is not None else base.run.replications,
-        seed=seed,
-        chunk_size=chunk_size,
-    )
-    evaluation = evaluate_points(points, plan, out=out, executor=executor, engine=engine)
+    from_status = as_status(work.status)
+    evaluation = evaluate_points(points, plan, out=out, work=replace(work, status=from_status))
     # The values the points ran with (integers rounded); the analysis uses SALib's design.
     table = pd.DataFrame(
         [[float(v) for _, v in p.values] for p in points], columns=[f.path for f in parsed]
@@ -246,18 +221,7 @@ def sensitivity(
     for output in outputs:
         table[output] = [r.row[output] for r in evaluation.results]
     level = base.run.confidence
-    frames = []
-    for output in outputs:
-        y = table[output].to_numpy(float)
-        indices = _analyse(method, problem, design, y, level, seed % (2**32))
-        indices.insert(0, "factor", [f.path for f in parsed])
-        indices.insert(0, "output", output)
-        measure = "mu_star" if method == "morris" else "ST"
-        # Rank 1 is the most influential; ties keep the factors' order (stable sort).
-        order = indices[measure].rank(ascending=False, method="first").astype(int)
-        indices["rank"] = order
-        frames.append(indices.sort_values("rank"))
-    ranked = pd.concat(frames, ignore_index=True)
+    ranked = _ranked(method, problem, design, table, parsed, outputs, level, seed % (2**32))
     atomic_write(out / "samples.parquet", lambda tmp: table.to_parquet(tmp, index=False))
     atomic_write(out / "indices.parquet", lambda tmp: ranked.to_parquet(tmp, index=False))
     files = ["samples.parquet", "indices.parquet"]
@@ -278,6 +242,7 @@ def sensitivity(
         "points": len(points),
         "replications": plan.replications,
         "seed": seed,
+        "from": None if from_status is None else from_status.manifest(),
         "confidence": level,
         "factors": [f.__dict__ for f in parsed],
         "indices": ranked.to_dict(orient="records"),
@@ -286,3 +251,56 @@ def sensitivity(
     }
     write_summary(out, summary, files)
     return SensitivityResult(method, parsed, table, ranked, summary, out)
+
+
+def _check(
+    scenario: ScenarioSource,
+    factors: Sequence[str | Factor],
+    method: str,
+    samples: int,
+    outputs: Sequence[str],
+) -> list[Factor]:
+    """The factors, parsed (integers where the scenario holds whole numbers), once the
+    method, the samples and the outputs are known to be ones an analysis can take."""
+    if method not in METHODS:
+        raise UsageError(f"no sensitivity method {method!r} (choose from {', '.join(METHODS)})")
+    unknown = [o for o in outputs if o not in OUTPUTS]
+    if unknown or not outputs:
+        raise UsageError(f"outputs must be among {', '.join(OUTPUTS)}, got {list(outputs)}")
+    if samples < 2:
+        raise UsageError(f"samples must be at least 2, got {samples}")
+    parsed = [f if isinstance(f, Factor) else Factor.parse(f) for f in factors]
+    if len(parsed) < 2:
+        raise UsageError("a sensitivity analysis needs at least two --factor ranges to rank")
+    if len({f.path for f in parsed}) != len(parsed):
+        raise UsageError("the same path is given as a factor twice")
+    return [
+        Factor(f.path, f.low, f.high, _integer_at(scenario, f.path)) if not f.integer else f
+        for f in parsed
+    ]
+
+
+def _ranked(
+    method: str,
+    problem: dict[str, Any],
+    design: np.ndarray,
+    table: pd.DataFrame,
+    factors: Sequence[Factor],
+    outputs: Sequence[str],
+    level: float,
+    seed: int,
+) -> pd.DataFrame:
+    """The table of ``indices.parquet``: per output, the factors ranked by the method's
+    measure (rank 1 the most influential)."""
+    frames = []
+    for output in outputs:
+        y = table[output].to_numpy(float)
+        indices = _analyse(method, problem, design, y, level, seed)
+        indices.insert(0, "factor", [f.path for f in factors])
+        indices.insert(0, "output", output)
+        measure = "mu_star" if method == "morris" else "ST"
+        # Rank 1 is the most influential; ties keep the factors' order (stable sort).
+        order = indices[measure].rank(ascending=False, method="first").astype(int)
+        indices["rank"] = order
+        frames.append(indices.sort_values("rank"))
+    return pd.concat(frames, ignore_index=True)

@@ -31,7 +31,7 @@ The answer is the cheapest (mean total cost, penalties included) feasible config
 simulated. Its neighbours one step cheaper in each dimension are simulated too, so the
 report can show that each of them misses the target: the answer is a boundary point, not
 an accident of the search. Every configuration runs the same replications on the same
-seed (common random numbers, through the sweep's chunks (``simulator.planning.sweeps``), so a
+seed (common random numbers, through the sweep's chunks (``simulator.planning.evaluation``), so a
 rerun reuses them), which makes the comparison between neighbours sharp.
 
 The *cost–risk frontier* is the set of simulated configurations that no other beats on
@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,22 +56,18 @@ from simulator.errors import UsageError
 from simulator.files import atomic_write
 from simulator.model.preflight import preflight
 from simulator.model.season import compile_season
-from simulator.planning.executors import Executor
-from simulator.planning.sweeps import (
-    Plan,
-    PointResult,
+from simulator.model.starting_state import Status, as_status
+from simulator.planning.evaluation import Plan, PointResult, evaluate_points
+from simulator.planning.executors import executor_for
+from simulator.planning.points import (
     ScenarioSource,
-    Status,
-    StatusSource,
     Vary,
-    as_status,
-    default_executor,
-    evaluate_points,
     make_point,
     point_engines,
     point_scenario,
-    write_summary,
 )
+from simulator.planning.sweeps import write_summary
+from simulator.results.work import Work
 from simulator.stats import proportion_interval
 
 __all__ = [
@@ -300,101 +296,60 @@ def staff(
     *,
     target_risk: float,
     out: str | Path,
+    work: Work | None = None,
     overrides: Sequence[str] = (),
-    replications: int | None = None,
-    seed: int | None = None,
-    chunk_size: int = 1000,
-    executor: Executor | None = None,
-    engine: str = "auto",
     plots: bool = True,
-    progress: Callable[[PointResult, int], None] | None = None,
-    status: StatusSource | None = None,
+    on_configuration: Callable[[PointResult, int], None] | None = None,
 ) -> StaffingResult:
     """Find the cheapest configuration over ``vary`` whose P(any miss) upper bound is under
-    ``target_risk``; write the table, the frontier plot and ``summary.json`` to ``out``.
+    ``target_risk``; write the table, the frontier plot and ``summary.json`` to the results
+    folder ``out``.
 
-    ``status`` (a ``Status`` or ``(path, now)``) starts every replication of every
-    configuration from where the season stands. The queueing-theory starting point is
-    still computed for the whole season.
-
-    ``progress(result, n)`` is called after each configuration simulated (n so far).
+    ``work`` says how many replications each configuration runs, on which seed, from where
+    the season stands (the queueing-theory starting point is still computed for the whole
+    season), and where; its ``progress`` hears each configuration's replications.
+    ``on_configuration(result, n)`` is called after each configuration simulated (n so
+    far).
     """
     started = time.perf_counter()
     if not 0.0 < target_risk < 1.0:
         raise UsageError(f"target risk must be between 0 and 1, got {target_risk}")
     out = Path(out)
+    work = Work() if work is None else work
     dims = [Dimension.from_vary(v if isinstance(v, Vary) else Vary.parse(v)) for v in vary]
     if not dims:
         raise UsageError("staff needs at least one --vary PATH=LO:HI")
     base = point_scenario(scenario, overrides)
-    seed = base.run.seed if seed is None else seed
-    from_status = as_status(status)
-    plan = Plan(
-        replications=replications if replications is not None else base.run.replications,
-        seed=seed,
-        chunk_size=chunk_size,
-    )
-    floor = proportion_interval(0, plan.replications, level=base.run.confidence).high
-    if floor >= target_risk:
-        needed = next(
-            n
-            for n in range(plan.replications, 10 * plan.replications + 10_000)
-            if proportion_interval(0, n, level=base.run.confidence).high < target_risk
-        )
-        raise UsageError(
-            f"with {plan.replications} replications even zero misses leave an upper bound of "
-            f"{floor:.3f} on the risk, not under {target_risk:g}: use at least {needed}"
-        )
+    plan = Plan.of(work, base)
+    _check_replications(plan.replications, base.run.confidence, target_risk)
     estimates = [analytic_estimate(scenario, d, target_risk, overrides) for d in dims]
     first = make_point(
         0,
         scenario,
         overrides,
         [(d.path, str(e.start)) for d, e in zip(dims, estimates, strict=True)],
-        seed,
+        plan.seed,
     )
-    own = executor is None
-    run_on = executor if executor is not None else default_executor(point_engines([first], engine))
+    from_status = as_status(work.status)
+    work = replace(work, status=from_status)
     order: list[PointResult] = []
+    with executor_for(work, point_engines([first], work.engine)) as run_on:
+        on_executor = replace(work, executor=run_on)
 
-    def simulate(config: Config) -> PointResult:
-        values = [(d.path, str(d.values[i])) for d, i in zip(dims, config, strict=True)]
-        point = make_point(len(order), scenario, overrides, values, seed)
-        result = evaluate_points(
-            [point], plan, out=out, executor=run_on, engine=engine, status=from_status
-        )
-        order.append(result.results[0])
-        if progress is not None:
-            progress(result.results[0], len(order))
-        return result.results[0]
+        def simulate(config: Config) -> PointResult:
+            values = [(d.path, str(d.values[i])) for d, i in zip(dims, config, strict=True)]
+            point = make_point(len(order), scenario, overrides, values, plan.seed)
+            result = evaluate_points([point], plan, out=out, work=on_executor).results[0]
+            order.append(result)
+            if on_configuration is not None:
+                on_configuration(result, len(order))
+            return result
 
-    search = _Search(dims, simulate, target_risk)
-    start_index = [d.values.index(e.start) for d, e in zip(dims, estimates, strict=True)]
-    try:
+        search = _Search(dims, simulate, target_risk)
+        start_index = [d.values.index(e.start) for d, e in zip(dims, estimates, strict=True)]
         _walk(search, (), start_index)
-        chosen_config = _cheapest_feasible(search)
-        neighbours: list[PointResult] = []
-        # Settle the answer: if a one-step-cheaper neighbour is feasible and cheaper (noise
-        # can bend monotonicity), move there; then every neighbour shown misses the target.
-        while chosen_config is not None:
-            neighbours = []
-            better = None
-            for j in range(len(dims)):
-                if chosen_config[j] == 0:
-                    continue
-                lower = (*chosen_config[:j], chosen_config[j] - 1, *chosen_config[j + 1 :])
-                r = search.result(lower)
-                neighbours.append(r)
-                if _risk_bound(r) < target_risk and _cost(r) < _cost(search.seen[chosen_config]):
-                    better = lower
-            if better is None:
-                break
-            chosen_config = better
-    finally:
-        if own:
-            run_on.close()
-    chosen = search.seen[chosen_config] if chosen_config is not None else None
-    frontier = cost_risk_frontier(order)
+        chosen, neighbours = _settle(search)
+        where = run_on.description
     return _write(
         out,
         base.name,
@@ -404,14 +359,54 @@ def staff(
         chosen,
         neighbours,
         order,
-        frontier,
+        cost_risk_frontier(order),
         plan,
-        seed,
         plots,
         time.perf_counter() - started,
-        run_on.description,
+        where,
         from_status,
     )
+
+
+def _check_replications(replications: int, level: float, target_risk: float) -> None:
+    """Refuse a number of replications too small for any configuration to be feasible:
+    even zero misses leave an upper bound on the risk."""
+    floor = proportion_interval(0, replications, level=level).high
+    if floor >= target_risk:
+        needed = next(
+            n
+            for n in range(replications, 10 * replications + 10_000)
+            if proportion_interval(0, n, level=level).high < target_risk
+        )
+        raise UsageError(
+            f"with {replications} replications even zero misses leave an upper bound of "
+            f"{floor:.3f} on the risk, not under {target_risk:g}: use at least {needed}"
+        )
+
+
+def _settle(search: _Search) -> tuple[PointResult | None, list[PointResult]]:
+    """The cheapest feasible configuration and its one-step-cheaper neighbours: if a
+    neighbour is feasible and cheaper (noise can bend monotonicity), move there; then every
+    neighbour shown misses the target."""
+    chosen_config = _cheapest_feasible(search)
+    neighbours: list[PointResult] = []
+    while chosen_config is not None:
+        neighbours = []
+        better = None
+        for j in range(len(search.dimensions)):
+            if chosen_config[j] == 0:
+                continue
+            lower = (*chosen_config[:j], chosen_config[j] - 1, *chosen_config[j + 1 :])
+            r = search.result(lower)
+            neighbours.append(r)
+            cheaper = _cost(r) < _cost(search.seen[chosen_config])
+            if _risk_bound(r) < search.target and cheaper:
+                better = lower
+        if better is None:
+            break
+        chosen_config = better
+    chosen = search.seen[chosen_config] if chosen_config is not None else None
+    return chosen, neighbours
 
 
 def _walk(search: _Search, prefix: Config, hints: list[int]) -> None:
@@ -447,6 +442,37 @@ def _cheapest_feasible(search: _Search) -> Config | None:
     return min(feasible, key=lambda cr: (_cost(cr[1]), cr[0]))[0]
 
 
+def _configurations(
+    simulated: Sequence[PointResult],
+    frontier: Sequence[PointResult],
+    chosen: PointResult | None,
+    target: float,
+) -> pd.DataFrame:
+    """The table of ``configurations.parquet``: one row per configuration simulated."""
+    on_frontier = {id(r) for r in frontier}
+    rows = []
+    for r in simulated:
+        row = dict(r.row)
+        for path, value in r.point.values:
+            row[path] = int(value)
+        row["feasible"] = _risk_bound(r) < target
+        row["on_frontier"] = id(r) in on_frontier
+        row["chosen"] = r is chosen
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _brief(r: PointResult, target: float) -> dict[str, Any]:
+    """A configuration in ``summary.json``."""
+    return {
+        "values": {path: int(v) for path, v in r.point.values},
+        "cost_mean": r.cost_mean.to_dict(),
+        "p_any_miss": r.p_any_miss.to_dict(),
+        "feasible": _risk_bound(r) < target,
+        "scenario_sha256": r.point.sha256,
+    }
+
+
 def _write(
     out: Path,
     name: str,
@@ -458,23 +484,12 @@ def _write(
     simulated: list[PointResult],
     frontier: list[PointResult],
     plan: Plan,
-    seed: int,
     plots: bool,
     wall: float,
     executor: str,
     from_status: Status | None = None,
 ) -> StaffingResult:
-    on_frontier = {id(r) for r in frontier}
-    rows = []
-    for r in simulated:
-        row = dict(r.row)
-        for path, value in r.point.values:
-            row[path] = int(value)
-        row["feasible"] = _risk_bound(r) < target
-        row["on_frontier"] = id(r) in on_frontier
-        row["chosen"] = r is chosen
-        rows.append(row)
-    table = pd.DataFrame(rows)
+    table = _configurations(simulated, frontier, chosen, target)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "configurations.parquet", lambda tmp: table.to_parquet(tmp, index=False))
     files = ["configurations.parquet"]
@@ -486,20 +501,14 @@ def _write(
         files += [p.name for p in save_figure(figure, out / "frontier")]
 
     def brief(r: PointResult) -> dict[str, Any]:
-        return {
-            "values": {path: int(v) for path, v in r.point.values},
-            "cost_mean": r.cost_mean.to_dict(),
-            "p_any_miss": r.p_any_miss.to_dict(),
-            "feasible": _risk_bound(r) < target,
-            "scenario_sha256": r.point.sha256,
-        }
+        return _brief(r, target)
 
     grid = math.prod(len(d.values) for d in dims)
     summary: dict[str, Any] = {
         "reelsim_version": __version__,
         "kind": "staff",
         "scenario": {"name": name},
-        "seed": seed,
+        "seed": plan.seed,
         "from": None if from_status is None else from_status.manifest(),
         "replications": plan.replications,
         "target_risk": target,

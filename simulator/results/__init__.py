@@ -1,5 +1,6 @@
-"""What runs produce: ``simulate`` and its ``Run``, resumable chunks of replications, tables
-and the typed summary with its intervals (``summarize`` → ``Summary``).
+"""What runs produce: ``simulate`` and its ``Run``, the ``Work`` that says how replications
+run, resumable chunks of replications, tables and the typed summary with its intervals
+(``summarize`` → ``Summary``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from simulator.results.summary import (
 from simulator.results.tables import (
     replications_frame,
 )
+from simulator.results.work import (
+    Progress,
+    Work,
+)
 
 __all__ = [
     "VERDICTS",
@@ -33,12 +38,14 @@ __all__ = [
     "DefectSummary",
     "DistributionSummary",
     "EpisodeSummary",
+    "Progress",
     "Run",
     "RunProvenance",
     "SeasonSummary",
     "Summary",
     "SummaryColumns",
     "Verdict",
+    "Work",
     "replications_frame",
     "simulate",
     "summarize",

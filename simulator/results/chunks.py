@@ -34,13 +34,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from simulator.engines.choice import choose_engine, run_replications
-from simulator.errors import UsageError
-from simulator.model.season import SeasonModel, StartingState, compile_season
-from simulator.files import atomic_write
 from simulator.engines.replication import COST_CATEGORIES, ReplicationResult
+from simulator.errors import UsageError
+from simulator.files import atomic_write
+from simulator.model.season import SeasonModel, StartingState, compile_season
+from simulator.model.starting_state import with_start
 from simulator.results.tables import replications_frame
 from simulator.scenario.schema import Scenario
-from simulator.model.starting_state import with_start
 
 __all__ = [
     "DRAW_LAYOUT_VERSION",

@@ -9,13 +9,14 @@ Replication ``i`` of a run with seed ``s`` is the same replication whichever eng
 it, however the replications are split, and whether or not other replications run
 beside it (DESIGN §2).
 
-**Resumable runs.** Given ``out``, a run is a sweep of one point: its replications run
-in chunks (``simulator.results.chunks``), each written atomically under ``out/replications/`` as
-it finishes, and a chunk already there is read back instead of run again. An interrupted
-run (Ctrl-C, or the process killed) therefore loses at most the chunks in flight, and the
-same call resumes it; since a chunk depends only on its key, the results are the same as
-an uninterrupted run's. Runs that cannot be keyed by their scenario alone — with queue
-policies written in Python, traces or a starting state — run in memory as before.
+**Resumable runs.** Given ``resume_in`` (the results folder the run is for), a run is a
+sweep of one point: its replications run in chunks (``simulator.results.chunks``), each
+written atomically under ``resume_in/replications/`` as it finishes, and a chunk already
+there is read back instead of run again. An interrupted run (Ctrl-C, or the process
+killed) therefore loses at most the chunks in flight, and the same call resumes it; since
+a chunk depends only on its key, the results are the same as an uninterrupted run's. Runs
+that cannot be keyed by their scenario alone — with queue policies written in Python,
+traces or a starting state — run in memory as before.
 """
 
 from __future__ import annotations
@@ -29,19 +30,17 @@ import pandas as pd
 
 from simulator._version import __version__
 from simulator.engines.choice import choose_engine, run_replications
-from simulator.errors import Interrupted, UsageError
-from simulator.model.season import SeasonModel, StartingState, compile_season
-from simulator.model.policies import QueuePolicy
 from simulator.engines.replication import ReplicationResult
+from simulator.errors import Interrupted, UsageError
+from simulator.model.policies import QueuePolicy
+from simulator.model.season import SeasonModel, compile_season
+from simulator.model.starting_state import as_status, with_start
 from simulator.results.tables import replications_frame
+from simulator.results.work import Progress, Work
 from simulator.scenario.load import scenario_sha256
 from simulator.scenario.schema import Scenario
-from simulator.model.starting_state import with_start
 
 __all__ = ["Run", "run_chunk_size", "simulate"]
-
-Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` as replications finish."""
 
 
 def run_chunk_size(engine: str) -> int:
@@ -66,7 +65,7 @@ class Run:
     version: str = __version__
     traces: dict[int, list[tuple[float, str, str]]] = field(default_factory=dict)
     chunks: list[Path] = field(default_factory=list)
-    """The chunk files of a resumable run (``out``); ``discard_chunks`` removes them."""
+    """The chunk files of a resumable run (``resume_in``); ``discard_chunks`` removes them."""
 
     def discard_chunks(self) -> None:
         """Remove the run's chunk files, and the folders they leave empty, once its
@@ -107,75 +106,70 @@ class Run:
 
 def simulate(
     scenario: Scenario,
+    work: Work | None = None,
     *,
-    replications: int | None = None,
-    seed: int | None = None,
-    engine: str = "auto",
-    threads: int | None = None,
     policies: Mapping[str, QueuePolicy] | None = None,
     trace: bool = False,
     first_replication: int = 0,
-    start: StartingState | None = None,
-    progress: Progress | None = None,
-    out: str | Path | None = None,
-    chunk_size: int | None = None,
+    resume_in: str | Path | None = None,
 ) -> Run:
-    """Run ``replications`` replications (default: the scenario's ``run.replications``).
+    """Run replications of ``scenario`` as ``work`` says (default: ``Work()``, the
+    scenario's own ``run.replications`` and ``run.seed``, on the ``auto`` engine).
 
-    ``engine`` is ``auto`` (the batch kernel when it can run the scenario, else the
+    ``Work.engine`` is ``auto`` (the batch kernel when it can run the scenario, else the
     reference engine), ``reference`` or ``kernel``; ``Run.engine_reason`` says why.
-    ``seed`` overrides the scenario's ``run.seed``. ``policies`` maps a pool's or team's
-    name to a queue policy of your own (reference engine only). ``trace`` records every
-    event of every replication (reference engine; keep the run small). ``start`` runs
-    the rest of the season from where it stands (``simulator.model.starting_state.load_status``).
-    ``out`` makes the run resumable (see the module docstring): its chunks of
-    ``chunk_size`` replications (default ``run_chunk_size``) go under ``out/replications/``;
-    Ctrl-C then raises ``simulator.errors.Interrupted``, saying how many replications are kept.
+    ``Work.status`` runs the rest of the season from where it stands. A run goes in this
+    process: ``Work.threads`` are the kernel's; workers, schedulers and executors are for
+    planning (``simulator.planning``). ``policies`` maps a pool's or team's name to a queue
+    policy of your own (reference engine only). ``trace`` records every event of every
+    replication (reference engine; keep the run small).
+
+    ``resume_in`` makes the run resumable (see the module docstring): the results folder
+    the run is for, under whose ``replications/`` its chunks of ``Work.chunk_size``
+    replications (default ``run_chunk_size``) are kept until the folder is written; Ctrl-C
+    then raises ``simulator.errors.Interrupted``, saying how many replications are kept.
     """
-    if seed is not None:
-        run_settings = scenario.run.model_copy(update={"seed": seed})
+    work = Work() if work is None else work
+    if work.workers is not None or work.scheduler is not None or work.executor is not None:
+        raise UsageError(
+            "a run goes in this process: workers, scheduler and executor are for sweep, "
+            "staff, compare and sensitivity"
+        )
+    if work.seed is not None:
+        run_settings = scenario.run.model_copy(update={"seed": work.seed})
         scenario = scenario.model_copy(update={"run": run_settings})
-    n = replications if replications is not None else scenario.run.replications
-    if n < 1:
-        raise UsageError(f"replications must be at least 1, got {n}")
+    n = work.replications if work.replications is not None else scenario.run.replications
     unknown = set(policies or {}) - set(scenario.pools) - set(scenario.teams)
     if unknown:
         raise UsageError(
             f"policies given for {', '.join(sorted(unknown))}, which are neither pools nor "
             f"teams of {scenario.name!r}"
         )
+    status = as_status(work.status)
     model = compile_season(scenario)
-    if start is not None:
-        model = with_start(model, start)
-    choice = choose_engine(model, engine, policies=policies, trace=trace)
+    if status is not None:
+        model = with_start(model, status.state(scenario, model))
+    choice = choose_engine(model, work.engine, policies=policies, trace=trace)
     started = time.perf_counter()
     traces: dict[int, list[tuple[float, str, str]]] = {}
     replication_range = range(first_replication, first_replication + n)
     if choice.engine == "kernel":
-        _check_memory(model, threads)
+        _check_memory(model, work.threads)
     chunks: list[Path] = []
-    if out is not None and not policies and not trace and start is None:
-        size = chunk_size if chunk_size is not None else run_chunk_size(choice.engine)
+    if resume_in is not None and not policies and not trace and status is None:
+        size = work.chunk_size if work.chunk_size is not None else run_chunk_size(choice.engine)
         results = _run_in_chunks(
-            scenario,
-            model,
-            replication_range,
-            choice.engine,
-            threads,
-            Path(out),
-            size,
-            progress,
-            chunks,
+            scenario, model, replication_range, choice.engine, work, Path(resume_in), size, chunks
         )
     else:
         results = run_replications(
             model,
             replication_range,
             choice.engine,
-            threads=threads,
+            threads=work.threads,
             policies=policies,
             traces=traces if trace else None,
-            progress=progress,
+            progress=_told(work, n),
         )
     return Run(
         scenario=scenario,
@@ -189,6 +183,33 @@ def simulate(
         traces=traces,
         chunks=chunks,
     )
+
+
+def _told(
+    work: Work, total: int, found: int = 0, computed: int = 0, reused: int = 0
+) -> Callable[[int, int], None] | None:
+    """The engines' ``progress(done, total)`` (replications of one batch) as
+    ``Work.progress`` hears it: ``found`` replications were on disk and ``computed`` were
+    computed before this batch, in ``reused`` chunks found on disk."""
+    tell = work.progress
+    if tell is None:
+        return None
+
+    def progress(done: int, _: int) -> None:
+        done_now = found + computed + done
+        tell(
+            Progress(
+                points_done=int(done_now == total),
+                points=1,
+                replications_done=done_now,
+                replications=total,
+                replications_computed=computed + done,
+                chunks_reused=reused,
+                round=0,
+            )
+        )
+
+    return progress
 
 
 def _check_memory(model: SeasonModel, threads: int | None) -> None:
@@ -208,13 +229,12 @@ def _run_in_chunks(
     model: SeasonModel,
     replications: range,
     engine: str,
-    threads: int | None,
-    out: Path,
+    work: Work,
+    folder: Path,
     chunk_size: int,
-    progress: Progress | None,
     files: list[Path],
 ) -> list[ReplicationResult]:
-    """Run (or find on disk) each chunk; append the chunk files to ``files``."""
+    """Run (or find under ``folder``) each chunk; append the chunk files to ``files``."""
     from simulator.results.chunks import (
         chunk_exists,
         chunk_frame,
@@ -224,34 +244,28 @@ def _run_in_chunks(
         write_chunk,
     )
 
-    if chunk_size < 1:
-        raise UsageError(f"chunk_size must be at least 1, got {chunk_size}")
     sha = scenario_sha256(scenario)
     first, stop = replications.start, replications.stop
     keys = chunk_keys(sha, model.seed, first, stop, chunk_size)
     total = len(replications)
-    kept = sum(k.replications for k in keys if chunk_exists(out, k))
+    on_disk = [k for k in keys if chunk_exists(folder, k)]
+    found = sum(k.replications for k in on_disk)
+    computed = 0
     try:
         for key in keys:
-            if chunk_exists(out, key):
+            if chunk_exists(folder, key):
                 continue
-            done_before = kept
-
-            def chunk_progress(done: int, _: int, base: int = done_before) -> None:
-                if progress is not None:
-                    progress(base + done, total)
-
             results = run_replications(
                 model,
                 range(key.start, key.stop),
                 engine,
-                threads=threads,
-                progress=chunk_progress,
+                threads=work.threads,
+                progress=_told(work, total, found, computed, len(on_disk)),
             )
-            write_chunk(out, key, chunk_frame(model, results, daily=True))
-            kept += key.replications
+            write_chunk(folder, key, chunk_frame(model, results, daily=True))
+            computed += key.replications
     except KeyboardInterrupt:
-        raise Interrupted(kept, total, out) from None
-    files.extend(out / key.relative_path for key in keys)
-    frame = read_replications(out, keys)
+        raise Interrupted(found + computed, total, folder) from None
+    files.extend(folder / key.relative_path for key in keys)
+    frame = read_replications(folder, keys)
     return results_from_frame(model, frame)
