@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from simulator import load_scenario
-from simulator.plots.season import (
+from simulator.plots import (
     FORMATS,
     RUN_PLOTS,
     RunView,

@@ -9,7 +9,7 @@ beside it, so a folder with a ``summary.json`` is complete and can be checked.
     timeseries.parquet     one row per (replication, resource, day): busy units, queue
     trace.parquet          every event, when the run was traced
     scenario.yaml          the scenario as run (loaded, overrides applied; same sha256)
-    *.png, *.svg           plots (``simulator.plots.season``)
+    *.png, *.svg           plots (``simulator.plots``)
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def write_results(run: Run, out: Path, *, plots: bool = True) -> Summary:
     files.append(out / "scenario.yaml")
     summary = summarize(run)
     if plots:
-        from simulator.plots.season import run_plots
+        from simulator.plots import run_plots
 
         for name, figure_writer in run_plots(run).items():
             atomic_write(out / name, figure_writer)

@@ -226,8 +226,8 @@ def sensitivity(
     atomic_write(out / "indices.parquet", lambda tmp: ranked.to_parquet(tmp, index=False))
     files = ["samples.parquet", "indices.parquet"]
     if plots:
+        from simulator.plots import save_figure
         from simulator.plots.planning import sensitivity_chart
-        from simulator.plots.season import save_figure
 
         measure = "mu_star" if method == "morris" else "ST"
         figure = sensitivity_chart(ranked, measure, list(outputs))

@@ -494,8 +494,8 @@ def _write(
     atomic_write(out / "configurations.parquet", lambda tmp: table.to_parquet(tmp, index=False))
     files = ["configurations.parquet"]
     if plots:
+        from simulator.plots import save_figure
         from simulator.plots.planning import frontier_plot
-        from simulator.plots.season import save_figure
 
         figure = frontier_plot(table, target, name, chosen.point.index if chosen else None)
         files += [p.name for p in save_figure(figure, out / "frontier")]

@@ -134,8 +134,8 @@ def sweep(
     atomic_write(out / "points.parquet", lambda tmp: table.to_parquet(tmp, index=False))
     files = ["points.parquet"]
     if plots:
+        from simulator.plots import save_figure
         from simulator.plots.planning import sweep_plot
-        from simulator.plots.season import save_figure
 
         figure = sweep_plot(table, [v.path for v in varies], base.name)
         files += [p.name for p in save_figure(figure, out / "sweep")]

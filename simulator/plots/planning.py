@@ -4,7 +4,7 @@ comparison's paired differences, the sensitivity ranking.
 One function per picture, each taking the folder's own table (``points.parquet``,
 ``configurations.parquet``, ``comparison.parquet``, ``indices.parquet``), so the command
 that writes the folder and the report that reads it back later draw the same figure from
-the same place. The conventions are those of ``simulator.plots.season``: the Okabe–Ito palette,
+the same place. The conventions are those of ``simulator.plots._style``: the Okabe–Ito palette,
 series told apart by marker or hatch as well as colour, every axis labelled with its unit,
 ``Figure`` objects built without ``pyplot``, written by ``plots.save_figure`` as PNG and SVG.
 
@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from simulator.plots.season import HATCHES, PALETTE
+from simulator.plots._style import HATCHES, PALETTE
 
 __all__ = [
     "PLANNING_PLOTS",

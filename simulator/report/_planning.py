@@ -56,7 +56,7 @@ def plot_block(
     folder: ResultsFolder, stem: str, draw: Callable[[], Figure | None], title: str, caption: str
 ) -> Block:
     """The folder's own plot, or the same figure drawn afresh from its table."""
-    from simulator.plots.season import figure_bytes
+    from simulator.plots import figure_bytes
 
     uri = folder_plot(folder, stem)
     if uri is None:

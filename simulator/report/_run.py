@@ -61,7 +61,7 @@ def _run_plots(
     folder: ResultsFolder, name: str, scenario: Any, start: date | None
 ) -> dict[str, str]:
     """Each run plot as a data URI: the folder's file, or drawn afresh from its tables."""
-    from simulator.plots.season import RUN_PLOTS, RunView, figure_bytes
+    from simulator.plots import RUN_PLOTS, RunView, figure_bytes
 
     uris: dict[str, str] = {}
     missing = []
@@ -389,7 +389,7 @@ def run_page(folder: ResultsFolder) -> Page:
             return [Text(f"(The {stem} plot is not available.)")]
         return [Plot(title, plots[stem], caption, alt=f"{title} of {name}")]
 
-    from simulator.plots.season import cost_per_frame_plot, cost_plot, delivery_plot, load_plot
+    from simulator.plots import cost_per_frame_plot, cost_plot, delivery_plot, load_plot
 
     sections = [
         Section(
