@@ -322,14 +322,14 @@ static PyObject *cpu_to_uniform(PyObject *self, PyObject *args)
     return PyFloat_FromDouble(rs_to_uniform((rs_u32)hi, (rs_u32)lo));
 }
 
-static PyObject *cpu_floordiv(PyObject *self, PyObject *args)
+static PyObject *cpu_day_of(PyObject *self, PyObject *arg)
 {
-    double a, b;
+    double t = PyFloat_AsDouble(arg);
     (void)self;
-    if (!PyArg_ParseTuple(args, "dd", &a, &b)) {
+    if (t == -1.0 && PyErr_Occurred()) {
         return NULL;
     }
-    return PyFloat_FromDouble(rs_floordiv(a, b));
+    return PyFloat_FromDouble(rs_day_of(t));
 }
 
 static PyMethodDef cpu_methods[] = {
@@ -348,7 +348,7 @@ static PyMethodDef cpu_methods[] = {
     {"to_uniform", cpu_to_uniform, METH_VARARGS,
      "to_uniform(hi, lo) -> float: the uniform of two 32-bit words."},
     {"normal_ppf", cpu_normal_ppf, METH_O, "normal_ppf(p) -> float: AS241."},
-    {"floordiv", cpu_floordiv, METH_VARARGS, "floordiv(a, b) -> float: Python's a // b."},
+    {"day_of", cpu_day_of, METH_O, "day_of(t) -> float: the daily bin of time t (hours)."},
     {NULL, NULL, 0, NULL},
 };
 

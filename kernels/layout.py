@@ -9,18 +9,24 @@ previous value plus one, ``RS_H_VERSION = 0,`` the value given.
 
     from kernels.layout import LAYOUT
     LAYOUT["rs_header"]["RS_H_N_SHOTS"]   # -> 1
+
+A table's rows are laid out by column name (``Columns``), so a row that misses a column
+or names one the kernel does not have is refused rather than shifted.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 __all__ = [
     "DEFINES",
     "KERNEL_SOURCE",
     "LAYOUT",
+    "Columns",
     "Enums",
     "parse_defines",
     "parse_enums",
@@ -74,3 +80,41 @@ LAYOUT: Enums = parse_enums(source_text())
 
 DEFINES: dict[str, int] = parse_defines(source_text())
 """The kernel's integer constants (``RS_LAYOUT_VERSION``, ``RS_EVENT_WORDS``, ...)."""
+
+
+_V = TypeVar("_V", int, float)
+
+
+class Columns:
+    """The columns of one kernel table, named after its enum's members.
+
+    ``rs_episode_i`` has the members ``RS_EI_FIRST_SHOT = 0``, ``RS_EI_N_SHOTS``, ...,
+    ``RS_EI_SIZE``: its columns are ``first_shot``, ``n_shots``, ... in that order, and
+    ``row(first_shot=..., n_shots=..., ...)`` lays one row out, refusing a row that misses a
+    column or names one the table does not have.
+    """
+
+    def __init__(self, enum: str, members: Mapping[str, int] | None = None) -> None:
+        members = LAYOUT[enum] if members is None else members
+        size = [name for name in members if name.endswith("_SIZE")]
+        if len(size) != 1:
+            raise ValueError(f"kernel enum {enum} has no single ..._SIZE member: {size}")
+        prefix = size[0].removesuffix("SIZE")
+        by_value = sorted((v, name) for name, v in members.items() if name != size[0])
+        if [v for v, _ in by_value] != list(range(members[size[0]])) or not all(
+            name.startswith(prefix) for _, name in by_value
+        ):
+            raise ValueError(f"kernel enum {enum}: columns must be {prefix}... numbered 0, 1, ...")
+        self.enum = enum
+        self.names = tuple(name.removeprefix(prefix).lower() for _, name in by_value)
+        self._name_set = frozenset(self.names)
+
+    def row(self, **values: _V) -> list[_V]:
+        """One row: a value for every column, by name, in the kernel's column order."""
+        if values.keys() != self._name_set:
+            missing = [n for n in self.names if n not in values]
+            extra = sorted(values.keys() - self._name_set)
+            raise ValueError(
+                f"a row of {self.enum}: missing column(s) {missing}, unknown column(s) {extra}"
+            )
+        return [values[name] for name in self.names]

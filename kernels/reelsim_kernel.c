@@ -7,12 +7,13 @@
  * NVRTC has no standard headers, so the source defines its own fixed-width types and
  * reaches the math library through a few macros.
  *
- * What one replication does is specified by the reference engine (simulator/reference/):
- * the kernel must give the same numbers, replication by replication, to 1e-9 relative.
+ * What one replication does is specified by the reference engine
+ * (simulator/engines/reference/): the kernel must give the same numbers, replication by
+ * replication, to 1e-9 relative.
  * Every handler below mirrors the reference handler of the same name (season.py), and the
  * samplers mirror simulator/distributions.py formula for formula, uniform for uniform.
  *
- * Inputs are flat arrays laid out by the host (simulator/batch.py):
+ * Inputs are flat arrays laid out by the host (simulator/engines/packing.py):
  *   mi  int64 model block: a header (enum rs_header) of sizes and offsets, then tables
  *       whose rows are described by the rs_*_i enums;
  *   md  double model block: the real-valued columns (rs_*_d enums) and tables;
@@ -49,7 +50,6 @@
 #define RS_POW(x, y) pow(x, y)
 #define RS_FLOOR(x) floor(x)
 #define RS_CEIL(x) ceil(x)
-#define RS_FMOD(x, y) fmod(x, y)
 #define RS_FABS(x) fabs(x)
 #else
 #include <math.h>
@@ -60,7 +60,6 @@
 #define RS_POW(x, y) pow(x, y)
 #define RS_FLOOR(x) floor(x)
 #define RS_CEIL(x) ceil(x)
-#define RS_FMOD(x, y) fmod(x, y)
 #define RS_FABS(x) fabs(x)
 #endif
 
@@ -93,7 +92,6 @@ enum rs_header {
     RS_H_POOL_RULE,
     RS_H_HAS_SLACK,
     RS_H_HAS_BUDGET,
-    RS_H_NEUMAIER_SUM,
     RS_H_SEED_LO,
     RS_H_SEED_HI,
     RS_H_HAS_START,
@@ -264,11 +262,12 @@ enum rs_pool_d {
     RS_PD_IDLE_TIMEOUT,
     RS_PD_PREEMPTION_RATE,
     RS_PD_PREEMPTION_NOTICE,
+    /* the queue policy's index weights (scenario.schema.IndexWeights), read as one run */
     RS_PD_W_ARRIVAL,
     RS_PD_W_DEADLINE,
     RS_PD_W_PRIORITY,
-    RS_PD_W_EXPECTED,
-    RS_PD_W_REMAINING,
+    RS_PD_W_EXPECTED_WORK,
+    RS_PD_W_REMAINING_WORK,
     RS_PD_SIZE
 };
 
@@ -282,11 +281,12 @@ enum rs_team_i {
 };
 enum rs_team_d {
     RS_TD_MAX_OVERTIME = 0,
+    /* as in rs_pool_d */
     RS_TD_W_ARRIVAL,
     RS_TD_W_DEADLINE,
     RS_TD_W_PRIORITY,
-    RS_TD_W_EXPECTED,
-    RS_TD_W_REMAINING,
+    RS_TD_W_EXPECTED_WORK,
+    RS_TD_W_REMAINING_WORK,
     RS_TD_SIZE
 };
 
@@ -298,6 +298,11 @@ enum rs_dist_i {
     RS_DI_SIZE
 };
 
+/* Codes with a Python twin, member for member: RS_DIST_<dist> (the distributions' `dist`
+ * keys), RS_RESOURCE_, RS_STAGE_, RS_POOL_, RS_RELEASE_ (simulator.model's Resource,
+ * StageKind, PoolKind, ReleasePattern), RS_RULE_ (the scenario's pool rules), RS_SHOT_ and
+ * RS_EPISODE_ (ShotStatus, EpisodeStatus), RS_PURPOSE_ (draws.Purpose) and RS_EV_ (the
+ * reference agenda's EventClass). tests/test_kernel_layout.py holds each pair by name. */
 enum rs_dist_kind {
     RS_DIST_CONSTANT = 0,
     RS_DIST_EXPONENTIAL,
@@ -307,6 +312,11 @@ enum rs_dist_kind {
     RS_DIST_UNIFORM,
     RS_DIST_TRIANGULAR,
     RS_DIST_EMPIRICAL
+};
+
+enum rs_resource {
+    RS_RESOURCE_POOL = 0,
+    RS_RESOURCE_TEAM
 };
 
 enum rs_stage_kind {
@@ -335,11 +345,12 @@ enum rs_pool_rule {
 };
 
 /* A starting state (simulator.model.StartingState): per shot a row of status, stage,
- * pass, attempt and frames (0: drawn as usual); per episode a row of status and stage. */
+ * rework passes, attempt and frames (0: drawn as usual); per episode a row of status and
+ * stage. */
 enum rs_start_shot_i {
     RS_SS_STATUS = 0,
     RS_SS_STAGE,
-    RS_SS_PASS,
+    RS_SS_PASSES,
     RS_SS_ATTEMPT,
     RS_SS_FRAMES,
     RS_SS_SIZE
@@ -352,8 +363,8 @@ enum rs_start_episode_i {
 enum rs_shot_status {
     RS_SHOT_NOT_STARTED = 0,
     RS_SHOT_AT_STAGE,
-    RS_SHOT_IS_THROUGH,
-    RS_SHOT_IS_FAILED
+    RS_SHOT_THROUGH,
+    RS_SHOT_FAILED
 };
 enum rs_episode_status {
     RS_EPISODE_OPEN = 0,
@@ -363,21 +374,21 @@ enum rs_episode_status {
 
 /* Purposes of draws: simulator/draws.py Purpose. */
 enum rs_purpose {
-    RS_FRAMES = 1,
-    RS_RELEASE_DRAW,
-    RS_SERVICE,
-    RS_ATTEMPT_FAILURE,
-    RS_DEFECT,
-    RS_REVIEW_SAMPLE,
-    RS_REVIEW_VERDICT,
-    RS_FALLBACK,
-    RS_EPISODE_SERVICE,
-    RS_GPU_FAILURE,
-    RS_GPU_REPAIR,
-    RS_PREEMPTION
+    RS_PURPOSE_FRAMES = 1,
+    RS_PURPOSE_RELEASE,
+    RS_PURPOSE_SERVICE,
+    RS_PURPOSE_ATTEMPT_FAILURE,
+    RS_PURPOSE_DEFECT,
+    RS_PURPOSE_REVIEW_SAMPLE,
+    RS_PURPOSE_REVIEW_VERDICT,
+    RS_PURPOSE_FALLBACK,
+    RS_PURPOSE_EPISODE_SERVICE,
+    RS_PURPOSE_GPU_FAILURE,
+    RS_PURPOSE_GPU_REPAIR,
+    RS_PURPOSE_PREEMPTION
 };
 
-/* Event classes: simulator/reference/agenda.py EventClass. */
+/* Event classes: simulator/engines/reference/agenda.py EventClass. */
 enum rs_event_class {
     RS_EV_COMPLETION = 1,
     RS_EV_FAILURE,
@@ -498,7 +509,7 @@ enum rs_outcome {
     RS_OUT_APPROVED
 };
 
-#define RS_LAYOUT_VERSION 1
+#define RS_LAYOUT_VERSION 2
 #define RS_TRACE_WIDTH 6
 #define RS_EVENT_WORDS 5
 #define RS_FLAG_LEASED 1
@@ -507,8 +518,8 @@ enum rs_outcome {
 #define RS_FLAG_DRAINING 8
 #define RS_FREE_MASK (RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_UP | RS_FLAG_DRAINING)
 #define RS_FREE_BITS (RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_UP)
-#define RS_SHOT_FAILED 1
-#define RS_SHOT_THROUGH 2
+#define RS_STATE_FAILED 1
+#define RS_STATE_THROUGH 2
 #define RS_NO_FLAG 0x7FFFFFFF
 #define RS_MAX_PASS 255
 #define RS_HOURS_PER_BIN 24.0
@@ -791,7 +802,7 @@ typedef struct {
     rs_u32 rep, key0, key1;
 
     rs_i32 n_shots, n_eps, n_sst, n_fb, n_est, n_pools, n_teams, n_res, n_days, n_reviews;
-    rs_i32 max_gang, pool_rule, has_slack, has_budget, neumaier;
+    rs_i32 max_gang, pool_rule, has_slack, has_budget;
     rs_i64 heap_cap, idle_cap;
     rs_i64 dist_table;
 
@@ -915,28 +926,17 @@ RS_DEVICE double rs_draw(rs_sim *sim, rs_i64 dist, rs_stream *s)
     return rs_sample(sim->mi, sim->md, sim->dist_table, dist, s);
 }
 
-/* Python's float floor division a // b for b > 0 (exact, unlike floor(a / b)). */
-RS_DEVICE double rs_floordiv(double a, double b)
+/* The daily bin of a time t >= 0 (docs/model.md "Numbers"): floor(t / 24), the quotient
+ * rounded to a double first. For a divisor of 24 the rounded quotient never reaches the
+ * next whole number, so this is the exact floor; simulator/engines/reference/monitor.py
+ * computes the same formula. */
+RS_DEVICE double rs_day_of(double t)
 {
-    double mod = RS_FMOD(a, b);
-    double div = (a - mod) / b;
-    double floordiv;
-    if (mod != 0.0 && ((b < 0.0) != (mod < 0.0))) {
-        div -= 1.0;
-    }
-    if (div != 0.0) {
-        floordiv = RS_FLOOR(div);
-        if (div - floordiv > 0.5) {
-            floordiv += 1.0;
-        }
-    } else {
-        floordiv = 0.0;
-    }
-    return floordiv;
+    return RS_FLOOR(t / RS_HOURS_PER_BIN);
 }
 
 /* ---------------------------------------------------------------------------------------
- * Level monitors (simulator/reference/monitor.py). Monitor m < n_res is the busy level of
+ * Level monitors (simulator/engines/reference/monitor.py). Monitor m < n_res is the busy level of
  * resource m, n_res + m its queue length; the daily bins are accumulated in the output. */
 
 RS_DEVICE void rs_integrate(rs_sim *sim, rs_i32 m, double t)
@@ -954,7 +954,7 @@ RS_DEVICE void rs_integrate(rs_sim *sim, rs_i32 m, double t)
                               : sim->queue_bins + (rs_i64)(m - sim->n_res) * sim->n_days;
         a = since;
         while (a < t) {
-            double day = rs_floordiv(a, RS_HOURS_PER_BIN);
+            double day = rs_day_of(a);
             double edge = (day + 1.0) * RS_HOURS_PER_BIN;
             double b = edge < t ? edge : t;
             rs_i64 d = (rs_i64)day;
@@ -1064,7 +1064,7 @@ RS_DEVICE rs_event rs_pop(rs_sim *sim)
 RS_DEVICE rs_i32 rs_option_resource(rs_sim *sim, rs_i64 o)
 {
     rs_i32 index = (rs_i32)OP_I(sim, o, RS_OI_INDEX);
-    return OP_I(sim, o, RS_OI_RESOURCE) == 0 ? index : sim->n_pools + index;
+    return OP_I(sim, o, RS_OI_RESOURCE) == RS_RESOURCE_POOL ? index : sim->n_pools + index;
 }
 
 RS_DEVICE rs_i32 rs_queue_resource(rs_sim *sim, rs_i32 stage)
@@ -1207,7 +1207,7 @@ RS_DEVICE void rs_new_task(rs_sim *sim, rs_i32 id, rs_i32 stage, rs_i32 address,
     double priority = EP_D(sim, ep, RS_ED_PRIORITY);
     const double *w;
     rs_i32 index = (rs_i32)OP_I(sim, o, RS_OI_INDEX);
-    if (OP_I(sim, o, RS_OI_RESOURCE) == 0) {
+    if (OP_I(sim, o, RS_OI_RESOURCE) == RS_RESOURCE_POOL) {
         w = sim->pl_d + (rs_i64)index * RS_PD_SIZE + RS_PD_W_ARRIVAL;
     } else {
         w = sim->tm_d + (rs_i64)index * RS_TD_SIZE + RS_TD_W_ARRIVAL;
@@ -1329,7 +1329,7 @@ RS_DEVICE void rs_deliver(rs_sim *sim, rs_i32 ep)
     rs_i64 k;
     sim->delivered[ep] = sim->now;
     for (k = first; k < first + n; k++) {
-        if ((sim->sh_state[k] & RS_SHOT_THROUGH) && sim->sh_flag[k] != RS_NO_FLAG) {
+        if ((sim->sh_state[k] & RS_STATE_THROUGH) && sim->sh_flag[k] != RS_NO_FLAG) {
             escaped += 1;
         }
     }
@@ -1388,7 +1388,7 @@ RS_DEVICE void rs_enter_stage(rs_sim *sim, rs_i32 s)
         rs_i32 g = sim->sh_stage[s];
         if (ST_I(sim, g, RS_SI_KIND) == RS_STAGE_REVIEW) {
             rs_u32 sub = rs_pack_sub((rs_i32)ST_I(sim, g, RS_SI_ADDRESS), sim->sh_pass[s], 0);
-            if (!(rs_uniform(sim, RS_REVIEW_SAMPLE, (rs_u32)s, sub)
+            if (!(rs_uniform(sim, RS_PURPOSE_REVIEW_SAMPLE, (rs_u32)s, sub)
                   < ST_D(sim, g, RS_SD_SAMPLE_RATE))) {
                 sim->sh_stage[s] += 1;
                 continue;
@@ -1397,7 +1397,7 @@ RS_DEVICE void rs_enter_stage(rs_sim *sim, rs_i32 s)
         rs_enqueue_shot_task(sim, s, g, sim->sh_attempt[s]);
         return;
     }
-    sim->sh_state[s] |= RS_SHOT_THROUGH;
+    sim->sh_state[s] |= RS_STATE_THROUGH;
     sim->flow_n += 1;
     sim->flow_h += sim->now - sim->sh_release[s];
     rs_shot_done(sim, s);
@@ -1416,12 +1416,12 @@ RS_DEVICE double rs_duration(rs_sim *sim, rs_i32 id, rs_i64 o)
         return TK_D(sim, id, RS_TK_REMAINING);
     }
     if (kind == RS_STAGE_EPISODE) {
-        rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_EPISODE_SERVICE,
+        rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_EPISODE_SERVICE,
                        (rs_u32)(id - sim->n_shots),
                        rs_pack_sub(TK_I(sim, id, RS_TK_ADDRESS), 0, 0));
         frames = 0.0;
     } else {
-        rs_u32 purpose = kind == RS_STAGE_FALLBACK ? RS_FALLBACK : RS_SERVICE;
+        rs_u32 purpose = kind == RS_STAGE_FALLBACK ? RS_PURPOSE_FALLBACK : RS_PURPOSE_SERVICE;
         rs_u32 sub = rs_pack_sub(TK_I(sim, id, RS_TK_ADDRESS), TK_I(sim, id, RS_TK_PASS),
                                  TK_I(sim, id, RS_TK_ATTEMPT));
         rs_stream_init(&s, sim->key0, sim->key1, sim->rep, purpose, (rs_u32)id, sub);
@@ -1455,7 +1455,7 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
         sim->sl_i[slot] = id;
         rs_monitor_add(sim, sim->n_pools + (rs_i32)OP_I(sim, o, RS_OI_INDEX), 1);
     }
-    if (OP_I(sim, o, RS_OI_RESOURCE) == 0) {
+    if (OP_I(sim, o, RS_OI_RESOURCE) == RS_RESOURCE_POOL) {
         rs_i32 p = (rs_i32)OP_I(sim, o, RS_OI_INDEX);
         rs_i64 gang = OP_I(sim, o, RS_OI_GANG);
         rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
@@ -1565,7 +1565,7 @@ RS_DEVICE void rs_attempt_failed(rs_sim *sim, rs_i32 s, rs_i32 g)
         rs_new_task(sim, s, fb, g, sim->sh_pass[s], 0, expected, remaining);
         rs_enqueue(sim, s);
     } else {
-        sim->sh_state[s] |= RS_SHOT_FAILED;
+        sim->sh_state[s] |= RS_STATE_FAILED;
         sim->failed[ep] += 1;
         rs_trace(sim, RS_TR_SHOT_FAILED, (double)s, (double)g, 0.0, 0.0);
         rs_shot_done(sim, s);
@@ -1584,7 +1584,7 @@ RS_DEVICE int rs_rejects(rs_sim *sim, rs_i32 s, rs_i32 g)
         return 0;
     }
     sub = rs_pack_sub((rs_i32)ST_I(sim, g, RS_SI_ADDRESS), sim->sh_pass[s], 0);
-    v = rs_uniform(sim, RS_REVIEW_VERDICT, (rs_u32)s, sub);
+    v = rs_uniform(sim, RS_PURPOSE_REVIEW_VERDICT, (rs_u32)s, sub);
     if (sim->sh_flag[s] != RS_NO_FLAG) {
         return v < ST_D(sim, g, RS_SD_CATCH_P);
     }
@@ -1644,12 +1644,14 @@ RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
     if (kind == RS_STAGE_GPU) {
         rs_i32 address = TK_I(sim, id, RS_TK_ADDRESS);
         rs_u32 sub = rs_pack_sub(address, TK_I(sim, id, RS_TK_PASS), TK_I(sim, id, RS_TK_ATTEMPT));
-        if (rs_uniform(sim, RS_ATTEMPT_FAILURE, (rs_u32)id, sub) < ST_D(sim, stage, RS_SD_FAILURE_P)) {
+        if (rs_uniform(sim, RS_PURPOSE_ATTEMPT_FAILURE, (rs_u32)id, sub)
+            < ST_D(sim, stage, RS_SD_FAILURE_P)) {
             rs_trace_end(sim, id, RS_OUT_FAILED);
             rs_attempt_failed(sim, id, stage);
             return;
         }
-        if (rs_uniform(sim, RS_DEFECT, (rs_u32)id, sub) < ST_D(sim, stage, RS_SD_DEFECT_P)) {
+        if (rs_uniform(sim, RS_PURPOSE_DEFECT, (rs_u32)id, sub)
+            < ST_D(sim, stage, RS_SD_DEFECT_P)) {
             if (address < sim->sh_flag[id]) {
                 sim->sh_flag[id] = address;
             }
@@ -1671,13 +1673,13 @@ RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
 }
 
 /* ---------------------------------------------------------------------------------------
- * Dispatch (simulator/reference/season.py _dispatch, _try_start, _option_rank). */
+ * Dispatch (simulator/engines/reference/season.py _dispatch, _try_start, _option_rank). */
 
 RS_DEVICE void rs_option_rank(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 *tier, double *value)
 {
     rs_i32 p;
     double frames, hours, price;
-    if (OP_I(sim, o, RS_OI_RESOURCE) != 0) {
+    if (OP_I(sim, o, RS_OI_RESOURCE) != RS_RESOURCE_POOL) {
         *tier = 0;
         *value = 0.0;
         return;
@@ -1715,7 +1717,7 @@ RS_DEVICE int rs_try_start(rs_sim *sim, rs_i32 id)
     for (o = o0; o < o0 + n; o++) {
         rs_i32 slot = -1, tier;
         double value;
-        if (OP_I(sim, o, RS_OI_RESOURCE) != 0) {
+        if (OP_I(sim, o, RS_OI_RESOURCE) != RS_RESOURCE_POOL) {
             slot = rs_free_slot(sim, (rs_i32)OP_I(sim, o, RS_OI_INDEX));
             if (slot < 0) {
                 continue;
@@ -1745,7 +1747,7 @@ RS_DEVICE int rs_fits_pool(rs_sim *sim, rs_i32 id, rs_i32 p, rs_i32 free)
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     rs_i64 o;
     for (o = o0; o < o0 + n; o++) {
-        if (OP_I(sim, o, RS_OI_RESOURCE) == 0 && OP_I(sim, o, RS_OI_INDEX) == p
+        if (OP_I(sim, o, RS_OI_RESOURCE) == RS_RESOURCE_POOL && OP_I(sim, o, RS_OI_INDEX) == p
             && OP_I(sim, o, RS_OI_GANG) <= free) {
             return 1;
         }
@@ -1815,7 +1817,7 @@ RS_DEVICE void rs_advance_exposure(rs_sim *sim, rs_i32 p)
 
 RS_DEVICE double rs_preemption_gap(rs_sim *sim, rs_i32 p, rs_i32 k)
 {
-    return -RS_LOG(rs_uniform(sim, RS_PREEMPTION, (rs_u32)p, (rs_u32)k))
+    return -RS_LOG(rs_uniform(sim, RS_PURPOSE_PREEMPTION, (rs_u32)p, (rs_u32)k))
            / PL_D(sim, p, RS_PD_PREEMPTION_RATE);
 }
 
@@ -1846,7 +1848,7 @@ RS_DEVICE void rs_arm_failure(rs_sim *sim, rs_i32 p, rs_i64 u)
     }
     k = (rs_i32)UN_I(sim, u, RS_UI_FAILURES_DRAWN);
     UN_I(sim, u, RS_UI_FAILURES_DRAWN) += 1;
-    rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_GPU_FAILURE,
+    rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_GPU_FAILURE,
                    ((rs_u32)p << 16) | (rs_u32)local, (rs_u32)k);
     ttf = rs_draw(sim, dist, &s);
     rs_at(sim, ttf, RS_EV_FAILURE, p, local, k, (rs_i32)UN_I(sim, u, RS_UI_LIFE_VERSION));
@@ -1897,67 +1899,31 @@ RS_DEVICE void rs_open_lease(rs_sim *sim, rs_i32 p)
           (rs_i32)UN_I(sim, u, RS_UI_LIFE_VERSION));
 }
 
-/* Python's sum() of non-negative floats: left to right before 3.12, Neumaier after. */
-typedef struct {
-    double f, c;
-} rs_pysum;
-
-RS_DEVICE void rs_pysum_add(rs_sim *sim, rs_pysum *acc, double x)
-{
-    if (sim->neumaier) {
-        double t = acc->f + x;
-        if (RS_FABS(acc->f) >= RS_FABS(x)) {
-            acc->c += (acc->f - t) + x;
-        } else {
-            acc->c += (x - t) + acc->f;
-        }
-        acc->f = t;
-    } else {
-        acc->f = acc->f + x;
-    }
-}
-
-RS_DEVICE double rs_pysum_value(rs_sim *sim, const rs_pysum *acc)
-{
-    if (sim->neumaier && acc->c != 0.0 && RS_FABS(acc->c) < rs_infinity()) {
-        return acc->f + acc->c;
-    }
-    return acc->f;
-}
-
 /* The reference's _cloud_spend: closed cloud leases plus every open cloud lease's billed
- * cost (reserved units are not leases that a cloud budget pays for). */
+ * cost (reserved units are not leases that a cloud budget pays for), added left to right:
+ * units within a pool, then pools in file order (docs/model.md "Numbers"). */
 RS_DEVICE double rs_cloud_spend(rs_sim *sim)
 {
-    rs_pysum outer;
+    double open_cost = 0.0;
     rs_i32 p;
-    outer.f = 0.0;
-    outer.c = 0.0;
     for (p = 0; p < sim->n_pools; p++) {
         rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
         rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
         double price = PL_D(sim, p, RS_PD_PRICE);
-        rs_pysum inner;
-        int any = 0;
+        double pool_open = 0.0;
         rs_i64 k;
         if (PL_I(sim, p, RS_PI_KIND) == RS_POOL_RESERVED) {
             continue;
         }
-        inner.f = 0.0;
-        inner.c = 0.0;
         for (k = 0; k < n; k++) {
             if (UN_I(sim, u0 + k, RS_UI_FLAGS) & RS_FLAG_LEASED) {
-                rs_pysum_add(sim, &inner,
-                             rs_billed_hours(sim, p, sim->now - UN_D(sim, u0 + k, RS_UD_LEASE_START))
-                                 * price);
-                any = 1;
+                double length = sim->now - UN_D(sim, u0 + k, RS_UD_LEASE_START);
+                pool_open += rs_billed_hours(sim, p, length) * price;
             }
         }
-        if (any) {
-            rs_pysum_add(sim, &outer, rs_pysum_value(sim, &inner));
-        }
+        open_cost += pool_open;
     }
-    return sim->cloud_closed + rs_pysum_value(sim, &outer);
+    return sim->cloud_closed + open_cost;
 }
 
 RS_DEVICE int rs_bursts(rs_sim *sim, rs_i32 id)
@@ -1982,7 +1948,8 @@ RS_DEVICE rs_i64 rs_best_cloud_option(rs_sim *sim, rs_i32 id)
     for (o = o0; o < o0 + n; o++) {
         rs_i32 tier;
         double value;
-        if (OP_I(sim, o, RS_OI_RESOURCE) != 0 || !rs_pool_cloud(sim, (rs_i32)OP_I(sim, o, RS_OI_INDEX))) {
+        if (OP_I(sim, o, RS_OI_RESOURCE) != RS_RESOURCE_POOL
+            || !rs_pool_cloud(sim, (rs_i32)OP_I(sim, o, RS_OI_INDEX))) {
             continue;
         }
         rs_option_rank(sim, id, o, &tier, &value);
@@ -2154,7 +2121,7 @@ RS_DEVICE void rs_fail(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 ver
     if (UN_I(sim, u, RS_UI_TASK) >= 0) {
         rs_interrupt(sim, (rs_i32)UN_I(sim, u, RS_UI_TASK), RS_CAUSE_GPU_FAILED, p, local);
     }
-    rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_GPU_REPAIR,
+    rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_GPU_REPAIR,
                    ((rs_u32)p << 16) | (rs_u32)local, (rs_u32)k);
     repair = rs_draw(sim, PL_I(sim, p, RS_PI_REPAIR_DIST), &s);
     rs_at(sim, repair, RS_EV_REPAIR, p, local, 0, version);
@@ -2312,7 +2279,6 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->pool_rule = (rs_i32)mi[RS_H_POOL_RULE];
     sim->has_slack = (rs_i32)mi[RS_H_HAS_SLACK];
     sim->has_budget = (rs_i32)mi[RS_H_HAS_BUDGET];
-    sim->neumaier = (rs_i32)mi[RS_H_NEUMAIER_SUM];
     sim->heap_cap = mi[RS_H_HEAP_CAPACITY];
     sim->idle_cap = mi[RS_H_IDLE_CAPACITY];
     sim->dist_table = mi[RS_H_DIST_I];
@@ -2522,16 +2488,17 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
             } else {
                 rs_stream s;
                 double x, f;
-                rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_FRAMES, (rs_u32)sid, 0);
+                rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_FRAMES, (rs_u32)sid,
+                               0);
                 x = rs_draw(sim, EP_I(sim, e, RS_EI_FRAMES_DIST), &s);
                 f = RS_FLOOR(x + 0.5);
                 frames = f < 1.0 ? 1 : (rs_i64)f;
             }
             if (pattern == RS_RELEASE_WINDOW) {
-                release = lock + rs_uniform(sim, RS_RELEASE_DRAW, (rs_u32)sid, 0)
+                release = lock + rs_uniform(sim, RS_PURPOSE_RELEASE, (rs_u32)sid, 0)
                                      * EP_D(sim, e, RS_ED_WINDOW);
             } else if (pattern == RS_RELEASE_POISSON) {
-                clock += -RS_LOG(rs_uniform(sim, RS_RELEASE_DRAW, (rs_u32)sid, 0))
+                clock += -RS_LOG(rs_uniform(sim, RS_PURPOSE_RELEASE, (rs_u32)sid, 0))
                          / EP_D(sim, e, RS_ED_SHOTS_PER_HOUR);
                 release = clock;
             } else {
@@ -2544,11 +2511,12 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
                 rs_at(sim, release - now, RS_EV_RELEASE, sid, 0, 0, 0);
             } else if (status == RS_SHOT_AT_STAGE) {
                 sim->sh_stage[sid] = (rs_i32)start[RS_SS_STAGE];
-                sim->sh_pass[sid] = (rs_i32)start[RS_SS_PASS];
+                sim->sh_pass[sid] = (rs_i32)start[RS_SS_PASSES];
                 sim->sh_attempt[sid] = (rs_i32)start[RS_SS_ATTEMPT];
                 rs_at(sim, 0.0, RS_EV_RELEASE, sid, 0, 0, 0);
             } else { /* through or failed before now: done with the pipeline */
-                sim->sh_state[sid] |= status == RS_SHOT_IS_THROUGH ? RS_SHOT_THROUGH : RS_SHOT_FAILED;
+                sim->sh_state[sid] |=
+                    status == RS_SHOT_THROUGH ? RS_STATE_THROUGH : RS_STATE_FAILED;
                 sim->es_left[e] -= 1;
             }
         }

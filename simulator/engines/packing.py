@@ -6,11 +6,15 @@ distributions) and ``md`` (float64: the real-valued columns and tables). Every r
 kernel needs that the reference engine computes once (a distribution's parameters, its
 mean, an option's setup) is taken here from the reference's own Python objects, so both
 engines start from the same doubles. The meaning of every slot is written once, as enums
-in the kernel source, and read from there (``kernels.layout``).
+in the kernel source, and read from there (``kernels.layout``): a table's row is built from
+values named after its columns, and a row that misses one or names one the kernel does not
+have is refused. Codes are the model's enums (kinds, statuses), equal to the kernel's
+member for member (``tests/test_kernel_layout.py``), or looked up by name (a
+distribution's ``dist``, the pool rule).
 
-The header also lays out a replication's scratch memory and outputs: the kernel
-allocates nothing, and the memory one replication needs is known before anything runs
-(``Packed.scratch_bytes``, ``Packed.output_bytes``). The event heap is the one size that
+The header also lays out a replication's scratch memory and outputs (``_memory``): the
+kernel allocates nothing, and the memory one replication needs is known before anything
+runs (``Packed.scratch_bytes``, ``Packed.output_bytes``). The event heap is the one size that
 depends on the run: it starts at an estimate, and a replication that fills it is run
 again with twice the room (``heap_capacity``).
 
@@ -23,14 +27,13 @@ numbers.
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from kernels.layout import DEFINES, LAYOUT
+from kernels.layout import DEFINES, LAYOUT, Columns
 from simulator.distributions import (
     Constant,
     Distribution,
@@ -42,15 +45,14 @@ from simulator.distributions import (
     TruncatedNormal,
     Uniform,
 )
+from simulator.engines._memory import output_layout, scratch_layout
 from simulator.errors import UnsupportedError
-from simulator.model.season import Option, Resource, SeasonModel, StageKind, StageModel
+from simulator.model.season import Option, Resource, SeasonModel, StageKind
+from simulator.scenario.schema import IndexWeights
 
 __all__ = ["Packed", "pack", "pack_distributions", "scratch_bytes_per_replication"]
 
 _H = LAYOUT["rs_header"]
-_G = LAYOUT["rs_global_d"]
-_OI = LAYOUT["rs_option_i"]
-_DI = LAYOUT["rs_dist_i"]
 _DK = LAYOUT["rs_dist_kind"]
 
 _HOURS_PER_BIN = 24.0
@@ -103,6 +105,16 @@ def scratch_bytes_per_replication(packed: Packed) -> int:
 # --- packing ------------------------------------------------------------------------------
 
 
+_EPISODE_I, _EPISODE_D = Columns("rs_episode_i"), Columns("rs_episode_d")
+_STAGE_I, _STAGE_D = Columns("rs_stage_i"), Columns("rs_stage_d")
+_OPTION_I, _OPTION_D = Columns("rs_option_i"), Columns("rs_option_d")
+_POOL_I, _POOL_D = Columns("rs_pool_i"), Columns("rs_pool_d")
+_TEAM_I, _TEAM_D = Columns("rs_team_i"), Columns("rs_team_d")
+_DIST_I = Columns("rs_dist_i")
+_START_SHOT_I, _START_EPISODE_I = Columns("rs_start_shot_i"), Columns("rs_start_episode_i")
+_GLOBAL_D = Columns("rs_global_d")
+
+
 class _Blocks:
     """The two growing blocks; ``put_*`` returns where a run of values starts."""
 
@@ -123,6 +135,13 @@ class _Blocks:
     def set(self, name: str, value: int) -> None:
         self.ints[_H[name]] = int(value)
 
+    def int_table(self, name: str, rows: Iterable[int]) -> None:
+        """Put a table's rows and point the header slot ``name`` at them."""
+        self.set(name, self.put_ints(rows))
+
+    def real_table(self, name: str, rows: Iterable[float]) -> None:
+        self.set(name, self.put_reals(rows))
+
 
 class _Distributions:
     """Distribution rows (kind, parameter offset, count) and their parameters."""
@@ -134,39 +153,40 @@ class _Distributions:
     def add(self, dist: Distribution | None) -> int:
         if dist is None:
             return -1
-        kind, params, count = _dist_params(dist)
+        params, count = _dist_params(dist)
         offset = self.blocks.put_reals(params)
-        self.rows.extend((kind, offset, count))
-        return len(self.rows) // _DI["RS_DI_SIZE"] - 1
+        self.rows += _DIST_I.row(
+            kind=_DK[f"RS_DIST_{dist.dist.upper()}"], offset=offset, count=count
+        )
+        return len(self.rows) // len(_DIST_I.names) - 1
 
 
-def _dist_params(dist: Distribution) -> tuple[int, list[float], int]:
-    """Kind code, parameters (the distribution's own cached values) and count."""
+def _dist_params(dist: Distribution) -> tuple[list[float], int]:
+    """Parameters (the distribution's own cached values) and count of a distribution."""
     # The private cached parameters are read on purpose: they are the doubles the reference
     # samples with, so no re-derivation can differ in the last bit.
     if isinstance(dist, Constant):
-        return _DK["RS_DIST_CONSTANT"], [dist.value], 0
+        return [dist.value], 0
     if isinstance(dist, Exponential):
-        return _DK["RS_DIST_EXPONENTIAL"], [dist.mean], 0
+        return [dist.mean], 0
     if isinstance(dist, LogNormal):
         mu, sigma = dist._mu_sigma
-        return _DK["RS_DIST_LOGNORMAL"], [mu, sigma], 0
+        return [mu, sigma], 0
     if isinstance(dist, Gamma):
         k, theta, d, c, boosted = dist._params
-        return _DK["RS_DIST_GAMMA"], [k, theta, d, c, 1.0 if boosted else 0.0], 0
+        return [k, theta, d, c, 1.0 if boosted else 0.0], 0
     if isinstance(dist, TruncatedNormal):
         _, _, pa, pb = dist._cdf_bounds
         high = 0.0 if dist.high is None else dist.high
         has_high = 0.0 if dist.high is None else 1.0
-        params = [pa, pb, dist.loc, dist.scale, dist.low, high, has_high]
-        return _DK["RS_DIST_TRUNCATED_NORMAL"], params, 0
+        return [pa, pb, dist.loc, dist.scale, dist.low, high, has_high], 0
     if isinstance(dist, Uniform):
-        return _DK["RS_DIST_UNIFORM"], [dist.low, dist.high], 0
+        return [dist.low, dist.high], 0
     if isinstance(dist, Triangular):
-        return _DK["RS_DIST_TRIANGULAR"], [dist.low, dist.mode, dist.high], 0
+        return [dist.low, dist.mode, dist.high], 0
     if isinstance(dist, Empirical):
         cum = list(dist._cumulative)
-        return _DK["RS_DIST_EMPIRICAL"], cum + list(dist.values), len(cum)
+        return cum + list(dist.values), len(cum)
     raise UnsupportedError(
         f"the batch kernel has no sampler for distribution {type(dist).__name__}"
     )
@@ -231,15 +251,87 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
     _check_supported(model)
     b = _Blocks()
     dists = _Distributions(b)
-    n_shot_stages = len(model.shot_stages)
-    n_fallbacks = len(model.fallbacks)
-    n_episode_stages = len(model.episode_stages)
-    n_pools, n_teams = len(model.pools), len(model.teams)
-    n_res = n_pools + n_teams
-    n_eps, n_shots = model.n_episodes, model.n_shots
-    n_tasks = n_shots + n_eps
+    _pack_episodes(b, dists, model)
+    stages = _pack_stages(b, dists, model)
+    units = _pack_pools(b, dists, model)
+    n_slots = _pack_teams(b, model)
+    wait_total = _pack_waiting_lists(b, model)
+    b.int_table("RS_H_DIST_I", dists.rows)
+    b.real_table("RS_H_GLOBAL_D", _global_row(model))
+    _pack_start(b, model)
 
-    # Episodes, and the shot -> episode map.
+    # Daily bins count from the season start; a run ends at the horizon at the latest.
+    n_days = math.ceil(model.horizon / _HOURS_PER_BIN) + 1
+    _set_counts(b, model, stages, units, n_slots=n_slots, n_days=n_days)
+    n_pools, n_teams = len(model.pools), len(model.teams)
+    n_eps, n_shots = model.n_episodes, model.n_shots
+
+    n_tasks = n_shots + n_eps
+    if heap_capacity is None:
+        # Live events: a release, back-off or completion per task, a failure or repair,
+        # a provisioning and an idle timer per unit, a notice per pool, a shift per team.
+        # Voided events wait in the heap until their time, so leave room; a replication
+        # that fills the heap anyway is run again with twice the room.
+        heap_capacity = 2 * n_tasks + 8 * units.n_units + 4 * n_pools + 2 * n_teams + 64
+    scratch = scratch_layout(
+        n_shots=n_shots,
+        n_tasks=n_tasks,
+        n_reviews=stages.n_reviews,
+        max_gang=stages.max_gang,
+        n_res=n_pools + n_teams,
+        wait_total=wait_total,
+        n_units=units.n_units,
+        n_pools=n_pools,
+        n_slots=n_slots,
+        n_teams=n_teams,
+        n_eps=n_eps,
+        idle_capacity=4 * units.cloud_units + 1,
+        heap_capacity=heap_capacity,
+    )
+    outputs = output_layout(n_eps=n_eps, n_pools=n_pools, n_teams=n_teams, n_days=n_days)
+    for name, value in (*scratch.items(), *outputs.items()):
+        b.set(name, value)
+
+    mi = np.array(b.ints, dtype=np.int64)
+    md = np.array(b.reals if b.reals else [0.0], dtype=np.float64)
+    resources = tuple(f"pool:{p.name}" for p in model.pools) + tuple(
+        f"team:{t.name}" for t in model.teams
+    )
+    return Packed(mi=mi, md=md, n_days=n_days, resources=resources, stage_names=stages.names)
+
+
+def _set_counts(
+    b: _Blocks, model: SeasonModel, stages: _StageSizes, units: _Units, *, n_slots: int, n_days: int
+) -> None:
+    """The header's version, sizes, switches and seed."""
+    seed = model.seed
+    for name, value in (
+        ("RS_H_VERSION", DEFINES["RS_LAYOUT_VERSION"]),
+        ("RS_H_N_SHOTS", model.n_shots),
+        ("RS_H_N_EPISODES", model.n_episodes),
+        ("RS_H_N_SHOT_STAGES", len(model.shot_stages)),
+        ("RS_H_N_FALLBACKS", len(model.fallbacks)),
+        ("RS_H_N_EPISODE_STAGES", len(model.episode_stages)),
+        ("RS_H_N_OPTIONS", stages.n_options),
+        ("RS_H_N_POOLS", len(model.pools)),
+        ("RS_H_N_TEAMS", len(model.teams)),
+        ("RS_H_N_UNITS", units.n_units),
+        ("RS_H_N_SLOTS", n_slots),
+        ("RS_H_N_DAYS", n_days),
+        ("RS_H_N_REVIEWS", stages.n_reviews),
+        ("RS_H_MAX_GANG", stages.max_gang),
+        ("RS_H_POOL_RULE", LAYOUT["rs_pool_rule"][f"RS_RULE_{model.pool_rule.upper()}"]),
+        ("RS_H_HAS_SLACK", model.burst_slack is not None),
+        ("RS_H_HAS_BUDGET", model.burst_budget is not None),
+        ("RS_H_SEED_LO", seed & 0xFFFFFFFF),
+        ("RS_H_SEED_HI", (seed >> 32) & 0xFFFFFFFF),
+        ("RS_H_HAS_START", model.start is not None),
+    ):
+        b.set(name, int(value))
+
+
+def _pack_episodes(b: _Blocks, dists: _Distributions, model: SeasonModel) -> None:
+    """Episode rows, the frames of shot lists, and the shot -> episode map."""
     fixed_frames: list[int] = []
     ep_i: list[int] = []
     ep_d: list[float] = []
@@ -249,121 +341,165 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
         if ep.fixed_frames:
             fixed_at = len(fixed_frames)
             fixed_frames.extend(ep.fixed_frames)
-        frames_dist = dists.add(ep.frames) if not ep.fixed_frames else -1
-        ep_i += [ep.first_shot, ep.n_shots, int(ep.release), frames_dist, fixed_at]
-        ep_d += [ep.lock, ep.deadline, ep.priority, ep.window, ep.shots_per_hour]
+        ep_i += _EPISODE_I.row(
+            first_shot=ep.first_shot,
+            n_shots=ep.n_shots,
+            release=int(ep.release),
+            frames_dist=dists.add(ep.frames) if not ep.fixed_frames else -1,
+            fixed_offset=fixed_at,
+        )
+        ep_d += _EPISODE_D.row(
+            lock=ep.lock,
+            deadline=ep.deadline,
+            priority=ep.priority,
+            window=ep.window,
+            shots_per_hour=ep.shots_per_hour,
+        )
         shot_episode += [ep.index] * ep.n_shots
+    b.int_table("RS_H_EPISODE_I", ep_i)
+    b.real_table("RS_H_EPISODE_D", ep_d)
+    b.int_table("RS_H_SHOT_EPISODE_I", shot_episode)
+    b.int_table("RS_H_FIXED_FRAMES_I", fixed_frames)
 
-    # Stages: shot stages, fallbacks, episode stages; their options in one table.
-    stages: list[tuple[StageModel, int]] = [(st, st.index) for st in model.shot_stages]
-    stages += [(fb, fb.index) for fb in model.fallbacks]
-    stages += [(es, es.index) for es in model.episode_stages]
+
+@dataclass(frozen=True)
+class _StageSizes:
+    names: tuple[str, ...]
+    n_options: int
+    n_reviews: int
+    max_gang: int
+
+
+def _pack_stages(b: _Blocks, dists: _Distributions, model: SeasonModel) -> _StageSizes:
+    """Stage rows (shot stages, fallbacks, episode stages) and their options in one table."""
+    stages = (*model.shot_stages, *model.fallbacks, *model.episode_stages)
+    n_shot_stages = len(model.shot_stages)
     op_i: list[int] = []
     op_d: list[float] = []
     st_i: list[int] = []
     st_d: list[float] = []
-    review_slot = 0
+    n_options = n_reviews = 0
     max_gang = 1
-    for st, address in stages:
-        first_option = len(op_i) // _OI["RS_OI_SIZE"]
+    for st in stages:
         for o in st.options:
             max_gang = max(max_gang, o.gang)
-            op_i += [
-                int(o.resource),
-                o.index,
-                o.gang,
-                dists.add(o.per_frame),
-                dists.add(o.per_task),
-            ]
-            op_d += [
-                o.setup,
-                o.per_frame.mean if o.per_frame is not None else 0.0,
-                o.per_task.mean if o.per_task is not None else 0.0,
-            ]
-        reject_at = b.put_reals(st.reject_probabilities)
-        slot = -1
+            op_i += _OPTION_I.row(
+                resource=int(o.resource),
+                index=o.index,
+                gang=o.gang,
+                per_frame=dists.add(o.per_frame),
+                per_task=dists.add(o.per_task),
+            )
+            op_d += _OPTION_D.row(
+                setup=o.setup,
+                per_frame_mean=o.per_frame.mean if o.per_frame is not None else 0.0,
+                per_task_mean=o.per_task.mean if o.per_task is not None else 0.0,
+            )
+        review_slot = -1
         if st.kind == StageKind.REVIEW:
-            slot = review_slot
-            review_slot += 1
-        fallback = n_shot_stages + st.fallback if st.fallback >= 0 else -1
-        st_i += [
-            int(st.kind),
-            address,
-            len(st.options),
-            first_option,
-            st.max_attempts,
-            fallback,
-            st.max_rounds,
-            st.rework_to,
-            len(st.reject_probabilities),
-            reject_at,
-            slot,
-        ]
-        st_d += [
-            st.failure_probability,
-            st.backoff,
-            st.defect_probability,
-            st.sample_rate,
-            st.catch_probability,
-        ]
-    n_reviews = review_slot
+            review_slot, n_reviews = n_reviews, n_reviews + 1
+        st_i += _STAGE_I.row(
+            kind=int(st.kind),
+            address=st.index,
+            n_options=len(st.options),
+            first_option=n_options,
+            max_attempts=st.max_attempts,
+            fallback=n_shot_stages + st.fallback if st.fallback >= 0 else -1,
+            max_rounds=st.max_rounds,
+            rework_to=st.rework_to,
+            n_reject=len(st.reject_probabilities),
+            reject_offset=b.put_reals(st.reject_probabilities),
+            review_slot=review_slot,
+        )
+        st_d += _STAGE_D.row(
+            failure_p=st.failure_probability,
+            backoff=st.backoff,
+            defect_p=st.defect_probability,
+            sample_rate=st.sample_rate,
+            catch_p=st.catch_probability,
+        )
+        n_options += len(st.options)
+    b.int_table("RS_H_STAGE_I", st_i)
+    b.real_table("RS_H_STAGE_D", st_d)
+    b.int_table("RS_H_OPTION_I", op_i)
+    b.real_table("RS_H_OPTION_D", op_d)
+    names = tuple(st.name for st in stages)
+    return _StageSizes(names=names, n_options=n_options, n_reviews=n_reviews, max_gang=max_gang)
 
-    # Pools and their units; teams, their head-count steps and slots.
+
+def _weights(w: IndexWeights) -> dict[str, float]:
+    """A queue policy's index weights as the ``w_*`` columns of pool and team rows (a
+    weight the kernel has no column for is refused by the row)."""
+    return {f"w_{name}": getattr(w, name) for name in IndexWeights.model_fields}
+
+
+@dataclass(frozen=True)
+class _Units:
+    n_units: int
+    cloud_units: int
+
+
+def _pack_pools(b: _Blocks, dists: _Distributions, model: SeasonModel) -> _Units:
+    """Pool rows; a pool's units are numbered from its ``first_unit``."""
     pl_i: list[int] = []
     pl_d: list[float] = []
-    first_unit = 0
-    cloud_units = 0
+    first_unit = cloud_units = 0
     for p in model.pools:
-        w = p.policy
-        pl_i += [
-            int(p.kind),
-            p.gpus,
-            p.min_gpus,
-            p.preemption_batch,
-            dists.add(p.time_between_failures),
-            dists.add(p.repair_time),
-            first_unit,
-        ]
-        pl_d += [
-            p.price_per_gpu_hour,
-            p.billing_increment,
-            p.billing_minimum,
-            p.provisioning_delay,
-            p.idle_timeout,
-            p.preemptions_per_gpu_hour,
-            p.preemption_notice,
-            w.arrival,
-            w.deadline,
-            w.priority,
-            w.expected_work,
-            w.remaining_work,
-        ]
+        pl_i += _POOL_I.row(
+            kind=int(p.kind),
+            gpus=p.gpus,
+            min_gpus=p.min_gpus,
+            batch=p.preemption_batch,
+            failure_dist=dists.add(p.time_between_failures),
+            repair_dist=dists.add(p.repair_time),
+            first_unit=first_unit,
+        )
+        pl_d += _POOL_D.row(
+            price=p.price_per_gpu_hour,
+            billing_increment=p.billing_increment,
+            billing_minimum=p.billing_minimum,
+            provisioning_delay=p.provisioning_delay,
+            idle_timeout=p.idle_timeout,
+            preemption_rate=p.preemptions_per_gpu_hour,
+            preemption_notice=p.preemption_notice,
+            **_weights(p.policy),
+        )
         first_unit += p.gpus
         if p.cloud:
             cloud_units += p.gpus
-    n_units = first_unit
+    b.int_table("RS_H_POOL_I", pl_i)
+    b.real_table("RS_H_POOL_D", pl_d)
+    return _Units(n_units=first_unit, cloud_units=cloud_units)
+
+
+def _pack_teams(b: _Blocks, model: SeasonModel) -> int:
+    """Team rows and their head-count steps; returns the number of people slots."""
     tm_i: list[int] = []
     tm_d: list[float] = []
     step_time: list[float] = []
     step_people: list[int] = []
     first_slot = 0
     for t in model.teams:
-        w = t.policy
-        tm_i += [t.max_people, len(t.headcount), len(step_time), first_slot]
-        tm_d += [
-            t.max_overtime,
-            w.arrival,
-            w.deadline,
-            w.priority,
-            w.expected_work,
-            w.remaining_work,
-        ]
+        tm_i += _TEAM_I.row(
+            max_people=t.max_people,
+            n_steps=len(t.headcount),
+            first_step=len(step_time),
+            first_slot=first_slot,
+        )
+        tm_d += _TEAM_D.row(max_overtime=t.max_overtime, **_weights(t.policy))
         step_time += [s for s, _ in t.headcount]
         step_people += [n for _, n in t.headcount]
         first_slot += t.max_people
-    n_slots = first_slot
+    b.int_table("RS_H_TEAM_I", tm_i)
+    b.real_table("RS_H_TEAM_D", tm_d)
+    b.int_table("RS_H_STEP_PEOPLE_I", step_people)
+    b.real_table("RS_H_STEP_TIME_D", step_time)
+    return first_slot
 
-    # Waiting lists: one per resource, as long as the tasks that may wait there.
+
+def _pack_waiting_lists(b: _Blocks, model: SeasonModel) -> int:
+    """Where each resource's waiting list starts: one per resource, as long as the tasks
+    that may wait there. Returns their total length."""
     shot_resources = {
         _resource_index(model, o)
         for st in (*model.shot_stages, *model.fallbacks)
@@ -372,119 +508,25 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
     episode_resources = {
         _resource_index(model, o) for st in model.episode_stages for o in st.options
     }
-    wait_offsets: list[int] = []
-    wait_total = 0
-    for r in range(n_res):
-        wait_offsets.append(wait_total)
-        wait_total += (n_shots if r in shot_resources else 0) + (
-            n_eps if r in episode_resources else 0
+    offsets: list[int] = []
+    total = 0
+    for r in range(len(model.pools) + len(model.teams)):
+        offsets.append(total)
+        total += (model.n_shots if r in shot_resources else 0) + (
+            model.n_episodes if r in episode_resources else 0
         )
+    b.int_table("RS_H_WAIT_OFFSET_I", offsets)
+    return total
 
-    g = [0.0] * _G["RS_G_SIZE"]
-    g[_G["RS_G_HORIZON"]] = model.horizon
-    g[_G["RS_G_BURST_WAIT"]] = model.burst_wait
-    g[_G["RS_G_BURST_SLACK"]] = model.burst_slack if model.burst_slack is not None else 0.0
-    g[_G["RS_G_BURST_BUDGET"]] = model.burst_budget if model.burst_budget is not None else 0.0
-    g[_G["RS_G_NOW"]] = model.now
 
-    b.set("RS_H_EPISODE_I", b.put_ints(ep_i))
-    b.set("RS_H_EPISODE_D", b.put_reals(ep_d))
-    b.set("RS_H_STAGE_I", b.put_ints(st_i))
-    b.set("RS_H_STAGE_D", b.put_reals(st_d))
-    b.set("RS_H_OPTION_I", b.put_ints(op_i))
-    b.set("RS_H_OPTION_D", b.put_reals(op_d))
-    b.set("RS_H_POOL_I", b.put_ints(pl_i))
-    b.set("RS_H_POOL_D", b.put_reals(pl_d))
-    b.set("RS_H_TEAM_I", b.put_ints(tm_i))
-    b.set("RS_H_TEAM_D", b.put_reals(tm_d))
-    b.set("RS_H_DIST_I", b.put_ints(dists.rows))
-    b.set("RS_H_SHOT_EPISODE_I", b.put_ints(shot_episode))
-    b.set("RS_H_FIXED_FRAMES_I", b.put_ints(fixed_frames))
-    b.set("RS_H_STEP_PEOPLE_I", b.put_ints(step_people))
-    b.set("RS_H_WAIT_OFFSET_I", b.put_ints(wait_offsets))
-    b.set("RS_H_STEP_TIME_D", b.put_reals(step_time))
-    b.set("RS_H_GLOBAL_D", b.put_reals(g))
-    _pack_start(b, model)
-
-    # Daily bins count from the season start; a run ends at the horizon at the latest.
-    n_days = math.ceil(model.horizon / _HOURS_PER_BIN) + 1
-    seed = model.seed
-    rule = {"cheapest": 0, "fastest": 1}.get(model.pool_rule, 2)
-    for name, value in (
-        ("RS_H_VERSION", DEFINES["RS_LAYOUT_VERSION"]),
-        ("RS_H_N_SHOTS", n_shots),
-        ("RS_H_N_EPISODES", n_eps),
-        ("RS_H_N_SHOT_STAGES", n_shot_stages),
-        ("RS_H_N_FALLBACKS", n_fallbacks),
-        ("RS_H_N_EPISODE_STAGES", n_episode_stages),
-        ("RS_H_N_OPTIONS", len(op_i) // _OI["RS_OI_SIZE"]),
-        ("RS_H_N_POOLS", n_pools),
-        ("RS_H_N_TEAMS", n_teams),
-        ("RS_H_N_UNITS", n_units),
-        ("RS_H_N_SLOTS", n_slots),
-        ("RS_H_N_DAYS", n_days),
-        ("RS_H_N_REVIEWS", n_reviews),
-        ("RS_H_MAX_GANG", max_gang),
-        ("RS_H_POOL_RULE", rule),
-        ("RS_H_HAS_SLACK", model.burst_slack is not None),
-        ("RS_H_HAS_BUDGET", model.burst_budget is not None),
-        # The reference adds open lease costs with Python's sum(), which compensates
-        # rounding (Neumaier) from Python 3.12 on.
-        ("RS_H_NEUMAIER_SUM", sys.version_info >= (3, 12)),
-        ("RS_H_SEED_LO", seed & 0xFFFFFFFF),
-        ("RS_H_SEED_HI", (seed >> 32) & 0xFFFFFFFF),
-        ("RS_H_HAS_START", model.start is not None),
-    ):
-        b.set(name, int(value))
-
-    if heap_capacity is None:
-        # Live events: a release, back-off or completion per task, a failure or repair,
-        # a provisioning and an idle timer per unit, a notice per pool, a shift per team.
-        # Voided events wait in the heap until their time, so leave room; a replication
-        # that fills the heap anyway is run again with twice the room.
-        heap_capacity = 2 * n_tasks + 8 * n_units + 4 * n_pools + 2 * n_teams + 64
-    idle_capacity = 4 * cloud_units + 1
-    _lay_out_scratch(
-        b,
-        n_shots=n_shots,
-        n_tasks=n_tasks,
-        n_reviews=n_reviews,
-        max_gang=max_gang,
-        n_res=n_res,
-        wait_total=wait_total,
-        n_units=n_units,
-        n_pools=n_pools,
-        n_slots=n_slots,
-        n_teams=n_teams,
-        n_eps=n_eps,
-        idle_capacity=idle_capacity,
-        heap_capacity=heap_capacity,
+def _global_row(model: SeasonModel) -> list[float]:
+    return _GLOBAL_D.row(
+        horizon=model.horizon,
+        burst_wait=model.burst_wait,
+        burst_slack=model.burst_slack if model.burst_slack is not None else 0.0,
+        burst_budget=model.burst_budget if model.burst_budget is not None else 0.0,
+        now=model.now,
     )
-    _lay_out_outputs(b, n_eps=n_eps, n_pools=n_pools, n_teams=n_teams, n_days=n_days)
-
-    mi = np.array(b.ints, dtype=np.int64)
-    md = np.array(b.reals if b.reals else [0.0], dtype=np.float64)
-    resources = tuple(f"pool:{p.name}" for p in model.pools) + tuple(
-        f"team:{t.name}" for t in model.teams
-    )
-    names = tuple(st.name for st, _ in stages)
-    return Packed(mi=mi, md=md, n_days=n_days, resources=resources, stage_names=names)
-
-
-_SHOT_STATUS = LAYOUT["rs_shot_status"]
-_EPISODE_STATUS = LAYOUT["rs_episode_status"]
-# The model's status names -> the kernel's codes (matched by name, not by number).
-_SHOT_CODES = {
-    "NOT_STARTED": _SHOT_STATUS["RS_SHOT_NOT_STARTED"],
-    "AT_STAGE": _SHOT_STATUS["RS_SHOT_AT_STAGE"],
-    "THROUGH": _SHOT_STATUS["RS_SHOT_IS_THROUGH"],
-    "FAILED": _SHOT_STATUS["RS_SHOT_IS_FAILED"],
-}
-_EPISODE_CODES = {
-    "OPEN": _EPISODE_STATUS["RS_EPISODE_OPEN"],
-    "AT_STAGE": _EPISODE_STATUS["RS_EPISODE_AT_STAGE"],
-    "DELIVERED": _EPISODE_STATUS["RS_EPISODE_DELIVERED"],
-}
 
 
 def _pack_start(b: _Blocks, model: SeasonModel) -> None:
@@ -495,97 +537,18 @@ def _pack_start(b: _Blocks, model: SeasonModel) -> None:
     delivered: list[float] = []
     if start is not None:
         for k in range(model.n_shots):
-            shots += [
-                _SHOT_CODES[start.shot_status[k].name],
-                start.shot_stage[k],
-                start.shot_pass[k],
-                start.shot_attempt[k],
-                start.shot_frames[k],
-            ]
+            shots += _START_SHOT_I.row(
+                status=int(start.shot_status[k]),
+                stage=start.shot_stage[k],
+                passes=start.shot_pass[k],
+                attempt=start.shot_attempt[k],
+                frames=start.shot_frames[k],
+            )
         for e in range(model.n_episodes):
-            episodes += [_EPISODE_CODES[start.episode_status[e].name], start.episode_stage[e]]
+            episodes += _START_EPISODE_I.row(
+                status=int(start.episode_status[e]), stage=start.episode_stage[e]
+            )
         delivered = list(start.episode_delivered)
-    b.set("RS_H_START_SHOT_I", b.put_ints(shots))
-    b.set("RS_H_START_EPISODE_I", b.put_ints(episodes))
-    b.set("RS_H_START_DELIVERED_D", b.put_reals(delivered))
-
-
-def _lay_out_scratch(b: _Blocks, **n: int) -> None:
-    """Word offsets of a replication's scratch arrays (int32 arrays take half words)."""
-    at = 0
-
-    def words(name: str, count: int) -> None:
-        nonlocal at
-        b.set(name, at)
-        at += count
-
-    def halves(name: str, count: int) -> None:
-        words(name, (count + 1) // 2)
-
-    task_d = len(LAYOUT["rs_task_d"]) - 1
-    task_i = len(LAYOUT["rs_task_i"]) - 1
-    words("RS_H_S_SHOT_FRAMES", n["n_shots"])
-    words("RS_H_S_SHOT_RELEASE", n["n_shots"])
-    for name in ("STAGE", "PASS", "ATTEMPT", "FLAG", "STATE"):
-        halves(f"RS_H_S_SHOT_{name}", n["n_shots"])
-    halves("RS_H_S_SHOT_ROUNDS", n["n_shots"] * n["n_reviews"])
-    words("RS_H_S_TASK_D", n["n_tasks"] * task_d)
-    halves("RS_H_S_TASK_I", n["n_tasks"] * task_i)
-    halves("RS_H_S_TASK_UNITS", n["n_tasks"] * n["max_gang"])
-    halves("RS_H_S_WAIT_COUNT", n["n_res"])
-    halves("RS_H_S_WAIT_LISTS", n["wait_total"])
-    words("RS_H_S_UNIT_D", n["n_units"] * (len(LAYOUT["rs_unit_d"]) - 1))
-    words("RS_H_S_UNIT_I", n["n_units"] * (len(LAYOUT["rs_unit_i"]) - 1))
-    words("RS_H_S_POOL_D", n["n_pools"] * (len(LAYOUT["rs_pool_state_d"]) - 1))
-    halves("RS_H_S_POOL_I", n["n_pools"] * (len(LAYOUT["rs_pool_state_i"]) - 1))
-    words("RS_H_S_SLOT_D", n["n_slots"])
-    halves("RS_H_S_SLOT_I", n["n_slots"])
-    halves("RS_H_S_TEAM_I", n["n_teams"] * (len(LAYOUT["rs_team_state_i"]) - 1))
-    words("RS_H_S_MONITOR_D", 2 * n["n_res"] * (len(LAYOUT["rs_monitor_d"]) - 1))
-    halves("RS_H_S_EPISODE_I", n["n_eps"])
-    halves("RS_H_S_IDLE", n["idle_capacity"])
-    words("RS_H_S_HEAP", n["heap_capacity"] * DEFINES["RS_EVENT_WORDS"])
-    b.set("RS_H_SCRATCH_WORDS", max(at, 1))
-    b.set("RS_H_HEAP_CAPACITY", n["heap_capacity"])
-    b.set("RS_H_IDLE_CAPACITY", n["idle_capacity"])
-
-
-def _lay_out_outputs(b: _Blocks, *, n_eps: int, n_pools: int, n_teams: int, n_days: int) -> None:
-    n_res = n_pools + n_teams
-    at = 0
-    for name, count in (
-        ("RS_H_OD_END", 1),
-        ("RS_H_OD_DELIVERED", n_eps),
-        ("RS_H_OD_POOL_BUSY", n_pools * n_eps),
-        ("RS_H_OD_POOL_BILLED", n_pools),
-        ("RS_H_OD_TEAM_BUSY", n_teams * n_eps),
-        ("RS_H_OD_TEAM_OVERTIME", n_teams),
-        ("RS_H_OD_WAIT_HOURS", n_res),
-        ("RS_H_OD_QUEUE_AREA", n_res),
-        ("RS_H_OD_BUSY_BINS", n_res * n_days),
-        ("RS_H_OD_QUEUE_BINS", n_res * n_days),
-        ("RS_H_OD_FLOW_HOURS", 1),
-    ):
-        b.set(name, at)
-        at += count
-    b.set("RS_H_OUT_D_WORDS", at)
-    at = 0
-    for name, count in (
-        ("RS_H_OI_STATUS", 1),
-        ("RS_H_OI_EVENTS", 1),
-        ("RS_H_OI_ESCAPED", n_eps),
-        ("RS_H_OI_FAILED", n_eps),
-        ("RS_H_OI_REWORKS", n_eps),
-        ("RS_H_OI_CAUGHT", n_eps),
-        ("RS_H_OI_ATTEMPTS", n_eps),
-        ("RS_H_OI_FRAMES", n_eps),
-        ("RS_H_OI_WAIT_COUNT", n_res),
-        ("RS_H_OI_FLOW_COUNT", 1),
-        ("RS_H_OI_PREEMPTIONS", n_pools),
-        ("RS_H_OI_FAILURES", n_pools),
-        ("RS_H_OI_CLASS_COUNTS", DEFINES["RS_N_CLASSES"]),
-        ("RS_H_OI_TIES", DEFINES["RS_N_TIES"]),
-    ):
-        b.set(name, at)
-        at += count
-    b.set("RS_H_OUT_I_WORDS", at)
+    b.int_table("RS_H_START_SHOT_I", shots)
+    b.int_table("RS_H_START_EPISODE_I", episodes)
+    b.real_table("RS_H_START_DELIVERED_D", delivered)

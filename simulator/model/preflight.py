@@ -81,7 +81,10 @@ class Preflight:
 
 def _expected_attempts(stage: StageModel) -> float:
     p = stage.failure_probability
-    return sum(p**k for k in range(stage.max_attempts))
+    total = 0.0
+    for k in range(stage.max_attempts):
+        total += p**k
+    return total
 
 
 def _expected_rejections(stage: StageModel, defect_chance: float) -> float:
@@ -151,6 +154,9 @@ def preflight(model: SeasonModel) -> Preflight:
     for resource, index, name in keys:
         work = offered[(resource, index)]
         worst_u, worst_name = 0.0, ""
+        offered_hours = 0.0
+        for hours in work:  # episode by episode, left to right (docs/model.md "Numbers")
+            offered_hours += hours
         demand, earliest = 0.0, float("inf")
         for ep in by_deadline:
             demand += work[ep.index]
@@ -163,7 +169,7 @@ def preflight(model: SeasonModel) -> Preflight:
             Load(
                 kind="pool" if resource == Resource.POOL else "team",
                 name=name,
-                offered_hours=sum(work),
+                offered_hours=offered_hours,
                 capacity_hours=_capacity(model, resource, index, first_lock, model.season_end),
                 worst_deadline=worst_name,
                 worst_deadline_utilisation=worst_u,

@@ -38,6 +38,7 @@ from typing import Any
 from simulator.calendar import date_at, hours_at
 from simulator.errors import Problem, ScenarioError, UsageError
 from simulator.model.season import (
+    EpisodeModel,
     EpisodeStatus,
     SeasonModel,
     ShotStatus,
@@ -117,19 +118,22 @@ def _moment(calendar: Calendar, text: str) -> float:
 def parse_status(
     text: str, source: str, model: SeasonModel, calendar: Calendar, now: date | datetime | float
 ) -> StartingState:
+    """The starting state a status export describes; every problem is reported with its row."""
     now_h = now if isinstance(now, float) else hours_at(calendar, now)
-    state = empty_state(model, now_h)
-    shot_status = list(state.shot_status)
-    shot_stage, shot_pass = list(state.shot_stage), list(state.shot_pass)
-    shot_attempt, shot_frames = list(state.shot_attempt), list(state.shot_frames)
-    ep_status, ep_stage = list(state.episode_status), list(state.episode_stage)
-    ep_delivered, costs = list(state.episode_delivered), list(state.costs_so_far)
-    named = [False] * model.n_shots
-    episodes = {ep.name: ep for ep in model.episodes}
-    shot_stages = {st.name: st for st in model.shot_stages}
-    episode_stages = {st.name: st for st in model.episode_stages}
+    draft = _Draft(model, calendar, now_h)
     problems: list[Problem] = []
+    for number, row in enumerate(_status_rows(text, source), start=2):
+        message = draft.read(row)
+        if message is not None:
+            problems.append(Problem(message, "", source, number))
+    problems += [Problem(message, "", source) for message in draft.close()]
+    if problems:
+        raise ScenarioError(problems)
+    return draft.state()
 
+
+def _status_rows(text: str, source: str) -> list[dict[str, str]]:
+    """The rows of a status export, keys lower case and cells stripped; the header checked."""
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     unknown = [h for h in header if h not in COLUMNS]
@@ -151,124 +155,143 @@ def parse_status(
         ) from None
     if len(rows) > MAX_ROWS:
         raise ScenarioError(Problem(f"more than {MAX_ROWS} rows", "", source, MAX_ROWS + 1))
+    return [
+        {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k} for raw in rows
+    ]
 
-    for number, raw in enumerate(rows, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
 
-        def bad(message: str, row_number: int = number) -> None:
-            problems.append(Problem(message, "", source, row_number))
+class _Draft:
+    """A starting state being read from a status export, row by row."""
 
+    def __init__(self, model: SeasonModel, calendar: Calendar, now: float) -> None:
+        state = empty_state(model, now)
+        self.model, self.calendar, self.now = model, calendar, now
+        self.shot_status = list(state.shot_status)
+        self.shot_stage, self.shot_pass = list(state.shot_stage), list(state.shot_pass)
+        self.shot_attempt, self.shot_frames = list(state.shot_attempt), list(state.shot_frames)
+        self.ep_status, self.ep_stage = list(state.episode_status), list(state.episode_stage)
+        self.ep_delivered, self.costs = list(state.episode_delivered), list(state.costs_so_far)
+        self.named = [False] * model.n_shots
+        self.episodes = {ep.name: ep for ep in model.episodes}
+        self.shot_stages = {st.name: st for st in model.shot_stages}
+        self.episode_stages = {st.name: st for st in model.episode_stages}
+
+    def read(self, row: dict[str, str]) -> str | None:
+        """Take one row in; what is wrong with it, if anything."""
+        episodes = self.episodes
         ep = episodes.get(row.get("episode", ""))
         if ep is None:
-            bad(
+            more = ", ..." if len(episodes) > 8 else ""
+            return (
                 f"no episode {row.get('episode', '')!r} in the scenario "
-                f"(episodes: {', '.join(list(episodes)[:8])}{', ...' if len(episodes) > 8 else ''})"
+                f"(episodes: {', '.join(list(episodes)[:8])}{more})"
             )
-            continue
-        status = row.get("status", "")
         try:
             whole = {k: int(row[k]) if row.get(k) else 0 for k in ("pass", "attempt", "frames")}
             amount = float(row["amount"]) if row.get("amount") else 0.0
         except ValueError:
-            bad("pass, attempt and frames must be whole numbers and amount a number")
-            continue
+            return "pass, attempt and frames must be whole numbers and amount a number"
         if min(whole.values()) < 0 or not math.isfinite(amount) or amount < 0:
-            bad("pass, attempt, frames and amount must not be negative")
-            continue
-        costs[ep.index] += amount
+            return "pass, attempt, frames and amount must not be negative"
+        self.costs[ep.index] += amount
         shot_code = row.get("shot", "")
-        if not shot_code:  # a row about the episode
-            if status == "open":
-                continue
-            if status == "at_stage":
-                st = episode_stages.get(row.get("stage", ""))
-                if st is None:
-                    bad(
-                        f"episode stage {row.get('stage', '')!r} is not one of "
-                        f"{', '.join(episode_stages) or 'none (the scenario has none)'}"
-                    )
-                    continue
-                ep_status[ep.index], ep_stage[ep.index] = EpisodeStatus.AT_STAGE, st.index
-            elif status == "delivered":
-                try:
-                    at = _moment(calendar, row["at"]) if row.get("at") else math.nan
-                except ValueError:
-                    bad(f"'at' must be a date or date-time, got {row.get('at')!r}")
-                    continue
-                if math.isnan(at) or at > now_h:
-                    bad("a delivered episode needs 'at', no later than now")
-                    continue
-                ep_status[ep.index], ep_delivered[ep.index] = EpisodeStatus.DELIVERED, at
-            else:
-                bad(f"an episode's status is open, at_stage or delivered, got {status!r}")
-            continue
+        if not shot_code:
+            return self._episode_row(ep, row)
+        return self._shot_row(ep, shot_code, row, whole)
+
+    def _episode_row(self, ep: EpisodeModel, row: dict[str, str]) -> str | None:
+        status = row.get("status", "")
+        if status == "open":
+            return None
+        if status == "at_stage":
+            st = self.episode_stages.get(row.get("stage", ""))
+            if st is None:
+                return (
+                    f"episode stage {row.get('stage', '')!r} is not one of "
+                    f"{', '.join(self.episode_stages) or 'none (the scenario has none)'}"
+                )
+            self.ep_status[ep.index], self.ep_stage[ep.index] = EpisodeStatus.AT_STAGE, st.index
+            return None
+        if status == "delivered":
+            try:
+                at = _moment(self.calendar, row["at"]) if row.get("at") else math.nan
+            except ValueError:
+                return f"'at' must be a date or date-time, got {row.get('at')!r}"
+            if math.isnan(at) or at > self.now:
+                return "a delivered episode needs 'at', no later than now"
+            self.ep_status[ep.index], self.ep_delivered[ep.index] = EpisodeStatus.DELIVERED, at
+            return None
+        return f"an episode's status is open, at_stage or delivered, got {status!r}"
+
+    def _shot_row(
+        self, ep: EpisodeModel, shot_code: str, row: dict[str, str], whole: dict[str, int]
+    ) -> str | None:
         k = _shot_index(ep.shot_codes, ep.n_shots, shot_code)
         if k is None:
-            bad(
+            return (
                 f"episode {ep.name} has no shot {shot_code!r} (give its code in the shot "
                 f"list, or its number 1..{ep.n_shots})"
             )
-            continue
         sid = ep.first_shot + k
-        if named[sid]:
-            bad(f"shot {shot_code!r} of {ep.name} appears twice")
-            continue
-        named[sid] = True
+        if self.named[sid]:
+            return f"shot {shot_code!r} of {ep.name} appears twice"
+        self.named[sid] = True
         if whole["frames"]:
-            shot_frames[sid] = whole["frames"]
+            self.shot_frames[sid] = whole["frames"]
+        status = row.get("status", "")
         if status == "not_started":
-            continue
-        if status == "through":
-            shot_status[sid] = ShotStatus.THROUGH
-        elif status == "failed":
-            shot_status[sid] = ShotStatus.FAILED
-        elif status == "at_stage":
-            st = shot_stages.get(row.get("stage", ""))
-            if st is None:
-                bad(f"shot stage {row.get('stage', '')!r} is not one of {', '.join(shot_stages)}")
-                continue
-            if st.kind == StageKind.GPU and whole["attempt"] >= st.max_attempts:
-                bad(
-                    f"{st.name} allows {st.max_attempts} attempts; attempt {whole['attempt']} "
-                    "would be past them"
-                )
-                continue
-            shot_status[sid] = ShotStatus.AT_STAGE
-            shot_stage[sid], shot_pass[sid] = st.index, whole["pass"]
-            shot_attempt[sid] = whole["attempt"] if st.kind == StageKind.GPU else 0
-        else:
-            bad(f"a shot's status is not_started, at_stage, through or failed, got {status!r}")
+            return None
+        if status in ("through", "failed"):
+            self.shot_status[sid] = ShotStatus[status.upper()]
+            return None
+        if status != "at_stage":
+            return f"a shot's status is not_started, at_stage, through or failed, got {status!r}"
+        st = self.shot_stages.get(row.get("stage", ""))
+        if st is None:
+            return (
+                f"shot stage {row.get('stage', '')!r} is not one of {', '.join(self.shot_stages)}"
+            )
+        gpu = st.kind == StageKind.GPU
+        if gpu and whole["attempt"] >= st.max_attempts:
+            return (
+                f"{st.name} allows {st.max_attempts} attempts; attempt {whole['attempt']} "
+                "would be past them"
+            )
+        self.shot_status[sid] = ShotStatus.AT_STAGE
+        self.shot_stage[sid], self.shot_pass[sid] = st.index, whole["pass"]
+        self.shot_attempt[sid] = whole["attempt"] if gpu else 0
+        return None
 
-    # Shots not named: through in an episode past its shots, else not started.
-    for ep in model.episodes:
-        if ep_status[ep.index] == EpisodeStatus.OPEN:
-            continue
-        for sid in range(ep.first_shot, ep.first_shot + ep.n_shots):
-            if shot_status[sid] in (ShotStatus.NOT_STARTED, ShotStatus.AT_STAGE) and named[sid]:
-                problems.append(
-                    Problem(
+    def close(self) -> list[str]:
+        """Shots not named: through in an episode past its shots, else not started. What
+        contradicts that: a shot named in the pipeline of an episode past its shots."""
+        problems: list[str] = []
+        for ep in self.model.episodes:
+            if self.ep_status[ep.index] == EpisodeStatus.OPEN:
+                continue
+            for sid in range(ep.first_shot, ep.first_shot + ep.n_shots):
+                if not self.named[sid]:
+                    self.shot_status[sid] = ShotStatus.THROUGH
+                elif self.shot_status[sid] in (ShotStatus.NOT_STARTED, ShotStatus.AT_STAGE):
+                    problems.append(
                         f"episode {ep.name} is past its shots, but its shot "
-                        f"{sid - ep.first_shot + 1} is still in the pipeline",
-                        "",
-                        source,
+                        f"{sid - ep.first_shot + 1} is still in the pipeline"
                     )
-                )
-            elif not named[sid]:
-                shot_status[sid] = ShotStatus.THROUGH
-    if problems:
-        raise ScenarioError(problems)
-    return StartingState(
-        now=now_h,
-        shot_status=tuple(shot_status),
-        shot_stage=tuple(shot_stage),
-        shot_pass=tuple(shot_pass),
-        shot_attempt=tuple(shot_attempt),
-        shot_frames=tuple(shot_frames),
-        episode_status=tuple(ep_status),
-        episode_stage=tuple(ep_stage),
-        episode_delivered=tuple(ep_delivered),
-        costs_so_far=tuple(costs),
-    )
+        return problems
+
+    def state(self) -> StartingState:
+        return StartingState(
+            now=self.now,
+            shot_status=tuple(self.shot_status),
+            shot_stage=tuple(self.shot_stage),
+            shot_pass=tuple(self.shot_pass),
+            shot_attempt=tuple(self.shot_attempt),
+            shot_frames=tuple(self.shot_frames),
+            episode_status=tuple(self.ep_status),
+            episode_stage=tuple(self.ep_stage),
+            episode_delivered=tuple(self.ep_delivered),
+            costs_so_far=tuple(self.costs),
+        )
 
 
 def _shot_index(codes: tuple[str, ...], n: int, text: str) -> int | None:

@@ -84,7 +84,11 @@ class CloudPools:
         return best[1] if best else None
 
     def _cloud_spend(self, now: float) -> float:
-        return self.cloud_spend_closed + sum(p.open_lease_cost(now) for p in self.cloud_pools)
+        """Closed cloud leases plus open ones billed to ``now``, added pool by pool."""
+        open_cost = 0.0
+        for pool in self.cloud_pools:
+            open_cost += pool.open_lease_cost(now)
+        return self.cloud_spend_closed + open_cost
 
     def _provision(self) -> None:
         """Open leases for the GPUs that waiting work wants (DESIGN §1b "Dispatch")."""

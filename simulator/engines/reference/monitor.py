@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["HOURS_PER_BIN", "LevelMonitor"]
+__all__ = ["HOURS_PER_BIN", "LevelMonitor", "day_of"]
 
 HOURS_PER_BIN = 24.0
+
+
+def day_of(t: float) -> int:
+    """The daily bin of a time ``t >= 0`` (hours): ``floor(t / 24)``, the quotient rounded
+    to a double first. The kernel computes the same formula (docs/model.md "Numbers")."""
+    return math.floor(t / HOURS_PER_BIN)
 
 
 class LevelMonitor:
@@ -31,7 +37,7 @@ class LevelMonitor:
         self.area += level * (t - a)
         if level:
             while a < t:
-                day = int(a // HOURS_PER_BIN)
+                day = day_of(a)
                 b = min(t, (day + 1) * HOURS_PER_BIN)
                 if day >= len(self.bins):
                     self.bins.extend([0.0] * (day + 1 - len(self.bins)))

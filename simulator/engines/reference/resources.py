@@ -85,12 +85,13 @@ class PoolState:
         return sum(1 for u in self.units if u.leased and u.ready and not u.draining)
 
     def open_lease_cost(self, now: float) -> float:
+        """The billed cost of the pool's open leases to ``now``, added unit by unit."""
         m = self.model
-        return sum(
-            billed_hours(m, now - u.lease_start) * m.price_per_gpu_hour
-            for u in self.units
-            if u.leased
-        )
+        total = 0.0
+        for u in self.units:
+            if u.leased:
+                total += billed_hours(m, now - u.lease_start) * m.price_per_gpu_hour
+        return total
 
 
 @dataclass(slots=True, eq=False)

@@ -1,0 +1,100 @@
+"""A replication's memory in the batch kernel: where its scratch arrays and its outputs lie.
+
+The kernel allocates nothing: the host lays out one replication's working memory (8-byte
+words) and its outputs before anything runs, and writes the offsets into the header
+(``simulator.engines.packing``).
+"""
+
+from __future__ import annotations
+
+from kernels.layout import DEFINES, LAYOUT
+
+__all__ = ["output_layout", "scratch_layout"]
+
+
+def scratch_layout(**n: int) -> dict[str, int]:
+    """Header slots of a replication's scratch: the word offset of each array (int32
+    arrays take half words), the scratch's size, and the heap's and idle list's room."""
+    slots: dict[str, int] = {}
+    at = 0
+
+    def words(name: str, count: int) -> None:
+        nonlocal at
+        slots[name] = at
+        at += count
+
+    def halves(name: str, count: int) -> None:
+        words(name, (count + 1) // 2)
+
+    task_d = len(LAYOUT["rs_task_d"]) - 1
+    task_i = len(LAYOUT["rs_task_i"]) - 1
+    words("RS_H_S_SHOT_FRAMES", n["n_shots"])
+    words("RS_H_S_SHOT_RELEASE", n["n_shots"])
+    for name in ("STAGE", "PASS", "ATTEMPT", "FLAG", "STATE"):
+        halves(f"RS_H_S_SHOT_{name}", n["n_shots"])
+    halves("RS_H_S_SHOT_ROUNDS", n["n_shots"] * n["n_reviews"])
+    words("RS_H_S_TASK_D", n["n_tasks"] * task_d)
+    halves("RS_H_S_TASK_I", n["n_tasks"] * task_i)
+    halves("RS_H_S_TASK_UNITS", n["n_tasks"] * n["max_gang"])
+    halves("RS_H_S_WAIT_COUNT", n["n_res"])
+    halves("RS_H_S_WAIT_LISTS", n["wait_total"])
+    words("RS_H_S_UNIT_D", n["n_units"] * (len(LAYOUT["rs_unit_d"]) - 1))
+    words("RS_H_S_UNIT_I", n["n_units"] * (len(LAYOUT["rs_unit_i"]) - 1))
+    words("RS_H_S_POOL_D", n["n_pools"] * (len(LAYOUT["rs_pool_state_d"]) - 1))
+    halves("RS_H_S_POOL_I", n["n_pools"] * (len(LAYOUT["rs_pool_state_i"]) - 1))
+    words("RS_H_S_SLOT_D", n["n_slots"])
+    halves("RS_H_S_SLOT_I", n["n_slots"])
+    halves("RS_H_S_TEAM_I", n["n_teams"] * (len(LAYOUT["rs_team_state_i"]) - 1))
+    words("RS_H_S_MONITOR_D", 2 * n["n_res"] * (len(LAYOUT["rs_monitor_d"]) - 1))
+    halves("RS_H_S_EPISODE_I", n["n_eps"])
+    halves("RS_H_S_IDLE", n["idle_capacity"])
+    words("RS_H_S_HEAP", n["heap_capacity"] * DEFINES["RS_EVENT_WORDS"])
+    slots["RS_H_SCRATCH_WORDS"] = max(at, 1)
+    slots["RS_H_HEAP_CAPACITY"] = n["heap_capacity"]
+    slots["RS_H_IDLE_CAPACITY"] = n["idle_capacity"]
+    return slots
+
+
+def output_layout(*, n_eps: int, n_pools: int, n_teams: int, n_days: int) -> dict[str, int]:
+    """Header slots of a replication's outputs: offsets within out_d and out_i, and their
+    sizes."""
+    slots: dict[str, int] = {}
+    n_res = n_pools + n_teams
+    at = 0
+    for name, count in (
+        ("RS_H_OD_END", 1),
+        ("RS_H_OD_DELIVERED", n_eps),
+        ("RS_H_OD_POOL_BUSY", n_pools * n_eps),
+        ("RS_H_OD_POOL_BILLED", n_pools),
+        ("RS_H_OD_TEAM_BUSY", n_teams * n_eps),
+        ("RS_H_OD_TEAM_OVERTIME", n_teams),
+        ("RS_H_OD_WAIT_HOURS", n_res),
+        ("RS_H_OD_QUEUE_AREA", n_res),
+        ("RS_H_OD_BUSY_BINS", n_res * n_days),
+        ("RS_H_OD_QUEUE_BINS", n_res * n_days),
+        ("RS_H_OD_FLOW_HOURS", 1),
+    ):
+        slots[name] = at
+        at += count
+    slots["RS_H_OUT_D_WORDS"] = at
+    at = 0
+    for name, count in (
+        ("RS_H_OI_STATUS", 1),
+        ("RS_H_OI_EVENTS", 1),
+        ("RS_H_OI_ESCAPED", n_eps),
+        ("RS_H_OI_FAILED", n_eps),
+        ("RS_H_OI_REWORKS", n_eps),
+        ("RS_H_OI_CAUGHT", n_eps),
+        ("RS_H_OI_ATTEMPTS", n_eps),
+        ("RS_H_OI_FRAMES", n_eps),
+        ("RS_H_OI_WAIT_COUNT", n_res),
+        ("RS_H_OI_FLOW_COUNT", 1),
+        ("RS_H_OI_PREEMPTIONS", n_pools),
+        ("RS_H_OI_FAILURES", n_pools),
+        ("RS_H_OI_CLASS_COUNTS", DEFINES["RS_N_CLASSES"]),
+        ("RS_H_OI_TIES", DEFINES["RS_N_TIES"]),
+    ):
+        slots[name] = at
+        at += count
+    slots["RS_H_OUT_I_WORDS"] = at
+    return slots
