@@ -17,6 +17,7 @@ from simulator.model.preflight import (
     Preflight,
     preflight,
 )
+from simulator.model.resources import ResourceKey, resource_keys, resource_labels
 from simulator.model.season import (
     EpisodeModel,
     EpisodeStatus,
@@ -40,9 +41,7 @@ from simulator.model.starting_state import (
     empty_state,
     load_status,
     parse_status,
-    status_from_trace,
     with_start,
-    write_status,
 )
 
 __all__ = [
@@ -57,6 +56,7 @@ __all__ = [
     "QueuePolicy",
     "ReleasePattern",
     "Resource",
+    "ResourceKey",
     "SeasonModel",
     "ShotStatus",
     "StageKind",
@@ -74,7 +74,7 @@ __all__ = [
     "load_status",
     "parse_status",
     "preflight",
-    "status_from_trace",
+    "resource_keys",
+    "resource_labels",
     "with_start",
-    "write_status",
 ]
