@@ -3,9 +3,10 @@
 DESIGN §3 "Agreement contract": the CPU and GPU builds of the batch kernel give every
 replication within 1e-9 relative, with equal event counts. On a machine with a GPU (CuPy
 installed and ``cupy.cuda.is_available()``), this script runs ``--replications``
-replications of each ``scenarios/*.yaml`` on both, compares the results column by
-column, prints the first replication and field that differ (if any) and the timings,
-and exits 1 on a disagreement. Without a GPU it says so and exits 0: there is nothing
+replications of each ``scenarios/*.yaml`` on both, compares what each replication counted
+(its ``RawReplication``, accumulator by accumulator), prints the first replication and
+accumulator that differ (if any) and the timings (running the kernel and reading its
+outputs), and exits 1 on a disagreement. Without a GPU it says so and exits 0: there is nothing
 to check.
 
 The GPU does not record event traces; to see where a divergent replication goes wrong,
@@ -27,19 +28,20 @@ from pathlib import Path
 
 from kernels import cpu, gpu
 from simulator import compile_season, load_scenario
-from simulator.engines.kernel import run_batch
-from simulator.engines.replication import ReplicationResult
-from simulator.testing.agreement import result_difference
+from simulator.engines.kernel import run_raw_batch
+from simulator.engines.raw import RawReplication
+from simulator.model.season import SeasonModel
+from simulator.testing.agreement import raw_difference
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def compare(
-    cpu_results: Sequence[ReplicationResult], gpu_results: Sequence[ReplicationResult]
+    model: SeasonModel, on_cpu: Sequence[RawReplication], on_gpu: Sequence[RawReplication]
 ) -> str | None:
-    """The first replication and field where the CPU and GPU kernels differ, or None."""
-    for c, g in zip(cpu_results, gpu_results, strict=True):
-        found = result_difference(c, g, ("CPU", "GPU"))
+    """The first replication and accumulator where the CPU and GPU kernels differ, or None."""
+    for c, g in zip(on_cpu, on_gpu, strict=True):
+        found = raw_difference(model, c, g, ("CPU", "GPU"))
         if found:
             return found
     return None
@@ -66,13 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = compile_season(load_scenario(path))
         reps = range(args.replications)
         started = time.perf_counter()
-        on_cpu = run_batch(model, reps, threads=threads)
+        on_cpu = run_raw_batch(model, reps, threads=threads)
         cpu_s = time.perf_counter() - started
-        run_batch(model, range(1), backend="gpu")  # compile and warm up outside the timing
+        run_raw_batch(model, range(1), backend="gpu")  # compile and warm up outside the timing
         started = time.perf_counter()
-        on_gpu = run_batch(model, reps, backend="gpu")
+        on_gpu = run_raw_batch(model, reps, backend="gpu")
         gpu_s = time.perf_counter() - started
-        difference = compare(on_cpu, on_gpu)
+        difference = compare(model, on_cpu, on_gpu)
         failed = failed or difference is not None
         n = args.replications
         print(

@@ -451,8 +451,10 @@ def test_what_the_draw_addresses_cannot_hold_is_refused_with_the_numbers(
 
 
 def test_the_agreement_check_names_the_first_difference(season: SeasonModel) -> None:
-    """The check the agreement tests (and benchmarks/gpu_check.py) rely on: what must be
-    equal is, what may differ within RELATIVE does, and a difference is named."""
+    """The check of whole results (two runs of one engine, results read back from disk):
+    what must be equal is, what may differ within RELATIVE does, and a difference is
+    named. The engines themselves are compared by their raw records
+    (tests/test_engine_boundary.py checks how a difference there is named)."""
     ref = run_replication(season, 0)
     same = dataclasses.replace(ref)
     assert result_difference(ref, same) is None

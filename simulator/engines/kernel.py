@@ -47,6 +47,7 @@ __all__ = [
     "TIE_KINDS",
     "Packed",
     "event_counts",
+    "output_sizes",
     "pack",
     "run_batch",
     "run_raw_batch",
@@ -188,8 +189,9 @@ def run_raw_batch(
     packed, reps, result = _run_checked(
         model, replications, threads, policies, memory_limit, heap_capacity, backend
     )
+    slots = _output_slots(model, packed)
     return [
-        _raw(model, packed, int(reps[k]), result.out_d[k], result.out_i[k])
+        _raw(model, slots, packed.n_days, int(reps[k]), result.out_d[k], result.out_i[k])
         for k in range(len(reps))
     ]
 
@@ -317,32 +319,38 @@ def output_sizes(model: SeasonModel, n_days: int) -> dict[str, int]:
 
 _PER = {f.name: f.metadata["per"] for f in dataclasses.fields(RawReplication)}
 
+_Slots = list[tuple[str, bool, int, int, str]]
+
+
+def _output_slots(model: SeasonModel, packed: Packed) -> _Slots:
+    """Each field's place in the output rows: name, real (or count), start, words, per."""
+    sizes = output_sizes(model, packed.n_days)
+    return [
+        (name, slot.startswith("RS_H_OD_"), packed.header(slot), sizes[name], _PER[name])
+        for name, slot in OUTPUTS.items()
+    ]
+
 
 def _raw(
     model: SeasonModel,
-    packed: Packed,
+    slots: _Slots,
+    n_days: int,
     replication: int,
     od: npt.NDArray[np.float64],
     oi: npt.NDArray[np.int64],
 ) -> RawReplication:
     """A replication's output rows, by name (Python floats and ints, the same bits)."""
     n_ep = model.n_episodes
-    n_days = packed.n_days
-    end = float(od[packed.header("RS_H_OD_END")])
-    days = days_until(end)
-    sizes = output_sizes(model, n_days)
+    days = days_until(float(od[slots[0][2]]))  # OUTPUTS lists ``end`` first
     values: dict[str, Any] = {"replication": replication}
-    for name, slot in OUTPUTS.items():
-        at = packed.header(slot)
-        row = od if slot.startswith("RS_H_OD_") else oi
-        flat = row[at : at + sizes[name]].tolist()
-        per = _PER[name]
+    for name, real, at, words, per in slots:
+        flat = (od if real else oi)[at : at + words].tolist()
         if per == "run":
             values[name] = flat[0]
         elif per in ("pool, episode", "team, episode"):
-            values[name] = [flat[k : k + n_ep] for k in range(0, len(flat), n_ep)]
+            values[name] = [flat[k : k + n_ep] for k in range(0, words, n_ep)]
         elif per == PER_DAY:
-            values[name] = [flat[k : k + days] for k in range(0, len(flat), n_days)]
+            values[name] = [flat[k : k + days] for k in range(0, words, n_days)]
         else:
             values[name] = flat
     return RawReplication(**values)

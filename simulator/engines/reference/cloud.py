@@ -48,6 +48,7 @@ class CloudPools:
     cloud_spend_closed: float
     lease_counter: int
     newly_idle: list[Unit]
+    pool_keys: tuple[ResourceKey, ...]
     trace: list[TraceEvent] | None
     _u: Callable[[Purpose, int, int], float]
     _option_rank: Callable[[Task, Option], tuple[int, float]]
@@ -92,7 +93,7 @@ class CloudPools:
             # Count wanted GPUs only as far as they could matter: up to the pool's room.
             enough = m.gpus - pool.leases + pool.provisioning + pool.count_free()
             wanted = 0
-            for _, task in self.waiting.on(ResourceKey(Resource.POOL, m.index)):
+            for _, task in self.waiting.on(self.pool_keys[m.index]):
                 if wanted >= enough:
                     break
                 if self._bursts(task, now):

@@ -106,7 +106,11 @@ class Season(CloudPools, GpuFailures, Shifts):
         self.lease_counter = 0
         self.cloud_spend_closed = 0.0
         self.newly_idle: list[Unit] = []
-        self.busy_monitor = {key: LevelMonitor() for key in resource_keys(model)}
+        keys = resource_keys(model)
+        self.pool_keys, self.team_keys = keys[: len(model.pools)], keys[len(model.pools) :]
+        """The resource keys of the pools and of the teams, by index (made once: hot paths
+        look them up)."""
+        self.busy_monitor = {key: LevelMonitor() for key in keys}
         self.queue_monitor = {key: LevelMonitor() for key in self.busy_monitor}
         self.waits: dict[ResourceKey, tuple[int, float]] = dict.fromkeys(
             self.busy_monitor, (0, 0.0)
@@ -294,7 +298,8 @@ class Season(CloudPools, GpuFailures, Shifts):
         task.queued_at = float(self.env.now)
         self.waiting.add(task)
         opt = task.stage.options[0]
-        self.queue_monitor[ResourceKey(opt.resource, opt.index)].add(float(self.env.now), 1)
+        key = (self.pool_keys if opt.resource == Resource.POOL else self.team_keys)[opt.index]
+        self.queue_monitor[key].add(float(self.env.now), 1)
 
     def _shot_done(self, shot: Shot) -> None:
         self.shots_left[shot.episode] -= 1
@@ -369,14 +374,14 @@ class Season(CloudPools, GpuFailures, Shifts):
         task.remaining = -1.0
         if slot is not None:
             slot.task = task
-            self.busy_monitor[ResourceKey(Resource.TEAM, slot.team.model.index)].add(now, 1)
+            self.busy_monitor[self.team_keys[slot.team.model.index]].add(now, 1)
         for unit in units:
             unit.task = task
             unit.idle_version += 1
         if units:
-            self.busy_monitor[ResourceKey(Resource.POOL, option.index)].add(now, len(units))
+            self.busy_monitor[self.pool_keys[option.index]].add(now, len(units))
         opt0 = task.stage.options[0]
-        qkey = ResourceKey(opt0.resource, opt0.index)
+        qkey = (self.pool_keys if opt0.resource == Resource.POOL else self.team_keys)[opt0.index]
         self.queue_monitor[qkey].add(now, -1)
         count, hours = self.waits[qkey]
         self.waits[qkey] = (count + 1, hours + (now - task.queued_at))
@@ -404,9 +409,7 @@ class Season(CloudPools, GpuFailures, Shifts):
         if task.units:
             pool = task.units[0].pool
             pool.busy_by_episode[task.episode] += busy * len(task.units)
-            self.busy_monitor[ResourceKey(Resource.POOL, pool.model.index)].add(
-                now, -len(task.units)
-            )
+            self.busy_monitor[self.pool_keys[pool.model.index]].add(now, -len(task.units))
             for unit in task.units:
                 unit.task = None
                 if pool.model.cloud:
@@ -415,7 +418,7 @@ class Season(CloudPools, GpuFailures, Shifts):
             slot = task.slot
             team = slot.team
             team.busy_by_episode[task.episode] += busy
-            self.busy_monitor[ResourceKey(Resource.TEAM, team.model.index)].add(now, -1)
+            self.busy_monitor[self.team_keys[team.model.index]].add(now, -1)
             if slot.overtime_since >= 0.0:
                 team.overtime_hours += now - slot.overtime_since
                 slot.overtime_since = -1.0
@@ -588,7 +591,7 @@ class Season(CloudPools, GpuFailures, Shifts):
                 if free == 0:
                     continue
                 index = pool.model.index
-                for order, task in self.waiting.on(ResourceKey(Resource.POOL, index)):
+                for order, task in self.waiting.on(self.pool_keys[index]):
                     if best is not None and order > best[0]:
                         break
                     if any(
@@ -600,7 +603,7 @@ class Season(CloudPools, GpuFailures, Shifts):
             for team in self.teams:
                 if team.free_slot() is None:
                     continue
-                entries = self.waiting.on(ResourceKey(Resource.TEAM, team.model.index))
+                entries = self.waiting.on(self.team_keys[team.model.index])
                 if entries and (best is None or entries[0][0] < best[0]):
                     best = entries[0]
             if best is None:
