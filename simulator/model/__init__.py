@@ -1,5 +1,6 @@
 """The compiled season both engines run: ``compile_season`` turns a ``Scenario`` into a
-``SeasonModel`` (every duration in hours, every date an hour from t = 0); queue policies;
+``SeasonModel`` (every duration in hours, every date an hour from t = 0); the one key of a
+pool or team (``ResourceKey``, labelled ``pool:NAME`` or ``team:NAME``); queue policies;
 the starting state of a run from where the season stands; the capacity pre-flight.
 """
 
