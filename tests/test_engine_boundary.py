@@ -16,7 +16,7 @@ from simulator.engines.accounting import account, share
 from simulator.engines.kernel import KERNEL_ONLY_OUTPUTS, OUTPUTS, output_sizes, pack
 from simulator.engines.raw import RawReplication, days_until
 from simulator.engines.reference.engine import run_raw
-from simulator.engines.trace import TraceEvent, TraceKind, stages
+from simulator.engines.trace import Cause, Outcome, TraceEvent, TraceKind, stages
 from simulator.model.resources import ResourceKey, resource_keys, resource_labels
 from simulator.model.season import Resource, SeasonModel
 from simulator.results.runs import TRACE_COLUMNS, simulate
@@ -235,6 +235,15 @@ def test_the_trace_is_typed_events_with_resources_and_stages() -> None:
     assert all(e.started is not None and e.started <= e.time for e in ends)
     delivered = [e.task for e in trace if e.kind == TraceKind.DELIVERED]
     assert sorted(delivered) == [model.n_shots, model.n_shots + 1]
+
+
+def test_the_kernel_trace_codes_are_the_trace_event_types() -> None:
+    """Causes and outcomes are read from the kernel source by name: each one there is one
+    of the trace events' (a cause added to the kernel alone fails here)."""
+    causes = {name.removeprefix("RS_CAUSE_") for name in DEFINES if name.startswith("RS_CAUSE_")}
+    assert causes == {cause.name for cause in Cause}
+    outcomes = {name.removeprefix("RS_OUT_") for name in LAYOUT["rs_outcome"]}
+    assert outcomes == {outcome.name for outcome in Outcome}
 
 
 def test_the_trace_table_keeps_typed_columns_and_a_sentence() -> None:
