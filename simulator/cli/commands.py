@@ -269,6 +269,8 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
+from simulator.cli._export import export  # noqa: E402
 from simulator.cli._planning import register  # noqa: E402  (sweep, staff, compare, sensitivity)
 
 register(cli)
+cli.add_command(export)
