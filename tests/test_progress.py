@@ -8,11 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from rich.console import Console
 
 from simulator.cli import ProgressReport
-from simulator.cli.commands import cli
+from simulator.cli.commands import main
 from simulator.results.work import Progress
 
 DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "demo.yaml"
@@ -125,13 +124,17 @@ def test_a_terminal_gets_a_bar_in_the_same_words() -> None:
     ],
 )
 def test_commands_print_progress_lines_when_output_is_not_a_terminal(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], what: str
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    args: list[str],
+    what: str,
 ) -> None:
     monkeypatch.setattr(ProgressReport, "every_seconds", 0.0)  # a line at every report
-    done = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "out")])
-    assert done.exit_code == 0, done.output
-    lines = [line for line in done.stderr.splitlines() if LINE.match(line)]
-    assert lines, done.stderr
+    assert main([*args, "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if LINE.match(line)]
+    assert lines, err
     assert {LINE.match(line)["what"] for line in lines} == {what}  # type: ignore[index]
     assert any("remaining about" in line for line in lines)
-    assert re.search(rf"^{what}: .* · done · elapsed \d+:\d\d:\d\d$", done.stderr, re.M)
+    assert re.search(rf"^{what}: .* · done · elapsed \d+:\d\d:\d\d$", err, re.M)

@@ -23,9 +23,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, ProgressColumn, Task
+from rich.console import Console, RenderableType
 from rich.progress import Progress as Bar
+from rich.progress import ProgressColumn, Task
+from rich.progress_bar import ProgressBar
+from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
@@ -148,9 +150,7 @@ class ProgressReport:
         now = self.clock()
         if self.console.is_terminal:
             if self.bar is None and now - self.started >= self.bar_after_seconds:
-                self.bar = Bar(
-                    BarColumn(), _StatusColumn(self), console=self.console, transient=True
-                )
+                self.bar = Bar(_StatusColumn(self), console=self.console, transient=True)
                 self.bar.start()
                 self.bar.add_task(self.what, total=1)
             if self.bar is not None:
@@ -173,12 +173,19 @@ class ProgressReport:
 
 
 class _StatusColumn(ProgressColumn):
-    """The report's words beside the bar, rendered afresh at each refresh (so elapsed
-    time moves between chunks)."""
+    """The report's words and, where the terminal has room beside them, a bar; rendered
+    afresh at each refresh (so elapsed time moves between chunks)."""
 
     def __init__(self, report: ProgressReport) -> None:
         super().__init__()
         self.report = report
 
-    def render(self, task: Task) -> Text:
-        return Text(self.report.status())
+    def render(self, task: Task) -> RenderableType:
+        words = Text(self.report.status(), no_wrap=True, overflow="ellipsis")
+        room = min(40, self.report.console.width - len(words.plain) - 2)
+        if room < 10:
+            return words
+        bar = ProgressBar(total=task.total, completed=task.completed, width=room)
+        grid = Table.grid(padding=(0, 1))
+        grid.add_row(bar, words)
+        return grid
