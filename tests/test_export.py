@@ -163,6 +163,26 @@ def test_headers_say_units(folders: dict[str, Path]) -> None:
     assert "pools.h100.gpus" in points  # a --vary path is its own header
 
 
+def test_numbers_keep_their_values_and_show_their_units(folders: dict[str, Path]) -> None:
+    """A probability stays 0.25 and shows as 25.0%; a cost shows thousands separators."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(export_results(folders["sweep"], "xlsx"))
+    sheet = workbook["points"]
+    header = [cell.value for cell in sheet[1]]
+    risk = sheet.cell(row=2, column=header.index("P(any episode misses) (probability)") + 1)
+    cost = sheet.cell(row=2, column=header.index("cost, mean (USD)") + 1)
+    table = pd.read_parquet(folders["sweep"] / "points.parquet")
+    # openpyxl writes 16 significant digits: equal to the last bit but one
+    assert risk.value == pytest.approx(table["p_any_miss"][0], rel=1e-15, abs=0)
+    assert risk.number_format == "0.0%"
+    assert cost.value == pytest.approx(table["cost_mean"][0], rel=1e-15, abs=0)
+    assert cost.number_format == "#,##0"
+    summary = workbook["summary"]
+    units = {row[1]: (row[2], row[5]) for row in summary.iter_rows(min_row=2, values_only=True)}
+    assert units["replications per point"] == (4, "count")
+
+
 def test_hostile_text_is_neutralised(folders: dict[str, Path]) -> None:
     """An episode named like a formula is text in the workbook and in the CSV files."""
     from openpyxl import load_workbook
