@@ -13,7 +13,8 @@ import pytest
 
 from simulator import Work, compare, load_scenario, simulate, staff, sweep
 from simulator.cli.commands import main
-from simulator.folders import csv_safe_cell, export_results, write_results
+from simulator.folders import export_results, write_results
+from simulator.folders.export import csv_safe_cell
 from simulator.planning.sensitivity import sensitivity
 
 DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "demo.yaml"

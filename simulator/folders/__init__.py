@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from simulator.folders.export import (
     EXPORT_FORMATS,
-    csv_safe_cell,
     export_results,
 )
 from simulator.folders.read import (
@@ -20,7 +19,6 @@ from simulator.folders.write import (
 __all__ = [
     "EXPORT_FORMATS",
     "ResultsFolder",
-    "csv_safe_cell",
     "export_results",
     "write_results",
 ]

@@ -85,6 +85,10 @@ _NAMED = {
     "day": Column("day", "days from season start"),
     "busy": Column("busy, mean over the day", "units"),
     "queue": Column("queue, mean over the day", "tasks waiting"),
+    # trace.parquet
+    "time_h": Column("time", HOURS_FROM_START),
+    "event": Column("event"),
+    "detail": Column("detail"),
     # points.parquet, configurations.parquet, samples.parquet
     "point": Column("point"),
     "scenario_sha256": Column("scenario sha256"),
