@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from simulator.cli import _options as opt
+from simulator.cli._progress import ProgressReport
 
 if TYPE_CHECKING:
     from simulator.results.work import Work
@@ -86,14 +85,20 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def _executor(work: Work, console: Console) -> Iterator[Work]:
+def _executor(
+    work: Work, console: Console, what: str, each: str | None = None
+) -> Iterator[tuple[Work, ProgressReport]]:
     """``work`` on the executor its options ask for, said on ``console``, and closed on
-    leaving (a pool's processes end, a cluster started for the work stops)."""
+    leaving (a pool's processes end, a cluster started for the work stops), telling its
+    progress until its results are written (``ProgressReport(console, what, each=each)``)."""
     from simulator.planning.executors import make_executor
 
-    with make_executor(work, processes=work.engine == "reference") as executor:
+    with (
+        make_executor(work, processes=work.engine == "reference") as executor,
+        ProgressReport(console, what, each=each) as report,
+    ):
         console.print(f"running on {executor.description}")
-        yield replace(work, executor=executor)
+        yield replace(work, executor=executor, progress=report), report
 
 
 def _interval(interval: Interval | None, fmt: str = "{:.3f}") -> str:
@@ -104,49 +109,6 @@ def _interval(interval: Interval | None, fmt: str = "{:.3f}") -> str:
 
 def _estimate_and_bounds(estimate: float, low: float, high: float, fmt: str) -> str:
     return f"{fmt.format(estimate)} [{fmt.format(low)}, {fmt.format(high)}]"
-
-
-class _SweepBar:
-    """Points done, replications per second (of those computed now) and time left."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.started = time.perf_counter()
-        self.bar: Progress | None = None
-        self.task: TaskID | None = None
-
-    def __call__(self, p: Any) -> None:
-        if self.bar is None:
-            self.bar = Progress(
-                TextColumn("points {task.fields[points]}"),
-                BarColumn(),
-                TextColumn("{task.completed:,.0f}/{task.total:,.0f} replications"),
-                TextColumn("{task.fields[rate]}"),
-                TextColumn("{task.fields[left]}"),
-                console=self.console,
-                transient=True,
-            )
-            self.bar.start()
-            self.task = self.bar.add_task(
-                "sweep", total=max(1, p.replications), points="", rate="", left=""
-            )
-        elapsed = time.perf_counter() - self.started
-        rate = p.replications_computed / elapsed if elapsed > 0 else 0.0
-        remaining = p.replications - p.replications_done
-        left = f"{remaining / rate:,.0f} s left" if rate > 0 and remaining else ""
-        assert self.task is not None
-        self.bar.update(
-            self.task,
-            total=max(1, p.replications),
-            completed=p.replications_done,
-            points=f"{p.points_done}/{p.points}",
-            rate=f"{rate:,.1f} rep/s" if rate else "",
-            left=left,
-        )
-
-    def stop(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 @click.command()
@@ -200,22 +162,18 @@ def sweep(
 
     folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-sweep"
     console = Console(stderr=True)
-    bar = _SweepBar(console)
-    try:
-        with _executor(replace(work, progress=bar), console) as on_executor:
-            result = run_sweep(
-                scenario,
-                vary,
-                out=folder,
-                work=on_executor,
-                overrides=overrides,
-                precision=precision,
-                batch=batch,
-                max_replications=max_replications,
-                plots=not no_plots,
-            )
-    finally:
-        bar.stop()
+    with _executor(work, console, "sweep") as (on_executor, _):
+        result = run_sweep(
+            scenario,
+            vary,
+            out=folder,
+            work=on_executor,
+            overrides=overrides,
+            precision=precision,
+            batch=batch,
+            max_replications=max_replications,
+            plots=not no_plots,
+        )
     table = Table(title=f"{result.summary['scenario']['name']}: sweep", title_justify="left")
     paths = [v["path"] for v in result.summary["vary"]]
     for path in paths:
@@ -275,16 +233,16 @@ def staff(
 
     folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-staff"
     console = Console(stderr=True)
+    with _executor(work, console, "staff", each="configuration") as (on_executor, _):
 
-    def progress(result: Any, n: int) -> None:
-        values = ", ".join(f"{p.split('.', 1)[-1]}={v}" for p, v in result.point.values)
-        risk = result.p_any_miss
-        console.print(
-            f"  {n:>3}. {values}: P(any miss) {risk.estimate:.3f} (upper {risk.high:.3f}), "
-            f"mean cost {result.cost_mean.estimate:,.0f} USD"
-        )
+        def simulated(result: Any, n: int) -> None:
+            values = ", ".join(f"{p.split('.', 1)[-1]}={v}" for p, v in result.point.values)
+            risk = result.p_any_miss
+            console.print(
+                f"  {n:>3}. {values}: P(any miss) {risk.estimate:.3f} (upper {risk.high:.3f}), "
+                f"mean cost {result.cost_mean.estimate:,.0f} USD"
+            )
 
-    with _executor(work, console) as on_executor:
         result = run_staff(
             scenario,
             vary,
@@ -293,7 +251,7 @@ def staff(
             work=on_executor,
             overrides=overrides,
             plots=not no_plots,
-            on_configuration=progress,
+            on_configuration=simulated,
         )
     stdout = opt.stdout_console()
     stdout.print(_estimates_table(result))
@@ -375,7 +333,7 @@ def compare(
     a_name, b_name = load_scenario(scenario_a).name, load_scenario(scenario_b).name
     folder = out if out is not None else Path("results") / f"compare-{a_name}-{b_name}"
     console = Console(stderr=True)
-    with _executor(work, console) as on_executor:
+    with _executor(work, console, "compare") as (on_executor, _):
         result = run_compare(
             scenario_a,
             scenario_b,
@@ -459,7 +417,7 @@ def sensitivity(
     name = load_scenario(scenario).name
     folder = out if out is not None else Path("results") / f"{name}-sensitivity"
     console = Console(stderr=True)
-    with _executor(work, console) as on_executor:
+    with _executor(work, console, "sensitivity") as (on_executor, _):
         result = run_sensitivity(
             scenario,
             factors,

@@ -7,29 +7,16 @@ from __future__ import annotations
 
 import json
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
-import rich.progress
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from simulator._version import __version__
 from simulator.cli import _options as opt
+from simulator.cli._progress import ProgressReport
 from simulator.errors import InputError, Interrupted, ReelsimError
-
-if TYPE_CHECKING:
-    from simulator.results.work import Progress
 
 __all__ = ["main"]
 
@@ -107,18 +94,19 @@ def run(
     loaded = load_scenario(scenario, overrides)
     policies = dict(load_policy(spec) for spec in policy_specs)
     folder = out if out is not None else Path("results") / loaded.name
-    with _progress(console) as progress:
+    with ProgressReport(console, "run") as report:
         work = Work(
             replications=replications,
             seed=seed,
             status=opt.read_status(status, now),
             engine=engine,
             threads=threads,
-            progress=progress,
+            progress=report,
         )
         result = simulate(loaded, work, policies=policies, trace=trace, resume_in=folder)
-    console.print(f"engine: {result.engine} ({result.engine_reason})")
-    summary = write_results(result, folder, plots=not no_plots)
+        console.print(f"engine: {result.engine} ({result.engine_reason})")
+        report.step("writing the results folder" + ("" if no_plots else " and plots"))
+        summary = write_results(result, folder, plots=not no_plots)
     result.discard_chunks()  # the folder is complete: nothing is left to resume
     render_run_summary(summary, opt.stdout_console())
     console.print(f"results written to {folder}/")
@@ -198,43 +186,6 @@ def calibrate(
         console.print(f"{len(written) - 1} plot(s) written to {written[1].parent}/")
 
 
-class _progress:
-    """A progress bar that appears only once a run has taken more than a second."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.started = time.perf_counter()
-        self.bar: rich.progress.Progress | None = None
-        self.task: TaskID | None = None
-
-    def __enter__(self) -> Callable[[Progress], None]:
-        return self.update
-
-    def update(self, progress: Progress) -> None:
-        done, total = progress.replications_done, progress.replications
-        if self.bar is None:
-            if time.perf_counter() - self.started < 1.0 or done >= total:
-                return
-            self.bar = rich.progress.Progress(
-                TextColumn("replications"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TextColumn("left"),
-                TimeRemainingColumn(),
-                console=self.console,
-                transient=True,
-            )
-            self.bar.start()
-            self.task = self.bar.add_task("run", total=total)
-        assert self.task is not None
-        self.bar.update(self.task, completed=done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising."""
     try:
@@ -269,6 +220,8 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
+from simulator.cli._export import export  # noqa: E402
 from simulator.cli._planning import register  # noqa: E402  (sweep, staff, compare, sensitivity)
 
 register(cli)
+cli.add_command(export)

@@ -38,7 +38,7 @@ class ResultsFolder:
         if not manifest.is_file():
             raise UsageError(
                 f"{path}: no summary.json here; give a folder written by reelsim run, sweep, "
-                "staff or compare"
+                "staff, compare or sensitivity"
             )
         try:
             summary = json.loads(manifest.read_text())
