@@ -271,7 +271,8 @@ def test_a_run_that_cannot_fit_one_replication_is_refused_with_the_numbers(
 
 
 def test_report_flags_a_data_file_that_no_longer_matches_its_checksum(tmp_path: Path) -> None:
-    from simulator.folders.read import ResultsFolder, file_warnings
+    from simulator.folders.read import ResultsFolder
+    from simulator.report.page import file_warnings
 
     run = simulate(load_scenario(DEMO), replications=5, engine="kernel")
     write_results(run, tmp_path, plots=False)

@@ -220,6 +220,7 @@ def sweep(
 
     start = opt.read_status(status, now)
     folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-sweep"
+    opt.claim_output(folder, "sweep", [(scenario, overrides)], work.seed)
     console = Console(stderr=True)
     bar = _SweepBar(console)
     try:
@@ -301,6 +302,7 @@ def staff(
 
     start = opt.read_status(status, now)
     folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-staff"
+    opt.claim_output(folder, "staff", [(scenario, overrides)], work.seed)
     console = Console(stderr=True)
 
     def progress(result: Any, n: int) -> None:
@@ -397,6 +399,9 @@ def compare(
     start = opt.read_status(status, now)
     a_name, b_name = load_scenario(scenario_a).name, load_scenario(scenario_b).name
     folder = out if out is not None else Path("results") / f"compare-{a_name}-{b_name}"
+    opt.claim_output(
+        folder, "compare", [(scenario_a, overrides_a), (scenario_b, overrides_b)], work.seed
+    )
     console = Console(stderr=True)
     result = work.run(
         run_compare,
@@ -482,6 +487,7 @@ def sensitivity(
 
     name = load_scenario(scenario).name
     folder = out if out is not None else Path("results") / f"{name}-sensitivity"
+    opt.claim_output(folder, "sensitivity", [(scenario, overrides)], work.seed)
     result = work.run(
         run_sensitivity,
         scenario,

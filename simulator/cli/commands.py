@@ -105,6 +105,7 @@ def run(
     from_status = opt.read_status(status, now)
     start = from_status.state(loaded) if from_status is not None else None
     folder = out if out is not None else Path("results") / loaded.name
+    opt.claim_output(folder, "run", [(scenario, overrides)], seed)
     with _progress(console) as progress:
         result = simulate(
             loaded,
@@ -262,6 +263,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReelsimError as error:
         click.echo(f"error: {error}", err=True)
         return EXIT_FAILED
+    except OSError as error:
+        # A write the system refused outside atomic_write (which says so itself): a wrong
+        # place is bad input, a full disk is not.
+        from simulator.folders.claim import write_failure
+
+        failure = write_failure(error, error.filename or "a file")
+        click.echo(f"error: {failure}", err=True)
+        return EXIT_BAD_INPUT if isinstance(failure, InputError) else EXIT_FAILED
     return code if isinstance(code, int) else 0
 
 

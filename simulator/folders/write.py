@@ -10,22 +10,35 @@ beside it, so a folder with a ``summary.json`` is complete and can be checked.
     trace.parquet          every event, when the run was traced
     scenario.yaml          the scenario as run (loaded, overrides applied; same sha256)
     *.png, *.svg           plots (``simulator.plots.season``)
+
+A folder holds only what its manifest lists. ``write_manifest`` (every command's last
+step) removes what a previous result in the same folder left that the new manifest does
+not list: the files the old manifest listed, the plots, tables and scenario a reelsim
+folder has at its top level, and a ``report.html`` of the old numbers. It removes nothing
+else, and nothing outside the folder, whatever an edited manifest says. Which results may
+replace which is ``simulator.folders.claim``'s to decide, before anything is computed.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
 import yaml
 
 from simulator.files import atomic_write, file_sha256, json_safe
+from simulator.folders.claim import write_failure
 from simulator.results.runs import Run
 from simulator.results.summary import summarize
 
-__all__ = ["write_results"]
+__all__ = ["is_folder_name", "write_manifest", "write_results"]
+
+_TOP_LEVEL_OUTPUTS = (".parquet", ".png", ".svg")
+"""What a reelsim folder holds at its top level besides ``scenario.yaml`` and
+``summary.json``: tables and plots."""
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -34,7 +47,10 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 def write_results(run: Run, out: Path, *, plots: bool = True) -> dict[str, Any]:
     """Write the results folder; return the summary written to ``summary.json``."""
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise write_failure(error, out) from None
     files: list[Path] = []
     data = {
         "replications.parquet": run.replications_frame(),
@@ -60,11 +76,64 @@ def write_results(run: Run, out: Path, *, plots: bool = True) -> dict[str, Any]:
         for name, figure_writer in run_plots(run).items():
             atomic_write(out / name, figure_writer)
             files.append(out / name)
-    summary["files"] = {path.name: file_sha256(path) for path in files}
-    text = json.dumps(json_safe(summary), indent=2, allow_nan=False)
+    return write_manifest(out, summary, [path.name for path in files])
 
-    def write_summary(tmp: Path) -> None:
-        tmp.write_text(text + "\n")
 
-    atomic_write(out / "summary.json", write_summary)
+def is_folder_name(name: str) -> bool:
+    """A name a manifest may list: a relative path that stays inside the folder."""
+    path = PurePosixPath(name)
+    return bool(name) and not path.is_absolute() and ".." not in path.parts and "\\" not in name
+
+
+def write_manifest(out: Path, summary: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
+    """Write ``summary.json`` last, with the SHA-256 of each of ``files`` (relative to
+    ``out``): a folder with one is complete. Then remove what a previous result left that
+    the new manifest does not list (see the module docstring). Returns ``summary``."""
+    before = _listed(out)
+    had_manifest = before is not None
+    summary["files"] = {name: file_sha256(out / name) for name in files}
+    text = json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n"
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text)
+
+    atomic_write(out / "summary.json", write)
+    stale = set(before or ())
+    if had_manifest:
+        stale |= {
+            p.name
+            for p in out.iterdir()
+            if p.suffix in _TOP_LEVEL_OUTPUTS or p.name in ("scenario.yaml", "report.html")
+        }
+    _remove(out, sorted(stale - set(files)))
     return summary
+
+
+def _listed(out: Path) -> list[str] | None:
+    """The names the folder's current manifest lists (``None``: it has none)."""
+    try:
+        previous = json.loads((out / "summary.json").read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, UnicodeDecodeError):
+        return []
+    files = previous.get("files") if isinstance(previous, dict) else None
+    return [str(name) for name in files] if isinstance(files, dict) else []
+
+
+def _remove(out: Path, names: Sequence[str]) -> None:
+    root = out.resolve()
+    for name in names:
+        if not is_folder_name(name):
+            continue
+        path = out / name
+        if path.is_symlink() or not path.is_file() or not path.resolve().is_relative_to(root):
+            continue
+        try:
+            path.unlink()
+            for folder in path.parents:
+                if folder.resolve() == root or any(folder.iterdir()):
+                    break
+                folder.rmdir()
+        except OSError as error:
+            raise write_failure(error, path) from None

@@ -37,6 +37,7 @@ from typing import Any
 
 from simulator.calendar import date_at, hours_at
 from simulator.errors import Problem, ScenarioError, UsageError
+from simulator.files import csv_safe_cell
 from simulator.model.season import (
     EpisodeStatus,
     SeasonModel,
@@ -368,7 +369,7 @@ def write_status(rows: list[dict[str, str]], path: Path) -> None:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow(row)
+            writer.writerow({k: csv_safe_cell(v) for k, v in row.items()})
 
 
 @dataclass(frozen=True)

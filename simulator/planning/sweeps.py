@@ -64,7 +64,8 @@ from simulator.errors import (
     Interrupted,
     UsageError,
 )
-from simulator.files import atomic_write, file_sha256, json_safe
+from simulator.files import atomic_write
+from simulator.folders.write import write_manifest
 from simulator.model.season import SeasonModel, StartingState, compile_season
 from simulator.model.starting_state import Status, StatusSource, as_status, with_start
 from simulator.planning.executors import Executor, LocalExecutor
@@ -641,15 +642,9 @@ def points_frame(results: Sequence[PointResult]) -> pd.DataFrame:
 
 def write_summary(out: Path, summary: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
     """Write ``summary.json`` last, with the SHA-256 of each of ``files`` (relative to
-    ``out``), as a run's results folder does: a folder with one is complete."""
-    summary["files"] = {name: file_sha256(out / name) for name in files}
-    text = json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n"
-
-    def write(tmp: Path) -> None:
-        tmp.write_text(text)
-
-    atomic_write(out / "summary.json", write)
-    return summary
+    ``out``), as a run's results folder does: a folder with one is complete, and holds only
+    what it lists (``simulator.folders.write.write_manifest``)."""
+    return write_manifest(out, summary, files)
 
 
 def sweep(
