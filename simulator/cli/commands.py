@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -236,16 +237,23 @@ class _progress:
             self.bar.stop()
 
 
+def _show_warning(message: Warning | str, *args: object, **kwargs: object) -> None:
+    """A warning (a damaged chunk set aside, say) as one line, without the source line."""
+    click.echo(f"warning: {message}", err=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising."""
     try:
         # Without standalone mode, click returns (not raises) the code of an Exit raised in
         # a command, such as 130 for a run stopped by Ctrl-C.
-        code = cli.main(
-            args=list(argv) if argv is not None else None,
-            prog_name="reelsim",
-            standalone_mode=False,
-        )
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            code = cli.main(
+                args=list(argv) if argv is not None else None,
+                prog_name="reelsim",
+                standalone_mode=False,
+            )
     except click.exceptions.Exit as done:
         return int(done.exit_code or 0)
     except click.ClickException as error:

@@ -135,11 +135,6 @@ class FolderOwner:
         return None
 
 
-_HELD: dict[Path, int] = {}
-"""Folders this process holds, with how many claims are open on each: a claim inside a
-claim (a command calling a library function that claims too) is let through."""
-
-
 def _refusal(out: Path, problem: str) -> UsageError:
     return UsageError(
         f"{out}: {problem}. Give another --out, or remove the folder to start it afresh."
@@ -186,16 +181,6 @@ def claim_folder(out: Path, owner: FolderOwner) -> Iterator[None]:
     """Hold ``out`` for ``owner`` while the block runs (see the module docstring)."""
     out = Path(out)
     _prepare(out)
-    key = out.resolve()
-    if key in _HELD:
-        _HELD[key] += 1
-        try:
-            yield
-        finally:
-            _HELD[key] -= 1
-            if not _HELD[key]:
-                del _HELD[key]
-        return
     try:
         handle = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as error:
@@ -213,11 +198,9 @@ def claim_folder(out: Path, owner: FolderOwner) -> Iterator[None]:
         if problem:
             raise _refusal(out, problem)
         _record(handle, out / LOCK_NAME, owner, os.getpid())
-        _HELD[key] = 1
         try:
             yield
         finally:
-            del _HELD[key]
             with contextlib.suppress(UsageError, ReelsimError):
                 _record(handle, out / LOCK_NAME, owner, None)  # held by no one now
     finally:
