@@ -215,16 +215,18 @@ def test_an_out_that_cannot_be_a_folder_is_bad_input(
     assert "Traceback" not in err
 
 
-def test_a_report_to_a_device_is_refused_and_the_device_left_alone(
+def test_a_report_onto_something_not_a_file_is_refused_and_left_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import stat
 
     out = tmp_path / "out"
     assert _run(out, "--no-plots") == 0
-    assert main(["report", str(out), "-o", "/dev/null"]) == 2
-    assert "cannot write /dev/null" in capsys.readouterr().err
-    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    pipe = tmp_path / "pipe"  # a named pipe: like /dev/null, not a plain file
+    os.mkfifo(pipe)
+    assert main(["report", str(out), "-o", str(pipe)]) == 2
+    assert f"cannot write {pipe}" in capsys.readouterr().err
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
 
 
 def test_a_read_only_folder_is_bad_input(

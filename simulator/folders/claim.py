@@ -65,8 +65,8 @@ def write_failure(error: OSError, path: Path | str) -> ReelsimError:
         return UsageError(f"cannot write {path}: {_BAD_PLACE[code]}; choose another place")
     reason = _NO_ROOM.get(code, error.strerror or type(error).__name__)
     return ReelsimError(
-        f"cannot write {path}: {reason}. Nothing half-written was left; once there is room, "
-        "the same command resumes from the chunks already written"
+        f"cannot write {path}: {reason}. Nothing half-written was left: make room and run "
+        "the same command again (a run or sweep resumes from the chunks already written)"
     )
 
 

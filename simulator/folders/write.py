@@ -12,11 +12,14 @@ beside it, so a folder with a ``summary.json`` is complete and can be checked.
     *.png, *.svg           plots (``simulator.plots.season``)
 
 A folder holds only what its manifest lists. ``write_manifest`` (every command's last
-step) removes what a previous result in the same folder left that the new manifest does
-not list: the files the old manifest listed, the plots, tables and scenario a reelsim
-folder has at its top level, and a ``report.html`` of the old numbers. It removes nothing
-else, and nothing outside the folder, whatever an edited manifest says. Which results may
-replace which is ``simulator.folders.claim``'s to decide, before anything is computed.
+step), replacing an earlier result in the same folder, removes the top-level files of the
+kinds a reelsim folder has — tables (``*.parquet``), plots (``*.png``, ``*.svg``),
+``scenario.yaml`` and ``report.html`` — that the new manifest does not list. It removes
+nothing else, whatever an edited manifest says. Chunks under ``replications/`` stay: each
+is named by everything it depends on, so a later command that needs it reuses it and no
+other can mistake it for its own; a reader never reads one its manifest does not list.
+Which results may replace which is ``simulator.folders.claim``'s to decide, before
+anything is computed.
 """
 
 from __future__ import annotations
@@ -89,8 +92,7 @@ def write_manifest(out: Path, summary: dict[str, Any], files: Sequence[str]) -> 
     """Write ``summary.json`` last, with the SHA-256 of each of ``files`` (relative to
     ``out``): a folder with one is complete. Then remove what a previous result left that
     the new manifest does not list (see the module docstring). Returns ``summary``."""
-    before = _listed(out)
-    had_manifest = before is not None
+    replacing = (out / "summary.json").exists()
     summary["files"] = {name: file_sha256(out / name) for name in files}
     text = json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n"
 
@@ -98,42 +100,18 @@ def write_manifest(out: Path, summary: dict[str, Any], files: Sequence[str]) -> 
         tmp.write_text(text)
 
     atomic_write(out / "summary.json", write)
-    stale = set(before or ())
-    if had_manifest:
-        stale |= {
-            p.name
-            for p in out.iterdir()
-            if p.suffix in _TOP_LEVEL_OUTPUTS or p.name in ("scenario.yaml", "report.html")
-        }
-    _remove(out, sorted(stale - set(files)))
+    if replacing:
+        listed = set(files)
+        for path in sorted(out.iterdir()):
+            if path.name not in listed and _is_output(path):
+                try:
+                    path.unlink()
+                except OSError as error:
+                    raise write_failure(error, path) from None
     return summary
 
 
-def _listed(out: Path) -> list[str] | None:
-    """The names the folder's current manifest lists (``None``: it has none)."""
-    try:
-        previous = json.loads((out / "summary.json").read_text())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, UnicodeDecodeError):
-        return []
-    files = previous.get("files") if isinstance(previous, dict) else None
-    return [str(name) for name in files] if isinstance(files, dict) else []
-
-
-def _remove(out: Path, names: Sequence[str]) -> None:
-    root = out.resolve()
-    for name in names:
-        if not is_folder_name(name):
-            continue
-        path = out / name
-        if path.is_symlink() or not path.is_file() or not path.resolve().is_relative_to(root):
-            continue
-        try:
-            path.unlink()
-            for folder in path.parents:
-                if folder.resolve() == root or any(folder.iterdir()):
-                    break
-                folder.rmdir()
-        except OSError as error:
-            raise write_failure(error, path) from None
+def _is_output(path: Path) -> bool:
+    """A plain file of a kind that reelsim writes at the top of a results folder."""
+    kind = path.suffix in _TOP_LEVEL_OUTPUTS or path.name in ("scenario.yaml", "report.html")
+    return kind and path.is_file() and not path.is_symlink()

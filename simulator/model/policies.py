@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -93,7 +94,7 @@ class CheckedPolicy:
             key = self.policy.key(task)
         except Exception as error:
             raise self._error(task, f"raised {type(error).__name__}: {error}") from None
-        if isinstance(key, bool) or not isinstance(key, int | float):
+        if isinstance(key, bool) or not isinstance(key, numbers.Real):
             raise self._error(task, f"returned {type(key).__name__} {key!r:.40}, not a number")
         if not math.isfinite(key):
             raise self._error(task, f"returned {key}, not a finite number")
