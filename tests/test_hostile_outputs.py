@@ -420,6 +420,8 @@ def test_a_missing_key_is_named_with_the_kind(folders: dict[str, Path]) -> None:
         check_manifest(summary)
     for folder in folders.values():
         check_manifest(_summary(folder))  # every real summary passes, utilisation either way
+    large_seed = _edited(_summary(folders["run"]), ("seed",), 2**64 - 1)
+    check_manifest(large_seed)  # any seed the command line takes
     renamed = _summary(folders["run"])
     renamed["utilisation"] = renamed.pop("utilization")
     check_manifest(renamed)

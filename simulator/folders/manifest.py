@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from pathlib import PurePosixPath
 from typing import Any
 
 from simulator.errors import UsageError
@@ -56,6 +57,12 @@ def _count(value: Any) -> str | None:
     return None
 
 
+def _seed(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
+        return f"must be a whole number from 0 to 2**64 - 1, got {_shown(value)}"
+    return None
+
+
 def _positive(value: Any) -> str | None:
     problem = _count(value)
     return problem or (None if value >= 1 else f"must be at least 1, got {value}")
@@ -89,9 +96,11 @@ def _sequence(value: Any) -> str | None:
 
 
 def _file_name(value: Any) -> str | None:
-    from simulator.folders.write import is_folder_name
-
-    return None if is_folder_name(value) else "must name a file inside the folder"
+    """A relative path that stays inside the folder: a manifest cannot point a reader (or a
+    writer cleaning up) anywhere else."""
+    path = PurePosixPath(value)
+    inside = value and not path.is_absolute() and ".." not in path.parts and "\\" not in value
+    return None if inside else "must name a file inside the folder"
 
 
 def _kind(value: Any) -> str:
@@ -108,15 +117,15 @@ Spec = list[tuple[str, Check, bool]]
 and a ``@`` key is the object's keys rather than its values."""
 
 
-def _interval(path: str, required: bool = True, *, ends: bool = True) -> Spec:
-    """An estimate with its interval, as ``simulator.stats`` writes them."""
-    spec: Spec = [(path, _mapping, required), (f"{path}.estimate", _number, True)]
-    if ends:
-        spec += [
-            (f"{path}.low", _or_null(_number), False),
-            (f"{path}.high", _or_null(_number), False),
-        ]
-    return spec
+def _interval(path: str, required: bool = True) -> Spec:
+    """An estimate with its interval, as ``simulator.stats`` writes them (an unbounded end
+    is null)."""
+    return [
+        (path, _mapping, required),
+        (f"{path}.estimate", _number, True),
+        (f"{path}.low", _or_null(_number), True),
+        (f"{path}.high", _or_null(_number), True),
+    ]
 
 
 def _quantiles(path: str) -> Spec:
@@ -139,7 +148,7 @@ COMMON: Spec = [
     ("scenario", _mapping, False),
     ("scenario.name", _scalar, False),
     ("scenario.sha256", _text, False),
-    ("seed", _or_null(_count), False),
+    ("seed", _or_null(_seed), False),
     ("confidence", _probability, False),
     ("events", _count, False),
     ("wall_seconds", _number, False),

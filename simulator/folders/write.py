@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -37,7 +37,7 @@ from simulator.folders.claim import write_failure
 from simulator.results.runs import Run
 from simulator.results.summary import summarize
 
-__all__ = ["is_folder_name", "write_manifest", "write_results"]
+__all__ = ["write_manifest", "write_results"]
 
 _TOP_LEVEL_OUTPUTS = (".parquet", ".png", ".svg")
 """What a reelsim folder holds at its top level besides ``scenario.yaml`` and
@@ -80,12 +80,6 @@ def write_results(run: Run, out: Path, *, plots: bool = True) -> dict[str, Any]:
             atomic_write(out / name, figure_writer)
             files.append(out / name)
     return write_manifest(out, summary, [path.name for path in files])
-
-
-def is_folder_name(name: str) -> bool:
-    """A name a manifest may list: a relative path that stays inside the folder."""
-    path = PurePosixPath(name)
-    return bool(name) and not path.is_absolute() and ".." not in path.parts and "\\" not in name
 
 
 def write_manifest(out: Path, summary: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
