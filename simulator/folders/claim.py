@@ -26,12 +26,12 @@ import fcntl
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from simulator.errors import ReelsimError, UsageError
+from simulator.folders.manifest import manifest_kind
 
 __all__ = ["LOCK_NAME", "FolderOwner", "claim_folder", "write_failure"]
 
@@ -99,9 +99,10 @@ class FolderOwner:
     @classmethod
     def from_summary(cls, summary: Any) -> FolderOwner | None:
         """The owner a ``summary.json`` describes (``None`` when it does not say)."""
-        if not isinstance(summary, dict) or not isinstance(summary.get("kind", "run"), str):
+        if not isinstance(summary, dict) or not isinstance(summary.get("kind", ""), str):
             return None
-        sides = [summary.get("a"), summary.get("b")] if summary.get("kind") == "compare" else []
+        kind = manifest_kind(summary)
+        sides = [summary.get("a"), summary.get("b")] if kind == "compare" else []
         scenarios = []
         for side in sides or [summary.get("scenario")]:
             if not isinstance(side, dict):
@@ -109,7 +110,7 @@ class FolderOwner:
             scenarios.append((str(side.get("scenario", side.get("name", ""))), side.get("sha256")))
         seed = summary.get("seed")
         return cls(
-            str(summary.get("kind", "run")),
+            kind,
             tuple((n, s if isinstance(s, str) else "") for n, s in scenarios),
             seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
         )
@@ -142,9 +143,9 @@ def _refusal(out: Path, problem: str) -> UsageError:
 
 
 def _prepare(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a folder; give a folder")
     try:
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {out}: exists and is not a folder; give a folder")
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise write_failure(error, f"the results folder {out}") from None
@@ -176,7 +177,7 @@ def _recorded_owner(out: Path, handle: int) -> FolderOwner | None:
     return FolderOwner.from_summary(summary)
 
 
-@contextmanager
+@contextlib.contextmanager
 def claim_folder(out: Path, owner: FolderOwner) -> Iterator[None]:
     """Hold ``out`` for ``owner`` while the block runs (see the module docstring)."""
     out = Path(out)
@@ -201,7 +202,7 @@ def claim_folder(out: Path, owner: FolderOwner) -> Iterator[None]:
         try:
             yield
         finally:
-            with contextlib.suppress(UsageError, ReelsimError):
+            with contextlib.suppress(ReelsimError):
                 _record(handle, out / LOCK_NAME, owner, None)  # held by no one now
     finally:
         os.close(handle)  # releases the lock
