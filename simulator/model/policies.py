@@ -12,12 +12,14 @@ weights, any weighting runs in both engines. A policy of your own is any object 
 
     simulate(scenario, policies={"supervisors": ShortestFirstThenDeadline()})
 
-A policy of your own is called through ``CheckedPolicy``: a key that raises, or that is
-not a finite number (NaN, an infinity, a string), stops the run with a ``UsageError``
-naming the policy, the queue and the task, instead of a traceback or a queue in an
-undefined order. A policy that is merely slow cannot be timed out from inside the run
-(the simulation is single-threaded and a key is plain Python): Ctrl-C stops it, with the
-usual "interrupted" message.
+A policy named on the command line (``--policy``, ``load_policy``) is called through
+``CheckedPolicy``: a key that raises, or that is not a finite number (NaN, an infinity, a
+string), stops the run with a ``UsageError`` naming the policy, the queue and the task,
+instead of a traceback or a queue in an undefined order. A policy passed to ``simulate``
+is called as it is, so that a test of it sees its own exceptions; wrap it in
+``CheckedPolicy`` for the same checks. A policy that is merely slow cannot be timed out
+from inside the run (the simulation is single-threaded and a key is plain Python): Ctrl-C
+stops it, with the usual "interrupted" message.
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ __all__ = [
     "QueuePolicy",
     "TaskFeatures",
     "builtin_policy",
-    "checked_policy",
     "load_policy",
 ]
 
@@ -105,13 +106,6 @@ class CheckedPolicy:
             f"policy {self.name} for {self.resource}: key() {what}, for task {task.task_id} "
             f"(episode {task.episode}, stage {task.stage!r}); a key must be a finite number"
         )
-
-
-def checked_policy(resource: str, policy: QueuePolicy) -> QueuePolicy:
-    """``policy`` behind ``CheckedPolicy`` (a built-in or already checked one as it is)."""
-    if isinstance(policy, IndexPolicy | CheckedPolicy):
-        return policy
-    return CheckedPolicy(policy, type(policy).__qualname__, resource)
 
 
 def builtin_policy(name: str) -> IndexPolicy:

@@ -35,7 +35,7 @@ from simulator.engines.reference.resources import PoolState, Slot, TeamState, Un
 from simulator.engines.reference.shifts import Shifts
 from simulator.engines.reference.tasks import Shot, Task
 from simulator.engines.reference.waiting import WaitingRoom
-from simulator.model.policies import IndexPolicy, QueuePolicy, TaskFeatures, checked_policy
+from simulator.model.policies import IndexPolicy, QueuePolicy, TaskFeatures
 from simulator.model.season import (
     EpisodeStatus,
     Option,
@@ -81,7 +81,7 @@ class Season(CloudPools, GpuFailures, Shifts):
         self.teams = [TeamState(t, busy_by_episode=[0.0] * n_ep) for t in model.teams]
         for team in self.teams:
             team.slots = [Slot(team, k) for k in range(team.model.max_people)]
-        overrides = {name: checked_policy(name, p) for name, p in (policies or {}).items()}
+        overrides = dict(policies or {})
         self.pool_policy: list[QueuePolicy] = [
             overrides.get(p.name, IndexPolicy(p.policy)) for p in model.pools
         ]
