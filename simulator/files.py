@@ -3,10 +3,11 @@
 ``atomic_write`` writes to a temporary name in the same folder, flushes to disk and renames
 into place: a killed process leaves a file either complete or absent; a write the system
 refuses (a full disk, a read-only folder, a name too long) is raised as an ``OSError``
-that names the file, not its temporary name. ``file_sha256`` is the fingerprint a results folder's
-manifest records for each file; ``json_safe`` turns the numbers JSON cannot hold
-(infinities, NaN) into null; ``csv_safe_cell`` keeps a text cell of a CSV file from being
-read as a formula by a spreadsheet.
+that names the file, not its temporary name, and nothing is written over what is not a
+plain file (a folder, a device such as ``/dev/null``, a pipe). ``file_sha256`` is the
+fingerprint a results folder's manifest records for each file; ``json_safe`` turns the
+numbers JSON cannot hold (infinities, NaN) into null; ``csv_safe_cell`` keeps a text cell
+of a CSV file from being read as a formula by a spreadsheet.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     refuses raises an ``OSError`` with its ``errno`` and ``path`` as its file name."""
     tmp: Path | None = None
     try:
-        if path.exists() and not path.is_file():  # a folder, or a device such as /dev/null
+        if path.exists() and not path.is_file():  # a folder, a device, a pipe
             raise OSError(errno.EEXIST, "not a regular file", str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
