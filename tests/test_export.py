@@ -13,8 +13,8 @@ import pytest
 
 from simulator import Work, compare, load_scenario, simulate, staff, sweep
 from simulator.cli.commands import main
+from simulator.files import csv_safe_cell
 from simulator.folders import export_results, write_results
-from simulator.folders.export import csv_safe_cell
 from simulator.planning.sensitivity import sensitivity
 
 DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "demo.yaml"
@@ -205,7 +205,8 @@ def test_hostile_text_is_neutralised(folders: dict[str, Path]) -> None:
     ("value", "safe"),
     [
         ("=1+1", "'=1+1"),
-        ("+1", "'+1"),
+        ("+1", "+1"),  # a number written as text is a value, not a formula
+        ("+A1", "'+A1"),
         ("-A1", "'-A1"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),

@@ -137,6 +137,8 @@ def test_the_command_line_takes_from_and_now_together(tmp_path: Path) -> None:
     assert main([*sweep_args, "--from", str(status), "--now", "soon"]) == 2
     staff_args = ["staff", str(DEMO), "--target-risk", "0.9", "--vary", "pools.h100.gpus=1:2"]
     assert main([*staff_args, *common, "--from", str(status)]) == 2
+    # A folder holds one command's results: compare writes its own.
+    common[-1] = str(tmp_path / "compare")
     compare_args = ["compare", str(DEMO), str(DEMO), "--set-b", "pools.h100.gpus=3", *common]
     assert main([*compare_args, "--from", str(status)]) == 2
     assert main([*compare_args, "--from", str(status), "--now", "2027-01-09"]) == 0

@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 
 from simulator.cli.commands import main
+from simulator.files import file_sha256
 from simulator.report.page import VIEWS, build_page, render_html, write_report
 
 ROOT = Path(__file__).parents[1]
@@ -244,11 +245,14 @@ def test_a_folder_of_another_kind_gets_an_inventory(run_folder: Path, tmp_path: 
     folder = tmp_path / "calibration"
     folder.mkdir()
     shutil.copy(run_folder / "cost.png", folder / "risk.png")
-    summary = {"kind": "calibration", "scenario": {"name": "demo", "sha256": "ab"}, "files": {}}
+    shutil.copy(run_folder / "cost.svg", folder / "unlisted.svg")  # not in the manifest
+    listed = {"risk.png": file_sha256(folder / "risk.png")}
+    summary = {"kind": "calibration", "scenario": {"name": "demo", "sha256": "ab"}, "files": listed}
     (folder / "summary.json").write_text(json.dumps(summary))
     text = _text(render_html(build_page(folder)))
     assert "demo: calibration results" in text
     assert "risk" in text
+    assert "unlisted" not in text  # a file the manifest does not list is never shown
     # A summary that does not say what it is, and is not a run's: shown as it is too.
     del summary["kind"]
     (folder / "summary.json").write_text(json.dumps(summary))

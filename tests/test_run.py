@@ -13,6 +13,7 @@ import pytest
 
 from simulator import load_scenario
 from simulator.cli.commands import main
+from simulator.folders.claim import LOCK_NAME
 from simulator.model.policies import TaskFeatures
 from simulator.results import Progress, Summary, Work, simulate, summarize
 
@@ -34,7 +35,8 @@ def test_run_writes_every_file_with_its_checksum(demo_folder: Path) -> None:
     summary = json.loads((demo_folder / "summary.json").read_text())
     assert {"replications.parquet", "timeseries.parquet"} <= set(summary["files"])
     assert any(name.endswith(".png") for name in summary["files"])
-    assert {p.name for p in demo_folder.iterdir()} == {*summary["files"], "summary.json"}
+    # Nothing but the listed files, the manifest and the folder's lock (its owner).
+    assert {p.name for p in demo_folder.iterdir()} == {*summary["files"], "summary.json", LOCK_NAME}
     for name, digest in summary["files"].items():
         assert hashlib.sha256((demo_folder / name).read_bytes()).hexdigest() == digest
     assert not list(demo_folder.glob(".*.tmp"))  # nothing half-written left behind

@@ -7,7 +7,7 @@ text.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ __all__ = [
     "FILE",
     "FOLDER",
     "Decorator",
+    "claim_output",
     "engine_option",
     "from_status_options",
     "read_status",
@@ -99,6 +100,32 @@ def read_status(status: Path | None, now: str | None) -> Status | None:
     if status is None or now is None:
         raise UsageError("--from and --now go together")
     return Status.read(status, now)
+
+
+def claim_output(
+    folder: Path,
+    kind: str,
+    scenarios: Sequence[tuple[Path, Sequence[str]]],
+    seed: int | None,
+) -> None:
+    """Hold the results ``folder`` for this command until it ends
+    (``simulator.folders.claim``): refused at once if another process is writing it, or if
+    it holds the results of another kind of command, scenario or seed. ``scenarios`` are
+    the command's scenario files with their ``--set`` overrides; ``seed`` is ``--seed``
+    (``None``: the first scenario's)."""
+    from simulator.folders.claim import FolderOwner, claim_folder
+    from simulator.scenario.load import load_scenario, scenario_sha256
+
+    loaded = [load_scenario(path, overrides) for path, overrides in scenarios]
+    seed = loaded[0].run.seed if seed is None else seed
+    fingerprints = []
+    for scenario in loaded:
+        run = scenario.run.model_copy(update={"seed": seed})
+        fingerprints.append(
+            (scenario.name, scenario_sha256(scenario.model_copy(update={"run": run})))
+        )
+    owner = FolderOwner(kind, tuple(fingerprints), seed)
+    click.get_current_context().with_resource(claim_folder(folder, owner))
 
 
 def stdout_console() -> Console:

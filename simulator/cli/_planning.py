@@ -161,6 +161,7 @@ def sweep(
     from simulator.scenario.load import load_scenario
 
     folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-sweep"
+    opt.claim_output(folder, "sweep", [(scenario, overrides)], work.seed)
     console = Console(stderr=True)
     with _executor(work, console, "sweep") as (on_executor, _):
         result = run_sweep(
@@ -232,6 +233,7 @@ def staff(
     from simulator.scenario.load import load_scenario
 
     folder = out if out is not None else Path("results") / f"{load_scenario(scenario).name}-staff"
+    opt.claim_output(folder, "staff", [(scenario, overrides)], work.seed)
     console = Console(stderr=True)
     with _executor(work, console, "staff", each="configuration") as (on_executor, _):
 
@@ -332,6 +334,9 @@ def compare(
 
     a_name, b_name = load_scenario(scenario_a).name, load_scenario(scenario_b).name
     folder = out if out is not None else Path("results") / f"compare-{a_name}-{b_name}"
+    opt.claim_output(
+        folder, "compare", [(scenario_a, overrides_a), (scenario_b, overrides_b)], work.seed
+    )
     console = Console(stderr=True)
     with _executor(work, console, "compare") as (on_executor, _):
         result = run_compare(
@@ -416,6 +421,7 @@ def sensitivity(
 
     name = load_scenario(scenario).name
     folder = out if out is not None else Path("results") / f"{name}-sensitivity"
+    opt.claim_output(folder, "sensitivity", [(scenario, overrides)], work.seed)
     console = Console(stderr=True)
     with _executor(work, console, "sensitivity") as (on_executor, _):
         result = run_sensitivity(

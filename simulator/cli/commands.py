@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -94,6 +95,7 @@ def run(
     loaded = load_scenario(scenario, overrides)
     policies = dict(load_policy(spec) for spec in policy_specs)
     folder = out if out is not None else Path("results") / loaded.name
+    opt.claim_output(folder, "run", [(scenario, overrides)], seed)
     with ProgressReport(console, "run") as report:
         work = Work(
             replications=replications,
@@ -186,16 +188,23 @@ def calibrate(
         console.print(f"{len(written) - 1} plot(s) written to {written[1].parent}/")
 
 
+def _show_warning(message: Warning | str, *args: object, **kwargs: object) -> None:
+    """A warning (a damaged chunk set aside, say) as one line, without the source line."""
+    click.echo(f"warning: {message}", err=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code instead of raising."""
     try:
         # Without standalone mode, click returns (not raises) the code of an Exit raised in
         # a command, such as 130 for a run stopped by Ctrl-C.
-        code = cli.main(
-            args=list(argv) if argv is not None else None,
-            prog_name="reelsim",
-            standalone_mode=False,
-        )
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            code = cli.main(
+                args=list(argv) if argv is not None else None,
+                prog_name="reelsim",
+                standalone_mode=False,
+            )
     except click.exceptions.Exit as done:
         return int(done.exit_code or 0)
     except click.ClickException as error:
@@ -213,6 +222,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReelsimError as error:
         click.echo(f"error: {error}", err=True)
         return EXIT_FAILED
+    except OSError as error:
+        # A write the system refused outside atomic_write (which says so itself): a wrong
+        # place is bad input, a full disk is not.
+        from simulator.folders.claim import write_failure
+
+        failure = write_failure(error, error.filename or "a file")
+        click.echo(f"error: {failure}", err=True)
+        return EXIT_BAD_INPUT if isinstance(failure, InputError) else EXIT_FAILED
     return code if isinstance(code, int) else 0
 
 

@@ -32,27 +32,17 @@ import numpy as np
 import pandas as pd
 
 from simulator.errors import UsageError
-from simulator.files import atomic_write
+from simulator.files import atomic_write, csv_safe_cell
 from simulator.folders._columns import NUMBER_FORMATS, column, quantity_unit
 from simulator.folders._headline import HEADLINE_COLUMNS, headline_rows
 from simulator.folders.read import ResultsFolder
 
-__all__ = ["EXPORT_FORMATS", "csv_safe_cell", "export_results"]
+__all__ = ["EXPORT_FORMATS", "export_results"]
 
 EXPORT_FORMATS = ("xlsx", "csv")
 KINDS = ("run", "sweep", "staff", "compare", "sensitivity")
 SHEET_ROWS = 1_048_576
 """A worksheet's most rows, its header included."""
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe_cell(value: Any) -> Any:
-    """A text cell that a spreadsheet could take for a formula (one starting with ``=``,
-    ``+``, ``-``, ``@``, a tab or a carriage return) as text, by a leading apostrophe;
-    anything else as it is."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 A folder written by ``reelsim run``, ``sweep``, ``staff``, ``compare`` or ``sensitivity``
 has a ``summary.json`` whose ``files`` map names each data file with its SHA-256
-(``simulator.folders.write``). ``ResultsFolder`` reads the manifest and says, per file,
-whether it is there and as written.
+(``simulator.folders.write``). ``ResultsFolder`` reads the manifest, checks that it holds
+what a reader reads (``simulator.folders.manifest``), and says, per file, whether it is
+there and as written. A file the manifest does not list is never used, whatever its name:
+it is not part of the results (a plot a previous run left, say).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import yaml
 
 from simulator.errors import UsageError
 from simulator.files import file_sha256
+from simulator.folders.manifest import check_manifest, manifest_kind
 from simulator.results.summary import Summary
 
 __all__ = ["ResultsFolder"]
@@ -42,18 +45,16 @@ class ResultsFolder:
             )
         try:
             summary = json.loads(manifest.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
             raise UsageError(f"{manifest}: not a readable summary ({error})") from None
-        if not isinstance(summary, dict):
-            raise UsageError(f"{manifest}: expected a JSON object, got {type(summary).__name__}")
+        except OSError as error:
+            raise UsageError(f"{manifest}: cannot be read ({error.strerror})") from None
+        check_manifest(summary, str(manifest))
         return cls(path, summary)
 
     @property
     def kind(self) -> str:
-        if "kind" in self.summary:
-            return str(self.summary["kind"])
-        # Written before summaries said what they are: a run's has episodes and a season.
-        return "run" if {"episodes", "season", "cost"} <= self.summary.keys() else "unknown"
+        return manifest_kind(self.summary)
 
     @cached_property
     def run_summary(self) -> Summary:
@@ -72,16 +73,15 @@ class ResultsFolder:
         status = {}
         for name, digest in sorted(self.summary.get("files", {}).items()):
             path = self.path / name
-            if not path.is_file():
-                status[name] = "missing"
-            else:
+            try:
                 status[name] = "ok" if file_sha256(path) == digest else "changed"
+            except OSError:  # absent, a folder, or unreadable: not there as written
+                status[name] = "missing"
         return status
 
     def usable(self, name: str) -> bool:
-        """A file that is there and as the run wrote it (or not listed, for old folders)."""
-        listed = self.file_status.get(name)
-        return (self.path / name).is_file() and listed in (None, "ok")
+        """A file the manifest lists, there and as the run wrote it."""
+        return self.file_status.get(name) == "ok"
 
     def table(self, name: str) -> pd.DataFrame | None:
         return pd.read_parquet(self.path / name) if self.usable(name) else None

@@ -39,10 +39,10 @@ from simulator._version import __version__
 from simulator.engines.replication import COST_CATEGORIES
 from simulator.errors import UsageError
 from simulator.files import atomic_write
+from simulator.folders.write import write_manifest
 from simulator.model.starting_state import as_status
 from simulator.planning.evaluation import Plan, PointResult, evaluate_points
 from simulator.planning.points import ScenarioSource, make_point, point_scenario
-from simulator.planning.sweeps import write_summary
 from simulator.results.chunks import read_replications
 from simulator.results.work import Work
 from simulator.stats import paired_difference
@@ -187,5 +187,5 @@ def compare(
         "chunks": {"computed": evaluation.chunks_computed, "reused": evaluation.chunks_reused},
         "wall_seconds": time.perf_counter() - started,
     }
-    write_summary(out, summary, files)
+    write_manifest(out, summary, files)
     return Comparison(result_a, result_b, table, summary, out)

@@ -39,10 +39,10 @@ import pandas as pd
 from simulator._version import __version__
 from simulator.errors import UsageError
 from simulator.files import atomic_write
+from simulator.folders.write import write_manifest
 from simulator.model.starting_state import as_status
 from simulator.planning.evaluation import Plan, evaluate_points
 from simulator.planning.points import Point, ScenarioSource, make_point, point_scenario
-from simulator.planning.sweeps import write_summary
 from simulator.results.work import Work
 from simulator.scenario import load_yaml_file
 
@@ -249,7 +249,7 @@ def sensitivity(
         "chunks": {"computed": evaluation.chunks_computed, "reused": evaluation.chunks_reused},
         "wall_seconds": time.perf_counter() - started,
     }
-    write_summary(out, summary, files)
+    write_manifest(out, summary, files)
     return SensitivityResult(method, parsed, table, ranked, summary, out)
 
 

@@ -54,6 +54,7 @@ from simulator._version import __version__
 from simulator.analytic import erlang_c, square_root_staffing
 from simulator.errors import UsageError
 from simulator.files import atomic_write
+from simulator.folders.write import write_manifest
 from simulator.model.preflight import preflight
 from simulator.model.season import compile_season
 from simulator.model.starting_state import Status, as_status
@@ -66,7 +67,6 @@ from simulator.planning.points import (
     point_engines,
     point_scenario,
 )
-from simulator.planning.sweeps import write_summary
 from simulator.results.work import Work
 from simulator.stats import proportion_interval
 
@@ -524,7 +524,7 @@ def _write(
         "wall_seconds": wall,
     }
     chunk_files = sorted({k.relative_path for r in simulated for k in r.chunks})
-    write_summary(out, summary, [*files, *chunk_files])
+    write_manifest(out, summary, [*files, *chunk_files])
     return StaffingResult(
         target_risk=target,
         dimensions=dims,

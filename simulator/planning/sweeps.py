@@ -15,7 +15,6 @@ manifest, each point's full summary, and the SHA-256 of every file it used) and
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -25,7 +24,8 @@ from typing import Any
 import pandas as pd
 
 from simulator._version import __version__
-from simulator.files import atomic_write, file_sha256, json_safe
+from simulator.files import atomic_write
+from simulator.folders.write import write_manifest
 from simulator.model.starting_state import Status, as_status
 from simulator.planning.evaluation import Evaluation, Plan, PointResult, evaluate_points
 from simulator.planning.executors import executor_for
@@ -44,7 +44,7 @@ from simulator.scenario import parse_override_value
 from simulator.scenario.load import scenario_sha256
 from simulator.scenario.schema import Scenario
 
-__all__ = ["SweepResult", "points_frame", "sweep", "write_summary"]
+__all__ = ["SweepResult", "points_frame", "sweep"]
 
 
 @dataclass
@@ -81,19 +81,6 @@ def points_frame(results: Sequence[PointResult]) -> pd.DataFrame:
     for path, _ in results[0].point.values if results else ():
         frame[path] = _typed_column([str(v) for v in frame[path]], path)
     return frame
-
-
-def write_summary(out: Path, summary: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
-    """Write ``summary.json`` last, with the SHA-256 of each of ``files`` (relative to
-    ``out``), as a run's results folder does: a folder with one is complete."""
-    summary["files"] = {name: file_sha256(out / name) for name in files}
-    text = json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n"
-
-    def write(tmp: Path) -> None:
-        tmp.write_text(text)
-
-    atomic_write(out / "summary.json", write)
-    return summary
 
 
 def sweep(
@@ -141,7 +128,7 @@ def sweep(
         files += [p.name for p in save_figure(figure, out / "sweep")]
     files += [k.relative_path for r in evaluation.results for k in r.chunks]
     summary = _manifest(base, overrides, varies, plan, evaluation, where, from_status, started)
-    write_summary(out, summary, files)
+    write_manifest(out, summary, files)
     return SweepResult(
         out,
         table,
@@ -162,7 +149,7 @@ def _manifest(
     from_status: Status | None,
     started: float,
 ) -> dict[str, Any]:
-    """The content of a sweep's ``summary.json`` (``write_summary`` adds the files)."""
+    """The content of a sweep's ``summary.json`` (``write_manifest`` adds the files)."""
     seed, precision, chunk_size = plan.seed, plan.precision, plan.chunk_size
     return {
         "reelsim_version": __version__,

@@ -287,13 +287,16 @@ def file_warnings(folder: ResultsFolder) -> list[str]:
 def inventory_page(folder: ResultsFolder) -> Page:
     """Any results folder: its provenance, its plots and its tables, as they are."""
     blocks: list[Block] = []
-    for path in sorted(folder.path.glob("*.svg")) + sorted(folder.path.glob("*.png")):
-        if path.suffix == ".png" and path.with_suffix(".svg").exists():
+    listed = [Path(name) for name in folder.file_status if "/" not in name]
+    for path in sorted(p for p in listed if p.suffix == ".svg") + sorted(
+        p for p in listed if p.suffix == ".png"
+    ):
+        if path.suffix == ".png" and folder.usable(str(path.with_suffix(".svg"))):
             continue
         if folder.usable(path.name):
-            data = data_uri(path.read_bytes(), path.suffix[1:])
+            data = data_uri((folder.path / path).read_bytes(), path.suffix[1:])
             blocks.append(Plot(path.stem.replace("_", " "), data, alt=path.stem))
-    for path in sorted(folder.path.glob("*.parquet")):
+    for path in sorted(p for p in listed if p.suffix == ".parquet"):
         frame = folder.table(path.name)
         if frame is None or frame.empty:
             continue
@@ -348,8 +351,18 @@ def view_for(kind: str) -> Callable[[ResultsFolder], Page]:
 
 
 def build_page(folder: Path) -> Page:
+    """The page of ``folder``. Its manifest is checked first (``ResultsFolder.open``); a
+    value that passes the check but still cannot be laid out (a table that disagrees with
+    it, say) refuses the folder as bad input too, rather than showing a wrong page."""
     results = ResultsFolder.open(folder)
-    return view_for(results.kind)(results)
+    try:
+        return view_for(results.kind)(results)
+    except (KeyError, IndexError, TypeError, ValueError, ArithmeticError, AttributeError) as error:
+        raise UsageError(
+            f"{folder / 'summary.json'}: the {results.kind} report cannot be laid out from "
+            f"this folder ({type(error).__name__}: {error}); its summary or tables were "
+            "changed after it was written. Rerun the command that wrote it."
+        ) from None
 
 
 def render_html(page: Page) -> str:

@@ -10,6 +10,12 @@ file that exists is a chunk that is done. Files are written atomically (to a tem
 name, then renamed): a killed process leaves a chunk either complete or absent, never
 half-written.
 
+**Damaged chunks.** A chunk is written with a CRC checksum on every Parquet page, and a
+chunk found on disk is read back in full, checksums verified, before it is reused. One that
+cannot be read (truncated, overwritten, a flipped bit) is set aside under its name plus
+``.corrupt``, with a ``DamagedChunk`` warning, and computed again as if it had never been
+there: a damaged file never breaks the reruns that would repair it.
+
 A chunk's table has the rows of a run's ``replications.parquet`` (one per replication and
 episode) plus, repeated on each of a replication's episode rows, what is per replication:
 its end time (``end_h``), its event count (``events``) and the busy and available
@@ -24,6 +30,7 @@ them, because its results folder has ``timeseries.parquet``: ``daily_busy:KEY`` 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +54,7 @@ __all__ = [
     "DRAW_LAYOUT_VERSION",
     "ChunkKey",
     "ChunkTask",
+    "DamagedChunk",
     "attempt_chunk",
     "chunk_exists",
     "chunk_frame",
@@ -177,12 +185,42 @@ def attempt_chunk(task: ChunkTask) -> pd.DataFrame | str:
         return f"{type(error).__name__}: {error}"
 
 
+class DamagedChunk(UserWarning):
+    """A chunk on disk could not be read: it was set aside (``*.corrupt``) and is computed
+    again."""
+
+
 def chunk_exists(out: Path, key: ChunkKey) -> bool:
-    return (out / key.relative_path).is_file()
+    """Whether the chunk is on disk and reads back whole (a damaged one is set aside, with
+    a ``DamagedChunk`` warning, and counts as absent)."""
+    path = out / key.relative_path
+    if not path.is_file():
+        return False
+    try:
+        pq.read_table(path, page_checksum_verification=True)
+    except Exception as error:  # any failure to read it back: Arrow, OS, or codec errors
+        _set_aside(path, f"{type(error).__name__}: {error}")
+        return False
+    return True
+
+
+def _set_aside(path: Path, problem: str) -> None:
+    aside = path.with_name(path.name + ".corrupt")
+    path.replace(aside)
+    warnings.warn(
+        f"chunk {path} could not be read ({problem[:200]}); set aside as {aside.name} and "
+        "computed again",
+        DamagedChunk,
+        stacklevel=3,
+    )
 
 
 def write_chunk(out: Path, key: ChunkKey, frame: pd.DataFrame) -> None:
-    atomic_write(out / key.relative_path, lambda tmp: frame.to_parquet(tmp, index=False))
+    """Write a chunk atomically, with a checksum on every page (see the module docstring)."""
+    atomic_write(
+        out / key.relative_path,
+        lambda tmp: frame.to_parquet(tmp, index=False, write_page_checksum=True),
+    )
 
 
 def read_replications(

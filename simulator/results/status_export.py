@@ -15,6 +15,7 @@ from pathlib import Path
 
 from simulator.calendar import date_at
 from simulator.engines.trace import Outcome, TraceEvent, TraceKind
+from simulator.files import csv_safe_cell
 from simulator.model.season import SeasonModel
 from simulator.model.starting_state import COLUMNS
 from simulator.scenario.schema import Calendar
@@ -113,4 +114,4 @@ def write_status(rows: list[dict[str, str]], path: str | Path) -> None:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow(row)
+            writer.writerow({k: csv_safe_cell(v) for k, v in row.items()})
