@@ -75,8 +75,9 @@ MIN_HOURS_BETWEEN_FAILURES = 1.0
 """The least mean time between a GPU's failures: a unit failing more often than hourly is
 no working unit, and failures at a rate without bound would never let time advance."""
 
-MAX_PREEMPTIONS_PER_GPU_HOUR = 1.0
-"""The most spot preemptions per leased unit-hour (published rates are a few a month)."""
+MAX_PREEMPTIONS_PER_GPU_HOUR = 6.0
+"""The most spot preemptions per leased unit-hour: one every ten minutes on average, far
+beyond published rates (a few a month), where hardly any task would finish."""
 
 MAX_MONEY = 1e9
 """The largest amount of money per unit (USD per GPU-hour, per person-hour, per shot)."""
