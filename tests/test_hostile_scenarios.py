@@ -482,3 +482,16 @@ def test_a_number_with_thousands_of_digits_is_refused_as_too_long(
     err = validate_refused(capsys, path)
     assert "is too long" in err
     assert "date" not in err
+
+
+@pytest.mark.parametrize(
+    "vary",
+    ["pools.h100.gpus=1:1e999999999", "pools.h100.gpus=0:1:1e-999999999", "run.seed=0:1e300"],
+)
+def test_a_huge_vary_range_is_refused_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], vary: str
+) -> None:
+    scenario = write(tmp_path, BASE)
+    err = refused(capsys, "sweep", str(scenario), "--vary", vary, "--out", str(tmp_path / "o"))
+    assert f"--vary {vary}" in err
+    assert "at most" in err or "within 1e-300 to 1e300" in err

@@ -41,6 +41,7 @@ __all__ = [
     "MAX_TITLE",
     "MAX_WEIGHT",
     "MIN_HOURS_BETWEEN_FAILURES",
+    "BillingIncrement",
     "CalendarDate",
     "ClockTime",
     "Description",
@@ -140,6 +141,15 @@ Duration = Annotated[
     PlainSerializer(_hours_text, return_type=str),
 ]
 """A length of time, written ``"90s"``, ``"15m"``, ``"4h"``, ``"3d"``, ``"2w"``; held in hours."""
+
+BillingIncrement = Annotated[
+    float,
+    BeforeValidator(_duration_hours),
+    Field(ge=1.0 / 3600.0, le=MAX_SEASON_HOURS),
+    PlainSerializer(_hours_text, return_type=str),
+]
+"""A duration of at least a second: the finest unit clouds bill in (a finer one would
+round a lease's hours past what a double holds)."""
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY)]

@@ -193,9 +193,11 @@ def _type(annotation: Any, metadata: Sequence[Any] = ()) -> str:
     for item in meta:
         word = _READERS.get(getattr(item, "func", None))
         if word is not None:
-            _, words = _bounds(meta)
-            unit = "h" if word == _READERS[_reader(Duration)] else ""
-            return f"{word} {words[0]}{unit}" if words else word
+            found, _ = _bounds(meta)
+            if word != _READERS[_reader(Duration)] or "le" not in found:
+                return word
+            least = found.get("ge", 0.0)
+            return f"{word} {duration_text(least) if least else '0'} to {found['le']:,.0f}h"
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(annotation) if a is not type(None)]

@@ -46,6 +46,7 @@ from simulator.scenario._values import (
     MAX_PREEMPTIONS_PER_GPU_HOUR,
     MAX_SHOTS,
     MIN_HOURS_BETWEEN_FAILURES,
+    BillingIncrement,
     CalendarDate,
     ClockTime,
     Description,
@@ -314,7 +315,7 @@ class Pool(_Frozen):
     price: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     """A key into the scenario's ``prices`` file; loading fills ``price_per_gpu_hour``
     from it (when both are written they must agree)."""
-    billing_increment: Duration = 1.0 / 3600.0
+    billing_increment: BillingIncrement = 1.0 / 3600.0
     """Cloud: leases are billed in whole increments of this."""
     billing_minimum: Duration = 1.0 / 60.0
     """Cloud: the least a lease is billed."""
