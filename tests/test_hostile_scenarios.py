@@ -341,7 +341,7 @@ GPU_FAILURES = {"time_between_failures_hours": 0, "repair_hours": 0}
         ),
         ("pools__h100__price_per_gpu_hour", 1e308, "pools.h100.price_per_gpu_hour", "1e+09"),
         ("teams__editors__hourly_rate", 1e308, "teams.editors.hourly_rate", "1e+09"),
-        ("shows__harbor__episodes__0__priority", 1e308, "episodes.0.priority", "1e+06"),
+        ("shows__harbor__episodes__0__priority", 1e308, "episodes.0.priority", "1,000,000"),
         ("run__horizon", "1000000000h", "run.horizon", "87,660"),
         (
             "shows__harbor__episodes__0__deadline",

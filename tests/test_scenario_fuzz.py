@@ -8,6 +8,10 @@ bytes instead (truncated, a byte changed, lines moved or re-indented, YAML punct
 typed in) and reads them as ``load_scenario`` would. Whatever the damage, the result
 is a ``Scenario`` or a ``ScenarioError`` whose problems each say something: any other
 exception is a bug (it would reach a person as a traceback).
+
+A third check, in the slow tier, sets every numeric leaf and every duration of the examples
+in turn to extreme values (±1e308, 5e-324, NaN, ±inf, 2**64, huge and tiny durations, the
+wrong type) and runs whatever is valid on the batch kernel under a time limit.
 """
 
 from __future__ import annotations

@@ -273,6 +273,24 @@ def _bound_prefix(types_: list[_Type]) -> str:
     return "an integer " if {t.tp for t in types_} == {int} else ""
 
 
+_COMPARISONS = {
+    "greater_than_equal": (">=", "ge"),
+    "greater_than": (">", "gt"),
+    "less_than_equal": ("<=", "le"),
+    "less_than": ("<", "lt"),
+}
+
+
+def _bound_message(kind: str, ctx: dict[str, Any], got: str, walk: _Walk) -> str:
+    """'must be an integer >= 0, got -3 (allowed: 0 to 65,535)': the range when it has
+    two ends, since the bound crossed is then only half of it."""
+    sign, name = _COMPARISONS[kind]
+    message = f"must be {_bound_prefix(walk.types)}{sign} {_number(ctx.get(name))}, got {got}"
+    bounds = _bounds_of(walk)
+    two_sided = bounds.keys() & {"ge", "gt"} and bounds.keys() & {"le", "lt"}
+    return f"{message} (allowed: {range_words(bounds)})" if two_sided else message
+
+
 def _message(error: ErrorDetails, walk: _Walk) -> str:
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
@@ -283,19 +301,8 @@ def _message(error: ErrorDetails, walk: _Walk) -> str:
         return f"missing required key {loc[-1]!r}" if loc else "missing required value"
     if kind == "extra_forbidden":
         return f"unknown key {str(loc[-1])!r}" if loc else "unknown key"
-    bound = _bound_prefix(walk.types)
-    comparisons = {
-        "greater_than_equal": (">=", "ge"),
-        "greater_than": (">", "gt"),
-        "less_than_equal": ("<=", "le"),
-        "less_than": ("<", "lt"),
-    }
-    if kind in comparisons:
-        sign, name = comparisons[kind]
-        message = f"must be {bound}{sign} {_number(ctx.get(name))}, got {got}"
-        bounds = _bounds_of(walk)
-        two_sided = bounds.keys() & {"ge", "gt"} and bounds.keys() & {"le", "lt"}
-        return f"{message} (allowed: {range_words(bounds)})" if two_sided else message
+    if kind in _COMPARISONS:
+        return _bound_message(kind, ctx, got, walk)
     if kind == "multiple_of":
         return f"must be a multiple of {_number(ctx.get('multiple_of'))}, got {got}"
     if kind == "finite_number":

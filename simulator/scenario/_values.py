@@ -100,7 +100,7 @@ def bound_text(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() and abs(value) < 1e6 else f"{value:g}"
+        return f"{value:,.0f}" if value.is_integer() and abs(value) <= 1e7 else f"{value:g}"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
