@@ -495,3 +495,23 @@ def test_a_huge_vary_range_is_refused_at_once(
     err = refused(capsys, "sweep", str(scenario), "--vary", vary, "--out", str(tmp_path / "o"))
     assert f"--vary {vary}" in err
     assert "at most" in err or "within 1e-300 to 1e300" in err
+
+
+@pytest.mark.parametrize(
+    ("where", "key"),
+    [
+        ("shows__harbor__episodes__0__lock", "episodes.0.lock"),
+        ("run__horizon", "run.horizon"),
+        ("teams__editors", "teams.editors.shifts.0.start"),
+    ],
+)
+def test_a_huge_bad_value_is_quoted_only_in_short(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str, key: str
+) -> None:
+    huge = "9" * 100_000 + "x"
+    value: Any = huge
+    if where == "teams__editors":
+        value = {"shifts": [{"start": huge, "end": "17:00", "people": 1}], "hourly_rate": 1}
+    err = validate_refused(capsys, write(tmp_path, changed(**{where: value})))
+    assert key in err
+    assert max(len(line) for line in err.splitlines()) < 400

@@ -118,6 +118,12 @@ def range_words(bounds: dict[str, Any]) -> str:
     return ", ".join(words)
 
 
+def _shown(value: Any) -> str:
+    """A value as quoted in a message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 43 else text[:40] + "..."
+
+
 def _duration_hours(value: Any) -> Any:
     if isinstance(value, bool):
         return value  # let pydantic report the wrong type
@@ -125,7 +131,7 @@ def _duration_hours(value: Any) -> Any:
         return parse_duration_hours(value)
     if isinstance(value, int | float):
         raise ValueError(
-            f"give the unit with the number, e.g. '{value}h' or '{value}m', got {value!r}"
+            f"give the unit with the number, e.g. '{value}h' or '{value}m', got {_shown(value)}"
         )
     return value
 
@@ -173,7 +179,7 @@ def _offset_in_range(hours: float, text: str) -> float:
     if hours > MAX_SEASON_HOURS:
         raise ValueError(
             f"expected an offset of at most {MAX_SEASON_HOURS:,.0f}h (ten years) from the "
-            f"season start, got {text!r}"
+            f"season start, got {_shown(text)}"
         )
     return hours
 
@@ -197,11 +203,11 @@ def _time_point(value: Any) -> Any:
                 raise
             raise ValueError(
                 f"expected a date (2027-03-15), a date and time (2027-03-15T18:00) or an "
-                f"offset from the season start ('21d'), got {value!r}"
+                f"offset from the season start ('21d'), got {_shown(value)}"
             ) from None
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError(
-            f"expected a date (2027-03-15) or an offset with a unit ('21d'), got {value!r}"
+            f"expected a date (2027-03-15) or an offset with a unit ('21d'), got {_shown(value)}"
         )
     return value
 
@@ -225,9 +231,11 @@ def _clock(value: Any) -> Any:
     if isinstance(value, str):
         m = _CLOCK.match(value.strip())
         if m is None or (int(m.group(1)) == 24 and m.group(2) != "00"):
-            raise ValueError(f"expected a time of day 'HH:MM' (00:00 to 24:00), got {value!r}")
+            raise ValueError(
+                f"expected a time of day 'HH:MM' (00:00 to 24:00), got {_shown(value)}"
+            )
         return f"{int(m.group(1)):02d}:{m.group(2)}"
-    raise ValueError(f"expected a time of day in quotes, e.g. '09:00', got {value!r}")
+    raise ValueError(f"expected a time of day in quotes, e.g. '09:00', got {_shown(value)}")
 
 
 ClockTime = Annotated[str, BeforeValidator(_clock)]
