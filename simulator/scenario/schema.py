@@ -21,7 +21,9 @@ that both engines run. Cross-references between parts (a stage naming a pool) ar
 by ``check_references`` so that each problem carries the path of the value at fault.
 
 Units live in key names (``seconds_per_frame``, ``price_per_gpu_hour``) or in the value
-of a duration (``"90s"``, ``"4h"``, ``"3d"``): see ``simulator.units``.
+of a duration (``"90s"``, ``"4h"``, ``"3d"``): see ``simulator.units``. Every value has a
+range, beside its key here or in its type (``_values``), so that no value a scenario may
+hold can overflow a sum, stall a sampler or outgrow a draw address.
 """
 
 from __future__ import annotations
