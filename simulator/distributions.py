@@ -23,6 +23,13 @@ Every formula here is written with scalar ``math`` functions in a stated order o
 operations, because the kernel mirrors this file and both must produce the same doubles.
 Values are non-negative (they are durations, counts and frames) unless a field says
 otherwise; NaN and infinities are rejected with a message saying what was expected.
+
+Every parameter has a range (``MAX_VALUE`` and the bounds beside each field) chosen so that
+every formula below stays finite: no overflow in a variance, no shape of a gamma so large
+or small that the rejection loop never ends, no weights that sum to infinity. ``largest``
+is the largest value a distribution can draw from the uniforms ``simulator.draws`` gives
+(which lie in [2**-54, 1 − 2**-53]), so that a field can bound what it will be handed
+(frames per shot are cast to 64-bit integers).
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "MAX_VALUE",
     "Constant",
     "Distribution",
     "DistributionSpec",
@@ -61,6 +69,18 @@ __all__ = [
 _SQRT2 = math.sqrt(2.0)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 _BELOW_ONE = 1.0 - 2.0**-53  # largest double below 1
+_SMALLEST_U = 2.0**-54  # the least uniform simulator.draws gives; the largest is _BELOW_ONE
+
+MAX_VALUE = 1e9
+"""The largest value, mean, median, bound or weight of any distribution."""
+MIN_POSITIVE = 1e-9
+"""The least value of a parameter that must be positive (a mean, a median, a scale)."""
+MAX_SIGMA = 4.0
+"""The largest sigma of a lognormal (its draws then span 30 orders of magnitude)."""
+MAX_LOGNORMAL_CV = 100.0
+MIN_GAMMA_CV, MAX_GAMMA_CV = 0.01, 10.0
+"""A gamma's cv: its shape 1/cv² from 0.01 to 10,000, where the sampler is exact and quick."""
+MAX_EMPIRICAL_VALUES = 10_000
 
 
 class UniformSource(Protocol):
@@ -154,30 +174,45 @@ def _number(v: Any) -> float:
     return x
 
 
-def _non_negative(v: Any) -> float:
-    x = _number(v)
-    if x < 0.0:
-        raise ValueError(f"expected a number >= 0, got {x}")
-    return x
+def _range_text(low: float, high: float) -> str:
+    return f"the range is {low:g} to {high:g}"
 
 
-def _positive(v: Any) -> float:
-    x = _number(v)
-    if x <= 0.0:
-        raise ValueError(f"expected a number > 0, got {x}")
-    return x
+def _within(low: float, high: float) -> Any:
+    """The check of a number from ``low`` to ``high``, with the house's messages (the
+    same bounds stand beside it as field metadata, which the reference doc and the JSON
+    Schema print)."""
+
+    def check(v: Any) -> float:
+        x = _number(v)
+        if x < low:
+            least = "> 0" if low > 0.0 and x <= 0.0 else f">= {low:g}"
+            raise ValueError(f"expected a number {least}, got {x}; {_range_text(low, high)}")
+        if x > high:
+            raise ValueError(f"expected a number <= {high:g}, got {x}; {_range_text(low, high)}")
+        return x
+
+    return check
 
 
-def _optional(check: Any) -> Any:
-    def validate(v: Any) -> float | None:
-        return None if v is None else check(v)
-
-    return validate
-
-
-Real = Annotated[float, BeforeValidator(_number)]
-NonNegative = Annotated[float, BeforeValidator(_non_negative)]
-Positive = Annotated[float, BeforeValidator(_positive)]
+Real = Annotated[
+    float, BeforeValidator(_within(-MAX_VALUE, MAX_VALUE)), Field(ge=-MAX_VALUE, le=MAX_VALUE)
+]
+NonNegative = Annotated[
+    float, BeforeValidator(_within(0.0, MAX_VALUE)), Field(ge=0.0, le=MAX_VALUE)
+]
+Positive = Annotated[
+    float, BeforeValidator(_within(MIN_POSITIVE, MAX_VALUE)), Field(ge=MIN_POSITIVE, le=MAX_VALUE)
+]
+Sigma = Annotated[float, BeforeValidator(_within(0.0, MAX_SIGMA)), Field(ge=0.0, le=MAX_SIGMA)]
+LogNormalCv = Annotated[
+    float, BeforeValidator(_within(0.0, MAX_LOGNORMAL_CV)), Field(ge=0.0, le=MAX_LOGNORMAL_CV)
+]
+GammaCv = Annotated[
+    float,
+    BeforeValidator(_within(MIN_GAMMA_CV, MAX_GAMMA_CV)),
+    Field(ge=MIN_GAMMA_CV, le=MAX_GAMMA_CV),
+]
 
 
 def _check_factor(factor: float) -> float:
@@ -187,13 +222,18 @@ def _check_factor(factor: float) -> float:
         f = float(factor)
     except OverflowError:
         raise ValueError("expected a finite scale factor, got a huge integer") from None
-    if not (math.isfinite(f) and f > 0.0):
-        raise ValueError(f"expected a finite scale factor > 0, got {f}")
+    if not (math.isfinite(f) and 1e-6 <= f <= 1e6):
+        raise ValueError(f"expected a scale factor from 1e-06 to 1e+06, got {f}")
     return f
 
 
 class _Dist(BaseModel):
-    """Common configuration: immutable, unknown keys rejected."""
+    """Common configuration: immutable, unknown keys rejected.
+
+    ``scaled(factor)`` gives the same distribution in other units (seconds to hours): the
+    parameters were checked once, as written, and are only multiplied by the factor (from
+    1e-6 to 1e6), so the copy is built without checking them again.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -216,12 +256,16 @@ class Constant(_Dist):
     def variance(self) -> float:
         return 0.0
 
+    @property
+    def largest(self) -> float:
+        return self.value
+
     def sample(self, stream: UniformSource) -> float:
         # No draw: a constant must not shift the uniforms of anything sharing its stream.
         return self.value
 
     def scaled(self, factor: float) -> Constant:
-        return Constant(value=self.value * _check_factor(factor))
+        return Constant.model_construct(value=self.value * _check_factor(factor))
 
 
 class Exponential(_Dist):
@@ -238,11 +282,15 @@ class Exponential(_Dist):
     def variance(self) -> float:
         return self.mean * self.mean
 
+    @property
+    def largest(self) -> float:
+        return -self.mean * math.log(_SMALLEST_U)
+
     def sample(self, stream: UniformSource) -> float:
         return -self.mean * math.log(stream.next())
 
     def scaled(self, factor: float) -> Exponential:
-        return Exponential(mean=self.mean * _check_factor(factor))
+        return Exponential.model_construct(mean=self.mean * _check_factor(factor))
 
 
 class LogNormal(_Dist):
@@ -269,12 +317,10 @@ class LogNormal(_Dist):
     )
 
     dist: Literal["lognormal"] = "lognormal"
-    median: Annotated[float | None, BeforeValidator(_optional(_positive))] = None
-    sigma: Annotated[float | None, BeforeValidator(_optional(_non_negative))] = None
-    mean_value: Annotated[float | None, BeforeValidator(_optional(_positive))] = Field(
-        default=None, alias="mean"
-    )
-    cv: Annotated[float | None, BeforeValidator(_optional(_non_negative))] = None
+    median: Positive | None = None
+    sigma: Sigma | None = None
+    mean_value: Positive | None = Field(default=None, alias="mean")
+    cv: LogNormalCv | None = None
 
     @model_validator(mode="after")
     def _one_parameterisation(self) -> LogNormal:
@@ -328,6 +374,11 @@ class LogNormal(_Dist):
         mu, s = self._mu_sigma
         return math.expm1(s * s) * math.exp(2.0 * mu + s * s)
 
+    @property
+    def largest(self) -> float:
+        mu, s = self._mu_sigma
+        return math.exp(mu + s * normal_ppf(_BELOW_ONE))
+
     def sample(self, stream: UniformSource) -> float:
         mu, s = self._mu_sigma
         return math.exp(mu + s * normal_ppf(stream.next()))
@@ -335,9 +386,9 @@ class LogNormal(_Dist):
     def scaled(self, factor: float) -> LogNormal:
         f = _check_factor(factor)
         if self.median is not None:
-            return LogNormal(median=self.median * f, sigma=self.sigma)
+            return LogNormal.model_construct(median=self.median * f, sigma=self.sigma)
         assert self.mean_value is not None
-        return LogNormal(mean=self.mean_value * f, cv=self.cv)
+        return LogNormal.model_construct(mean_value=self.mean_value * f, cv=self.cv)
 
 
 class Gamma(_Dist):
@@ -362,7 +413,7 @@ class Gamma(_Dist):
 
     dist: Literal["gamma"] = "gamma"
     mean: Positive
-    cv: Positive
+    cv: GammaCv
 
     @cached_property
     def _params(self) -> tuple[float, float, float, float, bool]:
@@ -388,6 +439,13 @@ class Gamma(_Dist):
         sd = self.cv * self.mean
         return sd * sd
 
+    @property
+    def largest(self) -> float:
+        # An accepted x is at most Φ⁻¹ of the largest uniform; boosting scales down.
+        _, theta, d, c, _ = self._params
+        t = 1.0 + c * normal_ppf(_BELOW_ONE)
+        return d * (t * t * t) * theta
+
     def sample(self, stream: UniformSource) -> float:
         k, theta, d, c, boosted = self._params
         while True:
@@ -405,7 +463,7 @@ class Gamma(_Dist):
         return y
 
     def scaled(self, factor: float) -> Gamma:
-        return Gamma(mean=self.mean * _check_factor(factor), cv=self.cv)
+        return Gamma.model_construct(mean=self.mean * _check_factor(factor), cv=self.cv)
 
 
 class TruncatedNormal(_Dist):
@@ -427,7 +485,7 @@ class TruncatedNormal(_Dist):
     loc: Real
     scale: Positive
     low: NonNegative = 0.0
-    high: Annotated[float | None, BeforeValidator(_optional(_non_negative))] = None
+    high: NonNegative | None = None
 
     @model_validator(mode="after")
     def _bounds(self) -> TruncatedNormal:
@@ -470,6 +528,12 @@ class TruncatedNormal(_Dist):
     def variance(self) -> float:
         return self.scale * self.scale * self._standard_moments()[1]
 
+    @property
+    def largest(self) -> float:
+        if self.high is not None:
+            return self.high
+        return self.loc + self.scale * normal_ppf(_BELOW_ONE)
+
     def sample(self, stream: UniformSource) -> float:
         _, _, pa, pb = self._cdf_bounds
         p = pa + stream.next() * (pb - pa)
@@ -485,7 +549,7 @@ class TruncatedNormal(_Dist):
 
     def scaled(self, factor: float) -> TruncatedNormal:
         f = _check_factor(factor)
-        return TruncatedNormal(
+        return TruncatedNormal.model_construct(
             loc=self.loc * f,
             scale=self.scale * f,
             low=self.low * f,
@@ -518,12 +582,16 @@ class Uniform(_Dist):
         w = self.high - self.low
         return w * w / 12.0
 
+    @property
+    def largest(self) -> float:
+        return self.high
+
     def sample(self, stream: UniformSource) -> float:
         return self.low + stream.next() * (self.high - self.low)
 
     def scaled(self, factor: float) -> Uniform:
         f = _check_factor(factor)
-        return Uniform(low=self.low * f, high=self.high * f)
+        return Uniform.model_construct(low=self.low * f, high=self.high * f)
 
 
 class Triangular(_Dist):
@@ -543,9 +611,9 @@ class Triangular(_Dist):
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
-        if not (self.low <= self.mode <= self.high and self.low < self.high):
+        if not (self.low <= self.mode <= self.high and self.high - self.low >= MIN_POSITIVE):
             raise ValueError(
-                "expected low <= mode <= high with low < high, got "
+                f"expected low <= mode <= high with low < high (by {MIN_POSITIVE:g} at least), got "
                 f"low={self.low}, mode={self.mode}, high={self.high}"
             )
         return self
@@ -559,6 +627,10 @@ class Triangular(_Dist):
         a, c, b = self.low, self.mode, self.high
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
 
+    @property
+    def largest(self) -> float:
+        return self.high
+
     def sample(self, stream: UniformSource) -> float:
         u = stream.next()
         low, mode, high = self.low, self.mode, self.high
@@ -569,7 +641,7 @@ class Triangular(_Dist):
 
     def scaled(self, factor: float) -> Triangular:
         f = _check_factor(factor)
-        return Triangular(low=self.low * f, mode=self.mode * f, high=self.high * f)
+        return Triangular.model_construct(low=self.low * f, mode=self.mode * f, high=self.high * f)
 
 
 class Empirical(_Dist):
@@ -582,8 +654,10 @@ class Empirical(_Dist):
     """
 
     dist: Literal["empirical"] = "empirical"
-    values: tuple[NonNegative, ...]
-    weights: tuple[NonNegative, ...] | None = None
+    values: Annotated[tuple[NonNegative, ...], Field(max_length=MAX_EMPIRICAL_VALUES)]
+    weights: Annotated[tuple[NonNegative, ...], Field(max_length=MAX_EMPIRICAL_VALUES)] | None = (
+        None
+    )
 
     @field_validator("values")
     @classmethod
@@ -630,6 +704,11 @@ class Empirical(_Dist):
             p * (x - m) * (x - m) for p, x in zip(self._probabilities(), self.values, strict=True)
         )
 
+    @property
+    def largest(self) -> float:
+        weights = self.weights if self.weights is not None else (1.0,) * len(self.values)
+        return max(x for x, w in zip(self.values, weights, strict=True) if w > 0.0)
+
     def sample(self, stream: UniformSource) -> float:
         cum = self._cumulative
         # bisect_right finds the first i with target < cum[i]; since u < 1, target < total.
@@ -637,7 +716,9 @@ class Empirical(_Dist):
 
     def scaled(self, factor: float) -> Empirical:
         f = _check_factor(factor)
-        return Empirical(values=tuple(x * f for x in self.values), weights=self.weights)
+        return Empirical.model_construct(
+            values=tuple(x * f for x in self.values), weights=self.weights
+        )
 
 
 # ---------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ _PART = re.compile(r"\s*((?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*([smhdw])", re
 def parse_duration_hours(text: str) -> float:
     """``"1h30m"`` → 1.5. Raises ValueError with what was expected."""
     s = text.strip()
+    shown = repr(text if len(text) <= 40 else text[:37] + "...")  # quoted short in messages
     if not s:
         raise ValueError("expected a duration such as '90s', '4h' or '3d', got an empty string")
     pos = 0
@@ -37,10 +38,10 @@ def parse_duration_hours(text: str) -> float:
         m = _PART.match(s, pos)
         if m is None:
             raise ValueError(
-                f"expected a duration such as '90s', '15m', '4h', '3d' or '1h30m', got {text!r}"
+                f"expected a duration such as '90s', '15m', '4h', '3d' or '1h30m', got {shown}"
             )
         total += float(m.group(1)) * HOURS_PER[m.group(2).lower()]
         pos = m.end()
     if not math.isfinite(total):
-        raise ValueError(f"duration {text!r} is not finite")
+        raise ValueError(f"duration {shown} is not finite")
     return total

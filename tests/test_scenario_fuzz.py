@@ -8,12 +8,20 @@ bytes instead (truncated, a byte changed, lines moved or re-indented, YAML punct
 typed in) and reads them as ``load_scenario`` would. Whatever the damage, the result
 is a ``Scenario`` or a ``ScenarioError`` whose problems each say something: any other
 exception is a bug (it would reach a person as a traceback).
+
+A third check, in the slow tier, sets every numeric leaf and every duration of the examples
+in turn to extreme values (±1e308, 5e-324, NaN, ±inf, 2**64, huge and tiny durations, the
+wrong type) and runs whatever is valid on the batch kernel under a time limit.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import multiprocessing
+import re
+import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,17 +74,14 @@ def _nested(depth: int) -> list[Any]:
     return value
 
 
-# Two known bugs, each with its own test below, are kept out of the damage so that they do
-# not hide every other finding: text stays under 40 characters (longer names of files the
-# loader looks up crash it) and integers stay within the range of a float.
 BAD_VALUES = st.one_of(
     st.none(),
     st.booleans(),
-    st.integers(-(10**300), 10**300),
+    st.integers(-(10**400), 10**400),
     st.sampled_from([-1, 0, 2**63, 2**64, -(2**70), 10**300]),
     st.floats(),  # NaN and both infinities included
     st.sampled_from([math.nan, math.inf, -math.inf, -0.0, 1e308, 5e-324, -1.5]),
-    st.text(max_size=40),
+    st.text(max_size=400),
     st.sampled_from(["", "∞", "🎬 ep01", "1e400h", "-5m", "24:01", "2027-02-30", "\x00", "nan"]),
     st.integers(1, 120).map(_nested),
     st.lists(st.integers(), max_size=5),
@@ -250,3 +255,89 @@ def test_an_integer_beyond_the_float_range_is_a_located_problem() -> None:
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(data, positions, source="s.yaml", base_dir=SCENARIOS[0].parent)
     assert any(p.path.endswith("seconds_per_frame") for p in caught.value.problems)
+
+
+# --- extreme values: every numeric leaf of every example, set to the edge of a double -------
+#
+# Each case sets one numeric leaf (or one duration) of an example to an extreme value or a
+# value of the wrong type. The case is then either refused (a ``ScenarioError``: exit code 2
+# at the command line) or valid, and a valid one must compile, pass the pre-flight and run
+# two replications on the batch kernel, summary included, within ``EXTREME_CASE_LIMIT_S``.
+# Cases run in worker processes: a case that hangs (in C, where no signal reaches it) is
+# caught by the overall time limit instead of hanging the test.
+
+EXTREME_NUMBERS: tuple[Any, ...] = (
+    0, -0.0, 1e308, -1e308, 5e-324, -5e-324, math.nan, math.inf, -math.inf,
+    2**63, 2**64, 10**30, -1, 1e-9, "x", True, None, [1], {"a": 1},
+)  # fmt: skip
+EXTREME_DURATIONS: tuple[Any, ...] = (
+    "0s", "1e300h", "5e-324h", "87660h", "87661h", "1e-9s", "1e308s", 0, 1e308, "x", None, "-1h",
+)  # fmt: skip
+EXTREME_CASE_LIMIT_S = 30.0
+_DURATION_TEXT = re.compile(r"^(\s*(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*[smhdwSMHDW])+\s*$")
+
+
+def _extreme_cases() -> list[tuple[str, YamlPath, Any]]:
+    cases: list[tuple[str, YamlPath, Any]] = []
+    for path in SCENARIOS:
+        data, _ = load_yaml_file(path)
+        for leaf in _paths(data):
+            value = _at(data, leaf)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                cases += [(str(path), leaf, v) for v in EXTREME_NUMBERS]
+            elif isinstance(value, str) and _DURATION_TEXT.match(value):
+                cases += [(str(path), leaf, v) for v in EXTREME_DURATIONS]
+    return cases
+
+
+def _run_extreme_case(case: tuple[str, YamlPath, Any]) -> tuple[str, str, float]:
+    """``(outcome, detail, seconds)``: ``refused``, ``ran``, or ``crashed`` with the error."""
+    from simulator.model import compile_season, preflight
+    from simulator.results import summarize
+    from simulator.results.runs import simulate
+
+    started = time.perf_counter()
+    file, leaf, value = case
+    path = Path(file)
+    data, positions = load_yaml_file(path)
+    parent = _at(data, leaf[:-1])
+    parent[leaf[-1]] = value
+    try:
+        scenario = parse_scenario(data, positions, source=file, base_dir=path.parent)
+    except ScenarioError as error:
+        ok = all(p.message.strip() for p in error.problems)
+        return ("refused" if ok else "crashed", str(error)[:200], time.perf_counter() - started)
+    try:
+        preflight(compile_season(scenario))
+        summarize(simulate(scenario, replications=2, engine="kernel", threads=1))
+    except Exception as error:  # any exception here would reach a person as a traceback
+        return ("crashed", f"{type(error).__name__}: {error}"[:300], time.perf_counter() - started)
+    return ("ran", "", time.perf_counter() - started)
+
+
+@pytest.mark.slow
+def test_extreme_values_are_refused_or_run_quickly() -> None:
+    cases = _extreme_cases()
+    assert len(cases) >= 2000
+    context = multiprocessing.get_context("fork")
+    with context.Pool(2) as pool:
+        pending = pool.map_async(_run_extreme_case, cases, chunksize=8)
+        # Every case within its limit; the whole set within the sum of a fair share of them.
+        results = pending.get(timeout=EXTREME_CASE_LIMIT_S + len(cases) * 0.5)
+    outcomes = Counter(outcome for outcome, _, _ in results)
+    crashed = [
+        (case, detail)
+        for case, (o, detail, _) in zip(cases, results, strict=False)
+        if o == "crashed"
+    ]
+    slow = [
+        (case, s)
+        for case, (_, _, s) in zip(cases, results, strict=False)
+        if s > EXTREME_CASE_LIMIT_S
+    ]
+    print(f"extreme cases: {len(cases)}, {dict(outcomes)}, slowest "
+          f"{max(s for _, _, s in results):.2f} s")  # fmt: skip
+    assert not crashed, crashed[:10]
+    assert not slow, slow[:10]
+    assert outcomes["ran"] > 0
+    assert outcomes["refused"] > 0

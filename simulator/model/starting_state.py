@@ -97,14 +97,24 @@ def load_status(
     return parse_status(text, str(path), model, calendar, now)
 
 
+MAX_STATUS_BYTES = 256 * 1024 * 1024
+"""The largest status file: a row per shot of the largest season, with room to spare."""
+
+
 def _read_status_file(path: Path) -> tuple[bytes, str]:
-    """The status file's bytes and its text (UTF-8, a byte-order mark allowed)."""
+    """The status file's bytes and its text (UTF-8, a byte-order mark allowed): a regular
+    file within ``MAX_STATUS_BYTES``, checked before anything is read (a FIFO or a device
+    such as /dev/zero is refused at once)."""
+    from simulator.scenario import ReadRefused, read_regular_file
+
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_STATUS_BYTES, "status file")
         return raw, raw.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        problem = Problem(f"cannot read the status file: {error}", file=str(path))
-        raise ScenarioError(problem) from None
+    except ReadRefused as error:
+        raise ScenarioError(Problem(str(error), file=str(path))) from None
+    except UnicodeDecodeError as error:
+        message = f"the status file is not UTF-8 text (byte 0x{raw[error.start]:02x})"
+        raise ScenarioError(Problem(message, file=str(path))) from None
 
 
 def _moment(calendar: Calendar, text: str) -> float:

@@ -102,14 +102,18 @@ def _range(path: str, rhs: str) -> tuple[str, ...] | None:
         return None
     if step <= 0:
         raise UsageError(f"--vary {path}={rhs}: the step must be positive")
+    if any(d and abs(d.adjusted()) > 300 for d in (lo, hi, step)):
+        # Written out, 1e999999999 would be a billion digits long.
+        raise UsageError(f"--vary {path}={rhs}: LO, HI and STEP must lie within 1e-300 to 1e300")
     if hi < lo:
         raise UsageError(
             f"--vary {path}={rhs}: the range is empty (LO > HI); to give a single value "
             f"with a colon, such as a time of day, quote it: {path}='\"{rhs}\"'"
         )
-    count = int((hi - lo) / step) + 1
-    if count > MAX_RANGE_VALUES:
-        raise UsageError(f"--vary {path}={rhs}: {count} values; at most {MAX_RANGE_VALUES}")
+    span = (hi - lo) / step  # compared before int(): a huge span is never made an integer
+    if span >= MAX_RANGE_VALUES:
+        raise UsageError(f"--vary {path}={rhs}: {span + 1:.4g} values; at most {MAX_RANGE_VALUES}")
+    count = int(span) + 1
     # Decimal arithmetic: 0.1:0.3:0.1 gives 0.1, 0.2, 0.3, not 0.30000000000000004.
     whole = all(d == d.to_integral_value() for d in (lo, hi, step))
     out = []

@@ -4,16 +4,31 @@ the JSON Schema and the reference doc.
 
 from __future__ import annotations
 
+from simulator.scenario._files import (
+    FILE_ROOTS_VARIABLE,
+    ReadRefused,
+    read_regular_file,
+)
 from simulator.scenario._located import (
     located_problems,
 )
-from simulator.scenario._yaml import (
+from simulator.scenario._overrides import (
+    apply_overrides,
+    parse_override_value,
+)
+from simulator.scenario._positions import (
     Positions,
     YamlPath,
-    apply_overrides,
+)
+from simulator.scenario._yaml import (
+    MAX_ALIASES,
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_EXPANDED_BYTES,
+    MAX_NODES,
+    MAX_NUMBER_DIGITS,
     load_yaml,
     load_yaml_file,
-    parse_override_value,
 )
 from simulator.scenario.jsonschema import (
     scenario_json_schema,
@@ -29,7 +44,15 @@ from simulator.scenario.schema import (
 )
 
 __all__ = [
+    "FILE_ROOTS_VARIABLE",
+    "MAX_ALIASES",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_EXPANDED_BYTES",
+    "MAX_NODES",
+    "MAX_NUMBER_DIGITS",
     "Positions",
+    "ReadRefused",
     "Scenario",
     "YamlPath",
     "apply_overrides",
@@ -40,6 +63,7 @@ __all__ = [
     "located_problems",
     "parse_override_value",
     "parse_scenario",
+    "read_regular_file",
     "scenario_json_schema",
     "scenario_sha256",
 ]

@@ -24,7 +24,11 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from simulator.errors import Problem
-from simulator.scenario._yaml import Positions, YamlPath, _describe, _number, _suggest
+from simulator.scenario._positions import Positions, YamlPath
+from simulator.scenario._values import range_words
+from simulator.scenario._words import describe as _describe
+from simulator.scenario._words import number_text as _number
+from simulator.scenario._words import suggest as _suggest
 
 __all__ = ["located_problems"]
 
@@ -38,9 +42,29 @@ class _Type:
 
     tp: Any
     discriminator: str | Discriminator | None = None
+    bounds: dict[str, Any] = field(default_factory=dict)  # ge, gt, le, lt found on the way
 
 
-def _unwrap(tp: Any, discriminator: str | Discriminator | None = None) -> _Type:
+_BOUND_KEYS = ("ge", "gt", "le", "lt")
+
+
+def _collect_bounds(metadata: Sequence[Any], bounds: dict[str, Any]) -> None:
+    for meta in metadata:
+        if isinstance(meta, FieldInfo):
+            _collect_bounds(meta.metadata, bounds)
+            continue
+        for key in _BOUND_KEYS:
+            value = getattr(meta, key, None)
+            if value is not None:
+                bounds[key] = value
+
+
+def _unwrap(
+    tp: Any,
+    discriminator: str | Discriminator | None = None,
+    bounds: dict[str, Any] | None = None,
+) -> _Type:
+    found = dict(bounds or {})
     while True:
         if get_origin(tp) is Annotated:
             for meta in tp.__metadata__:
@@ -48,11 +72,12 @@ def _unwrap(tp: Any, discriminator: str | Discriminator | None = None) -> _Type:
                     discriminator = meta.discriminator
                 elif isinstance(meta, Discriminator):
                     discriminator = meta
+            _collect_bounds(tp.__metadata__, found)
             tp = tp.__origin__
         elif type(tp).__name__ == "TypeAliasType" and hasattr(tp, "__value__"):
             tp = tp.__value__
         else:
-            return _Type(tp, discriminator)
+            return _Type(tp, discriminator, found)
 
 
 def _is_union(tp: Any) -> bool:
@@ -93,7 +118,9 @@ def _field_type(info: FieldInfo) -> _Type:
     for meta in info.metadata:
         if isinstance(meta, Discriminator):
             discriminator = meta
-    return _unwrap(info.annotation, discriminator)
+    bounds: dict[str, Any] = {}
+    _collect_bounds(info.metadata, bounds)
+    return _unwrap(info.annotation, discriminator, bounds)
 
 
 def _member_tags(member: Any, discriminator: str | Discriminator) -> list[str]:
@@ -246,6 +273,24 @@ def _bound_prefix(types_: list[_Type]) -> str:
     return "an integer " if {t.tp for t in types_} == {int} else ""
 
 
+_COMPARISONS = {
+    "greater_than_equal": (">=", "ge"),
+    "greater_than": (">", "gt"),
+    "less_than_equal": ("<=", "le"),
+    "less_than": ("<", "lt"),
+}
+
+
+def _bound_message(kind: str, ctx: dict[str, Any], got: str, walk: _Walk) -> str:
+    """'must be an integer >= 0, got -3 (allowed: 0 to 65,535)': the range when it has
+    two ends, since the bound crossed is then only half of it."""
+    sign, name = _COMPARISONS[kind]
+    message = f"must be {_bound_prefix(walk.types)}{sign} {_number(ctx.get(name))}, got {got}"
+    bounds = _bounds_of(walk)
+    two_sided = bounds.keys() & {"ge", "gt"} and bounds.keys() & {"le", "lt"}
+    return f"{message} (allowed: {range_words(bounds)})" if two_sided else message
+
+
 def _message(error: ErrorDetails, walk: _Walk) -> str:
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
@@ -256,16 +301,8 @@ def _message(error: ErrorDetails, walk: _Walk) -> str:
         return f"missing required key {loc[-1]!r}" if loc else "missing required value"
     if kind == "extra_forbidden":
         return f"unknown key {str(loc[-1])!r}" if loc else "unknown key"
-    bound = _bound_prefix(walk.types)
-    comparisons = {
-        "greater_than_equal": (">=", "ge"),
-        "greater_than": (">", "gt"),
-        "less_than_equal": ("<=", "le"),
-        "less_than": ("<", "lt"),
-    }
-    if kind in comparisons:
-        sign, name = comparisons[kind]
-        return f"must be {bound}{sign} {_number(ctx.get(name))}, got {got}"
+    if kind in _COMPARISONS:
+        return _bound_message(kind, ctx, got, walk)
     if kind == "multiple_of":
         return f"must be a multiple of {_number(ctx.get('multiple_of'))}, got {got}"
     if kind == "finite_number":
@@ -300,7 +337,10 @@ def _message(error: ErrorDetails, walk: _Walk) -> str:
         limit = ctx.get("min_length" if kind == "too_short" else "max_length")
         if limit == 1:
             things = things.removesuffix("s") if things == "items" else "entry"
-        return f"must have {side} {limit} {things}, got {ctx.get('actual_length')}"
+        actual = ctx.get("actual_length")
+        if actual is None and isinstance(value, dict | list | tuple):
+            actual = len(value)
+        return f"must have {side} {limit} {things}, got {actual}"
     if kind in ("literal_error", "enum"):
         choices = [v for t in walk.types for v in _literal_values(t.tp)]
         if not choices:
@@ -329,6 +369,14 @@ def _message(error: ErrorDetails, walk: _Walk) -> str:
     if not text:
         return f"invalid value, got {got}"
     return f"{text[0].lower()}{text[1:]}, got {got}"
+
+
+def _bounds_of(walk: _Walk) -> dict[str, Any]:
+    """The bounds on the value at the walk's end (those of a nullable member included)."""
+    found: dict[str, Any] = {}
+    for t in walk.types:
+        found.update(t.bounds)
+    return found
 
 
 def _union_tags(walk: _Walk) -> tuple[str | None, list[str]]:

@@ -20,7 +20,11 @@ mapping, alias, ...) and builds a small node graph itself, refusing as it goes:
 Sizes are counted *after* alias expansion, but on the graph, before anything is
 expanded: each anchored node's expanded size is computed once, when it is complete, and
 an alias adds that number to its parent. A document that would expand to a billion values
-is refused at the alias that crosses the limit, after a few hundred additions.
+is refused at the alias that crosses the limit, after a few hundred additions. Values and
+bytes are both counted: a long string anchored once and aliased many times crosses
+``MAX_EXPANDED_BYTES`` however few values it makes. A number written with more than
+``MAX_NUMBER_DIGITS`` digits is refused as it is read (no value of a scenario needs one,
+and converting it would cost time quadratic in its length).
 
 Numbers follow YAML 1.2 rather than PyYAML's YAML 1.1 rules, because the 1.1 forms
 surprise people: ``9:30`` is not 570 (base 60), ``010`` is not 8 (octal), and ``1e-6``
@@ -40,9 +44,8 @@ command line with ``--set PATH=VALUE`` (``apply_overrides``) are reported as
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,18 +53,21 @@ from typing import Any
 import yaml
 
 from simulator.errors import Problem, ScenarioError
+from simulator.scenario._files import ReadRefused, read_regular_file
+from simulator.scenario._positions import LineColumn, Positions, YamlPath
+from simulator.scenario._words import describe
 
 __all__ = [
     "MAX_ALIASES",
     "MAX_BYTES",
     "MAX_DEPTH",
+    "MAX_EXPANDED_BYTES",
     "MAX_NODES",
-    "Positions",
-    "YamlPath",
-    "apply_overrides",
+    "MAX_NUMBER_DIGITS",
+    "build",
+    "compose",
     "load_yaml",
     "load_yaml_file",
-    "parse_override_value",
 ]
 
 MAX_BYTES = 2_000_000
@@ -78,131 +84,12 @@ patterns, too few to build an expansion bomb out of aliases alone."""
 MAX_NODES = 200_000
 """Most values (keys, scalars, mappings and lists) in a file once aliases are expanded."""
 
-YamlPath = tuple[str | int, ...]
-"""A path into loaded YAML data: mapping keys as ``str``, list indices as ``int``."""
+MAX_EXPANDED_BYTES = MAX_BYTES
+"""Most bytes of text (keys and scalars) in a file once aliases are expanded: aliases
+share values, they do not multiply a file's size."""
 
-LineColumn = tuple[int, int]
-_Override = tuple[str, frozenset[YamlPath]]  # label, paths inside the value (relative)
-
-# --- Positions ---------------------------------------------------------------------------
-
-
-class Positions:
-    """Line and column (1-based) of every key and value of a loaded document.
-
-    ``of(path)`` is where the value at ``path`` was written; ``key_of(path)`` is where its
-    key was written (for a mapping entry). Both fall back to the nearest ancestor that has
-    a position, so a missing key is located at the mapping that lacks it. A path set by an
-    override has no position in the file: ``override_label(path)`` names the override and
-    ``of`` returns None. ``problem`` builds a located ``Problem`` either way.
-    """
-
-    __slots__ = ("_keys", "_overrides", "_values")
-
-    def __init__(self) -> None:
-        self._values: dict[YamlPath, LineColumn] = {}
-        self._keys: dict[YamlPath, LineColumn] = {}
-        # path -> (label, the paths inside the override's value, relative to path)
-        self._overrides: dict[YamlPath, _Override] = {}
-
-    def record(self, path: YamlPath, line: int, column: int, *, key: bool = False) -> None:
-        """Remember where the value (or, with ``key=True``, the key) at ``path`` is."""
-        (self._keys if key else self._values)[path] = (line, column)
-
-    def override(self, path: YamlPath, label: str, value: Any = None) -> None:
-        """Mark ``path`` (and everything under it) as set by an override named ``label``.
-
-        ``value`` is the new value: its inner paths are remembered so that ``has`` still
-        knows the data's shape under the override.
-        """
-        # A later override of an ancestor replaces earlier ones below it.
-        for other in [p for p in self._overrides if p[: len(path)] == path]:
-            del self._overrides[other]
-        self._overrides[path] = (label, frozenset(_paths_in(value)))
-
-    def override_label(self, path: YamlPath) -> str | None:
-        """The label of the override that set ``path`` or one of its ancestors, if any."""
-        found = self._override_at(path)
-        return found[1][0] if found else None
-
-    def of(self, path: YamlPath) -> LineColumn | None:
-        """Where the value at ``path`` is written, else its nearest ancestor's key or value.
-
-        None when the value comes from an override, or when nothing is recorded.
-        """
-        if self._override_at(path):
-            return None
-        if path in self._values:
-            return self._values[path]
-        if path in self._keys:
-            return self._keys[path]
-        for end in range(len(path) - 1, -1, -1):
-            ancestor = path[:end]
-            # The key that names a mapping reads better than the mapping's first line.
-            where = self._keys.get(ancestor) or self._values.get(ancestor)
-            if where:
-                return where
-        return None
-
-    def key_of(self, path: YamlPath) -> LineColumn | None:
-        """Where the key of the entry at ``path`` is written (its value's place for list
-        items and the top level)."""
-        if self._override_at(path):
-            return None
-        return self._keys.get(path) or self.of(path)
-
-    def described(self) -> bool:
-        """Whether these positions describe any data (data built in Python has none)."""
-        return bool(self._values)
-
-    def has(self, path: YamlPath) -> bool:
-        """Whether ``path`` exists in the data these positions describe."""
-        found = self._override_at(path)
-        if found:
-            base, (_, inner) = found
-            return path[len(base) :] in inner
-        return path in self._values
-
-    def problem(
-        self, path: YamlPath, message: str, source: str | None, *, key: bool = False
-    ) -> Problem:
-        """A ``Problem`` at ``path``: in ``source`` at its line and column, or in the
-        override that set it. ``key=True`` points at the entry's key rather than its value."""
-        dotted = ".".join(str(p) for p in path)
-        label = self.override_label(path)
-        if label is not None:
-            return Problem(message, dotted, label)
-        where = self.key_of(path) if key else self.of(path)
-        line, column = where if where else (None, None)
-        return Problem(message, dotted, source, line, column)
-
-    def copy(self) -> Positions:
-        """An independent copy (overrides applied to it leave this one as it is)."""
-        new = Positions()
-        new._values = dict(self._values)
-        new._keys = dict(self._keys)
-        new._overrides = dict(self._overrides)
-        return new
-
-    def _override_at(self, path: YamlPath) -> tuple[YamlPath, _Override] | None:
-        if not self._overrides:
-            return None
-        for end in range(len(path), -1, -1):
-            entry = self._overrides.get(path[:end])
-            if entry is not None:
-                return path[:end], entry
-        return None
-
-
-def _paths_in(value: Any, prefix: YamlPath = ()) -> Iterator[YamlPath]:
-    yield prefix
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _paths_in(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _paths_in(item, (*prefix, index))
-
+MAX_NUMBER_DIGITS = 400
+"""Most digits of a number as written; every range of a scenario fits in far fewer."""
 
 # --- scalars -----------------------------------------------------------------------------
 
@@ -229,8 +116,17 @@ _SEQ_TAG = _YAML_TAG + "seq"
 _MAP_TAG = _YAML_TAG + "map"
 
 
+class _NumberTooLong(ValueError):
+    """A number written with more digits than any value of a scenario needs."""
+
+
 def _to_int(text: str) -> int:
     clean = text.replace("_", "")
+    if len(clean) > MAX_NUMBER_DIGITS + 3:  # a sign and a 0x prefix besides the digits
+        raise _NumberTooLong(
+            f"a number written with {len(clean):,} characters is too long: no value of a "
+            f"scenario needs more than {MAX_NUMBER_DIGITS} digits"
+        )
     sign = -1 if clean.startswith("-") else 1
     digits = clean.lstrip("+-")
     if digits.startswith(("0x", "0o")):
@@ -344,6 +240,7 @@ class _Frame:
     node: _Seq | _Map
     anchor: str | None
     size: int = 1  # expanded count of nodes in it so far, itself included
+    text_bytes: int = 0  # expanded bytes of keys and scalars in it so far
     height: int = 0  # deepest nesting among its children (scalars are 0)
     key: tuple[str, int, int] | None = None  # a mapping's key waiting for its value
     seen: dict[str, int] = field(default_factory=dict)  # key -> line of first use
@@ -364,7 +261,8 @@ class _Composer:
     def __init__(self, source: str) -> None:
         self.source = source
         self.stack: list[_Frame] = []
-        self.anchors: dict[str, tuple[_Node, int, int]] = {}  # name -> node, size, height
+        # name -> node, expanded size, height, expanded bytes of text
+        self.anchors: dict[str, tuple[_Node, int, int, int]] = {}
         self.aliases = 0
         self.documents = 0
         self.root: _Node | None = None
@@ -403,6 +301,8 @@ class _Composer:
             else:
                 try:
                     kind, value = _resolve_plain(text)
+                except _NumberTooLong as error:
+                    raise self.refuse(line, column, str(error)) from None
                 except ValueError as error:  # shaped like a date, but not one (2027-02-30)
                     raise self.refuse(
                         line,
@@ -423,8 +323,8 @@ class _Composer:
                 ) from None
         node = _Scalar(kind, value, text, plain, line, column)
         if event.anchor is not None:
-            self.anchors[event.anchor] = (node, 1, 0)
-        self.attach(node, 1, 0)
+            self.anchors[event.anchor] = (node, 1, 0, len(text))
+        self.attach(node, 1, 0, len(text))
 
     def start(self, event: yaml.CollectionStartEvent) -> None:
         line, column = _where(event)
@@ -443,8 +343,8 @@ class _Composer:
         frame = self.stack.pop()
         height = frame.height + 1
         if frame.anchor is not None:
-            self.anchors[frame.anchor] = (frame.node, frame.size, height)
-        self.attach(frame.node, frame.size, height)
+            self.anchors[frame.anchor] = (frame.node, frame.size, height, frame.text_bytes)
+        self.attach(frame.node, frame.size, height, frame.text_bytes)
 
     def alias(self, event: yaml.AliasEvent) -> None:
         line, column = _where(event)
@@ -459,7 +359,7 @@ class _Composer:
             raise self.refuse(
                 line, column, f"alias '*{name}' refers to no complete anchor '&{name}' before it"
             )
-        target, size, height = self.anchors[name]
+        target, size, height, text_bytes = self.anchors[name]
         if len(self.stack) + height > MAX_DEPTH:
             raise self.refuse(
                 line,
@@ -467,14 +367,22 @@ class _Composer:
                 f"nesting is deeper than {MAX_DEPTH} levels (the limit) once alias "
                 f"'*{name}' is expanded",
             )
-        self.attach(_Alias(target, line, column), size, height)
+        self.attach(_Alias(target, line, column), size, height, text_bytes)
 
-    def attach(self, node: _Node, size: int, height: int) -> None:
+    def attach(self, node: _Node, size: int, height: int, text_bytes: int) -> None:
         if not self.stack:
             self.root = node
             return
         frame = self.stack[-1]
         frame.size += size
+        frame.text_bytes += text_bytes
+        if frame.text_bytes > MAX_EXPANDED_BYTES and self.aliases:
+            raise self.refuse(
+                node.line,
+                node.column,
+                f"the document holds more than {MAX_EXPANDED_BYTES:,} bytes of text once "
+                "aliases are expanded (the limit)",
+            )
         if frame.size > MAX_NODES:
             how = " once aliases are expanded" if self.aliases else ""
             raise self.refuse(
@@ -544,7 +452,7 @@ def _events(text: str) -> Iterator[yaml.Event]:
         loader.dispose()
 
 
-def _compose(text: str, source: str) -> _Node | None:
+def compose(text: str, source: str) -> _Node | None:
     """The document's node graph (None for an empty stream), or a located refusal."""
     try:
         return _Composer(source).run(_events(text))
@@ -587,7 +495,7 @@ def _syntax_problem(error: yaml.MarkedYAMLError, text: str, source: str) -> Prob
     return Problem(message, "", source, mark.line + 1, mark.column + 1)
 
 
-def _build(node: _Node, path: YamlPath, positions: Positions) -> Any:
+def build(node: _Node, path: YamlPath, positions: Positions) -> Any:
     """Plain Python data from the node graph, recording every position on the way.
 
     An alias is written out again at each use (bounded by MAX_NODES): the data stays a
@@ -599,13 +507,13 @@ def _build(node: _Node, path: YamlPath, positions: Positions) -> Any:
     if isinstance(target, _Scalar):
         return target.value
     if isinstance(target, _Seq):
-        return [_build(item, (*path, i), positions) for i, item in enumerate(target.items)]
+        return [build(item, (*path, i), positions) for i, item in enumerate(target.items)]
     assert isinstance(target, _Map)  # an anchor never names an alias
     result: dict[str, Any] = {}
     for key, key_line, key_column, value in target.entries:
         child = (*path, key)
         positions.record(child, key_line, key_column, key=True)
-        result[key] = _build(value, child, positions)
+        result[key] = build(value, child, positions)
     return result
 
 
@@ -616,7 +524,7 @@ def _describe_node(node: _Node) -> str:
     if isinstance(target, _Map):
         return "a mapping"
     assert isinstance(target, _Scalar)
-    return _describe(target.value)
+    return describe(target.value)
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -637,7 +545,7 @@ def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
     """
     if len(text) > MAX_BYTES // 4:  # fewer characters cannot exceed the limit in bytes
         _check_size(len(text.encode("utf-8", errors="surrogatepass")), source)
-    root = _compose(text, source)
+    root = compose(text, source)
     if root is None or (isinstance(root, _Scalar) and root.kind == "null" and not root.text):
         raise ScenarioError(
             Problem("file is empty; expected a mapping of scenario keys", "", source, 1, 1)
@@ -653,19 +561,17 @@ def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
             )
         )
     positions = Positions()
-    return _build(root, (), positions), positions
+    return build(root, (), positions), positions
 
 
 def load_yaml_file(path: Path) -> tuple[Any, Positions]:
     """Read and parse a scenario file (``load_yaml`` with the path as the source name)."""
     source = str(path)
     try:
-        _check_size(path.stat().st_size, source)  # before reading a huge file into memory
-        data = path.read_bytes()
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise ScenarioError(Problem(f"cannot read the file: {reason}", "", source)) from None
-    _check_size(len(data), source)
+        # A regular file within the limit, checked before anything is read into memory.
+        data = read_regular_file(path, MAX_BYTES, "file")
+    except ReadRefused as error:
+        raise ScenarioError(Problem(str(error), "", source)) from None
     try:
         text = data.decode("utf-8-sig")  # a byte-order mark, if any, is not content
     except UnicodeDecodeError as error:
@@ -683,139 +589,3 @@ def load_yaml_file(path: Path) -> tuple[Any, Positions]:
             )
         ) from None
     return load_yaml(text, source)
-
-
-# --- overrides ---------------------------------------------------------------------------
-
-
-def parse_override_value(text: str, where: str = "--set", path: str = "") -> Any:
-    """A ``--set`` value read as YAML: ``4``, ``0.5``, ``"4h"``, ``[1, 2]``,
-    ``{dist: exponential, mean: 3}``. An empty value is null, as in YAML."""
-    try:
-        root = _compose(text, where)
-    except ScenarioError as error:
-        first = error.problems[0]
-        # Lines and "while parsing ... at line 2" mean little in a one-line value.
-        reason = re.sub(r" \(while [^)]*\)", "", first.message)
-        at = f" at column {first.column}" if first.column is not None and first.line == 1 else ""
-        raise ScenarioError(
-            Problem(f"cannot read the value {text!r}{at}: {reason}", path, where)
-        ) from None
-    if root is None:
-        return None
-    return _build(root, (), Positions())
-
-
-def apply_overrides(
-    data: dict[str, Any], overrides: Sequence[str], positions: Positions | None = None
-) -> dict[str, Any]:
-    """A copy of ``data`` with each ``PATH=VALUE`` override applied, in order.
-
-    ``PATH`` is dotted (``pools.h100.gpus``, ``teams.night.shifts.0.people``): mapping keys
-    by name, list items by index. Every step must exist except the last key of a mapping,
-    which may be new (the schema then decides if it is allowed). When ``positions`` is
-    given, each overridden path is marked so that later problems in it read
-    ``--set PATH=VALUE`` rather than a line of the file.
-    """
-    result = _copy_plain(data)
-    for override in overrides:
-        path_text, sep, value_text = override.partition("=")
-        path_text = path_text.strip()
-        if not sep or not path_text:
-            raise ScenarioError(
-                Problem(
-                    f"expected PATH=VALUE (e.g. pools.h100.gpus=12), got {override!r}", "", "--set"
-                )
-            )
-        value = parse_override_value(value_text.strip(), "--set", path_text)
-        path = _set_path(result, path_text, value)
-        if positions is not None:
-            positions.override(path, f"--set {path_text}={value_text.strip()}", value)
-    return result
-
-
-def _copy_plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _copy_plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy_plain(item) for item in value]
-    return value  # scalars (str, numbers, dates, None) are immutable
-
-
-def _set_path(data: dict[str, Any], path_text: str, value: Any) -> YamlPath:
-    parts = path_text.split(".")
-    walked: list[str | int] = []
-
-    def refuse(message: str) -> ScenarioError:
-        return ScenarioError(Problem(message, path_text, "--set"))
-
-    def here() -> str:
-        return f"under {'.'.join(str(p) for p in walked)!r}" if walked else "at the top level"
-
-    node: Any = data
-    for position, part in enumerate(parts):
-        last = position == len(parts) - 1
-        if not part:
-            raise refuse(f"empty step in path {path_text!r}")
-        if isinstance(node, dict):
-            if part not in node and not last:
-                raise refuse(f"no key {part!r} {here()}{_suggest(part, list(node), always=True)}")
-            if last:
-                node[part] = value
-            else:
-                node = node[part]
-            walked.append(part)
-        elif isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
-                span = f"0 to {len(node) - 1}" if node else "none: the list is empty"
-                raise refuse(
-                    f"{'.'.join(str(p) for p in walked)!r} is a list of {len(node)} items; "
-                    f"expected an index ({span}), got {part!r}"
-                )
-            index = int(part)
-            if last:
-                node[index] = value
-            else:
-                node = node[index]
-            walked.append(index)
-        else:
-            raise refuse(
-                f"{'.'.join(str(p) for p in walked)!r} is {_describe(node)}, not a mapping or "
-                f"a list; there is nothing named {part!r} inside it"
-            )
-    return tuple(walked)
-
-
-# --- words for problems (shared with _located) ----------------------------------------
-def _describe(value: Any) -> str:
-    """What was found, for a message: a short YAML-like rendering."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:37] + "...")
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _suggest(word: str, choices: Sequence[str], *, always: bool = False) -> str:
-    """'; did you mean 'x'?' — or, with no close match, the valid choices."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    listing = ", ".join(choices[:30]) + (", ..." if len(choices) > 30 else "")
-    if close:
-        hint = f"; did you mean {close[0]!r}?"
-        return hint + (f" (valid keys: {listing})" if always and choices else "")
-    return f"; valid keys: {listing}" if choices else ""

@@ -21,7 +21,8 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, NoDefault
 from pydantic_core import core_schema
 
 from simulator.distributions import DistributionSpec
-from simulator.scenario.schema import ClockTime, Duration, Scenario, TimePoint
+from simulator.scenario._values import ClockTime, Duration, TimePoint
+from simulator.scenario.schema import Scenario
 
 __all__ = ["DURATION_PATTERN", "duration_text", "scenario_json_schema"]
 
@@ -76,11 +77,26 @@ def _function_of(schema: Any) -> Any:
     return None
 
 
+_JSON_BOUNDS = {
+    "ge": "minimum",
+    "le": "maximum",
+    "gt": "exclusiveMinimum",
+    "lt": "exclusiveMaximum",
+}
+
+
 def _drop_held_bounds(node: Any) -> None:
-    # A bound on the hours held ("ge": 0) means nothing for a string as written.
+    # A bound on the hours held ("ge": 0) means nothing for a string as written. A bound
+    # checked after a reading function comes out under pydantic's own name: give a number
+    # its JSON Schema name.
     if isinstance(node, dict):
         if node.get("pattern") == DURATION_PATTERN:
-            node.pop("ge", None)
+            for key in _JSON_BOUNDS:
+                node.pop(key, None)
+        elif node.get("type") in ("number", "integer"):
+            for key, name in _JSON_BOUNDS.items():
+                if key in node:
+                    node[name] = node.pop(key)
         for value in node.values():
             _drop_held_bounds(value)
     elif isinstance(node, list):

@@ -34,8 +34,17 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from simulator.distributions import Distribution
+from simulator.scenario._values import (
+    ClockTime,
+    Duration,
+    LargestAtMost,
+    MeanAtLeast,
+    TimePoint,
+    bound_text,
+    range_words,
+)
 from simulator.scenario.jsonschema import _reader, duration_text, scenario_json_schema
-from simulator.scenario.schema import ClockTime, Duration, Scenario, TimePoint
+from simulator.scenario.schema import Scenario
 
 __all__ = ["main", "scenario_reference", "scenario_schema_text"]
 
@@ -76,17 +85,29 @@ Types in the tables below, as they are written:
 
 * **duration**: a length of time with its unit: `"90s"`, `"15m"`, `"4h"`, `"3d"`, `"2w"`,
   or combined, `"1h30m"`. A bare number is refused, because its unit would be a guess.
-  Held in hours.
+  Held in hours; at most 87,660h (ten years).
 * **moment**: a date (`2027-03-15`: 00:00 of that day, but 24:00 when it is a deadline),
   a date and time (`2027-03-15T18:00`, UTC unless an offset is given), or an offset from
-  the season start (`"21d"`).
+  the season start (`"21d"`). Dates lie from 1900-01-01 to 2999-12-31, and every moment of
+  a season (locks, deadlines, the last episode of a series, `season_end`) within ten
+  years (3,652 days) of the calendar's start.
 * **distribution**: a random quantity, drawn where the model says: a mapping with a
   `dist` key (see [Distributions](#distributions)), or a bare number meaning always that
   value. Units are in the key's name (`seconds_per_frame`, `minutes_per_shot`).
 * **name**: letters, digits, `_` and `-`, at most 100 characters: the keys of `shows`,
   `pools`, `teams` and the stages, and what other parts use to refer to them.
 * **probability**: a number from 0 to 1.
-* **money** is in US dollars, in keys such as `hourly_rate` and `price_per_gpu_hour`.
+* **money** is in US dollars, in keys such as `hourly_rate` and `price_per_gpu_hour`: 0 to
+  1e+09 per unit.
+
+Every key's allowed range is in its row below (a count, a number or a list out of range is
+refused with the range named). The ranges keep every random draw, every rate of events and
+every sum finite and meaningful: counts fit the draw addresses (at most 255 shot stages,
+255 episode stages and 255 pools, 65,535 GPUs a pool, fewer than 2^24 shots and episodes
+in all), a number written with more than 400 digits is refused as it is read, and text
+from files is bounded (a scenario file 2,000,000 bytes, also once its aliases are
+expanded; a shot list 64 MiB). A refusal lists at most 20 problems and counts the rest.
+A scenario reads only files inside its own folder (see [security](security.md)).
 """
 
 
@@ -130,18 +151,30 @@ def _bounds(metadata: Sequence[Any]) -> tuple[dict[str, Any], list[str]]:
             value = getattr(meta, key, None)
             if value is not None:
                 found[key] = value
-    words = []
-    if "ge" in found and "le" in found:
-        words.append(f"{_bound(found['ge'])} to {_bound(found['le'])}")
-    else:
-        for key, sign in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
-            if key in found:
-                words.append(f"{sign} {_bound(found[key])}")
-    return found, words
+    words = range_words(found)
+    return found, [words] if words else []
 
 
-def _bound(value: float) -> str:
-    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+def _length_words(found: dict[str, Any], unit: str) -> str:
+    """ " (1 to 255 entries)", " (at most 200 characters)", or nothing."""
+    least, most = found.get("min_length"), found.get("max_length")
+    if least and most is not None:
+        return f" ({bound_text(least)} to {bound_text(most)} {unit})"
+    if most is not None:
+        return f" (at most {bound_text(most)} {unit})"
+    if least:
+        return f" (at least {bound_text(least)})"
+    return ""
+
+
+def _draw_words(metadata: Sequence[Any]) -> str:
+    """What a distribution field's own checks require (its largest draw, its mean)."""
+    words = [
+        item.func.words
+        for item in metadata
+        if isinstance(getattr(item, "func", None), LargestAtMost | MeanAtLeast)
+    ]
+    return f" ({', '.join(words)})" if words else ""
 
 
 def _flatten(annotation: Any, metadata: Sequence[Any]) -> tuple[Any, list[Any]]:
@@ -160,12 +193,16 @@ def _type(annotation: Any, metadata: Sequence[Any] = ()) -> str:
     for item in meta:
         word = _READERS.get(getattr(item, "func", None))
         if word is not None:
-            return word
+            found, _ = _bounds(meta)
+            if word != _READERS[_reader(Duration)] or "le" not in found:
+                return word
+            least = found.get("ge", 0.0)
+            return f"{word} {duration_text(least) if least else '0'} to {found['le']:,.0f}h"
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(annotation) if a is not type(None)]
         if options and all(isinstance(o, type) and o in _DISTRIBUTIONS for o in options):
-            return "[distribution](#distributions)"
+            return "[distribution](#distributions)" + _draw_words(meta)
         if len(options) == 1:
             return _type(options[0], meta)
         return " or ".join(_type(o) for o in options)
@@ -174,10 +211,11 @@ def _type(annotation: Any, metadata: Sequence[Any] = ()) -> str:
     if origin is tuple:
         item = _type(get_args(annotation)[0])
         found, _ = _bounds(meta)
-        least = f" (at least {found['min_length']})" if found.get("min_length") else ""
-        return f"list of {item}{least}"
+        return f"list of {item}{_length_words(found, 'items')}"
     if origin is dict:
-        return f"mapping of name → {_type(get_args(annotation)[1])}"
+        found, _ = _bounds(meta)
+        item = _type(get_args(annotation)[1])
+        return f"mapping of name → {item}{_length_words(found, 'entries')}"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return _link(annotation)
     found, words = _bounds(meta)
@@ -185,6 +223,8 @@ def _type(annotation: Any, metadata: Sequence[Any] = ()) -> str:
         return "probability"
     if annotation is str and any(getattr(m, "pattern", None) for m in meta):
         return "[name](#values)"
+    if annotation is str:
+        return "text" + _length_words(found, "characters")
     names = {int: "integer", float: "number", str: "text", bool: "true or false"}
     names.update({date: "date", datetime: "date and time"})
     base = names.get(annotation, getattr(annotation, "__name__", str(annotation)))

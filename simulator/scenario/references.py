@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from simulator.scenario._values import MAX_SEASON_HOURS, MAX_SHOTS
 from simulator.scenario.schema import (
     BUILTIN_POLICIES,
     EpisodeSeries,
@@ -24,9 +25,6 @@ from simulator.scenario.schema import (
 __all__ = ["Finding", "check_references", "effective_policy"]
 
 Finding = tuple[tuple[str | int, ...], str]
-
-MAX_SHOTS = (1 << 24) - 1
-"""Shots in a scenario: a draw's address holds the shot id in 24 bits."""
 
 
 def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
@@ -111,16 +109,42 @@ def check_references(scenario: Scenario) -> list[Finding]:
 
     for show_name in scenario.shows:
         found.extend(_check_show_dates(scenario, show_name))
-    total = sum(_shot_count(show) for show in scenario.shows.values())
-    if total > MAX_SHOTS:
+    found.extend(_check_season_end(scenario))
+    shots = sum(_shot_count(show) for show in scenario.shows.values())
+    episodes = sum(_episode_count(show) for show in scenario.shows.values())
+    if shots + episodes > MAX_SHOTS:
         found.append(
             (
                 ("shows",),
-                f"the season has {total:,} shots; random draws are addressed "
-                f"by shot, which allows at most {MAX_SHOTS:,}",
+                f"the season has {shots:,} shots and {episodes:,} episodes; random draws are "
+                f"addressed by shot or episode, which allows at most {MAX_SHOTS:,} in all",
             )
         )
     return found
+
+
+def _episode_count(show: Show) -> int:
+    return show.episodes.count if isinstance(show.episodes, EpisodeSeries) else len(show.episodes)
+
+
+def _beyond_season(hours: float) -> str | None:
+    """Why a moment ``hours`` from the start is out of range (None if it is not)."""
+    if hours > MAX_SEASON_HOURS:
+        return (
+            f"lies {hours / 24.0:,.0f} days after the calendar's start; every moment of a "
+            f"season must lie within {MAX_SEASON_HOURS / 24.0:,.0f} days (ten years) of it"
+        )
+    return None
+
+
+def _check_season_end(scenario: Scenario) -> list[Finding]:
+    from simulator.calendar import hours_at
+
+    end = scenario.calendar.season_end
+    if end is None:
+        return []
+    why = _beyond_season(hours_at(scenario.calendar, end, end_of_day=True))
+    return [(("calendar", "season_end"), f"the season's end {why}")] if why else []
 
 
 def _shot_count(show: Show) -> int:
@@ -141,9 +165,18 @@ def _check_show_dates(scenario: Scenario, show_name: str) -> list[Finding]:
     pairs: list[tuple[tuple[str | int, ...], float, float, str]]
     if isinstance(show.episodes, EpisodeSeries):
         base: tuple[str | int, ...] = ("shows", show_name, "episodes")
-        lock = hours_at(scenario.calendar, show.episodes.first_lock)
-        deadline = hours_at(scenario.calendar, show.episodes.first_deadline, end_of_day=True)
+        series = show.episodes
+        lock = hours_at(scenario.calendar, series.first_lock)
+        deadline = hours_at(scenario.calendar, series.first_deadline, end_of_day=True)
         pairs = [(base, lock, deadline, "first_deadline")]
+        last = series.count - 1
+        for key, first, every in (
+            ("lock_every", lock, series.lock_every),
+            ("deadline_every", deadline, series.deadline_every),
+        ):
+            why = _beyond_season(first + last * every)
+            if why:
+                found.append(((*base, key), f"episode {series.count}'s {key[:-6]} {why}"))
     else:
         pairs = []
         for k, ep in enumerate(show.episodes):
@@ -163,6 +196,11 @@ def _check_show_dates(scenario: Scenario, show_name: str) -> list[Finding]:
                     (("shows", show_name, "episodes", k, "name"), f"episode {name!r} appears twice")
                 )
     for path, lock, deadline, key in pairs:
+        lock_key = "first_lock" if key == "first_deadline" else "lock"
+        for moment, at in ((lock, lock_key), (deadline, key)):
+            why = _beyond_season(moment)
+            if why:
+                found.append(((*path, at), f"the moment {why}"))
         if lock < 0:
             found.append(
                 (

@@ -21,34 +21,53 @@ that both engines run. Cross-references between parts (a stage naming a pool) ar
 by ``check_references`` so that each problem carries the path of the value at fault.
 
 Units live in key names (``seconds_per_frame``, ``price_per_gpu_hour``) or in the value
-of a duration (``"90s"``, ``"4h"``, ``"3d"``): see ``simulator.units``.
+of a duration (``"90s"``, ``"4h"``, ``"3d"``): see ``simulator.units``. Every value has a
+range, beside its key here or in its type (``_values``), so that no value a scenario may
+hold can overflow a sum, stall a sampler or outgrow a draw address.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
-    PlainSerializer,
     Tag,
     model_validator,
 )
 
 from simulator.distributions import DistributionSpec
-from simulator.units import parse_duration_hours
+from simulator.scenario._names import episode_names
+from simulator.scenario._values import (
+    MAX_FRAMES,
+    MAX_PREEMPTIONS_PER_GPU_HOUR,
+    MAX_SHOTS,
+    MIN_HOURS_BETWEEN_FAILURES,
+    BillingIncrement,
+    CalendarDate,
+    ClockTime,
+    Description,
+    Duration,
+    LargestAtMost,
+    MeanAtLeast,
+    Money,
+    Name,
+    Probability,
+    TimePoint,
+    Title,
+    Weekday,
+    Weight,
+)
 
 __all__ = [
     "BUILTIN_POLICIES",
     "Burst",
     "Calendar",
-    "Duration",
     "Episode",
     "EpisodeSeries",
     "EpisodeStage",
@@ -68,7 +87,6 @@ __all__ = [
     "ShotRecord",
     "Show",
     "Team",
-    "TimePoint",
 ]
 
 
@@ -79,90 +97,11 @@ class _Frozen(BaseModel):
     )
 
 
-# --- scalar types ---------------------------------------------------------------------
-
-
-def _duration_hours(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value  # let pydantic report the wrong type
-    if isinstance(value, str):
-        return parse_duration_hours(value)
-    if isinstance(value, int | float):
-        raise ValueError(
-            f"give the unit with the number, e.g. '{value}h' or '{value}m', got {value!r}"
-        )
-    return value
-
-
-def _hours_text(hours: float) -> str:
-    return f"{hours!r}h"
-
-
-Duration = Annotated[
-    float,
-    BeforeValidator(_duration_hours),
-    Field(ge=0.0),
-    PlainSerializer(_hours_text, return_type=str),
+_FRAMES_LIMIT = LargestAtMost(MAX_FRAMES, "frames")
+FramesSpec = Annotated[
+    DistributionSpec, BeforeValidator(_FRAMES_LIMIT.bare), AfterValidator(_FRAMES_LIMIT)
 ]
-"""A length of time, written ``"90s"``, ``"15m"``, ``"4h"``, ``"3d"``, ``"2w"``; held in hours."""
-
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Money = Annotated[float, Field(ge=0.0)]
-Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_\-]+$")]
-
-
-def _time_point(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if "T" in text or " " in text:
-                return datetime.fromisoformat(text)
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-        try:
-            return parse_duration_hours(text)
-        except ValueError:
-            raise ValueError(
-                f"expected a date (2027-03-15), a date and time (2027-03-15T18:00) or an "
-                f"offset from the season start ('21d'), got {value!r}"
-            ) from None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError(
-            f"expected a date (2027-03-15) or an offset with a unit ('21d'), got {value!r}"
-        )
-    return value
-
-
-def _time_point_out(value: date | datetime | float) -> Any:
-    return _hours_text(value) if isinstance(value, float) else value
-
-
-TimePoint = Annotated[
-    datetime | date | float,
-    BeforeValidator(_time_point),
-    PlainSerializer(_time_point_out),
-]
-"""A moment: a date (its 24:00 for deadlines, 00:00 otherwise), a datetime, or an
-offset from the season start ("21d"), held as hours."""
-
-_CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
-
-
-def _clock(value: Any) -> Any:
-    if isinstance(value, str):
-        m = _CLOCK.match(value.strip())
-        if m is None or (int(m.group(1)) == 24 and m.group(2) != "00"):
-            raise ValueError(f"expected a time of day 'HH:MM' (00:00 to 24:00), got {value!r}")
-        return f"{int(m.group(1)):02d}:{m.group(2)}"
-    raise ValueError(f"expected a time of day in quotes, e.g. '09:00', got {value!r}")
-
-
-ClockTime = Annotated[str, BeforeValidator(_clock)]
-
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+"""Frames per shot: a distribution whose draws fit a shot's count of frames."""
 
 # --- calendar and work ----------------------------------------------------------------
 
@@ -170,9 +109,9 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 class Calendar(_Frozen):
     """Maps hours from the season start to dates. Days are 24 h, no daylight saving."""
 
-    start: date
+    start: CalendarDate
     """The season's first day; hours are counted from its 00:00 (UTC)."""
-    holidays: tuple[date, ...] = ()
+    holidays: Annotated[tuple[CalendarDate, ...], Field(max_length=10_000)] = ()
     """Studio holidays: no shift starts on these days (GPU pools work on)."""
     season_end: TimePoint | None = None
     """Until when reserved GPUs and scheduled team hours are paid; default: latest deadline."""
@@ -185,7 +124,7 @@ class Release(_Frozen):
     """``all_at_once`` at the lock, ``window`` spread uniformly, or ``poisson``."""
     window: Duration | None = None
     """``window``: shots arrive uniformly over this long after the lock."""
-    shots_per_day: Annotated[float, Field(gt=0.0)] | None = None
+    shots_per_day: Annotated[float, Field(ge=0.001, le=1_000_000.0)] | None = None
     """``poisson``: shots arrive as a Poisson stream at this rate from the lock."""
 
     @model_validator(mode="after")
@@ -214,9 +153,9 @@ class Episode(_Frozen):
     """Delivery deadline; a date means 24:00 of that date."""
     shots: Annotated[int, Field(ge=0, le=100_000)] | None = None
     """Number of AI-assisted shots; optional when the show has a shot list."""
-    priority: float = 0.0
+    priority: Weight = 0.0
     """Larger is more urgent (used by the ``priority`` policy)."""
-    frames_per_shot: DistributionSpec | None = None
+    frames_per_shot: FramesSpec | None = None
     """Overrides the show's distribution for this episode."""
     release: Release | None = None
     """Overrides the show's release pattern for this episode."""
@@ -237,10 +176,21 @@ class EpisodeSeries(_Frozen):
     """Time between consecutive deadlines."""
     shots: Annotated[int, Field(ge=0, le=100_000)] | None = None
     """AI-assisted shots per episode (optional with a shot list)."""
-    priority: float = 0.0
+    priority: Weight = 0.0
     """Every episode's priority; larger is more urgent."""
-    name_format: str = "ep{number:02d}"
-    """Episode names: ``{number}`` is 1-based."""
+    name_format: Annotated[str, Field(min_length=1, max_length=100)] = "ep{number:02d}"
+    """Episode names: ``{number}`` is 1-based, with an optional format such as ``:02d``
+    (width at most 99); every name must be a valid, distinct name."""
+
+    @model_validator(mode="after")
+    def _names_valid(self) -> EpisodeSeries:
+        episode_names(self.name_format, self.count)  # raises ValueError on a bad format
+        return self
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The episodes' names, in order."""
+        return episode_names(self.name_format, self.count)
 
 
 def _episodes_tag(value: Any) -> str:
@@ -252,30 +202,31 @@ class ShotRecord(_Frozen):
 
     episode: Name
     """The episode's name."""
-    shot: str
+    shot: Annotated[str, Field(min_length=1, max_length=100)]
     """The shot's code in the tracker."""
-    frames: Annotated[int, Field(ge=1, le=10_000_000)]
+    frames: Annotated[int, Field(ge=1, le=MAX_FRAMES)]
     """Frames in the shot."""
 
 
 class Show(_Frozen):
     """One show's season."""
 
-    title: str = ""
+    title: Title = ""
     """The show's title, for people."""
     episodes: Annotated[
-        Annotated[tuple[Episode, ...], Tag("list")] | Annotated[EpisodeSeries, Tag("series")],
+        Annotated[tuple[Episode, ...], Field(min_length=1, max_length=1000), Tag("list")]
+        | Annotated[EpisodeSeries, Tag("series")],
         Discriminator(_episodes_tag),
     ]
     """A list of episodes, or a series (``count`` with a cadence)."""
-    frames_per_shot: DistributionSpec | None = None
+    frames_per_shot: FramesSpec | None = None
     """Frames in a shot, drawn per shot (rounded to the nearest integer, at least 1)."""
     release: Release = Release()
     """How each episode's shots arrive after its lock (episodes may override)."""
-    shot_list: str | None = None
+    shot_list: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
     """A CSV (episode, shot, frames) exported by a production tracker, relative to the
     scenario file; it fixes each episode's shots and their frames."""
-    shot_records: tuple[ShotRecord, ...] = ()
+    shot_records: Annotated[tuple[ShotRecord, ...], Field(max_length=MAX_SHOTS)] = ()
     """The shot list's rows; loading fills them from ``shot_list``."""
 
     @model_validator(mode="after")
@@ -303,7 +254,9 @@ class Show(_Frozen):
 class Failures(_Frozen):
     """GPU failures and repairs, per unit. A failure loses the work in flight."""
 
-    time_between_failures_hours: DistributionSpec
+    time_between_failures_hours: Annotated[
+        DistributionSpec, AfterValidator(MeanAtLeast(MIN_HOURS_BETWEEN_FAILURES, "h"))
+    ]
     """Hours a unit runs from ready or repaired to its next failure."""
     repair_hours: DistributionSpec
     """Hours a failed unit is down."""
@@ -317,15 +270,15 @@ class IndexWeights(_Frozen):
     ``expected_work: 1`` and ``least_slack`` is ``deadline: 1, remaining_work: -1``.
     """
 
-    arrival: float = 0.0
+    arrival: Weight = 0.0
     """Weight of the time the task entered the queue."""
-    deadline: float = 0.0
+    deadline: Weight = 0.0
     """Weight of the task's episode deadline."""
-    priority: float = 0.0
+    priority: Weight = 0.0
     """Weight of the episode's priority (negative: larger goes first)."""
-    expected_work: float = 0.0
+    expected_work: Weight = 0.0
     """Weight of the task's mean hours on its stage's first option."""
-    remaining_work: float = 0.0
+    remaining_work: Weight = 0.0
     """Weight of the mean hours of this and every later stage."""
 
 
@@ -353,18 +306,18 @@ class Pool(_Frozen):
 
     kind: Literal["reserved", "on_demand", "spot"] = "reserved"
     """``reserved`` (owned or committed), ``on_demand`` or ``spot`` (cloud)."""
-    gpu: str = ""
+    gpu: Title = ""
     """What the GPU is, for people ("H100 80GB SXM")."""
     gpus: Annotated[int, Field(ge=0, le=65_535)]
     """Reserved: how many GPUs. Cloud: the most that may be leased at once."""
-    min_gpus: Annotated[int, Field(ge=0)] = 0
+    min_gpus: Annotated[int, Field(ge=0, le=65_535)] = 0
     """Cloud: units kept leased even when idle."""
     price_per_gpu_hour: Money | None = None
     """USD per GPU-hour (filled from ``price`` when that is given)."""
-    price: str | None = None
+    price: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     """A key into the scenario's ``prices`` file; loading fills ``price_per_gpu_hour``
     from it (when both are written they must agree)."""
-    billing_increment: Duration = 1.0 / 3600.0
+    billing_increment: BillingIncrement = 1.0 / 3600.0
     """Cloud: leases are billed in whole increments of this."""
     billing_minimum: Duration = 1.0 / 60.0
     """Cloud: the least a lease is billed."""
@@ -372,11 +325,11 @@ class Pool(_Frozen):
     """Cloud: from the lease (billing starts) to the unit being usable."""
     idle_timeout: Duration = 1.0 / 6.0
     """Cloud: a unit idle this long is released."""
-    preemptions_per_gpu_hour: Annotated[float, Field(ge=0.0)] = 0.0
+    preemptions_per_gpu_hour: Annotated[float, Field(ge=0.0, le=MAX_PREEMPTIONS_PER_GPU_HOUR)] = 0.0
     """Spot: preemptions per leased, ready unit-hour."""
     preemption_notice: Duration = 1.0 / 30.0
     """Spot: warning before a preempted unit is taken."""
-    preemption_batch: Annotated[int, Field(ge=1)] = 1
+    preemption_batch: Annotated[int, Field(ge=1, le=65_535)] = 1
     """Spot: units one preemption takes (the most recently leased)."""
     failures: Failures | None = None
     """Unit failures and repairs; none if omitted."""
@@ -400,7 +353,7 @@ class Pool(_Frozen):
 class Shift(_Frozen):
     """People on duty on given weekdays; an end at or before the start crosses midnight."""
 
-    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    days: Annotated[tuple[Weekday, ...], Field(max_length=7)] = ("mon", "tue", "wed", "thu", "fri")
     """Weekdays the shift runs (mon..sun), in the team's local time."""
     start: ClockTime
     """Start, 'HH:MM' local time (quote it)."""
@@ -413,11 +366,11 @@ class Shift(_Frozen):
 class Team(_Frozen):
     """People who review or fix shots, paid for scheduled hours (overtime at its rate)."""
 
-    shifts: tuple[Shift, ...] | None = None
+    shifts: Annotated[tuple[Shift, ...], Field(max_length=100)] | None = None
     """The team's weekly shifts (or give ``around_the_clock``)."""
     around_the_clock: Annotated[int, Field(ge=0, le=10_000)] | None = None
     """People on duty at all hours, instead of ``shifts``."""
-    holidays: tuple[date, ...] = ()
+    holidays: Annotated[tuple[CalendarDate, ...], Field(max_length=10_000)] = ()
     """Days off for this team besides the calendar's holidays."""
     utc_offset_hours: Annotated[float, Field(ge=-12.0, le=14.0)] = 0.0
     """The team's local time minus UTC, for its shifts."""
@@ -468,9 +421,9 @@ class GpuStage(_Frozen):
 
     kind: Literal["gpu"]
     """``gpu``."""
-    model: str = ""
+    model: Title = ""
     """What the model is, for people ("Wan2.1 I2V-14B 720p")."""
-    options: Annotated[tuple[GpuOption, ...], Field(min_length=1)]
+    options: Annotated[tuple[GpuOption, ...], Field(min_length=1, max_length=255)]
     """Where and how fast the model runs; a task takes the best free option."""
     failure_probability: Probability = 0.0
     """Chance that an attempt fails (noticed at its end); it is then retried."""
@@ -503,7 +456,9 @@ class ReviewStage(_Frozen):
     """Fraction of shots reviewed at all."""
     catch_probability: Probability = 0.0
     """Chance that a shot with a latent defect is rejected."""
-    reject_probability: Probability | Annotated[tuple[Probability, ...], Field(min_length=1)] = 0.0
+    reject_probability: (
+        Probability | Annotated[tuple[Probability, ...], Field(min_length=1, max_length=256)]
+    ) = 0.0
     """Chance that a clean shot is rejected (a note); a list gives it per round, the last
     value repeating."""
     max_rounds: Annotated[int, Field(ge=0, le=255)] | None = None
@@ -603,21 +558,21 @@ class Scenario(_Frozen):
 
     name: Name
     """The scenario's name (results folders are named after it)."""
-    description: str = ""
+    description: Description = ""
     """What the scenario is for, for people."""
-    prices: str | None = None
+    prices: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
     """A prices file (relative to the scenario) that pools' ``price`` keys refer to."""
     calendar: Calendar
     """The season's dates and holidays."""
-    shows: Annotated[dict[Name, Show], Field(min_length=1)]
+    shows: Annotated[dict[Name, Show], Field(min_length=1, max_length=1000)]
     """The shows of the season (or slate), by name."""
     shot_stages: Annotated[dict[Name, ShotStage], Field(min_length=1, max_length=255)]
     """The pipeline every shot passes, in order."""
-    episode_stages: dict[Name, EpisodeStage] = {}
+    episode_stages: Annotated[dict[Name, EpisodeStage], Field(max_length=255)] = {}
     """Work on each whole episode once its shots are through, in order."""
     pools: Annotated[dict[Name, Pool], Field(max_length=255)] = {}
     """GPU pools by name."""
-    teams: dict[Name, Team] = {}
+    teams: Annotated[dict[Name, Team], Field(max_length=1000)] = {}
     """Teams of people by name."""
     policy: Policy = Policy()
     """Queue order, pool choice and cloud bursting."""
