@@ -31,6 +31,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -38,9 +39,12 @@ from pydantic import (
     Field,
     PlainSerializer,
     Tag,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
+from simulator.calendar import check_country, check_subdivision, check_time_zone
 from simulator.distributions import DistributionSpec
 from simulator.units import parse_duration_hours
 
@@ -60,6 +64,7 @@ __all__ = [
     "Penalties",
     "Policy",
     "Pool",
+    "PublicHolidays",
     "Release",
     "ReviewStage",
     "RunSettings",
@@ -167,13 +172,53 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # --- calendar and work ----------------------------------------------------------------
 
 
+TimeZone = Annotated[str, AfterValidator(check_time_zone)]
+"""An IANA time zone ('America/Los_Angeles', 'Asia/Manila', 'UTC'), daylight saving included."""
+
+
+class PublicHolidays(_Frozen):
+    """A country's or region's public holidays (from the ``holidays`` package, observed
+    days included), and further dates."""
+
+    country: Annotated[str, AfterValidator(check_country)]
+    """ISO 3166 country code ('US', 'PH', 'GB')."""
+    subdivision: str | None = None
+    """A state, province or region with holidays of its own ('CA': California)."""
+    dates: tuple[date, ...] = ()
+    """Further days off besides the public holidays."""
+
+    @field_validator("subdivision")
+    @classmethod
+    def _known_subdivision(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        if value is None or country is None:
+            return value
+        return check_subdivision(country, value)
+
+
+def _holidays_tag(value: Any) -> str:
+    return "dates" if isinstance(value, list | tuple) else "public"
+
+
+Holidays = Annotated[
+    Annotated[tuple[date, ...], Tag("dates")] | Annotated[PublicHolidays, Tag("public")],
+    Discriminator(_holidays_tag),
+]
+"""Days off: a list of dates, or a country's public holidays ``{country: PH}`` with
+optional ``dates``."""
+
+
 class Calendar(_Frozen):
-    """Maps hours from the season start to dates. Days are 24 h, no daylight saving."""
+    """Maps hours from the season start to dates and times of day in the calendar's zone."""
 
     start: date
-    """The season's first day; hours are counted from its 00:00 (UTC)."""
-    holidays: tuple[date, ...] = ()
-    """Studio holidays: no shift starts on these days (GPU pools work on)."""
+    """The season's first day; hours are counted from its 00:00 in ``time_zone``."""
+    time_zone: TimeZone = "UTC"
+    """IANA time zone ('America/Los_Angeles') of the calendar's dates and times: a deadline
+    date means its 24:00 there; teams work in this zone unless they name their own."""
+    holidays: Holidays = ()
+    """Studio holidays: no shift starts on these days (GPU pools work on). A list of
+    dates, or a country's public holidays: ``{country: US}``."""
     season_end: TimePoint | None = None
     """Until when reserved GPUs and scheduled team hours are paid; default: latest deadline."""
 
@@ -417,10 +462,14 @@ class Team(_Frozen):
     """The team's weekly shifts (or give ``around_the_clock``)."""
     around_the_clock: Annotated[int, Field(ge=0, le=10_000)] | None = None
     """People on duty at all hours, instead of ``shifts``."""
-    holidays: tuple[date, ...] = ()
-    """Days off for this team besides the calendar's holidays."""
-    utc_offset_hours: Annotated[float, Field(ge=-12.0, le=14.0)] = 0.0
-    """The team's local time minus UTC, for its shifts."""
+    holidays: Holidays = ()
+    """Days off for this team besides the calendar's holidays: a list of dates, or a
+    country's or region's public holidays, ``{country: PH}`` (with optional ``dates``)."""
+    time_zone: TimeZone | None = None
+    """IANA time zone of the team's shifts ('Asia/Manila'), daylight saving included;
+    default: the calendar's zone."""
+    utc_offset_hours: Annotated[float, Field(ge=-12.0, le=14.0)] | None = None
+    """A fixed offset for the shifts instead of ``time_zone``: local time minus UTC."""
     hourly_rate: Money
     """USD per scheduled person-hour, busy or not."""
     overtime_rate: Money | None = None
@@ -436,6 +485,13 @@ class Team(_Frozen):
         if (self.shifts is None) == (self.around_the_clock is None):
             raise ValueError("give exactly one of 'shifts' and 'around_the_clock'")
         return self
+
+    @field_validator("utc_offset_hours")
+    @classmethod
+    def _offset_or_zone(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("time_zone") is not None:
+            raise ValueError("give one of 'time_zone' and 'utc_offset_hours', not both")
+        return value
 
 
 # --- the pipeline ---------------------------------------------------------------------
