@@ -23,6 +23,7 @@ from simulator import compile_season, load_scenario
 from simulator.calendar import date_at, headcount_changes, hours_at
 from simulator.engines.kernel import run_batch
 from simulator.engines.reference.engine import run_replication
+from simulator.report.page import SeasonCalendar
 from simulator.scenario import load_yaml
 from simulator.scenario.load import parse_scenario
 from simulator.scenario.schema import Calendar, PublicHolidays, Team
@@ -230,3 +231,14 @@ def test_the_two_sites_example_survives_a_round_trip() -> None:
     again = parse_scenario(data, positions, source="round-trip.yaml", base_dir=TWO_SITES.parent)
     assert again == scenario
     assert again.teams["manila_qc"].holidays == PublicHolidays(country="PH")
+
+
+def test_the_report_gives_times_in_the_calendars_zone() -> None:
+    scenario = load_scenario(TWO_SITES)
+    deadline = compile_season(scenario).episodes[2].deadline
+    # 9 Apr 24:00 PDT = 07:00 UTC on the 10th; t = 0 is 08:00 UTC on 8 Mar: 33 × 24 - 1.
+    assert deadline == 791.0
+    cal = SeasonCalendar(scenario.calendar.start, scenario.calendar)
+    assert cal.moment(deadline, deadline=True) == "Fri 09 Apr 2027 24:00"
+    assert cal.moment(56.0) == "Wed 10 Mar 2027 08:00"  # before the change: PST
+    assert cal.moment(176.0) == "Mon 15 Mar 2027 09:00"  # after it: PDT

@@ -379,7 +379,9 @@ def run_page(folder: ResultsFolder) -> Page:
     summary = folder.run_summary
     level = summary.confidence
     scenario = folder.scenario
-    cal = SeasonCalendar(calendar_start(summary, scenario))
+    cal = SeasonCalendar(
+        calendar_start(summary, scenario), scenario.calendar if scenario is not None else None
+    )
     name = summary.scenario_name
     plots = _run_plots(folder, name, scenario, cal.start.date() if cal.start else None)
     labels = resource_labels(scenario) if scenario is not None else {}
