@@ -23,7 +23,10 @@ from simulator import compile_season, load_scenario
 from simulator.calendar import date_at, headcount_changes, hours_at
 from simulator.engines.kernel import run_batch
 from simulator.engines.reference.engine import run_replication
+from simulator.plots import RunView, delivery_plot
 from simulator.report.page import SeasonCalendar
+from simulator.results.runs import simulate
+from simulator.results.work import Work
 from simulator.scenario import load_yaml
 from simulator.scenario.load import parse_scenario
 from simulator.scenario.schema import Calendar, PublicHolidays, Team
@@ -242,3 +245,11 @@ def test_the_report_gives_times_in_the_calendars_zone() -> None:
     assert cal.moment(deadline, deadline=True) == "Fri 09 Apr 2027 24:00"
     assert cal.moment(56.0) == "Wed 10 Mar 2027 08:00"  # before the change: PST
     assert cal.moment(176.0) == "Mon 15 Mar 2027 09:00"  # after it: PDT
+
+
+def test_the_plots_date_their_axes_in_the_calendars_zone() -> None:
+    run = simulate(load_scenario(TWO_SITES), Work(replications=2, seed=1))
+    figure = delivery_plot(RunView.of_run(run))
+    labels = [ax.get_xlabel() for ax in figure.axes if ax.get_xlabel()]
+    assert labels
+    assert all("(date, America/Los_Angeles)" in label for label in labels), labels

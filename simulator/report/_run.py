@@ -91,6 +91,7 @@ def _run_plots(
             timeseries,
             model=model,
             start=start,
+            time_zone=scenario.calendar.time_zone if scenario is not None else "UTC",
         )
         for stem in missing:
             uris[stem] = data_uri(figure_bytes(RUN_PLOTS[stem](view), "svg"), "svg")
