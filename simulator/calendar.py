@@ -43,12 +43,13 @@ __all__ = [
 def check_time_zone(name: str) -> str:
     """``name`` if it is an IANA time zone ('America/Los_Angeles'); ValueError otherwise,
     suggesting the zone probably meant."""
-    try:
-        ZoneInfo(name)
-        return name
-    except (ZoneInfoNotFoundError, ValueError):
-        pass
-    zones = sorted(available_timezones())
+    zones = _zones()
+    if name in zones:
+        try:
+            ZoneInfo(name)
+            return name
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
     by_key = {_name_key(z): z for z in zones}
     by_city = {_name_key(z.rsplit("/", 1)[-1]): z for z in zones}
     key = _name_key(name)
@@ -98,6 +99,13 @@ def _refuse(message: str) -> str:
 
 def _name_key(text: str) -> str:
     return text.strip().lower().replace(" ", "_")
+
+
+@functools.cache
+def _zones() -> list[str]:
+    """IANA zone names; not the machine's own setting ('localtime'), which would make a
+    scenario mean different things on different machines."""
+    return sorted(available_timezones() - {"localtime", "posixrules", "Factory"})
 
 
 @functools.cache

@@ -10,6 +10,7 @@ US daylight saving in 2027: spring forward Sunday 14 March at 02:00 PST (-8) to 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,13 @@ import yaml
 
 from kernels import cpu
 from simulator import compile_season, load_scenario
-from simulator.calendar import date_at, headcount_changes, hours_at
+from simulator.calendar import (
+    check_country,
+    check_time_zone,
+    date_at,
+    headcount_changes,
+    hours_at,
+)
 from simulator.engines.kernel import run_batch
 from simulator.engines.reference.engine import run_replication
 from simulator.plots import RunView, delivery_plot
@@ -253,3 +260,28 @@ def test_the_plots_date_their_axes_in_the_calendars_zone() -> None:
     labels = [ax.get_xlabel() for ax in figure.axes if ax.get_xlabel()]
     assert labels
     assert all("(date, America/Los_Angeles)" in label for label in labels), labels
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("america/new_york", "did you mean 'America/New_York'?"),
+        ("Tokyo", "did you mean 'Asia/Tokyo'?"),
+        # The machine's own setting would make the scenario mean different things on
+        # different machines; a folder of the zone database is not a zone.
+        ("localtime", "unknown time zone 'localtime'"),
+        ("Europe", "unknown time zone 'Europe'"),
+        ("Nowhere/" + "x" * 300, "unknown time zone"),
+    ],
+)
+def test_an_unknown_zone_is_refused_with_the_zone_meant(name: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_time_zone(name)
+
+
+@pytest.mark.parametrize(
+    ("code", "meant"), [("ph", "PH"), ("Germany", "DE"), ("United States", "US")]
+)
+def test_a_country_by_name_or_in_lower_case_suggests_its_code(code: str, meant: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"did you mean {meant!r}?")):
+        check_country(code)

@@ -172,7 +172,7 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # --- calendar and work ----------------------------------------------------------------
 
 
-TimeZone = Annotated[str, AfterValidator(check_time_zone)]
+TimeZone = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(check_time_zone)]
 """An IANA time zone ('America/Los_Angeles', 'Asia/Manila', 'UTC'), daylight saving included."""
 
 
@@ -180,9 +180,9 @@ class PublicHolidays(_Frozen):
     """A country's or region's public holidays (from the ``holidays`` package, observed
     days included), and further dates."""
 
-    country: Annotated[str, AfterValidator(check_country)]
+    country: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(check_country)]
     """ISO 3166 country code ('US', 'PH', 'GB')."""
-    subdivision: str | None = None
+    subdivision: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     """A state, province or region with holidays of its own ('CA': California)."""
     dates: tuple[date, ...] = ()
     """Further days off besides the public holidays."""
