@@ -203,10 +203,11 @@ def parse_moment(text: str) -> date | datetime:
         ) from None
 
 
-def date_at(calendar: Calendar, hours: float) -> datetime:
-    """The wall-clock time in the calendar's zone ``hours`` after the season start."""
-    moment = _start(calendar) + timedelta(hours=hours)
-    return moment.astimezone(_calendar_zone(calendar)).replace(tzinfo=None)
+def date_at(calendar: Calendar, hours: float, *, aware: bool = False) -> datetime:
+    """The wall-clock time in the calendar's zone ``hours`` after the season start; with
+    ``aware``, with its offset (unambiguous in the hour a fall-back change repeats)."""
+    moment = (_start(calendar) + timedelta(hours=hours)).astimezone(_calendar_zone(calendar))
+    return moment if aware else moment.replace(tzinfo=None)
 
 
 def _clock_hours(text: str) -> float:

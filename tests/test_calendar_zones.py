@@ -30,6 +30,7 @@ from simulator.calendar import (
 )
 from simulator.engines.kernel import run_batch
 from simulator.engines.reference.engine import run_replication
+from simulator.model.starting_state import status_from_trace
 from simulator.plots import RunView, delivery_plot
 from simulator.report.page import SeasonCalendar
 from simulator.results.runs import simulate
@@ -132,6 +133,18 @@ def test_dates_and_deadlines_are_in_the_calendars_zone() -> None:
     assert date_at(LA, 95.0) == datetime(2027, 3, 16, 0, 0)
     utc = Calendar.model_validate({"start": "2027-03-12"})
     assert hours_at(utc, date(2027, 3, 15), end_of_day=True) == 96.0
+
+
+def test_a_moment_in_the_repeated_hour_keeps_its_offset() -> None:
+    # 7 Nov 09:30 UTC is t = 5752 + 9.5 = 5761.5: 01:30 PST, the second 01:30 that day.
+    second = date_at(LA, 5761.5, aware=True)
+    assert second.isoformat() == "2027-11-07T01:30:00-08:00"
+    assert hours_at(LA, second) == 5761.5
+    # Written without its offset, the wall-clock time reads back as the first 01:30
+    # (PDT), an hour earlier: so a status file carries the offset.
+    text = date_at(LA, 5761.5).isoformat()
+    assert hours_at(LA, datetime.fromisoformat(text)) == 5760.5
+    assert hours_at(LA, datetime.fromisoformat(second.isoformat())) == 5761.5
 
 
 def test_a_team_works_in_the_calendars_zone_unless_it_names_its_own() -> None:
@@ -285,3 +298,22 @@ def test_an_unknown_zone_is_refused_with_the_zone_meant(name: str, message: str)
 def test_a_country_by_name_or_in_lower_case_suggests_its_code(code: str, meant: str) -> None:
     with pytest.raises(ValueError, match=re.escape(f"did you mean {meant!r}?")):
         check_country(code)
+
+
+def test_a_status_export_of_a_zoned_season_reads_back_its_delivery_times() -> None:
+    scenario = load_scenario(TWO_SITES)
+    model = compile_season(scenario)
+    trace: list[tuple[float, str, str]] = []
+    result = run_replication(model, 0, trace=trace)
+    now = 20 * 24.0
+    rows = status_from_trace(model, scenario.calendar, trace, now)
+    delivered = {r["episode"]: r["at"] for r in rows if r.get("status") == "delivered"}
+    # ep01 is delivered before the change to daylight saving time (PST), ep02 after (PDT).
+    assert {episode: text[-6:] for episode, text in delivered.items()} == {
+        "ep01": "-08:00",
+        "ep02": "-07:00",
+    }
+    names = [ep.name for ep in model.episodes]
+    for episode, text in delivered.items():
+        at = hours_at(scenario.calendar, datetime.fromisoformat(text))
+        assert at == pytest.approx(result.delivery[names.index(episode)], abs=1e-6)
