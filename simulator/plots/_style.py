@@ -52,21 +52,26 @@ DPI = 110
 
 
 class Clock:
-    """Hours from the season start to x coordinates: dates when the start is known."""
+    """Hours from the season start to x coordinates: dates when the start is known, in
+    the calendar's zone (at its offset at the start: a day-scale axis does not show a
+    daylight-saving hour)."""
 
-    def __init__(self, start: date | None) -> None:
+    def __init__(self, start: date | None, time_zone: str = "UTC") -> None:
         self.origin = (
             float(mdates.date2num(datetime(start.year, start.month, start.day)))
             if start is not None
             else 0.0
         )
         self.dated = start is not None
+        self.time_zone = time_zone
 
     def x(self, hours: float | np.ndarray) -> np.ndarray:
         return self.origin + np.asarray(hours, dtype=float) / 24.0
 
     def label(self, what: str) -> str:
-        return f"{what} (date, UTC)" if self.dated else f"{what} (days from season start)"
+        if self.dated:
+            return f"{what} (date, {self.time_zone})"
+        return f"{what} (days from season start)"
 
     def format(self, ax: Axes, axis: str = "x") -> None:
         if not self.dated:

@@ -50,7 +50,7 @@ def delivery_plot(data: Run | RunView) -> Figure:
     A replication that never delivered (cut off by the horizon) is drawn at the right edge.
     """
     view = view_of(data)
-    clock = Clock(view.start)
+    clock = Clock(view.start, view.time_zone)
     frame = view.replications
     n_ep = len(view.episodes)
     fig = Figure(figsize=(10.0, 1.6 + 0.5 * max(n_ep, 1)), layout="constrained")

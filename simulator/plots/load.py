@@ -56,7 +56,7 @@ def load_plot(data: Run | RunView) -> Figure:
     (dotted, named on top) and deadlines (dash-dot) are marked.
     """
     view = view_of(data)
-    clock = Clock(view.start)
+    clock = Clock(view.start, view.time_zone)
     ts = view.timeseries
     resources = list(dict.fromkeys(ts["resource"])) if len(ts) else list(view.capacity)
     replications = sorted(view.replications["replication"].unique().tolist())

@@ -48,6 +48,8 @@ class RunView:
     pool's GPUs, a team's people on shift."""
     labels: Mapping[str, str] = field(default_factory=dict)
     """Per resource: what it is, in a few words ("16 reserved GPUs at 2.08 USD/h")."""
+    time_zone: str = "UTC"
+    """The calendar's zone: dates on time axes are dates there."""
 
     @property
     def n_replications(self) -> int:
@@ -61,6 +63,7 @@ class RunView:
             run.timeseries_frame(),
             model=run.model,
             start=run.scenario.calendar.start,
+            time_zone=run.scenario.calendar.time_zone,
         )
 
     @classmethod
@@ -72,6 +75,7 @@ class RunView:
         *,
         model: SeasonModel | None = None,
         start: date | None = None,
+        time_zone: str = "UTC",
     ) -> RunView:
         """A view of the tables; ``model`` adds picture locks, GPUs and shifts."""
         if model is not None:
@@ -89,7 +93,7 @@ class RunView:
                 for e, d in zip(firsts["episode"], firsts["deadline_h"], strict=True)
             )
             capacity, labels = {}, {}
-        return cls(name, replications, timeseries, episodes, start, capacity, labels)
+        return cls(name, replications, timeseries, episodes, start, capacity, labels, time_zone)
 
 
 def _pool_label(pool: PoolModel) -> str:

@@ -10,15 +10,18 @@ says; every figure is the scenario's own, so the page and the file cannot disagr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
+from simulator.calendar import date_at
 from simulator.distributions import Constant
 from simulator.model.season import compile_season
 from simulator.report.page import Block, Table, Text
 from simulator.scenario.schema import (
+    Calendar,
     EpisodeStage,
     GpuStage,
     IndexWeights,
+    PublicHolidays,
     ReviewStage,
     Scenario,
     Team,
@@ -61,8 +64,8 @@ def _dist(spec: object, unit: str = "") -> str:
     return f"{name}: {', '.join(parts)}"
 
 
-def _moment(start: date, hours: float, *, deadline: bool = False) -> str:
-    at = datetime(start.year, start.month, start.day) + timedelta(hours=hours)
+def _moment(calendar: Calendar, hours: float, *, deadline: bool = False) -> str:
+    at = date_at(calendar, hours)
     if deadline and at.hour == 0 and at.minute == 0:
         return f"{(at - timedelta(days=1)):%a %d %b %Y} 24:00"
     if at.hour == 0 and at.minute == 0:
@@ -85,8 +88,21 @@ def _schedule(team: Team) -> str:
         days = shift.days
         day_text = f"{days[0]}–{days[-1]}" if len(days) > 2 else ", ".join(days)
         shifts.append(f"{shift.people} × {day_text} {shift.start}–{shift.end}")
-    offset = f" (UTC{team.utc_offset_hours:+g})" if team.utc_offset_hours else ""
-    return "; ".join(shifts) + offset
+    if team.utc_offset_hours is not None:
+        zone = f" (UTC{team.utc_offset_hours:+g})"
+    else:
+        zone = f" ({team.time_zone})" if team.time_zone is not None else ""
+    return "; ".join(shifts) + zone + _holidays(team.holidays, " off")
+
+
+def _holidays(holidays: tuple[date, ...] | PublicHolidays, off: str = "") -> str:
+    """'; 2 holidays' or '; US-CA public holidays and 1 more day'."""
+    dates = holidays if isinstance(holidays, tuple) else holidays.dates
+    count = f"{len(dates)} holiday{'s' if len(dates) > 1 else ''}{off}" if dates else ""
+    if isinstance(holidays, tuple):
+        return f"; {count}" if count else ""
+    region = "-".join(filter(None, (holidays.country, holidays.subdivision)))
+    return f"; {region} public holidays{off}" + (f" and {count}" if count else "")
 
 
 def _overtime_rate(team: Team) -> float:
@@ -121,12 +137,11 @@ def _counted(items: Sequence[str], word: str) -> str:
 def question(scenario: Scenario) -> str:
     """The question a run of ``scenario`` answers, with the resources it tries."""
     model = compile_season(scenario)
-    start = scenario.calendar.start
     titles = [show.title or name for name, show in scenario.shows.items()]
     deadlines = sorted(ep.deadline for ep in model.episodes)
     span = (
-        f" ({_moment(start, deadlines[0], deadline=True)[:-6]} to "
-        f"{_moment(start, deadlines[-1], deadline=True)[:-6]})"
+        f" ({_moment(scenario.calendar, deadlines[0], deadline=True)[:-6]} to "
+        f"{_moment(scenario.calendar, deadlines[-1], deadline=True)[:-6]})"
         if deadlines
         else ""
     )
@@ -205,14 +220,11 @@ def assumptions(scenario: Scenario) -> list[Block]:
     if scenario.description.strip():
         blocks.append(Text(" ".join(scenario.description.split())))
     cal = scenario.calendar
-    holidays = (
-        f"; {len(cal.holidays)} holiday{'s' if len(cal.holidays) > 1 else ''}"
-        if cal.holidays
-        else ""
-    )
+    zone = f", {cal.time_zone}" if cal.time_zone != "UTC" else ""
+    holidays = _holidays(cal.holidays)
     blocks.append(
         Text(
-            f"The season starts {start:%a %d %b %Y} (time 0){holidays}. "
+            f"The season starts {start:%a %d %b %Y} (time 0{zone}){holidays}. "
             f"{model.n_episodes} episodes, {model.n_shots:,} AI-assisted shots."
         )
     )
@@ -221,8 +233,8 @@ def assumptions(scenario: Scenario) -> list[Block]:
             ep.name,
             model.shows[ep.show],
             str(ep.n_shots),
-            _moment(start, ep.lock),
-            _moment(start, ep.deadline, deadline=True),
+            _moment(scenario.calendar, ep.lock),
+            _moment(scenario.calendar, ep.deadline, deadline=True),
             f"{ep.priority:g}",
         ]
         for ep in model.episodes

@@ -91,6 +91,7 @@ def _run_plots(
             timeseries,
             model=model,
             start=start,
+            time_zone=scenario.calendar.time_zone if scenario is not None else "UTC",
         )
         for stem in missing:
             uris[stem] = data_uri(figure_bytes(RUN_PLOTS[stem](view), "svg"), "svg")
@@ -379,7 +380,9 @@ def run_page(folder: ResultsFolder) -> Page:
     summary = folder.run_summary
     level = summary.confidence
     scenario = folder.scenario
-    cal = SeasonCalendar(calendar_start(summary, scenario))
+    cal = SeasonCalendar(
+        calendar_start(summary, scenario), scenario.calendar if scenario is not None else None
+    )
     name = summary.scenario_name
     plots = _run_plots(folder, name, scenario, cal.start.date() if cal.start else None)
     labels = resource_labels(scenario) if scenario is not None else {}

@@ -41,9 +41,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from simulator._version import __version__
+from simulator.calendar import date_at
 from simulator.errors import UsageError
 from simulator.folders.read import ResultsFolder
 from simulator.results.summary import Summary
+from simulator.scenario.schema import Calendar
 from simulator.stats import Interval
 
 __all__ = [
@@ -185,17 +187,25 @@ def interval_text(iv: Interval | None, fmt: Callable[[float | None], str], level
 
 
 class SeasonCalendar:
-    """Hours from the season start as dates a meeting reads: "Fri 15 Jan 24:00"."""
+    """Hours from the season start as dates a meeting reads: "Fri 15 Jan 24:00", in the
+    scenario calendar's zone when the scenario is at hand."""
 
-    def __init__(self, start: date | None) -> None:
+    def __init__(self, start: date | None, calendar: Calendar | None = None) -> None:
         self.start = datetime(start.year, start.month, start.day) if start else None
+        self.calendar = calendar
+
+    def _at(self, hours: float) -> datetime:
+        if self.calendar is not None:
+            return date_at(self.calendar, hours)
+        assert self.start is not None
+        return self.start + timedelta(hours=hours)
 
     def moment(self, hours: float | None, *, deadline: bool = False) -> str:
         if hours is None or not math.isfinite(hours):
             return "not delivered"
         if self.start is None:
             return f"day {hours / 24.0:.1f}"
-        at = self.start + timedelta(hours=hours)
+        at = self._at(hours)
         if deadline and at.hour == 0 and at.minute == 0:
             # A deadline date means 24:00 of that date: say so rather than "00:00 next day".
             return f"{(at - timedelta(days=1)):%a %d %b %Y} 24:00"
@@ -204,7 +214,7 @@ class SeasonCalendar:
     def day(self, hours: float) -> str:
         if self.start is None:
             return f"day {hours / 24.0:.0f}"
-        return f"{self.start + timedelta(hours=hours):%d %b %Y}"
+        return f"{self._at(hours):%d %b %Y}"
 
 
 def calendar_start(summary: Summary, scenario: Any) -> date | None:

@@ -79,7 +79,9 @@ def status_from_trace(
     rows: list[dict[str, str]] = []
     for ep in model.episodes:
         if ep.index in delivered:
-            when = date_at(calendar, delivered[ep.index]).isoformat(timespec="microseconds")
+            zoned = calendar.time_zone != "UTC"  # an offset keeps a fall-back hour apart
+            at = date_at(calendar, delivered[ep.index], aware=zoned)
+            when = at.isoformat(timespec="microseconds")
             rows.append({"episode": ep.name, "status": "delivered", "at": when})
             continue
         if ep.index in episode_at and episode_at[ep.index] < len(model.episode_stages):

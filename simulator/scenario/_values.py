@@ -25,7 +25,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from simulator.units import parse_duration_hours
 
@@ -46,6 +46,7 @@ __all__ = [
     "ClockTime",
     "Description",
     "Duration",
+    "Frozen",
     "LargestAtMost",
     "MeanAtLeast",
     "Money",
@@ -289,3 +290,12 @@ class MeanAtLeast:
                 f"{bound_text(self.limit)} {self.unit}"
             )
         return dist
+
+
+class Frozen(BaseModel):
+    """The base of every scenario model: frozen, no unknown keys, no infinities or NaN."""
+
+    # Field docstrings become the JSON Schema's descriptions and docs/scenario.md.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", allow_inf_nan=False, use_attribute_docstrings=True
+    )

@@ -87,10 +87,14 @@ Types in the tables below, as they are written:
   or combined, `"1h30m"`. A bare number is refused, because its unit would be a guess.
   Held in hours; at most 87,660h (ten years).
 * **moment**: a date (`2027-03-15`: 00:00 of that day, but 24:00 when it is a deadline),
-  a date and time (`2027-03-15T18:00`, UTC unless an offset is given), or an offset from
-  the season start (`"21d"`). Dates lie from 1900-01-01 to 2999-12-31, and every moment of
-  a season (locks, deadlines, the last episode of a series, `season_end`) within ten
-  years (3,652 days) of the calendar's start.
+  a date and time (`2027-03-15T18:00`), both in the calendar's `time_zone` (UTC unless it
+  names one), a date and time with an offset (`2027-03-15T18:00-07:00`), or an offset
+  from the season start (`"21d"`). Dates lie from 1900-01-01 to 2999-12-31, and every
+  moment of a season (locks, deadlines, the last episode of a series, `season_end`) within
+  ten years (3,652 days) of the calendar's start.
+* **time zone** (`time_zone`): an IANA name such as `America/Los_Angeles`, `Asia/Manila`
+  or `UTC`, daylight saving included; shifts are wall-clock times there (docs/model.md,
+  "Time and calendar").
 * **distribution**: a random quantity, drawn where the model says: a mapping with a
   `dist` key (see [Distributions](#distributions)), or a bare number meaning always that
   value. Units are in the key's name (`seconds_per_frame`, `minutes_per_shot`).

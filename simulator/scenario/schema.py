@@ -32,16 +32,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
 from simulator.distributions import DistributionSpec
+from simulator.scenario._calendars import Calendar, Holidays, PublicHolidays, Shift, TimeZone
 from simulator.scenario._names import episode_names
 from simulator.scenario._values import (
     MAX_FRAMES,
@@ -49,10 +50,9 @@ from simulator.scenario._values import (
     MAX_SHOTS,
     MIN_HOURS_BETWEEN_FAILURES,
     BillingIncrement,
-    CalendarDate,
-    ClockTime,
     Description,
     Duration,
+    Frozen,
     LargestAtMost,
     MeanAtLeast,
     Money,
@@ -60,7 +60,6 @@ from simulator.scenario._values import (
     Probability,
     TimePoint,
     Title,
-    Weekday,
     Weight,
 )
 
@@ -79,6 +78,7 @@ __all__ = [
     "Penalties",
     "Policy",
     "Pool",
+    "PublicHolidays",
     "Release",
     "ReviewStage",
     "RunSettings",
@@ -90,13 +90,6 @@ __all__ = [
 ]
 
 
-class _Frozen(BaseModel):
-    # Field docstrings become the JSON Schema's descriptions and docs/scenario.md.
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", allow_inf_nan=False, use_attribute_docstrings=True
-    )
-
-
 _FRAMES_LIMIT = LargestAtMost(MAX_FRAMES, "frames")
 FramesSpec = Annotated[
     DistributionSpec, BeforeValidator(_FRAMES_LIMIT.bare), AfterValidator(_FRAMES_LIMIT)
@@ -106,18 +99,7 @@ FramesSpec = Annotated[
 # --- calendar and work ----------------------------------------------------------------
 
 
-class Calendar(_Frozen):
-    """Maps hours from the season start to dates. Days are 24 h, no daylight saving."""
-
-    start: CalendarDate
-    """The season's first day; hours are counted from its 00:00 (UTC)."""
-    holidays: Annotated[tuple[CalendarDate, ...], Field(max_length=10_000)] = ()
-    """Studio holidays: no shift starts on these days (GPU pools work on)."""
-    season_end: TimePoint | None = None
-    """Until when reserved GPUs and scheduled team hours are paid; default: latest deadline."""
-
-
-class Release(_Frozen):
+class Release(Frozen):
     """How an episode's shots become available after its picture lock."""
 
     pattern: Literal["all_at_once", "window", "poisson"] = "all_at_once"
@@ -142,7 +124,7 @@ class Release(_Frozen):
         return self
 
 
-class Episode(_Frozen):
+class Episode(Frozen):
     """One episode, written out."""
 
     name: Name
@@ -161,7 +143,7 @@ class Episode(_Frozen):
     """Overrides the show's release pattern for this episode."""
 
 
-class EpisodeSeries(_Frozen):
+class EpisodeSeries(Frozen):
     """Episodes at a regular cadence: lock and deadline step by a fixed interval."""
 
     count: Annotated[int, Field(ge=1, le=1000)]
@@ -197,7 +179,7 @@ def _episodes_tag(value: Any) -> str:
     return "list" if isinstance(value, list | tuple) else "series"
 
 
-class ShotRecord(_Frozen):
+class ShotRecord(Frozen):
     """One shot of a shot list: its episode, its code in the tracker, its frames."""
 
     episode: Name
@@ -208,7 +190,7 @@ class ShotRecord(_Frozen):
     """Frames in the shot."""
 
 
-class Show(_Frozen):
+class Show(Frozen):
     """One show's season."""
 
     title: Title = ""
@@ -251,7 +233,7 @@ class Show(_Frozen):
 # --- resources ------------------------------------------------------------------------
 
 
-class Failures(_Frozen):
+class Failures(Frozen):
     """GPU failures and repairs, per unit. A failure loses the work in flight."""
 
     time_between_failures_hours: Annotated[
@@ -262,7 +244,7 @@ class Failures(_Frozen):
     """Hours a failed unit is down."""
 
 
-class IndexWeights(_Frozen):
+class IndexWeights(Frozen):
     """A queue key as a weighted sum of task features (all in hours, priority unitless).
 
     The waiting task with the smallest key goes first. ``fifo`` is ``arrival: 1``,
@@ -293,7 +275,7 @@ BUILTIN_POLICIES: dict[str, IndexWeights] = {
 QueuePolicy = Literal["fifo", "edf", "priority", "sjf", "least_slack"] | IndexWeights
 
 
-class Pool(_Frozen):
+class Pool(Frozen):
     """Identical GPUs with one hourly price.
 
     ``reserved``: ``gpus`` units, paid every hour of the season.
@@ -350,30 +332,21 @@ class Pool(_Frozen):
         return self
 
 
-class Shift(_Frozen):
-    """People on duty on given weekdays; an end at or before the start crosses midnight."""
-
-    days: Annotated[tuple[Weekday, ...], Field(max_length=7)] = ("mon", "tue", "wed", "thu", "fri")
-    """Weekdays the shift runs (mon..sun), in the team's local time."""
-    start: ClockTime
-    """Start, 'HH:MM' local time (quote it)."""
-    end: ClockTime
-    """End, 'HH:MM'; at or before the start means the next day."""
-    people: Annotated[int, Field(ge=0, le=10_000)]
-    """People on duty during the shift."""
-
-
-class Team(_Frozen):
+class Team(Frozen):
     """People who review or fix shots, paid for scheduled hours (overtime at its rate)."""
 
     shifts: Annotated[tuple[Shift, ...], Field(max_length=100)] | None = None
     """The team's weekly shifts (or give ``around_the_clock``)."""
     around_the_clock: Annotated[int, Field(ge=0, le=10_000)] | None = None
     """People on duty at all hours, instead of ``shifts``."""
-    holidays: Annotated[tuple[CalendarDate, ...], Field(max_length=10_000)] = ()
-    """Days off for this team besides the calendar's holidays."""
-    utc_offset_hours: Annotated[float, Field(ge=-12.0, le=14.0)] = 0.0
-    """The team's local time minus UTC, for its shifts."""
+    holidays: Holidays = ()
+    """Days off for this team besides the calendar's holidays: a list of dates, or a
+    country's or region's public holidays, ``{country: PH}`` (with optional ``dates``)."""
+    time_zone: TimeZone | None = None
+    """IANA time zone of the team's shifts ('Asia/Manila'), daylight saving included;
+    default: the calendar's zone."""
+    utc_offset_hours: Annotated[float, Field(ge=-12.0, le=14.0)] | None = None
+    """A fixed offset for the shifts instead of ``time_zone``: local time minus UTC."""
     hourly_rate: Money
     """USD per scheduled person-hour, busy or not."""
     overtime_rate: Money | None = None
@@ -390,11 +363,18 @@ class Team(_Frozen):
             raise ValueError("give exactly one of 'shifts' and 'around_the_clock'")
         return self
 
+    @field_validator("utc_offset_hours")
+    @classmethod
+    def _offset_or_zone(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("time_zone") is not None:
+            raise ValueError("give one of 'time_zone' and 'utc_offset_hours', not both")
+        return value
+
 
 # --- the pipeline ---------------------------------------------------------------------
 
 
-class GpuOption(_Frozen):
+class GpuOption(Frozen):
     """One way to run a GPU stage: a pool, a gang size and the speed at that size."""
 
     pool: Name
@@ -407,7 +387,7 @@ class GpuOption(_Frozen):
     """Fixed time per attempt (model load, data staging)."""
 
 
-class Fallback(_Frozen):
+class Fallback(Frozen):
     """Manual work by a team when a model's attempts run out."""
 
     team: Name
@@ -416,7 +396,7 @@ class Fallback(_Frozen):
     """Minutes of manual work per shot."""
 
 
-class GpuStage(_Frozen):
+class GpuStage(Frozen):
     """A model run on each shot, on one of its options."""
 
     kind: Literal["gpu"]
@@ -437,7 +417,7 @@ class GpuStage(_Frozen):
     """Chance that a successful attempt leaves a latent defect no machine notices."""
 
 
-class ReviewStage(_Frozen):
+class ReviewStage(Frozen):
     """People (a team) or a QC model (a pool) look at shots and send some back."""
 
     kind: Literal["review"]
@@ -488,7 +468,7 @@ class ReviewStage(_Frozen):
 ShotStage = Annotated[GpuStage | ReviewStage, Field(discriminator="kind")]
 
 
-class EpisodeStage(_Frozen):
+class EpisodeStage(Frozen):
     """Work on a whole episode once all its shots are through (conform, final QC,
     compliance). Episode stages run in order and send nothing back."""
 
@@ -513,7 +493,7 @@ class EpisodeStage(_Frozen):
 # --- policy, money, run ---------------------------------------------------------------
 
 
-class Burst(_Frozen):
+class Burst(Frozen):
     """When cloud units are provisioned for waiting work."""
 
     wait: Duration = 0.0
@@ -524,7 +504,7 @@ class Burst(_Frozen):
     """No new cloud unit once billed cloud spend would pass this."""
 
 
-class Policy(_Frozen):
+class Policy(Frozen):
     queue: QueuePolicy = "fifo"
     """The default queue order: a built-in name or index weights."""
     pool_rule: Literal["cheapest", "fastest", "listed"] = "listed"
@@ -533,7 +513,7 @@ class Policy(_Frozen):
     """When to lease cloud GPUs for waiting work."""
 
 
-class Penalties(_Frozen):
+class Penalties(Frozen):
     escaped_defect: Money = 0.0
     """Per shot delivered with a latent defect."""
     failed_shot: Money = 0.0
@@ -542,7 +522,7 @@ class Penalties(_Frozen):
     """Per episode per day late, charged pro rata per hour."""
 
 
-class RunSettings(_Frozen):
+class RunSettings(Frozen):
     seed: Annotated[int, Field(ge=0, lt=2**64)] = 0
     """The seed of every draw (0 to 2**64 - 1)."""
     replications: Annotated[int, Field(ge=1, le=100_000_000)] = 100
@@ -553,7 +533,7 @@ class RunSettings(_Frozen):
     """Level of every interval reported (0.95: 95%)."""
 
 
-class Scenario(_Frozen):
+class Scenario(Frozen):
     """A whole scenario file."""
 
     name: Name

@@ -355,6 +355,9 @@ def _shift(draw: st.DrawFn) -> dict[str, Any]:
     return shift
 
 
+_TEAM_ZONES = (-12, -8, -5, 0, 1, 5.5, 9, 14, "America/Los_Angeles", "Europe/London", "Asia/Manila")
+
+
 @st.composite
 def team_part(draw: st.DrawFn, start: date, horizon_days: int) -> dict[str, Any]:
     team: dict[str, Any] = {}
@@ -367,11 +370,15 @@ def team_part(draw: st.DrawFn, start: date, horizon_days: int) -> dict[str, Any]
         team["overtime_rate"] = draw(_OVERTIME_RATE)
     if draw(COIN):
         team["max_overtime"] = draw(st.sampled_from(("0h", "30m", "1h", "2h")))
-    if draw(ONE_IN_4):
-        team["utc_offset_hours"] = draw(st.sampled_from((-12, -8, -5, 0, 1, 5.5, 9, 14)))
+    if draw(ONE_IN_4):  # a fixed offset, or a zone with daylight saving
+        zone = draw(st.sampled_from(_TEAM_ZONES))
+        team["time_zone" if isinstance(zone, str) else "utc_offset_hours"] = zone
     if draw(ONE_IN_4):
         days = draw(st.lists(st.integers(0, horizon_days), max_size=3, unique=True))
         team["holidays"] = [start + timedelta(days=d) for d in days]
+        if draw(ONE_IN_4):  # a country's public holidays besides those dates
+            country = draw(st.sampled_from(("US", "PH", "GB")))
+            team["holidays"] = {"country": country, "dates": team["holidays"]}
     if draw(_ONE_IN_5):
         team["policy"] = _queue_policy(draw)
     return team
