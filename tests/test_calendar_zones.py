@@ -30,10 +30,11 @@ from simulator.calendar import (
 )
 from simulator.engines.kernel import run_batch
 from simulator.engines.reference.engine import run_replication
-from simulator.model.starting_state import status_from_trace
+from simulator.engines.trace import TraceEvent
 from simulator.plots import RunView, delivery_plot
 from simulator.report.page import SeasonCalendar
 from simulator.results.runs import simulate
+from simulator.results.status_export import status_from_trace
 from simulator.results.work import Work
 from simulator.scenario import load_yaml
 from simulator.scenario.load import parse_scenario
@@ -303,7 +304,7 @@ def test_a_country_by_name_or_in_lower_case_suggests_its_code(code: str, meant: 
 def test_a_status_export_of_a_zoned_season_reads_back_its_delivery_times() -> None:
     scenario = load_scenario(TWO_SITES)
     model = compile_season(scenario)
-    trace: list[tuple[float, str, str]] = []
+    trace: list[TraceEvent] = []
     result = run_replication(model, 0, trace=trace)
     now = 20 * 24.0
     rows = status_from_trace(model, scenario.calendar, trace, now)

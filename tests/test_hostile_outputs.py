@@ -27,8 +27,8 @@ from simulator.errors import UsageError
 from simulator.files import csv_safe_cell
 from simulator.folders.claim import LOCK_NAME
 from simulator.folders.manifest import check_manifest
+from simulator.results import Work, simulate
 from simulator.results.chunks import DamagedChunk
-from simulator.results.runs import simulate
 from simulator.scenario.load import load_scenario
 
 ROOT = Path(__file__).parents[1]
@@ -185,7 +185,8 @@ def test_a_resumed_run_of_the_same_scenario_and_seed_reuses_its_chunks(
 
     out = tmp_path / "out"
     scenario = load_scenario(DEMO)
-    first = simulate(scenario, replications=6, seed=1, out=out, chunk_size=3, engine="reference")
+    work = Work(replications=6, seed=1, chunk_size=3, engine="reference")
+    first = simulate(scenario, work, resume_in=out)
     assert len(first.chunks) == 2  # as an interrupted run leaves them
 
     def no_new_work(*args: Any, **kwargs: Any) -> Any:
@@ -278,11 +279,11 @@ def _damage(path: Path) -> None:
 
 def test_a_damaged_run_chunk_is_set_aside_and_computed_again(tmp_path: Path) -> None:
     scenario = load_scenario(DEMO)
-    kwargs: dict[str, Any] = {"replications": 6, "seed": 1, "chunk_size": 3}
-    first = simulate(scenario, out=tmp_path, engine="reference", **kwargs)
+    work = Work(replications=6, seed=1, chunk_size=3, engine="reference")
+    first = simulate(scenario, work, resume_in=tmp_path)
     _damage(first.chunks[1])
     with pytest.warns(DamagedChunk, match="set aside as .*corrupt"):
-        again = simulate(scenario, out=tmp_path, engine="reference", **kwargs)
+        again = simulate(scenario, work, resume_in=tmp_path)
     assert first.chunks[1].with_name(first.chunks[1].name + ".corrupt").exists()
     assert again.replications_frame().equals(first.replications_frame())
 
@@ -293,8 +294,8 @@ def test_a_truncated_sweep_chunk_is_set_aside_and_the_sweep_is_the_same(tmp_path
 
     def run() -> Any:
         return sweep(
-            DEMO, ["pools.h100.gpus=1,2"], out=tmp_path, replications=4, chunk_size=2,
-            executor=SerialExecutor(), plots=False,
+            DEMO, ["pools.h100.gpus=1,2"], out=tmp_path, plots=False,
+            work=Work(replications=4, chunk_size=2, executor=SerialExecutor()),
         )  # fmt: skip
 
     first = run()
@@ -321,21 +322,19 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert _run(root / "run", n=10) == 0
     tight = ["shows.harbor-lights.episodes.0.deadline=2027-01-05"]
     grid = ["pools.h100.gpus=1:2", "teams.supervisors.shifts.0.people=1:2"]
-    serial = SerialExecutor()
-    sweep(DEMO, grid, overrides=tight, out=root / "sweep", replications=8, executor=serial)
-    staff(
-        DEMO, grid, overrides=tight, target_risk=0.4, replications=8, out=root / "staff",
-        executor=serial,
-    )  # fmt: skip
+    eight = Work(replications=8, executor=SerialExecutor())
+    sweep(DEMO, grid, overrides=tight, out=root / "sweep", work=eight)
+    staff(DEMO, grid, overrides=tight, target_risk=0.4, out=root / "staff", work=eight)
     compare(
         DEMO, DEMO, overrides_a=tight, overrides_b=[*tight, "pools.h100.gpus=3"],
-        replications=8, out=root / "compare", executor=serial,
+        out=root / "compare", work=eight,
     )  # fmt: skip
     factors = [
         "shot_stages.image_to_video.failure_probability=0.01:0.2",
         "shot_stages.image_to_video.defect_probability=0.05:0.2",
     ]
-    sensitivity(DEMO, factors, samples=2, replications=4, out=root / "sensitivity", executor=serial)
+    four = Work(replications=4, executor=SerialExecutor())
+    sensitivity(DEMO, factors, samples=2, out=root / "sensitivity", work=four)
     return {kind: root / kind for kind in ("run", "sweep", "staff", "compare", "sensitivity")}
 
 
@@ -424,10 +423,10 @@ def test_a_missing_key_is_named_with_the_kind(folders: dict[str, Path]) -> None:
     large_seed = _edited(_summary(folders["run"]), ("seed",), 2**64 - 1)
     check_manifest(large_seed)  # any seed the command line takes
     renamed = _summary(folders["run"])
-    renamed["utilisation"] = renamed.pop("utilization")
+    renamed["utilization"] = renamed.pop("utilisation")  # the spelling of earlier folders
     check_manifest(renamed)
-    renamed["utilisation"]["pool:h100"]["estimate"] = "busy"
-    with pytest.raises(UsageError, match=r"utilisation\.pool:h100\.estimate must be a number"):
+    renamed["utilization"]["pool:h100"]["estimate"] = "busy"
+    with pytest.raises(UsageError, match=r"utilization\.pool:h100\.estimate must be a number"):
         check_manifest(renamed)
 
 
@@ -517,7 +516,8 @@ def test_text_that_starts_like_a_formula_is_neutralised_and_numbers_stay_numbers
 def test_the_status_export_writes_no_formula(tmp_path: Path) -> None:
     import csv
 
-    from simulator.model.starting_state import COLUMNS, write_status
+    from simulator.model.starting_state import COLUMNS
+    from simulator.results.status_export import write_status
 
     row = dict.fromkeys(COLUMNS, "")
     row.update({COLUMNS[0]: '=HYPERLINK("http://x")', COLUMNS[1]: "-2"})
