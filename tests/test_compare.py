@@ -82,4 +82,4 @@ def test_the_compare_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main([*argv, "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "A − B" in out
-    assert "cost_total" in out
+    assert "season cost" in out

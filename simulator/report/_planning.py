@@ -36,11 +36,8 @@ from simulator.report.page import (
     file_warnings,
     files_table,
     folder_plot,
-    money,
-    number,
-    percent,
-    span,
 )
+from simulator.report.words import money, number, percent, span
 
 __all__ = ["SWEEP_TARGET", "plot_block", "settings_text", "staff_page", "sweep_page"]
 

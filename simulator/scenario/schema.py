@@ -109,6 +109,8 @@ Duration = Annotated[
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Money = Annotated[float, Field(ge=0.0)]
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_\-]+$")]
+Label = Annotated[str, Field(max_length=80)]
+"""What people call a thing ("LA supervisors, day shift"): shown instead of its name."""
 
 
 def _time_point(value: Any) -> Any:
@@ -261,6 +263,9 @@ class ShotRecord(_Frozen):
 class Show(_Frozen):
     """One show's season."""
 
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
+
     title: str = ""
     """The show's title, for people."""
     episodes: Annotated[
@@ -351,6 +356,9 @@ class Pool(_Frozen):
     ``preemption_batch`` units at a time, after ``preemption_notice``.
     """
 
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
+
     kind: Literal["reserved", "on_demand", "spot"] = "reserved"
     """``reserved`` (owned or committed), ``on_demand`` or ``spot`` (cloud)."""
     gpu: str = ""
@@ -400,6 +408,9 @@ class Pool(_Frozen):
 class Shift(_Frozen):
     """People on duty on given weekdays; an end at or before the start crosses midnight."""
 
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
+
     days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
     """Weekdays the shift runs (mon..sun), in the team's local time."""
     start: ClockTime
@@ -412,6 +423,9 @@ class Shift(_Frozen):
 
 class Team(_Frozen):
     """People who review or fix shots, paid for scheduled hours (overtime at its rate)."""
+
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
 
     shifts: tuple[Shift, ...] | None = None
     """The team's weekly shifts (or give ``around_the_clock``)."""
@@ -466,6 +480,9 @@ class Fallback(_Frozen):
 class GpuStage(_Frozen):
     """A model run on each shot, on one of its options."""
 
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
+
     kind: Literal["gpu"]
     """``gpu``."""
     model: str = ""
@@ -486,6 +503,9 @@ class GpuStage(_Frozen):
 
 class ReviewStage(_Frozen):
     """People (a team) or a QC model (a pool) look at shots and send some back."""
+
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
 
     kind: Literal["review"]
     """``review``."""
@@ -536,6 +556,9 @@ ShotStage = Annotated[GpuStage | ReviewStage, Field(discriminator="kind")]
 class EpisodeStage(_Frozen):
     """Work on a whole episode once all its shots are through (conform, final QC,
     compliance). Episode stages run in order and send nothing back."""
+
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
 
     team: Name | None = None
     """People who do the stage."""
