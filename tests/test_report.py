@@ -143,9 +143,9 @@ def test_the_report_asks_the_question_and_states_the_assumptions(run_folder: Pat
     assert "Will the 3 episodes of Harbor Lights (demo) be delivered by their deadlines" in text
     assert "2 reserved H100 80GB GPUs" in text
     assert "Fri 15 Jan 2027 24:00" in text  # a deadline date means the end of that day
-    assert "image_to_video" in text
+    assert "Image to video" in text  # the stage's label
     assert "fails 5% of attempts" in text
-    assert "1 × mon–fri 09:00–17:00" in text
+    assert "1 × mon–fri 09:00–17:00 (weekday day shift)" in text
     assert "25,000 USD" in text  # lateness penalty per day
 
 
@@ -221,8 +221,7 @@ def test_a_folder_with_the_old_spelling_of_utilisation_still_reports(
     text = _text(render_html(build_page(folder)))
     assert summary["utilization"]
     for key, iv in summary["utilization"].items():
-        kind, _, name = key.partition(":")
-        assert f"{kind} {name}" in text
+        assert summary["labels"][key] in text  # "H100s, reserved", as the scenario calls it
         assert f"{100 * iv['estimate']:.1f}%" in text
     assert main(["report", str(folder), "-o", str(tmp_path / "old.html")]) == 0
 

@@ -35,6 +35,7 @@ from simulator.report.words import (
     number,
     percent,
     quantity_name,
+    setting_name,
     with_interval,
 )
 
@@ -106,6 +107,14 @@ def _executor(work: Work, console: Console) -> Iterator[Work]:
     with make_executor(work, processes=work.engine == "reference") as executor:
         console.print(f"running on {executor.description}")
         yield replace(work, executor=executor)
+
+
+def _labels(scenario: Path, overrides: tuple[str, ...]) -> dict[str, str]:
+    """What the scenario's people call its pools, teams, stages and shows."""
+    from simulator.model.season import compile_season
+    from simulator.scenario.load import load_scenario
+
+    return compile_season(load_scenario(scenario, overrides)).labels()
 
 
 def _settings(values: Any) -> str:
@@ -225,8 +234,9 @@ def sweep(
         bar.stop()
     table = Table(title=f"{result.summary['scenario']['name']}: sweep", title_justify="left")
     paths = [v["path"] for v in result.summary["vary"]]
+    labels = _labels(scenario, overrides)
     for path in paths:
-        table.add_column(path.split(".", 1)[-1], justify="right")
+        table.add_column(setting_name(path, labels), justify="right")
     for col in (
         "replications",
         "P(any miss) (interval)",
@@ -309,8 +319,9 @@ def staff(
             on_configuration=progress,
         )
     stdout = opt.stdout_console()
-    stdout.print(_estimates_table(result))
-    frontier = _frontier_table(result)
+    labels = _labels(scenario, overrides)
+    stdout.print(_estimates_table(result, labels))
+    frontier = _frontier_table(result, labels)
     stdout.print(frontier)
     console.print(
         f"{result.configurations_simulated} of {result.grid_size} configurations simulated"
@@ -338,13 +349,13 @@ def staff(
     console.print(f"results written to {folder}/")
 
 
-def _estimates_table(result: Any) -> Table:
+def _estimates_table(result: Any, labels: dict[str, str]) -> Table:
     estimates = Table(title="Where theory starts", title_justify="left")
     for col in ("dimension", "offered (erlangs)", "floor", "start", "P(wait), Erlang C"):
         estimates.add_column(col, justify="left" if col == "dimension" else "right")
     for e in result.estimates:
         estimates.add_row(
-            e.path,
+            setting_name(e.path, labels),
             "–" if e.offered_erlangs is None else number(e.offered_erlangs, 2),
             str(e.floor),
             str(e.start),
@@ -353,11 +364,11 @@ def _estimates_table(result: Any) -> Table:
     return estimates
 
 
-def _frontier_table(result: Any) -> Table:
+def _frontier_table(result: Any, labels: dict[str, str]) -> Table:
     frontier = Table(title="Cost–risk frontier (simulated)", title_justify="left")
     paths = [d.path for d in result.dimensions]
     for path in paths:
-        frontier.add_column(path.split(".", 1)[-1], justify="right")
+        frontier.add_column(setting_name(path, labels), justify="right")
     frontier.add_column("season cost, mean (interval)", justify="right")
     frontier.add_column("P(any miss) (interval)", justify="right")
     frontier.add_column("", justify="left")
@@ -533,22 +544,34 @@ def sensitivity(
             plots=not no_plots,
         )
     measure = "mu_star" if method == "morris" else "ST"
+    labels = _labels(scenario, overrides)
     table = Table(
         title=f"{name}: {method} ({result.summary['points']} points × "
         f"{result.summary['replications']} replications)",
         title_justify="left",
     )
-    for col in ("output", "rank", "input", f"{measure} ± interval"):
-        table.add_column(col, justify="right" if col == "rank" else "left")
+    heading = "effect over the range (μ*)" if method == "morris" else "share of variance (ST)"
+    for col in ("output", "rank", "input", f"{heading} ± interval"):
+        table.add_column(col, justify="left" if col in ("output", "input") else "right")
     for row in result.indices.to_dict(orient="records"):
+        fmt = _index_format(method, row["output"])
         table.add_row(
             quantity_name(row["output"]),
             str(row["rank"]),
-            row["factor"],
-            f"{row[measure]:.2g} ± {row[f'{measure}_conf']:.2g}",
+            setting_name(row["factor"], labels),
+            f"{fmt(row[measure])} ± {fmt(row[f'{measure}_conf'])}",
         )
     opt.stdout_console().print(table)
     console.print(f"results written to {folder}/")
+
+
+def _index_format(method: str, output: str) -> Callable[[float | None], str]:
+    """Morris's μ* is in the output's unit; a Sobol' index is a share of its variance."""
+    if method != "morris":
+        return lambda x: number(x, 2)
+    if output == "p_any_miss":
+        return lambda x: f"{number(None if x is None else 100.0 * x, 1)} pp"
+    return money if output == "cost_mean" else count
 
 
 def register(group: click.Group) -> None:

@@ -272,13 +272,13 @@ def _episode_table(summary: Summary, cal: SeasonCalendar) -> Table:
             "delivery P50",
             "delivery P90",
             "P90 vs deadline",
-            "P(late)",
+            "P(miss)",
             f"{summary.confidence:.0%} interval",
         ],
         rows,
         title="Delivery per episode",
         numeric=[False, True, False, False, False, True, True, True],
-        note="P50: half the replications delivered by then; P90: nine in ten. P(late): share "
+        note="P50: half the replications delivered by then; P90: nine in ten. P(miss): share "
         "of replications that missed the deadline, with its Wilson interval.",
     )
 
