@@ -198,7 +198,7 @@ def compare_page(folder: ResultsFolder) -> Page:
             plot_block(
                 folder,
                 "differences",
-                lambda: difference_plot(table, a, b),
+                lambda: difference_plot(table, a, b, quantity_name),
                 "Paired differences",
                 " ".join((difference_plot.__doc__ or "").split("\n\n")[1].split()),
             )
