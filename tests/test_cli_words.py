@@ -9,6 +9,7 @@ everywhere.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -233,3 +234,24 @@ def test_compare_names_its_sides(capsys: pytest.CaptureFixture[str], tmp_path: P
     out = printed(capsys, *argv, *labels, "-n", "4", *SERIAL, "--out", str(tmp_path))
     assert out.startswith("A = one GPU, B = two GPUs: A − B on common random numbers")
     assert build_page(tmp_path).title.startswith("one GPU against two GPUs")
+
+
+def test_the_words_of_a_number() -> None:
+    from simulator.report.words import count, days_against, money, number, percent
+
+    assert money(-0.3) == "$0"  # never -$0
+    assert money(-1234.6) == "-$1,235"
+    assert number(-0.04) == "0.0"  # never -0.0
+    assert percent(-0.0001) == "0.0%"
+    assert [count(x) for x in (0, 0.04321, 3.27, 42.5, 99.7, 1234.5)] == [
+        "0",
+        "0.043",
+        "3.3",
+        "42",
+        "100",
+        "1,234",
+    ]
+    assert days_against(48.0, 24.0) == "1.0 day early"
+    assert days_against(48.0, 108.0) == "2.5 days late"
+    assert days_against(48.0, 48.5) == "on the deadline"
+    assert days_against(48.0, math.inf) == "not delivered"

@@ -153,16 +153,6 @@ class SeasonCalendar:
             return f"day {hours / 24.0:.0f}"
         return f"{self.start + timedelta(hours=hours):%d %b %Y}"
 
-    def interval(self, iv: Interval | None) -> str:
-        """An interval of moments: ``from – to``, "… or later" when unbounded above."""
-        if iv is None:
-            return "–"
-        if math.isinf(iv.low) and iv.low < 0:
-            return f"n/a with {_replications(iv.n)}"
-        return span(iv.low, iv.high, self.moment, beyond="or later").replace(
-            "not delivered or later", "not delivered"
-        )
-
 
 def days_against(deadline_h: float, at_h: float | None) -> str:
     """A moment against its deadline: "2.5 days early", "1.0 day late", "on the deadline",

@@ -12,9 +12,8 @@ bound), quantiles distribution-free order-statistic intervals; the confidence le
 the scenario's ``run.confidence``. Every interval is a ``simulator.stats.Interval``.
 
 The verdict reads P(any miss) against ``RISK_LIMIT``: on time when its upper bound is
-under the limit, late when it is more likely than not, inconclusive when the estimate is
-under the limit but its upper bound is not (more replications tell, and the verdict says
-how many), at risk otherwise.
+under it, late when a miss is more likely than not, inconclusive when only the upper
+bound is over it (the verdict says how many replications would tell), else at risk.
 
 A summary is a ``Summary``: frozen, typed, read by attribute (``summary.season.p_any_miss
 .high``). ``Summary.to_json`` is what ``summary.json`` holds (infinite bounds written as
@@ -320,25 +319,15 @@ class Summary:
     ``stage:NAME``, ``show:NAME``): the scenario's ``label``, or the name."""
 
     @property
-    def replications_needed(self) -> int | None:
-        """For an inconclusive verdict: the fewest replications that would tell, if the
-        share of seasons with a miss stayed as it is (None: it is too close to the limit
-        for any number to tell, or the verdict is not inconclusive)."""
-        if self.verdict != "inconclusive":
-            return None
-        p = self.season.p_any_miss.estimate
-        return replications_to_bound(p, RISK_LIMIT, level=self.confidence)
-
-    @property
     def verdict_text(self) -> str:
+        """The verdict in words; an inconclusive one says how many replications would tell
+        if the share of seasons with a miss stayed as it is."""
         if self.verdict != "inconclusive":
             return VERDICTS[self.verdict]
-        needed = self.replications_needed
+        p = self.season.p_any_miss.estimate
+        needed = replications_to_bound(p, RISK_LIMIT, level=self.confidence)
         if needed is None:
-            return (
-                "inconclusive: P(any miss) is too close to 5% for any number of replications "
-                "to tell"
-            )
+            return "inconclusive: P(any miss) is too close to 5% for replications to tell"
         return f"inconclusive — run at least {needed:,} replications"
 
     def label(self, key: str) -> str:
