@@ -102,13 +102,14 @@ def _compare_reading(rows: dict[str, dict[str, Any]], a: str, b: str, level: flo
         if _shown(risk):
             word = "lower" if risk["difference"] < 0 else "higher"
             lines.append(
-                f"{a}'s chance that some episode is late is {word} than {b}'s: "
+                f"{a}'s chance that some episode misses its deadline is {word} than {b}'s: "
                 f"{percent(risk['mean_a'])} against {percent(risk['mean_b'])}, a difference "
                 f"of {difference_text(risk, 'chance', level)}."
             )
         else:
             lines.append(
-                f"The chance that some episode is late: {percent(risk['mean_a'])} for {a}, "
+                "The chance that some episode misses its deadline: "
+                f"{percent(risk['mean_a'])} for {a}, "
                 f"{percent(risk['mean_b'])} for {b}; the replications show no difference: "
                 f"{difference_text(risk, 'chance', level)}."
             )
@@ -185,7 +186,7 @@ def compare_page(folder: ResultsFolder) -> Page:
     if risk is not None:
         headlines.append(
             Headline(
-                "Chance that some episode is late, A − B",
+                "Chance that some episode misses its deadline, A − B",
                 _FORMATS["chance"](risk["difference"]),
                 f"{level:.0%} interval {_FORMATS['chance'](risk['low'])} to "
                 f"{_FORMATS['chance'](risk['high'])}",

@@ -227,7 +227,7 @@ def sweep_page(folder: ResultsFolder) -> Page:
         under = table[table["p_any_miss_high"] < SWEEP_TARGET].sort_values("cost_mean")
         headlines = [
             Headline(
-                "Lowest chance that some episode is late",
+                "Lowest chance that some episode misses its deadline",
                 percent(safest["p_any_miss"]),
                 f"{level:.0%} interval {_iv(safest, 'p_any_miss', percent)}",
                 settings_text(_config(safest, paths)),
@@ -416,7 +416,7 @@ def staff_page(folder: ResultsFolder) -> Page:
         headlines = [
             Headline("Cheapest configuration under the target", settings_text(chosen["values"])),
             Headline(
-                "Its chance that some episode is late",
+                "Its chance that some episode misses its deadline",
                 percent(chosen["p_any_miss"]["estimate"]),
                 f"{level:.0%} interval {_brief_iv(chosen, 'p_any_miss', percent)}",
                 f"target: upper bound under {percent(target, 0)}",

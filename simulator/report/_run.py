@@ -132,8 +132,8 @@ def _run_reading(summary: Summary) -> list[str]:
     p_any = summary.season.p_any_miss
     late_runs = round(p_any.estimate * n)
     lines.append(
-        f"In {late_runs} of {n} simulated seasons at least one episode was late: a chance of "
-        f"{percent(p_any.estimate)} ({interval_text(p_any, percent, level)})."
+        f"In {late_runs} of {n} simulated seasons at least one episode missed its deadline: "
+        f"a chance of {percent(p_any.estimate)} ({interval_text(p_any, percent, level)})."
     )
     for ep in summary.episodes:
         if ep.delivery_h.censored:
@@ -194,7 +194,7 @@ def _run_headlines(summary: Summary) -> list[Headline]:
     cost = summary.cost
     heads = [
         Headline(
-            "Chance that some episode is late",
+            "Chance that some episode misses its deadline",
             percent(p_any.estimate),
             interval_text(p_any, percent, level),
         )
@@ -224,7 +224,7 @@ def _run_headlines(summary: Summary) -> list[Headline]:
             Headline(
                 "Riskiest episode",
                 "none late",
-                f"no episode was late in {summary.replications} replications",
+                f"no episode missed its deadline in {summary.replications} replications",
             )
         )
     elif worst is not None:
