@@ -219,6 +219,16 @@ def test_a_run_from_a_status_marks_what_was_delivered_and_warns_when_too_few(
     assert "%" in rows["ep09"]
     assert "warning: 10 replications from a status file are too few" in err
     assert "at least 73" in err
+    # The report says the same of them.
+    table = next(
+        t
+        for s in build_page(tmp_path).sections
+        for t in s.blocks
+        if t.kind == "table" and t.title == "Delivery per episode"
+    )
+    rows = {row[0]: row for row in table.rows}
+    assert rows["ep01"][3:5] == ["delivered Wed 06 Jan 2027 16:07", "before the run"]
+    assert rows["ep09"][4] != "before the run"
 
 
 def test_a_label_longer_than_its_bound_is_refused_where_it_is(

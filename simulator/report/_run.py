@@ -251,15 +251,18 @@ def _episode_table(summary: Summary, cal: SeasonCalendar) -> Table:
     for ep in summary.episodes:
         d = ep.delivery_h
         p90 = d.p90.estimate
-        margin = days_against(ep.deadline_h, p90)
+        head = [ep.id, str(ep.shots), cal.moment(ep.deadline_h, deadline=True)]
+        if ep.delivered_before:  # not simulated: when it was delivered, as the status says
+            at = d.p50.estimate
+            delivered, against = f"delivered {cal.moment(at)}", days_against(ep.deadline_h, at)
+            rows.append([*head, delivered, "before the run", against, "–", "–"])
+            continue
         rows.append(
             [
-                ep.id,
-                str(ep.shots),
-                cal.moment(ep.deadline_h, deadline=True),
+                *head,
                 cal.moment(d.p50.estimate),
                 cal.moment(p90),
-                margin,
+                days_against(ep.deadline_h, p90),
                 percent(ep.p_miss.estimate),
                 interval_text(ep.p_miss, percent),
             ]
