@@ -40,8 +40,9 @@ unless told otherwise).
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -192,8 +193,9 @@ def mean_interval(values: ArrayLike, *, level: float = DEFAULT_LEVEL) -> Interva
 
 BOOTSTRAP_RESAMPLES = 2000
 _BOOTSTRAP_SEED = 20240611
-_BOOTSTRAP_BLOCK = 2_000_000
-"""Resampled values drawn at once: bounds the memory of a bootstrap of many replications."""
+_BOOTSTRAP_BLOCK = 4_000_000
+"""Resampled indices drawn at once: bounds the memory of a bootstrap of many replications
+(16 MB); the resamples of up to 2,000 replications fit in one block and are kept."""
 
 
 def bootstrap_mean_interval(values: ArrayLike, *, level: float = DEFAULT_LEVEL) -> Interval:
@@ -214,19 +216,34 @@ def bootstrap_mean_interval(values: ArrayLike, *, level: float = DEFAULT_LEVEL) 
         return Interval(mean, -math.inf, math.inf, 1, level)
     if x[0] == x[-1]:
         return Interval(mean, float(x[0]), float(x[0]), n, level)
-    rng = np.random.default_rng(_BOOTSTRAP_SEED)
-    means = np.empty(BOOTSTRAP_RESAMPLES)
-    block = max(1, _BOOTSTRAP_BLOCK // n)
-    for first in range(0, BOOTSTRAP_RESAMPLES, block):
-        rows = min(block, BOOTSTRAP_RESAMPLES - first)
-        picks = rng.integers(0, n, size=(rows, n))
-        means[first : first + rows] = x[picks].mean(axis=1)
+    means = np.concatenate([x[picks].mean(axis=1) for picks in _resamples(n)])
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(means, [tail, 1.0 - tail])
     # The resampled means are within [min, max] up to rounding: keep the bounds there.
     low = min(max(float(low), float(x[0])), mean)
     high = max(min(float(high), float(x[-1])), mean)
     return Interval(mean, low, high, n, level)
+
+
+def _resamples(n: int) -> list[np.ndarray]:
+    """The bootstrap's resamples of n values, as blocks of index rows (the same for every
+    quantity of n replications: kept for a summary's next quantity when they are small)."""
+    if n * BOOTSTRAP_RESAMPLES <= _BOOTSTRAP_BLOCK:
+        return _small_resamples(n)
+    return list(_resample_blocks(n))
+
+
+@functools.lru_cache(maxsize=2)
+def _small_resamples(n: int) -> list[np.ndarray]:
+    return list(_resample_blocks(n))
+
+
+def _resample_blocks(n: int) -> Iterator[np.ndarray]:
+    rng = np.random.default_rng(_BOOTSTRAP_SEED)
+    block = max(1, _BOOTSTRAP_BLOCK // n)
+    for first in range(0, BOOTSTRAP_RESAMPLES, block):
+        rows = min(block, BOOTSTRAP_RESAMPLES - first)
+        yield rng.integers(0, n, size=(rows, n), dtype=np.int32 if n < 2**31 else np.int64)
 
 
 # --- probabilities -----------------------------------------------------------------------
