@@ -9,8 +9,8 @@ installed and ``cupy.cuda.is_available()``), this script
    NVRTC without a GPU (``kernels.nvrtc``, the tests' compiler) reports for the device's
    architecture, where NVRTC's wheel is installed;
 2. runs ``--replications`` replications of each ``scenarios/*.yaml`` on both, compares
-   the results replication by replication, field by field, prints the first replication
-   and field that differ (if any) and the timings;
+   what each replication counted (its ``RawReplication``, accumulator by accumulator),
+   prints the first replication and accumulator that differ (if any) and the timings;
 3. prints GPU replications per second against batch size (one launch of ``b``
    replications of ``--sweep-scenario``, for each ``b`` of ``--batch-sizes``);
 
@@ -39,19 +39,20 @@ import numpy as np
 
 from kernels import cpu, gpu
 from simulator import compile_season, load_scenario
-from simulator.engines.kernel import pack, run_batch
-from simulator.engines.replication import ReplicationResult
-from simulator.testing.agreement import result_difference
+from simulator.engines.kernel import pack, run_raw_batch
+from simulator.engines.raw import RawReplication
+from simulator.model.season import SeasonModel
+from simulator.testing.agreement import raw_difference
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def compare(
-    cpu_results: Sequence[ReplicationResult], gpu_results: Sequence[ReplicationResult]
+    model: SeasonModel, on_cpu: Sequence[RawReplication], on_gpu: Sequence[RawReplication]
 ) -> str | None:
-    """The first replication and field where the CPU and GPU kernels differ, or None."""
-    for c, g in zip(cpu_results, gpu_results, strict=True):
-        found = result_difference(c, g, ("CPU", "GPU"))
+    """The first replication and accumulator where the CPU and GPU kernels differ, or None."""
+    for c, g in zip(on_cpu, on_gpu, strict=True):
+        found = raw_difference(model, c, g, ("CPU", "GPU"))
         if found:
             return found
     return None
@@ -88,13 +89,13 @@ def agreement(replications: int, threads: int) -> bool:
         model = compile_season(load_scenario(path))
         reps = range(replications)
         started = time.perf_counter()
-        on_cpu = run_batch(model, reps, threads=threads)
+        on_cpu = run_raw_batch(model, reps, threads=threads)
         cpu_s = time.perf_counter() - started
-        run_batch(model, range(1), backend="gpu")  # compile and warm up outside the timing
+        run_raw_batch(model, range(1), backend="gpu")  # compile and warm up outside the timing
         started = time.perf_counter()
-        on_gpu = run_batch(model, reps, backend="gpu")
+        on_gpu = run_raw_batch(model, reps, backend="gpu")
         gpu_s = time.perf_counter() - started
-        difference = compare(on_cpu, on_gpu)
+        difference = compare(model, on_cpu, on_gpu)
         failed = failed or difference is not None
         n = replications
         print(

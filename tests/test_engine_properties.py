@@ -6,11 +6,14 @@ Scenarios come from ``simulator.testing.strategies``; the invariant checks from
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import compile_season
 from simulator.engines.reference.engine import run_replication
+from simulator.engines.trace import TraceEvent, TraceKind
 from simulator.scenario.schema import Scenario
 from simulator.testing import scenario_documents, scenarios
 from simulator.testing.invariants import check_result, check_round
@@ -32,13 +35,12 @@ def test_the_same_seed_and_replication_give_the_same_result(scenario: Scenario, 
     assert run_replication(model, rep) == run_replication(model, rep)
 
 
-def _first_starts(trace: list[tuple[float, str, str]]) -> dict[int, tuple[str, str, str]]:
-    """Each task's first start: its stage, where it ran (pool/gang or team), its duration."""
-    first: dict[int, tuple[str, str, str]] = {}
-    for _, what, detail in trace:
-        if what == "start":  # "task ID STAGE on RESOURCE for HOURS h"
-            words = detail.split()
-            first.setdefault(int(words[1]), (words[2], words[4], words[6]))
+def _first_starts(trace: list[TraceEvent]) -> dict[int | None, tuple[Any, ...]]:
+    """Each task's first start: its stage, where it ran (resource and gang), its duration."""
+    first: dict[int | None, tuple[Any, ...]] = {}
+    for e in trace:
+        if e.kind == TraceKind.START:
+            first.setdefault(e.task, (e.stage, (e.resource, e.gang), e.hours))
     return first
 
 
@@ -51,7 +53,7 @@ def test_resizing_a_pool_leaves_every_other_draw_unchanged(document: dict, extra
     pools = dict(document["pools"])
     pools[name] = {**pools[name], "gpus": pools[name]["gpus"] + extra}
     models = [compile_season(load_document(d)) for d in (document, {**document, "pools": pools})]
-    traces: list[list[tuple[float, str, str]]] = [[], []]
+    traces: list[list[TraceEvent]] = [[], []]
     results = [run_replication(m, 0, trace=t) for m, t in zip(models, traces, strict=True)]
     assert results[0].frames == results[1].frames
     small, large = (_first_starts(t) for t in traces)

@@ -1,8 +1,10 @@
 """The batch kernel against the reference engine, replication by replication.
 
-DESIGN §3 "Agreement contract": on the same seed and scenario the CPU kernel returns the
-same ``ReplicationResult`` as the reference engine, every field, to 1e-9 relative (counts
-exactly, NaN equal to NaN). Checked here on every shipped scenario, on a hand-made
+DESIGN §3 "Agreement contract": on the same seed and scenario the CPU kernel counts the
+same ``RawReplication`` as the reference engine, every accumulator, to 1e-9 relative
+(counts exactly, NaN equal to NaN); both are then costed by the one accounting, so their
+``ReplicationResult``s agree too. A difference is named by the accumulator ("busy
+unit-hours of pool h100, episode e2"). Checked here on every shipped scenario, on a hand-made
 scenario that forces every feature at once, and on generated scenarios; each run reports
 the event classes and kinds of same-time ties it exercised, and fails if one was never
 hit. Then the properties of the batch itself: results independent of the thread count,
@@ -30,16 +32,20 @@ from simulator.engines.kernel import (
     event_counts,
     pack,
     run_batch,
+    run_raw_batch,
     scratch_bytes_per_replication,
     trace_replication,
 )
-from simulator.engines.reference.engine import run_replication
+from simulator.engines.raw import RawReplication
+from simulator.engines.reference.engine import run_raw, run_replication
 from simulator.engines.replication import ReplicationResult
+from simulator.engines.trace import TraceEvent, TraceKind
 from simulator.errors import UnsupportedError, UsageError
-from simulator.model.season import SeasonModel
-from simulator.model.starting_state import parse_status, status_from_trace, with_start
+from simulator.model.season import Resource, SeasonModel
+from simulator.model.starting_state import parse_status, with_start
+from simulator.results.status_export import status_from_trace
 from simulator.testing import scenarios
-from simulator.testing.agreement import result_difference
+from simulator.testing.agreement import raw_difference, result_difference
 from simulator.testing.strategies import load_document
 
 pytestmark = pytest.mark.skipif(not cpu.available(), reason="the CPU kernel is not built")
@@ -47,16 +53,16 @@ pytestmark = pytest.mark.skipif(not cpu.available(), reason="the CPU kernel is n
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 
 
-def assert_agree(ref: ReplicationResult, ker: ReplicationResult) -> None:
-    found = result_difference(ref, ker, ("reference", "kernel"))
+def assert_agree(model: SeasonModel, ref: RawReplication, ker: RawReplication) -> None:
+    found = raw_difference(model, ref, ker, ("reference", "kernel"))
     assert found is None, found
 
 
 def check_agreement(model: SeasonModel, replications: range, threads: int = 1) -> None:
-    kernel = run_batch(model, replications, threads=threads)
+    kernel = run_raw_batch(model, replications, threads=threads)
     assert [k.replication for k in kernel] == list(replications)
     for rep, ker in zip(replications, kernel, strict=True):
-        assert_agree(run_replication(model, rep), ker)
+        assert_agree(model, run_raw(model, rep), ker)
 
 
 # --- shipped scenarios ------------------------------------------------------------------
@@ -223,10 +229,10 @@ def test_a_scenario_with_every_feature_agrees() -> None:
     assert not missed, f"the feature scenario never exercised {missed}"
 
 
-def _per_instant(trace: list[tuple[float, str, str]]) -> dict[float, Counter[tuple[str, str]]]:
-    instants: dict[float, Counter[tuple[str, str]]] = {}
-    for t, what, detail in trace:
-        instants.setdefault(t, Counter())[(what, detail)] += 1
+def _per_instant(trace: list[TraceEvent]) -> dict[float, Counter[TraceEvent]]:
+    instants: dict[float, Counter[TraceEvent]] = {}
+    for event in trace:
+        instants.setdefault(event.time, Counter())[event] += 1
     return instants
 
 
@@ -235,10 +241,12 @@ def test_the_kernel_trace_is_the_reference_trace(rep: int) -> None:
     # Instant by instant the same entries; within an instant the reference logs an
     # interruption when SimPy delivers it, after the round, so order is not compared.
     model = compile_season(load_document(EVERYTHING))
-    log: list[tuple[float, str, str]] = []
+    log: list[TraceEvent] = []
     run_replication(model, rep, trace=log)
     kernel = trace_replication(model, rep)
     assert len(kernel) == len(log)
+    # Every kind of event is compared (its GPU stage has a fallback: no shot fails).
+    assert {e.kind for e in log} == set(TraceKind) - {TraceKind.SHOT_FAILED}
     ref, ker = _per_instant(log), _per_instant(kernel)
     for t in sorted(set(ref) | set(ker)):
         assert ref.get(t) == ker.get(t), f"at {t!r} h"
@@ -271,11 +279,11 @@ def _features(model: SeasonModel, results: list[ReplicationResult]) -> Counter[s
         seen["preemption"] += r.preemptions > 0
         seen["failed shot"] += sum(r.failed) > 0
         seen["overtime"] += sum(r.cost["overtime"]) > 0
-    for _, what, detail in trace_replication(model, results[0].replication):
-        if what == "start" and "/1 for" not in detail and "on pool:" in detail:
-            seen["gang"] += 1
-        if what == "interrupted":
-            seen["interrupt:" + detail.split(": ", 1)[1].split("(", 1)[0]] += 1
+    for e in trace_replication(model, results[0].replication):
+        if e.kind == TraceKind.START and e.resource is not None and e.gang is not None:
+            seen["gang"] += e.resource.kind == Resource.POOL and e.gang > 1
+        if e.kind == TraceKind.INTERRUPTED and e.cause is not None:
+            seen["interrupt:" + e.cause.value] += 1
     return seen
 
 
@@ -295,8 +303,8 @@ def test_generated_scenarios_agree() -> None:
         model = compile_season(scenario)
         reps = range(min(model.replications, 2))
         kernel = run_batch(model, reps, threads=1)
-        for rep, ker in zip(reps, kernel, strict=True):
-            assert_agree(run_replication(model, rep), ker)
+        for rep, ker in zip(reps, run_raw_batch(model, reps, threads=1), strict=True):
+            assert_agree(model, run_raw(model, rep), ker)
         seen.update({k: int(n > 0) for k, n in event_counts(model, reps, threads=1).items()})
         seen.update({k: int(n > 0) for k, n in _features(model, kernel).items()})
 
@@ -332,7 +340,7 @@ STATUS_COLUMNS = ("episode", "shot", "status", "stage", "pass", "attempt", "fram
 
 def _from_trace(scenario: Any, model: SeasonModel, now: float) -> SeasonModel:
     """The model restarted at ``now`` from where replication 0 of the reference stood."""
-    trace: list[tuple[float, str, str]] = []
+    trace: list[TraceEvent] = []
     run_replication(model, 0, trace=trace)
     rows = status_from_trace(model, scenario.calendar, trace, now)
     lines = [",".join(STATUS_COLUMNS)]
@@ -443,8 +451,10 @@ def test_what_the_draw_addresses_cannot_hold_is_refused_with_the_numbers(
 
 
 def test_the_agreement_check_names_the_first_difference(season: SeasonModel) -> None:
-    """The check the agreement tests (and benchmarks/gpu_check.py) rely on: what must be
-    equal is, what may differ within RELATIVE does, and a difference is named."""
+    """The check of whole results (two runs of one engine, results read back from disk):
+    what must be equal is, what may differ within RELATIVE does, and a difference is
+    named. The engines themselves are compared by their raw records
+    (tests/test_engine_boundary.py checks how a difference there is named)."""
     ref = run_replication(season, 0)
     same = dataclasses.replace(ref)
     assert result_difference(ref, same) is None

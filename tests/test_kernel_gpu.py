@@ -9,9 +9,9 @@ import pytest
 
 from kernels import cpu, gpu
 from simulator import compile_season, load_scenario
-from simulator.engines.kernel import pack, run_batch
+from simulator.engines.kernel import pack, run_batch, run_raw_batch
 from simulator.errors import UnsupportedError
-from simulator.testing.agreement import result_difference
+from simulator.testing.agreement import raw_difference
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -44,8 +44,8 @@ def test_the_gpu_backend_is_refused_without_a_gpu(demo) -> None:  # type: ignore
 @pytest.mark.parametrize("name", ["demo", "season-full-auto"])
 def test_gpu_and_cpu_agree(name: str) -> None:
     model = compile_season(load_scenario(SCENARIOS / f"{name}.yaml"))
-    on_cpu = run_batch(model, range(64), threads=2)
-    on_gpu = run_batch(model, range(64), backend="gpu")
+    on_cpu = run_raw_batch(model, range(64), threads=2)
+    on_gpu = run_raw_batch(model, range(64), backend="gpu")
     for c, g in zip(on_cpu, on_gpu, strict=True):
-        found = result_difference(c, g, ("CPU", "GPU"))
+        found = raw_difference(model, c, g, ("CPU", "GPU"))
         assert found is None, found

@@ -12,11 +12,13 @@ from simulator import compile_season, load_scenario
 from simulator.calendar import hours_at, parse_moment
 from simulator.cli.commands import main
 from simulator.engines.reference.engine import run_replication
-from simulator.model.starting_state import Status, status_from_trace, write_status
+from simulator.engines.trace import TraceEvent
+from simulator.model.starting_state import Status
 from simulator.planning.comparison import compare
 from simulator.planning.executors import SerialExecutor
 from simulator.planning.staffing import staff
 from simulator.planning.sweeps import SweepResult, sweep
+from simulator.results.status_export import status_from_trace, write_status
 from simulator.results.work import Work
 
 ROOT = Path(__file__).parents[1]
@@ -27,7 +29,7 @@ GRID = ["pools.h100.gpus=1,2"]
 def _mid_season(path: Path, days: float) -> Path:
     scenario = load_scenario(DEMO)
     model = compile_season(scenario)
-    trace: list[tuple[float, str, str]] = []
+    trace: list[TraceEvent] = []
     run_replication(model, 0, trace=trace)
     write_status(status_from_trace(model, scenario.calendar, trace, days * 24.0), path)
     return path

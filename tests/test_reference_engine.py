@@ -14,6 +14,7 @@ import pytest
 from simulator import compile_season, load_scenario
 from simulator.engines.reference.engine import run_replication
 from simulator.engines.replication import ReplicationResult
+from simulator.engines.trace import TraceEvent, TraceKind
 from simulator.model.season import SeasonModel
 from simulator.scenario import load_yaml
 from simulator.scenario.load import parse_scenario
@@ -45,8 +46,8 @@ def run(text: str, **kwargs: object) -> ReplicationResult:
     return run_replication(model_of(text), 0, **kwargs)  # type: ignore[arg-type]
 
 
-def starts(trace: list[tuple[float, str, str]]) -> list[tuple[float, int]]:
-    return [(t, int(detail.split()[1])) for t, what, detail in trace if what == "start"]
+def starts(trace: list[TraceEvent]) -> list[tuple[float, int | None]]:
+    return [(e.time, e.task) for e in trace if e.kind == TraceKind.START]
 
 
 def test_one_gpu_serves_shots_one_after_another() -> None:
@@ -94,7 +95,7 @@ def test_a_fallback_team_takes_over_when_attempts_run_out() -> None:
         )
         + "teams:\n  artists: {around_the_clock: 1, hourly_rate: 10}\n"
     )
-    trace: list[tuple[float, str, str]] = []
+    trace: list[TraceEvent] = []
     r = run(text, trace=trace)
     # FIFO by arrival at the queue: the retries (arrived at 1, 2, 3) queue behind the
     # first attempts (arrived at 0): GPU [0,1] s0, [1,2] s1, [2,3] s2, [3,4] s0, [4,5] s1,
@@ -258,7 +259,7 @@ run: {horizon: "30d"}
     ],
 )
 def test_each_policy_orders_a_queue_as_it_says(policy: str, order: list[int]) -> None:
-    trace: list[tuple[float, str, str]] = []
+    trace: list[TraceEvent] = []
     run(POLICY_SEASON.replace("POLICY", policy), trace=trace)
     assert [task for _, task in starts(trace)] == order
 

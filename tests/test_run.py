@@ -90,6 +90,10 @@ def test_trace_is_written_on_request(tmp_path: Path) -> None:
     trace = pd.read_parquet(tmp_path / "trace.parquet")
     assert {"release", "start", "delivered"} <= set(trace["event"])
     assert trace["time_h"].is_monotonic_increasing
+    # Typed columns beside the sentence: where each task started, by the resource's label.
+    starts = trace[trace["event"] == "start"]
+    assert starts["resource"].str.match(r"^(pool|team):").all()
+    assert (starts["task"] >= 0).all()
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,10 @@ import pytest
 from simulator import compile_season, load_scenario
 from simulator.cli.commands import main
 from simulator.engines.reference.engine import run_replication
+from simulator.engines.trace import TraceEvent, TraceKind
 from simulator.errors import ScenarioError
-from simulator.model.starting_state import (
-    empty_state,
-    parse_status,
-    status_from_trace,
-    with_start,
-    write_status,
-)
+from simulator.model.starting_state import empty_state, parse_status, with_start
+from simulator.results.status_export import status_from_trace, write_status
 from simulator.testing.invariants import check_result, check_round
 
 ROOT = Path(__file__).parents[1]
@@ -35,7 +31,7 @@ def test_a_state_at_the_start_is_the_same_as_no_state() -> None:
 def _restart(path: Path, now: float, rep: int = 0):  # type: ignore[no-untyped-def]
     scenario = load_scenario(path)
     model = compile_season(scenario)
-    trace: list[tuple[float, str, str]] = []
+    trace: list[TraceEvent] = []
     run_replication(model, rep, trace=trace)
     rows = status_from_trace(model, scenario.calendar, trace, now)
     lines = ["episode,shot,status,stage,pass,attempt,frames,at,amount"] + [
@@ -56,7 +52,7 @@ def _restart(path: Path, now: float, rep: int = 0):  # type: ignore[no-untyped-d
         for row in rows
     ]
     state = parse_status("\n".join(lines) + "\n", "status.csv", model, scenario.calendar, now)
-    later: list[tuple[float, str, str]] = []
+    later: list[TraceEvent] = []
     restarted = with_start(model, state)
     result = run_replication(restarted, rep, trace=later, on_round=check_round)
     check_result(restarted, result)
@@ -74,15 +70,21 @@ def test_a_mid_season_run_never_redoes_finished_work(days: float) -> None:
         if r.get("status") == "through"
     }
     delivered = {r["episode"] for r in rows if r.get("status") == "delivered"}
-    started_again = {int(d.split()[1]) for t, what, d in after if what == "start"}
+    started_again = {e.task for e in after if e.kind == TraceKind.START}
     assert not (through & started_again), "a shot through the pipeline was worked on again"
-    assert all(t >= days * 24.0 for t, _, _ in after)
-    redelivered = {d.split()[1] for _, what, d in after if what == "delivered"}
+    assert all(e.time >= days * 24.0 for e in after)
+    redelivered = {
+        model.episodes[e.task - model.n_shots].name
+        for e in after
+        if e.kind == TraceKind.DELIVERED and e.task is not None
+    }
     assert not (delivered & redelivered)
     for ep in model.episodes:
         if ep.name in delivered:
             original = next(
-                t for t, what, d in before if what == "delivered" and d.split()[1] == ep.name
+                e.time
+                for e in before
+                if e.kind == TraceKind.DELIVERED and e.task == model.n_shots + ep.index
             )
             assert result.delivery[ep.index] == pytest.approx(original, abs=1e-6)
         assert math.isfinite(result.delivery[ep.index])
@@ -123,7 +125,7 @@ def test_a_bad_status_row_is_refused_with_its_row(text: str, row: int, message: 
 def test_run_from_a_status_file_on_the_command_line(tmp_path: Path) -> None:
     scenario = load_scenario(DEMO)
     model = compile_season(scenario)
-    trace: list[tuple[float, str, str]] = []
+    trace: list[TraceEvent] = []
     run_replication(model, 0, trace=trace)
     status = tmp_path / "status.csv"
     write_status(status_from_trace(model, scenario.calendar, trace, 5 * 24.0), status)

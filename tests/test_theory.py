@@ -22,7 +22,6 @@ the tasks that passed through it, exactly (to rounding).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -33,7 +32,9 @@ from simulator import compile_season, load_scenario
 from simulator.analytic import availability, jackson_network, machine_repair, mmc
 from simulator.engines.reference.engine import run_replication
 from simulator.engines.replication import ReplicationResult
-from simulator.model.season import Resource, SeasonModel, StageModel
+from simulator.engines.trace import TraceEvent, TraceKind, stages
+from simulator.model.resources import ResourceKey
+from simulator.model.season import SeasonModel
 from simulator.stats import Interval, mean_interval
 
 THEORY = Path(__file__).parent / "theory"
@@ -207,8 +208,6 @@ def test_machine_repair_availability_and_failures():
 
 # --- Little's law on sample paths ------------------------------------------------------------
 
-_INTERRUPT = re.compile(r"^task (\d+): (GpuFailed|Preempted|ShiftEnded)\(")
-
 
 @cache
 def _traced(
@@ -216,26 +215,22 @@ def _traced(
 ) -> tuple[ReplicationResult, frozenset[str]]:
     """Replication 0, and the resources (keyed as in ``waits``) whose tasks were interrupted."""
     model = _model(path, overrides)
-    trace: list[tuple[float, str, str]] = []
+    trace: list[TraceEvent] = []
     r = run_replication(model, 0, trace=trace)
-    stages: list[StageModel] = [*model.shot_stages, *model.fallbacks, *model.episode_stages]
-    queue_of = {}
-    for st in stages:
-        opt = st.options[0]  # a task queues, and is tallied, at its first option's resource
-        if opt.resource == Resource.POOL:
-            queue_of[st.name] = f"pool:{model.pools[opt.index].name}"
-        else:
-            queue_of[st.name] = f"team:{model.teams[opt.index].name}"
-    in_service: dict[str, str] = {}
+    # A task queues, and is tallied, at its first option's resource.
+    queue_of = [
+        ResourceKey(st.options[0].resource, st.options[0].index).label(model)
+        for st in stages(model)
+    ]
+    in_service: dict[int | None, int | None] = {}
     interrupted = set()
-    for _, what, detail in trace:
-        if what == "start":
-            task, stage = detail.split()[1:3]
-            in_service[task] = stage
-        elif what == "interrupted":
-            m = _INTERRUPT.match(detail)
-            assert m is not None, detail
-            interrupted.add(queue_of[in_service[m.group(1)]])
+    for e in trace:
+        if e.kind == TraceKind.START:
+            in_service[e.task] = e.stage
+        elif e.kind == TraceKind.INTERRUPTED:
+            stage = in_service[e.task]
+            assert stage is not None
+            interrupted.add(queue_of[stage])
     return r, frozenset(interrupted)
 
 

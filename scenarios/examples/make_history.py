@@ -6,10 +6,10 @@ a season simulated by the reference engine, so that calibration can be checked a
 the numbers that made it: ``reelsim calibrate`` on the output should recover, within its
 intervals, the distributions and rates written in the scenario.
 
-How a row is made. The engine's event trace (``run_replication(..., trace=...)``) has,
-for every task, a ``start`` event (task id, stage, the pool or team it ran on) and an
-``end`` event (its outcome: done, failed, approved or rejected, and its start time), and a
-``release`` event for every shot. Task ids are global shot ids, and an episode stage's
+How a row is made. The engine's trace events (``run_replication(..., trace=...)``) have,
+for every task, a ``START`` event (task id, stage, the pool or team it ran on) and an
+``END`` event (its outcome: done, failed, approved or rejected, and its start time), and a
+``RELEASE`` event for every shot. Task ids are global shot ids, and an episode stage's
 task is ``n_shots + episode``. Frames per shot are not in the trace; they are the same
 addressed draw the engine makes, (seed, replication, FRAMES, shot), so this script makes
 it again. Season hours become dates through the scenario's calendar, and times are
@@ -30,22 +30,21 @@ from __future__ import annotations
 import argparse
 import csv
 import math
-import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from simulator.calendar import date_at
-from simulator.planning.calibration import HistoryMapping, load_mapping
 from simulator.draws import Purpose, Stream
-from simulator.model.season import SeasonModel, compile_season
 from simulator.engines.reference.engine import run_replication
+from simulator.engines.trace import TraceEvent, TraceKind, stages
+from simulator.model.season import SeasonModel, compile_season
+from simulator.planning.calibration import HistoryMapping, load_mapping
+from simulator.results.runs import trace_detail
 from simulator.scenario.load import load_scenario
 
 HERE = Path(__file__).parent
-_START = re.compile(r"task (\d+) (\S+) on (pool|team):([^/\s]+)")
-_END = re.compile(r"task (\d+) (\S+) (done|failed|approved|rejected) ")
 
 
 def _frames(model: SeasonModel, replication: int) -> dict[int, int]:
@@ -79,12 +78,13 @@ def history_rows(
     """The tracker's rows for one replication of ``scenario``, in start-time order."""
     loaded = load_scenario(scenario, overrides)
     model = compile_season(loaded)
-    trace: list[tuple[float, str, str]] = []
+    trace: list[TraceEvent] = []
     run_replication(model, replication, trace=trace)
-    interrupted = [detail for _, what, detail in trace if what == "interrupted"]
+    interrupted = [e for e in trace if e.kind == TraceKind.INTERRUPTED]
     if interrupted:
+        first = trace_detail(model, interrupted[0])
         raise SystemExit(
-            f"{len(interrupted)} task(s) were interrupted (first: {interrupted[0]}); a tracker "
+            f"{len(interrupted)} task(s) were interrupted (first: {first}); a tracker "
             "would log the pause as work. Change the scenario so that no task is paused."
         )
     frames = _frames(model, replication)
@@ -110,27 +110,30 @@ def history_rows(
         for k in range(ep.n_shots):
             code = ep.shot_codes[k] if ep.shot_codes else f"{ep.name}_{10 * (k + 1):04d}"
             codes[ep.first_shot + k] = (ep, code)
+    stage_of = [st.name for st in stages(model)]
     rows = []
-    for time, what, detail in trace:
-        if what == "release" and detail.startswith("shot "):
-            released[int(detail.split()[1])] = time
-        elif what == "start":
-            m = _START.match(detail)
-            assert m is not None, detail
-            ran_on[int(m.group(1))] = m.group(4)
-        elif what == "end":
-            m = _END.match(detail)
-            assert m is not None, detail
-            task, stage, result = int(m.group(1)), m.group(2), m.group(3)
-            started = float(detail.rsplit(" ", 1)[1])
+    for e in trace:
+        if e.task is None:
+            continue
+        task = e.task
+        if e.kind == TraceKind.RELEASE:
+            released[task] = e.time
+        elif e.kind == TraceKind.START:
+            assert e.resource is not None
+            ran_on[task] = e.resource.name(model)
+        elif e.kind == TraceKind.END:
+            assert e.stage is not None
+            assert e.outcome is not None
+            assert e.started is not None
+            stage = stage_of[e.stage]
             row = {
                 c.episode: "",
                 c.shot: "",
                 c.stage: stage_names.get(stage, stage),
-                c.start: moment(started),
-                c.end: moment(time),
+                c.start: moment(e.started),
+                c.end: moment(e.time),
                 c.frames: "",
-                c.outcome: outcome[result],
+                c.outcome: outcome[e.outcome.value],
                 c.resource: ran_on[task],
                 c.released: "",
             }

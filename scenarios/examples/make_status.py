@@ -19,7 +19,8 @@ from pathlib import Path
 from simulator import compile_season, load_scenario
 from simulator.calendar import hours_at, parse_moment
 from simulator.engines.reference.engine import run_replication
-from simulator.model.starting_state import status_from_trace, write_status
+from simulator.engines.trace import TraceEvent
+from simulator.results.status_export import status_from_trace, write_status
 
 HERE = Path(__file__).parent
 
@@ -34,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     scenario = load_scenario(args.scenario)
     model = compile_season(scenario)
     now = hours_at(scenario.calendar, parse_moment(args.now))
-    trace: list[tuple[float, str, str]] = []
+    trace: list[TraceEvent] = []
     run_replication(model, args.replication, trace=trace)
     rows = status_from_trace(model, scenario.calendar, trace, now)
     write_status(rows, args.out)

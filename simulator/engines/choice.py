@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from simulator.engines.replication import ReplicationResult
+from simulator.engines.trace import TraceEvent
 from simulator.errors import UnsupportedError, UsageError
 from simulator.model.policies import QueuePolicy
 from simulator.model.season import SeasonModel
@@ -86,14 +87,15 @@ def run_replications(
     *,
     threads: int | None = None,
     policies: Mapping[str, QueuePolicy] | None = None,
-    traces: dict[int, list[tuple[float, str, str]]] | None = None,
+    traces: dict[int, list[TraceEvent]] | None = None,
     progress: Progress | None = None,
     batch: int = 256,
 ) -> list[ReplicationResult]:
     """Run the given replications on ``engine`` (``reference`` or ``kernel``).
 
     The kernel runs them in batches of ``batch`` so that progress can be reported; the
-    results do not depend on the batch size.
+    results do not depend on the batch size. ``traces``, when given, receives the trace
+    events of each replication (reference engine).
     """
     total = len(replications)
     results: list[ReplicationResult] = []
@@ -111,7 +113,7 @@ def run_replications(
     from simulator.engines.reference.engine import run_replication
 
     for rep in replications:
-        log: list[tuple[float, str, str]] | None = [] if traces is not None else None
+        log: list[TraceEvent] | None = [] if traces is not None else None
         results.append(run_replication(model, rep, policies=policies, trace=log))
         if traces is not None and log is not None:
             traces[rep] = log

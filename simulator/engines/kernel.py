@@ -4,13 +4,14 @@ The batch kernel (``kernels/``) knows nothing of scenarios: it reads flat arrays
 ``simulator.engines.packing`` lays a season model out as those arrays; this module runs
 them and turns the kernel's outputs back into results.
 
-``run_batch(model, replications)`` runs replications on CPU threads (or on the GPU) and
-returns the same ``ReplicationResult`` objects as the reference engine's
-``run_replication``, computing the costs from the kernel's accumulators exactly as
-``simulator.engines.reference.engine`` does. A batch whose memory would not fit is refused with
-the numbers before anything is allocated. ``event_counts`` says which event classes and
-kinds of same-time ties a run exercised; ``trace_replication`` gives the kernel's event
-trace in the reference trace's words.
+``run_raw_batch(model, replications)`` runs replications on CPU threads (or on the GPU)
+and reads each one's output rows into a ``RawReplication`` (``OUTPUTS`` names the header
+slot of every field); ``run_batch`` accounts for their costs
+(``simulator.engines.accounting``), so it returns what the reference engine's
+``run_replication`` returns. A batch whose memory would not fit is refused with the
+numbers before anything is allocated. ``event_counts`` says which event classes and kinds
+of same-time ties a run exercised; ``trace_replication`` decodes the kernel's numeric
+trace records into the reference engine's ``TraceEvent``s.
 
 What the kernel cannot run is refused with ``UnsupportedError`` naming the feature: a
 user's Python queue policy, and sizes beyond the draw-address layout (DESIGN §2).
@@ -18,37 +19,44 @@ user's Python queue policy, and sizes beyond the draw-address layout (DESIGN §2
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import os
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from kernels import cpu
-from kernels.layout import LAYOUT
+from kernels.layout import DEFINES, LAYOUT
+from simulator.engines.accounting import account
 from simulator.engines.packing import Packed, pack, scratch_bytes_per_replication
-from simulator.engines.replication import COST_CATEGORIES, ReplicationResult
+from simulator.engines.raw import PER_DAY, RawReplication, days_until
+from simulator.engines.replication import ReplicationResult
+from simulator.engines.trace import Cause, Outcome, TraceEvent, TraceKind, stages
 from simulator.errors import ReelsimError, UnsupportedError, UsageError
 from simulator.model.policies import QueuePolicy
-from simulator.model.season import PoolKind, Resource, SeasonModel
+from simulator.model.resources import ResourceKey
+from simulator.model.season import Resource, SeasonModel
 
 __all__ = [
     "BACKENDS",
     "EVENT_CLASSES",
+    "KERNEL_ONLY_OUTPUTS",
+    "OUTPUTS",
     "TIE_KINDS",
     "Packed",
     "event_counts",
+    "output_sizes",
     "pack",
     "run_batch",
+    "run_raw_batch",
     "scratch_bytes_per_replication",
     "trace_replication",
 ]
 
 _H = LAYOUT["rs_header"]
 _STATUS = LAYOUT["rs_status"]
-_TRACE = LAYOUT["rs_trace_code"]
-_HOURS_PER_BIN = 24.0
 _MAX_HEAP_DOUBLINGS = 24
 
 
@@ -145,19 +153,45 @@ def run_batch(
 ) -> list[ReplicationResult]:
     """Run ``replications`` of ``model`` on the batch kernel: CPU threads or the GPU.
 
-    Returns what ``simulator.engines.reference.engine.run_replication`` returns for each, in the
-    order given. ``threads`` defaults to every core this process may use. A batch whose
-    memory (results plus one scratch slice per thread) exceeds ``memory_limit`` (default:
-    the memory available now) is refused before anything is allocated. ``heap_capacity``
-    sets the first size of the event heap (a replication that fills it runs again with
-    twice the room; the results do not depend on it). ``backend="gpu"`` runs on the GPU
-    through CuPy, in batches sized to free device memory; the results are the same.
+    Returns what ``simulator.engines.reference.run_replication`` returns for each, in the
+    order given; ``run_raw_batch`` takes the same arguments. ``threads`` defaults to every
+    core this process may use. A batch whose memory (results plus one scratch slice per
+    thread) exceeds ``memory_limit`` (default: the memory available now) is refused before
+    anything is allocated. ``heap_capacity`` sets the first size of the event heap (a
+    replication that fills it runs again with twice the room; the results do not depend on
+    it). ``backend="gpu"`` runs on the GPU through CuPy, in batches sized to free device
+    memory; the results are the same.
     """
+    raws = run_raw_batch(
+        model,
+        replications,
+        threads,
+        policies=policies,
+        memory_limit=memory_limit,
+        heap_capacity=heap_capacity,
+        backend=backend,
+    )
+    return [account(model, raw) for raw in raws]
+
+
+def run_raw_batch(
+    model: SeasonModel,
+    replications: Iterable[int],
+    threads: int | None = None,
+    *,
+    policies: Mapping[str, QueuePolicy] | None = None,
+    memory_limit: int | None = None,
+    heap_capacity: int | None = None,
+    backend: str = "cpu",
+) -> list[RawReplication]:
+    """What each of ``replications`` of ``model`` counted on the batch kernel, in the order
+    given (see ``run_batch``)."""
     packed, reps, result = _run_checked(
         model, replications, threads, policies, memory_limit, heap_capacity, backend
     )
+    slots = _output_slots(model, packed)
     return [
-        _unpack(model, packed, int(reps[k]), result.out_d[k], result.out_i[k])
+        _raw(model, slots, packed.n_days, int(reps[k]), result.out_d[k], result.out_i[k])
         for k in range(len(reps))
     ]
 
@@ -234,216 +268,207 @@ def event_counts(
 
 # --- unpacking ----------------------------------------------------------------------------
 
+OUTPUTS: dict[str, str] = {
+    "end": "RS_H_OD_END",
+    "events": "RS_H_OI_EVENTS",
+    "delivered": "RS_H_OD_DELIVERED",
+    "pool_busy": "RS_H_OD_POOL_BUSY",
+    "pool_billed_cost": "RS_H_OD_POOL_BILLED",
+    "team_busy": "RS_H_OD_TEAM_BUSY",
+    "team_overtime": "RS_H_OD_TEAM_OVERTIME",
+    "wait_count": "RS_H_OI_WAIT_COUNT",
+    "wait_hours": "RS_H_OD_WAIT_HOURS",
+    "queue_area": "RS_H_OD_QUEUE_AREA",
+    "busy_bins": "RS_H_OD_BUSY_BINS",
+    "queue_bins": "RS_H_OD_QUEUE_BINS",
+    "flow_count": "RS_H_OI_FLOW_COUNT",
+    "flow_hours": "RS_H_OD_FLOW_HOURS",
+    "escaped": "RS_H_OI_ESCAPED",
+    "failed": "RS_H_OI_FAILED",
+    "reworks": "RS_H_OI_REWORKS",
+    "caught": "RS_H_OI_CAUGHT",
+    "attempts": "RS_H_OI_ATTEMPTS",
+    "frames": "RS_H_OI_FRAMES",
+    "preemptions": "RS_H_OI_PREEMPTIONS",
+    "gpu_failures": "RS_H_OI_FAILURES",
+}
+"""The kernel's output slot (a member of its ``rs_header`` enum) of each ``RawReplication``
+field but ``replication``, which the caller knows. Reals are ``RS_H_OD_*``, counts
+``RS_H_OI_*``."""
 
-def _share(total: float, busy: list[float]) -> list[float]:
-    """Split a shared cost by busy hours: the reference engine's rule, to the bit."""
-    used = math.fsum(busy)
-    if used > 0.0:
-        return [total * b / used for b in busy]
-    return [total / len(busy)] * len(busy) if busy else []
+KERNEL_ONLY_OUTPUTS = ("RS_H_OI_STATUS", "RS_H_OI_CLASS_COUNTS", "RS_H_OI_TIES")
+"""Output slots that are no accumulator of the model: a replication's status, and the
+counts of event classes and ties (``event_counts``)."""
 
 
-def _unpack(
+def output_sizes(model: SeasonModel, n_days: int) -> dict[str, int]:
+    """Words of each ``OUTPUTS`` field in a replication's output row, by its ``per``."""
+    n_ep, n_pools, n_teams = model.n_episodes, len(model.pools), len(model.teams)
+    words = {
+        "run": 1,
+        "episode": n_ep,
+        "pool": n_pools,
+        "team": n_teams,
+        "resource": n_pools + n_teams,
+        "pool, episode": n_pools * n_ep,
+        "team, episode": n_teams * n_ep,
+        PER_DAY: (n_pools + n_teams) * n_days,
+    }
+    return {name: words[_PER[name]] for name in OUTPUTS}
+
+
+_PER = {f.name: f.metadata["per"] for f in dataclasses.fields(RawReplication)}
+
+_Slots = list[tuple[str, bool, int, int, str]]
+
+
+def _output_slots(model: SeasonModel, packed: Packed) -> _Slots:
+    """Each field's place in the output rows: name, real (or count), start, words, per."""
+    sizes = output_sizes(model, packed.n_days)
+    return [
+        (name, slot.startswith("RS_H_OD_"), packed.header(slot), sizes[name], _PER[name])
+        for name, slot in OUTPUTS.items()
+    ]
+
+
+def _raw(
     model: SeasonModel,
-    packed: Packed,
+    slots: _Slots,
+    n_days: int,
     replication: int,
     od: npt.NDArray[np.float64],
     oi: npt.NDArray[np.int64],
-) -> ReplicationResult:
-    """A ``ReplicationResult`` from a replication's output rows, costed as the reference."""
-    h = packed.header
+) -> RawReplication:
+    """A replication's output rows, by name (Python floats and ints, the same bits)."""
     n_ep = model.n_episodes
-    n_pools, n_teams = len(model.pools), len(model.teams)
-    n_days = packed.n_days
-    end = float(od[h("RS_H_OD_END")])
-    paid_until = max(end, model.season_end)
-    now = model.now  # a run from a starting state pays only for what comes after it
-    cost = {c: [0.0] * n_ep for c in COST_CATEGORIES}
-
-    def add(category: str, amounts: list[float]) -> None:
-        for e, amount in enumerate(amounts):
-            cost[category][e] += amount
-
-    def reals(name: str, start: int, count: int) -> list[float]:
-        at = h(name) + start
-        values: list[float] = od[at : at + count].tolist()  # Python floats, the same bits
-        return values
-
-    def ints(name: str, start: int, count: int) -> list[int]:
-        at = h(name) + start
-        values: list[int] = oi[at : at + count].tolist()
-        return values
-
-    days = max(1, math.ceil(end / _HOURS_PER_BIN))
-
-    def daily(name: str, r: int) -> list[float]:
-        return [area / _HOURS_PER_BIN for area in reals(name, r * n_days, n_days)[:days]]
-
-    busy_hours: dict[str, float] = {}
-    available: dict[str, float] = {}
-    daily_busy: dict[str, list[float]] = {}
-    daily_queue: dict[str, list[float]] = {}
-    for p in model.pools:
-        key = packed.resources[p.index]
-        busy = reals("RS_H_OD_POOL_BUSY", p.index * n_ep, n_ep)
-        if p.kind == PoolKind.RESERVED:
-            add("reserved_gpu", _share(p.gpus * p.price_per_gpu_hour * (paid_until - now), busy))
+    days = days_until(float(od[slots[0][2]]))  # OUTPUTS lists ``end`` first
+    values: dict[str, Any] = {"replication": replication}
+    for name, real, at, words, per in slots:
+        flat = (od if real else oi)[at : at + words].tolist()
+        if per == "run":
+            values[name] = flat[0]
+        elif per in ("pool, episode", "team, episode"):
+            values[name] = [flat[k : k + n_ep] for k in range(0, words, n_ep)]
+        elif per == PER_DAY:
+            values[name] = [flat[k : k + days] for k in range(0, words, n_days)]
         else:
-            billed = reals("RS_H_OD_POOL_BILLED", p.index, 1)[0]
-            add("cloud_gpu", _share(billed, busy))
-        busy_hours[key] = math.fsum(busy)
-        available[key] = p.gpus * (end - now)
-        daily_busy[key] = daily("RS_H_OD_BUSY_BINS", p.index)
-        daily_queue[key] = daily("RS_H_OD_QUEUE_BINS", p.index)
-    for t in model.teams:
-        r = n_pools + t.index
-        key = packed.resources[r]
-        busy = reals("RS_H_OD_TEAM_BUSY", t.index * n_ep, n_ep)
-        overtime = reals("RS_H_OD_TEAM_OVERTIME", t.index, 1)[0]
-        scheduled = t.scheduled_person_hours(paid_until) - t.scheduled_person_hours(now)
-        add("people", _share(scheduled * t.hourly_rate, busy))
-        add("overtime", _share(overtime * t.overtime_rate, busy))
-        busy_hours[key] = math.fsum(busy)
-        available[key] = t.scheduled_person_hours(end) - t.scheduled_person_hours(now)
-        daily_busy[key] = daily("RS_H_OD_BUSY_BINS", r)
-        daily_queue[key] = daily("RS_H_OD_QUEUE_BINS", r)
-
-    wait_counts = ints("RS_H_OI_WAIT_COUNT", 0, n_pools + n_teams)
-    wait_hours = reals("RS_H_OD_WAIT_HOURS", 0, n_pools + n_teams)
-    queue_areas = reals("RS_H_OD_QUEUE_AREA", 0, n_pools + n_teams)
-    waits = {key: (wait_counts[r], wait_hours[r]) for r, key in enumerate(packed.resources)}
-    queue_area = {key: queue_areas[r] for r, key in enumerate(packed.resources)}
-
-    delivered = reals("RS_H_OD_DELIVERED", 0, n_ep)
-    lateness = []
-    for ep in model.episodes:
-        d = delivered[ep.index]
-        finish = model.horizon if math.isnan(d) else d
-        lateness.append(max(0.0, finish - ep.deadline))
-    failed = ints("RS_H_OI_FAILED", 0, n_ep)
-    escaped = ints("RS_H_OI_ESCAPED", 0, n_ep)
-    add("lateness", [hours * model.late_penalty_per_hour for hours in lateness])
-    add("failed_shots", [k * model.failed_shot_penalty for k in failed])
-    add("escaped_defects", [k * model.escaped_defect_penalty for k in escaped])
-    if model.start is not None:
-        add("before_now", list(model.start.costs_so_far))
-
-    return ReplicationResult(
-        replication=replication,
-        end_time=end,
-        events=int(oi[h("RS_H_OI_EVENTS")]),
-        delivery=delivered,
-        lateness_hours=lateness,
-        cost=cost,
-        shots=[ep.n_shots for ep in model.episodes],
-        frames=ints("RS_H_OI_FRAMES", 0, n_ep),
-        attempts=ints("RS_H_OI_ATTEMPTS", 0, n_ep),
-        reworks=ints("RS_H_OI_REWORKS", 0, n_ep),
-        escaped=escaped,
-        caught=ints("RS_H_OI_CAUGHT", 0, n_ep),
-        failed=failed,
-        busy_hours=busy_hours,
-        available_hours=available,
-        daily_busy=daily_busy,
-        daily_queue=daily_queue,
-        waits=waits,
-        queue_area=queue_area,
-        flow=(int(oi[h("RS_H_OI_FLOW_COUNT")]), float(od[h("RS_H_OD_FLOW_HOURS")])),
-        preemptions=sum(ints("RS_H_OI_PREEMPTIONS", 0, n_pools)),
-        gpu_failures=sum(ints("RS_H_OI_FAILURES", 0, n_pools)),
-    )
+            values[name] = flat
+    return RawReplication(**values)
 
 
 # --- tracing ------------------------------------------------------------------------------
 
+_TRACE = {code: name.removeprefix("RS_TR_") for name, code in LAYOUT["rs_trace_code"].items()}
+_KIND = {
+    "RELEASE_SHOT": TraceKind.RELEASE,
+    "START": TraceKind.START,
+    "INTERRUPTED": TraceKind.INTERRUPTED,
+    "ATTEMPT_FAILED": TraceKind.ATTEMPT_FAILED,
+    "SHOT_FAILED": TraceKind.SHOT_FAILED,
+    "REWORK": TraceKind.REWORK,
+    "DELIVERED": TraceKind.DELIVERED,
+    "PROVISION": TraceKind.LEASE_OPENED,
+    "RELEASE_UNIT": TraceKind.LEASE_CLOSED,
+    "PREEMPTION_NOTICE": TraceKind.PREEMPTION_NOTICE,
+    "GPU_FAILURE": TraceKind.GPU_FAILURE,
+    "REPAIR": TraceKind.REPAIR,
+    "SHIFT_CHANGE": TraceKind.SHIFT_CHANGE,
+    "END": TraceKind.END,
+}
+"""The trace event of each kernel record code (``rs_trace_code``); the kernel's ``DRAINING``
+records are the units of the ``PREEMPTION_NOTICE`` that follows them, and its ``EVENT``
+records (every event handled) have no trace event."""
+_OUTCOME = {
+    code: Outcome[name.removeprefix("RS_OUT_")] for name, code in LAYOUT["rs_outcome"].items()
+}
+_CAUSE = {
+    code: Cause[name.removeprefix("RS_CAUSE_")]
+    for name, code in DEFINES.items()
+    if name.startswith("RS_CAUSE_")
+}
+# An end record packs outcome, attempt and pass into one value: outcome + 8 (attempt +
+# 65536 pass) (kernels/reelsim_kernel.c rs_trace_end).
+_OUTCOME_CODES, _ATTEMPT_CODES = 8, 65536
+
 
 def trace_replication(
-    model: SeasonModel, replication: int, *, capacity: int = 1_000_000, events: bool = False
-) -> list[tuple[float, str, str]]:
-    """The kernel's trace of one replication, in the reference trace's words.
+    model: SeasonModel, replication: int, *, capacity: int = 1_000_000
+) -> list[TraceEvent]:
+    """The kernel's trace of one replication, as the reference engine's ``TraceEvent``s.
 
-    A debugging aid: ``simulator.engines.reference.engine.run_replication(..., trace=log)`` records
-    the same entries, so the two can be compared instant by instant (within an instant the
-    reference logs an interruption when SimPy delivers it, after the round's other
-    entries). ``events=True`` adds an ``event`` entry for every event the kernel handles
-    (class, key, posting order): what the reference's agenda runs.
+    A debugging aid: ``simulator.engines.reference.run_replication(..., trace=events)``
+    records the same events, so the two can be compared instant by instant (within an
+    instant the reference records an interruption when SimPy delivers it, after the
+    round's other events). A trace of more than ``capacity`` records is refused.
     """
     packed = pack(model)
     run, records, made = cpu.trace(packed.mi, packed.md, replication, capacity=capacity)
     while run.status[0] == _STATUS["RS_HEAP_FULL"]:
         packed = pack(model, heap_capacity=2 * packed.heap_capacity)
         run, records, made = cpu.trace(packed.mi, packed.md, replication, capacity=capacity)
-    codes = {v: k for k, v in _TRACE.items()}
-    draining: list[int] = []
-    outcomes = {v: k.removeprefix("RS_OUT_").lower() for k, v in LAYOUT["rs_outcome"].items()}
-    pools = [p.name for p in model.pools]
-    teams = [t.name for t in model.teams]
-    out: list[tuple[float, str, str]] = []
-    options = [
-        o
-        for st in (*model.shot_stages, *model.fallbacks, *model.episode_stages)
-        for o in st.options
-    ]
-    causes = {
-        1: ("GpuFailed", pools, "unit"),
-        2: ("Preempted", pools, "unit"),
-        3: ("ShiftEnded", teams, "slot"),
-    }
-    for t, code, x, y, z, w in records.tolist():
-        what = codes.get(int(code), "?")
-        a, b_ = int(x), int(y)
-        if what == "RS_TR_RELEASE_SHOT":
-            out.append((t, "release", f"shot {a}"))
-        elif what == "RS_TR_START":
-            o = options[int(w)]
-            where = (
-                f"pool:{pools[o.index]}/{o.gang}"
-                if o.resource == Resource.POOL
-                else f"team:{teams[o.index]}"
-            )
-            out.append((t, "start", f"task {a} {packed.stage_names[b_]} on {where} for {z!r} h"))
-        elif what == "RS_TR_INTERRUPTED":
-            name, owners, slot = causes[b_]
-            out.append((t, "interrupted", f"task {a}: {name}({owners[int(z)]}, {slot} {int(w)})"))
-        elif what == "RS_TR_ATTEMPT_FAILED":
-            out.append((t, "attempt failed", f"shot {a} {packed.stage_names[b_]} attempt {int(z)}"))
-        elif what == "RS_TR_SHOT_FAILED":
-            out.append((t, "shot failed", f"shot {a} at {packed.stage_names[b_]}"))
-        elif what == "RS_TR_REWORK":
-            out.append((t, "rework", f"shot {a} from {packed.stage_names[b_]} to stage {int(z)}"))
-        elif what == "RS_TR_DELIVERED":
-            out.append((t, "delivered", f"episode {model.episodes[a].name}"))
-        elif what == "RS_TR_PROVISION":
-            out.append((t, "lease opened", f"{pools[a]} unit {b_}"))
-        elif what == "RS_TR_RELEASE_UNIT":
-            out.append((t, "lease closed", f"{pools[a]} unit {b_}"))
-        elif what == "RS_TR_END":
-            outcome, rest = int(z) % 8, int(z) // 8
-            pass_, attempt = rest // 65536, rest % 65536
-            out.append(
-                (
-                    t,
-                    "end",
-                    f"task {a} {packed.stage_names[b_]} {outcomes[outcome]} pass {pass_} "
-                    f"attempt {attempt} started {w!r}",
-                )
-            )
-        elif what == "RS_TR_DRAINING":
-            draining.append(b_)
-        elif what == "RS_TR_PREEMPTION_NOTICE":
-            out.append((t, "preemption notice", f"{pools[a]} units {sorted(draining)}"))
-            draining = []
-        elif what == "RS_TR_GPU_FAILURE":
-            out.append((t, "gpu failure", f"{pools[a]} unit {b_}"))
-        elif what == "RS_TR_REPAIR":
-            out.append((t, "repair", f"{pools[a]} unit {b_}"))
-        elif what == "RS_TR_EVENT":
-            if events:
-                out.append((t, "event", f"class {a} key {b_} {int(z)} posted {int(w)}"))
-        elif what == "RS_TR_SHIFT_CHANGE":
-            out.append((t, "shift change", f"{teams[a]}: {b_} -> {int(z)}"))
-        else:
-            out.append((t, what, f"{x} {y} {z}"))
     if made > capacity:
-        out.append((math.nan, "cut", f"{made - capacity} more records"))
-    return out
+        raise UsageError(
+            f"replication {replication} made {made} trace records, more than the capacity of "
+            f"{capacity}; pass a larger capacity"
+        )
+    options = [o for st in stages(model) for o in st.options]
+    events: list[TraceEvent] = []
+    draining: list[int] = []
+    for t, code, x, y, z, w in records.tolist():
+        what = _TRACE[int(code)]
+        if what == "DRAINING":
+            draining.append(int(y))
+        elif what in _KIND:
+            events.append(_event(model, options, t, _KIND[what], int(x), y, z, w, draining))
+            if what == "PREEMPTION_NOTICE":
+                draining = []
+    return events
+
+
+def _event(
+    model: SeasonModel,
+    options: list[Any],
+    t: float,
+    kind: TraceKind,
+    a: int,
+    y: float,
+    z: float,
+    w: float,
+    draining: list[int],
+) -> TraceEvent:
+    """One trace record, decoded (see the ``rs_trace`` calls in the kernel source)."""
+    pool = ResourceKey(Resource.POOL, a)
+    if kind == TraceKind.RELEASE:
+        return TraceEvent(t, kind, task=a)
+    if kind == TraceKind.START:
+        o = options[int(w)]
+        where = ResourceKey(o.resource, o.index)
+        return TraceEvent(t, kind, task=a, stage=int(y), resource=where, gang=o.gang, hours=z)
+    if kind == TraceKind.INTERRUPTED:
+        cause = _CAUSE[int(y)]
+        where = ResourceKey(Resource.TEAM if cause == Cause.SHIFT_ENDED else Resource.POOL, int(z))
+        return TraceEvent(t, kind, task=a, resource=where, cause=cause, unit=int(w))
+    if kind == TraceKind.ATTEMPT_FAILED:
+        return TraceEvent(t, kind, task=a, stage=int(y), attempt=int(z))
+    if kind in (TraceKind.SHOT_FAILED, TraceKind.REWORK):
+        return TraceEvent(t, kind, task=a, stage=int(y))
+    if kind == TraceKind.DELIVERED:
+        return TraceEvent(t, kind, task=model.n_shots + a)
+    if kind == TraceKind.PREEMPTION_NOTICE:
+        return TraceEvent(t, kind, resource=pool, units=tuple(sorted(draining)))
+    if kind == TraceKind.SHIFT_CHANGE:
+        return TraceEvent(t, kind, resource=ResourceKey(Resource.TEAM, a), people=int(z))
+    if kind == TraceKind.END:
+        packed = int(z)
+        rest = packed // _OUTCOME_CODES
+        return TraceEvent(
+            t,
+            kind,
+            task=a,
+            stage=int(y),
+            pass_=rest // _ATTEMPT_CODES,
+            attempt=rest % _ATTEMPT_CODES,
+            outcome=_OUTCOME[packed % _OUTCOME_CODES],
+            started=w,
+        )
+    return TraceEvent(t, kind, resource=pool, unit=int(y))  # a lease, failure or repair

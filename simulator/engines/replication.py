@@ -1,4 +1,5 @@
-"""What one replication produces, the same for both engines.
+"""What one replication produces, the same for both engines: made from what the replication
+counted (``simulator.engines.raw.RawReplication``) by ``simulator.engines.accounting``.
 
 A ``ReplicationResult`` holds, per episode: delivery time (NaN if not delivered by the
 horizon), lateness, cost by category, shots, frames, GPU attempts, rework passes, escaped

@@ -1,5 +1,6 @@
 """The compiled season both engines run: ``compile_season`` turns a ``Scenario`` into a
-``SeasonModel`` (every duration in hours, every date an hour from t = 0); queue policies;
+``SeasonModel`` (every duration in hours, every date an hour from t = 0); the one key of a
+pool or team (``ResourceKey``, labelled ``pool:NAME`` or ``team:NAME``); queue policies;
 the starting state of a run from where the season stands; the capacity pre-flight.
 """
 
@@ -17,6 +18,7 @@ from simulator.model.preflight import (
     Preflight,
     preflight,
 )
+from simulator.model.resources import ResourceKey, resource_keys, resource_labels
 from simulator.model.season import (
     EpisodeModel,
     EpisodeStatus,
@@ -40,9 +42,7 @@ from simulator.model.starting_state import (
     empty_state,
     load_status,
     parse_status,
-    status_from_trace,
     with_start,
-    write_status,
 )
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "QueuePolicy",
     "ReleasePattern",
     "Resource",
+    "ResourceKey",
     "SeasonModel",
     "ShotStatus",
     "StageKind",
@@ -74,7 +75,7 @@ __all__ = [
     "load_status",
     "parse_status",
     "preflight",
-    "status_from_trace",
+    "resource_keys",
+    "resource_labels",
     "with_start",
-    "write_status",
 ]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from simulator.model.resources import ResourceKey, resource_keys
 from simulator.model.season import Resource, SeasonModel, StageKind, StageModel
 
 __all__ = ["OVERLOADED", "TIGHT", "Load", "Preflight", "expected_visits", "preflight", "verdict"]
@@ -118,22 +119,19 @@ def expected_visits(model: SeasonModel) -> tuple[float, ...]:
     return tuple(visits)
 
 
-def _capacity(model: SeasonModel, resource: Resource, index: int, a: float, b: float) -> float:
+def _capacity(model: SeasonModel, resource: ResourceKey, a: float, b: float) -> float:
     if b <= a:
         return 0.0
-    if resource == Resource.POOL:
-        return model.pools[index].gpus * (b - a)
-    team = model.teams[index]
+    if resource.kind == Resource.POOL:
+        return model.pools[resource.index].gpus * (b - a)
+    team = model.teams[resource.index]
     return team.scheduled_person_hours(b) - team.scheduled_person_hours(a)
 
 
 def preflight(model: SeasonModel) -> Preflight:
     visits = expected_visits(model)
-    keys = [(Resource.POOL, p.index, p.name) for p in model.pools] + [
-        (Resource.TEAM, t.index, t.name) for t in model.teams
-    ]
     # offered[key][episode] = expected unit-hours that episode asks of that resource
-    offered = {(r, i): [0.0] * model.n_episodes for r, i, _ in keys}
+    offered = {key: [0.0] * model.n_episodes for key in resource_keys(model)}
     for ep in model.episodes:
         frames = model.mean_frames[ep.index]
         for k, st in enumerate(model.shot_stages):
@@ -143,16 +141,19 @@ def preflight(model: SeasonModel) -> Preflight:
                 per_visit *= _expected_attempts(st)
             elif st.kind == StageKind.REVIEW:
                 per_visit *= st.sample_rate
-            offered[(opt.resource, opt.index)][ep.index] += ep.n_shots * visits[k] * per_visit
+            offered[ResourceKey(opt.resource, opt.index)][ep.index] += (
+                ep.n_shots * visits[k] * per_visit
+            )
         for st in model.episode_stages:
             opt = st.options[0]
-            offered[(opt.resource, opt.index)][ep.index] += opt.mean_hours(0.0) * opt.gang
+            offered[ResourceKey(opt.resource, opt.index)][ep.index] += (
+                opt.mean_hours(0.0) * opt.gang
+            )
 
     first_lock = min((ep.lock for ep in model.episodes), default=0.0)
     by_deadline = sorted(model.episodes, key=lambda e: (e.deadline, e.index))
     loads = []
-    for resource, index, name in keys:
-        work = offered[(resource, index)]
+    for resource, work in offered.items():
         worst_u, worst_name = 0.0, ""
         offered_hours = 0.0
         for hours in work:  # episode by episode, left to right (docs/model.md "Numbers")
@@ -161,16 +162,16 @@ def preflight(model: SeasonModel) -> Preflight:
         for ep in by_deadline:
             demand += work[ep.index]
             earliest = min(earliest, ep.lock)
-            cap = _capacity(model, resource, index, earliest, ep.deadline)
+            cap = _capacity(model, resource, earliest, ep.deadline)
             u = demand / cap if cap > 0 else (float("inf") if demand > 0 else 0.0)
             if u > worst_u:
                 worst_u, worst_name = u, ep.name
         loads.append(
             Load(
-                kind="pool" if resource == Resource.POOL else "team",
-                name=name,
+                kind="pool" if resource.kind == Resource.POOL else "team",
+                name=resource.name(model),
                 offered_hours=offered_hours,
-                capacity_hours=_capacity(model, resource, index, first_lock, model.season_end),
+                capacity_hours=_capacity(model, resource, first_lock, model.season_end),
                 worst_deadline=worst_name,
                 worst_deadline_utilisation=worst_u,
             )

@@ -35,7 +35,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from simulator.calendar import date_at, hours_at
+from simulator.calendar import hours_at
 from simulator.errors import Problem, ScenarioError, UsageError
 from simulator.model.season import (
     EpisodeModel,
@@ -56,9 +56,7 @@ __all__ = [
     "empty_state",
     "load_status",
     "parse_status",
-    "status_from_trace",
     "with_start",
-    "write_status",
 ]
 
 COLUMNS = ("episode", "shot", "status", "stage", "pass", "attempt", "frames", "at", "amount")
@@ -303,95 +301,6 @@ def _shot_index(codes: tuple[str, ...], n: int, text: str) -> int | None:
     if text.isdigit() and 1 <= int(text) <= n:
         return int(text) - 1
     return None
-
-
-def status_from_trace(
-    model: SeasonModel, calendar: Calendar, trace: list[tuple[float, str, str]], now: float
-) -> list[dict[str, str]]:
-    """The status rows a tracker would export at ``now`` for a traced replication.
-
-    Reads the reference engine's trace up to ``now`` (events at ``now`` included) and
-    says where every shot and episode stands: what a production tracker knows. Used to
-    make worked examples and to test runs from a starting state.
-    """
-    shot_stage_index = {st.name: st.index for st in model.shot_stages}
-    episode_stage_index = {st.name: st.index for st in model.episode_stages}
-    last_stage = len(model.shot_stages) - 1
-    stage: dict[int, int] = {}
-    passes: dict[int, int] = {}
-    attempts: dict[int, int] = {}
-    done: dict[int, str] = {}
-    episode_at: dict[int, int] = {}
-    delivered: dict[str, float] = {}
-    for t, what, detail in trace:
-        if t > now:
-            break
-        words = detail.split()
-        if what == "release":
-            sid = int(words[1])
-            stage[sid], passes[sid], attempts[sid] = 0, 0, 0
-        elif what == "shot failed":
-            done[int(words[1])] = "failed"
-        elif what == "delivered":
-            delivered[words[1]] = t
-        elif what == "start" and int(words[1]) >= model.n_shots:
-            episode_at[int(words[1]) - model.n_shots] = episode_stage_index[words[2]]
-        elif what == "end" and int(words[1]) < model.n_shots:
-            sid, name, outcome = int(words[1]), words[2], words[3]
-            base = name.removesuffix("/fallback")
-            k = shot_stage_index[base]
-            if outcome == "failed":
-                attempts[sid] = int(words[7]) + 1
-                stage[sid] = k
-            elif outcome == "rejected":
-                target = model.shot_stages[k].rework_to
-                stage[sid], passes[sid], attempts[sid] = target, passes[sid] + 1, 0
-            else:
-                stage[sid], attempts[sid] = k + 1, 0
-                if k == last_stage:
-                    done[sid] = "through"
-        elif what == "end":  # an episode stage finished: on to the next one
-            episode = int(words[1]) - model.n_shots
-            episode_at[episode] = episode_stage_index[words[2]] + 1
-    rows: list[dict[str, str]] = []
-    for ep in model.episodes:
-        if ep.name in delivered:
-            when = date_at(calendar, delivered[ep.name]).isoformat(timespec="microseconds")
-            rows.append({"episode": ep.name, "status": "delivered", "at": when})
-            continue
-        if ep.index in episode_at and episode_at[ep.index] < len(model.episode_stages):
-            name = model.episode_stages[episode_at[ep.index]].name
-            rows.append({"episode": ep.name, "status": "at_stage", "stage": name})
-            continue
-        for k in range(ep.n_shots):
-            sid = ep.first_shot + k
-            code = ep.shot_codes[k] if ep.shot_codes else str(k + 1)
-            row = {"episode": ep.name, "shot": code}
-            if sid in done:
-                row["status"] = done[sid]
-            elif sid in stage and stage[sid] > last_stage:
-                row["status"] = "through"
-            elif sid in stage:
-                st = model.shot_stages[stage[sid]]
-                attempt = min(attempts[sid], st.max_attempts - 1)  # in fallback: the last
-                row.update(
-                    status="at_stage",
-                    stage=st.name,
-                    **{"pass": str(passes[sid]), "attempt": str(attempt)},
-                )
-            else:
-                continue  # not released: not in the export
-            rows.append(row)
-    return rows
-
-
-def write_status(rows: list[dict[str, str]], path: Path) -> None:
-    """Write status rows as the CSV ``load_status`` reads."""
-    with open(path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(row)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from simulator.engines.choice import choose_engine, run_replications
 from simulator.engines.replication import COST_CATEGORIES, ReplicationResult
 from simulator.errors import UsageError
 from simulator.files import atomic_write
+from simulator.model.resources import resource_labels
 from simulator.model.season import SeasonModel, StartingState, compile_season
 from simulator.model.starting_state import with_start
 from simulator.results.tables import replications_frame
@@ -120,8 +121,8 @@ class ChunkTask:
 
 
 def resource_keys(model: SeasonModel) -> list[str]:
-    """Result keys of the pools, then the teams: ``pool:NAME``, ``team:NAME``."""
-    return [f"pool:{p.name}" for p in model.pools] + [f"team:{t.name}" for t in model.teams]
+    """Result keys of the pools, then the teams: their labels, ``pool:NAME``, ``team:NAME``."""
+    return resource_labels(model)
 
 
 def chunk_frame(

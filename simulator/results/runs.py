@@ -31,16 +31,17 @@ import pandas as pd
 from simulator._version import __version__
 from simulator.engines.choice import choose_engine, run_replications
 from simulator.engines.replication import ReplicationResult
+from simulator.engines.trace import TraceEvent, TraceKind, stages
 from simulator.errors import Interrupted, UsageError
 from simulator.model.policies import QueuePolicy
-from simulator.model.season import SeasonModel, compile_season
+from simulator.model.season import Resource, SeasonModel, compile_season
 from simulator.model.starting_state import as_status, with_start
 from simulator.results.tables import replications_frame
 from simulator.results.work import Progress, Work
 from simulator.scenario.load import scenario_sha256
 from simulator.scenario.schema import Scenario
 
-__all__ = ["Run", "run_chunk_size", "simulate"]
+__all__ = ["TRACE_COLUMNS", "Run", "run_chunk_size", "simulate", "trace_detail"]
 
 
 def run_chunk_size(engine: str) -> int:
@@ -63,7 +64,8 @@ class Run:
     wall_seconds: float
     scenario_sha256: str
     version: str = __version__
-    traces: dict[int, list[tuple[float, str, str]]] = field(default_factory=dict)
+    traces: dict[int, list[TraceEvent]] = field(default_factory=dict)
+    """Trace events per replication, of a run with ``trace``."""
     chunks: list[Path] = field(default_factory=list)
     """The chunk files of a resumable run (``resume_in``); ``discard_chunks`` removes them."""
 
@@ -100,8 +102,86 @@ class Run:
         return pd.DataFrame(rows, columns=["replication", "resource", "day", "busy", "queue"])
 
     def trace_frame(self) -> pd.DataFrame:
-        rows = [(rep, t, what, detail) for rep, tr in self.traces.items() for t, what, detail in tr]
-        return pd.DataFrame(rows, columns=["replication", "time_h", "event", "detail"])
+        """One row per trace event (the table of ``trace.parquet``): its typed fields, with
+        stages and resources by name, and a ``detail`` sentence for people. This is the one
+        place where trace events become text."""
+        model = self.model
+        names = [st.name for st in stages(model)]
+        rows = []
+        for rep, events in self.traces.items():
+            for e in events:
+                rows.append(
+                    (
+                        rep,
+                        e.time,
+                        e.kind.value,
+                        e.task,
+                        None if e.stage is None else names[e.stage],
+                        e.pass_,
+                        e.attempt,
+                        None if e.outcome is None else e.outcome.value,
+                        None if e.resource is None else e.resource.label(model),
+                        None if e.cause is None else e.cause.value,
+                        e.unit,
+                        trace_detail(model, e),
+                    )
+                )
+        frame = pd.DataFrame(rows, columns=TRACE_COLUMNS)
+        for column in ("task", "pass", "attempt", "unit"):
+            frame[column] = frame[column].astype("Int64")
+        return frame
+
+
+TRACE_COLUMNS = (
+    "replication",
+    "time_h",
+    "event",
+    "task",
+    "stage",
+    "pass",
+    "attempt",
+    "outcome",
+    "resource",
+    "cause",
+    "unit",
+    "detail",
+)
+
+
+def trace_detail(model: SeasonModel, e: TraceEvent) -> str:
+    """A trace event in words (the ``detail`` column of the trace table)."""
+    stage = "" if e.stage is None else stages(model)[e.stage].name
+    where = "" if e.resource is None else e.resource.label(model)
+    if e.kind == TraceKind.START:
+        gang = f"/{e.gang}" if e.resource is not None and e.resource.kind == Resource.POOL else ""
+        return f"task {e.task} {stage} on {where}{gang} for {e.hours!r} h"
+    if e.kind == TraceKind.END:
+        assert e.outcome is not None
+        return (
+            f"task {e.task} {stage} {e.outcome.value} pass {e.pass_} attempt {e.attempt} "
+            f"started {e.started!r}"
+        )
+    if e.kind == TraceKind.INTERRUPTED:
+        assert e.cause is not None
+        return f"task {e.task}: {e.cause.value} on {where}, unit {e.unit}"
+    if e.kind == TraceKind.RELEASE:
+        return f"shot {e.task}"
+    if e.kind == TraceKind.ATTEMPT_FAILED:
+        return f"shot {e.task} {stage} attempt {e.attempt}"
+    if e.kind == TraceKind.SHOT_FAILED:
+        return f"shot {e.task} at {stage}"
+    if e.kind == TraceKind.REWORK:
+        assert e.stage is not None
+        back_to = model.shot_stages[model.shot_stages[e.stage].rework_to].name
+        return f"shot {e.task} from {stage} to {back_to}"
+    if e.kind == TraceKind.DELIVERED:
+        assert e.task is not None
+        return f"episode {model.episodes[e.task - model.n_shots].name}"
+    if e.kind == TraceKind.PREEMPTION_NOTICE:
+        return f"{where} units {list(e.units)}"
+    if e.kind == TraceKind.SHIFT_CHANGE:
+        return f"{where}: {e.people} on duty"
+    return f"{where} unit {e.unit}"  # a lease, a GPU failure or a repair
 
 
 def simulate(
@@ -151,7 +231,7 @@ def simulate(
         model = with_start(model, status.state(scenario, model))
     choice = choose_engine(model, work.engine, policies=policies, trace=trace)
     started = time.perf_counter()
-    traces: dict[int, list[tuple[float, str, str]]] = {}
+    traces: dict[int, list[TraceEvent]] = {}
     replication_range = range(first_replication, first_replication + n)
     if choice.engine == "kernel":
         _check_memory(model, work.threads)

@@ -15,7 +15,7 @@ leased, ready, undrained units: each gap between preemptions is an exponential d
 exposure, addressed by the preemption's number, and the next notice is rescheduled
 whenever the number of exposed units changes. A notice drains the most recently leased
 units (they take no new work); at the end of the notice a task still on one is
-interrupted (``Preempted``) and the leases close.
+interrupted (``Cause.PREEMPTED``) and the leases close.
 """
 
 from __future__ import annotations
@@ -28,21 +28,13 @@ import simpy
 from simulator.draws import Purpose
 from simulator.engines.reference.agenda import Agenda, EventClass
 from simulator.engines.reference.resources import PoolState, Unit, billed_hours
-from simulator.engines.reference.tasks import Task
+from simulator.engines.reference.tasks import Interruption, Task
 from simulator.engines.reference.waiting import WaitingRoom
+from simulator.engines.trace import Cause, TraceEvent, TraceKind
+from simulator.model.resources import ResourceKey
 from simulator.model.season import Option, PoolKind, Resource, SeasonModel
 
-__all__ = ["CloudPools", "Preempted"]
-
-
-class Preempted:
-    """Interrupt cause: a spot unit of the task's gang was taken back."""
-
-    def __init__(self, pool: str, unit: int) -> None:
-        self.pool, self.unit = pool, unit
-
-    def __repr__(self) -> str:
-        return f"Preempted({self.pool}, unit {self.unit})"
+__all__ = ["CloudPools"]
 
 
 class CloudPools:
@@ -56,10 +48,11 @@ class CloudPools:
     cloud_spend_closed: float
     lease_counter: int
     newly_idle: list[Unit]
-    _log: Callable[[str, str], None]
+    pool_keys: tuple[ResourceKey, ...]
+    trace: list[TraceEvent] | None
     _u: Callable[[Purpose, int, int], float]
     _option_rank: Callable[[Task, Option], tuple[int, float]]
-    _interrupt: Callable[[Task, object], None]
+    _interrupt: Callable[[Task, Interruption], None]
     _arm_failure: Callable[[Unit], None]
 
     # --- cloud provisioning ---------------------------------------------------------
@@ -104,7 +97,7 @@ class CloudPools:
             # Count wanted GPUs only as far as they could matter: up to the pool's room.
             enough = m.gpus - pool.leases + pool.provisioning + pool.count_free()
             wanted = 0
-            for _, task in self.waiting.on((int(Resource.POOL), m.index)):
+            for _, task in self.waiting.on(self.pool_keys[m.index]):
                 if wanted >= enough:
                     break
                 if self._bursts(task, now):
@@ -128,7 +121,8 @@ class CloudPools:
         pool.leases += 1
         pool.provisioning += 1
         version = unit.life_version
-        self._log("lease opened", f"{pool.model.name} unit {unit.index}")
+        if self.trace is not None:
+            self.trace.append(_unit_event(now, TraceKind.LEASE_OPENED, unit))
         self.agenda.at(
             pool.model.provisioning_delay,
             EventClass.PROVISIONED,
@@ -162,7 +156,8 @@ class CloudPools:
         unit.life_version += 1
         unit.idle_version += 1
         pool.leases -= 1
-        self._log("lease closed", f"{m.name} unit {unit.index}")
+        if self.trace is not None:
+            self.trace.append(_unit_event(now, TraceKind.LEASE_CLOSED, unit))
         self._reschedule_preemption(pool)
 
     # --- spot preemption ------------------------------------------------------------
@@ -206,7 +201,14 @@ class CloudPools:
         taken = sorted(exposed[: pool.model.preemption_batch], key=lambda u: u.index)
         for unit in taken:
             unit.draining = True
-        self._log("preemption notice", f"{pool.model.name} units {[u.index for u in taken]}")
+        if self.trace is not None:
+            notice = TraceEvent(
+                float(self.env.now),
+                TraceKind.PREEMPTION_NOTICE,
+                resource=ResourceKey(Resource.POOL, pool.model.index),
+                units=tuple(u.index for u in taken),
+            )
+            self.trace.append(notice)
         self._reschedule_preemption(pool)
         versions = [(u, u.life_version) for u in taken]
         self.agenda.at(
@@ -221,5 +223,13 @@ class CloudPools:
             if unit.life_version != version:
                 continue
             if unit.task is not None:
-                self._interrupt(unit.task, Preempted(unit.pool.model.name, unit.index))
+                where = ResourceKey(Resource.POOL, unit.pool.model.index)
+                self._interrupt(unit.task, Interruption(Cause.PREEMPTED, where, unit.index))
             self._close_lease(unit)
+
+
+def _unit_event(now: float, kind: TraceKind, unit: Unit) -> TraceEvent:
+    """A trace event about one GPU unit of a pool."""
+    return TraceEvent(
+        now, kind, resource=ResourceKey(Resource.POOL, unit.pool.model.index), unit=unit.index
+    )

@@ -3,7 +3,7 @@
 Each unit of a pool with failures fails after a draw of its time between failures, counted
 from the moment it became ready or was last repaired, and is down for a draw of its repair
 time; the k-th failure of a unit uses the draws addressed by (pool, unit, k). A task on a
-unit that fails is interrupted (``GpuFailed``) and goes back to the queue. A cloud unit's
+unit that fails is interrupted (``Cause.GPU_FAILED``) and goes back to the queue. A cloud unit's
 lease goes on while it is down, and a repaired cloud unit counts as newly idle (its idle
 timer starts again). When a lease closes, the unit's ``life_version`` moves on, so a
 failure or repair still pending from the old lease does nothing: the failure clock stops.
@@ -13,32 +13,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import simpy
+
 from simulator.draws import Purpose, Stream
 from simulator.engines.reference.agenda import Agenda, EventClass
 from simulator.engines.reference.resources import Unit
-from simulator.engines.reference.tasks import Task
+from simulator.engines.reference.tasks import Interruption, Task
+from simulator.engines.trace import Cause, TraceEvent, TraceKind
+from simulator.model.resources import ResourceKey
+from simulator.model.season import Resource
 
-__all__ = ["GpuFailed", "GpuFailures"]
-
-
-class GpuFailed:
-    """Interrupt cause: a unit of the task's gang failed."""
-
-    def __init__(self, pool: str, unit: int) -> None:
-        self.pool, self.unit = pool, unit
-
-    def __repr__(self) -> str:
-        return f"GpuFailed({self.pool}, unit {self.unit})"
+__all__ = ["GpuFailures"]
 
 
 class GpuFailures:
     """Failure-and-repair cycles of the GPU units of a ``Season``."""
 
+    env: simpy.Environment
     agenda: Agenda
     newly_idle: list[Unit]
-    _log: Callable[[str, str], None]
+    trace: list[TraceEvent] | None
     _stream: Callable[[Purpose, int, int], Stream]
-    _interrupt: Callable[[Task, object], None]
+    _interrupt: Callable[[Task, Interruption], None]
 
     def _arm_failure(self, unit: Unit) -> None:
         m = unit.pool.model
@@ -59,9 +55,14 @@ class GpuFailures:
         m = unit.pool.model
         unit.up = False
         unit.pool.failures += 1
-        self._log("gpu failure", f"{m.name} unit {unit.index}")
+        where = ResourceKey(Resource.POOL, m.index)
+        if self.trace is not None:
+            now = float(self.env.now)
+            self.trace.append(
+                TraceEvent(now, TraceKind.GPU_FAILURE, resource=where, unit=unit.index)
+            )
         if unit.task is not None:
-            self._interrupt(unit.task, GpuFailed(m.name, unit.index))
+            self._interrupt(unit.task, Interruption(Cause.GPU_FAILED, where, unit.index))
         assert m.repair_time is not None
         owner = (m.index << 16) | unit.index
         repair = m.repair_time.sample(self._stream(Purpose.GPU_REPAIR, owner, k))
@@ -75,5 +76,8 @@ class GpuFailures:
         unit.up = True
         if unit.pool.model.cloud:
             self.newly_idle.append(unit)
-        self._log("repair", f"{unit.pool.model.name} unit {unit.index}")
+        if self.trace is not None:
+            where = ResourceKey(Resource.POOL, unit.pool.model.index)
+            now = float(self.env.now)
+            self.trace.append(TraceEvent(now, TraceKind.REPAIR, resource=where, unit=unit.index))
         self._arm_failure(unit)

@@ -1,17 +1,17 @@
 """Time-weighted levels, kept in daily bins.
 
 A ``LevelMonitor`` follows a level that changes in steps (units busy, tasks waiting) and
-integrates it over time, per day of the season: ``daily_mean(day)`` is the level's average
-over that day. The batch kernel keeps the same bins (DESIGN §3).
+integrates it over time, in all (``area``) and per day of the season (``daily_areas``).
+The batch kernel keeps the same bins (DESIGN §3).
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["HOURS_PER_BIN", "LevelMonitor", "day_of"]
+from simulator.engines.raw import HOURS_PER_BIN, days_until
 
-HOURS_PER_BIN = 24.0
+__all__ = ["LevelMonitor", "day_of"]
 
 
 def day_of(t: float) -> int:
@@ -50,9 +50,10 @@ class LevelMonitor:
         self.level += delta
         self.peak = max(self.peak, self.level)
 
-    def finish(self, t: float) -> list[float]:
-        """Daily averages over [0, t] (the last, partial day averaged over 24 h)."""
+    def daily_areas(self, t: float) -> list[float]:
+        """The level integrated over each day of [0, t], ``days_until(t)`` days; ``area``
+        is then integrated to ``t`` too."""
         self._integrate_to(t)
-        days = max(1, math.ceil(t / HOURS_PER_BIN))
+        days = days_until(t)
         bins = self.bins + [0.0] * max(0, days - len(self.bins))
-        return [area / HOURS_PER_BIN for area in bins[:days]]
+        return bins[:days]

@@ -33,9 +33,12 @@ from simulator.engines.reference.failures import GpuFailures
 from simulator.engines.reference.monitor import LevelMonitor
 from simulator.engines.reference.resources import PoolState, Slot, TeamState, Unit
 from simulator.engines.reference.shifts import Shifts
-from simulator.engines.reference.tasks import Shot, Task
+from simulator.engines.reference.tasks import Interruption, Shot, Task
+from simulator.engines.reference.tracing import end_event, interrupted_event, start_event
 from simulator.engines.reference.waiting import WaitingRoom
+from simulator.engines.trace import Outcome, TraceEvent, TraceKind
 from simulator.model.policies import IndexPolicy, QueuePolicy, TaskFeatures
+from simulator.model.resources import ResourceKey, resource_keys
 from simulator.model.season import (
     EpisodeStatus,
     Option,
@@ -62,7 +65,7 @@ class Season(CloudPools, GpuFailures, Shifts):
         replication: int,
         *,
         policies: Mapping[str, QueuePolicy] | None = None,
-        trace: list[tuple[float, str, str]] | None = None,
+        trace: list[TraceEvent] | None = None,
         on_round: Callable[[Season], None] | None = None,
     ) -> None:
         self.model = model
@@ -103,10 +106,13 @@ class Season(CloudPools, GpuFailures, Shifts):
         self.lease_counter = 0
         self.cloud_spend_closed = 0.0
         self.newly_idle: list[Unit] = []
-        self.busy_monitor = {("pool", p.index): LevelMonitor() for p in model.pools}
-        self.busy_monitor.update({("team", t.index): LevelMonitor() for t in model.teams})
+        keys = resource_keys(model)
+        self.pool_keys, self.team_keys = keys[: len(model.pools)], keys[len(model.pools) :]
+        """The resource keys of the pools and of the teams, by index (made once: hot paths
+        look them up)."""
+        self.busy_monitor = {key: LevelMonitor() for key in keys}
         self.queue_monitor = {key: LevelMonitor() for key in self.busy_monitor}
-        self.waits: dict[tuple[str, int], tuple[int, float]] = dict.fromkeys(
+        self.waits: dict[ResourceKey, tuple[int, float]] = dict.fromkeys(
             self.busy_monitor, (0, 0.0)
         )
         """Per resource (of a task's first option): tasks started and hours they waited."""
@@ -134,10 +140,6 @@ class Season(CloudPools, GpuFailures, Shifts):
         horizon = self.env.timeout(self.model.horizon - self.model.now)
         self.env.run(until=simpy.AnyOf(self.env, [self.finished, horizon]))
         return float(self.env.now)
-
-    def _log(self, what: str, detail: str) -> None:
-        if self.trace is not None:
-            self.trace.append((float(self.env.now), what, detail))
 
     def _stream(self, purpose: Purpose, owner: int, sub: int) -> Stream:
         return Stream(self.seed, self.rep, purpose, owner, sub)
@@ -228,7 +230,8 @@ class Season(CloudPools, GpuFailures, Shifts):
 
     def _releaser(self, shot: Shot) -> Action:
         def release() -> None:
-            self._log("release", f"shot {shot.id}")
+            if self.trace is not None:
+                self.trace.append(TraceEvent(float(self.env.now), TraceKind.RELEASE, task=shot.id))
             self._enter_stage(shot)
 
         return release
@@ -295,7 +298,7 @@ class Season(CloudPools, GpuFailures, Shifts):
         task.queued_at = float(self.env.now)
         self.waiting.add(task)
         opt = task.stage.options[0]
-        key = ("pool" if opt.resource == Resource.POOL else "team", opt.index)
+        key = (self.pool_keys if opt.resource == Resource.POOL else self.team_keys)[opt.index]
         self.queue_monitor[key].add(float(self.env.now), 1)
 
     def _shot_done(self, shot: Shot) -> None:
@@ -331,7 +334,10 @@ class Season(CloudPools, GpuFailures, Shifts):
             for s in self.shots[ep.first_shot : ep.first_shot + ep.n_shots]
             if s.through and s.defects
         )
-        self._log("delivered", f"episode {ep.name}")
+        if self.trace is not None:
+            self.trace.append(
+                TraceEvent(now, TraceKind.DELIVERED, task=self.model.n_shots + episode)
+            )
         self.n_delivered += 1
         if self.n_delivered == self.model.n_episodes and not self.finished.triggered:
             self.finished.succeed()
@@ -368,14 +374,14 @@ class Season(CloudPools, GpuFailures, Shifts):
         task.remaining = -1.0
         if slot is not None:
             slot.task = task
-            self.busy_monitor[("team", slot.team.model.index)].add(now, 1)
+            self.busy_monitor[self.team_keys[slot.team.model.index]].add(now, 1)
         for unit in units:
             unit.task = task
             unit.idle_version += 1
         if units:
-            self.busy_monitor[("pool", option.index)].add(now, len(units))
+            self.busy_monitor[self.pool_keys[option.index]].add(now, len(units))
         opt0 = task.stage.options[0]
-        qkey = ("pool" if opt0.resource == Resource.POOL else "team", opt0.index)
+        qkey = (self.pool_keys if opt0.resource == Resource.POOL else self.team_keys)[opt0.index]
         self.queue_monitor[qkey].add(now, -1)
         count, hours = self.waits[qkey]
         self.waits[qkey] = (count + 1, hours + (now - task.queued_at))
@@ -384,19 +390,15 @@ class Season(CloudPools, GpuFailures, Shifts):
             self.attempts[task.episode] += 1
         task.interrupted = False
         if self.trace is not None:
-            where = (
-                f"pool:{self.model.pools[option.index].name}/{option.gang}"
-                if option.resource == Resource.POOL
-                else f"team:{self.model.teams[option.index].name}"
-            )
-            self._log("start", f"task {task.id} {task.stage.name} on {where} for {duration!r} h")
+            self.trace.append(start_event(self.model, now, task, option, duration))
         task.process = self.env.process(self._serve(task, duration))
 
     def _serve(self, task: Task, duration: float) -> Generator[simpy.Event, Any, None]:
         try:
             yield self.env.timeout(duration)
         except simpy.Interrupt as stop:
-            self._log("interrupted", f"task {task.id}: {stop.cause!r}")
+            if self.trace is not None:
+                self.trace.append(interrupted_event(float(self.env.now), task, stop.cause))
             return
         self.agenda.post(EventClass.COMPLETION, (task.id,), lambda: self._complete(task))
 
@@ -407,7 +409,7 @@ class Season(CloudPools, GpuFailures, Shifts):
         if task.units:
             pool = task.units[0].pool
             pool.busy_by_episode[task.episode] += busy * len(task.units)
-            self.busy_monitor[("pool", pool.model.index)].add(now, -len(task.units))
+            self.busy_monitor[self.pool_keys[pool.model.index]].add(now, -len(task.units))
             for unit in task.units:
                 unit.task = None
                 if pool.model.cloud:
@@ -416,7 +418,7 @@ class Season(CloudPools, GpuFailures, Shifts):
             slot = task.slot
             team = slot.team
             team.busy_by_episode[task.episode] += busy
-            self.busy_monitor[("team", team.model.index)].add(now, -1)
+            self.busy_monitor[self.team_keys[team.model.index]].add(now, -1)
             if slot.overtime_since >= 0.0:
                 team.overtime_hours += now - slot.overtime_since
                 slot.overtime_since = -1.0
@@ -427,7 +429,7 @@ class Season(CloudPools, GpuFailures, Shifts):
         self._free_resources(task)
         st = task.stage
         if st.kind == StageKind.EPISODE:
-            self._log_end(task, "done")
+            self._record_end(task, Outcome.DONE)
             nxt = st.index + 1
             if nxt < len(self.model.episode_stages):
                 self._enqueue_episode_stage(task.episode, nxt)
@@ -439,35 +441,36 @@ class Season(CloudPools, GpuFailures, Shifts):
         if st.kind == StageKind.GPU:
             sub = pack_sub(st.index, min(task.pass_, MAX_PASS), task.attempt)
             if self._chance(st.failure_probability, Purpose.ATTEMPT_FAILURE, shot.id, sub):
-                self._log_end(task, "failed")
+                self._record_end(task, Outcome.FAILED)
                 self._attempt_failed(shot, st)
                 return
             if self._chance(st.defect_probability, Purpose.DEFECT, shot.id, sub):
                 shot.defects |= 1 << st.index
         elif st.kind == StageKind.REVIEW:
             if self._rejects(shot, st):
-                self._log_end(task, "rejected")
+                self._record_end(task, Outcome.REJECTED)
                 self._rework(shot, st)
                 return
-            self._log_end(task, "approved")
+            self._record_end(task, Outcome.APPROVED)
         if st.kind != StageKind.REVIEW:
-            self._log_end(task, "done")
+            self._record_end(task, Outcome.DONE)
         # A success, a passed review or a finished fallback: on to the next stage.
         shot.stage += 1
         shot.attempt = 0
         self._enter_stage(shot)
 
-    def _log_end(self, task: Task, outcome: str) -> None:
+    def _record_end(self, task: Task, outcome: Outcome) -> None:
         if self.trace is not None:
-            self._log(
-                "end",
-                f"task {task.id} {task.stage.name} {outcome} pass {task.pass_} "
-                f"attempt {task.attempt} started {task.start!r}",
-            )
+            self.trace.append(end_event(self.model, float(self.env.now), task, outcome))
 
     def _attempt_failed(self, shot: Shot, st: StageModel) -> None:
         shot.attempt += 1
-        self._log("attempt failed", f"shot {shot.id} {st.name} attempt {shot.attempt}")
+        if self.trace is not None:
+            failed = TraceKind.ATTEMPT_FAILED
+            now = float(self.env.now)
+            self.trace.append(
+                TraceEvent(now, failed, task=shot.id, stage=st.index, attempt=shot.attempt)
+            )
         if shot.attempt < st.max_attempts:
             if st.backoff > 0.0:
                 self.agenda.at(
@@ -484,7 +487,11 @@ class Season(CloudPools, GpuFailures, Shifts):
         else:
             shot.failed = True
             self.failed_shots[shot.episode] += 1
-            self._log("shot failed", f"shot {shot.id} at {st.name}")
+            if self.trace is not None:
+                now = float(self.env.now)
+                self.trace.append(
+                    TraceEvent(now, TraceKind.SHOT_FAILED, task=shot.id, stage=st.index)
+                )
             self._shot_done(shot)
 
     def _fallback_task(self, shot: Shot, st: StageModel, fb: StageModel) -> Task:
@@ -516,10 +523,12 @@ class Season(CloudPools, GpuFailures, Shifts):
         shot.defects &= (1 << target) - 1  # rework to S clears the flags of S and later
         shot.stage = target
         shot.attempt = 0
-        self._log("rework", f"shot {shot.id} from {st.name} to stage {target}")
+        if self.trace is not None:
+            now = float(self.env.now)
+            self.trace.append(TraceEvent(now, TraceKind.REWORK, task=shot.id, stage=st.index))
         self._enter_stage(shot)
 
-    def _interrupt(self, task: Task, cause: object) -> None:
+    def _interrupt(self, task: Task, cause: Interruption) -> None:
         """Stop a task in service and put it back at the head of the queue."""
         if task.process is not None and task.process.is_alive:
             task.process.interrupt(cause)
@@ -582,7 +591,7 @@ class Season(CloudPools, GpuFailures, Shifts):
                 if free == 0:
                     continue
                 index = pool.model.index
-                for order, task in self.waiting.on((int(Resource.POOL), index)):
+                for order, task in self.waiting.on(self.pool_keys[index]):
                     if best is not None and order > best[0]:
                         break
                     if any(
@@ -594,7 +603,7 @@ class Season(CloudPools, GpuFailures, Shifts):
             for team in self.teams:
                 if team.free_slot() is None:
                     continue
-                entries = self.waiting.on((int(Resource.TEAM), team.model.index))
+                entries = self.waiting.on(self.team_keys[team.model.index])
                 if entries and (best is None or entries[0][0] < best[0]):
                     best = entries[0]
             if best is None:

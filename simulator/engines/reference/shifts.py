@@ -5,7 +5,7 @@ team's head count is a list of (time, people) steps; a plain SimPy process per t
 a shift change at each step before the horizon (starting mid-season, from the step in
 force now). When a change lowers the head count, a person at or above the new count who
 has a task finishes it in overtime, unless more than ``max_overtime`` of it is left: then
-the task is interrupted (``ShiftEnded``), keeps the work left, and goes back to the
+the task is interrupted (``Cause.SHIFT_ENDED``), keeps the work left, and goes back to the
 queue. A slot back on duty ends its overtime.
 """
 
@@ -18,20 +18,12 @@ import simpy
 
 from simulator.engines.reference.agenda import Action, Agenda, EventClass
 from simulator.engines.reference.resources import TeamState
-from simulator.engines.reference.tasks import Task
-from simulator.model.season import SeasonModel
+from simulator.engines.reference.tasks import Interruption, Task
+from simulator.engines.trace import Cause, TraceEvent, TraceKind
+from simulator.model.resources import ResourceKey
+from simulator.model.season import Resource, SeasonModel
 
-__all__ = ["ShiftEnded", "Shifts"]
-
-
-class ShiftEnded:
-    """Interrupt cause: a person's shift ended with more than the allowed overtime left."""
-
-    def __init__(self, team: str, slot: int) -> None:
-        self.team, self.slot = team, slot
-
-    def __repr__(self) -> str:
-        return f"ShiftEnded({self.team}, slot {self.slot})"
+__all__ = ["Shifts"]
 
 
 class Shifts:
@@ -40,8 +32,8 @@ class Shifts:
     model: SeasonModel
     env: simpy.Environment
     agenda: Agenda
-    _log: Callable[[str, str], None]
-    _interrupt: Callable[[Task, object], None]
+    trace: list[TraceEvent] | None
+    _interrupt: Callable[[Task, Interruption], None]
 
     def _shifts(self, team: TeamState) -> Generator[simpy.Event, Any, None]:
         """A team's head count over the season: a plain process."""
@@ -63,7 +55,11 @@ class Shifts:
     def _shift_change(self, team: TeamState, people: int) -> None:
         now = float(self.env.now)
         old, team.on_duty = team.on_duty, people
-        self._log("shift change", f"{team.model.name}: {old} -> {people}")
+        where = ResourceKey(Resource.TEAM, team.model.index)
+        if self.trace is not None:
+            self.trace.append(
+                TraceEvent(now, TraceKind.SHIFT_CHANGE, resource=where, people=people)
+            )
         for slot in team.slots[:people]:
             if slot.overtime_since >= 0.0:  # back on duty: overtime ends
                 team.overtime_hours += now - slot.overtime_since
@@ -73,6 +69,6 @@ class Shifts:
             if task is None:
                 continue
             if task.end - now > team.model.max_overtime:
-                self._interrupt(task, ShiftEnded(team.model.name, slot.index))
+                self._interrupt(task, Interruption(Cause.SHIFT_ENDED, where, slot.index))
             elif slot.overtime_since < 0.0:
                 slot.overtime_since = now

@@ -12,12 +12,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from simulator.engines.trace import Cause
+from simulator.model.resources import ResourceKey
 from simulator.model.season import Option, StageKind, StageModel
 
 if TYPE_CHECKING:
     from simulator.engines.reference.resources import Slot, Unit
 
-__all__ = ["Shot", "Task"]
+__all__ = ["Interruption", "Shot", "Task"]
+
+
+@dataclass(frozen=True, slots=True)
+class Interruption:
+    """The cause a task's service process is interrupted with: a GPU of its gang failed or
+    was preempted (``resource`` a pool, ``unit`` the unit), or a person's shift ended with
+    more than the allowed overtime left (``resource`` a team, ``unit`` the slot)."""
+
+    cause: Cause
+    resource: ResourceKey
+    unit: int
 
 
 @dataclass(slots=True, eq=False)

@@ -15,11 +15,9 @@ from bisect import bisect_left, insort
 from collections.abc import Iterator
 
 from simulator.engines.reference.tasks import Task
+from simulator.model.resources import ResourceKey
 
-__all__ = ["ResourceKey", "WaitingRoom"]
-
-ResourceKey = tuple[int, int]
-"""(Resource.POOL or Resource.TEAM, index)."""
+__all__ = ["WaitingRoom"]
 
 Entry = tuple[tuple[int, float, float, int], Task]
 
@@ -54,4 +52,4 @@ class WaitingRoom:
 
 
 def _resources(task: Task) -> set[ResourceKey]:
-    return {(int(o.resource), o.index) for o in task.stage.options}
+    return {ResourceKey(o.resource, o.index) for o in task.stage.options}

@@ -1,0 +1,103 @@
+"""Trace events: what happened in a replication, as data.
+
+On request an engine records one ``TraceEvent`` per thing that happened: a shot released,
+a task started on a resource, a task's end and its outcome, an attempt failed, a rework, a
+shot failed, an episode delivered, a task interrupted (and why), a cloud lease opened or
+closed, a spot preemption notice, a GPU failure or repair, a shift change. The reference
+engine records them as it runs; the batch kernel writes numeric records that
+``simulator.engines.kernel.trace_replication`` decodes into the same events, so the two
+traces can be compared instant by instant. No code reads text: the readable sentence of an
+event is made for people in one place, the trace table (``simulator.results.runs.Run.
+trace_frame``).
+
+Fields a kind of event does not have are ``None``. ``task`` is a task id: a shot's id, or
+``n_shots + episode`` for an episode's task (and for ``DELIVERED``, the episode's).
+``stage`` is a position in ``stages(model)``: the shot stages, then the fallbacks, then the
+episode stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from simulator.model.resources import ResourceKey
+from simulator.model.season import SeasonModel, StageModel
+
+__all__ = ["Cause", "Outcome", "TraceEvent", "TraceKind", "stages"]
+
+
+class TraceKind(Enum):
+    RELEASE = "release"
+    """A shot was released (``task``)."""
+    START = "start"
+    """A task started (``task``, ``stage``) on ``resource`` with ``gang`` units for ``hours``."""
+    END = "end"
+    """A task's service ended (``task``, ``stage``, ``pass_``, ``attempt``, ``outcome``,
+    ``started``)."""
+    ATTEMPT_FAILED = "attempt failed"
+    """A shot's GPU attempt failed; ``attempt`` is the number of attempts used so far."""
+    SHOT_FAILED = "shot failed"
+    """A shot ran out of attempts at ``stage`` with no fallback."""
+    REWORK = "rework"
+    """A review (``stage``) sent a shot back to its rework stage."""
+    DELIVERED = "delivered"
+    """An episode was delivered (``task`` = ``n_shots + episode``)."""
+    INTERRUPTED = "interrupted"
+    """A task in service was stopped (``cause``) on ``resource``, unit or slot ``unit``."""
+    LEASE_OPENED = "lease opened"
+    """A cloud unit (``resource``, ``unit``) was provisioned."""
+    LEASE_CLOSED = "lease closed"
+    PREEMPTION_NOTICE = "preemption notice"
+    """A spot pool (``resource``) drains ``units``."""
+    GPU_FAILURE = "gpu failure"
+    REPAIR = "repair"
+    SHIFT_CHANGE = "shift change"
+    """A team (``resource``) has ``people`` on duty from now."""
+
+
+class Outcome(Enum):
+    """How a task's service ended."""
+
+    DONE = "done"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    APPROVED = "approved"
+
+
+class Cause(Enum):
+    """Why a task in service was interrupted."""
+
+    GPU_FAILED = "GpuFailed"
+    PREEMPTED = "Preempted"
+    SHIFT_ENDED = "ShiftEnded"
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEvent:
+    time: float
+    kind: TraceKind
+    task: int | None = None
+    stage: int | None = None
+    pass_: int | None = None
+    attempt: int | None = None
+    outcome: Outcome | None = None
+    resource: ResourceKey | None = None
+    cause: Cause | None = None
+    unit: int | None = None
+    """A pool's unit or a team's slot."""
+    units: tuple[int, ...] = ()
+    """Units drained by a preemption notice, in index order."""
+    gang: int | None = None
+    """Units a started task holds (1 on a team)."""
+    hours: float | None = None
+    """A started task's service hours."""
+    started: float | None = None
+    """When an ended task started its service."""
+    people: int | None = None
+    """People on duty after a shift change."""
+
+
+def stages(model: SeasonModel) -> tuple[StageModel, ...]:
+    """Every stage a task can be at: shot stages, fallbacks, episode stages."""
+    return (*model.shot_stages, *model.fallbacks, *model.episode_stages)
