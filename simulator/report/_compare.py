@@ -206,8 +206,13 @@ def compare_page(folder: ResultsFolder) -> Page:
         )
         blocks.append(_differences_table(table, level, _calendar(summary)))
     sides = [
-        [label, _side(side), ", ".join(side.get("overrides", [])) or "–", str(side.get("sha256"))]
-        for label, side in (("A", summary.get("a", {})), ("B", summary.get("b", {})))
+        [
+            f"{letter} = {_side(side)}",
+            str(side.get("scenario", "?")),
+            ", ".join(side.get("overrides", [])) or "–",
+            str(side.get("sha256")),
+        ]
+        for letter, side in (("A", summary.get("a", {})), ("B", summary.get("b", {})))
     ]
     return Page(
         title=f"{a} against {b}: which is cheaper, which is safer, and by how much?",
