@@ -10,6 +10,14 @@ unless told otherwise).
 * **Means** — Student's t: x̄ ± t(1 − α/2; n − 1) · s / √n. Exact for normal data and
   good for the means of replications (sums of many small effects) from a few dozen
   replications on; heavy right tails (costs with rare penalties) need more.
+* **Means of quantities that cannot be negative** (costs, counts of defects and failed
+  shots, hours, busy shares) — the bootstrap percentile interval: the replications are
+  resampled with replacement (``BOOTSTRAP_RESAMPLES`` times, from a fixed seed, so the
+  same values give the same interval), and the interval runs between the (1 − level)/2
+  and (1 + level)/2 quantiles of the resampled means. Every resampled mean lies between
+  the smallest and the largest value, so the interval never leaves the quantity's range
+  (a t interval around 90 failed shots can reach −12); for many replications it agrees
+  with the t interval.
 * **Probabilities** (missing a deadline) — the number of misses in n replications is
   binomial. Wilson's score interval inverts the normal test of the proportion and behaves
   well near 0 and 1; Clopper–Pearson inverts the exact binomial test (beta quantiles) and
@@ -32,8 +40,9 @@ unless told otherwise).
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -42,13 +51,16 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 __all__ = [
+    "BOOTSTRAP_RESAMPLES",
     "Interval",
     "PairedDifference",
+    "bootstrap_mean_interval",
     "mean_interval",
     "paired_difference",
     "proportion_interval",
     "quantile_interval",
     "quantile_ranks",
+    "replications_to_bound",
 ]
 
 DEFAULT_LEVEL = 0.95
@@ -179,6 +191,61 @@ def mean_interval(values: ArrayLike, *, level: float = DEFAULT_LEVEL) -> Interva
     return Interval(mean, mean - half, mean + half, n, level)
 
 
+BOOTSTRAP_RESAMPLES = 2000
+_BOOTSTRAP_SEED = 20240611
+_BOOTSTRAP_BLOCK = 4_000_000
+"""Resampled indices drawn at once: bounds the memory of a bootstrap of many replications
+(16 MB); the resamples of up to 2,000 replications fit in one block and are kept."""
+
+
+def bootstrap_mean_interval(values: ArrayLike, *, level: float = DEFAULT_LEVEL) -> Interval:
+    """The sample mean with its bootstrap percentile interval, which stays inside the
+    values' range: the interval for a quantity that cannot be negative never goes below
+    zero.
+
+    ``BOOTSTRAP_RESAMPLES`` resamples from a fixed seed: the same values (in any order of
+    arrival, they are sorted first) give the same interval. With a single value there is
+    nothing to resample and the interval is (−∞, +∞), as for ``mean_interval``; when every
+    value is the same it is that value.
+    """
+    level = _check_level(level)
+    x = np.sort(_sample(values, "bootstrap_mean_interval"))
+    n = x.size
+    mean, _ = _mean_and_variance(x)
+    if n == 1:
+        return Interval(mean, -math.inf, math.inf, 1, level)
+    if x[0] == x[-1]:
+        return Interval(mean, float(x[0]), float(x[0]), n, level)
+    means = np.concatenate([x[picks].mean(axis=1) for picks in _resamples(n)])
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(means, [tail, 1.0 - tail])
+    # The resampled means are within [min, max] up to rounding: keep the bounds there.
+    low = min(max(float(low), float(x[0])), mean)
+    high = max(min(float(high), float(x[-1])), mean)
+    return Interval(mean, low, high, n, level)
+
+
+def _resamples(n: int) -> list[np.ndarray]:
+    """The bootstrap's resamples of n values, as blocks of index rows (the same for every
+    quantity of n replications: kept for a summary's next quantity when they are small)."""
+    if n * BOOTSTRAP_RESAMPLES <= _BOOTSTRAP_BLOCK:
+        return _small_resamples(n)
+    return list(_resample_blocks(n))
+
+
+@functools.lru_cache(maxsize=2)
+def _small_resamples(n: int) -> list[np.ndarray]:
+    return list(_resample_blocks(n))
+
+
+def _resample_blocks(n: int) -> Iterator[np.ndarray]:
+    rng = np.random.default_rng(_BOOTSTRAP_SEED)
+    block = max(1, _BOOTSTRAP_BLOCK // n)
+    for first in range(0, BOOTSTRAP_RESAMPLES, block):
+        rows = min(block, BOOTSTRAP_RESAMPLES - first)
+        yield rng.integers(0, n, size=(rows, n), dtype=np.int32 if n < 2**31 else np.int64)
+
+
 # --- probabilities -----------------------------------------------------------------------
 
 
@@ -222,6 +289,35 @@ def proportion_interval(
     else:
         raise ValueError(f"method must be 'wilson' or 'clopper-pearson', got {method!r}")
     return Interval(p, low, high, n, level)
+
+
+def replications_to_bound(
+    p: float, threshold: float, *, level: float = DEFAULT_LEVEL, most: int = 10_000_000
+) -> int | None:
+    """The fewest replications whose Wilson upper bound would fall to ``threshold`` or
+    below if the share of misses stayed ``p``: with ``p = 0``, the n at which zero misses
+    in n rule out a risk above ``threshold`` (73 for 5 % at 95 % confidence). None when
+    ``p`` is at or above the threshold, or more than ``most`` would be needed."""
+    level = _check_level(level)
+    if not 0.0 <= p < threshold:
+        return None
+    z = float(stats.norm.ppf(0.5 + level / 2.0))
+    z2 = z * z
+
+    def upper(n: int) -> float:
+        half = z * math.sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n))
+        return (p + z2 / (2.0 * n) + half) / (1.0 + z2 / n)
+
+    if upper(most) > threshold:
+        return None
+    low, high = 1, most  # upper(n) falls as n grows: the first n under the threshold
+    while low < high:
+        middle = (low + high) // 2
+        if upper(middle) <= threshold:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 # --- quantiles ---------------------------------------------------------------------------

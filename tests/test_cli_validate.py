@@ -51,9 +51,9 @@ def test_set_changes_the_preflight(capsys: pytest.CaptureFixture[str]) -> None:
     code, after, err = run(capsys, "validate", str(DEMO), "--set", f"pools.h100.gpus={tenfold}")
     assert code == 0, err
     # Ten times the GPUs: ten times the pool's capacity.
-    capacity = preflight_capacity(before, "pool h100")
+    capacity = preflight_capacity(before, "H100s, reserved")  # the pool's label
     assert capacity > 0
-    assert preflight_capacity(after, "pool h100") == pytest.approx(10 * capacity, rel=1e-3)
+    assert preflight_capacity(after, "H100s, reserved") == pytest.approx(10 * capacity, rel=1e-3)
 
 
 def test_set_with_a_bad_path_names_it(capsys: pytest.CaptureFixture[str]) -> None:

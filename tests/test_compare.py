@@ -82,4 +82,23 @@ def test_the_compare_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main([*argv, "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "A − B" in out
-    assert "cost_total" in out
+    assert "season cost" in out
+
+
+def test_the_sides_are_named_by_the_changes_that_differ() -> None:
+    from simulator.planning.comparison import side_labels
+
+    shared = "run.horizon=30d"
+    assert side_labels("demo", "demo", [shared, "pools.h100.gpus=1"], [shared]) == (
+        "pools.h100.gpus=1",
+        "demo",
+    )
+    assert side_labels("hybrid", "full-auto", [shared], [shared]) == ("hybrid", "full-auto")
+    assert side_labels("demo", "demo", [], []) == ("demo (A)", "demo (B)")
+
+
+def test_one_scenario_without_changes_is_nothing_to_compare(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["compare", str(DEMO), "-n", "2", "--out", str(tmp_path)]) == 2
+    assert "nothing to compare" in capsys.readouterr().err

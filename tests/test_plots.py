@@ -101,9 +101,9 @@ def test_load_has_a_panel_per_pool_and_team_with_shifts_marked(figures: dict[str
     figure = figures["load"]
     panels = [ax for ax in figure.axes if ax.get_ylabel().endswith("busy")]
     assert [ax.get_ylabel().split("\n")[0] for ax in panels] == [
-        "pool h100",
-        "team supervisors",
-        "team editors",
+        "H100s, reserved",  # the scenario's labels
+        "VFX supervisor",
+        "Conform editor",
     ]
     # Weekends and the holiday are shaded on the teams' panels only: nobody is on shift.
     shaded = [[p for p in ax.patches if isinstance(p, Rectangle)] for ax in panels]

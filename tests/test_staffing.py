@@ -169,6 +169,6 @@ def test_the_staff_command(known: Path, tmp_path: Path, capsys: pytest.CaptureFi
     argv = ["staff", str(known), "--target-risk", "0.05", "--vary", "pools.gpu.gpus=1:12"]
     assert main([*argv, "--out", str(tmp_path), "--no-plots"]) == 0
     out = capsys.readouterr()
-    assert "cheapest under 0.05: pools.gpu.gpus=5" in out.out
+    assert "cheapest with P(any miss) under 5.0%: pools.gpu.gpus=5" in out.out
     assert "of 12 configurations simulated" in out.err
     assert main(["staff", str(known), "--target-risk", "0.05", "--vary", "pools.gpu.gpus=1:x"]) == 2

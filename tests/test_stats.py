@@ -7,15 +7,19 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 
 from simulator.stats import (
     Interval,
     PairedDifference,
+    bootstrap_mean_interval,
     mean_interval,
     paired_difference,
     proportion_interval,
     quantile_interval,
+    replications_to_bound,
 )
 
 # --- Interval ------------------------------------------------------------------------------
@@ -116,6 +120,63 @@ def test_t_interval_covers_an_exponential_mean_95_percent_of_the_time():
     se = math.sqrt(level * (1.0 - level) / trials)
     tolerance = stats.norm.ppf(0.9995) * se
     assert abs(covered / trials - level) <= tolerance, (covered / trials, tolerance)
+
+
+# --- means of quantities that cannot be negative --------------------------------------------
+
+
+@given(
+    st.lists(st.one_of(st.just(0.0), st.floats(0.0, 1e6, allow_nan=False)), min_size=2, max_size=60)
+)
+def test_the_bootstrap_interval_never_leaves_the_values_range(values: list[float]) -> None:
+    iv = bootstrap_mean_interval(values)
+    assert 0.0 <= min(values) <= iv.low <= iv.estimate <= iv.high <= max(values)
+    assert bootstrap_mean_interval(sorted(values, reverse=True)) == iv  # order does not matter
+
+
+def test_failed_shots_mostly_zero_stay_above_zero_where_a_t_interval_does_not() -> None:
+    values = [0.0] * 18 + [900.0, 900.0]  # two replications with 900 failed shots
+    assert mean_interval(values).low == pytest.approx(-39.6, abs=0.1)  # docs/validation.md
+    iv = bootstrap_mean_interval(values)
+    assert iv.estimate == 90.0
+    # Resampled means are multiples of 45 (k of 20 draws hit 900); zero is the lowest.
+    assert (iv.low, iv.high) == (0.0, 225.0)
+
+
+def test_the_bootstrap_interval_of_one_value_cannot_be_computed() -> None:
+    iv = bootstrap_mean_interval([2.7])
+    assert (iv.low, iv.high, iv.n) == (-math.inf, math.inf, 1)
+    assert bootstrap_mean_interval([3.0, 3.0, 3.0]) == Interval(3.0, 3.0, 3.0, 3, 0.95)
+
+
+@pytest.mark.parametrize(
+    ("draw", "mean"),
+    [
+        (lambda rng, n: rng.poisson(0.8, n).astype(float), 0.8),
+        (lambda rng, n: rng.gamma(2.0, 1.5, n), 3.0),
+    ],
+    ids=["poisson counts", "gamma costs"],
+)
+def test_the_bootstrap_interval_covers_at_its_level(draw, mean) -> None:
+    # 400 experiments of 100 values: the number that cover the true mean is
+    # Binomial(400, coverage). The level must lie in the 99.9% Wilson interval of the
+    # observed count. (The percentile bootstrap covers a little less than its level for
+    # skewed data, by O(1/n): about a percentage point here.)
+    trials, n, level = 400, 100, 0.95
+    rng = np.random.default_rng(20270104)
+    covered = sum(mean in bootstrap_mean_interval(draw(rng, n), level=level) for _ in range(trials))
+    assert level in proportion_interval(covered, trials, level=0.999), covered / trials
+
+
+def test_the_replications_to_rule_out_a_five_percent_risk() -> None:
+    # Zero misses in n: Wilson's upper bound is z²/(n + z²), under 5% from n = 73 at 95%.
+    assert replications_to_bound(0.0, 0.05) == 73
+    assert proportion_interval(0, 73).high <= 0.05 < proportion_interval(0, 72).high
+    n = replications_to_bound(0.01, 0.05)
+    assert n is not None
+    assert proportion_interval(round(0.01 * n), n).high <= 0.05 + 1e-3
+    assert replications_to_bound(0.05, 0.05) is None
+    assert replications_to_bound(0.2, 0.05) is None
 
 
 # --- probabilities -------------------------------------------------------------------------

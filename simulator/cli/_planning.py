@@ -23,10 +23,23 @@ from rich.table import Table
 
 from simulator.cli import _options as opt
 from simulator.cli._progress import ProgressReport
+from simulator.report.words import (
+    DIFFERENCES,
+    VERDICT_WORDS,
+    SeasonCalendar,
+    count,
+    level_format,
+    money,
+    no_difference_text,
+    number,
+    percent,
+    quantity_name,
+    setting_name,
+    with_interval,
+)
 
 if TYPE_CHECKING:
     from simulator.results.work import Work
-    from simulator.stats import Interval
 
 __all__ = ["register"]
 
@@ -101,14 +114,17 @@ def _executor(
         yield replace(work, executor=executor, progress=report), report
 
 
-def _interval(interval: Interval | None, fmt: str = "{:.3f}") -> str:
-    if interval is None:
-        return "-"
-    return _estimate_and_bounds(interval.estimate, interval.low, interval.high, fmt)
+def _labels(scenario: Path, overrides: tuple[str, ...]) -> dict[str, str]:
+    """What the scenario's people call its pools, teams, stages and shows."""
+    from simulator.model.season import compile_season
+    from simulator.scenario.load import load_scenario
+
+    return compile_season(load_scenario(scenario, overrides)).labels()
 
 
-def _estimate_and_bounds(estimate: float, low: float, high: float, fmt: str) -> str:
-    return f"{fmt.format(estimate)} [{fmt.format(low)}, {fmt.format(high)}]"
+def _settings(values: Any) -> str:
+    """A configuration's values, as ``--set`` would write them (a path is the point)."""
+    return ", ".join(f"{path}={value}" for path, value in values)
 
 
 @click.command()
@@ -177,18 +193,25 @@ def sweep(
         )
     table = Table(title=f"{result.summary['scenario']['name']}: sweep", title_justify="left")
     paths = [v["path"] for v in result.summary["vary"]]
+    labels = _labels(scenario, overrides)
     for path in paths:
-        table.add_column(path.split(".", 1)[-1], justify="right")
-    for col in ("n", "P(any miss) [interval]", "mean cost, USD [interval]", "escaped", "verdict"):
+        table.add_column(setting_name(path, labels), justify="right")
+    for col in (
+        "replications",
+        "P(any miss) (interval)",
+        "season cost, mean (interval)",
+        "escaped defects",
+        "verdict",
+    ):
         table.add_column(col, justify="left" if col == "verdict" else "right")
     for r in result.results:
         table.add_row(
             *(v for _, v in r.point.values),
-            str(r.replications),
-            _interval(r.p_any_miss),
-            _interval(r.cost_mean, "{:,.0f}"),
-            f"{r.summary.defects.escaped.estimate:.2f}",
-            r.summary.verdict,
+            f"{r.replications:,}",
+            with_interval(r.p_any_miss, percent),
+            with_interval(r.cost_mean, money),
+            count(r.summary.defects.escaped.estimate),
+            VERDICT_WORDS[r.summary.verdict],
         )
     opt.stdout_console().print(table)
     chunks = result.summary["chunks"]
@@ -238,11 +261,12 @@ def staff(
     with _executor(work, console, "staff", each="configuration") as (on_executor, _):
 
         def simulated(result: Any, n: int) -> None:
-            values = ", ".join(f"{p.split('.', 1)[-1]}={v}" for p, v in result.point.values)
             risk = result.p_any_miss
             console.print(
-                f"  {n:>3}. {values}: P(any miss) {risk.estimate:.3f} (upper {risk.high:.3f}), "
-                f"mean cost {result.cost_mean.estimate:,.0f} USD"
+                f"  {n:>3}. {_settings(result.point.values)}: P(any miss) "
+                f"{percent(risk.estimate)} (up to {percent(risk.high)}), season cost "
+                f"{money(result.cost_mean.estimate)}",
+                highlight=False,
             )
 
         result = run_staff(
@@ -256,57 +280,65 @@ def staff(
             on_configuration=simulated,
         )
     stdout = opt.stdout_console()
-    stdout.print(_estimates_table(result))
-    frontier = _frontier_table(result)
+    labels = _labels(scenario, overrides)
+    stdout.print(_estimates_table(result, labels))
+    frontier = _frontier_table(result, labels)
     stdout.print(frontier)
     console.print(
         f"{result.configurations_simulated} of {result.grid_size} configurations simulated"
     )
+    target = percent(target_risk)
     if result.chosen is None:
-        stdout.print(f"[bold red]no configuration in the ranges is under {target_risk:g}[/]")
+        stdout.print(
+            f"[bold red]no configuration in the ranges keeps P(any miss) under {target}[/]"
+        )
     else:
-        values = ", ".join(f"{p}={v}" for p, v in result.values(result.chosen).items())
+        values = _settings(result.values(result.chosen).items())
         risk = result.chosen.p_any_miss
         stdout.print(
-            f"[bold]cheapest under {target_risk:g}:[/bold] {values}: mean cost "
-            f"{result.chosen.cost_mean.estimate:,.0f} USD, P(any miss) "
-            f"{risk.estimate:.3f} (upper bound {risk.high:.3f})"
+            f"[bold]cheapest with P(any miss) under {target}:[/bold] {values}: season cost "
+            f"{with_interval(result.chosen.cost_mean, money)}, P(any miss) "
+            f"{with_interval(risk, percent)}",
+            highlight=False,
         )
         for n in result.cheaper_neighbours:
-            nv = ", ".join(f"{p}={v}" for p, v in result.values(n).items())
-            stdout.print(f"  one step cheaper, {nv}: upper bound {n.p_any_miss.high:.3f}")
+            nv = _settings(result.values(n).items())
+            stdout.print(
+                f"  one step cheaper, {nv}: P(any miss) up to {percent(n.p_any_miss.high)}",
+                highlight=False,
+            )
     console.print(f"results written to {folder}/")
 
 
-def _estimates_table(result: Any) -> Table:
+def _estimates_table(result: Any, labels: dict[str, str]) -> Table:
     estimates = Table(title="Where theory starts", title_justify="left")
     for col in ("dimension", "offered (erlangs)", "floor", "start", "P(wait), Erlang C"):
         estimates.add_column(col, justify="left" if col == "dimension" else "right")
     for e in result.estimates:
         estimates.add_row(
-            e.path,
-            "-" if e.offered_erlangs is None else f"{e.offered_erlangs:.2f}",
+            setting_name(e.path, labels),
+            "–" if e.offered_erlangs is None else number(e.offered_erlangs, 2),
             str(e.floor),
             str(e.start),
-            "-" if e.wait_probability is None else f"{e.wait_probability:.3f}",
+            "–" if e.wait_probability is None else percent(e.wait_probability),
         )
     return estimates
 
 
-def _frontier_table(result: Any) -> Table:
+def _frontier_table(result: Any, labels: dict[str, str]) -> Table:
     frontier = Table(title="Cost–risk frontier (simulated)", title_justify="left")
     paths = [d.path for d in result.dimensions]
     for path in paths:
-        frontier.add_column(path.split(".", 1)[-1], justify="right")
-    frontier.add_column("mean cost, USD [interval]", justify="right")
-    frontier.add_column("P(any miss) [interval]", justify="right")
+        frontier.add_column(setting_name(path, labels), justify="right")
+    frontier.add_column("season cost, mean (interval)", justify="right")
+    frontier.add_column("P(any miss) (interval)", justify="right")
     frontier.add_column("", justify="left")
     for r in result.frontier:
         mark = "← chosen" if r is result.chosen else ""
         frontier.add_row(
             *(v for _, v in r.point.values),
-            _interval(r.cost_mean, "{:,.0f}"),
-            _interval(r.p_any_miss),
+            with_interval(r.cost_mean, money),
+            with_interval(r.p_any_miss, percent),
             mark,
         )
     return frontier
@@ -314,29 +346,48 @@ def _frontier_table(result: Any) -> Table:
 
 @click.command()
 @click.argument("scenario_a", type=opt.FILE)
-@click.argument("scenario_b", type=opt.FILE)
+@click.argument("scenario_b", type=opt.FILE, required=False)
 @click.option("--set-a", "overrides_a", multiple=True, metavar="PATH=VALUE", help="Change A.")
 @click.option("--set-b", "overrides_b", multiple=True, metavar="PATH=VALUE", help="Change B.")
-@click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
+@click.option(
+    "--label-a",
+    default=None,
+    help="What to call A (default: the changes only A has, else its scenario's name).",
+)
+@click.option(
+    "--label-b",
+    default=None,
+    help="What to call B (default: the changes only B has, else its scenario's name).",
+)
+@click.option(
+    "--out",
+    type=opt.FOLDER,
+    default=None,
+    help="Results folder (default: results/compare-A-B, by the scenarios' names).",
+)
 @_common
 def compare(
     scenario_a: Path,
-    scenario_b: Path,
+    scenario_b: Path | None,
     overrides_a: tuple[str, ...],
     overrides_b: tuple[str, ...],
+    label_a: str | None,
+    label_b: str | None,
     out: Path | None,
     work: Work,
 ) -> None:
-    """Compare two scenarios (or one with two policies, by --set-a/--set-b) on common
-    random numbers: paired differences A − B with intervals."""
+    """Compare two scenarios, or one scenario with two sets of changes (give one SCENARIO
+    and --set-a/--set-b), on common random numbers: paired differences A − B with
+    intervals."""
     from simulator.planning.comparison import compare as run_compare
     from simulator.scenario.load import load_scenario
 
-    a_name, b_name = load_scenario(scenario_a).name, load_scenario(scenario_b).name
-    folder = out if out is not None else Path("results") / f"compare-{a_name}-{b_name}"
-    opt.claim_output(
-        folder, "compare", [(scenario_a, overrides_a), (scenario_b, overrides_b)], work.seed
-    )
+    a_name = load_scenario(scenario_a).name
+    b_name = a_name if scenario_b is None else load_scenario(scenario_b).name
+    default = f"compare-{a_name}" if a_name == b_name else f"compare-{a_name}-{b_name}"
+    folder = out if out is not None else Path("results") / default
+    sides = [(scenario_a, overrides_a), (scenario_b or scenario_a, overrides_b)]
+    opt.claim_output(folder, "compare", sides, work.seed)
     console = Console(stderr=True)
     with _executor(work, console, "compare") as (on_executor, _):
         result = run_compare(
@@ -346,26 +397,47 @@ def compare(
             work=on_executor,
             overrides_a=overrides_a,
             overrides_b=overrides_b,
+            label_a=label_a,
+            label_b=label_b,
         )
+    stdout = opt.stdout_console()
+    if result.any_differed:
+        stdout.print(_comparison_table(result))
+    else:
+        stdout.print(
+            no_difference_text(f"A ({result.label_a})", f"B ({result.label_b})"),
+            soft_wrap=True,
+        )
+    console.print(f"results written to {folder}/")
+
+
+def _comparison_table(result: Any) -> Table:
+    from simulator.plots.planning import difference_group
+
+    cal = SeasonCalendar.of(result.a.summary)
     table = Table(
-        title=f"A = {a_name}, B = {b_name}: A − B on common random numbers "
-        f"({result.summary['replications']} replications)",
+        title=f"A = {result.label_a}, B = {result.label_b}: A − B on common random numbers "
+        f"({result.summary['replications']:,} replications)",
         title_justify="left",
     )
-    for col in ("quantity", "A", "B", "A − B [interval]", "variance reduction"):
+    for col in ("quantity", "A", "B", "A − B (interval)", "replications differing", "variance ×"):
         table.add_column(col, justify="left" if col == "quantity" else "right")
     for row in result.table.to_dict(orient="records"):
-        fmt = "{:,.4f}" if row["quantity"].startswith("p_") else "{:,.1f}"
+        if row["quantity"].startswith("cost_") and row["mean_a"] == row["mean_b"] == 0:
+            continue  # a category neither side has
+        group = difference_group(row["quantity"])
+        level, difference = level_format(group, cal), DIFFERENCES[group]
         vr = row["variance_reduction"]
         table.add_row(
-            row["quantity"],
-            fmt.format(row["mean_a"]),
-            fmt.format(row["mean_b"]),
-            _estimate_and_bounds(row["difference"], row["low"], row["high"], fmt),
-            "-" if not math.isfinite(vr) else f"{vr:,.1f}×",
+            quantity_name(row["quantity"]),
+            level(row["mean_a"]),
+            level(row["mean_b"]),
+            f"{difference(row['difference'])} ({difference(row['low'])} – "
+            f"{difference(row['high'])})",
+            f"{row['differing']:,} of {row['n']:,}",
+            "–" if not math.isfinite(vr) else f"{number(vr, 1)}×",
         )
-    opt.stdout_console().print(table)
-    console.print(f"results written to {folder}/")
+    return table
 
 
 @click.command()
@@ -436,22 +508,34 @@ def sensitivity(
             plots=not no_plots,
         )
     measure = "mu_star" if method == "morris" else "ST"
+    labels = _labels(scenario, overrides)
     table = Table(
         title=f"{name}: {method} ({result.summary['points']} points × "
         f"{result.summary['replications']} replications)",
         title_justify="left",
     )
-    for col in ("output", "rank", "input", f"{measure} ± interval"):
-        table.add_column(col, justify="right" if col == "rank" else "left")
+    heading = "effect over the range (μ*)" if method == "morris" else "share of variance (ST)"
+    for col in ("output", "rank", "input", f"{heading} ± interval"):
+        table.add_column(col, justify="left" if col in ("output", "input") else "right")
     for row in result.indices.to_dict(orient="records"):
+        fmt = _index_format(method, row["output"])
         table.add_row(
-            row["output"],
+            quantity_name(row["output"]),
             str(row["rank"]),
-            row["factor"],
-            f"{row[measure]:.4g} ± {row[f'{measure}_conf']:.2g}",
+            setting_name(row["factor"], labels),
+            f"{fmt(row[measure])} ± {fmt(row[f'{measure}_conf'])}",
         )
     opt.stdout_console().print(table)
     console.print(f"results written to {folder}/")
+
+
+def _index_format(method: str, output: str) -> Callable[[float | None], str]:
+    """Morris's μ* is in the output's unit; a Sobol' index is a share of its variance."""
+    if method != "morris":
+        return lambda x: number(x, 2)
+    if output == "p_any_miss":
+        return lambda x: f"{number(None if x is None else 100.0 * x, 1)} pp"
+    return money if output == "cost_mean" else count
 
 
 def register(group: click.Group) -> None:

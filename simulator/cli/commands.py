@@ -10,6 +10,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -18,6 +19,9 @@ from simulator._version import __version__
 from simulator.cli import _options as opt
 from simulator.cli._progress import ProgressReport
 from simulator.errors import InputError, Interrupted, ReelsimError
+
+if TYPE_CHECKING:
+    from simulator.results.summary import Summary
 
 __all__ = ["main"]
 
@@ -111,7 +115,26 @@ def run(
         summary = write_results(result, folder, plots=not no_plots)
     result.discard_chunks()  # the folder is complete: nothing is left to resume
     render_run_summary(summary, opt.stdout_console())
+    if status is not None:
+        _warn_if_too_few(summary, console)
     console.print(f"results written to {folder}/")
+
+
+def _warn_if_too_few(summary: Summary, console: Console) -> None:
+    """A run from a status file decides what is left of a season: say when its
+    replications are too few for any verdict but "inconclusive"."""
+    from simulator.results.summary import RISK_LIMIT
+    from simulator.stats import replications_to_bound
+
+    least = replications_to_bound(0.0, RISK_LIMIT, level=summary.confidence)
+    if least is not None and summary.replications < least:
+        console.print(
+            f"warning: {summary.replications:,} replications from a status file are too few "
+            f"to show the rest of the season on time: even with no miss it takes at least "
+            f"{least:,} (-n {least})",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @cli.command()

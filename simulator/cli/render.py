@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -10,11 +9,20 @@ from rich.table import Table
 
 from simulator.model.preflight import preflight
 from simulator.model.season import Resource, SeasonModel, StageKind, compile_season
+from simulator.report.words import (
+    SeasonCalendar,
+    count,
+    days_against,
+    money,
+    number,
+    percent,
+    verdict_line,
+    with_interval,
+)
 from simulator.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from simulator.results.summary import Summary
-    from simulator.stats import Interval
 
 __all__ = ["render_run_summary", "render_validation"]
 
@@ -23,18 +31,22 @@ _VERDICT_STYLE = {"comfortable": "green", "tight": "yellow", "overloaded": "bold
 
 def _resource_name(model: SeasonModel, resource: Resource, index: int) -> str:
     if resource == Resource.POOL:
-        return f"pool {model.pools[index].name}"
-    return f"team {model.teams[index].name}"
+        return model.pools[index].label or model.pools[index].name
+    return model.teams[index].label or model.teams[index].name
 
 
 def render_validation(scenario: Scenario, console: Console) -> None:
     model = compile_season(scenario)
     check = preflight(model)
     frames = sum(model.mean_frames[ep.index] * ep.n_shots for ep in model.episodes)
+    cal = SeasonCalendar(scenario.calendar.start, scenario.calendar)
     console.print(f"[bold]{scenario.name}[/bold]: valid")
+    shows = len(model.shows)
     console.print(
-        f"{len(model.shows)} show(s), {model.n_episodes} episodes, {model.n_shots} shots, "
-        f"about {frames:,.0f} frames; season end at {model.season_end / 24:.1f} days"
+        f"{shows} show{'' if shows == 1 else 's'}, {model.n_episodes} episodes, "
+        f"{model.n_shots:,} shots, about {frames:,.0f} frames; the season ends "
+        f"{cal.moment(model.season_end, deadline=True)}",
+        highlight=False,
     )
 
     stages = Table(title="Work per shot stage (expected)", title_justify="left")
@@ -48,23 +60,23 @@ def render_validation(scenario: Scenario, console: Console) -> None:
         if st.kind == StageKind.REVIEW:
             total *= st.sample_rate
         stages.add_row(
-            st.name,
+            st.label or st.name,
             st.kind.name.lower(),
             _resource_name(model, opt.resource, opt.index),
-            f"{visits:.2f}",
-            f"{per_visit:.3f}",
-            f"{total:,.0f}",
+            number(visits, 2),
+            number(per_visit, 3),
+            number(total, 0),
         )
     for st in model.episode_stages:
         opt = st.options[0]
         per_visit = opt.mean_hours(0.0)
         stages.add_row(
-            st.name,
+            st.label or st.name,
             "episode",
             _resource_name(model, opt.resource, opt.index),
-            "-",
-            f"{per_visit:.2f}",
-            f"{per_visit * opt.gang * model.n_episodes:,.0f}",
+            "–",
+            number(per_visit, 2),
+            number(per_visit * opt.gang * model.n_episodes, 0),
         )
     console.print(stages)
 
@@ -73,23 +85,24 @@ def render_validation(scenario: Scenario, console: Console) -> None:
         "resource",
         "offered h",
         "capacity h",
-        "season util.",
+        "season utilisation",
         "worst deadline",
-        "util. by then",
+        "utilisation by then",
         "verdict",
     ):
         table.add_column(
             col, justify="left" if col in ("resource", "worst deadline", "verdict") else "right"
         )
+    labels = model.labels()
     for load in check.loads:
         style = _VERDICT_STYLE[load.verdict]
         table.add_row(
-            f"{load.kind} {load.name}",
-            f"{load.offered_hours:,.0f}",
-            f"{load.capacity_hours:,.0f}",
-            f"{load.utilisation:.0%}",
-            load.worst_deadline or "-",
-            f"{load.worst_deadline_utilisation:.0%}",
+            labels.get(f"{load.kind}:{load.name}", load.name),
+            number(load.offered_hours, 0),
+            number(load.capacity_hours, 0),
+            percent(load.utilisation, 0),
+            load.worst_deadline or "–",
+            percent(load.worst_deadline_utilisation, 0),
             f"[{style}]{load.verdict}[/{style}]",
         )
     console.print(table)
@@ -97,62 +110,75 @@ def render_validation(scenario: Scenario, console: Console) -> None:
     console.print(f"verdict: [{style}]{check.verdict}[/{style}]")
 
 
-def _iv(iv: Interval | None, scale: float = 1.0, fmt: str = "{:,.1f}") -> str:
-    """``estimate [low, high]``; ∞ for unbounded ends."""
-    if iv is None:
-        return "-"
-
-    def f(x: float) -> str:
-        return "∞" if not math.isfinite(x) else fmt.format(x * scale)
-
-    return f"{f(iv.estimate)} [{f(iv.low)}, {f(iv.high)}]"
-
-
 def render_run_summary(summary: Summary, console: Console) -> None:
-    conf = f"{summary.confidence:.0%}"
+    """A run's summary in the terminal: the same words and figures as its report."""
     wall = f" in {summary.run.wall_seconds:.1f} s" if summary.run is not None else ""
     console.print(
-        f"[bold]{summary.scenario_name}[/bold]: {summary.replications} replications, "
-        f"engine {summary.engine}, seed {summary.seed}, {summary.events:,} events{wall} "
-        f"(intervals at {conf})"
+        f"[bold]{summary.scenario_name}[/bold]: {summary.replications:,} "
+        f"replication{'' if summary.replications == 1 else 's'}, engine {summary.engine}, "
+        f"seed {summary.seed}, {summary.events:,} events{wall} "
+        f"(intervals at {summary.confidence:.0%} confidence)",
+        highlight=False,
     )
-    table = Table(title="Episodes", title_justify="left")
-    for col in ("episode", "deadline", "delivery day: mean", "P50", "P90", "P(miss)"):
-        table.add_column(col, justify="left" if col in ("episode", "deadline") else "right")
-    for ep in summary.episodes:
-        d = ep.delivery_h
-        table.add_row(
-            ep.id,
-            ep.deadline_day.isoformat(),
-            _iv(d.mean, 1 / 24),
-            _iv(d.p50, 1 / 24),
-            _iv(d.p90, 1 / 24),
-            _iv(ep.p_miss, 100, "{:.1f}%").replace("%", "") + " %",
-        )
-    console.print(table)
-    console.print(f"P(any episode misses): {_iv(summary.season.p_any_miss, 100, '{:.1f}')} %")
-    cost = summary.cost
-    table = Table(title="Cost (USD)", title_justify="left")
-    table.add_column("")
-    table.add_column("mean [interval]", justify="right")
-    table.add_row("total", _iv(cost.total.mean, 1, "{:,.0f}"))
-    table.add_row("total P50", _iv(cost.total.p50, 1, "{:,.0f}"))
-    table.add_row("total P90", _iv(cost.total.p90, 1, "{:,.0f}"))
-    for category, iv in cost.by_category.items():
-        if iv.estimate:
-            table.add_row(f"  {category.replace('_', ' ')}", _iv(iv, 1, "{:,.0f}"))
-    table.add_row("per delivered frame", _iv(cost.per_delivered_frame.mean, 1, "{:,.2f}"))
-    console.print(table)
-    util = Table(title="Utilisation", title_justify="left")
-    util.add_column("resource")
-    util.add_column("busy share", justify="right")
-    for key, iv in summary.utilisation.items():
-        util.add_row(key, _iv(iv, 100, "{:.1f}") + " %")
-    console.print(util)
+    console.print(_episode_table(summary), _cost_table(summary), _utilisation_table(summary))
+    p_any = summary.season.p_any_miss
     defects = summary.defects
     console.print(
-        f"defects per season: {defects.caught_mean:.1f} caught, "
-        f"{defects.escaped.estimate:.1f} escaped; {defects.failed_shots_mean:.1f} failed shots; "
-        f"{defects.rework_passes_mean:.1f} rework passes"
+        f"P(any miss): {with_interval(p_any, percent)}\n"
+        f"defects per season: {count(defects.caught_mean)} caught in review, "
+        f"{with_interval(defects.escaped, count)} escaped to delivery; "
+        f"{count(defects.failed_shots_mean)} failed shots; "
+        f"{count(defects.rework_passes_mean)} rework passes\n"
+        f"verdict: [bold]{verdict_line(summary)}[/bold]",
+        highlight=False,
+        soft_wrap=True,
     )
-    console.print(f"verdict: [bold]{summary.verdict}[/bold] — {summary.verdict_text}")
+
+
+def _episode_table(summary: Summary) -> Table:
+    cal = SeasonCalendar.of(summary)
+    table = Table(title="Delivery per episode", title_justify="left")
+    for col in ("episode", "deadline", "delivery P50", "delivery P90", "P90 vs deadline"):
+        table.add_column(col)
+    table.add_column("P(miss) (interval)", justify="right")
+    for ep in summary.episodes:
+        d = ep.delivery_h
+        if ep.delivered_before:
+            at = cal.moment(d.p50.estimate)
+            row = [f"delivered {at}", "before the run", days_against(ep.deadline_h, d.p50.estimate)]
+            row.append("–")
+        else:
+            row = [
+                cal.moment(d.p50.estimate),
+                cal.moment(d.p90.estimate),
+                days_against(ep.deadline_h, d.p90.estimate),
+                with_interval(ep.p_miss, percent),
+            ]
+        table.add_row(ep.id, cal.moment(ep.deadline_h, deadline=True), *row)
+    return table
+
+
+def _cost_table(summary: Summary) -> Table:
+    cost = summary.cost
+    table = Table(title="Season cost", title_justify="left")
+    table.add_column("")
+    table.add_column("mean (interval)", justify="right")
+    if cost.total.mean is not None:
+        table.add_row("total", with_interval(cost.total.mean, money))
+    table.add_row("total P90", with_interval(cost.total.p90, money))
+    for category, iv in cost.by_category.items():
+        if round(iv.estimate) != 0:
+            table.add_row(f"  {category.replace('_', ' ')}", with_interval(iv, money))
+    per_frame = cost.per_delivered_frame.mean
+    if per_frame is not None:
+        table.add_row("per delivered frame", with_interval(per_frame, lambda x: money(x, 2)))
+    return table
+
+
+def _utilisation_table(summary: Summary) -> Table:
+    table = Table(title="Utilisation", title_justify="left")
+    table.add_column("resource")
+    table.add_column("busy share of available hours (interval)", justify="right")
+    for key, iv in summary.utilisation.items():
+        table.add_row(summary.label(key), with_interval(iv, percent))
+    return table

@@ -162,6 +162,8 @@ class StageModel:
     max_rounds: int = -1
     """Rejections by this stage after which a shot is approved as it is; -1: no limit."""
     rework_to: int = -1
+    label: str = ""
+    """What people call the stage: the scenario's ``label``, or its name."""
 
     def reject_probability(self, round_: int) -> float:
         """The chance a clean shot is rejected on this stage's ``round_``-th review (0-based)."""
@@ -187,6 +189,8 @@ class PoolModel:
     time_between_failures: Distribution | None
     repair_time: Distribution | None
     policy: IndexWeights
+    label: str = ""
+    """What people call the pool: the scenario's ``label``, or its name."""
 
     @property
     def cloud(self) -> bool:
@@ -204,6 +208,8 @@ class TeamModel:
     overtime_rate: float
     max_overtime: float
     policy: IndexWeights
+    label: str = ""
+    """What people call the team: the scenario's ``label``, or its name."""
 
     def people_at(self, t: float) -> int:
         people = 0
@@ -289,6 +295,19 @@ class SeasonModel:
     """Mean frames per shot of each episode."""
     start: StartingState | None = None
     """Where the season stands when the run starts; None: at its beginning."""
+    show_labels: tuple[str, ...] = ()
+    """What people call each show (in ``shows``' order): its ``label``, title or name."""
+
+    def labels(self) -> dict[str, str]:
+        """What people call each pool, team, stage and show, by key: ``pool:NAME``,
+        ``team:NAME``, ``stage:NAME``, ``show:NAME``."""
+        out = {f"pool:{p.name}": p.label or p.name for p in self.pools}
+        out.update({f"team:{t.name}": t.label or t.name for t in self.teams})
+        for st in (*self.shot_stages, *self.episode_stages):
+            out[f"stage:{st.name}"] = st.label or st.name
+        for name, label in zip(self.shows, self.show_labels, strict=False):
+            out[f"show:{name}"] = label or name
+        return out
 
     @property
     def now(self) -> float:
@@ -330,6 +349,7 @@ def compile_season(scenario: Scenario) -> SeasonModel:
     return SeasonModel(
         name=scenario.name,
         shows=tuple(scenario.shows),
+        show_labels=tuple(sh.label or sh.title or name for name, sh in scenario.shows.items()),
         episodes=tuple(episodes),
         n_shots=sum(ep.n_shots for ep in episodes),
         shot_stages=shot_stages,
@@ -451,6 +471,7 @@ def _compile_pools(scenario: Scenario) -> tuple[PoolModel, ...]:
             time_between_failures=p.failures.time_between_failures_hours if p.failures else None,
             repair_time=p.failures.repair_hours if p.failures else None,
             policy=effective_policy(p, scenario),
+            label=p.label or name,
         )
         for k, (name, p) in enumerate(scenario.pools.items())
     )
@@ -473,6 +494,7 @@ def _compile_teams(scenario: Scenario, until: float) -> tuple[TeamModel, ...]:
                 else 1.5 * t.hourly_rate,
                 max_overtime=t.max_overtime,
                 policy=effective_policy(t, scenario),
+                label=t.label or name,
             )
         )
     return tuple(teams)
@@ -505,6 +527,7 @@ def _compile_shot_stages(
                     reject_probabilities=st.reject_probabilities,
                     max_rounds=-1 if st.max_rounds is None else st.max_rounds,
                     rework_to=-1 if st.rework_to is None else stage_names.index(st.rework_to),
+                    label=st.label or name,
                 )
             )
     return tuple(shot_stages), tuple(fallbacks)
@@ -534,6 +557,7 @@ def _gpu_stage(
         backoff=st.backoff,
         fallback=fallback,
         defect_probability=st.defect_probability,
+        label=st.label or name,
     )
 
 
@@ -572,6 +596,7 @@ def _compile_episode_stages(
                     es.hours_per_episode,
                 ),
             ),
+            label=es.label or name,
         )
         for k, (name, es) in enumerate(scenario.episode_stages.items())
     )

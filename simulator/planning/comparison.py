@@ -16,6 +16,12 @@ both means, the mean difference a − b with its Student-t interval
 would need for an interval as narrow. A probability's difference is the mean of the
 difference of two 0/1 indicators, so the same interval applies.
 
+Each side has a label, what the command line, plots and report call it: by default the
+changes that differ between the sides (``--set`` values that A has and B has not, and the
+other way round), else its scenario's name. ``differing`` counts the replications in
+which a quantity differed at all: common random numbers make many differences exactly
+zero, and a comparison in which no replication differed says so.
+
 Episodes are matched by name; delivery times are compared over the replications in which
 both scenarios delivered the episode, the number used is reported. Both scenarios run
 through the sweep's chunks (``simulator.planning.evaluation``), so a rerun reuses them and the
@@ -47,7 +53,7 @@ from simulator.results.chunks import read_replications
 from simulator.results.work import Work
 from simulator.stats import paired_difference
 
-__all__ = ["Comparison", "compare", "paired_table"]
+__all__ = ["Comparison", "compare", "paired_table", "side_labels"]
 
 
 @dataclass
@@ -55,10 +61,17 @@ class Comparison:
     a: PointResult
     b: PointResult
     table: pd.DataFrame
-    """One row per quantity: ``quantity``, ``n``, ``mean_a``, ``mean_b``, ``difference``,
-    ``low``, ``high``, ``variance_reduction``."""
+    """One row per quantity: ``quantity``, ``n``, ``differing``, ``mean_a``, ``mean_b``,
+    ``difference``, ``low``, ``high``, ``variance_reduction``."""
     summary: dict[str, Any]
     out: Path
+    label_a: str = "A"
+    label_b: str = "B"
+
+    @property
+    def any_differed(self) -> bool:
+        """Whether any replication differed in any quantity between A and B."""
+        return bool((self.table["differing"] > 0).any())
 
     def row(self, quantity: str) -> dict[str, Any]:
         rows = self.table[self.table["quantity"] == quantity]
@@ -109,7 +122,11 @@ def paired_table(a: pd.DataFrame, b: pd.DataFrame, level: float) -> pd.DataFrame
     for column in [c for c in a.columns if c in b.columns]:
         pair = pd.concat([a[column], b[column]], axis=1, keys=["a", "b"]).dropna()
         x, y = pair["a"].to_numpy(float), pair["b"].to_numpy(float)
-        row: dict[str, Any] = {"quantity": column, "n": len(pair)}
+        row: dict[str, Any] = {
+            "quantity": column,
+            "n": len(pair),
+            "differing": int((x != y).sum()),
+        }
         if len(pair) == 0:
             row.update(mean_a=math.nan, mean_b=math.nan, difference=math.nan)
             row.update(low=math.nan, high=math.nan, variance_reduction=math.nan)
@@ -130,23 +147,40 @@ def paired_table(a: pd.DataFrame, b: pd.DataFrame, level: float) -> pd.DataFrame
     return table
 
 
+def side_labels(
+    name_a: str, name_b: str, overrides_a: Sequence[str], overrides_b: Sequence[str]
+) -> tuple[str, str]:
+    """What to call A and B: the changes only one side has, else the scenario's name."""
+    only_a = [o for o in overrides_a if o not in overrides_b]
+    only_b = [o for o in overrides_b if o not in overrides_a]
+    label_a = ", ".join(only_a) if only_a else name_a
+    label_b = ", ".join(only_b) if only_b else name_b
+    if label_a == label_b:
+        return f"{label_a} (A)", f"{label_b} (B)"
+    return label_a, label_b
+
+
 def compare(
     a: ScenarioSource,
-    b: ScenarioSource,
+    b: ScenarioSource | None = None,
     *,
     out: str | Path,
     work: Work | None = None,
     overrides_a: Sequence[str] = (),
     overrides_b: Sequence[str] = (),
+    label_a: str | None = None,
+    label_b: str | None = None,
 ) -> Comparison:
     """Run ``a`` and ``b`` (files or loaded scenarios, each with its own ``--set``
-    overrides) on common random numbers, report paired differences a − b and write them
-    to the results folder ``out``.
+    overrides; without ``b``, ``a`` twice, told apart by the overrides) on common random
+    numbers, report paired differences a − b and write them to the results folder ``out``.
+    ``label_a`` and ``label_b`` name the sides (default: ``side_labels``).
 
     ``work``'s seed and replications default to ``a``'s ``run`` settings. Its ``status``
     (a ``Status`` or ``(path, now)``) starts every replication of both from where the
     season stands (the status is checked against each scenario)."""
     started = time.perf_counter()
+    b = a if b is None else b
     out = Path(out)
     work = Work() if work is None else work
     base_a = point_scenario(a, overrides_a)
@@ -156,6 +190,10 @@ def compare(
     point_b = make_point(1, b, overrides_b, [], seed, label="B")
     if point_a.sha256 == point_b.sha256:
         raise UsageError("A and B are the same scenario: there is nothing to compare")
+    default_a, default_b = side_labels(
+        point_a.scenario.name, point_b.scenario.name, overrides_a, overrides_b
+    )
+    label_a, label_b = label_a or default_a, label_b or default_b
     level = base_a.run.confidence
     from_status = as_status(work.status)
     work = replace(work, status=from_status)
@@ -172,12 +210,14 @@ def compare(
         "replications": n,
         "confidence": level,
         "a": {
+            "label": label_a,
             "scenario": point_a.scenario.name,
             "overrides": list(overrides_a),
             "sha256": point_a.sha256,
             "summary": result_a.summary.to_json(),
         },
         "b": {
+            "label": label_b,
             "scenario": point_b.scenario.name,
             "overrides": list(overrides_b),
             "sha256": point_b.sha256,
@@ -188,4 +228,4 @@ def compare(
         "wall_seconds": time.perf_counter() - started,
     }
     write_manifest(out, summary, files)
-    return Comparison(result_a, result_b, table, summary, out)
+    return Comparison(result_a, result_b, table, summary, out, label_a, label_b)

@@ -134,7 +134,7 @@ def _draw_resource(
     ax.set_zorder(waiting.get_zorder() + 1)
     ax.patch.set_visible(False)
     unit = "GPUs" if kind == "pool" else "people"
-    ax.set_ylabel(f"{kind} {name}\n{unit} busy", fontsize="small")
+    ax.set_ylabel(f"{view.names.get(resource, name)}\n{unit} busy", fontsize="small")
     ax.text(
         0.005,
         0.96,

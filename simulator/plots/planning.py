@@ -15,7 +15,7 @@ and every cell carries its value in words, so the grey level is never the only r
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -253,7 +253,7 @@ def frontier_plot(table: pd.DataFrame, target: float, name: str, chosen: int | N
 _GROUPS = (
     ("cost", "difference in season cost, A − B (USD)", 1.0),
     ("chance", "difference in chance of missing, A − B (percentage points)", 100.0),
-    ("time", "difference in delivery time, A − B (hours)", 1.0),
+    ("time", "difference in delivery time, A − B (days)", 1.0 / 24.0),
     ("count", "difference per season, A − B (shots, passes)", 1.0),
 )
 
@@ -269,7 +269,9 @@ def difference_group(quantity: str) -> str:
     return "count"
 
 
-def difference_plot(table: pd.DataFrame, a: str, b: str) -> Figure:
+def difference_plot(
+    table: pd.DataFrame, a: str, b: str, name: Callable[[str], str] = str
+) -> Figure:
     """Paired differences A − B per quantity, with their intervals as error bars.
 
     One panel per unit (cost, chance of missing, delivery time, counts). A bar that does
@@ -298,7 +300,7 @@ def difference_plot(table: pd.DataFrame, a: str, b: str) -> Figure:
             capsize=3,
         )
         ax.axvline(0.0, color="black", linewidth=0.8)
-        ax.set_yticks(y, [q.replace("_", " ") for q in part["quantity"]])
+        ax.set_yticks(y, [name(str(q)) for q in part["quantity"]])
         ax.set_xlabel(label)
         ax.set_ylabel("quantity")
         _grid(ax, "x")

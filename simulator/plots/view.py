@@ -48,6 +48,8 @@ class RunView:
     pool's GPUs, a team's people on shift."""
     labels: Mapping[str, str] = field(default_factory=dict)
     """Per resource: what it is, in a few words ("16 reserved GPUs at 2.08 USD/h")."""
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Per resource: what people call it (the scenario's ``label``, or its name)."""
     time_zone: str = "UTC"
     """The calendar's zone: dates on time axes are dates there."""
 
@@ -86,14 +88,17 @@ class RunView:
             capacity.update({f"team:{t.name}": t.headcount for t in model.teams})
             labels = {f"pool:{p.name}": _pool_label(p) for p in model.pools}
             labels.update({f"team:{t.name}": _team_label(t) for t in model.teams})
+            names = model.labels()
         else:
             firsts = replications.drop_duplicates("episode")
             episodes = tuple(
                 EpisodeMark(str(e), float(d))
                 for e, d in zip(firsts["episode"], firsts["deadline_h"], strict=True)
             )
-            capacity, labels = {}, {}
-        return cls(name, replications, timeseries, episodes, start, capacity, labels, time_zone)
+            capacity, labels, names = {}, {}, {}
+        return cls(
+            name, replications, timeseries, episodes, start, capacity, labels, names, time_zone
+        )
 
 
 def _pool_label(pool: PoolModel) -> str:

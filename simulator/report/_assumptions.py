@@ -9,7 +9,7 @@ says; every figure is the scenario's own, so the page and the file cannot disagr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from simulator.calendar import date_at
@@ -18,9 +18,9 @@ from simulator.model.season import compile_season
 from simulator.report.page import Block, Table, Text
 from simulator.scenario.schema import (
     Calendar,
-    EpisodeStage,
     GpuStage,
     IndexWeights,
+    Pool,
     PublicHolidays,
     ReviewStage,
     Scenario,
@@ -87,7 +87,8 @@ def _schedule(team: Team) -> str:
     for shift in team.shifts or ():
         days = shift.days
         day_text = f"{days[0]}–{days[-1]}" if len(days) > 2 else ", ".join(days)
-        shifts.append(f"{shift.people} × {day_text} {shift.start}–{shift.end}")
+        label = f" ({shift.label})" if shift.label else ""
+        shifts.append(f"{shift.people} × {day_text} {shift.start}–{shift.end}{label}")
     if team.utc_offset_hours is not None:
         zone = f" (UTC{team.utc_offset_hours:+g})"
     else:
@@ -164,10 +165,11 @@ def question(scenario: Scenario) -> str:
 
 def _stage_rows(scenario: Scenario) -> list[list[str]]:
     rows = []
+    pool, team = _called(scenario.pools), _called(scenario.teams)
     for name, stage in scenario.shot_stages.items():
         if isinstance(stage, GpuStage):
             options = "; ".join(
-                f"pool {o.pool}{f' ×{o.gang}' if o.gang > 1 else ''}: "
+                f"{pool[o.pool]}{f' ×{o.gang}' if o.gang > 1 else ''}: "
                 f"{_dist(o.seconds_per_frame, 's/frame')}"
                 + (f", setup {_duration(o.setup)}" if o.setup else "")
                 for o in stage.options
@@ -175,19 +177,19 @@ def _stage_rows(scenario: Scenario) -> list[list[str]]:
             rules = [f"fails {_share(stage.failure_probability)} of attempts"]
             rules.append(f"up to {stage.max_attempts} attempts")
             if stage.fallback is not None:
-                rules.append(f"then manual work by team {stage.fallback.team}")
+                rules.append(f"then manual work by {team[stage.fallback.team]}")
             if stage.defect_probability:
                 rules.append(f"leaves a hidden defect in {_share(stage.defect_probability)}")
             rows.append(
                 [
-                    name,
+                    stage.label or name,
                     f"model {stage.model}" if stage.model else "model",
                     options,
                     "; ".join(rules),
                 ]
             )
         elif isinstance(stage, ReviewStage):
-            who = f"team {stage.team}" if stage.team else f"QC model on pool {stage.pool}"
+            who = team[stage.team] if stage.team else f"QC model on {pool[stage.pool or '']}"
             time = (
                 _dist(stage.minutes_per_shot, "min/shot")
                 if stage.minutes_per_shot is not None
@@ -202,14 +204,19 @@ def _stage_rows(scenario: Scenario) -> list[list[str]]:
             if stage.max_rounds is not None:
                 rules.append(f"at most {stage.max_rounds} rounds")
             if stage.rework_to:
-                rules.append(f"rework goes to {stage.rework_to}")
-            rows.append([name, f"review by {who}", time, "; ".join(rules)])
+                back = scenario.shot_stages[stage.rework_to].label or stage.rework_to
+                rules.append(f"rework goes to {back}")
+            rows.append([stage.label or name, f"review by {who}", time, "; ".join(rules)])
+    for name, episode_stage in scenario.episode_stages.items():
+        who = team[episode_stage.team] if episode_stage.team else pool[episode_stage.pool or ""]
+        time = _dist(episode_stage.hours_per_episode, "h")
+        rows.append([episode_stage.label or name, f"episode stage, {who}", time, ""])
     return rows
 
 
-def _episode_stage_row(name: str, stage: EpisodeStage) -> list[str]:
-    who = f"team {stage.team}" if stage.team else f"pool {stage.pool}"
-    return [name, f"episode stage, {who}", _dist(stage.hours_per_episode, "h"), ""]
+def _called(named: Mapping[str, Pool | Team]) -> dict[str, str]:
+    """What people call each pool or team: its label, or its name."""
+    return {name: item.label or name for name, item in named.items()}
 
 
 def assumptions(scenario: Scenario) -> list[Block]:
@@ -259,12 +266,11 @@ def assumptions(scenario: Scenario) -> list[Block]:
             release += f" over {_duration(show.release.window)}"
         if show.release.shots_per_day is not None:
             release += f" at {show.release.shots_per_day:g} shots a day"
-        show_rows.append([name, show.title, frames, release])
+        show_rows.append([show.label or name, show.title, frames, release])
     blocks.append(
         Table(["show", "title", "frames per shot", "shots released"], show_rows, title="Shows")
     )
     stage_rows = _stage_rows(scenario)
-    stage_rows += [_episode_stage_row(n, s) for n, s in scenario.episode_stages.items()]
     blocks.append(
         Table(
             ["stage", "what", "time", "rules"],
@@ -291,7 +297,7 @@ def assumptions(scenario: Scenario) -> list[Block]:
                 )
             pool_rows.append(
                 [
-                    name,
+                    pool.label or name,
                     pool.kind.replace("_", "-"),
                     pool.gpu,
                     str(pool.gpus),
@@ -310,7 +316,7 @@ def assumptions(scenario: Scenario) -> list[Block]:
     if scenario.teams:
         team_rows = [
             [
-                name,
+                team.label or name,
                 _schedule(team),
                 f"{team.hourly_rate:,.0f}",
                 f"{_overtime_rate(team):,.0f}",

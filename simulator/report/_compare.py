@@ -25,41 +25,38 @@ from simulator.report.page import (
     Table,
     file_warnings,
     files_table,
+)
+from simulator.report.words import (
+    DIFFERENCES,
+    SeasonCalendar,
+    level_format,
     money,
+    no_difference_text,
     number,
     percent,
+    quantity_name,
 )
+from simulator.results.summary import Summary
 
 __all__ = ["compare_page", "difference_text", "sensitivity_page"]
 
 
 def _side(side: dict[str, Any]) -> str:
+    if side.get("label"):
+        return str(side["label"])
     name = str(side.get("scenario", "?"))
     overrides = side.get("overrides", [])
     return f"{name} ({', '.join(overrides)})" if overrides else name
 
 
-def _signed(fmt: Callable[[float], str]) -> Callable[[float | None], str]:
-    def signed(x: float | None) -> str:
-        if x is None or not math.isfinite(x):
-            return "–"
-        return ("+" if x > 0 else "−" if x < 0 else "") + fmt(abs(x))
-
-    return signed
+_FORMATS = DIFFERENCES
 
 
-_FORMATS: dict[str, Callable[[float | None], str]] = {
-    "cost": _signed(lambda x: money(x)),
-    "chance": _signed(lambda x: f"{100 * x:.1f} pp"),
-    "time": _signed(lambda x: f"{x:,.1f} h"),
-    "count": _signed(lambda x: number(x, 2)),
-}
-_LEVELS: dict[str, Callable[[float], str]] = {
-    "cost": money,
-    "chance": percent,
-    "time": lambda x: f"{x:,.1f} h",
-    "count": lambda x: number(x, 2),
-}
+def _calendar(summary: dict[str, Any]) -> SeasonCalendar:
+    try:
+        return SeasonCalendar.of(Summary.from_json(summary.get("a", {}).get("summary", {})))
+    except ValueError:
+        return SeasonCalendar(None)
 
 
 def difference_text(row: dict[str, Any], group: str, level: float) -> str:
@@ -77,6 +74,8 @@ def _shown(row: dict[str, Any]) -> bool:
 
 
 def _compare_reading(rows: dict[str, dict[str, Any]], a: str, b: str, level: float) -> list[str]:
+    if rows and all(r.get("differing", 1) == 0 for r in rows.values()):
+        return [no_difference_text(a, b)]
     lines = []
     cost = rows.get("cost_total")
     if cost is not None:
@@ -103,13 +102,14 @@ def _compare_reading(rows: dict[str, dict[str, Any]], a: str, b: str, level: flo
         if _shown(risk):
             word = "lower" if risk["difference"] < 0 else "higher"
             lines.append(
-                f"{a}'s chance that some episode is late is {word} than {b}'s: "
+                f"{a}'s chance that some episode misses its deadline is {word} than {b}'s: "
                 f"{percent(risk['mean_a'])} against {percent(risk['mean_b'])}, a difference "
                 f"of {difference_text(risk, 'chance', level)}."
             )
         else:
             lines.append(
-                f"The chance that some episode is late: {percent(risk['mean_a'])} for {a}, "
+                "The chance that some episode misses its deadline: "
+                f"{percent(risk['mean_a'])} for {a}, "
                 f"{percent(risk['mean_b'])} for {b}; the replications show no difference: "
                 f"{difference_text(risk, 'chance', level)}."
             )
@@ -117,25 +117,25 @@ def _compare_reading(rows: dict[str, dict[str, Any]], a: str, b: str, level: flo
     if delays:
         q, r = max(delays, key=lambda qr: abs(qr[1]["difference"]))
         lines.append(
-            f"The largest shown change in delivery is {q.split(':', 1)[1]}: "
+            f"The largest shown change in delivery is that of {q.split(':', 1)[1]}: "
             f"{difference_text(r, 'time', level)} under {a}."
         )
     return lines
 
 
-def _differences_table(table: pd.DataFrame, level: float) -> Table:
+def _differences_table(table: pd.DataFrame, level: float, cal: SeasonCalendar) -> Table:
     from simulator.plots.planning import difference_group
 
     rows = []
     for values in table.itertuples(index=False):
         r = dict(zip(table.columns, values, strict=True))
         group = difference_group(str(r["quantity"]))
-        level_fmt = _LEVELS[group]
+        level_fmt = level_format(group, cal)
         fmt = _FORMATS[group]
         vr = r["variance_reduction"]
         rows.append(
             [
-                str(r["quantity"]).replace("_", " "),
+                quantity_name(str(r["quantity"])),
                 str(r["n"]),
                 level_fmt(r["mean_a"]) if math.isfinite(r["mean_a"]) else "–",
                 level_fmt(r["mean_b"]) if math.isfinite(r["mean_b"]) else "–",
@@ -186,7 +186,7 @@ def compare_page(folder: ResultsFolder) -> Page:
     if risk is not None:
         headlines.append(
             Headline(
-                "Chance that some episode is late, A − B",
+                "Chance that some episode misses its deadline, A − B",
                 _FORMATS["chance"](risk["difference"]),
                 f"{level:.0%} interval {_FORMATS['chance'](risk['low'])} to "
                 f"{_FORMATS['chance'](risk['high'])}",
@@ -199,15 +199,20 @@ def compare_page(folder: ResultsFolder) -> Page:
             plot_block(
                 folder,
                 "differences",
-                lambda: difference_plot(table, a, b),
+                lambda: difference_plot(table, a, b, quantity_name),
                 "Paired differences",
                 " ".join((difference_plot.__doc__ or "").split("\n\n")[1].split()),
             )
         )
-        blocks.append(_differences_table(table, level))
+        blocks.append(_differences_table(table, level, _calendar(summary)))
     sides = [
-        [label, _side(side), ", ".join(side.get("overrides", [])) or "–", str(side.get("sha256"))]
-        for label, side in (("A", summary.get("a", {})), ("B", summary.get("b", {})))
+        [
+            f"{letter} = {_side(side)}",
+            str(side.get("scenario", "?")),
+            ", ".join(side.get("overrides", [])) or "–",
+            str(side.get("sha256")),
+        ]
+        for letter, side in (("A", summary.get("a", {})), ("B", summary.get("b", {})))
     ]
     return Page(
         title=f"{a} against {b}: which is cheaper, which is safer, and by how much?",

@@ -36,11 +36,8 @@ from simulator.report.page import (
     file_warnings,
     files_table,
     folder_plot,
-    money,
-    number,
-    percent,
-    span,
 )
+from simulator.report.words import VERDICT_WORDS, count, money, number, percent, setting_name, span
 
 __all__ = ["SWEEP_TARGET", "plot_block", "settings_text", "staff_page", "sweep_page"]
 
@@ -116,7 +113,16 @@ def _level(frame: pd.DataFrame | None, summary: dict[str, Any]) -> float:
 # --- sweep ---------------------------------------------------------------------------------
 
 
-def _points_table(table: pd.DataFrame, paths: Sequence[str], level: float) -> Table:
+def _labels(summary: dict[str, Any]) -> dict[str, str]:
+    """The labels of the scenario's pools, teams, stages and shows, from a point's summary."""
+    for point in summary.get("points", []):
+        return dict(point.get("summary", {}).get("labels", {}))
+    return {}
+
+
+def _points_table(
+    table: pd.DataFrame, paths: Sequence[str], level: float, labels: dict[str, str]
+) -> Table:
     rows = []
     for values in table.itertuples(index=False):
         r = dict(zip(table.columns, values, strict=True))
@@ -128,13 +134,13 @@ def _points_table(table: pd.DataFrame, paths: Sequence[str], level: float) -> Ta
                 money(r["cost_mean"]),
                 _iv(r, "cost_mean", money),
                 money(r["cost_p90"]),
-                number(r["escaped_mean"]),
-                str(r["verdict"]).replace("_", " "),
+                count(r["escaped_mean"]),
+                VERDICT_WORDS.get(str(r["verdict"]), str(r["verdict"])),
             ]
         )
     return Table(
         [
-            *paths,
+            *(setting_name(p, labels) for p in paths),
             "P(any miss)",
             f"{level:.0%} interval",
             "mean cost",
@@ -147,7 +153,7 @@ def _points_table(table: pd.DataFrame, paths: Sequence[str], level: float) -> Ta
         title="Every configuration",
         numeric=[True] * len(paths) + [True] * 6 + [False],
         note="P(any miss): share of replications in which at least one episode missed its "
-        "deadline (Wilson interval). Mean cost: Student-t interval. P90: nine seasons in ten "
+        "deadline (Wilson interval). Mean cost: bootstrap interval. P90: nine seasons in ten "
         "cost less.",
     )
 
@@ -221,7 +227,7 @@ def sweep_page(folder: ResultsFolder) -> Page:
         under = table[table["p_any_miss_high"] < SWEEP_TARGET].sort_values("cost_mean")
         headlines = [
             Headline(
-                "Lowest chance that some episode is late",
+                "Lowest chance that some episode misses its deadline",
                 percent(safest["p_any_miss"]),
                 f"{level:.0%} interval {_iv(safest, 'p_any_miss', percent)}",
                 settings_text(_config(safest, paths)),
@@ -258,7 +264,7 @@ def sweep_page(folder: ResultsFolder) -> Page:
                         "Risk and cost",
                         " ".join((sweep_plot.__doc__ or "").split("\n\n")[1].split()),
                     ),
-                    _points_table(table, paths, level),
+                    _points_table(table, paths, level, _labels(summary)),
                 ],
             )
         )
@@ -410,7 +416,7 @@ def staff_page(folder: ResultsFolder) -> Page:
         headlines = [
             Headline("Cheapest configuration under the target", settings_text(chosen["values"])),
             Headline(
-                "Its chance that some episode is late",
+                "Its chance that some episode misses its deadline",
                 percent(chosen["p_any_miss"]["estimate"]),
                 f"{level:.0%} interval {_brief_iv(chosen, 'p_any_miss', percent)}",
                 f"target: upper bound under {percent(target, 0)}",

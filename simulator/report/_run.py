@@ -17,7 +17,6 @@ bottleneck above ``BUSY_THRESHOLD`` of its available hours.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -28,7 +27,6 @@ from simulator.report.page import (
     Page,
     Plot,
     ResultsFolder,
-    SeasonCalendar,
     Section,
     Table,
     Text,
@@ -38,18 +36,21 @@ from simulator.report.page import (
     file_warnings,
     files_table,
     folder_plot,
+    provenance_rows,
+)
+from simulator.report.words import (
+    VERDICT_WORDS,
+    SeasonCalendar,
+    count,
+    days_against,
     interval_text,
     money,
-    number,
     percent,
-    provenance_rows,
-    span,
+    verdict_sentence,
 )
 from simulator.results.summary import EpisodeSummary, Summary
 
 __all__ = ["BUSY_THRESHOLD", "RISK_THRESHOLD", "run_page"]
-
-_VERDICT_WORDS = {"on_time": "on time", "at_risk": "at risk", "late": "late"}
 
 RISK_THRESHOLD = 0.10
 """An episode whose chance of missing delivery is above this is called out by name."""
@@ -132,8 +133,8 @@ def _run_reading(summary: Summary) -> list[str]:
     p_any = summary.season.p_any_miss
     late_runs = round(p_any.estimate * n)
     lines.append(
-        f"In {late_runs} of {n} simulated seasons at least one episode was late: a chance of "
-        f"{percent(p_any.estimate)} ({interval_text(p_any, percent, level)})."
+        f"In {late_runs} of {n} simulated seasons at least one episode missed its deadline: "
+        f"a chance of {percent(p_any.estimate)} ({interval_text(p_any, percent, level)})."
     )
     for ep in summary.episodes:
         if ep.delivery_h.censored:
@@ -164,37 +165,28 @@ def _run_reading(summary: Summary) -> list[str]:
     if summary.utilisation:
         ranked = sorted(summary.utilisation.items(), key=lambda kv: -kv[1].estimate)
         name, busiest = ranked[0]
-        kind, _, label = name.partition(":")
         line = (
-            f"The busiest resource is {kind} {label}, busy {percent(busiest.estimate, 0)} "
-            "of its available hours"
+            f"The busiest resource is {summary.label(name)}, busy "
+            f"{percent(busiest.estimate, 0)} of its available hours"
         )
         hot = [k for k, v in ranked if v.estimate >= BUSY_THRESHOLD]
         if hot:
             line += (
-                f"; {', '.join(k.replace(':', ' ') for k in hot)} "
+                f"; {', '.join(summary.label(k) for k in hot)} "
                 f"{'is' if len(hot) == 1 else 'are'} near the limit, where queues build up fast"
             )
         lines.append(line + ".")
     defects = summary.defects
     lines.append(
-        f"About {number(defects.escaped.estimate)} shots a season reach delivery with a defect "
-        f"nobody caught; reviews catch {number(defects.caught_mean)}."
+        f"About {count(defects.escaped.estimate)} shots a season reach delivery with a defect "
+        f"nobody caught; reviews catch {count(defects.caught_mean)}."
     )
     return lines
 
 
 def _verdict(summary: Summary) -> Verdict:
-    text = summary.verdict_text.strip()
-    text = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-    p_any = summary.season.p_any_miss
-    if summary.verdict == "at_risk" and p_any.estimate == 0.0:
-        text += (
-            f" No simulated season was late, but {summary.replications} replications "
-            f"cannot rule out a risk of up to {percent(p_any.high)}: more replications "
-            "would narrow that."
-        )
-    return Verdict(summary.verdict, _VERDICT_WORDS[summary.verdict], text)
+    level = "neutral" if summary.verdict == "inconclusive" else summary.verdict
+    return Verdict(level, VERDICT_WORDS[summary.verdict], verdict_sentence(summary))
 
 
 def _run_headlines(summary: Summary) -> list[Headline]:
@@ -203,7 +195,7 @@ def _run_headlines(summary: Summary) -> list[Headline]:
     cost = summary.cost
     heads = [
         Headline(
-            "Chance that some episode is late",
+            "Chance that some episode misses its deadline",
             percent(p_any.estimate),
             interval_text(p_any, percent, level),
         )
@@ -233,7 +225,7 @@ def _run_headlines(summary: Summary) -> list[Headline]:
             Headline(
                 "Riskiest episode",
                 "none late",
-                f"no episode was late in {summary.replications} replications",
+                f"no episode missed its deadline in {summary.replications} replications",
             )
         )
     elif worst is not None:
@@ -242,14 +234,14 @@ def _run_headlines(summary: Summary) -> list[Headline]:
                 "Riskiest episode",
                 worst.id,
                 f"misses with {percent(worst.p_miss.estimate)} "
-                f"({span(worst.p_miss.low, worst.p_miss.high, percent)})",
+                f"({interval_text(worst.p_miss, percent)})",
             )
         )
     heads.append(
         Headline(
             "Escaped defects per season",
-            number(summary.defects.escaped.estimate),
-            note=f"{number(summary.defects.caught_mean)} caught in review",
+            count(summary.defects.escaped.estimate),
+            note=f"{count(summary.defects.caught_mean)} caught in review",
         )
     )
     return heads
@@ -260,21 +252,20 @@ def _episode_table(summary: Summary, cal: SeasonCalendar) -> Table:
     for ep in summary.episodes:
         d = ep.delivery_h
         p90 = d.p90.estimate
-        if not math.isfinite(p90):
-            margin = "not delivered"
-        else:
-            days = (ep.deadline_h - p90) / 24.0
-            margin = f"{days:.1f} d early" if days >= 0 else f"{-days:.1f} d late"
+        head = [ep.id, str(ep.shots), cal.moment(ep.deadline_h, deadline=True)]
+        if ep.delivered_before:  # not simulated: when it was delivered, as the status says
+            at = d.p50.estimate
+            delivered, against = f"delivered {cal.moment(at)}", days_against(ep.deadline_h, at)
+            rows.append([*head, delivered, "before the run", against, "–", "–"])
+            continue
         rows.append(
             [
-                ep.id,
-                str(ep.shots),
-                cal.moment(ep.deadline_h, deadline=True),
+                *head,
                 cal.moment(d.p50.estimate),
                 cal.moment(p90),
-                margin,
+                days_against(ep.deadline_h, p90),
                 percent(ep.p_miss.estimate),
-                span(ep.p_miss.low, ep.p_miss.high, percent),
+                interval_text(ep.p_miss, percent),
             ]
         )
     return Table(
@@ -285,13 +276,13 @@ def _episode_table(summary: Summary, cal: SeasonCalendar) -> Table:
             "delivery P50",
             "delivery P90",
             "P90 vs deadline",
-            "P(late)",
+            "P(miss)",
             f"{summary.confidence:.0%} interval",
         ],
         rows,
         title="Delivery per episode",
         numeric=[False, True, False, False, False, True, True, True],
-        note="P50: half the replications delivered by then; P90: nine in ten. P(late): share "
+        note="P50: half the replications delivered by then; P90: nine in ten. P(miss): share "
         "of replications that missed the deadline, with its Wilson interval.",
     )
 
@@ -304,7 +295,7 @@ def _cost_tables(summary: Summary) -> list[Table]:
         [
             k.replace("_", " "),
             money(v.estimate),
-            span(v.low, v.high, money),
+            interval_text(v, money),
             percent(v.estimate / whole, 0) if whole > 0 else "–",
         ]
         for k, v in cost.by_category.items()
@@ -312,7 +303,7 @@ def _cost_tables(summary: Summary) -> list[Table]:
     ]
     mean = cost.total.mean
     if mean is not None:
-        rows.append(["total", money(mean.estimate), span(mean.low, mean.high, money), "100%"])
+        rows.append(["total", money(mean.estimate), interval_text(mean, money), "100%"])
     tables = [
         Table(
             ["category", "mean", f"{level:.0%} interval", "share"],
@@ -338,13 +329,12 @@ def _cost_tables(summary: Summary) -> list[Table]:
 def _utilisation_table(summary: Summary, labels: dict[str, str]) -> Table:
     rows = []
     for key, iv in summary.utilisation.items():
-        kind, _, name = key.partition(":")
         rows.append(
             [
-                f"{kind} {name}",
+                summary.label(key),
                 labels.get(key, ""),
                 percent(iv.estimate),
-                span(iv.low, iv.high, percent),
+                interval_text(iv, percent),
             ]
         )
     return Table(
@@ -367,7 +357,7 @@ def _defects_table(summary: Summary) -> Table:
     ]
     return Table(
         ["per season, mean over replications", ""],
-        [[label, number(value)] for label, value in rows],
+        [[label, count(value)] for label, value in rows],
         title="Defects and rework",
         numeric=[False, True],
     )

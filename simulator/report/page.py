@@ -18,9 +18,9 @@ How it is put together, so that other kinds of folder plug in:
                     and plots, provenance; every value already a formatted string
     template        templates/report.html.j2 lays out any Page the same way
 
-The helpers below (``money``, ``percent``, ``span``, ``SeasonCalendar``, ``folder_plot``,
-``provenance_rows``, ``files_table``) are for the views: every figure on every page is
-formatted one way.
+The helpers below (``folder_plot``, ``provenance_rows``, ``files_table``) are for the
+views; every figure on every page is formatted by ``simulator.report.words``, as the
+terminal's are.
 
 The page must open from a file share or an e-mail attachment, years later, on a machine
 with no network: styles are inline, plots are inline ``data:`` URIs (SVG where the folder
@@ -33,20 +33,17 @@ from __future__ import annotations
 
 import base64
 import importlib
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from simulator._version import __version__
-from simulator.calendar import date_at
 from simulator.errors import UsageError
 from simulator.folders.read import ResultsFolder
+from simulator.report.words import number, percent
 from simulator.results.summary import Summary
-from simulator.scenario.schema import Calendar
-from simulator.stats import Interval
 
 __all__ = [
     "VIEWS",
@@ -54,7 +51,6 @@ __all__ = [
     "Headline",
     "Page",
     "Plot",
-    "SeasonCalendar",
     "Section",
     "Table",
     "Text",
@@ -65,14 +61,9 @@ __all__ = [
     "file_warnings",
     "files_table",
     "folder_plot",
-    "interval_text",
     "inventory_page",
-    "money",
-    "number",
-    "percent",
     "provenance_rows",
     "render_html",
-    "span",
     "view_for",
     "write_report",
 ]
@@ -152,69 +143,6 @@ class Page:
     files: Sequence[Block] = ()
     warnings: Sequence[str] = ()
     generator: str = __version__
-
-
-# --- formatting: every figure on the page goes through one of these -------------------------
-
-
-def money(x: float | None, digits: int = 0) -> str:
-    """``$52,512``; an unbounded value as ∞."""
-    if x is None or not math.isfinite(x):
-        return "∞"
-    return f"-${-x:,.{digits}f}" if x < 0 else f"${x:,.{digits}f}"
-
-
-def percent(p: float | None, digits: int = 1) -> str:
-    if p is None or not math.isfinite(p):
-        return "∞"
-    return f"{100.0 * p:.{digits}f}%"
-
-
-def number(x: float | None, digits: int = 1) -> str:
-    if x is None or not math.isfinite(x):
-        return "∞"
-    return f"{x:,.{digits}f}"
-
-
-def span(low: float | None, high: float | None, fmt: Callable[[float | None], str]) -> str:
-    return f"{fmt(low)} – {fmt(high)}"
-
-
-def interval_text(iv: Interval | None, fmt: Callable[[float | None], str], level: float) -> str:
-    if iv is None:
-        return ""
-    return f"{level:.0%} interval {span(iv.low, iv.high, fmt)}"
-
-
-class SeasonCalendar:
-    """Hours from the season start as dates a meeting reads: "Fri 15 Jan 24:00", in the
-    scenario calendar's zone when the scenario is at hand."""
-
-    def __init__(self, start: date | None, calendar: Calendar | None = None) -> None:
-        self.start = datetime(start.year, start.month, start.day) if start else None
-        self.calendar = calendar
-
-    def _at(self, hours: float) -> datetime:
-        if self.calendar is not None:
-            return date_at(self.calendar, hours)
-        assert self.start is not None
-        return self.start + timedelta(hours=hours)
-
-    def moment(self, hours: float | None, *, deadline: bool = False) -> str:
-        if hours is None or not math.isfinite(hours):
-            return "not delivered"
-        if self.start is None:
-            return f"day {hours / 24.0:.1f}"
-        at = self._at(hours)
-        if deadline and at.hour == 0 and at.minute == 0:
-            # A deadline date means 24:00 of that date: say so rather than "00:00 next day".
-            return f"{(at - timedelta(days=1)):%a %d %b %Y} 24:00"
-        return f"{at:%a %d %b %Y %H:%M}"
-
-    def day(self, hours: float) -> str:
-        if self.start is None:
-            return f"day {hours / 24.0:.0f}"
-        return f"{self._at(hours):%d %b %Y}"
 
 
 def calendar_start(summary: Summary, scenario: Any) -> date | None:

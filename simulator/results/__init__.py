@@ -10,6 +10,7 @@ from simulator.results.runs import (
     simulate,
 )
 from simulator.results.summary import (
+    RISK_LIMIT,
     VERDICTS,
     CostSummary,
     DefectSummary,
@@ -33,6 +34,7 @@ from simulator.results.work import (
 )
 
 __all__ = [
+    "RISK_LIMIT",
     "VERDICTS",
     "CostSummary",
     "DefectSummary",

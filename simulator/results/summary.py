@@ -6,10 +6,14 @@ For the season: the probability that any episode misses, and the makespan. Costs
 (mean, quantiles), by category, per episode, per delivered frame. Utilisation per pool and
 team; defects caught and escaped; a verdict.
 
-Means have Student-t intervals, probabilities Wilson intervals (zero misses in n runs
-still has an upper bound), quantiles distribution-free order-statistic intervals; the
-confidence level is the scenario's ``run.confidence``. Every interval is a
-``simulator.stats.Interval``.
+Means have bootstrap percentile intervals (every quantity here is at least zero, and so
+is every bound), probabilities Wilson intervals (zero misses in n runs still has an upper
+bound), quantiles distribution-free order-statistic intervals; the confidence level is
+the scenario's ``run.confidence``. Every interval is a ``simulator.stats.Interval``.
+
+The verdict reads P(any miss) against ``RISK_LIMIT``: on time when its upper bound is
+under it, late when a miss is more likely than not, inconclusive when only the upper
+bound is over it (the verdict says how many replications would tell), else at risk.
 
 A summary is a ``Summary``: frozen, typed, read by attribute (``summary.season.p_any_miss
 .high``). ``Summary.to_json`` is what ``summary.json`` holds (infinite bounds written as
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, get_args
 
@@ -36,18 +40,20 @@ from simulator.calendar import date_at
 from simulator.engines.replication import COST_CATEGORIES
 from simulator.errors import UsageError
 from simulator.files import json_safe
-from simulator.model.season import SeasonModel
+from simulator.model.season import EpisodeStatus, SeasonModel
 from simulator.results.runs import Run
 from simulator.scenario.schema import Scenario
 from simulator.stats import (
     Interval,
-    mean_interval,
+    bootstrap_mean_interval,
     proportion_interval,
     quantile_interval,
     quantile_ranks,
+    replications_to_bound,
 )
 
 __all__ = [
+    "RISK_LIMIT",
     "VERDICTS",
     "CostSummary",
     "DefectSummary",
@@ -63,11 +69,15 @@ __all__ = [
     "verdict_for",
 ]
 
-Verdict = Literal["on_time", "at_risk", "late"]
+Verdict = Literal["on_time", "inconclusive", "at_risk", "late"]
+
+RISK_LIMIT = 0.05
+"""The chance that some episode misses that a season may run and still be on time."""
 
 VERDICTS: dict[Verdict, str] = {
     "on_time": "every episode is on time with high confidence (P(any miss) upper bound ≤ 5%)",
-    "at_risk": "some episode may miss its delivery (P(any miss) between the thresholds)",
+    "inconclusive": "too few replications to tell whether P(any miss) is under 5%",
+    "at_risk": "some episode is likely to miss its delivery (P(any miss) above 5%)",
     "late": "the season is more likely than not to miss a delivery (P(any miss) ≥ 50%)",
 }
 
@@ -76,10 +86,12 @@ _COUNTS = ("escaped_defects", "caught_defects", "failed_shots", "rework_passes")
 
 
 def verdict_for(p_any_miss: float, upper: float) -> Verdict:
-    if upper <= 0.05:
+    if upper <= RISK_LIMIT:
         return "on_time"
     if p_any_miss >= 0.5:
         return "late"
+    if p_any_miss <= RISK_LIMIT:
+        return "inconclusive"
     return "at_risk"
 
 
@@ -113,7 +125,7 @@ class DistributionSummary:
         return cls(
             n=int(values.size),
             censored=int(values.size - finite.size),
-            mean=mean_interval(finite, level=confidence) if finite.size else None,
+            mean=bootstrap_mean_interval(finite, level=confidence) if finite.size else None,
             p50=quantile_interval(values, 0.5, level=confidence),
             p90=quantile_interval(values, 0.9, level=confidence),
         )
@@ -157,6 +169,8 @@ class EpisodeSummary:
     """Delivery time in hours from the season start; +∞ when not delivered."""
     p_miss: Interval
     """Probability of missing the deadline (late or not delivered)."""
+    delivered_before: bool = False
+    """Delivered before the run started (a run from a status): not simulated."""
 
     @property
     def deadline_day(self) -> date:
@@ -172,6 +186,7 @@ class EpisodeSummary:
             "delivery_h": self.delivery_h.to_json(),
             "p_miss": self.p_miss.to_dict(),
             "shots": self.shots,
+            "delivered_before": self.delivered_before,
         }
 
     @classmethod
@@ -183,6 +198,7 @@ class EpisodeSummary:
             shots=int(data["shots"]),
             delivery_h=DistributionSummary.from_json(data["delivery_h"]),
             p_miss=Interval.from_dict(data["p_miss"]),
+            delivered_before=bool(data.get("delivered_before", False)),
         )
 
 
@@ -298,10 +314,25 @@ class Summary:
     verdict: Verdict
     run: RunProvenance | None = None
     """Set for a run, None for a sweep point."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """What people call each pool, team, stage and show (``pool:NAME``, ``team:NAME``,
+    ``stage:NAME``, ``show:NAME``): the scenario's ``label``, or the name."""
 
     @property
     def verdict_text(self) -> str:
-        return VERDICTS[self.verdict]
+        """The verdict in words; an inconclusive one says how many replications would tell
+        if the share of seasons with a miss stayed as it is."""
+        if self.verdict != "inconclusive":
+            return VERDICTS[self.verdict]
+        p = self.season.p_any_miss.estimate
+        needed = replications_to_bound(p, RISK_LIMIT, level=self.confidence)
+        if needed is None:
+            return "inconclusive: P(any miss) is too close to 5% for replications to tell"
+        return f"inconclusive — run at least {needed:,} replications"
+
+    def label(self, key: str) -> str:
+        """What people call a resource, stage or show by its key (``pool:h100``)."""
+        return self.labels.get(key) or key.partition(":")[2] or key
 
     def to_json(self) -> dict[str, Any]:
         """The content of ``summary.json`` (without the files' checksums), JSON-safe: an
@@ -328,6 +359,7 @@ class Summary:
             defects=self.defects.to_json(),
             verdict=self.verdict,
             verdict_text=self.verdict_text,
+            labels=dict(self.labels),
         )
         safe: dict[str, Any] = json_safe(out)
         return safe
@@ -362,6 +394,7 @@ class Summary:
                 defects=DefectSummary.from_json(data["defects"]),
                 verdict=verdict,
                 run=run,
+                labels={str(k): str(v) for k, v in data.get("labels", {}).items()},
             )
         except KeyError as error:
             raise ValueError(f"not a summary reelsim wrote: it lacks {error}") from None
@@ -506,6 +539,8 @@ def summarize_columns(
             shots=ep.n_shots,
             delivery_h=DistributionSummary.of(columns.delivery[:, ep.index], conf),
             p_miss=proportion_interval(int(columns.missed[:, ep.index].sum()), n, level=conf),
+            delivered_before=model.start is not None
+            and model.start.episode_status[ep.index] == EpisodeStatus.DELIVERED,
         )
         for ep in model.episodes
     )
@@ -516,7 +551,9 @@ def summarize_columns(
     per_frame = np.divide(columns.total_cost, frames, out=np.full(n, np.inf), where=frames > 0)
     cost = CostSummary(
         total=DistributionSummary.of(columns.total_cost, conf),
-        by_category={c: mean_interval(columns.cost[c], level=conf) for c in COST_CATEGORIES},
+        by_category={
+            c: bootstrap_mean_interval(columns.cost[c], level=conf) for c in COST_CATEGORIES
+        },
         per_episode={
             ep.name: float(columns.episode_cost[:, ep.index].mean()) for ep in model.episodes
         },
@@ -524,7 +561,7 @@ def summarize_columns(
     )
     counts = columns.counts
     defects = DefectSummary(
-        escaped=mean_interval(counts["escaped_defects"], level=conf),
+        escaped=bootstrap_mean_interval(counts["escaped_defects"], level=conf),
         caught_mean=float(counts["caught_defects"].mean()),
         failed_shots_mean=float(counts["failed_shots"].mean()),
         rework_passes_mean=float(counts["rework_passes"].mean()),
@@ -541,10 +578,12 @@ def summarize_columns(
         season=SeasonSummary(p_any, DistributionSummary.of(makespan, conf)),
         cost=cost,
         utilisation={
-            key: mean_interval(values, level=conf) for key, values in columns.utilisation.items()
+            key: bootstrap_mean_interval(values, level=conf)
+            for key, values in columns.utilisation.items()
         },
         defects=defects,
         verdict=verdict_for(p_any.estimate, p_any.high),
+        labels=model.labels(),
     )
 
 

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Discriminator, Field, Tag, ValidationInfo, field_validator
 
 from simulator.calendar import check_country, check_subdivision, check_time_zone
-from simulator.scenario._values import CalendarDate, ClockTime, Frozen, TimePoint, Weekday
+from simulator.scenario._values import (
+    CalendarDate,
+    ClockTime,
+    Frozen,
+    Label,
+    TimePoint,
+    Weekday,
+)
 
 __all__ = ["Calendar", "Holidays", "PublicHolidays", "Shift", "TimeZone"]
 
@@ -67,6 +74,9 @@ class Calendar(Frozen):
 
 class Shift(Frozen):
     """People on duty on given weekdays; an end at or before the start crosses midnight."""
+
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
 
     days: Annotated[tuple[Weekday, ...], Field(max_length=7)] = ("mon", "tue", "wed", "thu", "fri")
     """Weekdays the shift runs (mon..sun), in the team's local time."""

@@ -47,6 +47,7 @@ __all__ = [
     "Description",
     "Duration",
     "Frozen",
+    "Label",
     "LargestAtMost",
     "MeanAtLeast",
     "Money",
@@ -165,6 +166,8 @@ Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_
 Title = Annotated[str, Field(max_length=MAX_TITLE)]
 Description = Annotated[str, Field(max_length=MAX_DESCRIPTION)]
 CalendarDate = Annotated[date, Field(ge=FIRST_DATE, le=LAST_DATE)]
+Label = Annotated[str, Field(max_length=80)]
+"""What people call a thing ("LA supervisors, day shift"): shown instead of its name."""
 
 _DATE_RANGE = f"from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}"
 

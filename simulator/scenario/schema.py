@@ -53,6 +53,7 @@ from simulator.scenario._values import (
     Description,
     Duration,
     Frozen,
+    Label,
     LargestAtMost,
     MeanAtLeast,
     Money,
@@ -193,6 +194,9 @@ class ShotRecord(Frozen):
 class Show(Frozen):
     """One show's season."""
 
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
+
     title: Title = ""
     """The show's title, for people."""
     episodes: Annotated[
@@ -286,6 +290,9 @@ class Pool(Frozen):
     ``preemption_batch`` units at a time, after ``preemption_notice``.
     """
 
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
+
     kind: Literal["reserved", "on_demand", "spot"] = "reserved"
     """``reserved`` (owned or committed), ``on_demand`` or ``spot`` (cloud)."""
     gpu: Title = ""
@@ -334,6 +341,9 @@ class Pool(Frozen):
 
 class Team(Frozen):
     """People who review or fix shots, paid for scheduled hours (overtime at its rate)."""
+
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
 
     shifts: Annotated[tuple[Shift, ...], Field(max_length=100)] | None = None
     """The team's weekly shifts (or give ``around_the_clock``)."""
@@ -399,6 +409,9 @@ class Fallback(Frozen):
 class GpuStage(Frozen):
     """A model run on each shot, on one of its options."""
 
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
+
     kind: Literal["gpu"]
     """``gpu``."""
     model: Title = ""
@@ -419,6 +432,9 @@ class GpuStage(Frozen):
 
 class ReviewStage(Frozen):
     """People (a team) or a QC model (a pool) look at shots and send some back."""
+
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
 
     kind: Literal["review"]
     """``review``."""
@@ -471,6 +487,9 @@ ShotStage = Annotated[GpuStage | ReviewStage, Field(discriminator="kind")]
 class EpisodeStage(Frozen):
     """Work on a whole episode once all its shots are through (conform, final QC,
     compliance). Episode stages run in order and send nothing back."""
+
+    label: Label = ""
+    """What people call it, shown instead of its name in the terminal, plots and reports."""
 
     team: Name | None = None
     """People who do the stage."""

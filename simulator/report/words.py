@@ -1,0 +1,310 @@
+"""How reelsim says a number, in the terminal and in every report: one place, one way.
+
+Probabilities in percent with their interval ("3.1% (0.9% – 10.4%)"); moments as calendar
+dates ("Fri 15 Jan 2027 24:00") and against the deadline ("2.5 days early"); money with
+thousands separators and never "-$0"; small counts with two significant digits; an
+interval that cannot be computed says so ("n/a with 1 replication") instead of printing
+infinities. One word per concept: *utilisation*, *P(any miss)*, *replications*.
+
+``simulator.cli`` and ``simulator.report`` both format through these functions, so the
+terminal and the page say the same thing about the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from simulator.calendar import date_at
+
+if TYPE_CHECKING:
+    from simulator.results.summary import Summary
+    from simulator.scenario.schema import Calendar
+    from simulator.stats import Interval
+
+__all__ = [
+    "DIFFERENCES",
+    "VERDICT_WORDS",
+    "SeasonCalendar",
+    "count",
+    "days",
+    "days_against",
+    "interval_text",
+    "level_format",
+    "money",
+    "no_difference_text",
+    "number",
+    "percent",
+    "quantity_name",
+    "setting_name",
+    "signed",
+    "span",
+    "verdict_line",
+    "verdict_sentence",
+    "with_interval",
+]
+
+Format = Callable[[float | None], str]
+
+VERDICT_WORDS = {
+    "on_time": "on time",
+    "inconclusive": "inconclusive",
+    "at_risk": "at risk",
+    "late": "late",
+}
+"""A run's verdict (``Summary.verdict``) as people say it."""
+
+
+def _unsigned_zero(x: float, digits: int) -> float:
+    """``x``, or 0.0 when it rounds to zero at ``digits`` (no "-0.0")."""
+    return 0.0 if round(x, digits) == 0 else x
+
+
+def money(x: float | None, digits: int = 0) -> str:
+    """``$52,512``; an unbounded value as ∞; never ``-$0``."""
+    if x is None or not math.isfinite(x):
+        return "∞"
+    x = _unsigned_zero(x, digits)
+    return f"-${-x:,.{digits}f}" if x < 0 else f"${x:,.{digits}f}"
+
+
+def percent(p: float | None, digits: int = 1) -> str:
+    """A probability or a share in percent: ``12.5%``."""
+    if p is None or not math.isfinite(p):
+        return "∞"
+    return f"{_unsigned_zero(100.0 * p, digits):.{digits}f}%"
+
+
+def number(x: float | None, digits: int = 1) -> str:
+    """A quantity with thousands separators: ``1,234.5``; never ``-0.0``."""
+    if x is None or not math.isfinite(x):
+        return "∞"
+    return f"{_unsigned_zero(x, digits):,.{digits}f}"
+
+
+def count(x: float | None) -> str:
+    """A mean count: two significant digits below 100 (``3.3``, ``0.047``), whole numbers
+    with thousands separators from there (``1,234``)."""
+    if x is None or not math.isfinite(x):
+        return "∞"
+    if abs(x) >= 99.5:
+        return f"{x:,.0f}"
+    if x == 0:
+        return "0"
+    digits = max(0, 1 - math.floor(math.log10(abs(x))))
+    return number(x, digits)
+
+
+def _replications(n: int) -> str:
+    return f"{n:,} replication{'' if n == 1 else 's'}"
+
+
+def span(low: float | None, high: float | None, fmt: Format, *, beyond: str = "or more") -> str:
+    """``low – high``; an unbounded high end as "``low`` or more" (a quantile past what
+    the replications reach)."""
+    if high is not None and math.isinf(high) and high > 0 and low is not None:
+        return f"{fmt(low)} {beyond}" if math.isfinite(low) else "unbounded"
+    return f"{fmt(low)} – {fmt(high)}"
+
+
+def interval_text(iv: Interval | None, fmt: Format, level: float | None = None) -> str:
+    """``95% interval low – high`` (without ``level``: ``low – high``); "n/a with 1
+    replication" when the replications are too few to bound it."""
+    if iv is None:
+        return ""
+    if math.isinf(iv.low) and iv.low < 0:
+        return f"n/a with {_replications(iv.n)}"
+    text = span(iv.low, iv.high, fmt)
+    return text if level is None else f"{level:.0%} interval {text}"
+
+
+def with_interval(iv: Interval | None, fmt: Format) -> str:
+    """``estimate (low – high)``, the form of a figure in a table."""
+    if iv is None:
+        return "–"
+    return f"{fmt(iv.estimate)} ({interval_text(iv, fmt)})"
+
+
+class SeasonCalendar:
+    """Hours from the season start as dates a meeting reads: "Fri 15 Jan 2027 24:00", in the
+    scenario calendar's zone when the scenario is at hand."""
+
+    def __init__(self, start: date | None, calendar: Calendar | None = None) -> None:
+        self.start = datetime(start.year, start.month, start.day) if start else None
+        self.calendar = calendar
+
+    @classmethod
+    def of(cls, summary: Summary) -> SeasonCalendar:
+        """The calendar of a run's summary: its season starts where its deadlines say."""
+        for ep in summary.episodes:
+            return cls((ep.deadline - timedelta(hours=ep.deadline_h)).date())
+        return cls(None)
+
+    def _at(self, hours: float) -> datetime:
+        if self.calendar is not None:
+            return date_at(self.calendar, hours)
+        assert self.start is not None
+        return self.start + timedelta(hours=hours)
+
+    def moment(self, hours: float | None, *, deadline: bool = False) -> str:
+        if hours is None or not math.isfinite(hours):
+            return "not delivered"
+        if self.start is None:
+            return f"day {hours / 24.0:.1f}"
+        at = self._at(hours)
+        if deadline and at.hour == 0 and at.minute == 0:
+            # A deadline date means 24:00 of that date: say so rather than "00:00 next day".
+            return f"{(at - timedelta(days=1)):%a %d %b %Y} 24:00"
+        return f"{at:%a %d %b %Y %H:%M}"
+
+    def day(self, hours: float) -> str:
+        if self.start is None:
+            return f"day {hours / 24.0:.0f}"
+        return f"{self._at(hours):%d %b %Y}"
+
+
+def days_against(deadline_h: float, at_h: float | None) -> str:
+    """A moment against its deadline: "2.5 days early", "1.0 day late", "on the deadline",
+    "not delivered"."""
+    if at_h is None or not math.isfinite(at_h):
+        return "not delivered"
+    days = (deadline_h - at_h) / 24.0
+    shown = _unsigned_zero(abs(days), 1)
+    if shown == 0:
+        return "on the deadline"
+    unit = "day" if f"{shown:.1f}" == "1.0" else "days"
+    return f"{shown:.1f} {unit} {'early' if days > 0 else 'late'}"
+
+
+def verdict_sentence(summary: Summary) -> str:
+    """The verdict of a run in one sentence, the same in the terminal and in the report."""
+    text = summary.verdict_text.strip()
+    text = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    p_any = summary.season.p_any_miss
+    n = summary.replications
+    if summary.verdict == "inconclusive":
+        misses = round(p_any.estimate * n)
+        text += (
+            f" {misses:,} of {_replications(n)} had an episode miss; the risk may still be "
+            f"as high as {percent(p_any.high)}."
+        )
+    return text
+
+
+def verdict_line(summary: Summary) -> str:
+    """``word — sentence``: the verdict as the terminal prints it."""
+    word = VERDICT_WORDS[summary.verdict]
+    sentence = verdict_sentence(summary)
+    if sentence.lower().startswith(word):
+        return f"{word}{sentence[len(word) :]}"
+    return f"{word} — {sentence}"
+
+
+# --- differences A − B (compare) ---------------------------------------------------------
+
+
+def signed(fmt: Format) -> Format:
+    """``fmt`` with the sign in front: ``+$1,200``, ``−3.0 pp``; – for no number."""
+
+    def with_sign(x: float | None) -> str:
+        if x is None or not math.isfinite(x):
+            return "–"
+        shown = fmt(abs(x))
+        if shown == fmt(0.0):
+            return shown
+        return ("+" if x > 0 else "−") + shown
+
+    return with_sign
+
+
+def days(hours: float | None) -> str:
+    """A duration in hours as days: ``2.5 days``."""
+    if hours is None or not math.isfinite(hours):
+        return "∞"
+    shown = number(hours / 24.0, 1)
+    return f"{shown} day{'' if shown == '1.0' else 's'}"
+
+
+DIFFERENCES: dict[str, Format] = {
+    "cost": signed(money),
+    "chance": signed(lambda x: f"{number(None if x is None else 100.0 * x, 1)} pp"),
+    "time": signed(days),
+    "count": signed(count),
+}
+"""How a difference A − B of each group of quantities is said (the groups of
+``simulator.plots.planning.difference_group``)."""
+
+
+def level_format(group: str, calendar: SeasonCalendar) -> Format:
+    """How one side's mean of a group of quantities is said (a time as a date)."""
+    formats: dict[str, Format] = {
+        "cost": money,
+        "chance": percent,
+        "time": calendar.moment,
+        "count": count,
+    }
+    return formats[group]
+
+
+_QUANTITIES = {
+    "cost_total": "season cost",
+    "cost_mean": "season cost",
+    "escaped_mean": "escaped defects",
+    "p_any_miss": "P(any miss)",
+    "makespan_h": "season end (last work done)",
+    "escaped_defects": "escaped defects",
+    "rework_passes": "rework passes",
+}
+
+
+def quantity_name(quantity: str) -> str:
+    """A comparison quantity in words: ``delivery_h:ep01`` is "delivery of ep01"."""
+    if quantity in _QUANTITIES:
+        return _QUANTITIES[quantity]
+    head, _, episode = quantity.partition(":")
+    if head == "delivery_h":
+        return f"delivery of {episode}"
+    if head == "p_miss":
+        return f"P(miss) of {episode}"
+    if head.startswith("cost_"):
+        return f"cost: {head[5:].replace('_', ' ')}"
+    return quantity.replace("_", " ")
+
+
+def no_difference_text(a: str, b: str) -> str:
+    """What a comparison says when A and B gave the same numbers in every replication."""
+    return (
+        f"No replication differed: {a} and {b} gave the same cost, deliveries and defects "
+        "in every replication, so the change makes no difference here."
+    )
+
+
+_OWNERS = {
+    "pools": "pool",
+    "teams": "team",
+    "shot_stages": "stage",
+    "episode_stages": "stage",
+    "shows": "show",
+}
+
+
+def setting_name(path: str, labels: Mapping[str, str]) -> str:
+    """A scenario setting in words, by the label of what it belongs to:
+    ``teams.supervisors.shifts.0.people`` is "VFX supervisor: shift 1 people" (``labels``
+    as ``Summary.labels``). A path outside pools, teams, stages and shows stays a path."""
+    parts = path.split(".")
+    if len(parts) < 3 or parts[0] not in _OWNERS:
+        return path
+    owner = labels.get(f"{_OWNERS[parts[0]]}:{parts[1]}", parts[1])
+    words: list[str] = []
+    rest = parts[2:]
+    while rest:
+        head, *rest = rest
+        if rest and rest[0].isdigit():
+            words.append(f"{head.rstrip('s')} {int(rest[0]) + 1}")
+            rest = rest[1:]
+        else:
+            words.append(head.replace("_", " "))
+    return f"{owner}: {', '.join(words)}"
