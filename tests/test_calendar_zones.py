@@ -32,7 +32,7 @@ from simulator.engines.kernel import run_batch
 from simulator.engines.reference.engine import run_replication
 from simulator.engines.trace import TraceEvent
 from simulator.plots import RunView, delivery_plot
-from simulator.report.page import SeasonCalendar
+from simulator.report.words import SeasonCalendar
 from simulator.results.runs import simulate
 from simulator.results.status_export import status_from_trace
 from simulator.results.work import Work

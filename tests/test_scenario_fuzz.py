@@ -293,8 +293,7 @@ def _extreme_cases() -> list[tuple[str, YamlPath, Any]]:
 def _run_extreme_case(case: tuple[str, YamlPath, Any]) -> tuple[str, str, float]:
     """``(outcome, detail, seconds)``: ``refused``, ``ran``, or ``crashed`` with the error."""
     from simulator.model import compile_season, preflight
-    from simulator.results import summarize
-    from simulator.results.runs import simulate
+    from simulator.results import Work, simulate, summarize
 
     started = time.perf_counter()
     file, leaf, value = case
@@ -309,7 +308,7 @@ def _run_extreme_case(case: tuple[str, YamlPath, Any]) -> tuple[str, str, float]
         return ("refused" if ok else "crashed", str(error)[:200], time.perf_counter() - started)
     try:
         preflight(compile_season(scenario))
-        summarize(simulate(scenario, replications=2, engine="kernel", threads=1))
+        summarize(simulate(scenario, Work(replications=2, engine="kernel", threads=1)))
     except Exception as error:  # any exception here would reach a person as a traceback
         return ("crashed", f"{type(error).__name__}: {error}"[:300], time.perf_counter() - started)
     return ("ran", "", time.perf_counter() - started)

@@ -125,12 +125,15 @@ def _interval(path: str, required: bool = True) -> Spec:
         (f"{path}.estimate", _number, True),
         (f"{path}.low", _or_null(_number), True),
         (f"{path}.high", _or_null(_number), True),
+        (f"{path}.level", _probability, False),
+        (f"{path}.n", _count, False),
     ]
 
 
 def _quantiles(path: str) -> Spec:
     return [
         (path, _mapping, True),
+        (f"{path}.n", _count, False),
         (f"{path}.censored", _count, False),
         *_interval(f"{path}.mean", False),
         (f"{path}.p50", _mapping, True),

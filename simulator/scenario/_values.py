@@ -262,7 +262,7 @@ class LargestAtMost:
         """A bare number over the limit, refused with the limit (not a constant's range)."""
         if isinstance(value, int | float) and not isinstance(value, bool) and value > self.limit:
             raise ValueError(
-                f"expected at most {bound_text(self.limit)} {self.unit}, got {value:g}"
+                f"expected at most {bound_text(self.limit)} {self.unit}, got {_shown(value)}"
             )
         return value
 
