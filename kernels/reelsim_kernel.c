@@ -132,6 +132,7 @@ enum rs_header {
     RS_H_S_TASK_I,
     RS_H_S_TASK_UNITS,
     RS_H_S_WAIT_COUNT,
+    RS_H_S_WAIT_HEAD,
     RS_H_S_WAIT_LISTS,
     RS_H_S_UNIT_D,
     RS_H_S_UNIT_I,
@@ -509,9 +510,9 @@ enum rs_outcome {
     RS_OUT_APPROVED
 };
 
-#define RS_LAYOUT_VERSION 2
+#define RS_LAYOUT_VERSION 3
 #define RS_TRACE_WIDTH 6
-#define RS_EVENT_WORDS 5
+#define RS_EVENT_WORDS 4
 #define RS_FLAG_LEASED 1
 #define RS_FLAG_READY 2
 #define RS_FLAG_UP 4
@@ -538,24 +539,34 @@ enum rs_outcome {
 #define RS_TWO53 9007199254740992.0
 #define RS_BELOW_ONE (1.0 - 1.0 / 9007199254740992.0)
 
+/* One Philox round: the two multiplications, the xors with the key, the key bumped. The
+ * ten rounds are written out (no loop to count) so that the compiler keeps all in
+ * registers. */
+#define RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1)                                            \
+    do {                                                                                    \
+        rs_u64 p0_ = (rs_u64)0xD2511F53u * (rs_u64)(c0);                                    \
+        rs_u64 p1_ = (rs_u64)0xCD9E8D57u * (rs_u64)(c2);                                    \
+        (c0) = (rs_u32)(p1_ >> 32) ^ (c1) ^ (k0);                                           \
+        (c2) = (rs_u32)(p0_ >> 32) ^ (c3) ^ (k1);                                           \
+        (c1) = (rs_u32)p1_;                                                                 \
+        (c3) = (rs_u32)p0_;                                                                 \
+        (k0) += 0x9E3779B9u;                                                                \
+        (k1) += 0xBB67AE85u;                                                                \
+    } while (0)
+
 RS_DEVICE void rs_philox(rs_u32 *c, rs_u32 k0, rs_u32 k1)
 {
     rs_u32 c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
-    int r;
-    for (r = 0; r < 10; r++) {
-        rs_u64 p0 = (rs_u64)0xD2511F53u * (rs_u64)c0;
-        rs_u64 p1 = (rs_u64)0xCD9E8D57u * (rs_u64)c2;
-        rs_u32 n0 = (rs_u32)(p1 >> 32) ^ c1 ^ k0;
-        rs_u32 n1 = (rs_u32)p1;
-        rs_u32 n2 = (rs_u32)(p0 >> 32) ^ c3 ^ k1;
-        rs_u32 n3 = (rs_u32)p0;
-        c0 = n0;
-        c1 = n1;
-        c2 = n2;
-        c3 = n3;
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
     c[0] = c0;
     c[1] = c1;
     c[2] = c2;
@@ -571,10 +582,12 @@ RS_DEVICE double rs_to_uniform(rs_u32 hi, rs_u32 lo)
     return u < 1.0 ? u : RS_BELOW_ONE;
 }
 
+/* A stream of uniforms: each Philox block gives two; the second is kept as its two raw
+ * words and turned into a double only if it is asked for. */
 typedef struct {
     rs_u32 c0, c1, c2, j;
     rs_u32 k0, k1;
-    double spare;
+    rs_u32 spare_hi, spare_lo;
     int has_spare;
 } rs_stream;
 
@@ -587,7 +600,8 @@ RS_DEVICE void rs_stream_init(rs_stream *s, rs_u32 k0, rs_u32 k1, rs_u32 rep, rs
     s->c1 = (purpose << 24) | owner;
     s->c2 = sub;
     s->j = 0;
-    s->spare = 0.0;
+    s->spare_hi = 0;
+    s->spare_lo = 0;
     s->has_spare = 0;
 }
 
@@ -596,7 +610,7 @@ RS_DEVICE double rs_next(rs_stream *s)
     rs_u32 c[4];
     if (s->has_spare) {
         s->has_spare = 0;
-        return s->spare;
+        return rs_to_uniform(s->spare_hi, s->spare_lo);
     }
     c[0] = s->c0;
     c[1] = s->c1;
@@ -604,7 +618,8 @@ RS_DEVICE double rs_next(rs_stream *s)
     c[3] = s->j;
     s->j += 1;
     rs_philox(c, s->k0, s->k1);
-    s->spare = rs_to_uniform(c[2], c[3]);
+    s->spare_hi = c[2];
+    s->spare_lo = c[3];
     s->has_spare = 1;
     return rs_to_uniform(c[0], c[1]);
 }
@@ -784,6 +799,7 @@ RS_DEVICE double rs_sample(const rs_i64 *mi, const double *md, rs_i64 dist_table
 /* ---------------------------------------------------------------------------------------
  * The state of one replication: pointers into the model and into scratch. */
 
+/* An event as the handlers see it. */
 typedef struct {
     double t;
     rs_u32 gen;
@@ -793,8 +809,23 @@ typedef struct {
     rs_u32 seq;
     rs_i32 a;
     rs_i32 b;
-    rs_i32 pad;
 } rs_event;
+
+/* An event as the heap holds it: its order (time, generation, class, key, posting order)
+ * in three words compared as numbers, then its two arguments. `order` packs the
+ * generation (32 bits), the class (4 bits) and the first key plus one (28 bits: task ids
+ * stay below 2**24, the first key is at least -1); `tie` the second key (never negative)
+ * and the posting number. */
+typedef struct {
+    double t;
+    rs_u64 order;
+    rs_u64 tie;
+    rs_i32 a;
+    rs_i32 b;
+} rs_entry;
+
+#define RS_ORDER_KEY_BITS 28
+#define RS_ORDER_KEY_MASK 0x0FFFFFFFULL
 
 typedef struct {
     const rs_i64 *mi;
@@ -835,6 +866,7 @@ typedef struct {
     rs_i32 *tk_i;
     rs_i32 *tk_units;
     rs_i32 *wait_count;
+    rs_i32 *wait_head;
     rs_i32 *wait_lists;
     double *un_d;
     rs_i64 *un_i;
@@ -846,7 +878,7 @@ typedef struct {
     double *mon;
     rs_i32 *es_left;
     rs_i32 *idle;
-    rs_event *heap;
+    rs_entry *heap;
 
     double *od;
     rs_i64 *oi;
@@ -868,6 +900,10 @@ typedef struct {
     rs_i64 lease_counter;
     double cloud_closed;
     rs_i32 n_waiting;
+    /* Whether dispatch may find work: set by whatever can let a task start (a task joins
+     * a waiting list, a unit or a person may have come free), cleared by a dispatch that
+     * found nothing to start. */
+    int dispatch_due;
     rs_i32 n_delivered;
     int finished;
     int closing;
@@ -914,11 +950,30 @@ RS_DEVICE void rs_trace(rs_sim *sim, int code, double x, double y, double z, dou
     }
 }
 
+/* The first uniform of an address (a one-off draw): half a Philox block. */
 RS_DEVICE double rs_uniform(rs_sim *sim, rs_u32 purpose, rs_u32 owner, rs_u32 sub)
 {
-    rs_stream s;
-    rs_stream_init(&s, sim->key0, sim->key1, sim->rep, purpose, owner, sub);
-    return rs_next(&s);
+    rs_u32 c[4];
+    c[0] = sim->rep;
+    c[1] = (purpose << 24) | owner;
+    c[2] = sub;
+    c[3] = 0;
+    rs_philox(c, sim->key0, sim->key1);
+    return rs_to_uniform(c[0], c[1]);
+}
+
+/* Whether the one-off draw of an address falls below p. A uniform lies strictly between 0
+ * and 1, so for p <= 0 or p >= 1 the answer is known without the draw; draws are addressed
+ * (no stream moves on), so leaving one out changes no other draw. */
+RS_DEVICE int rs_chance(rs_sim *sim, rs_u32 purpose, rs_u32 owner, rs_u32 sub, double p)
+{
+    if (p <= 0.0) {
+        return 0;
+    }
+    if (p >= 1.0) {
+        return 1;
+    }
+    return rs_uniform(sim, purpose, owner, sub) < p;
 }
 
 RS_DEVICE double rs_draw(rs_sim *sim, rs_i64 dist, rs_stream *s)
@@ -944,7 +999,8 @@ RS_DEVICE void rs_integrate(rs_sim *sim, rs_i32 m, double t)
     double since = MON(sim, m, RS_MON_SINCE);
     double level = MON(sim, m, RS_MON_LEVEL);
     double *bins;
-    double a;
+    double a, day;
+    rs_i64 d;
     if (t <= since) {
         return;
     }
@@ -952,18 +1008,22 @@ RS_DEVICE void rs_integrate(rs_sim *sim, rs_i32 m, double t)
     if (level != 0.0) {
         bins = m < sim->n_res ? sim->busy_bins + (rs_i64)m * sim->n_days
                               : sim->queue_bins + (rs_i64)(m - sim->n_res) * sim->n_days;
+        /* Only the first bin needs the division: a bin's edge (day + 1) * 24 is exact, and
+         * floor(edge / 24) is day + 1 exactly, so the next bin is the next whole day. */
         a = since;
+        day = rs_day_of(a);
+        d = (rs_i64)day;
         while (a < t) {
-            double day = rs_day_of(a);
             double edge = (day + 1.0) * RS_HOURS_PER_BIN;
             double b = edge < t ? edge : t;
-            rs_i64 d = (rs_i64)day;
             if (d >= 0 && d < sim->n_days) {
                 bins[d] += level * (b - a);
             } else {
                 sim->status = RS_BAD_LAYOUT;
             }
             a = b;
+            day += 1.0;
+            d += 1;
         }
     }
     MON(sim, m, RS_MON_SINCE) = t;
@@ -978,52 +1038,80 @@ RS_DEVICE void rs_monitor_add(rs_sim *sim, rs_i32 m, rs_i64 delta)
 /* ---------------------------------------------------------------------------------------
  * Events: a binary heap in scratch. */
 
-RS_DEVICE int rs_event_less(const rs_event *a, const rs_event *b)
+RS_DEVICE int rs_entry_less(const rs_entry *a, const rs_entry *b)
 {
     if (a->t != b->t) {
         return a->t < b->t;
     }
-    if (a->gen != b->gen) {
-        return a->gen < b->gen;
+    if (a->order != b->order) {
+        return a->order < b->order;
     }
-    if (a->cls != b->cls) {
-        return a->cls < b->cls;
-    }
-    if (a->k0 != b->k0) {
-        return a->k0 < b->k0;
-    }
-    if (a->k1 != b->k1) {
-        return a->k1 < b->k1;
-    }
-    return a->seq < b->seq;
+    return a->tie < b->tie;
 }
 
-/* Schedule an event `delay` hours from now, as the reference's agenda.at (max(delay, 0)). */
+RS_DEVICE rs_u32 rs_entry_gen(const rs_entry *e)
+{
+    return (rs_u32)(e->order >> 32);
+}
+
+RS_DEVICE rs_i32 rs_entry_class(const rs_entry *e)
+{
+    return (rs_i32)((e->order >> RS_ORDER_KEY_BITS) & 0xF);
+}
+
+RS_DEVICE rs_i32 rs_entry_k0(const rs_entry *e)
+{
+    return (rs_i32)(e->order & RS_ORDER_KEY_MASK) - 1;
+}
+
+RS_DEVICE rs_event rs_decode(const rs_entry *e)
+{
+    rs_event ev;
+    ev.t = e->t;
+    ev.gen = rs_entry_gen(e);
+    ev.cls = rs_entry_class(e);
+    ev.k0 = rs_entry_k0(e);
+    ev.k1 = (rs_i32)(e->tie >> 32);
+    ev.seq = (rs_u32)e->tie;
+    ev.a = e->a;
+    ev.b = e->b;
+    return ev;
+}
+
+/* The event heap is 4-ary: half the levels of a binary heap, the four children of a
+ * node side by side in memory. */
+#define RS_HEAP_ARITY 4
+
+/* Schedule an event `delay` hours from now, as the reference's agenda.at (max(delay, 0)).
+ * An event due at or after the end of the run would never be handled (the run stops
+ * before that instant's round), so it only takes its posting number. */
 RS_DEVICE void rs_at(rs_sim *sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1, rs_i32 a,
                      rs_i32 b)
 {
-    rs_event ev;
+    rs_entry ev;
+    rs_u32 gen;
     rs_i64 i;
     if (sim->closing) {
+        return;
+    }
+    ev.t = sim->now + (delay > 0.0 ? delay : 0.0);
+    gen = (sim->in_round && ev.t == sim->now) ? sim->round + 1 : 0;
+    ev.order = ((rs_u64)gen << 32) | ((rs_u64)cls << RS_ORDER_KEY_BITS)
+               | ((rs_u64)(rs_i64)(k0 + 1) & RS_ORDER_KEY_MASK);
+    ev.tie = ((rs_u64)(rs_u32)k1 << 32) | (rs_u64)sim->seq++;
+    ev.a = a;
+    ev.b = b;
+    if (!(ev.t < sim->run_end)) {
         return;
     }
     if (sim->heap_n >= sim->heap_cap) {
         sim->status = RS_HEAP_FULL;
         return;
     }
-    ev.t = sim->now + (delay > 0.0 ? delay : 0.0);
-    ev.gen = (sim->in_round && ev.t == sim->now) ? sim->round + 1 : 0;
-    ev.cls = cls;
-    ev.k0 = k0;
-    ev.k1 = k1;
-    ev.seq = sim->seq++;
-    ev.a = a;
-    ev.b = b;
-    ev.pad = 0;
     i = sim->heap_n++;
     while (i > 0) {
-        rs_i64 parent = (i - 1) / 2;
-        if (!rs_event_less(&ev, &sim->heap[parent])) {
+        rs_i64 parent = (i - 1) / RS_HEAP_ARITY;
+        if (!rs_entry_less(&ev, &sim->heap[parent])) {
             break;
         }
         sim->heap[i] = sim->heap[parent];
@@ -1034,19 +1122,23 @@ RS_DEVICE void rs_at(rs_sim *sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1
 
 RS_DEVICE rs_event rs_pop(rs_sim *sim)
 {
-    rs_event top = sim->heap[0];
-    rs_event last = sim->heap[--sim->heap_n];
+    rs_event top = rs_decode(&sim->heap[0]);
+    rs_entry last = sim->heap[--sim->heap_n];
     rs_i64 n = sim->heap_n;
     rs_i64 i = 0;
     for (;;) {
-        rs_i64 child = 2 * i + 1;
-        if (child >= n) {
+        rs_i64 first = RS_HEAP_ARITY * i + 1;
+        rs_i64 end = first + RS_HEAP_ARITY < n ? first + RS_HEAP_ARITY : n;
+        rs_i64 child = first, c;
+        if (first >= n) {
             break;
         }
-        if (child + 1 < n && rs_event_less(&sim->heap[child + 1], &sim->heap[child])) {
-            child += 1;
+        for (c = first + 1; c < end; c++) {
+            if (rs_entry_less(&sim->heap[c], &sim->heap[child])) {
+                child = c;
+            }
         }
-        if (!rs_event_less(&sim->heap[child], &last)) {
+        if (!rs_entry_less(&sim->heap[child], &last)) {
             break;
         }
         sim->heap[i] = sim->heap[child];
@@ -1088,15 +1180,21 @@ RS_DEVICE rs_i32 rs_count_free(rs_sim *sim, rs_i32 p)
 RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
 {
     int was = rs_unit_free(sim, u);
+    int now_free;
     UN_I(sim, u, RS_UI_FLAGS) = flags;
-    PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += rs_unit_free(sim, u) - was;
+    now_free = rs_unit_free(sim, u);
+    PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += now_free - was;
+    sim->dispatch_due |= now_free;
 }
 
 RS_DEVICE void rs_unit_task(rs_sim *sim, rs_i64 u, rs_i64 task)
 {
     int was = rs_unit_free(sim, u);
+    int now_free;
     UN_I(sim, u, RS_UI_TASK) = task;
-    PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += rs_unit_free(sim, u) - was;
+    now_free = rs_unit_free(sim, u);
+    PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += now_free - was;
+    sim->dispatch_due |= now_free;
 }
 
 RS_DEVICE rs_i32 rs_exposed(rs_sim *sim, rs_i32 p)
@@ -1244,6 +1342,70 @@ RS_DEVICE int rs_resource_seen(rs_sim *sim, rs_i64 o0, rs_i64 o)
     return 0;
 }
 
+/* A resource's waiting list, in dispatch order, is a ring in its room of the wait lists
+ * (as many places as tasks that may wait there, wait_off[r + 1] - wait_off[r]): the k-th
+ * task in order sits at place (head + k) mod room. Most tasks join at the tail (keys grow
+ * with time) and leave from the head, so both ends are tried before a search, and a task
+ * in the middle moves the shorter side of the ring. */
+RS_DEVICE rs_i32 rs_wait_room(rs_sim *sim, rs_i32 r)
+{
+    return (rs_i32)(sim->wait_off[r + 1] - sim->wait_off[r]);
+}
+
+RS_DEVICE rs_i32 rs_wait_place(rs_sim *sim, rs_i32 r, rs_i32 k)
+{
+    rs_i32 room = rs_wait_room(sim, r);
+    rs_i32 at = sim->wait_head[r] + k;
+    return at >= room ? at - room : at;
+}
+
+/* The k-th task of resource r's waiting list in dispatch order. */
+RS_DEVICE rs_i32 rs_waiting_at(rs_sim *sim, rs_i32 r, rs_i32 k)
+{
+    return sim->wait_lists[sim->wait_off[r] + rs_wait_place(sim, r, k)];
+}
+
+/* Put task id at position lo of resource r's list, moving the shorter side. */
+RS_DEVICE void rs_wait_insert_at(rs_sim *sim, rs_i32 r, rs_i32 lo, rs_i32 id)
+{
+    rs_i32 *list = sim->wait_lists + sim->wait_off[r];
+    rs_i32 room = rs_wait_room(sim, r);
+    rs_i32 count = sim->wait_count[r];
+    rs_i32 k;
+    if (lo < count - lo) { /* the head side moves one place back */
+        rs_i32 head = sim->wait_head[r] - 1;
+        sim->wait_head[r] = head < 0 ? head + room : head;
+        for (k = 0; k < lo; k++) {
+            list[rs_wait_place(sim, r, k)] = list[rs_wait_place(sim, r, k + 1)];
+        }
+    } else { /* the tail side moves one place on */
+        for (k = count; k > lo; k--) {
+            list[rs_wait_place(sim, r, k)] = list[rs_wait_place(sim, r, k - 1)];
+        }
+    }
+    list[rs_wait_place(sim, r, lo)] = id;
+    sim->wait_count[r] = count + 1;
+}
+
+/* Take position lo out of resource r's list, moving the shorter side. */
+RS_DEVICE void rs_wait_remove_at(rs_sim *sim, rs_i32 r, rs_i32 lo)
+{
+    rs_i32 *list = sim->wait_lists + sim->wait_off[r];
+    rs_i32 count = sim->wait_count[r];
+    rs_i32 k;
+    if (lo < count - 1 - lo) { /* the head side moves one place on */
+        for (k = lo; k > 0; k--) {
+            list[rs_wait_place(sim, r, k)] = list[rs_wait_place(sim, r, k - 1)];
+        }
+        sim->wait_head[r] = rs_wait_place(sim, r, 1);
+    } else {
+        for (k = lo; k < count - 1; k++) {
+            list[rs_wait_place(sim, r, k)] = list[rs_wait_place(sim, r, k + 1)];
+        }
+    }
+    sim->wait_count[r] = count - 1;
+}
+
 RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
 {
     rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
@@ -1251,31 +1413,32 @@ RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     rs_i64 o;
     for (o = o0; o < o0 + n; o++) {
-        rs_i32 r, count, lo, hi, k;
-        rs_i32 *list;
+        rs_i32 r, count, lo, hi;
         if (rs_resource_seen(sim, o0, o)) {
             continue;
         }
         r = rs_option_resource(sim, o);
-        list = sim->wait_lists + sim->wait_off[r];
         count = sim->wait_count[r];
-        lo = 0;
-        hi = count;
-        while (lo < hi) { /* bisect_right */
-            rs_i32 mid = (lo + hi) / 2;
-            if (rs_task_less(sim, id, list[mid])) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
+        if (count == 0 || !rs_task_less(sim, id, rs_waiting_at(sim, r, count - 1))) {
+            lo = count; /* at the tail */
+        } else if (rs_task_less(sim, id, rs_waiting_at(sim, r, 0))) {
+            lo = 0;
+        } else {
+            lo = 1;
+            hi = count - 1;
+            while (lo < hi) { /* bisect_right */
+                rs_i32 mid = (lo + hi) / 2;
+                if (rs_task_less(sim, id, rs_waiting_at(sim, r, mid))) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
             }
         }
-        for (k = count; k > lo; k--) {
-            list[k] = list[k - 1];
-        }
-        list[lo] = id;
-        sim->wait_count[r] = count + 1;
+        rs_wait_insert_at(sim, r, lo, id);
     }
     sim->n_waiting += 1;
+    sim->dispatch_due = 1;
 }
 
 RS_DEVICE void rs_waiting_remove(rs_sim *sim, rs_i32 id)
@@ -1285,28 +1448,29 @@ RS_DEVICE void rs_waiting_remove(rs_sim *sim, rs_i32 id)
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     rs_i64 o;
     for (o = o0; o < o0 + n; o++) {
-        rs_i32 r, count, lo, hi, k;
-        rs_i32 *list;
+        rs_i32 r, count, lo, hi;
         if (rs_resource_seen(sim, o0, o)) {
             continue;
         }
         r = rs_option_resource(sim, o);
-        list = sim->wait_lists + sim->wait_off[r];
         count = sim->wait_count[r];
-        lo = 0;
-        hi = count;
-        while (lo < hi) { /* bisect_left */
-            rs_i32 mid = (lo + hi) / 2;
-            if (rs_task_less(sim, list[mid], id)) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
+        if (rs_waiting_at(sim, r, 0) == id) {
+            lo = 0;
+        } else if (rs_waiting_at(sim, r, count - 1) == id) {
+            lo = count - 1;
+        } else {
+            lo = 1;
+            hi = count - 1;
+            while (lo < hi) { /* bisect_left */
+                rs_i32 mid = (lo + hi) / 2;
+                if (rs_task_less(sim, rs_waiting_at(sim, r, mid), id)) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
             }
         }
-        for (k = lo; k < count - 1; k++) {
-            list[k] = list[k + 1];
-        }
-        sim->wait_count[r] = count - 1;
+        rs_wait_remove_at(sim, r, lo);
     }
     sim->n_waiting -= 1;
 }
@@ -1388,8 +1552,8 @@ RS_DEVICE void rs_enter_stage(rs_sim *sim, rs_i32 s)
         rs_i32 g = sim->sh_stage[s];
         if (ST_I(sim, g, RS_SI_KIND) == RS_STAGE_REVIEW) {
             rs_u32 sub = rs_pack_sub((rs_i32)ST_I(sim, g, RS_SI_ADDRESS), sim->sh_pass[s], 0);
-            if (!(rs_uniform(sim, RS_PURPOSE_REVIEW_SAMPLE, (rs_u32)s, sub)
-                  < ST_D(sim, g, RS_SD_SAMPLE_RATE))) {
+            if (!rs_chance(sim, RS_PURPOSE_REVIEW_SAMPLE, (rs_u32)s, sub,
+                           ST_D(sim, g, RS_SD_SAMPLE_RATE))) {
                 sim->sh_stage[s] += 1;
                 continue;
             }
@@ -1522,6 +1686,7 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
             sim->sl_d[slot] = -1.0;
         }
         sim->sl_i[slot] = -1;
+        sim->dispatch_due = 1;
     }
     TK_I(sim, id, RS_TK_N_UNITS) = 0;
     TK_I(sim, id, RS_TK_SLOT) = -1;
@@ -1579,17 +1744,18 @@ RS_DEVICE int rs_rejects(rs_sim *sim, rs_i32 s, rs_i32 g)
     rs_i64 max_rounds = ST_I(sim, g, RS_SI_MAX_ROUNDS);
     rs_i64 n_reject = ST_I(sim, g, RS_SI_N_REJECT);
     rs_u32 sub;
-    double v;
+    double p;
     if (max_rounds >= 0 && max_rounds <= round) {
         return 0;
     }
     sub = rs_pack_sub((rs_i32)ST_I(sim, g, RS_SI_ADDRESS), sim->sh_pass[s], 0);
-    v = rs_uniform(sim, RS_PURPOSE_REVIEW_VERDICT, (rs_u32)s, sub);
     if (sim->sh_flag[s] != RS_NO_FLAG) {
-        return v < ST_D(sim, g, RS_SD_CATCH_P);
+        p = ST_D(sim, g, RS_SD_CATCH_P);
+    } else {
+        p = sim->reject_p[ST_I(sim, g, RS_SI_REJECT_OFFSET)
+                          + (round < n_reject - 1 ? round : n_reject - 1)];
     }
-    return v < sim->reject_p[ST_I(sim, g, RS_SI_REJECT_OFFSET)
-                             + (round < n_reject - 1 ? round : n_reject - 1)];
+    return rs_chance(sim, RS_PURPOSE_REVIEW_VERDICT, (rs_u32)s, sub, p);
 }
 
 RS_DEVICE void rs_rework(rs_sim *sim, rs_i32 s, rs_i32 g)
@@ -1644,14 +1810,13 @@ RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
     if (kind == RS_STAGE_GPU) {
         rs_i32 address = TK_I(sim, id, RS_TK_ADDRESS);
         rs_u32 sub = rs_pack_sub(address, TK_I(sim, id, RS_TK_PASS), TK_I(sim, id, RS_TK_ATTEMPT));
-        if (rs_uniform(sim, RS_PURPOSE_ATTEMPT_FAILURE, (rs_u32)id, sub)
-            < ST_D(sim, stage, RS_SD_FAILURE_P)) {
+        if (rs_chance(sim, RS_PURPOSE_ATTEMPT_FAILURE, (rs_u32)id, sub,
+                      ST_D(sim, stage, RS_SD_FAILURE_P))) {
             rs_trace_end(sim, id, RS_OUT_FAILED);
             rs_attempt_failed(sim, id, stage);
             return;
         }
-        if (rs_uniform(sim, RS_PURPOSE_DEFECT, (rs_u32)id, sub)
-            < ST_D(sim, stage, RS_SD_DEFECT_P)) {
+        if (rs_chance(sim, RS_PURPOSE_DEFECT, (rs_u32)id, sub, ST_D(sim, stage, RS_SD_DEFECT_P))) {
             if (address < sim->sh_flag[id]) {
                 sim->sh_flag[id] = address;
             }
@@ -1757,19 +1922,21 @@ RS_DEVICE int rs_fits_pool(rs_sim *sim, rs_i32 id, rs_i32 p, rs_i32 free)
 
 RS_DEVICE void rs_dispatch(rs_sim *sim)
 {
+    if (!sim->dispatch_due) {
+        return; /* nothing has changed since a dispatch that found nothing */
+    }
     while (sim->n_waiting > 0) {
         rs_i32 best = -1;
         rs_i32 p, t;
         for (p = 0; p < sim->n_pools; p++) {
             rs_i32 free = rs_count_free(sim, p);
-            const rs_i32 *list = sim->wait_lists + sim->wait_off[p];
             rs_i32 count = sim->wait_count[p];
             rs_i32 k;
             if (free == 0) {
                 continue;
             }
             for (k = 0; k < count; k++) {
-                rs_i32 id = list[k];
+                rs_i32 id = rs_waiting_at(sim, p, k);
                 if (best >= 0 && rs_task_less(sim, best, id)) {
                     break;
                 }
@@ -1785,13 +1952,14 @@ RS_DEVICE void rs_dispatch(rs_sim *sim)
                 continue;
             }
             if (sim->wait_count[r] > 0) {
-                rs_i32 head = sim->wait_lists[sim->wait_off[r]];
+                rs_i32 head = rs_waiting_at(sim, r, 0);
                 if (best < 0 || rs_task_less(sim, head, best)) {
                     best = head;
                 }
             }
         }
         if (best < 0) {
+            sim->dispatch_due = 0;
             return;
         }
         rs_waiting_remove(sim, best);
@@ -1967,7 +2135,6 @@ RS_DEVICE void rs_provision(rs_sim *sim)
     rs_i32 p;
     for (p = 0; p < sim->n_pools; p++) {
         rs_i64 gpus, leases, free, enough, wanted, need, room, i;
-        const rs_i32 *list;
         rs_i32 count, k;
         double min_cost;
         if (!rs_pool_cloud(sim, p)) {
@@ -1981,10 +2148,9 @@ RS_DEVICE void rs_provision(rs_sim *sim)
         free = rs_count_free(sim, p);
         enough = gpus - leases + PS_I(sim, p, RS_PS_PROVISIONING) + free;
         wanted = 0;
-        list = sim->wait_lists + sim->wait_off[p];
         count = sim->wait_count[p];
         for (k = 0; k < count; k++) {
-            rs_i32 id = list[k];
+            rs_i32 id = rs_waiting_at(sim, p, k);
             if (wanted >= enough) {
                 break;
             }
@@ -2172,6 +2338,7 @@ RS_DEVICE void rs_shift_change(rs_sim *sim, rs_i32 team, rs_i32 step)
     rs_i32 old = *on_duty;
     rs_i32 k;
     *on_duty = people;
+    sim->dispatch_due = 1;
     rs_trace(sim, RS_TR_SHIFT_CHANGE, (double)team, (double)old, (double)people, 0.0);
     for (k = 0; k < people; k++) {
         if (sim->sl_d[s0 + k] >= 0.0) {
@@ -2323,6 +2490,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->tk_i = (rs_i32 *)(scratch + mi[RS_H_S_TASK_I]);
     sim->tk_units = (rs_i32 *)(scratch + mi[RS_H_S_TASK_UNITS]);
     sim->wait_count = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_COUNT]);
+    sim->wait_head = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_HEAD]);
     sim->wait_lists = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_LISTS]);
     sim->un_d = (double *)(scratch + mi[RS_H_S_UNIT_D]);
     sim->un_i = (rs_i64 *)(scratch + mi[RS_H_S_UNIT_I]);
@@ -2334,7 +2502,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->mon = (double *)(scratch + mi[RS_H_S_MONITOR_D]);
     sim->es_left = (rs_i32 *)(scratch + mi[RS_H_S_EPISODE_I]);
     sim->idle = (rs_i32 *)(scratch + mi[RS_H_S_IDLE]);
-    sim->heap = (rs_event *)(scratch + mi[RS_H_S_HEAP]);
+    sim->heap = (rs_entry *)(scratch + mi[RS_H_S_HEAP]);
 
     sim->od = out_d;
     sim->oi = out_i;
@@ -2372,6 +2540,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->lease_counter = 0;
     sim->cloud_closed = 0.0;
     sim->n_waiting = 0;
+    sim->dispatch_due = 1;
     sim->n_delivered = 0;
     sim->finished = 0;
     sim->closing = 0;
@@ -2416,6 +2585,7 @@ RS_DEVICE void rs_reset(rs_sim *sim)
     }
     for (i = 0; i < sim->n_res; i++) {
         sim->wait_count[i] = 0;
+        sim->wait_head[i] = 0;
     }
     n = mi[RS_H_N_UNITS];
     for (i = 0; i < n; i++) {
@@ -2570,14 +2740,14 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
 /* A completion whose service was interrupted: SimPy removed the service process's
  * callback, so its timeout posts nothing, and a round holding only such events never
  * happens at all. */
-RS_DEVICE int rs_voided(rs_sim *sim, const rs_event *ev)
+RS_DEVICE int rs_voided(rs_sim *sim, const rs_entry *e)
 {
-    return ev->cls == RS_EV_COMPLETION && ev->a != TK_I(sim, ev->k0, RS_TK_VERSION);
+    return rs_entry_class(e) == RS_EV_COMPLETION && e->a != TK_I(sim, rs_entry_k0(e), RS_TK_VERSION);
 }
 
 RS_DEVICE int rs_round_event(rs_sim *sim, double t)
 {
-    return sim->heap_n > 0 && sim->heap[0].t == t && sim->heap[0].gen <= sim->round;
+    return sim->heap_n > 0 && sim->heap[0].t == t && rs_entry_gen(&sim->heap[0]) <= sim->round;
 }
 
 RS_DEVICE void rs_end_of_round(rs_sim *sim, double t)
@@ -2708,11 +2878,13 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
         sim.now = t;
         sim.round += 1;
         sim.in_round = 1;
-        while (rs_round_event(&sim, t) && sim.heap[0].cls != RS_EV_IDLE_RELEASE) {
-            rs_event ev = rs_pop(&sim);
-            if (rs_voided(&sim, &ev)) {
+        while (rs_round_event(&sim, t) && rs_entry_class(&sim.heap[0]) != RS_EV_IDLE_RELEASE) {
+            rs_event ev;
+            if (rs_voided(&sim, &sim.heap[0])) {
+                rs_pop(&sim);
                 continue;
             }
+            ev = rs_pop(&sim);
             rs_handle(&sim, &ev);
         }
         rs_end_of_round(&sim, t);

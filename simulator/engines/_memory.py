@@ -37,6 +37,7 @@ def scratch_layout(**n: int) -> dict[str, int]:
     halves("RS_H_S_TASK_I", n["n_tasks"] * task_i)
     halves("RS_H_S_TASK_UNITS", n["n_tasks"] * n["max_gang"])
     halves("RS_H_S_WAIT_COUNT", n["n_res"])
+    halves("RS_H_S_WAIT_HEAD", n["n_res"])
     halves("RS_H_S_WAIT_LISTS", n["wait_total"])
     words("RS_H_S_UNIT_D", n["n_units"] * (len(LAYOUT["rs_unit_d"]) - 1))
     words("RS_H_S_UNIT_I", n["n_units"] * (len(LAYOUT["rs_unit_i"]) - 1))

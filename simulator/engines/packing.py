@@ -499,7 +499,7 @@ def _pack_teams(b: _Blocks, model: SeasonModel) -> int:
 
 def _pack_waiting_lists(b: _Blocks, model: SeasonModel) -> int:
     """Where each resource's waiting list starts: one per resource, as long as the tasks
-    that may wait there. Returns their total length."""
+    that may wait there, and where the last one ends. Returns their total length."""
     shot_resources = {
         _resource_index(model, o)
         for st in (*model.shot_stages, *model.fallbacks)
@@ -515,6 +515,7 @@ def _pack_waiting_lists(b: _Blocks, model: SeasonModel) -> int:
         total += (model.n_shots if r in shot_resources else 0) + (
             model.n_episodes if r in episode_resources else 0
         )
+    offsets.append(total)
     b.int_table("RS_H_WAIT_OFFSET_I", offsets)
     return total
 
