@@ -144,6 +144,9 @@ enum rs_header {
     RS_H_S_MONITOR_D,
     RS_H_S_EPISODE_I,
     RS_H_S_IDLE,
+    RS_H_S_RELEASE_ORDER,
+    RS_H_S_RELEASE_SEQ,
+    RS_H_S_RELEASE_NEXT,
     RS_H_S_HEAP,
     /* outputs: offsets within one replication's out_d and out_i, and their sizes */
     RS_H_OUT_D_WORDS,
@@ -521,6 +524,7 @@ enum rs_outcome {
 #define RS_FREE_BITS (RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_UP)
 #define RS_STATE_FAILED 1
 #define RS_STATE_THROUGH 2
+#define RS_STATE_RESUMED 4
 #define RS_NO_FLAG 0x7FFFFFFF
 #define RS_MAX_PASS 255
 #define RS_HOURS_PER_BIN 24.0
@@ -878,6 +882,14 @@ typedef struct {
     double *mon;
     rs_i32 *es_left;
     rs_i32 *idle;
+    /* Shot releases, known at the start, wait in a stream per episode rather than in the
+     * heap: rel_order holds each episode's shots in release order (in the episode's own
+     * rows of shots), rel_seq a shot's posting number, and rel_next, rel_stop per episode
+     * the next and the end of its stream. The heap holds one release per episode, the
+     * next; when it is taken, the one after it goes in. */
+    rs_i32 *rel_order;
+    rs_u32 *rel_seq;
+    rs_i32 *rel_next;
     rs_entry *heap;
 
     double *od;
@@ -1085,23 +1097,10 @@ RS_DEVICE rs_event rs_decode(const rs_entry *e)
 /* Schedule an event `delay` hours from now, as the reference's agenda.at (max(delay, 0)).
  * An event due at or after the end of the run would never be handled (the run stops
  * before that instant's round), so it only takes its posting number. */
-RS_DEVICE void rs_at(rs_sim *sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1, rs_i32 a,
-                     rs_i32 b)
+RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
 {
-    rs_entry ev;
-    rs_u32 gen;
     rs_i64 i;
-    if (sim->closing) {
-        return;
-    }
-    ev.t = sim->now + (delay > 0.0 ? delay : 0.0);
-    gen = (sim->in_round && ev.t == sim->now) ? sim->round + 1 : 0;
-    ev.order = ((rs_u64)gen << 32) | ((rs_u64)cls << RS_ORDER_KEY_BITS)
-               | ((rs_u64)(rs_i64)(k0 + 1) & RS_ORDER_KEY_MASK);
-    ev.tie = ((rs_u64)(rs_u32)k1 << 32) | (rs_u64)sim->seq++;
-    ev.a = a;
-    ev.b = b;
-    if (!(ev.t < sim->run_end)) {
+    if (!(ev->t < sim->run_end)) {
         return;
     }
     if (sim->heap_n >= sim->heap_cap) {
@@ -1111,13 +1110,68 @@ RS_DEVICE void rs_at(rs_sim *sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1
     i = sim->heap_n++;
     while (i > 0) {
         rs_i64 parent = (i - 1) / RS_HEAP_ARITY;
-        if (!rs_entry_less(&ev, &sim->heap[parent])) {
+        if (!rs_entry_less(ev, &sim->heap[parent])) {
             break;
         }
         sim->heap[i] = sim->heap[parent];
         i = parent;
     }
-    sim->heap[i] = ev;
+    sim->heap[i] = *ev;
+}
+
+RS_DEVICE rs_u64 rs_order(rs_u32 gen, rs_i32 cls, rs_i32 k0)
+{
+    return ((rs_u64)gen << 32) | ((rs_u64)cls << RS_ORDER_KEY_BITS)
+           | ((rs_u64)(rs_i64)(k0 + 1) & RS_ORDER_KEY_MASK);
+}
+
+RS_DEVICE void rs_at(rs_sim *sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1, rs_i32 a,
+                     rs_i32 b)
+{
+    rs_entry ev;
+    rs_u32 gen;
+    if (sim->closing) {
+        return;
+    }
+    ev.t = sim->now + (delay > 0.0 ? delay : 0.0);
+    gen = (sim->in_round && ev.t == sim->now) ? sim->round + 1 : 0;
+    ev.order = rs_order(gen, cls, k0);
+    ev.tie = ((rs_u64)(rs_u32)k1 << 32) | (rs_u64)sim->seq++;
+    ev.a = a;
+    ev.b = b;
+    rs_push(sim, &ev);
+}
+
+/* When shot s's release was posted at the start (posting number rel_seq[s]): at the
+ * start itself for a shot resumed mid-pipeline, else at its release time (not before
+ * the start), as rs_at computed it. */
+RS_DEVICE double rs_release_time(rs_sim *sim, rs_i32 s)
+{
+    double delay = sim->sh_release[s] - sim->start_now;
+    if (sim->sh_state[s] & RS_STATE_RESUMED) {
+        return sim->start_now;
+    }
+    return sim->start_now + (delay > 0.0 ? delay : 0.0);
+}
+
+/* Episode e's next shot release into the heap, as the start posted it: generation 0,
+ * class release, key the shot, its posting number. */
+RS_DEVICE void rs_push_release(rs_sim *sim, rs_i32 e)
+{
+    rs_i32 at = sim->rel_next[2 * e];
+    rs_entry ev;
+    rs_i32 s;
+    if (at >= sim->rel_next[2 * e + 1]) {
+        return;
+    }
+    sim->rel_next[2 * e] = at + 1;
+    s = sim->rel_order[at];
+    ev.t = rs_release_time(sim, s);
+    ev.order = rs_order(0, RS_EV_RELEASE, s);
+    ev.tie = (rs_u64)sim->rel_seq[s];
+    ev.a = 0;
+    ev.b = 0;
+    rs_push(sim, &ev);
 }
 
 RS_DEVICE rs_event rs_pop(rs_sim *sim)
@@ -1146,6 +1200,9 @@ RS_DEVICE rs_event rs_pop(rs_sim *sim)
     }
     if (n > 0) {
         sim->heap[i] = last;
+    }
+    if (top.cls == RS_EV_RELEASE && top.k0 < sim->n_shots) {
+        rs_push_release(sim, (rs_i32)sim->shot_ep[top.k0]);
     }
     return top;
 }
@@ -1931,12 +1988,15 @@ RS_DEVICE void rs_dispatch(rs_sim *sim)
         for (p = 0; p < sim->n_pools; p++) {
             rs_i32 free = rs_count_free(sim, p);
             rs_i32 count = sim->wait_count[p];
+            const rs_i32 *list = sim->wait_lists + sim->wait_off[p];
+            rs_i32 room = rs_wait_room(sim, p);
+            rs_i32 at = sim->wait_head[p];
             rs_i32 k;
             if (free == 0) {
                 continue;
             }
-            for (k = 0; k < count; k++) {
-                rs_i32 id = rs_waiting_at(sim, p, k);
+            for (k = 0; k < count; k++, at = at + 1 < room ? at + 1 : 0) {
+                rs_i32 id = list[at];
                 if (best >= 0 && rs_task_less(sim, best, id)) {
                     break;
                 }
@@ -2135,7 +2195,8 @@ RS_DEVICE void rs_provision(rs_sim *sim)
     rs_i32 p;
     for (p = 0; p < sim->n_pools; p++) {
         rs_i64 gpus, leases, free, enough, wanted, need, room, i;
-        rs_i32 count, k;
+        rs_i32 count, k, places, at;
+        const rs_i32 *list;
         double min_cost;
         if (!rs_pool_cloud(sim, p)) {
             continue;
@@ -2149,8 +2210,11 @@ RS_DEVICE void rs_provision(rs_sim *sim)
         enough = gpus - leases + PS_I(sim, p, RS_PS_PROVISIONING) + free;
         wanted = 0;
         count = sim->wait_count[p];
-        for (k = 0; k < count; k++) {
-            rs_i32 id = rs_waiting_at(sim, p, k);
+        list = sim->wait_lists + sim->wait_off[p];
+        places = rs_wait_room(sim, p);
+        at = sim->wait_head[p];
+        for (k = 0; k < count; k++, at = at + 1 < places ? at + 1 : 0) {
+            rs_i32 id = list[at];
             if (wanted >= enough) {
                 break;
             }
@@ -2502,6 +2566,9 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->mon = (double *)(scratch + mi[RS_H_S_MONITOR_D]);
     sim->es_left = (rs_i32 *)(scratch + mi[RS_H_S_EPISODE_I]);
     sim->idle = (rs_i32 *)(scratch + mi[RS_H_S_IDLE]);
+    sim->rel_order = (rs_i32 *)(scratch + mi[RS_H_S_RELEASE_ORDER]);
+    sim->rel_seq = (rs_u32 *)(scratch + mi[RS_H_S_RELEASE_SEQ]);
+    sim->rel_next = (rs_i32 *)(scratch + mi[RS_H_S_RELEASE_NEXT]);
     sim->heap = (rs_entry *)(scratch + mi[RS_H_S_HEAP]);
 
     sim->od = out_d;
@@ -2631,6 +2698,60 @@ RS_DEVICE void rs_reset(rs_sim *sim)
     }
 }
 
+/* Whether shot a's release comes before shot b's in the heap's order: time, then shot. */
+RS_DEVICE int rs_release_less(rs_sim *sim, rs_i32 a, rs_i32 b)
+{
+    double ta = rs_release_time(sim, a), tb = rs_release_time(sim, b);
+    if (ta != tb) {
+        return ta < tb;
+    }
+    return a < b;
+}
+
+RS_DEVICE void rs_sift_releases(rs_sim *sim, rs_i32 *v, rs_i32 i, rs_i32 n)
+{
+    rs_i32 x = v[i];
+    for (;;) {
+        rs_i32 child = 2 * i + 1;
+        if (child >= n) {
+            break;
+        }
+        if (child + 1 < n && rs_release_less(sim, v[child], v[child + 1])) {
+            child += 1;
+        }
+        if (!rs_release_less(sim, x, v[child])) {
+            break;
+        }
+        v[i] = v[child];
+        i = child;
+    }
+    v[i] = x;
+}
+
+/* An episode's shots in release order: already in order for all-at-once and Poisson
+ * releases (a check), sorted in place (heapsort) for a window. */
+RS_DEVICE void rs_sort_releases(rs_sim *sim, rs_i32 *v, rs_i32 n)
+{
+    rs_i32 k;
+    for (k = 1; k < n; k++) {
+        if (rs_release_less(sim, v[k], v[k - 1])) {
+            break;
+        }
+    }
+    if (k >= n) {
+        return;
+    }
+    for (k = n / 2 - 1; k >= 0; k--) {
+        rs_sift_releases(sim, v, k, n);
+    }
+    for (k = n - 1; k > 0; k--) {
+        rs_i32 x = v[0];
+        v[0] = v[k];
+        v[k] = x;
+        rs_sift_releases(sim, v, 0, k);
+    }
+}
+
 /* The reference's _schedule_releases and run(): create every shot, put the season where
  * its starting state says (if any) and schedule the set-up events, all from now on. */
 RS_DEVICE void rs_start_season(rs_sim *sim)
@@ -2645,6 +2766,7 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
         rs_i64 fixed = EP_I(sim, e, RS_EI_FIXED_OFFSET);
         rs_i64 pattern = EP_I(sim, e, RS_EI_RELEASE);
         rs_i64 k;
+        rs_i32 queued = 0;
         for (k = 0; k < n; k++) {
             rs_i32 sid = (rs_i32)(first + k);
             const rs_i64 *start = sim->start_shot + (rs_i64)sid * RS_SS_SIZE;
@@ -2677,19 +2799,26 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
             sim->sh_frames[sid] = frames;
             sim->sh_release[sid] = release;
             sim->frames[e] += frames;
-            if (status == RS_SHOT_NOT_STARTED) {
-                rs_at(sim, release - now, RS_EV_RELEASE, sid, 0, 0, 0);
-            } else if (status == RS_SHOT_AT_STAGE) {
+            if (status == RS_SHOT_NOT_STARTED || status == RS_SHOT_AT_STAGE) {
+                /* posted now, into the episode's stream */
+                sim->rel_seq[sid] = sim->seq++;
+                sim->rel_order[first + queued++] = sid;
+            }
+            if (status == RS_SHOT_AT_STAGE) {
                 sim->sh_stage[sid] = (rs_i32)start[RS_SS_STAGE];
                 sim->sh_pass[sid] = (rs_i32)start[RS_SS_PASSES];
                 sim->sh_attempt[sid] = (rs_i32)start[RS_SS_ATTEMPT];
-                rs_at(sim, 0.0, RS_EV_RELEASE, sid, 0, 0, 0);
-            } else { /* through or failed before now: done with the pipeline */
+                sim->sh_state[sid] |= RS_STATE_RESUMED;
+            } else if (status != RS_SHOT_NOT_STARTED) { /* through or failed before now: done with the pipeline */
                 sim->sh_state[sid] |=
                     status == RS_SHOT_THROUGH ? RS_STATE_THROUGH : RS_STATE_FAILED;
                 sim->es_left[e] -= 1;
             }
         }
+        rs_sort_releases(sim, sim->rel_order + first, queued);
+        sim->rel_next[2 * e] = (rs_i32)first;
+        sim->rel_next[2 * e + 1] = (rs_i32)first + queued;
+        rs_push_release(sim, e);
     }
     for (e = 0; e < sim->n_eps; e++) {
         const rs_i64 *start = sim->start_episode + (rs_i64)e * RS_SE_SIZE;

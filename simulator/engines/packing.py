@@ -268,11 +268,12 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
 
     n_tasks = n_shots + n_eps
     if heap_capacity is None:
-        # Live events: a release, back-off or completion per task, a failure or repair,
-        # a provisioning and an idle timer per unit, a notice per pool, a shift per team.
-        # Voided events wait in the heap until their time, so leave room; a replication
-        # that fills the heap anyway is run again with twice the room.
-        heap_capacity = 2 * n_tasks + 8 * units.n_units + 4 * n_pools + 2 * n_teams + 64
+        # Live events: a back-off or completion per task, the next shot release and an
+        # episode's own per episode (shot releases wait in a stream per episode), a
+        # failure or repair, a provisioning and an idle timer per unit, a notice per pool,
+        # a shift per team. Voided events wait in the heap until their time, so leave
+        # room; a replication that fills the heap anyway is run again with twice the room.
+        heap_capacity = n_tasks + 2 * n_eps + 8 * units.n_units + 4 * n_pools + 2 * n_teams + 64
     scratch = scratch_layout(
         n_shots=n_shots,
         n_tasks=n_tasks,
