@@ -23,8 +23,10 @@
  * The host reads the enums of this file to build the blocks, so the layout is written
  * down once, here.
  *
- * Same-instant order (DESIGN §1b "Instants"). Events live in one binary heap ordered by
- * (time, generation, class, key, posting order). At time t the engine runs *rounds*: a
+ * Same-instant order (DESIGN §1b "Instants"). Events live in one 4-ary heap ordered by
+ * (time, generation, class, key, posting order); the shot releases, all known at the start,
+ * wait in one stream per episode in that order, and only each stream's next one is in the
+ * heap, so the heap holds what is actually pending rather than the whole season. At time t the engine runs *rounds*: a
  * round takes the events due at t when it starts; an event created during round R for the
  * same instant (a zero delay) belongs to round R + 1 and carries generation R + 1, while an
  * event for a later time carries generation 0. Within a round, every event shares one
@@ -467,6 +469,7 @@ enum rs_pool_state_i {
 /* Per-team state in scratch. */
 enum rs_team_state_i {
     RS_TS_ON_DUTY = 0,
+    RS_TS_BUSY, /* people on duty at work: the busy slots among the first on_duty */
     RS_TS_I_SIZE
 };
 
@@ -1674,6 +1677,7 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
     TK_D(sim, id, RS_TK_REMAINING) = -1.0;
     if (slot >= 0) {
         sim->sl_i[slot] = id;
+        sim->ts_i[OP_I(sim, o, RS_OI_INDEX) * RS_TS_I_SIZE + RS_TS_BUSY] += 1;
         rs_monitor_add(sim, sim->n_pools + (rs_i32)OP_I(sim, o, RS_OI_INDEX), 1);
     }
     if (OP_I(sim, o, RS_OI_RESOURCE) == RS_RESOURCE_POOL) {
@@ -1743,6 +1747,10 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
             sim->sl_d[slot] = -1.0;
         }
         sim->sl_i[slot] = -1;
+        if (slot - TM_I(sim, team, RS_TI_FIRST_SLOT)
+            < sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_ON_DUTY]) {
+            sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_BUSY] -= 1;
+        }
         sim->dispatch_due = 1;
     }
     TK_I(sim, id, RS_TK_N_UNITS) = 0;
@@ -2008,8 +2016,9 @@ RS_DEVICE void rs_dispatch(rs_sim *sim)
         }
         for (t = 0; t < sim->n_teams; t++) {
             rs_i32 r = sim->n_pools + t;
-            if (rs_free_slot(sim, t) < 0) {
-                continue;
+            const rs_i32 *state = sim->ts_i + (rs_i64)t * RS_TS_I_SIZE;
+            if (state[RS_TS_BUSY] >= state[RS_TS_ON_DUTY]) {
+                continue; /* no free slot */
             }
             if (sim->wait_count[r] > 0) {
                 rs_i32 head = rs_waiting_at(sim, r, 0);
@@ -2400,9 +2409,13 @@ RS_DEVICE void rs_shift_change(rs_sim *sim, rs_i32 team, rs_i32 step)
     rs_i32 people = (rs_i32)sim->step_people[TM_I(sim, team, RS_TI_FIRST_STEP) + step];
     rs_i32 *on_duty = &sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_ON_DUTY];
     rs_i32 old = *on_duty;
-    rs_i32 k;
+    rs_i32 k, busy = 0;
     *on_duty = people;
     sim->dispatch_due = 1;
+    for (k = 0; k < people; k++) {
+        busy += sim->sl_i[s0 + k] >= 0 ? 1 : 0;
+    }
+    sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_BUSY] = busy;
     rs_trace(sim, RS_TR_SHIFT_CHANGE, (double)team, (double)old, (double)people, 0.0);
     for (k = 0; k < people; k++) {
         if (sim->sl_d[s0 + k] >= 0.0) {
@@ -2689,6 +2702,7 @@ RS_DEVICE void rs_reset(rs_sim *sim)
     }
     for (t = 0; t < sim->n_teams; t++) {
         sim->ts_i[(rs_i64)t * RS_TS_I_SIZE + RS_TS_ON_DUTY] = 0;
+        sim->ts_i[(rs_i64)t * RS_TS_I_SIZE + RS_TS_BUSY] = 0;
     }
     n = 2 * (rs_i64)sim->n_res;
     for (i = 0; i < n; i++) {
