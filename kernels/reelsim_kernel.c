@@ -26,10 +26,10 @@
  * Same-instant order (DESIGN §1b "Instants"). Events live in one 4-ary heap ordered by
  * (time, generation, class, key, posting order); the shot releases, all known at the start,
  * wait in one stream per episode in that order, and only each stream's next one is in the
- * heap, so the heap holds what is actually pending rather than the whole season. At time t the engine runs *rounds*: a
- * round takes the events due at t when it starts; an event created during round R for the
- * same instant (a zero delay) belongs to round R + 1 and carries generation R + 1, while an
- * event for a later time carries generation 0. Within a round, every event shares one
+ * heap, so the heap holds what is actually pending rather than the whole season. At time
+ * t the engine runs *rounds*: a round takes the events due at t when it starts; an event
+ * created during round R for the same instant (a zero delay) belongs to round R + 1 and
+ * carries generation R + 1, while an event for a later time carries generation 0. Within a round, every event shares one
  * generation, so heap order is (class, key, posting order), exactly the reference agenda's
  * sort. Idle-timeout releases are the last class: after the other events of the round have
  * run, the round dispatches and provisions, and only then pops its idle releases.
@@ -2823,7 +2823,8 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
                 sim->sh_pass[sid] = (rs_i32)start[RS_SS_PASSES];
                 sim->sh_attempt[sid] = (rs_i32)start[RS_SS_ATTEMPT];
                 sim->sh_state[sid] |= RS_STATE_RESUMED;
-            } else if (status != RS_SHOT_NOT_STARTED) { /* through or failed before now: done with the pipeline */
+            } else if (status != RS_SHOT_NOT_STARTED) {
+                /* through or failed before now: done with the pipeline */
                 sim->sh_state[sid] |=
                     status == RS_SHOT_THROUGH ? RS_STATE_THROUGH : RS_STATE_FAILED;
                 sim->es_left[e] -= 1;
@@ -2885,7 +2886,8 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
  * happens at all. */
 RS_DEVICE int rs_voided(rs_sim *sim, const rs_entry *e)
 {
-    return rs_entry_class(e) == RS_EV_COMPLETION && e->a != TK_I(sim, rs_entry_k0(e), RS_TK_VERSION);
+    return rs_entry_class(e) == RS_EV_COMPLETION
+           && e->a != TK_I(sim, rs_entry_k0(e), RS_TK_VERSION);
 }
 
 RS_DEVICE int rs_round_event(rs_sim *sim, double t)
