@@ -134,7 +134,6 @@ enum rs_header {
     RS_H_S_TASK_I,
     RS_H_S_TASK_UNITS,
     RS_H_S_WAIT_COUNT,
-    RS_H_S_WAIT_HEAD,
     RS_H_S_WAIT_LISTS,
     RS_H_S_UNIT_D,
     RS_H_S_UNIT_I,
@@ -146,9 +145,6 @@ enum rs_header {
     RS_H_S_MONITOR_D,
     RS_H_S_EPISODE_I,
     RS_H_S_IDLE,
-    RS_H_S_RELEASE_ORDER,
-    RS_H_S_RELEASE_SEQ,
-    RS_H_S_RELEASE_NEXT,
     RS_H_S_HEAP,
     /* outputs: offsets within one replication's out_d and out_i, and their sizes */
     RS_H_OUT_D_WORDS,
@@ -178,6 +174,11 @@ enum rs_header {
     RS_H_OI_FAILURES,
     RS_H_OI_CLASS_COUNTS,
     RS_H_OI_TIES,
+    /* scratch added in layout version 3, after the rest so that no older slot moved */
+    RS_H_S_WAIT_HEAD,
+    RS_H_S_RELEASE_ORDER,
+    RS_H_S_RELEASE_SEQ,
+    RS_H_S_RELEASE_NEXT,
     RS_H_SIZE
 };
 
