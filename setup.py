@@ -15,7 +15,7 @@ setup(
             depends=["kernels/reelsim_kernel.c"],
             extra_compile_args=[
                 "-std=c99",
-                "-O2",
+                "-O3",
                 "-ffp-contract=off",
                 "-fno-fast-math",
                 "-fno-strict-aliasing",

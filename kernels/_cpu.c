@@ -22,7 +22,7 @@
 
 typedef char rs_check_u32[sizeof(rs_u32) == 4 ? 1 : -1];
 typedef char rs_check_u64[sizeof(rs_u64) == 8 ? 1 : -1];
-typedef char rs_check_event[sizeof(rs_event) == 8 * RS_EVENT_WORDS ? 1 : -1];
+typedef char rs_check_event[sizeof(rs_entry) == 8 * RS_EVENT_WORDS ? 1 : -1];
 
 /* A buffer of 8-byte items, C-contiguous; writable when asked. */
 static int get_buffer(PyObject *obj, Py_buffer *view, int writable, const char *name)
@@ -366,7 +366,7 @@ PyMODINIT_FUNC PyInit__cpu(void)
     }
     if (PyModule_AddIntConstant(m, "HEADER_SIZE", RS_H_SIZE) != 0
         || PyModule_AddIntConstant(m, "LAYOUT_VERSION", RS_LAYOUT_VERSION) != 0
-        || PyModule_AddIntConstant(m, "EVENT_WORDS", (long)(sizeof(rs_event) / 8)) != 0
+        || PyModule_AddIntConstant(m, "EVENT_WORDS", (long)(sizeof(rs_entry) / 8)) != 0
         || PyModule_AddIntConstant(m, "TRACE_WIDTH", RS_TRACE_WIDTH) != 0) {
         Py_DECREF(m);
         return NULL;

@@ -23,11 +23,13 @@
  * The host reads the enums of this file to build the blocks, so the layout is written
  * down once, here.
  *
- * Same-instant order (DESIGN §1b "Instants"). Events live in one binary heap ordered by
- * (time, generation, class, key, posting order). At time t the engine runs *rounds*: a
- * round takes the events due at t when it starts; an event created during round R for the
- * same instant (a zero delay) belongs to round R + 1 and carries generation R + 1, while an
- * event for a later time carries generation 0. Within a round, every event shares one
+ * Same-instant order (DESIGN §1b "Instants"). Events live in one 4-ary heap ordered by
+ * (time, generation, class, key, posting order); the shot releases, all known at the start,
+ * wait in one stream per episode in that order, and only each stream's next one is in the
+ * heap, so the heap holds what is actually pending rather than the whole season. At time
+ * t the engine runs *rounds*: a round takes the events due at t when it starts; an event
+ * created during round R for the same instant (a zero delay) belongs to round R + 1 and
+ * carries generation R + 1, while an event for a later time carries generation 0. Within a round, every event shares one
  * generation, so heap order is (class, key, posting order), exactly the reference agenda's
  * sort. Idle-timeout releases are the last class: after the other events of the round have
  * run, the round dispatches and provisions, and only then pops its idle releases.
@@ -172,6 +174,11 @@ enum rs_header {
     RS_H_OI_FAILURES,
     RS_H_OI_CLASS_COUNTS,
     RS_H_OI_TIES,
+    /* scratch added in layout version 3, after the rest so that no older slot moved */
+    RS_H_S_WAIT_HEAD,
+    RS_H_S_RELEASE_ORDER,
+    RS_H_S_RELEASE_SEQ,
+    RS_H_S_RELEASE_NEXT,
     RS_H_SIZE
 };
 
@@ -463,6 +470,7 @@ enum rs_pool_state_i {
 /* Per-team state in scratch. */
 enum rs_team_state_i {
     RS_TS_ON_DUTY = 0,
+    RS_TS_BUSY, /* people on duty at work: the busy slots among the first on_duty */
     RS_TS_I_SIZE
 };
 
@@ -509,9 +517,9 @@ enum rs_outcome {
     RS_OUT_APPROVED
 };
 
-#define RS_LAYOUT_VERSION 2
+#define RS_LAYOUT_VERSION 3
 #define RS_TRACE_WIDTH 6
-#define RS_EVENT_WORDS 5
+#define RS_EVENT_WORDS 4
 #define RS_FLAG_LEASED 1
 #define RS_FLAG_READY 2
 #define RS_FLAG_UP 4
@@ -520,6 +528,7 @@ enum rs_outcome {
 #define RS_FREE_BITS (RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_UP)
 #define RS_STATE_FAILED 1
 #define RS_STATE_THROUGH 2
+#define RS_STATE_RESUMED 4
 #define RS_NO_FLAG 0x7FFFFFFF
 #define RS_MAX_PASS 255
 #define RS_HOURS_PER_BIN 24.0
@@ -538,24 +547,34 @@ enum rs_outcome {
 #define RS_TWO53 9007199254740992.0
 #define RS_BELOW_ONE (1.0 - 1.0 / 9007199254740992.0)
 
+/* One Philox round: the two multiplications, the xors with the key, the key bumped. The
+ * ten rounds are written out (no loop to count) so that the compiler keeps all in
+ * registers. */
+#define RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1)                                            \
+    do {                                                                                    \
+        rs_u64 p0_ = (rs_u64)0xD2511F53u * (rs_u64)(c0);                                    \
+        rs_u64 p1_ = (rs_u64)0xCD9E8D57u * (rs_u64)(c2);                                    \
+        (c0) = (rs_u32)(p1_ >> 32) ^ (c1) ^ (k0);                                           \
+        (c2) = (rs_u32)(p0_ >> 32) ^ (c3) ^ (k1);                                           \
+        (c1) = (rs_u32)p1_;                                                                 \
+        (c3) = (rs_u32)p0_;                                                                 \
+        (k0) += 0x9E3779B9u;                                                                \
+        (k1) += 0xBB67AE85u;                                                                \
+    } while (0)
+
 RS_DEVICE void rs_philox(rs_u32 *c, rs_u32 k0, rs_u32 k1)
 {
     rs_u32 c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
-    int r;
-    for (r = 0; r < 10; r++) {
-        rs_u64 p0 = (rs_u64)0xD2511F53u * (rs_u64)c0;
-        rs_u64 p1 = (rs_u64)0xCD9E8D57u * (rs_u64)c2;
-        rs_u32 n0 = (rs_u32)(p1 >> 32) ^ c1 ^ k0;
-        rs_u32 n1 = (rs_u32)p1;
-        rs_u32 n2 = (rs_u32)(p0 >> 32) ^ c3 ^ k1;
-        rs_u32 n3 = (rs_u32)p0;
-        c0 = n0;
-        c1 = n1;
-        c2 = n2;
-        c3 = n3;
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
     c[0] = c0;
     c[1] = c1;
     c[2] = c2;
@@ -571,10 +590,12 @@ RS_DEVICE double rs_to_uniform(rs_u32 hi, rs_u32 lo)
     return u < 1.0 ? u : RS_BELOW_ONE;
 }
 
+/* A stream of uniforms: each Philox block gives two; the second is kept as its two raw
+ * words and turned into a double only if it is asked for. */
 typedef struct {
     rs_u32 c0, c1, c2, j;
     rs_u32 k0, k1;
-    double spare;
+    rs_u32 spare_hi, spare_lo;
     int has_spare;
 } rs_stream;
 
@@ -587,7 +608,8 @@ RS_DEVICE void rs_stream_init(rs_stream *s, rs_u32 k0, rs_u32 k1, rs_u32 rep, rs
     s->c1 = (purpose << 24) | owner;
     s->c2 = sub;
     s->j = 0;
-    s->spare = 0.0;
+    s->spare_hi = 0;
+    s->spare_lo = 0;
     s->has_spare = 0;
 }
 
@@ -596,7 +618,7 @@ RS_DEVICE double rs_next(rs_stream *s)
     rs_u32 c[4];
     if (s->has_spare) {
         s->has_spare = 0;
-        return s->spare;
+        return rs_to_uniform(s->spare_hi, s->spare_lo);
     }
     c[0] = s->c0;
     c[1] = s->c1;
@@ -604,7 +626,8 @@ RS_DEVICE double rs_next(rs_stream *s)
     c[3] = s->j;
     s->j += 1;
     rs_philox(c, s->k0, s->k1);
-    s->spare = rs_to_uniform(c[2], c[3]);
+    s->spare_hi = c[2];
+    s->spare_lo = c[3];
     s->has_spare = 1;
     return rs_to_uniform(c[0], c[1]);
 }
@@ -784,6 +807,7 @@ RS_DEVICE double rs_sample(const rs_i64 *mi, const double *md, rs_i64 dist_table
 /* ---------------------------------------------------------------------------------------
  * The state of one replication: pointers into the model and into scratch. */
 
+/* An event as the handlers see it. */
 typedef struct {
     double t;
     rs_u32 gen;
@@ -793,8 +817,23 @@ typedef struct {
     rs_u32 seq;
     rs_i32 a;
     rs_i32 b;
-    rs_i32 pad;
 } rs_event;
+
+/* An event as the heap holds it: its order (time, generation, class, key, posting order)
+ * in three words compared as numbers, then its two arguments. `order` packs the
+ * generation (32 bits), the class (4 bits) and the first key plus one (28 bits: task ids
+ * stay below 2**24, the first key is at least -1); `tie` the second key (never negative)
+ * and the posting number. */
+typedef struct {
+    double t;
+    rs_u64 order;
+    rs_u64 tie;
+    rs_i32 a;
+    rs_i32 b;
+} rs_entry;
+
+#define RS_ORDER_KEY_BITS 28
+#define RS_ORDER_KEY_MASK 0x0FFFFFFFULL
 
 typedef struct {
     const rs_i64 *mi;
@@ -835,6 +874,7 @@ typedef struct {
     rs_i32 *tk_i;
     rs_i32 *tk_units;
     rs_i32 *wait_count;
+    rs_i32 *wait_head;
     rs_i32 *wait_lists;
     double *un_d;
     rs_i64 *un_i;
@@ -846,7 +886,15 @@ typedef struct {
     double *mon;
     rs_i32 *es_left;
     rs_i32 *idle;
-    rs_event *heap;
+    /* Shot releases, known at the start, wait in a stream per episode rather than in the
+     * heap: rel_order holds each episode's shots in release order (in the episode's own
+     * rows of shots), rel_seq a shot's posting number, and rel_next, rel_stop per episode
+     * the next and the end of its stream. The heap holds one release per episode, the
+     * next; when it is taken, the one after it goes in. */
+    rs_i32 *rel_order;
+    rs_u32 *rel_seq;
+    rs_i32 *rel_next;
+    rs_entry *heap;
 
     double *od;
     rs_i64 *oi;
@@ -868,6 +916,10 @@ typedef struct {
     rs_i64 lease_counter;
     double cloud_closed;
     rs_i32 n_waiting;
+    /* Whether dispatch may find work: set by whatever can let a task start (a task joins
+     * a waiting list, a unit or a person may have come free), cleared by a dispatch that
+     * found nothing to start. */
+    int dispatch_due;
     rs_i32 n_delivered;
     int finished;
     int closing;
@@ -914,11 +966,30 @@ RS_DEVICE void rs_trace(rs_sim *sim, int code, double x, double y, double z, dou
     }
 }
 
+/* The first uniform of an address (a one-off draw): half a Philox block. */
 RS_DEVICE double rs_uniform(rs_sim *sim, rs_u32 purpose, rs_u32 owner, rs_u32 sub)
 {
-    rs_stream s;
-    rs_stream_init(&s, sim->key0, sim->key1, sim->rep, purpose, owner, sub);
-    return rs_next(&s);
+    rs_u32 c[4];
+    c[0] = sim->rep;
+    c[1] = (purpose << 24) | owner;
+    c[2] = sub;
+    c[3] = 0;
+    rs_philox(c, sim->key0, sim->key1);
+    return rs_to_uniform(c[0], c[1]);
+}
+
+/* Whether the one-off draw of an address falls below p. A uniform lies strictly between 0
+ * and 1, so for p <= 0 or p >= 1 the answer is known without the draw; draws are addressed
+ * (no stream moves on), so leaving one out changes no other draw. */
+RS_DEVICE int rs_chance(rs_sim *sim, rs_u32 purpose, rs_u32 owner, rs_u32 sub, double p)
+{
+    if (p <= 0.0) {
+        return 0;
+    }
+    if (p >= 1.0) {
+        return 1;
+    }
+    return rs_uniform(sim, purpose, owner, sub) < p;
 }
 
 RS_DEVICE double rs_draw(rs_sim *sim, rs_i64 dist, rs_stream *s)
@@ -944,7 +1015,8 @@ RS_DEVICE void rs_integrate(rs_sim *sim, rs_i32 m, double t)
     double since = MON(sim, m, RS_MON_SINCE);
     double level = MON(sim, m, RS_MON_LEVEL);
     double *bins;
-    double a;
+    double a, day;
+    rs_i64 d;
     if (t <= since) {
         return;
     }
@@ -952,18 +1024,22 @@ RS_DEVICE void rs_integrate(rs_sim *sim, rs_i32 m, double t)
     if (level != 0.0) {
         bins = m < sim->n_res ? sim->busy_bins + (rs_i64)m * sim->n_days
                               : sim->queue_bins + (rs_i64)(m - sim->n_res) * sim->n_days;
+        /* Only the first bin needs the division: a bin's edge (day + 1) * 24 is exact, and
+         * floor(edge / 24) is day + 1 exactly, so the next bin is the next whole day. */
         a = since;
+        day = rs_day_of(a);
+        d = (rs_i64)day;
         while (a < t) {
-            double day = rs_day_of(a);
             double edge = (day + 1.0) * RS_HOURS_PER_BIN;
             double b = edge < t ? edge : t;
-            rs_i64 d = (rs_i64)day;
             if (d >= 0 && d < sim->n_days) {
                 bins[d] += level * (b - a);
             } else {
                 sim->status = RS_BAD_LAYOUT;
             }
             a = b;
+            day += 1.0;
+            d += 1;
         }
     }
     MON(sim, m, RS_MON_SINCE) = t;
@@ -978,75 +1054,149 @@ RS_DEVICE void rs_monitor_add(rs_sim *sim, rs_i32 m, rs_i64 delta)
 /* ---------------------------------------------------------------------------------------
  * Events: a binary heap in scratch. */
 
-RS_DEVICE int rs_event_less(const rs_event *a, const rs_event *b)
+RS_DEVICE int rs_entry_less(const rs_entry *a, const rs_entry *b)
 {
     if (a->t != b->t) {
         return a->t < b->t;
     }
-    if (a->gen != b->gen) {
-        return a->gen < b->gen;
+    if (a->order != b->order) {
+        return a->order < b->order;
     }
-    if (a->cls != b->cls) {
-        return a->cls < b->cls;
-    }
-    if (a->k0 != b->k0) {
-        return a->k0 < b->k0;
-    }
-    if (a->k1 != b->k1) {
-        return a->k1 < b->k1;
-    }
-    return a->seq < b->seq;
+    return a->tie < b->tie;
 }
 
-/* Schedule an event `delay` hours from now, as the reference's agenda.at (max(delay, 0)). */
-RS_DEVICE void rs_at(rs_sim *sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1, rs_i32 a,
-                     rs_i32 b)
+RS_DEVICE rs_u32 rs_entry_gen(const rs_entry *e)
+{
+    return (rs_u32)(e->order >> 32);
+}
+
+RS_DEVICE rs_i32 rs_entry_class(const rs_entry *e)
+{
+    return (rs_i32)((e->order >> RS_ORDER_KEY_BITS) & 0xF);
+}
+
+RS_DEVICE rs_i32 rs_entry_k0(const rs_entry *e)
+{
+    return (rs_i32)(e->order & RS_ORDER_KEY_MASK) - 1;
+}
+
+RS_DEVICE rs_event rs_decode(const rs_entry *e)
 {
     rs_event ev;
+    ev.t = e->t;
+    ev.gen = rs_entry_gen(e);
+    ev.cls = rs_entry_class(e);
+    ev.k0 = rs_entry_k0(e);
+    ev.k1 = (rs_i32)(e->tie >> 32);
+    ev.seq = (rs_u32)e->tie;
+    ev.a = e->a;
+    ev.b = e->b;
+    return ev;
+}
+
+/* The event heap is 4-ary: half the levels of a binary heap, the four children of a
+ * node side by side in memory. */
+#define RS_HEAP_ARITY 4
+
+/* Schedule an event `delay` hours from now, as the reference's agenda.at (max(delay, 0)).
+ * An event due at or after the end of the run would never be handled (the run stops
+ * before that instant's round), so it only takes its posting number. */
+RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
+{
     rs_i64 i;
-    if (sim->closing) {
+    if (!(ev->t < sim->run_end)) {
         return;
     }
     if (sim->heap_n >= sim->heap_cap) {
         sim->status = RS_HEAP_FULL;
         return;
     }
-    ev.t = sim->now + (delay > 0.0 ? delay : 0.0);
-    ev.gen = (sim->in_round && ev.t == sim->now) ? sim->round + 1 : 0;
-    ev.cls = cls;
-    ev.k0 = k0;
-    ev.k1 = k1;
-    ev.seq = sim->seq++;
-    ev.a = a;
-    ev.b = b;
-    ev.pad = 0;
     i = sim->heap_n++;
     while (i > 0) {
-        rs_i64 parent = (i - 1) / 2;
-        if (!rs_event_less(&ev, &sim->heap[parent])) {
+        rs_i64 parent = (i - 1) / RS_HEAP_ARITY;
+        if (!rs_entry_less(ev, &sim->heap[parent])) {
             break;
         }
         sim->heap[i] = sim->heap[parent];
         i = parent;
     }
-    sim->heap[i] = ev;
+    sim->heap[i] = *ev;
+}
+
+RS_DEVICE rs_u64 rs_order(rs_u32 gen, rs_i32 cls, rs_i32 k0)
+{
+    return ((rs_u64)gen << 32) | ((rs_u64)cls << RS_ORDER_KEY_BITS)
+           | ((rs_u64)(rs_i64)(k0 + 1) & RS_ORDER_KEY_MASK);
+}
+
+RS_DEVICE void rs_at(rs_sim *sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1, rs_i32 a,
+                     rs_i32 b)
+{
+    rs_entry ev;
+    rs_u32 gen;
+    if (sim->closing) {
+        return;
+    }
+    ev.t = sim->now + (delay > 0.0 ? delay : 0.0);
+    gen = (sim->in_round && ev.t == sim->now) ? sim->round + 1 : 0;
+    ev.order = rs_order(gen, cls, k0);
+    ev.tie = ((rs_u64)(rs_u32)k1 << 32) | (rs_u64)sim->seq++;
+    ev.a = a;
+    ev.b = b;
+    rs_push(sim, &ev);
+}
+
+/* When shot s's release was posted at the start (posting number rel_seq[s]): at the
+ * start itself for a shot resumed mid-pipeline, else at its release time (not before
+ * the start), as rs_at computed it. */
+RS_DEVICE double rs_release_time(rs_sim *sim, rs_i32 s)
+{
+    double delay = sim->sh_release[s] - sim->start_now;
+    if (sim->sh_state[s] & RS_STATE_RESUMED) {
+        return sim->start_now;
+    }
+    return sim->start_now + (delay > 0.0 ? delay : 0.0);
+}
+
+/* Episode e's next shot release into the heap, as the start posted it: generation 0,
+ * class release, key the shot, its posting number. */
+RS_DEVICE void rs_push_release(rs_sim *sim, rs_i32 e)
+{
+    rs_i32 at = sim->rel_next[2 * e];
+    rs_entry ev;
+    rs_i32 s;
+    if (at >= sim->rel_next[2 * e + 1]) {
+        return;
+    }
+    sim->rel_next[2 * e] = at + 1;
+    s = sim->rel_order[at];
+    ev.t = rs_release_time(sim, s);
+    ev.order = rs_order(0, RS_EV_RELEASE, s);
+    ev.tie = (rs_u64)sim->rel_seq[s];
+    ev.a = 0;
+    ev.b = 0;
+    rs_push(sim, &ev);
 }
 
 RS_DEVICE rs_event rs_pop(rs_sim *sim)
 {
-    rs_event top = sim->heap[0];
-    rs_event last = sim->heap[--sim->heap_n];
+    rs_event top = rs_decode(&sim->heap[0]);
+    rs_entry last = sim->heap[--sim->heap_n];
     rs_i64 n = sim->heap_n;
     rs_i64 i = 0;
     for (;;) {
-        rs_i64 child = 2 * i + 1;
-        if (child >= n) {
+        rs_i64 first = RS_HEAP_ARITY * i + 1;
+        rs_i64 end = first + RS_HEAP_ARITY < n ? first + RS_HEAP_ARITY : n;
+        rs_i64 child = first, c;
+        if (first >= n) {
             break;
         }
-        if (child + 1 < n && rs_event_less(&sim->heap[child + 1], &sim->heap[child])) {
-            child += 1;
+        for (c = first + 1; c < end; c++) {
+            if (rs_entry_less(&sim->heap[c], &sim->heap[child])) {
+                child = c;
+            }
         }
-        if (!rs_event_less(&sim->heap[child], &last)) {
+        if (!rs_entry_less(&sim->heap[child], &last)) {
             break;
         }
         sim->heap[i] = sim->heap[child];
@@ -1054,6 +1204,9 @@ RS_DEVICE rs_event rs_pop(rs_sim *sim)
     }
     if (n > 0) {
         sim->heap[i] = last;
+    }
+    if (top.cls == RS_EV_RELEASE && top.k0 < sim->n_shots) {
+        rs_push_release(sim, (rs_i32)sim->shot_ep[top.k0]);
     }
     return top;
 }
@@ -1088,15 +1241,21 @@ RS_DEVICE rs_i32 rs_count_free(rs_sim *sim, rs_i32 p)
 RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
 {
     int was = rs_unit_free(sim, u);
+    int now_free;
     UN_I(sim, u, RS_UI_FLAGS) = flags;
-    PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += rs_unit_free(sim, u) - was;
+    now_free = rs_unit_free(sim, u);
+    PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += now_free - was;
+    sim->dispatch_due |= now_free;
 }
 
 RS_DEVICE void rs_unit_task(rs_sim *sim, rs_i64 u, rs_i64 task)
 {
     int was = rs_unit_free(sim, u);
+    int now_free;
     UN_I(sim, u, RS_UI_TASK) = task;
-    PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += rs_unit_free(sim, u) - was;
+    now_free = rs_unit_free(sim, u);
+    PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += now_free - was;
+    sim->dispatch_due |= now_free;
 }
 
 RS_DEVICE rs_i32 rs_exposed(rs_sim *sim, rs_i32 p)
@@ -1244,6 +1403,70 @@ RS_DEVICE int rs_resource_seen(rs_sim *sim, rs_i64 o0, rs_i64 o)
     return 0;
 }
 
+/* A resource's waiting list, in dispatch order, is a ring in its room of the wait lists
+ * (as many places as tasks that may wait there, wait_off[r + 1] - wait_off[r]): the k-th
+ * task in order sits at place (head + k) mod room. Most tasks join at the tail (keys grow
+ * with time) and leave from the head, so both ends are tried before a search, and a task
+ * in the middle moves the shorter side of the ring. */
+RS_DEVICE rs_i32 rs_wait_room(rs_sim *sim, rs_i32 r)
+{
+    return (rs_i32)(sim->wait_off[r + 1] - sim->wait_off[r]);
+}
+
+RS_DEVICE rs_i32 rs_wait_place(rs_sim *sim, rs_i32 r, rs_i32 k)
+{
+    rs_i32 room = rs_wait_room(sim, r);
+    rs_i32 at = sim->wait_head[r] + k;
+    return at >= room ? at - room : at;
+}
+
+/* The k-th task of resource r's waiting list in dispatch order. */
+RS_DEVICE rs_i32 rs_waiting_at(rs_sim *sim, rs_i32 r, rs_i32 k)
+{
+    return sim->wait_lists[sim->wait_off[r] + rs_wait_place(sim, r, k)];
+}
+
+/* Put task id at position lo of resource r's list, moving the shorter side. */
+RS_DEVICE void rs_wait_insert_at(rs_sim *sim, rs_i32 r, rs_i32 lo, rs_i32 id)
+{
+    rs_i32 *list = sim->wait_lists + sim->wait_off[r];
+    rs_i32 room = rs_wait_room(sim, r);
+    rs_i32 count = sim->wait_count[r];
+    rs_i32 k;
+    if (lo < count - lo) { /* the head side moves one place back */
+        rs_i32 head = sim->wait_head[r] - 1;
+        sim->wait_head[r] = head < 0 ? head + room : head;
+        for (k = 0; k < lo; k++) {
+            list[rs_wait_place(sim, r, k)] = list[rs_wait_place(sim, r, k + 1)];
+        }
+    } else { /* the tail side moves one place on */
+        for (k = count; k > lo; k--) {
+            list[rs_wait_place(sim, r, k)] = list[rs_wait_place(sim, r, k - 1)];
+        }
+    }
+    list[rs_wait_place(sim, r, lo)] = id;
+    sim->wait_count[r] = count + 1;
+}
+
+/* Take position lo out of resource r's list, moving the shorter side. */
+RS_DEVICE void rs_wait_remove_at(rs_sim *sim, rs_i32 r, rs_i32 lo)
+{
+    rs_i32 *list = sim->wait_lists + sim->wait_off[r];
+    rs_i32 count = sim->wait_count[r];
+    rs_i32 k;
+    if (lo < count - 1 - lo) { /* the head side moves one place on */
+        for (k = lo; k > 0; k--) {
+            list[rs_wait_place(sim, r, k)] = list[rs_wait_place(sim, r, k - 1)];
+        }
+        sim->wait_head[r] = rs_wait_place(sim, r, 1);
+    } else {
+        for (k = lo; k < count - 1; k++) {
+            list[rs_wait_place(sim, r, k)] = list[rs_wait_place(sim, r, k + 1)];
+        }
+    }
+    sim->wait_count[r] = count - 1;
+}
+
 RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
 {
     rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
@@ -1251,31 +1474,32 @@ RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     rs_i64 o;
     for (o = o0; o < o0 + n; o++) {
-        rs_i32 r, count, lo, hi, k;
-        rs_i32 *list;
+        rs_i32 r, count, lo, hi;
         if (rs_resource_seen(sim, o0, o)) {
             continue;
         }
         r = rs_option_resource(sim, o);
-        list = sim->wait_lists + sim->wait_off[r];
         count = sim->wait_count[r];
-        lo = 0;
-        hi = count;
-        while (lo < hi) { /* bisect_right */
-            rs_i32 mid = (lo + hi) / 2;
-            if (rs_task_less(sim, id, list[mid])) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
+        if (count == 0 || !rs_task_less(sim, id, rs_waiting_at(sim, r, count - 1))) {
+            lo = count; /* at the tail */
+        } else if (rs_task_less(sim, id, rs_waiting_at(sim, r, 0))) {
+            lo = 0;
+        } else {
+            lo = 1;
+            hi = count - 1;
+            while (lo < hi) { /* bisect_right */
+                rs_i32 mid = (lo + hi) / 2;
+                if (rs_task_less(sim, id, rs_waiting_at(sim, r, mid))) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
             }
         }
-        for (k = count; k > lo; k--) {
-            list[k] = list[k - 1];
-        }
-        list[lo] = id;
-        sim->wait_count[r] = count + 1;
+        rs_wait_insert_at(sim, r, lo, id);
     }
     sim->n_waiting += 1;
+    sim->dispatch_due = 1;
 }
 
 RS_DEVICE void rs_waiting_remove(rs_sim *sim, rs_i32 id)
@@ -1285,28 +1509,29 @@ RS_DEVICE void rs_waiting_remove(rs_sim *sim, rs_i32 id)
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     rs_i64 o;
     for (o = o0; o < o0 + n; o++) {
-        rs_i32 r, count, lo, hi, k;
-        rs_i32 *list;
+        rs_i32 r, count, lo, hi;
         if (rs_resource_seen(sim, o0, o)) {
             continue;
         }
         r = rs_option_resource(sim, o);
-        list = sim->wait_lists + sim->wait_off[r];
         count = sim->wait_count[r];
-        lo = 0;
-        hi = count;
-        while (lo < hi) { /* bisect_left */
-            rs_i32 mid = (lo + hi) / 2;
-            if (rs_task_less(sim, list[mid], id)) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
+        if (rs_waiting_at(sim, r, 0) == id) {
+            lo = 0;
+        } else if (rs_waiting_at(sim, r, count - 1) == id) {
+            lo = count - 1;
+        } else {
+            lo = 1;
+            hi = count - 1;
+            while (lo < hi) { /* bisect_left */
+                rs_i32 mid = (lo + hi) / 2;
+                if (rs_task_less(sim, rs_waiting_at(sim, r, mid), id)) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
             }
         }
-        for (k = lo; k < count - 1; k++) {
-            list[k] = list[k + 1];
-        }
-        sim->wait_count[r] = count - 1;
+        rs_wait_remove_at(sim, r, lo);
     }
     sim->n_waiting -= 1;
 }
@@ -1388,8 +1613,8 @@ RS_DEVICE void rs_enter_stage(rs_sim *sim, rs_i32 s)
         rs_i32 g = sim->sh_stage[s];
         if (ST_I(sim, g, RS_SI_KIND) == RS_STAGE_REVIEW) {
             rs_u32 sub = rs_pack_sub((rs_i32)ST_I(sim, g, RS_SI_ADDRESS), sim->sh_pass[s], 0);
-            if (!(rs_uniform(sim, RS_PURPOSE_REVIEW_SAMPLE, (rs_u32)s, sub)
-                  < ST_D(sim, g, RS_SD_SAMPLE_RATE))) {
+            if (!rs_chance(sim, RS_PURPOSE_REVIEW_SAMPLE, (rs_u32)s, sub,
+                           ST_D(sim, g, RS_SD_SAMPLE_RATE))) {
                 sim->sh_stage[s] += 1;
                 continue;
             }
@@ -1453,6 +1678,7 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
     TK_D(sim, id, RS_TK_REMAINING) = -1.0;
     if (slot >= 0) {
         sim->sl_i[slot] = id;
+        sim->ts_i[OP_I(sim, o, RS_OI_INDEX) * RS_TS_I_SIZE + RS_TS_BUSY] += 1;
         rs_monitor_add(sim, sim->n_pools + (rs_i32)OP_I(sim, o, RS_OI_INDEX), 1);
     }
     if (OP_I(sim, o, RS_OI_RESOURCE) == RS_RESOURCE_POOL) {
@@ -1522,6 +1748,11 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
             sim->sl_d[slot] = -1.0;
         }
         sim->sl_i[slot] = -1;
+        if (slot - TM_I(sim, team, RS_TI_FIRST_SLOT)
+            < sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_ON_DUTY]) {
+            sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_BUSY] -= 1;
+        }
+        sim->dispatch_due = 1;
     }
     TK_I(sim, id, RS_TK_N_UNITS) = 0;
     TK_I(sim, id, RS_TK_SLOT) = -1;
@@ -1579,17 +1810,18 @@ RS_DEVICE int rs_rejects(rs_sim *sim, rs_i32 s, rs_i32 g)
     rs_i64 max_rounds = ST_I(sim, g, RS_SI_MAX_ROUNDS);
     rs_i64 n_reject = ST_I(sim, g, RS_SI_N_REJECT);
     rs_u32 sub;
-    double v;
+    double p;
     if (max_rounds >= 0 && max_rounds <= round) {
         return 0;
     }
     sub = rs_pack_sub((rs_i32)ST_I(sim, g, RS_SI_ADDRESS), sim->sh_pass[s], 0);
-    v = rs_uniform(sim, RS_PURPOSE_REVIEW_VERDICT, (rs_u32)s, sub);
     if (sim->sh_flag[s] != RS_NO_FLAG) {
-        return v < ST_D(sim, g, RS_SD_CATCH_P);
+        p = ST_D(sim, g, RS_SD_CATCH_P);
+    } else {
+        p = sim->reject_p[ST_I(sim, g, RS_SI_REJECT_OFFSET)
+                          + (round < n_reject - 1 ? round : n_reject - 1)];
     }
-    return v < sim->reject_p[ST_I(sim, g, RS_SI_REJECT_OFFSET)
-                             + (round < n_reject - 1 ? round : n_reject - 1)];
+    return rs_chance(sim, RS_PURPOSE_REVIEW_VERDICT, (rs_u32)s, sub, p);
 }
 
 RS_DEVICE void rs_rework(rs_sim *sim, rs_i32 s, rs_i32 g)
@@ -1644,14 +1876,13 @@ RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
     if (kind == RS_STAGE_GPU) {
         rs_i32 address = TK_I(sim, id, RS_TK_ADDRESS);
         rs_u32 sub = rs_pack_sub(address, TK_I(sim, id, RS_TK_PASS), TK_I(sim, id, RS_TK_ATTEMPT));
-        if (rs_uniform(sim, RS_PURPOSE_ATTEMPT_FAILURE, (rs_u32)id, sub)
-            < ST_D(sim, stage, RS_SD_FAILURE_P)) {
+        if (rs_chance(sim, RS_PURPOSE_ATTEMPT_FAILURE, (rs_u32)id, sub,
+                      ST_D(sim, stage, RS_SD_FAILURE_P))) {
             rs_trace_end(sim, id, RS_OUT_FAILED);
             rs_attempt_failed(sim, id, stage);
             return;
         }
-        if (rs_uniform(sim, RS_PURPOSE_DEFECT, (rs_u32)id, sub)
-            < ST_D(sim, stage, RS_SD_DEFECT_P)) {
+        if (rs_chance(sim, RS_PURPOSE_DEFECT, (rs_u32)id, sub, ST_D(sim, stage, RS_SD_DEFECT_P))) {
             if (address < sim->sh_flag[id]) {
                 sim->sh_flag[id] = address;
             }
@@ -1757,19 +1988,24 @@ RS_DEVICE int rs_fits_pool(rs_sim *sim, rs_i32 id, rs_i32 p, rs_i32 free)
 
 RS_DEVICE void rs_dispatch(rs_sim *sim)
 {
+    if (!sim->dispatch_due) {
+        return; /* nothing has changed since a dispatch that found nothing */
+    }
     while (sim->n_waiting > 0) {
         rs_i32 best = -1;
         rs_i32 p, t;
         for (p = 0; p < sim->n_pools; p++) {
             rs_i32 free = rs_count_free(sim, p);
-            const rs_i32 *list = sim->wait_lists + sim->wait_off[p];
             rs_i32 count = sim->wait_count[p];
+            const rs_i32 *list = sim->wait_lists + sim->wait_off[p];
+            rs_i32 room = rs_wait_room(sim, p);
+            rs_i32 at = sim->wait_head[p];
             rs_i32 k;
             if (free == 0) {
                 continue;
             }
-            for (k = 0; k < count; k++) {
-                rs_i32 id = list[k];
+            for (k = 0; k < count; k++, at = at + 1 < room ? at + 1 : 0) {
+                rs_i32 id = list[at];
                 if (best >= 0 && rs_task_less(sim, best, id)) {
                     break;
                 }
@@ -1781,17 +2017,19 @@ RS_DEVICE void rs_dispatch(rs_sim *sim)
         }
         for (t = 0; t < sim->n_teams; t++) {
             rs_i32 r = sim->n_pools + t;
-            if (rs_free_slot(sim, t) < 0) {
-                continue;
+            const rs_i32 *state = sim->ts_i + (rs_i64)t * RS_TS_I_SIZE;
+            if (state[RS_TS_BUSY] >= state[RS_TS_ON_DUTY]) {
+                continue; /* no free slot */
             }
             if (sim->wait_count[r] > 0) {
-                rs_i32 head = sim->wait_lists[sim->wait_off[r]];
+                rs_i32 head = rs_waiting_at(sim, r, 0);
                 if (best < 0 || rs_task_less(sim, head, best)) {
                     best = head;
                 }
             }
         }
         if (best < 0) {
+            sim->dispatch_due = 0;
             return;
         }
         rs_waiting_remove(sim, best);
@@ -1967,8 +2205,8 @@ RS_DEVICE void rs_provision(rs_sim *sim)
     rs_i32 p;
     for (p = 0; p < sim->n_pools; p++) {
         rs_i64 gpus, leases, free, enough, wanted, need, room, i;
+        rs_i32 count, k, places, at;
         const rs_i32 *list;
-        rs_i32 count, k;
         double min_cost;
         if (!rs_pool_cloud(sim, p)) {
             continue;
@@ -1981,10 +2219,12 @@ RS_DEVICE void rs_provision(rs_sim *sim)
         free = rs_count_free(sim, p);
         enough = gpus - leases + PS_I(sim, p, RS_PS_PROVISIONING) + free;
         wanted = 0;
-        list = sim->wait_lists + sim->wait_off[p];
         count = sim->wait_count[p];
-        for (k = 0; k < count; k++) {
-            rs_i32 id = list[k];
+        list = sim->wait_lists + sim->wait_off[p];
+        places = rs_wait_room(sim, p);
+        at = sim->wait_head[p];
+        for (k = 0; k < count; k++, at = at + 1 < places ? at + 1 : 0) {
+            rs_i32 id = list[at];
             if (wanted >= enough) {
                 break;
             }
@@ -2170,8 +2410,13 @@ RS_DEVICE void rs_shift_change(rs_sim *sim, rs_i32 team, rs_i32 step)
     rs_i32 people = (rs_i32)sim->step_people[TM_I(sim, team, RS_TI_FIRST_STEP) + step];
     rs_i32 *on_duty = &sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_ON_DUTY];
     rs_i32 old = *on_duty;
-    rs_i32 k;
+    rs_i32 k, busy = 0;
     *on_duty = people;
+    sim->dispatch_due = 1;
+    for (k = 0; k < people; k++) {
+        busy += sim->sl_i[s0 + k] >= 0 ? 1 : 0;
+    }
+    sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_BUSY] = busy;
     rs_trace(sim, RS_TR_SHIFT_CHANGE, (double)team, (double)old, (double)people, 0.0);
     for (k = 0; k < people; k++) {
         if (sim->sl_d[s0 + k] >= 0.0) {
@@ -2323,6 +2568,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->tk_i = (rs_i32 *)(scratch + mi[RS_H_S_TASK_I]);
     sim->tk_units = (rs_i32 *)(scratch + mi[RS_H_S_TASK_UNITS]);
     sim->wait_count = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_COUNT]);
+    sim->wait_head = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_HEAD]);
     sim->wait_lists = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_LISTS]);
     sim->un_d = (double *)(scratch + mi[RS_H_S_UNIT_D]);
     sim->un_i = (rs_i64 *)(scratch + mi[RS_H_S_UNIT_I]);
@@ -2334,7 +2580,10 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->mon = (double *)(scratch + mi[RS_H_S_MONITOR_D]);
     sim->es_left = (rs_i32 *)(scratch + mi[RS_H_S_EPISODE_I]);
     sim->idle = (rs_i32 *)(scratch + mi[RS_H_S_IDLE]);
-    sim->heap = (rs_event *)(scratch + mi[RS_H_S_HEAP]);
+    sim->rel_order = (rs_i32 *)(scratch + mi[RS_H_S_RELEASE_ORDER]);
+    sim->rel_seq = (rs_u32 *)(scratch + mi[RS_H_S_RELEASE_SEQ]);
+    sim->rel_next = (rs_i32 *)(scratch + mi[RS_H_S_RELEASE_NEXT]);
+    sim->heap = (rs_entry *)(scratch + mi[RS_H_S_HEAP]);
 
     sim->od = out_d;
     sim->oi = out_i;
@@ -2372,6 +2621,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->lease_counter = 0;
     sim->cloud_closed = 0.0;
     sim->n_waiting = 0;
+    sim->dispatch_due = 1;
     sim->n_delivered = 0;
     sim->finished = 0;
     sim->closing = 0;
@@ -2416,6 +2666,7 @@ RS_DEVICE void rs_reset(rs_sim *sim)
     }
     for (i = 0; i < sim->n_res; i++) {
         sim->wait_count[i] = 0;
+        sim->wait_head[i] = 0;
     }
     n = mi[RS_H_N_UNITS];
     for (i = 0; i < n; i++) {
@@ -2452,12 +2703,67 @@ RS_DEVICE void rs_reset(rs_sim *sim)
     }
     for (t = 0; t < sim->n_teams; t++) {
         sim->ts_i[(rs_i64)t * RS_TS_I_SIZE + RS_TS_ON_DUTY] = 0;
+        sim->ts_i[(rs_i64)t * RS_TS_I_SIZE + RS_TS_BUSY] = 0;
     }
     n = 2 * (rs_i64)sim->n_res;
     for (i = 0; i < n; i++) {
         MON(sim, i, RS_MON_LEVEL) = 0.0;
         MON(sim, i, RS_MON_SINCE) = 0.0;
         MON(sim, i, RS_MON_AREA) = 0.0;
+    }
+}
+
+/* Whether shot a's release comes before shot b's in the heap's order: time, then shot. */
+RS_DEVICE int rs_release_less(rs_sim *sim, rs_i32 a, rs_i32 b)
+{
+    double ta = rs_release_time(sim, a), tb = rs_release_time(sim, b);
+    if (ta != tb) {
+        return ta < tb;
+    }
+    return a < b;
+}
+
+RS_DEVICE void rs_sift_releases(rs_sim *sim, rs_i32 *v, rs_i32 i, rs_i32 n)
+{
+    rs_i32 x = v[i];
+    for (;;) {
+        rs_i32 child = 2 * i + 1;
+        if (child >= n) {
+            break;
+        }
+        if (child + 1 < n && rs_release_less(sim, v[child], v[child + 1])) {
+            child += 1;
+        }
+        if (!rs_release_less(sim, x, v[child])) {
+            break;
+        }
+        v[i] = v[child];
+        i = child;
+    }
+    v[i] = x;
+}
+
+/* An episode's shots in release order: already in order for all-at-once and Poisson
+ * releases (a check), sorted in place (heapsort) for a window. */
+RS_DEVICE void rs_sort_releases(rs_sim *sim, rs_i32 *v, rs_i32 n)
+{
+    rs_i32 k;
+    for (k = 1; k < n; k++) {
+        if (rs_release_less(sim, v[k], v[k - 1])) {
+            break;
+        }
+    }
+    if (k >= n) {
+        return;
+    }
+    for (k = n / 2 - 1; k >= 0; k--) {
+        rs_sift_releases(sim, v, k, n);
+    }
+    for (k = n - 1; k > 0; k--) {
+        rs_i32 x = v[0];
+        v[0] = v[k];
+        v[k] = x;
+        rs_sift_releases(sim, v, 0, k);
     }
 }
 
@@ -2475,6 +2781,7 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
         rs_i64 fixed = EP_I(sim, e, RS_EI_FIXED_OFFSET);
         rs_i64 pattern = EP_I(sim, e, RS_EI_RELEASE);
         rs_i64 k;
+        rs_i32 queued = 0;
         for (k = 0; k < n; k++) {
             rs_i32 sid = (rs_i32)(first + k);
             const rs_i64 *start = sim->start_shot + (rs_i64)sid * RS_SS_SIZE;
@@ -2507,19 +2814,27 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
             sim->sh_frames[sid] = frames;
             sim->sh_release[sid] = release;
             sim->frames[e] += frames;
-            if (status == RS_SHOT_NOT_STARTED) {
-                rs_at(sim, release - now, RS_EV_RELEASE, sid, 0, 0, 0);
-            } else if (status == RS_SHOT_AT_STAGE) {
+            if (status == RS_SHOT_NOT_STARTED || status == RS_SHOT_AT_STAGE) {
+                /* posted now, into the episode's stream */
+                sim->rel_seq[sid] = sim->seq++;
+                sim->rel_order[first + queued++] = sid;
+            }
+            if (status == RS_SHOT_AT_STAGE) {
                 sim->sh_stage[sid] = (rs_i32)start[RS_SS_STAGE];
                 sim->sh_pass[sid] = (rs_i32)start[RS_SS_PASSES];
                 sim->sh_attempt[sid] = (rs_i32)start[RS_SS_ATTEMPT];
-                rs_at(sim, 0.0, RS_EV_RELEASE, sid, 0, 0, 0);
-            } else { /* through or failed before now: done with the pipeline */
+                sim->sh_state[sid] |= RS_STATE_RESUMED;
+            } else if (status != RS_SHOT_NOT_STARTED) {
+                /* through or failed before now: done with the pipeline */
                 sim->sh_state[sid] |=
                     status == RS_SHOT_THROUGH ? RS_STATE_THROUGH : RS_STATE_FAILED;
                 sim->es_left[e] -= 1;
             }
         }
+        rs_sort_releases(sim, sim->rel_order + first, queued);
+        sim->rel_next[2 * e] = (rs_i32)first;
+        sim->rel_next[2 * e + 1] = (rs_i32)first + queued;
+        rs_push_release(sim, e);
     }
     for (e = 0; e < sim->n_eps; e++) {
         const rs_i64 *start = sim->start_episode + (rs_i64)e * RS_SE_SIZE;
@@ -2570,14 +2885,15 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
 /* A completion whose service was interrupted: SimPy removed the service process's
  * callback, so its timeout posts nothing, and a round holding only such events never
  * happens at all. */
-RS_DEVICE int rs_voided(rs_sim *sim, const rs_event *ev)
+RS_DEVICE int rs_voided(rs_sim *sim, const rs_entry *e)
 {
-    return ev->cls == RS_EV_COMPLETION && ev->a != TK_I(sim, ev->k0, RS_TK_VERSION);
+    return rs_entry_class(e) == RS_EV_COMPLETION
+           && e->a != TK_I(sim, rs_entry_k0(e), RS_TK_VERSION);
 }
 
 RS_DEVICE int rs_round_event(rs_sim *sim, double t)
 {
-    return sim->heap_n > 0 && sim->heap[0].t == t && sim->heap[0].gen <= sim->round;
+    return sim->heap_n > 0 && sim->heap[0].t == t && rs_entry_gen(&sim->heap[0]) <= sim->round;
 }
 
 RS_DEVICE void rs_end_of_round(rs_sim *sim, double t)
@@ -2708,11 +3024,13 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
         sim.now = t;
         sim.round += 1;
         sim.in_round = 1;
-        while (rs_round_event(&sim, t) && sim.heap[0].cls != RS_EV_IDLE_RELEASE) {
-            rs_event ev = rs_pop(&sim);
-            if (rs_voided(&sim, &ev)) {
+        while (rs_round_event(&sim, t) && rs_entry_class(&sim.heap[0]) != RS_EV_IDLE_RELEASE) {
+            rs_event ev;
+            if (rs_voided(&sim, &sim.heap[0])) {
+                rs_pop(&sim);
                 continue;
             }
+            ev = rs_pop(&sim);
             rs_handle(&sim, &ev);
         }
         rs_end_of_round(&sim, t);

@@ -37,6 +37,7 @@ def scratch_layout(**n: int) -> dict[str, int]:
     halves("RS_H_S_TASK_I", n["n_tasks"] * task_i)
     halves("RS_H_S_TASK_UNITS", n["n_tasks"] * n["max_gang"])
     halves("RS_H_S_WAIT_COUNT", n["n_res"])
+    halves("RS_H_S_WAIT_HEAD", n["n_res"])
     halves("RS_H_S_WAIT_LISTS", n["wait_total"])
     words("RS_H_S_UNIT_D", n["n_units"] * (len(LAYOUT["rs_unit_d"]) - 1))
     words("RS_H_S_UNIT_I", n["n_units"] * (len(LAYOUT["rs_unit_i"]) - 1))
@@ -48,6 +49,9 @@ def scratch_layout(**n: int) -> dict[str, int]:
     words("RS_H_S_MONITOR_D", 2 * n["n_res"] * (len(LAYOUT["rs_monitor_d"]) - 1))
     halves("RS_H_S_EPISODE_I", n["n_eps"])
     halves("RS_H_S_IDLE", n["idle_capacity"])
+    halves("RS_H_S_RELEASE_ORDER", n["n_shots"])
+    halves("RS_H_S_RELEASE_SEQ", n["n_shots"])
+    halves("RS_H_S_RELEASE_NEXT", 2 * n["n_eps"])
     words("RS_H_S_HEAP", n["heap_capacity"] * DEFINES["RS_EVENT_WORDS"])
     slots["RS_H_SCRATCH_WORDS"] = max(at, 1)
     slots["RS_H_HEAP_CAPACITY"] = n["heap_capacity"]

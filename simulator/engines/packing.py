@@ -268,11 +268,12 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
 
     n_tasks = n_shots + n_eps
     if heap_capacity is None:
-        # Live events: a release, back-off or completion per task, a failure or repair,
-        # a provisioning and an idle timer per unit, a notice per pool, a shift per team.
-        # Voided events wait in the heap until their time, so leave room; a replication
-        # that fills the heap anyway is run again with twice the room.
-        heap_capacity = 2 * n_tasks + 8 * units.n_units + 4 * n_pools + 2 * n_teams + 64
+        # Live events: a back-off or completion per task, the next shot release and an
+        # episode's own per episode (shot releases wait in a stream per episode), a
+        # failure or repair, a provisioning and an idle timer per unit, a notice per pool,
+        # a shift per team. Voided events wait in the heap until their time, so leave
+        # room; a replication that fills the heap anyway is run again with twice the room.
+        heap_capacity = n_tasks + 2 * n_eps + 8 * units.n_units + 4 * n_pools + 2 * n_teams + 64
     scratch = scratch_layout(
         n_shots=n_shots,
         n_tasks=n_tasks,
@@ -499,7 +500,7 @@ def _pack_teams(b: _Blocks, model: SeasonModel) -> int:
 
 def _pack_waiting_lists(b: _Blocks, model: SeasonModel) -> int:
     """Where each resource's waiting list starts: one per resource, as long as the tasks
-    that may wait there. Returns their total length."""
+    that may wait there, and where the last one ends. Returns their total length."""
     shot_resources = {
         _resource_index(model, o)
         for st in (*model.shot_stages, *model.fallbacks)
@@ -515,6 +516,7 @@ def _pack_waiting_lists(b: _Blocks, model: SeasonModel) -> int:
         total += (model.n_shots if r in shot_resources else 0) + (
             model.n_episodes if r in episode_resources else 0
         )
+    offsets.append(total)
     b.int_table("RS_H_WAIT_OFFSET_I", offsets)
     return total
 

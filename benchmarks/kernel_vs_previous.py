@@ -1,0 +1,203 @@
+"""The CPU batch kernel of this tree against the kernel of a previous commit, side by side.
+
+Builds the previous commit's whole tree (``git archive REV``) in a temporary folder, with
+its own kernel extension, and runs both kernels on the same scenarios and replications,
+each in a fresh process (``PYTHONPATH`` set to its tree), alternating old and new:
+
+* **outputs**: every replication's result rows must be the same bit for bit (a digest of
+  ``out_d`` and ``out_i`` from each side), so the comparison is of two kernels that do the
+  same work;
+* **instructions per event**: callgrind, counting only inside ``rs_run_replication``
+  (repeatable from run to run), divided by the events the kernel handled;
+* **time**: nanoseconds per event and replications per second on 1 and 2 threads, the
+  kernel call alone (packing and unpacking not timed), medians of ``--repeats`` alternating
+  runs, and the ratio old/new of those medians;
+* **scratch**: bytes of working memory per replication and per shot.
+
+    .venv/bin/python benchmarks/kernel_vs_previous.py --rev f6f0e71
+    .venv/bin/python benchmarks/kernel_vs_previous.py --rev HEAD~3 --no-callgrind
+
+The scenarios are ``scenarios/season-hybrid.yaml`` and the M/M/3 of
+``benchmarks/scenarios/mm3.yaml`` (200,000 customers a replication) unless ``--scenario``
+names others. Needs ``git`` and a C compiler; the callgrind figures need ``valgrind``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = (
+    ROOT / "scenarios" / "season-hybrid.yaml",
+    ROOT / "benchmarks" / "scenarios" / "mm3.yaml",
+)
+REPS = {"season-hybrid.yaml": 100, "mm3.yaml": 3}
+"""Replications per timed run (a second or so each on one core); others get 20."""
+
+
+def _child(scenario: Path, reps: int, threads: list[int], first: int) -> dict[str, Any]:
+    """In a process whose ``PYTHONPATH`` is one tree: run its kernel, report figures."""
+    import numpy as np
+
+    from kernels import cpu
+    from kernels.layout import LAYOUT
+    from simulator import compile_season, load_scenario
+    from simulator.engines.kernel import pack
+
+    header = LAYOUT["rs_header"]
+    model = compile_season(load_scenario(scenario))
+    packed = pack(model)
+    numbers = np.arange(first, first + reps, dtype=np.int64)
+    seconds: dict[str, float] = {}
+    run = None
+    for t in threads:
+        started = time.perf_counter()
+        run = cpu.run(packed.mi, packed.md, numbers, threads=t)
+        seconds[str(t)] = time.perf_counter() - started
+    assert run is not None
+    if np.any(run.status != 0):
+        raise SystemExit(f"{scenario.name}: a replication did not finish (status {run.status})")
+    digest = hashlib.sha256(run.out_d.tobytes() + run.out_i.tobytes()).hexdigest()
+    events = int(run.out_i[:, int(packed.mi[header["RS_H_OI_EVENTS"]])].sum())
+    return {
+        "events": events,
+        "reps": reps,
+        "seconds": seconds,
+        "digest": digest,
+        "scratch": packed.scratch_bytes,
+        "shots": model.n_shots,
+    }
+
+
+def _in_tree(tree: Path, argv: list[str], prefix: list[str] | None = None) -> dict[str, Any]:
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    command = [*(prefix or []), sys.executable, str(Path(__file__).resolve()), "--child", *argv]
+    done = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"run in {tree} failed:\n{done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def build_previous(rev: str, into: Path) -> Path:
+    """The tree of commit ``rev`` under ``into``, with its CPU kernel built in place."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short=12", rev],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    tree = into / f"reelsim-{sha}"
+    if not (tree / "kernels").is_dir():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha], cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    if not list((tree / "kernels").glob("_cpu*.so")):
+        subprocess.run(
+            [sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
+            cwd=tree,
+            check=True,
+            capture_output=True,
+        )
+    return tree
+
+
+def instructions(tree: Path, scenario: Path, reps: int) -> tuple[int, int]:
+    """Instructions counted inside ``rs_run_replication`` and events, over ``reps``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        prefix = [
+            "valgrind",
+            "--tool=callgrind",
+            "--toggle-collect=rs_run_replication*",
+            f"--callgrind-out-file={out}",
+        ]
+        figures = _in_tree(tree, [str(scenario), str(reps), "1", "0"], prefix)
+        for line in out.read_text().splitlines():
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1]), int(figures["events"])
+    raise SystemExit("callgrind wrote no totals")
+
+
+def _median(runs: list[dict[str, Any]], threads: str) -> float:
+    return statistics.median(r["seconds"][threads] / r["events"] for r in runs)
+
+
+def compare(old: Path, new: Path, scenario: Path, repeats: int, callgrind: bool) -> None:
+    reps = REPS.get(scenario.name, 20)
+    runs: dict[str, list[dict[str, Any]]] = {"old": [], "new": []}
+    for k in range(repeats):
+        order = (("old", old), ("new", new)) if k % 2 == 0 else (("new", new), ("old", old))
+        for name, tree in order:
+            runs[name].append(_in_tree(tree, [str(scenario), str(reps), "1,2", "1000"]))
+    o, n = runs["old"][0], runs["new"][0]
+    same = o["digest"] == n["digest"]
+    per_rep = n["events"] / n["reps"]
+    print(f"\n{scenario.name}: {n['shots']:,} shots, {per_rep:,.0f} events per replication")
+    print(f"  outputs of {reps} replications bit for bit the same: {'yes' if same else 'NO'}")
+    if callgrind:
+        counts = {}
+        for name, tree in (("old", old), ("new", new)):
+            ir, events = instructions(tree, scenario, max(1, reps // 50))
+            counts[name] = ir / events
+        print(
+            f"  instructions per event: old {counts['old']:,.0f}, new {counts['new']:,.0f} "
+            f"(old/new {counts['old'] / counts['new']:.2f})"
+        )
+    for threads in ("1", "2"):
+        t_old, t_new = _median(runs["old"], threads), _median(runs["new"], threads)
+        label = "ns per event, 1 thread" if threads == "1" else "ns per event, 2 threads (wall)"
+        print(
+            f"  {label}: old {t_old * 1e9:,.0f}, new {t_new * 1e9:,.0f} "
+            f"(old/new {t_old / t_new:.2f}); replications/s old {1 / (t_old * per_rep):,.1f}, "
+            f"new {1 / (t_new * per_rep):,.1f}"
+        )
+    for name in ("old", "new"):
+        scaling = _median(runs[name], "1") / _median(runs[name], "2")
+        s = runs[name][0]
+        print(
+            f"  {name}: 1 -> 2 threads {scaling:.2f}x; scratch {s['scratch']:,} bytes per "
+            f"replication = {s['scratch'] / s['shots']:,.1f} bytes per shot"
+        )
+    if not same:
+        raise SystemExit(f"{scenario.name}: the two kernels disagree")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rev", default="HEAD", help="the previous commit (default: HEAD)")
+    parser.add_argument("--scenario", type=Path, action="append")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-callgrind", action="store_true")
+    parser.add_argument("--keep", type=Path, help="build the previous tree here, and keep it")
+    args = parser.parse_args()
+    callgrind = not args.no_callgrind
+    if callgrind and shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (or run with --no-callgrind)")
+    with tempfile.TemporaryDirectory() as tmp:
+        old = build_previous(args.rev, args.keep or Path(tmp))
+        print(f"previous: {args.rev} built in {old}; new: this tree ({ROOT})")
+        for scenario in args.scenario or SCENARIOS:
+            compare(old, ROOT, scenario.resolve(), args.repeats, callgrind)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        scenario, reps, threads, first = sys.argv[2:6]
+        figures = _child(
+            Path(scenario), int(reps), [int(t) for t in threads.split(",")], int(first)
+        )
+        print(json.dumps(figures))
+    else:
+        main()
