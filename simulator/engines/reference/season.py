@@ -129,7 +129,6 @@ class Season:
             seed=self.seed,
             replication=self.rep,
         )
-        self.waiting = self.service.waiting
         self.failures = GpuFailures(
             self.env,
             self.agenda,
@@ -144,7 +143,7 @@ class Season:
             self.agenda,
             model=model,
             pools=self.pools,
-            waiting=self.waiting,
+            waiting=self.service.waiting,
             failures=self.failures,
             interrupt=self.service.interrupt,
             newly_idle=newly_idle,
