@@ -45,8 +45,7 @@ class CloudPools:
     ``waiting`` is the season's waiting room (what waiting work wants), ``failures`` arms
     the failure clock of a unit that becomes ready, and ``interrupt`` stops a task on a
     preempted unit. ``newly_idle`` is the season's list of cloud units that became idle in
-    this round (freed, ready or repaired); ``start_idle_timers`` starts their timers at the
-    end of the round.
+    this round (freed, ready or repaired); ``end_of_round`` starts their timers.
     """
 
     def __init__(
@@ -112,10 +111,8 @@ class CloudPools:
             open_cost += pool.open_lease_cost(now)
         return self.spend_closed + open_cost
 
-    def provision(self) -> None:
+    def _provision(self) -> None:
         """Open leases for the GPUs that waiting work wants (DESIGN §1b "Dispatch")."""
-        if not self.pools:
-            return
         now = float(self.env.now)
         budget = self.model.burst_budget
         for pool, key in zip(self.pools, self.waiting_keys, strict=True):
@@ -188,11 +185,16 @@ class CloudPools:
             self.trace.append(_unit_event(now, TraceKind.LEASE_CLOSED, unit))
         self._reschedule_preemption(pool)
 
-    # --- idle releases --------------------------------------------------------------
+    # --- end of round, idle releases ----------------------------------------------
 
-    def start_idle_timers(self) -> None:
-        """At the end of a round: start the idle timer of each unit that became idle in it
-        and is still free."""
+    def end_of_round(self, idle_releases: list[Action]) -> None:
+        """After dispatch: the provisioning decisions, the idle-timeout releases due now,
+        then the idle timers of the units that became idle in this round and are still
+        free."""
+        if self.pools:
+            self._provision()
+        for release in idle_releases:
+            release()
         for unit in self.newly_idle:
             if unit.free:
                 unit.idle_version += 1

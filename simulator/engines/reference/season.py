@@ -482,10 +482,7 @@ class Season:
 
     def _end_of_round(self, idle_releases: list[Action]) -> None:
         self.service.dispatch()
-        self.cloud.provision()
-        for release in idle_releases:
-            release()
-        self.cloud.start_idle_timers()
+        self.cloud.end_of_round(idle_releases)
         if self.on_round is not None:
             self.on_round(self)
 

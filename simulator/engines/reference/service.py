@@ -104,16 +104,14 @@ class Service:
         self.attempts = [0] * model.n_episodes
         """GPU attempts started per episode (a restart after an interruption is none)."""
 
-    def _queue_key(self, task: Task) -> ResourceKey:
-        opt = task.stage.options[0]
-        return (self.pool_keys if opt.resource == Resource.POOL else self.team_keys)[opt.index]
-
     def enqueue(self, task: Task) -> None:
         """The task waits for dispatch."""
         now = float(self.env.now)
         task.queued_at = now
         self.waiting.add(task)
-        self.queue[self._queue_key(task)].add(now, 1)
+        opt = task.stage.options[0]
+        key = (self.pool_keys if opt.resource == Resource.POOL else self.team_keys)[opt.index]
+        self.queue[key].add(now, 1)
 
     # --- dispatch -------------------------------------------------------------------
 
@@ -210,7 +208,8 @@ class Service:
             unit.idle_version += 1
         if units:
             self.busy[self.pool_keys[option.index]].add(now, len(units))
-        qkey = self._queue_key(task)
+        opt0 = task.stage.options[0]
+        qkey = (self.pool_keys if opt0.resource == Resource.POOL else self.team_keys)[opt0.index]
         self.queue[qkey].add(now, -1)
         count, hours = self.waits[qkey]
         self.waits[qkey] = (count + 1, hours + (now - task.queued_at))
