@@ -4,10 +4,11 @@ Two kinds, for property tests of engines and of your own queue policies:
 
 * ``check_round(season)`` looks at the reference engine's state at the end of a round
   (pass it as ``run_replication(..., on_round=check_round)``): busy units never exceed
-  units up, every busy unit is leased, ready and up, people work only on duty or in
-  overtime, and dispatch left no waiting task that a free option could take
-  (work-conserving; a gang may wait for enough free units of one pool), and an episode is
-  delivered only once each of its shots is through the pipeline or failed, never both.
+  units up, every busy unit is leased, ready and up, a cloud pool's counts of leases and
+  of units provisioning match its units, people work only on duty or in overtime, and
+  dispatch left no waiting task that a free option could take (work-conserving; a gang
+  may wait for enough free units of one pool), and an episode is delivered only once each
+  of its shots is through the pipeline or failed, never both.
 * ``check_result(model, result)`` looks at a finished replication: every shot of a
   delivered episode was delivered exactly once or counted as failed, costs by category add
   up to the total and none is negative, reserved GPUs cost units × hours × price, and
@@ -36,6 +37,8 @@ def _fail(season: Season, message: str) -> None:
 
 
 def check_round(season: Season) -> None:
+    """The state at the end of a round: the season's pools, teams and shots, and the tasks
+    waiting in its ``service``."""
     for pool in season.pools:
         name = pool.model.name
         up = sum(1 for u in pool.units if u.leased and u.ready and u.up)
@@ -45,6 +48,15 @@ def check_round(season: Season) -> None:
         for unit in pool.units:
             if unit.task is not None and not (unit.leased and unit.ready and unit.up):
                 _fail(season, f"pool {name}: unit {unit.index} works while not usable")
+        if pool.model.cloud:
+            leased = sum(1 for u in pool.units if u.leased)
+            waiting = sum(1 for u in pool.units if u.leased and not u.ready)
+            if (pool.leases, pool.provisioning) != (leased, waiting):
+                _fail(
+                    season,
+                    f"pool {name}: {pool.leases} leases and {pool.provisioning} provisioning "
+                    f"counted, but {leased} units leased and {waiting} of them not ready",
+                )
     for team in season.teams:
         for slot in team.slots[team.on_duty :]:
             if slot.task is not None and slot.overtime_since < 0.0:
@@ -59,7 +71,7 @@ def check_round(season: Season) -> None:
             _fail(season, f"episode {ep.name} delivered with shots still in the pipeline")
     free_units = [pool.count_free() for pool in season.pools]
     free_slots = [team.free_slot() is not None for team in season.teams]
-    for task in season.waiting:
+    for task in season.service.waiting:
         for option in task.stage.options:
             fits = (
                 free_slots[option.index]

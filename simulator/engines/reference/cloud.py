@@ -25,9 +25,11 @@ from collections.abc import Callable
 
 import simpy
 
-from simulator.draws import Purpose
-from simulator.engines.reference.agenda import Agenda, EventClass
+from simulator.draws import Purpose, uniform
+from simulator.engines.reference.agenda import Action, Agenda, EventClass
+from simulator.engines.reference.failures import GpuFailures
 from simulator.engines.reference.resources import PoolState, Unit, billed_hours
+from simulator.engines.reference.service import option_rank
 from simulator.engines.reference.tasks import Interruption, Task
 from simulator.engines.reference.waiting import WaitingRoom
 from simulator.engines.trace import Cause, TraceEvent, TraceKind
@@ -38,24 +40,50 @@ __all__ = ["CloudPools"]
 
 
 class CloudPools:
-    """Cloud provisioning, leases and spot preemption of a ``Season``."""
+    """Cloud provisioning, leases, idle releases and spot preemption of a season's pools.
 
-    model: SeasonModel
-    env: simpy.Environment
-    agenda: Agenda
-    waiting: WaitingRoom
-    cloud_pools: list[PoolState]
-    cloud_spend_closed: float
-    lease_counter: int
-    newly_idle: list[Unit]
-    pool_keys: tuple[ResourceKey, ...]
-    trace: list[TraceEvent] | None
-    _u: Callable[[Purpose, int, int], float]
-    _option_rank: Callable[[Task, Option], tuple[int, float]]
-    _interrupt: Callable[[Task, Interruption], None]
-    _arm_failure: Callable[[Unit], None]
+    ``waiting`` is the season's waiting room (what waiting work wants), ``failures`` arms
+    the failure clock of a unit that becomes ready, and ``interrupt`` stops a task on a
+    preempted unit. ``newly_idle`` is the season's list of cloud units that became idle in
+    this round (freed, ready or repaired); ``end_of_round`` starts their timers.
+    """
 
-    # --- cloud provisioning ---------------------------------------------------------
+    def __init__(
+        self,
+        env: simpy.Environment,
+        agenda: Agenda,
+        *,
+        model: SeasonModel,
+        pools: list[PoolState],
+        waiting: WaitingRoom,
+        seed: int,
+        replication: int,
+        failures: GpuFailures,
+        interrupt: Callable[[Task, Interruption], None],
+        newly_idle: list[Unit],
+        trace: list[TraceEvent] | None,
+    ) -> None:
+        self.env = env
+        self.agenda = agenda
+        self.model = model
+        self.pools = [pool for pool in pools if pool.model.cloud]
+        self.waiting_keys = [ResourceKey(Resource.POOL, pool.model.index) for pool in self.pools]
+        self.waiting = waiting
+        self.seed = seed
+        self.replication = replication
+        self.failures = failures
+        self.interrupt = interrupt
+        self.newly_idle = newly_idle
+        self.trace = trace
+        self.lease_counter = 0
+        self.spend_closed = 0.0
+        """The billed cost of the leases closed so far."""
+
+    def start(self) -> None:
+        """Draw each spot pool's exposure to its first preemption."""
+        for pool in self.pools:
+            if pool.model.kind == PoolKind.SPOT and pool.model.preemptions_per_gpu_hour > 0:
+                pool.exposure_target = self._preemption_gap(pool, 0)
 
     def _bursts(self, task: Task, now: float) -> bool:
         """The burst rule: has this waiting task earned a cloud unit?"""
@@ -71,7 +99,7 @@ class CloudPools:
         for option in task.stage.options:
             if option.resource != Resource.POOL or not self.model.pools[option.index].cloud:
                 continue
-            rank = self._option_rank(task, option)
+            rank = option_rank(self.model, task, option)
             if best is None or rank < best[0]:
                 best = (rank, option)
         return best[1] if best else None
@@ -79,25 +107,22 @@ class CloudPools:
     def _cloud_spend(self, now: float) -> float:
         """Closed cloud leases plus open ones billed to ``now``, added pool by pool."""
         open_cost = 0.0
-        for pool in self.cloud_pools:
+        for pool in self.pools:
             open_cost += pool.open_lease_cost(now)
-        return self.cloud_spend_closed + open_cost
+        return self.spend_closed + open_cost
 
     def _provision(self) -> None:
         """Open leases for the GPUs that waiting work wants (DESIGN §1b "Dispatch")."""
-        cloud = self.cloud_pools
-        if not cloud:
-            return
         now = float(self.env.now)
         budget = self.model.burst_budget
-        for pool in cloud:
+        for pool, key in zip(self.pools, self.waiting_keys, strict=True):
             m = pool.model
             if pool.leases >= m.gpus:
                 continue
             # Count wanted GPUs only as far as they could matter: up to the pool's room.
             enough = m.gpus - pool.leases + pool.provisioning + pool.count_free()
             wanted = 0
-            for _, task in self.waiting.on(self.pool_keys[m.index]):
+            for _, task in self.waiting.on(key):
                 if wanted >= enough:
                     break
                 if self._bursts(task, now):
@@ -138,7 +163,7 @@ class CloudPools:
         unit.ready = True
         pool.provisioning -= 1
         self.newly_idle.append(unit)
-        self._arm_failure(unit)
+        self.failures.arm(unit)
         self._reschedule_preemption(pool)
 
     def _close_lease(self, unit: Unit) -> None:
@@ -148,7 +173,7 @@ class CloudPools:
         self._advance_exposure(pool)
         cost = billed_hours(m, now - unit.lease_start) * m.price_per_gpu_hour
         pool.billed_cost += cost
-        self.cloud_spend_closed += cost
+        self.spend_closed += cost
         if not unit.ready:
             pool.provisioning -= 1
         unit.leased = unit.ready = unit.draining = False
@@ -160,12 +185,54 @@ class CloudPools:
             self.trace.append(_unit_event(now, TraceKind.LEASE_CLOSED, unit))
         self._reschedule_preemption(pool)
 
+    # --- end of round, idle releases ----------------------------------------------
+
+    def end_of_round(self, idle_releases: list[Action]) -> None:
+        """After dispatch: the provisioning decisions, the idle-timeout releases due now,
+        then the idle timers of the units that became idle in this round and are still
+        free."""
+        if self.pools:
+            self._provision()
+        for release in idle_releases:
+            release()
+        for unit in self.newly_idle:
+            if unit.free:
+                unit.idle_version += 1
+                version = unit.idle_version
+                pool = unit.pool
+                self.agenda.at(
+                    pool.model.idle_timeout,
+                    EventClass.IDLE_RELEASE,
+                    (pool.model.index, unit.index),
+                    self._idle_check(unit, version),
+                )
+        self.newly_idle.clear()
+
+    def _idle_check(self, unit: Unit, version: int) -> Action:
+        def check() -> None:
+            pool = unit.pool
+            if unit.idle_version != version or not unit.free:
+                return
+            if pool.leases <= pool.model.min_gpus:
+                return
+            self._close_lease(unit)
+
+        return check
+
+    def close(self) -> None:
+        """At the end of the run: close the open leases (billed with rounding)."""
+        for pool in self.pools:
+            for unit in pool.units:
+                if unit.leased:
+                    self._close_lease(unit)
+
     # --- spot preemption ------------------------------------------------------------
 
     def _preemption_gap(self, pool: PoolState, k: int) -> float:
         """Exposure (unit-hours) between preemption k - 1 and k: Exp(rate)."""
         rate = pool.model.preemptions_per_gpu_hour
-        return -math.log(self._u(Purpose.PREEMPTION, pool.model.index, k)) / rate
+        u = uniform(self.seed, self.replication, Purpose.PREEMPTION, pool.model.index, k)
+        return -math.log(u) / rate
 
     def _advance_exposure(self, pool: PoolState) -> None:
         if pool.model.kind != PoolKind.SPOT:
@@ -224,7 +291,7 @@ class CloudPools:
                 continue
             if unit.task is not None:
                 where = ResourceKey(Resource.POOL, unit.pool.model.index)
-                self._interrupt(unit.task, Interruption(Cause.PREEMPTED, where, unit.index))
+                self.interrupt(unit.task, Interruption(Cause.PREEMPTED, where, unit.index))
             self._close_lease(unit)
 
 

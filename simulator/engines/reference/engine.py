@@ -35,10 +35,11 @@ def run_raw(
     season = Season(model, replication, policies=policies, trace=trace, on_round=on_round)
     end = season.run()
     season.close(end)
+    service = season.service
     keys = resource_keys(model)
-    busy_bins = [season.busy_monitor[key].daily_areas(end) for key in keys]
-    queue_bins = [season.queue_monitor[key].daily_areas(end) for key in keys]
-    waits = [season.waits[key] for key in keys]
+    busy_bins = [service.busy[key].daily_areas(end) for key in keys]
+    queue_bins = [service.queue[key].daily_areas(end) for key in keys]
+    waits = [service.waits[key] for key in keys]
     return RawReplication(
         replication=replication,
         end=end,
@@ -51,7 +52,7 @@ def run_raw(
         wait_count=[count for count, _ in waits],
         wait_hours=[hours for _, hours in waits],
         # Integrated to the end of the run by ``daily_areas`` above.
-        queue_area=[season.queue_monitor[key].area for key in keys],
+        queue_area=[service.queue[key].area for key in keys],
         busy_bins=busy_bins,
         queue_bins=queue_bins,
         flow_count=season.flow_count,
@@ -60,7 +61,7 @@ def run_raw(
         failed=list(season.failed_shots),
         reworks=list(season.reworks),
         caught=list(season.caught),
-        attempts=list(season.attempts),
+        attempts=list(service.attempts),
         frames=list(season.frames),
         preemptions=[pool.preemptions for pool in season.pools],
         gpu_failures=[pool.failures for pool in season.pools],

@@ -27,23 +27,42 @@ __all__ = ["GpuFailures"]
 
 
 class GpuFailures:
-    """Failure-and-repair cycles of the GPU units of a ``Season``."""
+    """Failure-and-repair cycles of the GPU units of a season.
 
-    env: simpy.Environment
-    agenda: Agenda
-    newly_idle: list[Unit]
-    trace: list[TraceEvent] | None
-    _stream: Callable[[Purpose, int, int], Stream]
-    _interrupt: Callable[[Task, Interruption], None]
+    ``interrupt`` stops the task on a unit that fails; a repaired cloud unit is appended
+    to ``newly_idle``, the season's list of units whose idle timers start at the end of
+    the round.
+    """
 
-    def _arm_failure(self, unit: Unit) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        agenda: Agenda,
+        *,
+        seed: int,
+        replication: int,
+        interrupt: Callable[[Task, Interruption], None],
+        newly_idle: list[Unit],
+        trace: list[TraceEvent] | None,
+    ) -> None:
+        self.env = env
+        self.agenda = agenda
+        self.seed = seed
+        self.replication = replication
+        self.interrupt = interrupt
+        self.newly_idle = newly_idle
+        self.trace = trace
+
+    def arm(self, unit: Unit) -> None:
+        """Start the unit's clock to its next failure (if its pool fails at all)."""
         m = unit.pool.model
         if m.time_between_failures is None:
             return
         k = unit.failures_drawn
         unit.failures_drawn += 1
         owner = (m.index << 16) | unit.index
-        ttf = m.time_between_failures.sample(self._stream(Purpose.GPU_FAILURE, owner, k))
+        stream = Stream(self.seed, self.replication, Purpose.GPU_FAILURE, owner, k)
+        ttf = m.time_between_failures.sample(stream)
         version = unit.life_version
         self.agenda.at(
             ttf, EventClass.FAILURE, (m.index, unit.index), lambda: self._fail(unit, k, version)
@@ -62,10 +81,11 @@ class GpuFailures:
                 TraceEvent(now, TraceKind.GPU_FAILURE, resource=where, unit=unit.index)
             )
         if unit.task is not None:
-            self._interrupt(unit.task, Interruption(Cause.GPU_FAILED, where, unit.index))
+            self.interrupt(unit.task, Interruption(Cause.GPU_FAILED, where, unit.index))
         assert m.repair_time is not None
         owner = (m.index << 16) | unit.index
-        repair = m.repair_time.sample(self._stream(Purpose.GPU_REPAIR, owner, k))
+        stream = Stream(self.seed, self.replication, Purpose.GPU_REPAIR, owner, k)
+        repair = m.repair_time.sample(stream)
         self.agenda.at(
             repair, EventClass.REPAIR, (m.index, unit.index), lambda: self._repair(unit, version)
         )
@@ -80,4 +100,4 @@ class GpuFailures:
             where = ResourceKey(Resource.POOL, unit.pool.model.index)
             now = float(self.env.now)
             self.trace.append(TraceEvent(now, TraceKind.REPAIR, resource=where, unit=unit.index))
-        self._arm_failure(unit)
+        self.arm(unit)

@@ -7,11 +7,21 @@ are timeouts and plain generator processes; every change of state they cause is 
 the ``Agenda``, which runs the changes due at one instant in the order DESIGN §1b fixes,
 then calls ``end_of_round``: dispatch, provisioning decisions, idle releases.
 
-The flow of shots and tasks, service and dispatch are here; the cloud side (provisioning,
-leases, spot preemption: ``simulator.engines.reference.cloud``), GPU failures and repairs
-(``simulator.engines.reference.failures``) and review-team shifts
-(``simulator.engines.reference.shifts``) are mixins that ``Season`` inherits, each declaring
-the parts of the season it uses.
+The flow of shots and tasks is here: releases, stages, attempts, reviews and rework,
+deliveries. The resources are run by collaborators that the ``Season`` makes and holds,
+each given in its constructor exactly what it uses and calling the others only through
+their named methods (SimPy's style: plain objects and processes, collaborators passed in):
+
+* ``service`` (``simulator.engines.reference.service``): the waiting room, dispatch,
+  service and interruptions, and the monitors of busy units and waiting tasks;
+* ``failures`` (``simulator.engines.reference.failures``): GPU failures and repairs;
+* ``cloud`` (``simulator.engines.reference.cloud``): provisioning, leases, idle releases
+  and spot preemption;
+* ``shifts`` (``simulator.engines.reference.shifts``): review-team head counts and
+  overtime.
+
+Each state object (a pool, a unit, a team, a slot, a task) is shared, not copied: the
+season makes the pools and teams, and hands them to the collaborators that change them.
 
 Randomness is addressed (``simulator.draws``): every draw is a pure function of the seed,
 the replication and what it is for, so the order in which this code asks for draws does
@@ -21,8 +31,7 @@ not matter, and the batch kernel sees the same draws.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
 
 import simpy
 
@@ -30,15 +39,13 @@ from simulator.draws import Purpose, Stream, pack_sub, uniform
 from simulator.engines.reference.agenda import Action, Agenda, EventClass
 from simulator.engines.reference.cloud import CloudPools
 from simulator.engines.reference.failures import GpuFailures
-from simulator.engines.reference.monitor import LevelMonitor
 from simulator.engines.reference.resources import PoolState, Slot, TeamState, Unit
+from simulator.engines.reference.service import MAX_PASS, Service
 from simulator.engines.reference.shifts import Shifts
-from simulator.engines.reference.tasks import Interruption, Shot, Task
-from simulator.engines.reference.tracing import end_event, interrupted_event, start_event
-from simulator.engines.reference.waiting import WaitingRoom
+from simulator.engines.reference.tasks import Shot, Task
+from simulator.engines.reference.tracing import end_event
 from simulator.engines.trace import Outcome, TraceEvent, TraceKind
 from simulator.model.policies import IndexPolicy, QueuePolicy, TaskFeatures
-from simulator.model.resources import ResourceKey, resource_keys
 from simulator.model.season import (
     EpisodeStatus,
     Option,
@@ -53,11 +60,11 @@ from simulator.model.season import (
 
 __all__ = ["Season"]
 
-MAX_PASS = 255
 
-
-class Season(CloudPools, GpuFailures, Shifts):
-    """State and handlers of one replication."""
+class Season:
+    """The state of one replication, the handlers of the flow of its shots, and the
+    collaborators that run its resources: ``service`` (queueing, dispatch, service),
+    ``failures``, ``cloud`` and ``shifts``, each given what it uses."""
 
     def __init__(
         self,
@@ -80,7 +87,6 @@ class Season(CloudPools, GpuFailures, Shifts):
         self.pools = [PoolState(p, busy_by_episode=[0.0] * n_ep) for p in model.pools]
         for pool in self.pools:
             pool.units = [Unit(pool, k) for k in range(pool.model.gpus)]
-        self.cloud_pools = [p for p in self.pools if p.model.cloud]
         self.teams = [TeamState(t, busy_by_episode=[0.0] * n_ep) for t in model.teams]
         for team in self.teams:
             team.slots = [Slot(team, k) for k in range(team.model.max_people)]
@@ -91,7 +97,6 @@ class Season(CloudPools, GpuFailures, Shifts):
         self.team_policy: list[QueuePolicy] = [
             overrides.get(t.name, IndexPolicy(t.policy)) for t in model.teams
         ]
-        self.waiting = WaitingRoom()
         self.shots: list[Shot] = []
         self.shots_left = [ep.n_shots for ep in model.episodes]
         self.delivered = [math.nan] * n_ep
@@ -99,41 +104,74 @@ class Season(CloudPools, GpuFailures, Shifts):
         self.failed_shots = [0] * n_ep
         self.reworks = [0] * n_ep
         self.caught = [0] * n_ep
-        self.attempts = [0] * n_ep
         self.frames = [0] * n_ep
         self.n_delivered = 0
         self.finished = self.env.event()
-        self.lease_counter = 0
-        self.cloud_spend_closed = 0.0
-        self.newly_idle: list[Unit] = []
-        keys = resource_keys(model)
-        self.pool_keys, self.team_keys = keys[: len(model.pools)], keys[len(model.pools) :]
-        """The resource keys of the pools and of the teams, by index (made once: hot paths
-        look them up)."""
-        self.busy_monitor = {key: LevelMonitor() for key in keys}
-        self.queue_monitor = {key: LevelMonitor() for key in self.busy_monitor}
-        self.waits: dict[ResourceKey, tuple[int, float]] = dict.fromkeys(
-            self.busy_monitor, (0, 0.0)
-        )
-        """Per resource (of a task's first option): tasks started and hours they waited."""
         self.flow_count = 0
         self.flow_hours = 0.0
         """Shots through the pipeline and their hours from release to through."""
+        self._assemble(trace)
+
+    def _assemble(self, trace: list[TraceEvent] | None) -> None:
+        """Make the collaborators, each given exactly what it uses."""
+        model = self.model
+        # Cloud units that became idle in this round: their idle timers start at its end.
+        newly_idle: list[Unit] = []
+        self.service = Service(
+            self.env,
+            self.agenda,
+            model=model,
+            pools=self.pools,
+            teams=self.teams,
+            complete=self._complete,
+            newly_idle=newly_idle,
+            trace=trace,
+            seed=self.seed,
+            replication=self.rep,
+        )
+        self.failures = GpuFailures(
+            self.env,
+            self.agenda,
+            interrupt=self.service.interrupt,
+            newly_idle=newly_idle,
+            trace=trace,
+            seed=self.seed,
+            replication=self.rep,
+        )
+        self.cloud = CloudPools(
+            self.env,
+            self.agenda,
+            model=model,
+            pools=self.pools,
+            waiting=self.service.waiting,
+            failures=self.failures,
+            interrupt=self.service.interrupt,
+            newly_idle=newly_idle,
+            trace=trace,
+            seed=self.seed,
+            replication=self.rep,
+        )
+        self.shifts = Shifts(
+            self.env,
+            self.agenda,
+            teams=self.teams,
+            horizon=model.horizon,
+            interrupt=self.service.interrupt,
+            trace=trace,
+        )
 
     # --- set-up ---------------------------------------------------------------------
 
     def run(self) -> float:
         """Simulate to the last delivery or the horizon; return the end time."""
         self._schedule_releases()
-        for team in self.teams:
-            self.env.process(self._shifts(team))
+        self.shifts.start()
         for pool in self.pools:
             if pool.model.kind == PoolKind.RESERVED:
                 for unit in pool.units:
                     unit.leased = unit.ready = True
-                    self._arm_failure(unit)
-            if pool.model.kind == PoolKind.SPOT and pool.model.preemptions_per_gpu_hour > 0:
-                pool.exposure_target = self._preemption_gap(pool, 0)
+                    self.failures.arm(unit)
+        self.cloud.start()
         # A round at the start even in a season with nothing due then (min_gpus, shifts).
         self.agenda.post(EventClass.SHIFT_CHANGE, (-1,), lambda: None)
         # The horizon is a moment of the season, whenever the run starts.
@@ -254,7 +292,7 @@ class Season(CloudPools, GpuFailures, Shifts):
                 if not self._chance(st.sample_rate, Purpose.REVIEW_SAMPLE, shot.id, sub):
                     shot.stage += 1
                     continue
-            self._enqueue(self._shot_task(shot, st, shot.attempt))
+            self.service.enqueue(self._shot_task(shot, st, shot.attempt))
             return
         shot.through = True
         self.flow_count += 1
@@ -294,13 +332,6 @@ class Season(CloudPools, GpuFailures, Shifts):
             return self.pool_policy[option.index]
         return self.team_policy[option.index]
 
-    def _enqueue(self, task: Task) -> None:
-        task.queued_at = float(self.env.now)
-        self.waiting.add(task)
-        opt = task.stage.options[0]
-        key = (self.pool_keys if opt.resource == Resource.POOL else self.team_keys)[opt.index]
-        self.queue_monitor[key].add(float(self.env.now), 1)
-
     def _shot_done(self, shot: Shot) -> None:
         self.shots_left[shot.episode] -= 1
         if self.shots_left[shot.episode] == 0:
@@ -323,7 +354,7 @@ class Season(CloudPools, GpuFailures, Shifts):
         task = self._task(
             m.n_shots + episode, episode, None, st, 0, 0, deadline, expected, remaining
         )
-        self._enqueue(task)
+        self.service.enqueue(task)
 
     def _deliver(self, episode: int) -> None:
         now = float(self.env.now)
@@ -342,91 +373,10 @@ class Season(CloudPools, GpuFailures, Shifts):
         if self.n_delivered == self.model.n_episodes and not self.finished.triggered:
             self.finished.succeed()
 
-    # --- service --------------------------------------------------------------------
-
-    def _duration(self, task: Task, option: Option) -> float:
-        if task.remaining >= 0.0:
-            return task.remaining
-        shot = task.shot
-        st = task.stage
-        if st.kind == StageKind.EPISODE:
-            stream = self._stream(Purpose.EPISODE_SERVICE, task.episode, pack_sub(st.index, 0, 0))
-            frames = 0
-        else:
-            assert shot is not None
-            purpose = Purpose.FALLBACK if st.kind == StageKind.FALLBACK else Purpose.SERVICE
-            sub = pack_sub(st.index, min(task.pass_, MAX_PASS), task.attempt)
-            stream = self._stream(purpose, shot.id, sub)
-            frames = shot.frames
-        hours = option.setup
-        if option.per_frame is not None:
-            hours += frames * option.per_frame.sample(stream)
-        if option.per_task is not None:
-            hours += option.per_task.sample(stream)
-        return hours
-
-    def _start(self, task: Task, option: Option, units: list[Unit], slot: Slot | None) -> None:
-        now = float(self.env.now)
-        task.option, task.units, task.slot = option, units, slot
-        task.start = now
-        duration = self._duration(task, option)
-        task.end = now + duration
-        task.remaining = -1.0
-        if slot is not None:
-            slot.task = task
-            self.busy_monitor[self.team_keys[slot.team.model.index]].add(now, 1)
-        for unit in units:
-            unit.task = task
-            unit.idle_version += 1
-        if units:
-            self.busy_monitor[self.pool_keys[option.index]].add(now, len(units))
-        opt0 = task.stage.options[0]
-        qkey = (self.pool_keys if opt0.resource == Resource.POOL else self.team_keys)[opt0.index]
-        self.queue_monitor[qkey].add(now, -1)
-        count, hours = self.waits[qkey]
-        self.waits[qkey] = (count + 1, hours + (now - task.queued_at))
-        if task.kind == StageKind.GPU and not task.interrupted:
-            # A restart after a failure or preemption is not a new attempt.
-            self.attempts[task.episode] += 1
-        task.interrupted = False
-        if self.trace is not None:
-            self.trace.append(start_event(self.model, now, task, option, duration))
-        task.process = self.env.process(self._serve(task, duration))
-
-    def _serve(self, task: Task, duration: float) -> Generator[simpy.Event, Any, None]:
-        try:
-            yield self.env.timeout(duration)
-        except simpy.Interrupt as stop:
-            if self.trace is not None:
-                self.trace.append(interrupted_event(float(self.env.now), task, stop.cause))
-            return
-        self.agenda.post(EventClass.COMPLETION, (task.id,), lambda: self._complete(task))
-
-    def _free_resources(self, task: Task) -> None:
-        """Release the task's units or slot, booking its busy time to its episode."""
-        now = float(self.env.now)
-        busy = now - task.start
-        if task.units:
-            pool = task.units[0].pool
-            pool.busy_by_episode[task.episode] += busy * len(task.units)
-            self.busy_monitor[self.pool_keys[pool.model.index]].add(now, -len(task.units))
-            for unit in task.units:
-                unit.task = None
-                if pool.model.cloud:
-                    self.newly_idle.append(unit)
-        if task.slot is not None:
-            slot = task.slot
-            team = slot.team
-            team.busy_by_episode[task.episode] += busy
-            self.busy_monitor[self.team_keys[team.model.index]].add(now, -1)
-            if slot.overtime_since >= 0.0:
-                team.overtime_hours += now - slot.overtime_since
-                slot.overtime_since = -1.0
-            slot.task = None
-        task.units, task.slot = [], None
+    # --- outcomes of service ----------------------------------------------------------
 
     def _complete(self, task: Task) -> None:
-        self._free_resources(task)
+        """A task's service ended (its units or slot are free again): what comes next."""
         st = task.stage
         if st.kind == StageKind.EPISODE:
             self._record_end(task, Outcome.DONE)
@@ -477,13 +427,13 @@ class Season(CloudPools, GpuFailures, Shifts):
                     st.backoff,
                     EventClass.BACKOFF,
                     (shot.id,),
-                    lambda: self._enqueue(self._shot_task(shot, st, shot.attempt)),
+                    lambda: self.service.enqueue(self._shot_task(shot, st, shot.attempt)),
                 )
             else:
-                self._enqueue(self._shot_task(shot, st, shot.attempt))
+                self.service.enqueue(self._shot_task(shot, st, shot.attempt))
         elif st.fallback >= 0:
             fb = self.model.fallbacks[st.fallback]
-            self._enqueue(self._fallback_task(shot, st, fb))
+            self.service.enqueue(self._fallback_task(shot, st, fb))
         else:
             shot.failed = True
             self.failed_shots[shot.episode] += 1
@@ -528,144 +478,19 @@ class Season(CloudPools, GpuFailures, Shifts):
             self.trace.append(TraceEvent(now, TraceKind.REWORK, task=shot.id, stage=st.index))
         self._enter_stage(shot)
 
-    def _interrupt(self, task: Task, cause: Interruption) -> None:
-        """Stop a task in service and put it back at the head of the queue."""
-        if task.process is not None and task.process.is_alive:
-            task.process.interrupt(cause)
-        if task.slot is not None:
-            task.remaining = task.end - float(self.env.now)
-        self._free_resources(task)
-        task.interrupted = True
-        self._enqueue(task)
-
-    # --- dispatch -------------------------------------------------------------------
-
-    def _option_rank(self, task: Task, option: Option) -> tuple[int, float]:
-        """Smaller is better: reserved (and people) before cloud, then the pool rule."""
-        if option.resource == Resource.TEAM:
-            return (0, 0.0)
-        pool = self.model.pools[option.index]
-        tier = 1 if pool.cloud else 0
-        frames = task.shot.frames if task.shot is not None else 0
-        hours = option.mean_hours(frames)
-        rule = self.model.pool_rule
-        if rule == "cheapest":
-            return (tier, pool.price_per_gpu_hour * option.gang * hours)
-        if rule == "fastest":
-            return (tier, hours)
-        return (tier, 0.0)
-
-    def _try_start(self, task: Task) -> bool:
-        best: tuple[tuple[int, float], Option, list[Unit], Slot | None] | None = None
-        for option in task.stage.options:
-            if option.resource == Resource.TEAM:
-                slot = self.teams[option.index].free_slot()
-                if slot is None:
-                    continue
-                candidate: tuple[tuple[int, float], Option, list[Unit], Slot | None] = (
-                    self._option_rank(task, option),
-                    option,
-                    [],
-                    slot,
-                )
-            else:
-                free = self.pools[option.index].free_units()
-                if len(free) < option.gang:
-                    continue
-                candidate = (self._option_rank(task, option), option, free[: option.gang], None)
-            if best is None or candidate[0] < best[0]:
-                best = candidate
-        if best is None:
-            return False
-        _, option, units, slot = best
-        self._start(task, option, units, slot)
-        return True
-
-    def _dispatch(self) -> None:
-        """Start waiting tasks, smallest (interrupted first, key, arrival, id) first, until
-        none can start; see ``simulator.engines.reference.waiting`` for why this is exact."""
-        while len(self.waiting):
-            best: tuple[tuple[int, float, float, int], Task] | None = None
-            for pool in self.pools:
-                free = pool.count_free()
-                if free == 0:
-                    continue
-                index = pool.model.index
-                for order, task in self.waiting.on(self.pool_keys[index]):
-                    if best is not None and order > best[0]:
-                        break
-                    if any(
-                        o.resource == Resource.POOL and o.index == index and o.gang <= free
-                        for o in task.stage.options
-                    ):
-                        best = (order, task)
-                        break
-            for team in self.teams:
-                if team.free_slot() is None:
-                    continue
-                entries = self.waiting.on(self.team_keys[team.model.index])
-                if entries and (best is None or entries[0][0] < best[0]):
-                    best = entries[0]
-            if best is None:
-                return
-            task = best[1]
-            self.waiting.remove(task)
-            started = self._try_start(task)
-            assert started, "a candidate task must fit a free option"
-
     # --- rounds ---------------------------------------------------------------------
 
     def _end_of_round(self, idle_releases: list[Action]) -> None:
-        self._dispatch()
-        self._provision()
-        for release in idle_releases:
-            release()
-        for unit in self.newly_idle:
-            if unit.free:
-                unit.idle_version += 1
-                version = unit.idle_version
-                pool = unit.pool
-                self.agenda.at(
-                    pool.model.idle_timeout,
-                    EventClass.IDLE_RELEASE,
-                    (pool.model.index, unit.index),
-                    self._idle_check(unit, version),
-                )
-        self.newly_idle = []
+        self.service.dispatch()
+        self.cloud.end_of_round(idle_releases)
         if self.on_round is not None:
             self.on_round(self)
-
-    def _idle_check(self, unit: Unit, version: int) -> Action:
-        def check() -> None:
-            pool = unit.pool
-            if unit.idle_version != version or not unit.free:
-                return
-            if pool.leases <= pool.model.min_gpus:
-                return
-            self._close_lease(unit)
-
-        return check
 
     # --- end of run -----------------------------------------------------------------
 
     def close(self, end: float) -> None:
         """Book the busy time of work still in service (a run cut off at the horizon), then
         close open leases (billed with rounding) and overtime."""
-        for pool in self.pools:
-            for unit in pool.units:
-                if unit.task is not None:
-                    pool.busy_by_episode[unit.task.episode] += end - unit.task.start
-        for team in self.teams:
-            for slot in team.slots:
-                if slot.task is not None:
-                    team.busy_by_episode[slot.task.episode] += end - slot.task.start
-        for pool in self.pools:
-            if pool.model.cloud:
-                for unit in pool.units:
-                    if unit.leased:
-                        self._close_lease(unit)
-        for team in self.teams:
-            for slot in team.slots:
-                if slot.overtime_since >= 0.0:
-                    team.overtime_hours += end - slot.overtime_since
-                    slot.overtime_since = -1.0
+        self.service.close(end)
+        self.cloud.close()
+        self.shifts.close(end)

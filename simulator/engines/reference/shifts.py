@@ -21,27 +21,44 @@ from simulator.engines.reference.resources import TeamState
 from simulator.engines.reference.tasks import Interruption, Task
 from simulator.engines.trace import Cause, TraceEvent, TraceKind
 from simulator.model.resources import ResourceKey
-from simulator.model.season import Resource, SeasonModel
+from simulator.model.season import Resource
 
 __all__ = ["Shifts"]
 
 
 class Shifts:
-    """Shift changes of the review teams of a ``Season``."""
+    """Shift changes of the review teams of a season; ``interrupt`` stops a task whose
+    person goes off duty with more than the allowed overtime left."""
 
-    model: SeasonModel
-    env: simpy.Environment
-    agenda: Agenda
-    trace: list[TraceEvent] | None
-    _interrupt: Callable[[Task, Interruption], None]
+    def __init__(
+        self,
+        env: simpy.Environment,
+        agenda: Agenda,
+        *,
+        teams: list[TeamState],
+        horizon: float,
+        interrupt: Callable[[Task, Interruption], None],
+        trace: list[TraceEvent] | None,
+    ) -> None:
+        self.env = env
+        self.agenda = agenda
+        self.teams = teams
+        self.horizon = horizon
+        self.interrupt = interrupt
+        self.trace = trace
 
-    def _shifts(self, team: TeamState) -> Generator[simpy.Event, Any, None]:
+    def start(self) -> None:
+        """Start each team's head count process."""
+        for team in self.teams:
+            self.env.process(self._head_count(team))
+
+    def _head_count(self, team: TeamState) -> Generator[simpy.Event, Any, None]:
         """A team's head count over the season: a plain process."""
         steps = team.model.headcount
         # Starting mid-season: the head count in force now, then the changes after it.
         first = max(k for k, (t, _) in enumerate(steps) if k == 0 or t <= self.env.now)
         for t, people in steps[first:]:
-            if t >= self.model.horizon:
+            if t >= self.horizon:
                 return
             if t > self.env.now:
                 yield self.env.timeout(t - float(self.env.now))
@@ -69,6 +86,14 @@ class Shifts:
             if task is None:
                 continue
             if task.end - now > team.model.max_overtime:
-                self._interrupt(task, Interruption(Cause.SHIFT_ENDED, where, slot.index))
+                self.interrupt(task, Interruption(Cause.SHIFT_ENDED, where, slot.index))
             elif slot.overtime_since < 0.0:
                 slot.overtime_since = now
+
+    def close(self, end: float) -> None:
+        """At the end of the run: book the overtime of people still at work."""
+        for team in self.teams:
+            for slot in team.slots:
+                if slot.overtime_since >= 0.0:
+                    team.overtime_hours += end - slot.overtime_since
+                    slot.overtime_since = -1.0

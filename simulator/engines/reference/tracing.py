@@ -1,6 +1,6 @@
 """The trace events of a task, as the reference engine records them.
 
-A ``Season`` records a ``TraceEvent`` only when its run is traced; these functions build
+The reference engine records a ``TraceEvent`` only when its run is traced; these build
 the events about tasks, whose stage is a position in ``simulator.engines.trace.stages``.
 The reference runs a fallback as a stand-in stage that carries the index of the GPU stage
 it replaces, so its position is found through that stage.

@@ -1,0 +1,279 @@
+"""Dispatch and service: waiting work starts on free units or people, is served, and frees
+them.
+
+A task waits in the ``WaitingRoom`` until dispatch finds it a free option: a free slot of a
+team, or ``gang`` free units of a pool, the best option first (reserved units and people
+before cloud units, then the season's pool rule). Its service is a plain SimPy process, a
+timeout of the drawn duration; at its end the completion is posted to the ``Agenda`` and
+the task frees what it held. A GPU failure, a spot preemption or a shift end interrupts
+the process (``interrupt``): the task frees what it held and waits again, first in line.
+
+Every change of a level that the results follow happens here, so the monitors are
+attached here: the tasks waiting per resource (of a task's first option) and the hours
+they waited, and the units or people busy per resource.
+
+Service draws are addressed (``simulator.draws``): a GPU attempt by (shot, stage, pass,
+attempt), a fallback by (shot, stage, pass), an episode stage by (episode, stage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+import simpy
+
+from simulator.draws import Purpose, Stream, pack_sub
+from simulator.engines.reference.agenda import Agenda, EventClass
+from simulator.engines.reference.monitor import LevelMonitor
+from simulator.engines.reference.resources import PoolState, Slot, TeamState, Unit
+from simulator.engines.reference.tasks import Interruption, Task
+from simulator.engines.reference.tracing import interrupted_event, start_event
+from simulator.engines.reference.waiting import WaitingRoom
+from simulator.engines.trace import TraceEvent
+from simulator.model.resources import ResourceKey, resource_keys
+from simulator.model.season import Option, Resource, SeasonModel, StageKind
+
+__all__ = ["MAX_PASS", "Service", "option_rank"]
+
+MAX_PASS = 255
+"""Passes past this share the draws of pass 255 (a draw address holds 8 bits of pass)."""
+
+Candidate = tuple[tuple[int, float], Option, list[Unit], Slot | None]
+
+
+def option_rank(model: SeasonModel, task: Task, option: Option) -> tuple[int, float]:
+    """Smaller is better: reserved (and people) before cloud, then the pool rule."""
+    if option.resource == Resource.TEAM:
+        return (0, 0.0)
+    pool = model.pools[option.index]
+    tier = 1 if pool.cloud else 0
+    frames = task.shot.frames if task.shot is not None else 0
+    hours = option.mean_hours(frames)
+    rule = model.pool_rule
+    if rule == "cheapest":
+        return (tier, pool.price_per_gpu_hour * option.gang * hours)
+    if rule == "fastest":
+        return (tier, hours)
+    return (tier, 0.0)
+
+
+class Service:
+    """The pools and teams at work: queueing, dispatch, service and interruption.
+
+    ``complete`` is called with a task whose service ended, after it freed what it held;
+    a cloud unit that a task frees is appended to ``newly_idle``, the season's list of
+    units whose idle timers start at the end of the round.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        agenda: Agenda,
+        *,
+        model: SeasonModel,
+        pools: list[PoolState],
+        teams: list[TeamState],
+        seed: int,
+        replication: int,
+        complete: Callable[[Task], None],
+        newly_idle: list[Unit],
+        trace: list[TraceEvent] | None,
+    ) -> None:
+        self.env = env
+        self.agenda = agenda
+        self.model = model
+        self.pools = pools
+        self.teams = teams
+        self.seed = seed
+        self.replication = replication
+        self.complete = complete
+        self.newly_idle = newly_idle
+        self.trace = trace
+        self.waiting = WaitingRoom()
+        keys = resource_keys(model)
+        self.pool_keys, self.team_keys = keys[: len(model.pools)], keys[len(model.pools) :]
+        """The resource keys of the pools and of the teams, by index (made once: hot paths
+        look them up)."""
+        self.busy = {key: LevelMonitor() for key in keys}
+        """Per resource: units or people busy."""
+        self.queue = {key: LevelMonitor() for key in keys}
+        """Per resource (of a task's first option): tasks waiting."""
+        self.waits: dict[ResourceKey, tuple[int, float]] = dict.fromkeys(keys, (0, 0.0))
+        """Per resource (of a task's first option): tasks started and hours they waited."""
+        self.attempts = [0] * model.n_episodes
+        """GPU attempts started per episode (a restart after an interruption is none)."""
+
+    def enqueue(self, task: Task) -> None:
+        """The task waits for dispatch."""
+        now = float(self.env.now)
+        task.queued_at = now
+        self.waiting.add(task)
+        opt = task.stage.options[0]
+        key = (self.pool_keys if opt.resource == Resource.POOL else self.team_keys)[opt.index]
+        self.queue[key].add(now, 1)
+
+    # --- dispatch -------------------------------------------------------------------
+
+    def dispatch(self) -> None:
+        """Start waiting tasks, smallest (interrupted first, key, arrival, id) first, until
+        none can start; see ``simulator.engines.reference.waiting`` for why this is exact."""
+        waiting = self.waiting
+        while len(waiting):
+            best: tuple[tuple[int, float, float, int], Task] | None = None
+            for pool in self.pools:
+                free = pool.count_free()
+                if free == 0:
+                    continue
+                index = pool.model.index
+                for order, task in waiting.on(self.pool_keys[index]):
+                    if best is not None and order > best[0]:
+                        break
+                    if any(
+                        o.resource == Resource.POOL and o.index == index and o.gang <= free
+                        for o in task.stage.options
+                    ):
+                        best = (order, task)
+                        break
+            for team in self.teams:
+                if team.free_slot() is None:
+                    continue
+                entries = waiting.on(self.team_keys[team.model.index])
+                if entries and (best is None or entries[0][0] < best[0]):
+                    best = entries[0]
+            if best is None:
+                return
+            task = best[1]
+            waiting.remove(task)
+            started = self._try_start(task)
+            assert started, "a candidate task must fit a free option"
+
+    def _try_start(self, task: Task) -> bool:
+        best: Candidate | None = None
+        for option in task.stage.options:
+            if option.resource == Resource.TEAM:
+                slot = self.teams[option.index].free_slot()
+                if slot is None:
+                    continue
+                candidate: Candidate = (option_rank(self.model, task, option), option, [], slot)
+            else:
+                free = self.pools[option.index].free_units()
+                if len(free) < option.gang:
+                    continue
+                rank = option_rank(self.model, task, option)
+                candidate = (rank, option, free[: option.gang], None)
+            if best is None or candidate[0] < best[0]:
+                best = candidate
+        if best is None:
+            return False
+        _, option, units, slot = best
+        self._start(task, option, units, slot)
+        return True
+
+    # --- service --------------------------------------------------------------------
+
+    def _duration(self, task: Task, option: Option) -> float:
+        if task.remaining >= 0.0:
+            return task.remaining
+        shot = task.shot
+        st = task.stage
+        if st.kind == StageKind.EPISODE:
+            sub = pack_sub(st.index, 0, 0)
+            purpose, owner, frames = Purpose.EPISODE_SERVICE, task.episode, 0
+        else:
+            assert shot is not None
+            purpose = Purpose.FALLBACK if st.kind == StageKind.FALLBACK else Purpose.SERVICE
+            sub = pack_sub(st.index, min(task.pass_, MAX_PASS), task.attempt)
+            owner, frames = shot.id, shot.frames
+        stream = Stream(self.seed, self.replication, purpose, owner, sub)
+        hours = option.setup
+        if option.per_frame is not None:
+            hours += frames * option.per_frame.sample(stream)
+        if option.per_task is not None:
+            hours += option.per_task.sample(stream)
+        return hours
+
+    def _start(self, task: Task, option: Option, units: list[Unit], slot: Slot | None) -> None:
+        now = float(self.env.now)
+        task.option, task.units, task.slot = option, units, slot
+        task.start = now
+        duration = self._duration(task, option)
+        task.end = now + duration
+        task.remaining = -1.0
+        if slot is not None:
+            slot.task = task
+            self.busy[self.team_keys[slot.team.model.index]].add(now, 1)
+        for unit in units:
+            unit.task = task
+            unit.idle_version += 1
+        if units:
+            self.busy[self.pool_keys[option.index]].add(now, len(units))
+        opt0 = task.stage.options[0]
+        qkey = (self.pool_keys if opt0.resource == Resource.POOL else self.team_keys)[opt0.index]
+        self.queue[qkey].add(now, -1)
+        count, hours = self.waits[qkey]
+        self.waits[qkey] = (count + 1, hours + (now - task.queued_at))
+        if task.kind == StageKind.GPU and not task.interrupted:
+            # A restart after a failure or preemption is not a new attempt.
+            self.attempts[task.episode] += 1
+        task.interrupted = False
+        if self.trace is not None:
+            self.trace.append(start_event(self.model, now, task, option, duration))
+        task.process = self.env.process(self._serve(task, duration))
+
+    def _serve(self, task: Task, duration: float) -> Generator[simpy.Event, Any, None]:
+        try:
+            yield self.env.timeout(duration)
+        except simpy.Interrupt as stop:
+            if self.trace is not None:
+                self.trace.append(interrupted_event(float(self.env.now), task, stop.cause))
+            return
+        self.agenda.post(EventClass.COMPLETION, (task.id,), lambda: self._served(task))
+
+    def _served(self, task: Task) -> None:
+        self._free(task)
+        self.complete(task)
+
+    def _free(self, task: Task) -> None:
+        """Release the task's units or slot, booking its busy time to its episode."""
+        now = float(self.env.now)
+        busy = now - task.start
+        if task.units:
+            pool = task.units[0].pool
+            pool.busy_by_episode[task.episode] += busy * len(task.units)
+            self.busy[self.pool_keys[pool.model.index]].add(now, -len(task.units))
+            for unit in task.units:
+                unit.task = None
+                if pool.model.cloud:
+                    self.newly_idle.append(unit)
+        if task.slot is not None:
+            slot = task.slot
+            team = slot.team
+            team.busy_by_episode[task.episode] += busy
+            self.busy[self.team_keys[team.model.index]].add(now, -1)
+            if slot.overtime_since >= 0.0:
+                team.overtime_hours += now - slot.overtime_since
+                slot.overtime_since = -1.0
+            slot.task = None
+        task.units, task.slot = [], None
+
+    def interrupt(self, task: Task, cause: Interruption) -> None:
+        """Stop a task in service and put it back at the head of the queue."""
+        if task.process is not None and task.process.is_alive:
+            task.process.interrupt(cause)
+        if task.slot is not None:
+            task.remaining = task.end - float(self.env.now)
+        self._free(task)
+        task.interrupted = True
+        self.enqueue(task)
+
+    def close(self, end: float) -> None:
+        """Book the busy time of work still in service (a run cut off at the horizon)."""
+        for pool in self.pools:
+            for unit in pool.units:
+                if unit.task is not None:
+                    pool.busy_by_episode[unit.task.episode] += end - unit.task.start
+        for team in self.teams:
+            for slot in team.slots:
+                if slot.task is not None:
+                    team.busy_by_episode[slot.task.episode] += end - slot.task.start
