@@ -188,3 +188,17 @@ def test_a_summary_written_before_waits_still_reads() -> None:
     assert old.waits is None
     assert old.paid_utilisation == {}
     assert old.utilisation == summary.utilisation
+
+
+def test_a_chunk_on_disk_without_the_new_columns_is_refused_by_name(tmp_path: Path) -> None:
+    """A sweep reads only the columns a summary needs: one that an earlier version did not
+    write is named, not a reading error."""
+    from simulator.results.chunks import chunk_keys, read_replications, write_chunk
+    from simulator.results.summary import SummaryColumns
+
+    model = model_of(CUT_OFF)
+    (key,) = chunk_keys("0" * 64, 1, 0, 1, 1)
+    frame = chunk_frame(model, run_replications(model, range(1), "reference"))
+    write_chunk(tmp_path, key, frame.drop(columns=["waits_h:pool:gpu", "through_n"]))
+    with pytest.raises(UsageError, match=r"lacks waits_h:pool:gpu, through_n: .*fresh --out"):
+        read_replications(tmp_path, [key], SummaryColumns.chunk_columns(model))

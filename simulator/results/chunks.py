@@ -249,11 +249,22 @@ def write_chunk(out: Path, key: ChunkKey, frame: pd.DataFrame) -> None:
 def read_replications(
     out: str | Path, keys: Sequence[ChunkKey], columns: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """The rows of the given chunks in replication order (only ``columns``, if given)."""
-    tables = [
-        pq.read_table(Path(out) / key.relative_path, columns=list(columns) if columns else None)
-        for key in sorted(keys, key=lambda k: k.start)
-    ]
+    """The rows of the given chunks in replication order (only ``columns``, if given). A
+    chunk that lacks one of ``columns`` (written by an earlier version of reelsim) is
+    refused with a ``UsageError`` that names it."""
+    tables = []
+    for key in sorted(keys, key=lambda k: k.start):
+        path = Path(out) / key.relative_path
+        if columns:
+            names = set(pq.read_schema(path).names)
+            missing = [c for c in columns if c not in names]
+            if missing:
+                more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+                raise UsageError(
+                    f"chunk {path} lacks {', '.join(missing[:4])}{more}: it was written by "
+                    "another version of reelsim; use a fresh --out folder"
+                )
+        tables.append(pq.read_table(path, columns=list(columns) if columns else None))
     if not tables:
         return pd.DataFrame(columns=list(columns or []))
     return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
