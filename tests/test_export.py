@@ -21,7 +21,7 @@ DEMO = Path(__file__).resolve().parent.parent / "scenarios" / "demo.yaml"
 HOSTILE = "-A1"
 """An episode name the schema allows and a spreadsheet would take for a formula."""
 TABLES = {
-    "run": ["replications", "timeseries"],
+    "run": ["replications", "timeseries", "waits"],
     "sweep": ["points"],
     "staff": ["configurations"],
     "compare": ["comparison"],
@@ -96,6 +96,15 @@ def _check_headline(kind: str, headline: dict[str, tuple[object, float, float]],
         for episode in summary["episodes"]:
             value, low, high = headline[f"{csv_safe_cell(episode['id'])}: delivery, mean"]
             assert _close(value, episode["delivery_h"]["mean"]["estimate"])
+        paid = summary["paid_utilisation"]["pool:h100"]
+        value, low, high = headline[
+            "utilisation of pool:h100: busy share of paid hours to the season end"
+        ]
+        assert _close(value, paid["estimate"])
+        assert _close(high, paid["high"])
+        in_system = summary["waits"]["time_in_system_h"]
+        value, low, high = headline["shot time in system, mean"]
+        assert _close(value, in_system["estimate"])
     elif kind == "staff":
         chosen = summary["chosen"]
         value, low, high = headline["chosen: cost, mean"]
@@ -160,7 +169,7 @@ def test_headers_say_units(folders: dict[str, Path]) -> None:
     assert "escaped defects (count)" in headers
     points = list(pd.read_excel(export_results(folders["sweep"], "xlsx"), "points").columns)
     assert "P(any episode misses), interval high (probability)" in points
-    assert "utilisation of pool:h100 (share of capacity)" in points
+    assert "utilisation of pool:h100, busy share of available hours (share of capacity)" in points
     assert "pools.h100.gpus" in points  # a --vary path is its own header
 
 

@@ -10,13 +10,17 @@ from rich.table import Table
 from simulator.model.preflight import preflight
 from simulator.model.season import Resource, SeasonModel, StageKind, compile_season
 from simulator.report.words import (
+    PAID_UTILISATION,
+    RUN_UTILISATION,
     SeasonCalendar,
     count,
     days_against,
     money,
     number,
     percent,
+    utilisation_rows,
     verdict_line,
+    waits_rows,
     with_interval,
 )
 from simulator.scenario.schema import Scenario
@@ -121,6 +125,8 @@ def render_run_summary(summary: Summary, console: Console) -> None:
         highlight=False,
     )
     console.print(_episode_table(summary), _cost_table(summary), _utilisation_table(summary))
+    if summary.waits is not None:
+        console.print(_waits_table(summary))
     p_any = summary.season.p_any_miss
     defects = summary.defects
     console.print(
@@ -178,7 +184,19 @@ def _cost_table(summary: Summary) -> Table:
 def _utilisation_table(summary: Summary) -> Table:
     table = Table(title="Utilisation", title_justify="left")
     table.add_column("resource")
-    table.add_column("busy share of available hours (interval)", justify="right")
-    for key, iv in summary.utilisation.items():
-        table.add_row(summary.label(key), with_interval(iv, percent))
+    table.add_column(f"{RUN_UTILISATION} (interval)", justify="right")
+    table.add_column(f"{PAID_UTILISATION} (interval)", justify="right")
+    for row in utilisation_rows(summary):
+        table.add_row(*row)
+    return table
+
+
+def _waits_table(summary: Summary) -> Table:
+    table = Table(title="Waits, per replication (mean)", title_justify="left")
+    table.add_column("queue")
+    table.add_column("tasks started", justify="right")
+    table.add_column("wait per task (interval)", justify="right")
+    table.add_column("still queued at the end: hours waited (interval)", justify="right")
+    for row in waits_rows(summary):
+        table.add_row(*row)
     return table

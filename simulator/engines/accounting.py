@@ -9,6 +9,10 @@ The rules of DESIGN §1b "Costs at the end", written once for both engines:
   overtime hours at the overtime rate.
 * Each of these shared costs goes to the episodes in proportion to the busy unit-hours or
   person-hours each used on that resource (evenly when none was used).
+* What was paid for, in unit-hours, is kept beside what was available over the run, so
+  that utilisation can be told against either: a reserved pool's GPUs and a team's
+  scheduled person-hours (plus overtime) over the span above, a cloud pool's billed lease
+  unit-hours (its billed cost over its price per GPU-hour).
 * An episode is late by the hours from its deadline to its delivery, or to the horizon when
   it was not delivered (it is then censored); lateness, failed shots and escaped defects
   are charged their penalties; a run from a starting state adds what was spent before now.
@@ -57,13 +61,18 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
     labels = [key.label(model) for key in keys]
     busy_hours: dict[str, float] = {}
     available: dict[str, float] = {}
+    paid_hours: dict[str, float] = {}
     for p in model.pools:
         busy = raw.pool_busy[p.index]
         if p.kind == PoolKind.RESERVED:
+            paid_hours[labels[p.index]] = p.gpus * (paid_until - now)
             paid = p.gpus * p.price_per_gpu_hour * (paid_until - now)
             _add(cost["reserved_gpu"], share(paid, busy))
         else:
-            _add(cost["cloud_gpu"], share(raw.pool_billed_cost[p.index], busy))
+            billed = raw.pool_billed_cost[p.index]
+            price = p.price_per_gpu_hour
+            paid_hours[labels[p.index]] = billed / price if price > 0 else 0.0
+            _add(cost["cloud_gpu"], share(billed, busy))
         busy_hours[labels[p.index]] = math.fsum(busy)
         available[labels[p.index]] = p.gpus * (end - now)
     for t in model.teams:
@@ -72,6 +81,7 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
         scheduled = t.scheduled_person_hours(paid_until) - t.scheduled_person_hours(now)
         _add(cost["people"], share(scheduled * t.hourly_rate, busy))
         _add(cost["overtime"], share(raw.team_overtime[t.index] * t.overtime_rate, busy))
+        paid_hours[label] = scheduled + raw.team_overtime[t.index]
         busy_hours[label] = math.fsum(busy)
         available[label] = t.scheduled_person_hours(end) - t.scheduled_person_hours(now)
 
@@ -108,6 +118,7 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
         failed=list(raw.failed),
         busy_hours=busy_hours,
         available_hours=available,
+        paid_hours=paid_hours,
         daily_busy={label: _daily_means(raw.busy_bins[r]) for r, label in enumerate(labels)},
         daily_queue={label: _daily_means(raw.queue_bins[r]) for r, label in enumerate(labels)},
         waits={label: (raw.wait_count[r], raw.wait_hours[r]) for r, label in enumerate(labels)},

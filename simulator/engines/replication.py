@@ -12,7 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-__all__ = ["COST_CATEGORIES", "ReplicationResult"]
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = ["COST_CATEGORIES", "ReplicationResult", "waited_at_end"]
 
 COST_CATEGORIES = (
     "reserved_gpu",
@@ -47,12 +50,20 @@ class ReplicationResult:
     busy_hours: dict[str, float] = field(default_factory=dict)
     """Busy unit-hours per resource, keyed ``pool:NAME`` or ``team:NAME``."""
     available_hours: dict[str, float] = field(default_factory=dict)
+    """Per resource: unit-hours available over the run, [now, end of run] (a cloud pool at
+    its maximum number of units)."""
+    paid_hours: dict[str, float] = field(default_factory=dict)
+    """Per resource: unit-hours paid for (DESIGN §1b "Costs at the end"): a reserved pool's
+    GPUs and a team's scheduled person-hours over [now, max(end of run, season end)], plus a
+    team's overtime; a cloud pool's billed lease unit-hours (its billed cost over its price)."""
     daily_busy: dict[str, list[float]] = field(default_factory=dict)
     daily_queue: dict[str, list[float]] = field(default_factory=dict)
     waits: dict[str, tuple[int, float]] = field(default_factory=dict)
     """Per resource (a task's first option): tasks started and total hours they waited."""
     queue_area: dict[str, float] = field(default_factory=dict)
-    """Per resource: ∫ queue length dt over the run (Little's law: equals the waits)."""
+    """Per resource: ∫ queue length dt over the run. It equals the hours waited by the tasks
+    started plus the hours waited so far by the tasks still queued at the end of the run
+    (``waited_at_end``)."""
     flow: tuple[int, float] = (0, 0.0)
     """Shots through the pipeline and their total hours from release to through."""
     preemptions: int = 0
@@ -63,5 +74,27 @@ class ReplicationResult:
         return math.fsum(math.fsum(v) for v in self.cost.values())
 
     def utilisation(self, resource: str) -> float:
+        """Busy share of available hours over the run (0 when none were available)."""
         available = self.available_hours.get(resource, 0.0)
         return self.busy_hours.get(resource, 0.0) / available if available > 0 else 0.0
+
+    def paid_utilisation(self, resource: str) -> float:
+        """Busy share of paid hours to the season end (0 when none were paid for)."""
+        paid = self.paid_hours.get(resource, 0.0)
+        return self.busy_hours.get(resource, 0.0) / paid if paid > 0 else 0.0
+
+    def waited_at_end(self, resource: str) -> float:
+        """Hours waited so far by the tasks still queued for ``resource`` when the run
+        ended (``waited_at_end``)."""
+        _, started = self.waits.get(resource, (0, 0.0))
+        return float(waited_at_end(self.queue_area.get(resource, 0.0), started))
+
+
+def waited_at_end(queue_area: ArrayLike, waited: ArrayLike) -> np.ndarray:
+    """Hours waited so far by the tasks still queued at the end of a run: the queue's area
+    (every queued task's time in the queue) less the hours waited by the tasks that started.
+    The two are sums of many terms in different orders, so a difference within a billionth
+    of the area is rounding, and zero. Works on numbers or arrays alike."""
+    area = np.asarray(queue_area, dtype=np.float64)
+    left = area - np.asarray(waited, dtype=np.float64)
+    return np.where(left > 1e-9 * np.maximum(area, 1.0), left, 0.0)

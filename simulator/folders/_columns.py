@@ -85,6 +85,12 @@ _NAMED = {
     "day": Column("day", "days from season start"),
     "busy": Column("busy, mean over the day", "units"),
     "queue": Column("queue, mean over the day", "tasks waiting"),
+    # waits.parquet
+    "measure": Column("measure (wait, queued_at_end, time_in_system)"),
+    "label": Column("name"),
+    "count": Column("tasks or shots", COUNT),
+    "hours": Column("hours, in all", "hours"),
+    "mean_h": Column("hours per task or shot", "hours"),
     # trace.parquet
     "time_h": Column("time", HOURS_FROM_START),
     "event": Column("event"),
@@ -132,7 +138,7 @@ def _base(name: str) -> Column | None:
     if name.startswith("p_miss:"):
         return Column(f"P({name[7:]} misses)", PROBABILITY)
     if name.startswith("utilisation:"):
-        return Column(f"utilisation of {name[12:]}", SHARE)
+        return Column(f"utilisation of {name[12:]}, busy share of available hours", SHARE)
     if name.startswith("delivery_h:"):
         return Column(f"delivery of {name[11:]}", HOURS_FROM_START)
     return None

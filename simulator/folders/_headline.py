@@ -81,7 +81,28 @@ def _run(summary: dict[str, Any]) -> Iterator[Row]:
     per_frame = cost.get("per_delivered_frame", {}).get("mean")
     yield from _estimate("cost per delivered frame, mean", per_frame, "USD per frame")
     for resource, interval in summary.get("utilisation", {}).items():
-        yield from _estimate(f"utilisation of {resource}", interval, SHARE)
+        yield from _estimate(
+            f"utilisation of {resource}: busy share of available hours over the run",
+            interval,
+            SHARE,
+        )
+    for resource, interval in summary.get("paid_utilisation", {}).items():
+        yield from _estimate(
+            f"utilisation of {resource}: busy share of paid hours to the season end",
+            interval,
+            SHARE,
+        )
+    waits = summary.get("waits") or {}
+    for resource, wait in waits.get("resources", {}).items():
+        yield from _estimate(
+            f"{resource}: wait per task started, mean", wait.get("mean_wait_h"), "hours"
+        )
+        yield from _estimate(
+            f"{resource}: hours waited by tasks still queued at the end",
+            wait.get("waited_at_end_h"),
+            "hours",
+        )
+    yield from _estimate("shot time in system, mean", waits.get("time_in_system_h"), "hours")
     defects = summary.get("defects", {})
     yield from _estimate("escaped defects per season", defects.get("escaped"), "count per season")
     for key, words in (

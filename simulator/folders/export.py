@@ -7,7 +7,7 @@ SHA-256 in ``summary.json``) and writes:
 
 - ``xlsx``: one workbook; its first sheet, ``summary``, holds the headline numbers and the
   provenance (``simulator.folders._headline``), then one sheet per table of the folder
-  (``replications``, ``timeseries``; ``points``; ``configurations``; ``comparison``;
+  (``replications``, ``timeseries``, ``waits``; ``points``; ``configurations``; ``comparison``;
   ``samples`` and ``indices``), each column headed with what it is and its unit
   ("delivery (hours from season start)", "cost, total (USD)"). Probabilities and shares
   keep their values (0.25) and are shown as percentages; costs with thousands separators.

@@ -7,6 +7,8 @@ beside it, so a folder with a ``summary.json`` is complete and can be checked.
     summary.json           manifest and headline numbers (``simulator.results.summary``)
     replications.parquet   one row per (replication, episode)
     timeseries.parquet     one row per (replication, resource, day): busy units, queue
+    waits.parquet          per replication, waits per resource (of tasks started and of
+                           tasks still queued at the end) and the shots' time in system
     trace.parquet          every event, when the run was traced
     scenario.yaml          the scenario as run (loaded, overrides applied; same sha256)
     *.png, *.svg           plots (``simulator.plots``)
@@ -58,6 +60,7 @@ def write_results(run: Run, out: Path, *, plots: bool = True) -> Summary:
     data = {
         "replications.parquet": run.replications_frame(),
         "timeseries.parquet": run.timeseries_frame(),
+        "waits.parquet": run.waits_frame(),
     }
     if run.traces:
         data["trace.parquet"] = run.trace_frame()

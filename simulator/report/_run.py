@@ -39,6 +39,8 @@ from simulator.report.page import (
     provenance_rows,
 )
 from simulator.report.words import (
+    PAID_UTILISATION,
+    RUN_UTILISATION,
     VERDICT_WORDS,
     SeasonCalendar,
     count,
@@ -46,7 +48,9 @@ from simulator.report.words import (
     interval_text,
     money,
     percent,
+    utilisation_rows,
     verdict_sentence,
+    waits_rows,
 )
 from simulator.results.summary import EpisodeSummary, Summary
 
@@ -167,8 +171,11 @@ def _run_reading(summary: Summary) -> list[str]:
         name, busiest = ranked[0]
         line = (
             f"The busiest resource is {summary.label(name)}, busy "
-            f"{percent(busiest.estimate, 0)} of its available hours"
+            f"{percent(busiest.estimate, 0)} of its available hours over the run"
         )
+        paid = summary.paid_utilisation.get(name)
+        if paid is not None:
+            line += f" and {percent(paid.estimate, 0)} of the hours paid for to the season end"
         hot = [k for k, v in ranked if v.estimate >= BUSY_THRESHOLD]
         if hot:
             line += (
@@ -327,23 +334,41 @@ def _cost_tables(summary: Summary) -> list[Table]:
 
 
 def _utilisation_table(summary: Summary, labels: dict[str, str]) -> Table:
-    rows = []
-    for key, iv in summary.utilisation.items():
-        rows.append(
-            [
-                summary.label(key),
-                labels.get(key, ""),
-                percent(iv.estimate),
-                interval_text(iv, percent),
-            ]
+    level = f"{summary.confidence:.0%} interval"
+    rows = [
+        [name, labels.get(key, ""), *figures]
+        for key, (name, *figures) in zip(
+            summary.utilisation, utilisation_rows(summary), strict=True
         )
+    ]
     return Table(
-        ["resource", "what it is", "busy", f"{summary.confidence:.0%} interval"],
+        ["resource", "what it is", f"{RUN_UTILISATION} ({level})", f"{PAID_UTILISATION} ({level})"],
         rows,
-        title="Utilisation: busy share of the hours available",
+        title="Utilisation: busy share of the hours there, and of the hours paid for",
         numeric=[False, False, True, True],
-        note="A pool's available hours are its GPUs over the run; a team's, its people's "
-        "scheduled hours on shift.",
+        note="Over the run, a pool's available hours are its GPUs (a cloud pool at its "
+        "maximum) and a team's its people's scheduled hours, from the start to the end of the "
+        "run. Paid hours run to the season end, as the costs do: reserved GPUs and scheduled "
+        "people to the season end, a team's overtime, and for a cloud pool the unit-hours its "
+        "leases were billed.",
+    )
+
+
+def _waits_table(summary: Summary) -> Table:
+    level = f"{summary.confidence:.0%} interval"
+    return Table(
+        [
+            "queue",
+            "tasks started",
+            f"wait per task ({level})",
+            f"still queued at the end: hours waited ({level})",
+        ],
+        waits_rows(summary),
+        title="Waits per replication (mean over the replications)",
+        numeric=[False, True, True, True],
+        note="A task waits at the queue of its first option. The last column is work not "
+        "started when the run ended: the hours the tasks still queued had waited by then, "
+        "which the waits of started tasks leave out. waits.parquet holds each replication.",
     )
 
 
@@ -411,6 +436,7 @@ def run_page(folder: ResultsFolder) -> Page:
             [
                 *plot("load", "Daily load", _doc(load_plot)),
                 _utilisation_table(summary, labels),
+                *([_waits_table(summary)] if summary.waits is not None else []),
             ],
         ),
         Section(

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIFFERENCES",
+    "PAID_UTILISATION",
+    "RUN_UTILISATION",
     "VERDICT_WORDS",
     "SeasonCalendar",
     "count",
@@ -41,8 +43,11 @@ __all__ = [
     "setting_name",
     "signed",
     "span",
+    "utilisation_rows",
     "verdict_line",
     "verdict_sentence",
+    "wait_hours",
+    "waits_rows",
     "with_interval",
 ]
 
@@ -55,6 +60,13 @@ VERDICT_WORDS = {
     "late": "late",
 }
 """A run's verdict (``Summary.verdict``) as people say it."""
+
+
+RUN_UTILISATION = "busy share of available hours over the run"
+"""Utilisation against the hours the resource was there while the run went on."""
+PAID_UTILISATION = "busy share of paid hours to the season end"
+"""Utilisation against what was paid for: reserved GPUs and people to the season end, a
+cloud pool's billed lease unit-hours."""
 
 
 def _unsigned_zero(x: float, digits: int) -> float:
@@ -308,3 +320,45 @@ def setting_name(path: str, labels: Mapping[str, str]) -> str:
         else:
             words.append(head.replace("_", " "))
     return f"{owner}: {', '.join(words)}"
+
+
+def wait_hours(x: float | None) -> str:
+    """Hours of waiting: ``13.7 h``."""
+    return f"{number(x, 1)} h"
+
+
+def utilisation_rows(summary: Summary) -> list[list[str]]:
+    """Per pool and team: its name, then ``RUN_UTILISATION`` and ``PAID_UTILISATION``,
+    each with its interval (the terminal's and the report's utilisation table)."""
+    rows = []
+    for key, run in summary.utilisation.items():
+        paid = summary.paid_utilisation.get(key)
+        rows.append([summary.label(key), with_interval(run, percent), with_interval(paid, percent)])
+    return rows
+
+
+def waits_rows(summary: Summary) -> list[list[str]]:
+    """Per pool and team: tasks started from its queue, their mean wait (interval) and the
+    hours waited by tasks still queued when the run ended; then the shots' time in system.
+    Empty for a folder written before waits were summarised."""
+    waits = summary.waits
+    if waits is None:
+        return []
+    rows = [
+        [
+            summary.label(key),
+            count(w.tasks_started),
+            with_interval(w.mean_wait_h, wait_hours),
+            with_interval(w.waited_at_end_h, wait_hours),
+        ]
+        for key, w in waits.resources.items()
+    ]
+    rows.append(
+        [
+            "shots, release to through (time in system)",
+            count(waits.shots_through),
+            with_interval(waits.time_in_system_h, wait_hours),
+            "",
+        ]
+    )
+    return rows

@@ -18,9 +18,13 @@ there: a damaged file never breaks the reruns that would repair it.
 
 A chunk's table has the rows of a run's ``replications.parquet`` (one per replication and
 episode) plus, repeated on each of a replication's episode rows, what is per replication:
-its end time (``end_h``), its event count (``events``) and the busy and available
-unit-hours of every pool and team (``busy_h:pool:NAME``, ``available_h:team:NAME``). That
-is everything a summary reads (``simulator.results.summary.SummaryColumns.from_chunk``), so a
+its end time (``end_h``), its event count (``events``), the busy, available and paid
+unit-hours of every pool and team (``busy_h:pool:NAME``, ``available_h:team:NAME``,
+``paid_h:pool:NAME``), each resource's waits (``waits_n:KEY``: tasks started from its
+queue, ``waits_h:KEY``: the hours they waited, ``queue_h:KEY``: the queue's area, which
+adds the waits so far of tasks still queued at the end) and the shots through the pipeline
+with their hours in the system (``through_n``, ``through_h``). That is everything a
+summary reads (``simulator.results.summary.SummaryColumns.from_chunk``), so a
 point's summary is rebuilt from its chunks alone, one chunk at a time; the daily bins of
 busy units and queues are not kept (no sweep summary uses them, and they would be most of
 the bytes). A run's chunks (``simulator.results.runs``) keep
@@ -51,11 +55,13 @@ from simulator.results.tables import replications_frame
 from simulator.scenario.schema import Scenario
 
 __all__ = [
+    "CHUNK_RESOURCE_COLUMNS",
     "DRAW_LAYOUT_VERSION",
     "ChunkKey",
     "ChunkTask",
     "DamagedChunk",
     "attempt_chunk",
+    "check_chunk_columns",
     "chunk_exists",
     "chunk_frame",
     "chunk_keys",
@@ -128,6 +134,22 @@ class ChunkTask:
     """Where every replication starts (``None``: the season start)."""
 
 
+CHUNK_RESOURCE_COLUMNS = ("busy_h", "available_h", "paid_h", "waits_n", "waits_h", "queue_h")
+"""The per-resource columns of a chunk (``busy_h:pool:NAME``…)."""
+
+
+def _resource_values(r: ReplicationResult, key: str) -> dict[str, float]:
+    count, hours = r.waits.get(key, (0, 0.0))
+    return {
+        "busy_h": float(r.busy_hours.get(key, 0.0)),
+        "available_h": float(r.available_hours.get(key, 0.0)),
+        "paid_h": float(r.paid_hours.get(key, 0.0)),
+        "waits_n": float(count),
+        "waits_h": float(hours),
+        "queue_h": float(r.queue_area.get(key, 0.0)),
+    }
+
+
 def resource_keys(model: SeasonModel) -> list[str]:
     """Result keys of the pools, then the teams: their labels, ``pool:NAME``, ``team:NAME``."""
     return resource_labels(model)
@@ -146,12 +168,13 @@ def chunk_frame(
     extra: dict[str, np.ndarray] = {
         "end_h": spread([float(r.end_time) for r in results]),
         "events": spread([int(r.events) for r in results]),
+        "through_n": spread([int(r.flow[0]) for r in results]),
+        "through_h": spread([float(r.flow[1]) for r in results]),
     }
     for key in resource_keys(model):
-        extra[f"busy_h:{key}"] = spread([float(r.busy_hours.get(key, 0.0)) for r in results])
-        extra[f"available_h:{key}"] = spread(
-            [float(r.available_hours.get(key, 0.0)) for r in results]
-        )
+        values = [_resource_values(r, key) for r in results]
+        for name in CHUNK_RESOURCE_COLUMNS:
+            extra[f"{name}:{key}"] = spread([v[name] for v in values])
     if daily:
         for name in ("daily_busy", "daily_queue"):
             for key in resource_keys(model):
@@ -226,14 +249,45 @@ def write_chunk(out: Path, key: ChunkKey, frame: pd.DataFrame) -> None:
 def read_replications(
     out: str | Path, keys: Sequence[ChunkKey], columns: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """The rows of the given chunks in replication order (only ``columns``, if given)."""
-    tables = [
-        pq.read_table(Path(out) / key.relative_path, columns=list(columns) if columns else None)
-        for key in sorted(keys, key=lambda k: k.start)
-    ]
+    """The rows of the given chunks in replication order (only ``columns``, if given). A
+    chunk that lacks one of ``columns`` (written by an earlier version of reelsim) is
+    refused with a ``UsageError`` that names it."""
+    tables = []
+    for key in sorted(keys, key=lambda k: k.start):
+        path = Path(out) / key.relative_path
+        if columns:
+            names = set(pq.read_schema(path).names)
+            missing = [c for c in columns if c not in names]
+            if missing:
+                more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+                raise UsageError(
+                    f"chunk {path} lacks {', '.join(missing[:4])}{more}: it was written by "
+                    "another version of reelsim; use a fresh --out folder"
+                )
+        tables.append(pq.read_table(path, columns=list(columns) if columns else None))
     if not tables:
         return pd.DataFrame(columns=list(columns or []))
     return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
+
+
+def check_chunk_columns(model: SeasonModel, frame: pd.DataFrame) -> None:
+    """Raise ``UsageError`` naming what a chunk table lacks that this version writes (a
+    chunk written by an earlier version of reelsim)."""
+    wanted = [
+        *(f"cost_{c}" for c in COST_CATEGORIES),
+        "through_n",
+        "through_h",
+        *(f"{name}:{key}" for key in resource_keys(model) for name in CHUNK_RESOURCE_COLUMNS),
+    ]
+    missing = [name for name in wanted if name not in frame.columns]
+    if missing:
+        shown = ", ".join(missing[:4]) + (
+            f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+        )
+        raise UsageError(
+            f"chunks on disk lack {shown}: they were written by another version of reelsim; "
+            "use a fresh --out folder"
+        )
 
 
 def results_from_frame(model: SeasonModel, frame: pd.DataFrame) -> list[ReplicationResult]:
@@ -243,12 +297,7 @@ def results_from_frame(model: SeasonModel, frame: pd.DataFrame) -> list[Replicat
     names = [ep.name for ep in model.episodes]
     if n * per_episode != len(frame) or list(frame["episode"].iloc[:per_episode]) != names:
         raise UsageError("a chunk's rows do not match its scenario's episodes; use a fresh folder")
-    missing = [f"cost_{c}" for c in COST_CATEGORIES if f"cost_{c}" not in frame.columns]
-    if missing:
-        raise UsageError(
-            f"chunks on disk lack {', '.join(missing)}: they were written by another version "
-            "of reelsim; use a fresh --out folder"
-        )
+    check_chunk_columns(model, frame)
 
     # Columns to per-replication lists in one vectorised step each: a point may hold
     # hundreds of thousands of rows, and a Python loop over rows would dominate.
@@ -264,9 +313,12 @@ def results_from_frame(model: SeasonModel, frame: pd.DataFrame) -> list[Replicat
     reworks, escaped = grid("rework_passes", int), grid("escaped_defects", int)
     caught, failed = grid("caught_defects", int), grid("failed_shots", int)
     resources = resource_keys(model)
-    busy = {key: per_rep(f"busy_h:{key}") for key in resources}
-    available = {key: per_rep(f"available_h:{key}") for key in resources}
+    by = {
+        name: {key: per_rep(f"{name}:{key}") for key in resources}
+        for name in CHUNK_RESOURCE_COLUMNS
+    }
     reps, ends, events = per_rep("replication", int), per_rep("end_h"), per_rep("events", int)
+    through_n, through_h = per_rep("through_n", int), per_rep("through_h")
     bins: dict[str, dict[str, list[Any]]] = {"daily_busy": {}, "daily_queue": {}}
     for name, by_key in bins.items():
         for key in resources:
@@ -281,8 +333,12 @@ def results_from_frame(model: SeasonModel, frame: pd.DataFrame) -> list[Replicat
             delivery=delivery[i],
             lateness_hours=lateness[i],
             cost={c: cost[c][i] for c in COST_CATEGORIES},
-            busy_hours={key: busy[key][i] for key in resources},
-            available_hours={key: available[key][i] for key in resources},
+            busy_hours={key: by["busy_h"][key][i] for key in resources},
+            available_hours={key: by["available_h"][key][i] for key in resources},
+            paid_hours={key: by["paid_h"][key][i] for key in resources},
+            waits={key: (int(by["waits_n"][key][i]), by["waits_h"][key][i]) for key in resources},
+            queue_area={key: by["queue_h"][key][i] for key in resources},
+            flow=(through_n[i], through_h[i]),
             shots=shots[i],
             frames=frames[i],
             attempts=attempts[i],

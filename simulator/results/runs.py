@@ -36,6 +36,7 @@ from simulator.errors import Interrupted, UsageError
 from simulator.model.policies import QueuePolicy
 from simulator.model.season import Resource, SeasonModel, compile_season
 from simulator.model.starting_state import as_status, with_start
+from simulator.results.resource_use import waits_frame
 from simulator.results.tables import replications_frame
 from simulator.results.work import Progress, Work
 from simulator.scenario.load import scenario_sha256
@@ -100,6 +101,11 @@ class Run:
                 for day, (b, q) in enumerate(zip(busy, queue, strict=True)):
                     rows.append((r.replication, resource, day, b, q))
         return pd.DataFrame(rows, columns=["replication", "resource", "day", "busy", "queue"])
+
+    def waits_frame(self) -> pd.DataFrame:
+        """Per replication, the waits per resource and the shots' time in system: the table
+        of ``waits.parquet`` (``simulator.results.resource_use.waits_frame``)."""
+        return waits_frame(self.model, self.results)
 
     def trace_frame(self) -> pd.DataFrame:
         """One row per trace event (the table of ``trace.parquet``): its typed fields, with

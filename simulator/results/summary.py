@@ -41,6 +41,7 @@ from simulator.engines.replication import COST_CATEGORIES
 from simulator.errors import UsageError
 from simulator.files import json_safe
 from simulator.model.season import EpisodeStatus, SeasonModel
+from simulator.results.resource_use import ResourceColumns, WaitSummary
 from simulator.results.runs import Run
 from simulator.scenario.schema import Scenario
 from simulator.stats import (
@@ -81,7 +82,6 @@ VERDICTS: dict[Verdict, str] = {
     "late": "the season is more likely than not to miss a delivery (P(any miss) ≥ 50%)",
 }
 
-_RESOURCE_HOURS = ("busy_h", "available_h")
 _COUNTS = ("escaped_defects", "caught_defects", "failed_shots", "rework_passes")
 
 
@@ -308,8 +308,13 @@ class Summary:
     season: SeasonSummary
     cost: CostSummary
     utilisation: dict[str, Interval]
-    """Per pool and team (``pool:NAME``, ``team:NAME``): busy over available hours, mean
-    over the replications."""
+    """Per pool and team (``pool:NAME``, ``team:NAME``): the busy share of available hours
+    over the run, mean over the replications (``simulator.results.resource_use``)."""
+    paid_utilisation: dict[str, Interval]
+    """Per pool and team: the busy share of paid hours to the season end (a cloud pool's
+    billed lease unit-hours)."""
+    waits: WaitSummary | None
+    """None in a folder written before waits were summarised."""
     defects: DefectSummary
     verdict: Verdict
     run: RunProvenance | None = None
@@ -356,6 +361,8 @@ class Summary:
             season=self.season.to_json(),
             cost=self.cost.to_json(),
             utilisation={k: v.to_dict() for k, v in self.utilisation.items()},
+            paid_utilisation={k: v.to_dict() for k, v in self.paid_utilisation.items()},
+            waits=None if self.waits is None else self.waits.to_json(),
             defects=self.defects.to_json(),
             verdict=self.verdict,
             verdict_text=self.verdict_text,
@@ -391,6 +398,8 @@ class Summary:
                 season=SeasonSummary.from_json(data["season"]),
                 cost=CostSummary.from_json(data["cost"]),
                 utilisation=_intervals(data["utilisation"]),
+                paid_utilisation=_intervals(data.get("paid_utilisation", {})),
+                waits=WaitSummary.from_json(data["waits"]) if "waits" in data else None,
                 defects=DefectSummary.from_json(data["defects"]),
                 verdict=verdict,
                 run=run,
@@ -398,7 +407,7 @@ class Summary:
             )
         except KeyError as error:
             raise ValueError(f"not a summary reelsim wrote: it lacks {error}") from None
-        except (TypeError, AttributeError) as error:
+        except (TypeError, AttributeError, OverflowError) as error:
             raise ValueError(f"not a summary reelsim wrote: {error}") from None
 
 
@@ -424,8 +433,8 @@ class SummaryColumns:
     delivered_frames: np.ndarray
     counts: dict[str, np.ndarray]
     """Season totals of escaped and caught defects, failed shots and rework passes."""
-    utilisation: dict[str, np.ndarray]
-    """Per resource key: busy over available unit-hours (0 when nothing was available)."""
+    resources: ResourceColumns
+    """Per resource key: busy, available and paid unit-hours, waits; shots through."""
 
     @property
     def replications(self) -> int:
@@ -434,8 +443,6 @@ class SummaryColumns:
     @staticmethod
     def chunk_columns(model: SeasonModel) -> list[str]:
         """The columns of a chunk table that ``from_chunk`` reads."""
-        from simulator.results.chunks import resource_keys
-
         return [
             "episode",
             "delivered",
@@ -447,15 +454,13 @@ class SummaryColumns:
             "cost_total",
             *(f"cost_{c}" for c in COST_CATEGORIES),
             *_COUNTS,
-            *(f"{kind}:{key}" for key in resource_keys(model) for kind in _RESOURCE_HOURS),
+            *ResourceColumns.chunk_columns(model),
         ]
 
     @classmethod
     def from_chunk(cls, model: SeasonModel, frame: pd.DataFrame) -> SummaryColumns:
         """From a chunk table (``simulator.results.chunks.chunk_frame``): one row per
         (replication, episode), episodes in the model's order."""
-        from simulator.results.chunks import resource_keys
-
         per_episode = model.n_episodes
         n = len(frame) // per_episode
         names = [ep.name for ep in model.episodes]
@@ -463,12 +468,7 @@ class SummaryColumns:
             raise UsageError(
                 "a chunk's rows do not match its scenario's episodes; use a fresh folder"
             )
-        missing = [f"cost_{c}" for c in COST_CATEGORIES if f"cost_{c}" not in frame.columns]
-        if missing:
-            raise UsageError(
-                f"chunks on disk lack {', '.join(missing)}: they were written by another "
-                "version of reelsim; use a fresh --out folder"
-            )
+        resources = ResourceColumns.from_chunk(model, frame)  # checks the chunk's columns
 
         def grid(column: str) -> np.ndarray:
             return frame[column].to_numpy(float).reshape(n, per_episode)
@@ -478,11 +478,6 @@ class SummaryColumns:
 
         delivered = frame["delivered"].to_numpy(bool).reshape(n, per_episode)
         episode_cost = grid("cost_total")
-        utilisation = {}
-        for key in resource_keys(model):
-            busy, available = first(f"busy_h:{key}"), first(f"available_h:{key}")
-            ratio = np.divide(busy, available, out=np.zeros(n), where=available > 0)
-            utilisation[key] = ratio
         return cls(
             delivery=np.where(delivered, grid("delivery_h"), np.inf),
             missed=frame["missed"].to_numpy(bool).reshape(n, per_episode),
@@ -493,7 +488,7 @@ class SummaryColumns:
             events=frame["events"].to_numpy(np.int64)[::per_episode],
             delivered_frames=np.where(delivered, grid("frames"), 0.0).sum(axis=1),
             counts={c: grid(c).sum(axis=1) for c in _COUNTS},
-            utilisation=utilisation,
+            resources=resources,
         )
 
     @classmethod
@@ -516,7 +511,7 @@ class SummaryColumns:
             events=join([p.events for p in parts]),
             delivered_frames=join([p.delivered_frames for p in parts]),
             counts={c: join([p.counts[c] for p in parts]) for c in first.counts},
-            utilisation={k: join([p.utilisation[k] for p in parts]) for k in first.utilisation},
+            resources=ResourceColumns.concat([p.resources for p in parts]),
         )
 
 
@@ -531,6 +526,7 @@ def summarize_columns(
     on ``engine``; no run provenance (``summarize`` adds a run's)."""
     conf = model.confidence
     n = columns.replications
+    use = columns.resources
     episodes = tuple(
         EpisodeSummary(
             id=ep.name,
@@ -578,9 +574,13 @@ def summarize_columns(
         season=SeasonSummary(p_any, DistributionSummary.of(makespan, conf)),
         cost=cost,
         utilisation={
-            key: bootstrap_mean_interval(values, level=conf)
-            for key, values in columns.utilisation.items()
+            key: bootstrap_mean_interval(use.utilisation(key), level=conf) for key in use.resources
         },
+        paid_utilisation={
+            key: bootstrap_mean_interval(use.paid_utilisation(key), level=conf)
+            for key in use.resources
+        },
+        waits=use.waits(conf),
         defects=defects,
         verdict=verdict_for(p_any.estimate, p_any.high),
         labels=model.labels(),
