@@ -110,6 +110,7 @@ def _text(html: str) -> str:
     import html as html_lib
 
     body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    body = body.replace("<wbr>", "")  # a place a line may break, not a space
     return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
@@ -348,6 +349,10 @@ CHROMIUM_FLAGS = [
 ]
 
 
+DOCS_WIDTH = 1400
+"""The screenshots in docs/ show the first screen of a page at this width."""
+
+
 def _chromium() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
@@ -364,6 +369,8 @@ class Visit:
     errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     screenshot: bytes = b""
+    layout: list[str] = field(default_factory=list)
+    """What does not fit: see ``LAYOUT_CHECK``."""
 
 
 class _DevTools:
@@ -451,7 +458,56 @@ def _end_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
         os.killpg(process.pid, sig)
 
 
-def visit(browser: str, page: Path, *, width: int = 1200, height: int = 1300) -> Visit:
+# Run in the page once it is laid out: every element that does not fit, in words. An element
+# whose content is wider than its own box (a long name in a card, a table in its scrolling
+# box), an element that sticks out of its parent, a page that scrolls sideways, a card whose
+# words run out of it, two cards that overlap.
+LAYOUT_CHECK = """(() => {
+  const problems = [];
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (typeof el.className === 'string' && el.className.trim()
+      ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  const words = (el) => el.textContent.trim().replace(/\\s+/g, ' ').slice(0, 60);
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth + 1) {
+    problems.push(`the page scrolls sideways: ${root.scrollWidth}px in ${root.clientWidth}px`);
+  }
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.getClientRects().length === 0) continue;  // not shown
+    if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
+      problems.push(`${name(el)} holds ${el.scrollWidth}px in ${el.clientWidth}px: "${words(el)}"`);
+    }
+    const parent = el.parentElement;
+    if (parent && parent !== document.body) {
+      const r = el.getBoundingClientRect(), p = parent.getBoundingClientRect();
+      if (r.right > p.right + 1 || r.left < p.left - 1) {
+        problems.push(`${name(el)} (${Math.round(r.width)}px) sticks out of ${name(parent)} ` +
+                      `(${Math.round(p.width)}px): "${words(el)}"`);
+      }
+    }
+  }
+  const cards = [...document.querySelectorAll('.card')].map((card) => {
+    const range = document.createRange();
+    range.selectNodeContents(card);
+    return {card, box: card.getBoundingClientRect(), text: range.getBoundingClientRect()};
+  });
+  cards.forEach(({card, box, text}) => {
+    if (text.right > box.right + 1 || text.left < box.left - 1 || text.bottom > box.bottom + 1) {
+      problems.push(`a card's words run out of it: "${words(card)}"`);
+    }
+  });
+  cards.forEach((a, i) => cards.slice(i + 1).forEach((b) => {
+    const x = Math.min(a.box.right, b.box.right) - Math.max(a.box.left, b.box.left);
+    const y = Math.min(a.box.bottom, b.box.bottom) - Math.max(a.box.top, b.box.top);
+    if (x > 1 && y > 1) problems.push(`cards overlap: "${words(a.card)}" and "${words(b.card)}"`);
+  }));
+  return problems;
+})()"""
+
+
+def visit(
+    browser: str, page: Path, *, width: int = 1200, height: int = 1300, media: str = "screen"
+) -> Visit:
     tools = _DevTools(browser)
     try:
         target = tools.call("Target.createTarget", url="about:blank")["targetId"]
@@ -467,6 +523,7 @@ def visit(browser: str, page: Path, *, width: int = 1200, height: int = 1300) ->
             deviceScaleFactor=1,
             mobile=False,
         )
+        tools.call("Emulation.setEmulatedMedia", media=media)
         tools.call("Page.navigate", url=page.resolve().as_uri())
         tools.wait_for("Page.loadEventFired")
         tools.drain(0.5)
@@ -486,6 +543,9 @@ def visit(browser: str, page: Path, *, width: int = 1200, height: int = 1300) ->
         seen.text = tools.call(
             "Runtime.evaluate", expression="document.body.innerText", returnByValue=True
         )["result"]["value"]
+        seen.layout = tools.call("Runtime.evaluate", expression=LAYOUT_CHECK, returnByValue=True)[
+            "result"
+        ]["value"]
         shot = tools.call("Page.captureScreenshot", format="png")["data"]
         seen.screenshot = base64.b64decode(shot)
         tools.call("Target.closeTarget", targetId=target)
@@ -531,7 +591,7 @@ def test_the_report_renders_cleanly_in_chromium(
     browser: str, run_folder: Path, tmp_path: Path
 ) -> None:
     page = write_report(run_folder, tmp_path / "report.html")
-    seen = visit(browser, page)
+    seen = visit(browser, page, width=DOCS_WIDTH)
     assert seen.errors == []
     assert _outside(seen, page) == []
     summary = _summary(run_folder)
@@ -548,7 +608,7 @@ def test_planning_reports_render_cleanly_in_chromium(
     browser: str, planning_folders: dict[str, Path], tmp_path: Path, kind: str
 ) -> None:
     page = write_report(planning_folders[kind], tmp_path / f"{kind}.html")
-    seen = visit(browser, page)
+    seen = visit(browser, page, width=DOCS_WIDTH)
     assert seen.errors == []
     assert _outside(seen, page) == []
     summary = _summary(planning_folders[kind])
@@ -561,3 +621,65 @@ def test_planning_reports_render_cleanly_in_chromium(
         first = summary["points"][0]["summary"]
         assert f"${first['cost']['total']['mean']['estimate']:,.0f}" in seen.text
     assert "The question." in seen.text
+    if os.environ.get("REELSIM_WRITE_DOCS") and kind == "staff":
+        (ROOT / "docs" / "report-staff.png").write_bytes(seen.screenshot)
+
+
+# --- fitting the screen ------------------------------------------------------------------
+
+# The widths a meeting room's screens have, and A4 paper (about 720 CSS px inside margins).
+SCREENS = [pytest.param(1280, "screen", id="1280px"), pytest.param(1920, "screen", id="1920px")]
+PRINT = pytest.param(720, "print", id="print")
+
+
+@pytest.fixture(scope="module")
+def folders(run_folder: Path, planning_folders: dict[str, Path]) -> dict[str, Path]:
+    return {"run": run_folder, **planning_folders}
+
+
+@pytest.mark.parametrize(("width", "media"), [*SCREENS, PRINT])
+@pytest.mark.parametrize("kind", ["run", "sweep", "staff", "compare", "sensitivity"])
+def test_every_report_fits_the_screen(
+    browser: str, folders: dict[str, Path], tmp_path: Path, kind: str, width: int, media: str
+) -> None:
+    page = write_report(folders[kind], tmp_path / f"{kind}.html")
+    seen = visit(browser, page, width=width, media=media)
+    assert seen.errors == []
+    assert "The question." in seen.text
+    assert seen.layout == [], "\n".join(seen.layout)
+
+
+def test_the_fit_check_sees_a_name_that_runs_out_of_its_card(
+    browser: str, run_folder: Path, tmp_path: Path
+) -> None:
+    html = render_html(build_page(run_folder))
+    # A card that keeps a long name on one line, as the cards did before they wrapped.
+    long = "teams.supervisors.shifts.0.people_in_the_los_angeles_office_on_the_day_shift"
+    broken = re.sub(
+        r'<div class="value">[^<]*</div>', f'<div class="value">{long}</div>', html, count=1
+    ).replace("</style>", ".card { overflow-wrap: normal; }</style>")
+    page = tmp_path / "card.html"
+    page.write_text(broken)
+    layout = visit(browser, page, width=1280).layout
+    assert any(p.startswith("a card's words run out of it") for p in layout), layout
+    assert any(p.startswith("div.value holds") and long[:20] in p for p in layout), layout
+
+
+def test_the_fit_check_sees_a_table_wider_than_its_column(
+    browser: str, run_folder: Path, tmp_path: Path
+) -> None:
+    html = render_html(build_page(run_folder))
+    # A row that cannot wrap, as the sweep's table could not: it widens the table.
+    row = "".join(f"<td>{'wide' * 8}_{k}</td>" for k in range(12))
+    broken = html.replace(
+        "</main>", f'<table style="white-space: nowrap"><tr>{row}</tr></table></main>'
+    )
+    page = tmp_path / "table.html"
+    page.write_text(broken)
+    layout = visit(browser, page, width=1920).layout
+    assert any(p.startswith("table") and "sticks out of main" in p for p in layout), layout
+    assert any(p.startswith("the page scrolls sideways") for p in layout), layout
+    # Cards on top of one another are seen too.
+    stacked = html.replace("</style>", ".card { margin-right: -120px; }</style>")
+    page.write_text(stacked)
+    assert any("cards overlap" in p for p in visit(browser, page, width=1280).layout)

@@ -37,7 +37,16 @@ from simulator.report.page import (
     files_table,
     folder_plot,
 )
-from simulator.report.words import VERDICT_WORDS, count, money, number, percent, setting_name, span
+from simulator.report.words import (
+    PLOT_GUIDES,
+    VERDICT_WORDS,
+    count,
+    money,
+    number,
+    percent,
+    setting_name,
+    span,
+)
 
 __all__ = ["SWEEP_TARGET", "plot_block", "settings_text", "staff_page", "sweep_page"]
 
@@ -262,7 +271,7 @@ def sweep_page(folder: ResultsFolder) -> Page:
                         "sweep",
                         lambda: sweep_plot(table, paths, name),
                         "Risk and cost",
-                        " ".join((sweep_plot.__doc__ or "").split("\n\n")[1].split()),
+                        PLOT_GUIDES["sweep"],
                     ),
                     _points_table(table, paths, level, _labels(summary)),
                 ],
@@ -446,7 +455,7 @@ def staff_page(folder: ResultsFolder) -> Page:
                 "frontier",
                 lambda: frontier_plot(table, target, name, point),
                 "Cost against risk",
-                " ".join((frontier_plot.__doc__ or "").split("\n\n")[1].split()),
+                PLOT_GUIDES["frontier"],
             )
         )
         blocks.append(_configurations_table(table, paths, level))
