@@ -352,7 +352,7 @@ def sensitivity_chart(
         )
         ax.set_xlim(left=0.0)
         ax.set_yticks(np.arange(len(rows)), [_wrapped(name(str(f))) for f in rows["factor"]])
-        ax.set_xlabel(f"{unit.get(measure, measure)}, {name(output)}")
+        ax.set_xlabel(_wrapped(f"{unit.get(measure, measure)}, {name(output)}", 50))
         ax.set_ylabel("uncertain input")
         ax.set_title(_wrapped(name(output), 40), loc="left", fontsize="medium")
         _grid(ax, "x")
