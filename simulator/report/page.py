@@ -306,13 +306,13 @@ def build_page(folder: Path) -> Page:
         ) from None
 
 
-_BREAKS = re.compile(r"([./_=])(?=\S)")
+_BREAKS = re.compile(r"([./_=])(?=[^\s\d])")
 
 
 def breakable(text: object) -> Markup:
     """``text``, escaped, with a line-break opportunity after each dot, slash, underscore
-    and equals sign: a dotted path or a chunk's file name wraps inside its
-    table cell at its joints instead of widening the table."""
+    and equals sign that a word follows (never inside a number): a dotted path or a chunk's
+    file name wraps in its card or table cell at its joints instead of widening it."""
     return Markup(_BREAKS.sub(r"\1<wbr>", str(escape(str(text)))))
 
 
