@@ -683,3 +683,39 @@ def test_the_fit_check_sees_a_table_wider_than_its_column(
     stacked = html.replace("</style>", ".card { margin-right: -120px; }</style>")
     page.write_text(stacked)
     assert any("cards overlap" in p for p in visit(browser, page, width=1280).layout)
+
+
+def test_the_answer_comes_before_the_assumptions(run_folder: Path) -> None:
+    text = _text(render_html(build_page(run_folder)))
+    verdict, reading = text.index("Verdict: inconclusive"), text.index("In plain words")
+    delivery, assumptions = text.index("Delivery When each episode"), text.index("Assumptions What")
+    assert verdict < reading < delivery < assumptions < text.index("Provenance Where")
+
+
+@pytest.mark.parametrize("kind", ["run", "sweep", "staff", "compare", "sensitivity"])
+def test_every_caption_is_a_guide_for_the_reader(folders: dict[str, Path], kind: str) -> None:
+    from simulator.report.page import Plot
+    from simulator.report.words import PLOT_GUIDES
+
+    page = build_page(folders[kind])
+    plots = [b for s in page.sections for b in s.blocks if isinstance(b, Plot)]
+    assert plots
+    for plot in plots:
+        assert plot.caption in PLOT_GUIDES.values()
+    assert "``" not in render_html(page)  # no docstring markup anywhere on the page
+
+
+def test_sensitivity_speaks_in_the_scenarios_names(planning_folders: dict[str, Path]) -> None:
+    summary = _summary(planning_folders["sensitivity"])
+    assert summary["labels"]["stage:image_to_video"] == "Image to video"
+    text = _text(render_html(build_page(planning_folders["sensitivity"])))
+    assert "Image to video: failure probability" in text
+    assert "Image to video: defect probability" in text
+    assert "shot_stages.image_to_video.failure_probability" in text  # the path, in its table
+    ranked = [r for r in summary["indices"] if r["output"] == "cost_mean"]
+    top = min(ranked, key=lambda r: r["rank"])
+    name = {
+        "shot_stages.image_to_video.failure_probability": "Image to video: failure probability",
+        "shot_stages.image_to_video.defect_probability": "Image to video: defect probability",
+    }[top["factor"]]
+    assert f"{name} moves season cost the most: ${top['mu_star']:,.0f} over its range" in text
