@@ -719,3 +719,12 @@ def test_sensitivity_speaks_in_the_scenarios_names(planning_folders: dict[str, P
         "shot_stages.image_to_video.defect_probability": "Image to video: defect probability",
     }[top["factor"]]
     assert f"{name} moves season cost the most: ${top['mu_star']:,.0f} over its range" in text
+
+
+def test_the_staff_page_names_its_settings_by_their_labels(
+    planning_folders: dict[str, Path],
+) -> None:
+    summary = _summary(planning_folders["staff"])
+    assert summary["labels"]["team:supervisors"] == "VFX supervisor"
+    text = _text(render_html(build_page(planning_folders["staff"])))
+    assert "VFX supervisor: shift 1, people" in text  # the table's heading, not the path
