@@ -40,7 +40,7 @@ browser:
 # The generated docs: scenario reference and JSON Schema, and the report's screenshot.
 docs: $(STAMP)
 	$(PY) -m simulator.scenario.reference_doc docs
-	REELSIM_WRITE_DOCS=1 $(PY) -m pytest -q tests/test_report.py -k renders_cleanly
+	REELSIM_WRITE_DOCS=1 $(PY) -m pytest -q tests/test_report.py -k cleanly_in_chromium
 
 clean:
 	rm -rf $(VENV) build *.egg-info results .pytest_cache .mypy_cache .ruff_cache .hypothesis

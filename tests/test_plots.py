@@ -243,3 +243,88 @@ def test_the_sweep_heatmap_writes_every_cell_out(planning_tables: dict[str, Any]
     for row in swept.points.itertuples():
         assert f"{100 * row.p_any_miss:.0f}%" in " ".join(t.get_text() for t in risk_ax.texts)
         assert f"${row.cost_mean / 1000:,.1f}k" in [t.get_text() for t in cost_ax.texts]
+
+
+# --- every word inside the figure -----------------------------------------------------------
+
+LONG = "the Los Angeles supervisors on the weekday day shift, with the night crew"
+
+
+def _words_outside(figure: Figure) -> list[str]:
+    """What the figure's edge cuts, after layout: each panel with its title, labels and the
+    tick labels it draws; the figure's own title, texts and legends."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    parts = [
+        (f"panel {ax.get_title(loc='left') or ax.get_ylabel()!r}", ax.get_tightbbox(renderer))
+        for ax in figure.axes
+    ]
+    parts += [  # the figure's title and texts: those that belong to no panel
+        (f"text {t.get_text()!r}", t.get_window_extent(renderer))
+        for t in figure.get_children()
+        if isinstance(t, Text) and t.get_visible() and t.get_text().strip()
+    ]
+    parts += [("legend", legend.get_window_extent(renderer)) for legend in figure.legends]
+    edge = figure.bbox
+    return [
+        what
+        for what, box in parts
+        if box is not None
+        and (
+            box.x0 < edge.x0 - 1
+            or box.x1 > edge.x1 + 1
+            or box.y0 < edge.y0 - 1
+            or box.y1 > edge.y1 + 1
+        )
+    ]
+
+
+@pytest.mark.parametrize("stem", list(RUN_PLOTS))
+def test_every_word_of_a_run_plot_is_inside_the_figure(
+    figures: dict[str, Figure], stem: str
+) -> None:
+    assert _words_outside(figures[stem]) == []
+
+
+@pytest.mark.parametrize("stem", PLANNING)
+def test_every_word_of_a_planning_plot_is_inside_the_figure(
+    planning_tables: dict[str, Any], stem: str
+) -> None:
+    assert _words_outside(_planning_figures(planning_tables)[stem]()) == []
+
+
+def test_long_names_wrap_inside_the_planning_plots(planning_tables: dict[str, Any]) -> None:
+    from simulator.plots.planning import difference_plot, sensitivity_chart
+
+    # The sides of a comparison and the inputs of a sensitivity analysis, named at length.
+    compared = difference_plot(planning_tables["compare"].table, LONG, f"{LONG} and 3 GPUs")
+    assert _words_outside(compared) == []
+    assert LONG.split()[-1] in compared.get_suptitle()  # wrapped, not cut
+    ranked = planning_tables["ranked"]
+    chart = sensitivity_chart(ranked, "mu_star", ["p_any_miss"], lambda key: f"{LONG}: {key}")
+    assert _words_outside(chart) == []
+
+
+def test_sensitivity_bars_stop_at_zero() -> None:
+    from simulator.plots.planning import sensitivity_chart
+
+    # An interval wider than the effect itself: its lower arm would reach below zero.
+    ranked = pd.DataFrame(
+        {
+            "output": ["cost_mean"] * 2,
+            "factor": ["a.b", "c.d"],
+            "mu_star": [100.0, 5.0],
+            "mu_star_conf": [30.0, 12.0],
+        }
+    )
+    figure = sensitivity_chart(ranked, "mu_star", ["cost_mean"])
+    (ax,) = figure.axes
+    assert ax.get_xlim()[0] == 0.0
+    (bars,) = [c for c in ax.containers if hasattr(c, "errorbar") and c.errorbar is not None]
+    segments = bars.errorbar.lines[2][0].get_segments()
+    lows = sorted(min(seg[:, 0]) for seg in segments)
+    assert lows == [0.0, 70.0]  # 5 − 12 stops at 0; 100 − 30 is 70

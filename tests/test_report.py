@@ -7,29 +7,26 @@ recorded. A report must produce none of them but the request for its own file. T
 checker is itself checked on a page that is broken on purpose, so a green test cannot
 come from a checker that sees nothing.
 
-Chromium comes from the system's packages (``make browser``); where it is not installed
-these tests skip and say so. ``REELSIM_WRITE_DOCS=1`` also writes the screenshot of the
-report's first screen to ``docs/report.png`` (``make docs``).
+The layout tests open every kind of page at 1280 and 1920 px and as printed, and fail on
+any element wider than its container or any two cards that overlap; that checker too is
+checked on pages made to overflow. The browser machinery is in ``chromium.py``; Chromium
+comes from the system's packages (``make browser``), and where it is not installed these
+tests skip and say so. ``REELSIM_WRITE_DOCS=1`` also writes the screenshots of a run's and
+a staffing search's first screen to ``docs/`` (``make docs``).
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import json
 import os
 import re
 import shutil
-import signal
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import outside_requests, started_chromium, visit
 
 from simulator.cli.commands import main
 from simulator.files import file_sha256
@@ -110,6 +107,7 @@ def _text(html: str) -> str:
     import html as html_lib
 
     body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    body = body.replace("<wbr>", "")  # a place a line may break, not a space
     return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
@@ -334,170 +332,16 @@ def test_the_report_defaults_to_the_results_folder(run_folder: Path, tmp_path: P
 
 # --- in a browser ------------------------------------------------------------------------
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--remote-debugging-port=0",
-]
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.skip("Chromium is not installed here (`make browser` installs it with apt-get)")
-
-
-@dataclass
-class Visit:
-    """What the browser saw of one page."""
-
-    text: str = ""
-    errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-    screenshot: bytes = b""
-
-
-class _DevTools:
-    """Just enough of the DevTools protocol: commands on one page, events recorded."""
-
-    def __init__(self, url: str) -> None:
-        import websocket
-
-        self.socket = websocket.create_connection(url, timeout=30, suppress_origin=True)
-        self.next_id = 0
-        self.session: str | None = None
-        self.events: list[dict[str, Any]] = []
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        self.next_id += 1
-        message: dict[str, Any] = {"id": self.next_id, "method": method, "params": params}
-        if self.session is not None:
-            message["sessionId"] = self.session
-        self.socket.send(json.dumps(message))
-        while True:
-            reply = json.loads(self.socket.recv())
-            if reply.get("id") == self.next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                result: dict[str, Any] = reply.get("result", {})
-                return result
-            self.events.append(reply)
-
-    def wait_for(self, method: str, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not any(e.get("method") == method for e in self.events):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no {method} within {timeout} s")
-            self.socket.settimeout(max(0.1, deadline - time.monotonic()))
-            self.events.append(json.loads(self.socket.recv()))
-
-    def drain(self, seconds: float) -> None:
-        """Keep recording events for a moment (late errors, late requests)."""
-        import websocket
-
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
-            self.socket.settimeout(left)
-            try:
-                self.events.append(json.loads(self.socket.recv()))
-            except websocket.WebSocketTimeoutException:
-                break
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[str]:
-    """A headless Chromium with a fresh profile; yields its DevTools address."""
-    executable = _chromium()
-    # Chromium's helper processes can still write to the profile after the browser exits:
-    # it runs in its own process group, the whole group is ended, and what a straggler
-    # leaves in the throwaway profile does not fail the test.
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
-        process = subprocess.Popen(
-            [executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            # Chromium writes its port and path here once it listens.
-            port_file = Path(profile) / "DevToolsActivePort"
-            deadline = time.monotonic() + 30
-            while not (port_file.is_file() and len(port_file.read_text().split()) >= 2):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"Chromium did not start (exit code {process.poll()})")
-                time.sleep(0.05)
-            port, path = port_file.read_text().split()[:2]
-            yield f"ws://127.0.0.1:{port}{path}"
-        finally:
-            _end_group(process, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                _end_group(process, signal.SIGKILL)
-                process.wait()
+    """One headless Chromium for the module's browser tests: its DevTools address."""
+    with started_chromium() as address:
+        yield address
 
 
-def _end_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):  # already gone
-        os.killpg(process.pid, sig)
-
-
-def visit(browser: str, page: Path, *, width: int = 1200, height: int = 1300) -> Visit:
-    tools = _DevTools(browser)
-    try:
-        target = tools.call("Target.createTarget", url="about:blank")["targetId"]
-        tools.session = tools.call("Target.attachToTarget", targetId=target, flatten=True)[
-            "sessionId"
-        ]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            tools.call(f"{domain}.enable")
-        tools.call(
-            "Emulation.setDeviceMetricsOverride",
-            width=width,
-            height=height,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
-        tools.call("Page.navigate", url=page.resolve().as_uri())
-        tools.wait_for("Page.loadEventFired")
-        tools.drain(0.5)
-        seen = Visit()
-        for event in tools.events:
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
-                seen.errors.append(" ".join(str(a.get("value")) for a in params["args"]))
-            elif method == "Runtime.exceptionThrown":
-                details = params["exceptionDetails"]
-                thrown = details.get("exception", {}).get("description", "")
-                seen.errors.append(f"{details.get('text', 'exception')} {thrown}".strip())
-            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
-                seen.errors.append(params["entry"]["text"])
-            elif method == "Network.requestWillBeSent":
-                seen.requests.append(params["request"]["url"])
-        seen.text = tools.call(
-            "Runtime.evaluate", expression="document.body.innerText", returnByValue=True
-        )["result"]["value"]
-        shot = tools.call("Page.captureScreenshot", format="png")["data"]
-        seen.screenshot = base64.b64decode(shot)
-        tools.call("Target.closeTarget", targetId=target)
-        return seen
-    finally:
-        tools.socket.close()
-
-
-def _outside(seen: Visit, page: Path) -> list[str]:
-    """Requests for anything but the page itself and inline data."""
-    own = page.resolve().as_uri()
-    return [u for u in seen.requests if u != own and not u.startswith(("data:", "about:"))]
+DOCS_WIDTH = 1400
+"""The screenshots in docs/ show the first screen of a page at this width."""
 
 
 def test_the_checker_sees_console_errors_and_outside_requests(browser: str, tmp_path: Path) -> None:
@@ -513,7 +357,7 @@ def test_the_checker_sees_console_errors_and_outside_requests(browser: str, tmp_
     assert "broken on purpose" in seen.text
     assert any("deliberate console error" in e for e in seen.errors), seen.errors
     assert any("undefinedFunction" in e for e in seen.errors), seen.errors
-    assert _outside(seen, broken) == ["http://127.0.0.1:59999/pixel.png"]
+    assert outside_requests(seen, broken) == ["http://127.0.0.1:59999/pixel.png"]
 
 
 def test_the_checker_sees_a_report_that_tries_to_load_something(
@@ -524,16 +368,16 @@ def test_the_checker_sees_a_report_that_tries_to_load_something(
     page.write_text(html.replace("</main>", '<img src="http://127.0.0.1:59999/track.png"></main>'))
     seen = visit(browser, page)
     # The page's own policy refuses the load, and says so on the console.
-    assert seen.errors or _outside(seen, page), "an outside image went unnoticed"
+    assert seen.errors or outside_requests(seen, page), "an outside image went unnoticed"
 
 
 def test_the_report_renders_cleanly_in_chromium(
     browser: str, run_folder: Path, tmp_path: Path
 ) -> None:
     page = write_report(run_folder, tmp_path / "report.html")
-    seen = visit(browser, page)
+    seen = visit(browser, page, width=DOCS_WIDTH)
     assert seen.errors == []
-    assert _outside(seen, page) == []
+    assert outside_requests(seen, page) == []
     summary = _summary(run_folder)
     assert f"${summary['cost']['total']['mean']['estimate']:,.0f}" in seen.text
     assert f"{100 * summary['season']['p_any_miss']['estimate']:.1f}%" in seen.text
@@ -548,9 +392,9 @@ def test_planning_reports_render_cleanly_in_chromium(
     browser: str, planning_folders: dict[str, Path], tmp_path: Path, kind: str
 ) -> None:
     page = write_report(planning_folders[kind], tmp_path / f"{kind}.html")
-    seen = visit(browser, page)
+    seen = visit(browser, page, width=DOCS_WIDTH)
     assert seen.errors == []
-    assert _outside(seen, page) == []
+    assert outside_requests(seen, page) == []
     summary = _summary(planning_folders[kind])
     if kind == "staff":
         assert f"${summary['chosen']['cost_mean']['estimate']:,.0f}" in seen.text
@@ -561,3 +405,110 @@ def test_planning_reports_render_cleanly_in_chromium(
         first = summary["points"][0]["summary"]
         assert f"${first['cost']['total']['mean']['estimate']:,.0f}" in seen.text
     assert "The question." in seen.text
+    if os.environ.get("REELSIM_WRITE_DOCS") and kind == "staff":
+        (ROOT / "docs" / "report-staff.png").write_bytes(seen.screenshot)
+
+
+# --- fitting the screen ------------------------------------------------------------------
+
+# The widths a meeting room's screens have, and A4 paper (about 720 CSS px inside margins).
+SCREENS = [pytest.param(1280, "screen", id="1280px"), pytest.param(1920, "screen", id="1920px")]
+PRINT = pytest.param(720, "print", id="print")
+
+
+@pytest.fixture(scope="module")
+def folders(run_folder: Path, planning_folders: dict[str, Path]) -> dict[str, Path]:
+    return {"run": run_folder, **planning_folders}
+
+
+@pytest.mark.parametrize(("width", "media"), [*SCREENS, PRINT])
+@pytest.mark.parametrize("kind", ["run", "sweep", "staff", "compare", "sensitivity"])
+def test_every_report_fits_the_screen(
+    browser: str, folders: dict[str, Path], tmp_path: Path, kind: str, width: int, media: str
+) -> None:
+    page = write_report(folders[kind], tmp_path / f"{kind}.html")
+    seen = visit(browser, page, width=width, media=media)
+    assert seen.errors == []
+    assert "The question." in seen.text
+    assert seen.layout == [], "\n".join(seen.layout)
+
+
+def test_the_fit_check_sees_a_name_that_runs_out_of_its_card(
+    browser: str, run_folder: Path, tmp_path: Path
+) -> None:
+    html = render_html(build_page(run_folder))
+    # A card that keeps a long name on one line, as the cards did before they wrapped.
+    long = "teams.supervisors.shifts.0.people_in_the_los_angeles_office_on_the_day_shift"
+    broken = re.sub(
+        r'<div class="value">[^<]*</div>', f'<div class="value">{long}</div>', html, count=1
+    ).replace("</style>", ".card { overflow-wrap: normal; }</style>")
+    page = tmp_path / "card.html"
+    page.write_text(broken)
+    layout = visit(browser, page, width=1280).layout
+    assert any(p.startswith("a card's words run out of it") for p in layout), layout
+    assert any(p.startswith("div.value holds") and long[:20] in p for p in layout), layout
+
+
+def test_the_fit_check_sees_a_table_wider_than_its_column(
+    browser: str, run_folder: Path, tmp_path: Path
+) -> None:
+    html = render_html(build_page(run_folder))
+    # A row that cannot wrap, as the sweep's table could not: it widens the table.
+    row = "".join(f"<td>{'wide' * 8}_{k}</td>" for k in range(12))
+    broken = html.replace(
+        "</main>", f'<table style="white-space: nowrap"><tr>{row}</tr></table></main>'
+    )
+    page = tmp_path / "table.html"
+    page.write_text(broken)
+    layout = visit(browser, page, width=1920).layout
+    assert any(p.startswith("table") and "sticks out of main" in p for p in layout), layout
+    assert any(p.startswith("the page scrolls sideways") for p in layout), layout
+    # Cards on top of one another are seen too.
+    stacked = html.replace("</style>", ".card { margin-right: -120px; }</style>")
+    page.write_text(stacked)
+    assert any("cards overlap" in p for p in visit(browser, page, width=1280).layout)
+
+
+def test_the_answer_comes_before_the_assumptions(run_folder: Path) -> None:
+    text = _text(render_html(build_page(run_folder)))
+    verdict, reading = text.index("Verdict: inconclusive"), text.index("In plain words")
+    delivery, assumptions = text.index("Delivery When each episode"), text.index("Assumptions What")
+    assert verdict < reading < delivery < assumptions < text.index("Provenance Where")
+
+
+@pytest.mark.parametrize("kind", ["run", "sweep", "staff", "compare", "sensitivity"])
+def test_every_caption_is_a_guide_for_the_reader(folders: dict[str, Path], kind: str) -> None:
+    from simulator.report.page import Plot
+    from simulator.report.words import PLOT_GUIDES
+
+    page = build_page(folders[kind])
+    plots = [b for s in page.sections for b in s.blocks if isinstance(b, Plot)]
+    assert plots
+    for plot in plots:
+        assert plot.caption in PLOT_GUIDES.values()
+    assert "``" not in render_html(page)  # no docstring markup anywhere on the page
+
+
+def test_sensitivity_speaks_in_the_scenarios_names(planning_folders: dict[str, Path]) -> None:
+    summary = _summary(planning_folders["sensitivity"])
+    assert summary["labels"]["stage:image_to_video"] == "Image to video"
+    text = _text(render_html(build_page(planning_folders["sensitivity"])))
+    assert "Image to video: failure probability" in text
+    assert "Image to video: defect probability" in text
+    assert "shot_stages.image_to_video.failure_probability" in text  # the path, in its table
+    ranked = [r for r in summary["indices"] if r["output"] == "cost_mean"]
+    top = min(ranked, key=lambda r: r["rank"])
+    name = {
+        "shot_stages.image_to_video.failure_probability": "Image to video: failure probability",
+        "shot_stages.image_to_video.defect_probability": "Image to video: defect probability",
+    }[top["factor"]]
+    assert f"{name} moves season cost the most: ${top['mu_star']:,.0f} over its range" in text
+
+
+def test_the_staff_page_names_its_settings_by_their_labels(
+    planning_folders: dict[str, Path],
+) -> None:
+    summary = _summary(planning_folders["staff"])
+    assert summary["labels"]["team:supervisors"] == "VFX supervisor"
+    text = _text(render_html(build_page(planning_folders["staff"])))
+    assert "VFX supervisor: shift 1, people" in text  # the table's heading, not the path

@@ -28,6 +28,8 @@ from simulator.report.words import (
     VERDICT_WORDS,
     SeasonCalendar,
     count,
+    effect_format,
+    effect_heading,
     level_format,
     money,
     no_difference_text,
@@ -514,11 +516,10 @@ def sensitivity(
         f"{result.summary['replications']} replications)",
         title_justify="left",
     )
-    heading = "effect over the range (μ*)" if method == "morris" else "share of variance (ST)"
-    for col in ("output", "rank", "input", f"{heading} ± interval"):
+    for col in ("output", "rank", "input", f"{effect_heading(method)} ± interval"):
         table.add_column(col, justify="left" if col in ("output", "input") else "right")
     for row in result.indices.to_dict(orient="records"):
-        fmt = _index_format(method, row["output"])
+        fmt = effect_format(method, row["output"])
         table.add_row(
             quantity_name(row["output"]),
             str(row["rank"]),
@@ -527,15 +528,6 @@ def sensitivity(
         )
     opt.stdout_console().print(table)
     console.print(f"results written to {folder}/")
-
-
-def _index_format(method: str, output: str) -> Callable[[float | None], str]:
-    """Morris's μ* is in the output's unit; a Sobol' index is a share of its variance."""
-    if method != "morris":
-        return lambda x: number(x, 2)
-    if output == "p_any_miss":
-        return lambda x: f"{number(None if x is None else 100.0 * x, 1)} pp"
-    return money if output == "cost_mean" else count
 
 
 def register(group: click.Group) -> None:

@@ -40,6 +40,7 @@ from simulator._version import __version__
 from simulator.errors import UsageError
 from simulator.files import atomic_write
 from simulator.folders.write import write_manifest
+from simulator.model.season import compile_season
 from simulator.model.starting_state import as_status
 from simulator.planning.evaluation import Plan, evaluate_points
 from simulator.planning.points import Point, ScenarioSource, make_point, point_scenario
@@ -245,6 +246,7 @@ def sensitivity(
         "from": None if from_status is None else from_status.manifest(),
         "confidence": level,
         "factors": [f.__dict__ for f in parsed],
+        "labels": compile_season(base).labels(),
         "indices": ranked.to_dict(orient="records"),
         "chunks": {"computed": evaluation.chunks_computed, "reused": evaluation.chunks_reused},
         "wall_seconds": time.perf_counter() - started,

@@ -515,6 +515,7 @@ def _write(
         "risk_measure": "upper confidence bound of P(any episode misses), Wilson",
         "executor": executor,
         "dimensions": [{"path": d.path, "values": list(d.values)} for d in dims],
+        "labels": dict(simulated[0].summary.labels) if simulated else {},
         "estimates": [e.__dict__ for e in estimates],
         "chosen": brief(chosen) if chosen is not None else None,
         "cheaper_neighbours": [brief(r) for r in neighbours],

@@ -15,6 +15,7 @@ and every cell carries its value in words, so the grey level is never the only r
 from __future__ import annotations
 
 import itertools
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -129,7 +130,7 @@ def _sweep_lines(table: pd.DataFrame, paths: Sequence[str], name: str) -> Figure
     for ax in (risk_ax, cost_ax):
         ax.set_xlabel(axis_label(first))
         _grid(ax)
-    fig.suptitle(f"{name}: sweep (bars: confidence intervals)")
+    fig.suptitle(_wrapped(f"{name}: sweep (bars: confidence intervals)", 70))
     return fig
 
 
@@ -192,7 +193,7 @@ def _sweep_heatmaps(table: pd.DataFrame, paths: Sequence[str], name: str) -> Fig
             loc="left",
             fontsize="medium",
         )
-    fig.suptitle(f"{name}: sweep, deadline risk and season cost{note}")
+    fig.suptitle(_wrapped(f"{name}: sweep, deadline risk and season cost{note}", 70))
     return fig
 
 
@@ -244,7 +245,7 @@ def frontier_plot(table: pd.DataFrame, target: float, name: str, chosen: int | N
     ax.set_ylim(-0.02, 1.02)
     _grid(ax)
     ax.legend(fontsize="small")
-    ax.set_title(f"{name}: staffing, cost against deadline risk (bars: intervals)")
+    ax.set_title(_wrapped(f"{name}: staffing, cost against deadline risk (bars: intervals)", 70))
     return fig
 
 
@@ -308,44 +309,58 @@ def difference_plot(
         axes[0].text(0.5, 0.5, "no quantity differs", ha="center", transform=axes[0].transAxes)
         axes[0].set_xlabel("difference, A − B")
         axes[0].set_ylabel("quantity")
-    fig.suptitle(f"A = {a} against B = {b}: paired differences (bars: confidence intervals)")
+    fig.suptitle(
+        _wrapped(f"A = {a} against B = {b}: paired differences (bars: confidence intervals)", 70)
+    )
     return fig
 
 
 # --- sensitivity ---------------------------------------------------------------------------
 
 
-def sensitivity_chart(table: pd.DataFrame, measure: str, outputs: Sequence[str]) -> Figure:
+def sensitivity_chart(
+    table: pd.DataFrame,
+    measure: str,
+    outputs: Sequence[str],
+    name: Callable[[str], str] = str,
+) -> Figure:
     """Ranked horizontal bars of an index per input, one panel per output, with the
     bootstrap confidence interval of each index.
 
-    ``table`` has ``factor``, ``output``, ``measure`` and ``measure_conf``. The longest bar
-    is the input whose range moves that output most; an index is in the output's own unit
-    per the input's whole range (Morris μ*) or a share of its variance (Sobol' ST).
+    ``table`` has ``factor``, ``output``, ``measure`` and ``measure_conf``; ``name`` says an
+    input or an output in words (default: as it is). The longest bar is the input whose
+    range moves that output most. Neither index can be negative, so an interval's lower
+    arm stops at zero.
     """
     factors = table["factor"].nunique()
-    fig = Figure(figsize=(5.5 * len(outputs), 0.5 * factors + 2.2), layout="constrained")
+    fig = Figure(figsize=(6.5 * len(outputs), 0.6 * factors + 2.4), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(outputs)))
-    unit = {"mu_star": "μ*, output units per input range", "ST": "ST, share of variance"}
+    unit = {"mu_star": "effect over the input's range (μ*)", "ST": "share of variance (ST)"}
     for ax, output in zip(axes, outputs, strict=True):
         rows = table[table["output"] == output].sort_values(measure)
-        for k, (value, error) in enumerate(
-            zip(rows[measure].to_numpy(float), rows[f"{measure}_conf"].to_numpy(float), strict=True)
-        ):
-            ax.barh(
-                k,
-                value,
-                xerr=error if np.isfinite(error) else 0.0,
-                color=PALETTE[0],
-                hatch=HATCHES[k % 2],
-                edgecolor="black",
-                linewidth=0.4,
-                capsize=3,
-            )
-        ax.set_yticks(np.arange(len(rows)), list(rows["factor"]))
-        ax.set_xlabel(unit.get(measure, measure))
+        values = np.clip(rows[measure].to_numpy(float), 0.0, None)
+        errors = np.nan_to_num(rows[f"{measure}_conf"].to_numpy(float), nan=0.0)
+        ax.barh(
+            np.arange(len(rows)),
+            values,
+            xerr=np.vstack([np.minimum(errors, values), errors]),
+            color=PALETTE[0],
+            hatch=[HATCHES[k % 2] for k in range(len(rows))],
+            edgecolor="black",
+            linewidth=0.4,
+            capsize=3,
+        )
+        ax.set_xlim(left=0.0)
+        ax.set_yticks(np.arange(len(rows)), [_wrapped(name(str(f))) for f in rows["factor"]])
+        ax.set_xlabel(_wrapped(f"{unit.get(measure, measure)}, {name(output)}", 50))
         ax.set_ylabel("uncertain input")
-        ax.set_title(output, loc="left", fontsize="medium")
+        ax.set_title(_wrapped(name(output), 40), loc="left", fontsize="medium")
         _grid(ax, "x")
-    fig.suptitle(f"what drives the outputs: {measure}, ranked (bars: confidence intervals)")
+    what = "effect over its range" if measure == "mu_star" else "share of variance"
+    fig.suptitle(_wrapped(f"What drives the outputs: each input's {what} (bars: intervals)", 70))
     return fig
+
+
+def _wrapped(text: str, width: int = 28) -> str:
+    """Long words on several lines: a tick label or title never runs out of the figure."""
+    return "\n".join(textwrap.wrap(text, width, break_long_words=True)) or text

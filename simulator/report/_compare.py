@@ -10,7 +10,6 @@ uncertain inputs drive the outputs?": its page ranks the inputs per output.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -20,21 +19,28 @@ from simulator.report.page import (
     Block,
     Headline,
     Page,
+    Plot,
     ResultsFolder,
     Section,
     Table,
+    data_uri,
     file_warnings,
     files_table,
 )
 from simulator.report.words import (
     DIFFERENCES,
+    PLOT_GUIDES,
     SeasonCalendar,
+    drivers_sentence,
+    effect_format,
+    effect_heading,
     level_format,
     money,
     no_difference_text,
     number,
     percent,
     quantity_name,
+    setting_name,
 )
 from simulator.results.summary import Summary
 
@@ -201,7 +207,7 @@ def compare_page(folder: ResultsFolder) -> Page:
                 "differences",
                 lambda: difference_plot(table, a, b, quantity_name),
                 "Paired differences",
-                " ".join((difference_plot.__doc__ or "").split("\n\n")[1].split()),
+                PLOT_GUIDES["differences"],
             )
         )
         blocks.append(_differences_table(table, level, _calendar(summary)))
@@ -249,8 +255,11 @@ def compare_page(folder: ResultsFolder) -> Page:
 
 
 def sensitivity_page(folder: ResultsFolder) -> Page:
-    """The page of a ``reelsim sensitivity`` folder."""
-    from simulator.planning.sensitivity import OUTPUTS
+    """The page of a ``reelsim sensitivity`` folder, in the scenario's own names (its
+    summary's ``labels``). Its chart is drawn from the indices with those names, so the page
+    says "VFX supervisor: minutes per shot, mean" where the folder's plot file (for slides)
+    has the path."""
+    from simulator.plots import figure_bytes
     from simulator.plots.planning import sensitivity_chart
 
     summary = folder.summary
@@ -258,58 +267,46 @@ def sensitivity_page(folder: ResultsFolder) -> Page:
     level = float(summary.get("confidence", 0.95))
     method = str(summary.get("method", "morris"))
     measure = "mu_star" if method == "morris" else "ST"
+    labels = {str(k): str(v) for k, v in summary.get("labels", {}).items()}
     factors = summary.get("factors", [])
     table = folder.table("indices.parquet")
     if table is None:
         table = pd.DataFrame(summary.get("indices", []))
     outputs = list(dict.fromkeys(table["output"])) if not table.empty else []
-    fmt: dict[str, Callable[[float], str]] = {
-        "p_any_miss": lambda x: f"{100 * x:.1f} pp",
-        "cost_mean": money,
-    }
+
+    def words(key: str) -> str:
+        return quantity_name(key) if key in outputs else setting_name(key, labels)
+
     headlines, reading = [], []
     for output in outputs:
         ranked = table[table["output"] == output].sort_values("rank")
         top = ranked.iloc[0]
-        show = fmt.get(output, lambda x: number(x, 3)) if measure == "mu_star" else number
+        show = effect_format(method, output)
         headlines.append(
             Headline(
-                f"Drives {OUTPUTS.get(output, output)} most",
-                str(top["factor"]),
-                f"{measure} {show(top[measure])} ± {show(top[f'{measure}_conf'])}",
+                f"Moves {quantity_name(output)} most",
+                setting_name(str(top["factor"]), labels),
+                f"{show(top[measure])} ± {show(top[f'{measure}_conf'])} "
+                f"{'over its range' if method == 'morris' else 'of its variance'}",
             )
         )
-        order = ", then ".join(f"{r['factor']} ({show(r[measure])})" for _, r in ranked.iterrows())
-        reading.append(f"{OUTPUTS.get(output, output)}: {order}.")
+        pairs = [(str(r["factor"]), float(r[measure])) for _, r in ranked.iterrows()]
+        reading.append(drivers_sentence(output, pairs, method, labels))
     blocks: list[Block] = []
     if not table.empty:
+        figure = sensitivity_chart(table, measure, outputs, words)
         blocks.append(
-            plot_block(
-                folder,
-                "sensitivity",
-                lambda: sensitivity_chart(table, measure, outputs),
+            Plot(
                 "Inputs ranked",
-                " ".join((sensitivity_chart.__doc__ or "").split("\n\n")[1].split()),
+                data_uri(figure_bytes(figure, "svg"), "svg"),
+                PLOT_GUIDES["sensitivity"],
+                alt="Inputs ranked",
             )
         )
-        columns = [
-            c for c in ("output", "rank", "factor", measure, f"{measure}_conf") if c in table
-        ]
-        blocks.append(
-            Table(
-                columns,
-                [
-                    [
-                        str(r[c]) if c in ("output", "factor", "rank") else number(r[c], 4)
-                        for c in columns
-                    ]
-                    for _, r in table.iterrows()
-                ],
-                title="Sensitivity indices",
-                numeric=[c not in ("output", "factor") for c in columns],
-            )
-        )
-    ranges = "; ".join(f"{f['path']} from {f['low']} to {f['high']}" for f in factors)
+        blocks.append(_indices_table(table, method, measure, labels))
+    ranges = "; ".join(
+        f"{setting_name(str(f['path']), labels)} from {f['low']} to {f['high']}" for f in factors
+    )
     return Page(
         title=f"{name}: which uncertain inputs drive risk and cost?",
         subtitle=(
@@ -319,7 +316,7 @@ def sensitivity_page(folder: ResultsFolder) -> Page:
         folder=folder.path.name,
         question=(
             f"Which of these uncertain inputs — {ranges} — move "
-            f"{', '.join(OUTPUTS.get(o, o) for o in outputs)} most?"
+            f"{', '.join(quantity_name(o) for o in outputs)} most?"
         ),
         headlines=headlines,
         reading=reading,
@@ -330,9 +327,10 @@ def sensitivity_page(folder: ResultsFolder) -> Page:
                 "inputs",
                 blocks=[
                     Table(
-                        ["input", "low", "high", "whole numbers"],
+                        ["input", "setting", "low", "high", "whole numbers"],
                         [
                             [
+                                setting_name(str(f["path"]), labels),
                                 str(f["path"]),
                                 str(f["low"]),
                                 str(f["high"]),
@@ -341,6 +339,7 @@ def sensitivity_page(folder: ResultsFolder) -> Page:
                             for f in factors
                         ],
                         title="Ranges",
+                        numeric=[False, False, True, True, False],
                     )
                 ],
             ),
@@ -350,4 +349,25 @@ def sensitivity_page(folder: ResultsFolder) -> Page:
         ),
         files=[files_table(folder)] if folder.file_status else [],
         warnings=file_warnings(folder),
+    )
+
+
+def _indices_table(table: pd.DataFrame, method: str, measure: str, labels: dict[str, str]) -> Table:
+    rows = []
+    for _, r in table.iterrows():
+        show = effect_format(method, str(r["output"]))
+        rows.append(
+            [
+                quantity_name(str(r["output"])),
+                str(r["rank"]),
+                setting_name(str(r["factor"]), labels),
+                show(r[measure]),
+                f"± {show(r[f'{measure}_conf'])}",
+            ]
+        )
+    return Table(
+        ["output", "rank", "input", effect_heading(method), "interval"],
+        rows,
+        title="Sensitivity indices",
+        numeric=[False, True, False, True, True],
     )

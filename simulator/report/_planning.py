@@ -37,7 +37,16 @@ from simulator.report.page import (
     files_table,
     folder_plot,
 )
-from simulator.report.words import VERDICT_WORDS, count, money, number, percent, setting_name, span
+from simulator.report.words import (
+    PLOT_GUIDES,
+    VERDICT_WORDS,
+    count,
+    money,
+    number,
+    percent,
+    setting_name,
+    span,
+)
 
 __all__ = ["SWEEP_TARGET", "plot_block", "settings_text", "staff_page", "sweep_page"]
 
@@ -114,10 +123,11 @@ def _level(frame: pd.DataFrame | None, summary: dict[str, Any]) -> float:
 
 
 def _labels(summary: dict[str, Any]) -> dict[str, str]:
-    """The labels of the scenario's pools, teams, stages and shows, from a point's summary."""
+    """The labels of the scenario's pools, teams, stages and shows: from a sweep point's
+    summary, or the folder's own (a staffing search's)."""
     for point in summary.get("points", []):
         return dict(point.get("summary", {}).get("labels", {}))
-    return {}
+    return {str(k): str(v) for k, v in summary.get("labels", {}).items()}
 
 
 def _points_table(
@@ -262,7 +272,7 @@ def sweep_page(folder: ResultsFolder) -> Page:
                         "sweep",
                         lambda: sweep_plot(table, paths, name),
                         "Risk and cost",
-                        " ".join((sweep_plot.__doc__ or "").split("\n\n")[1].split()),
+                        PLOT_GUIDES["sweep"],
                     ),
                     _points_table(table, paths, level, _labels(summary)),
                 ],
@@ -353,7 +363,9 @@ def _staff_reading(summary: dict[str, Any], level: float) -> list[str]:
     return lines
 
 
-def _configurations_table(table: pd.DataFrame, paths: Sequence[str], level: float) -> Table:
+def _configurations_table(
+    table: pd.DataFrame, paths: Sequence[str], level: float, labels: dict[str, str]
+) -> Table:
     rows = []
     for values in table.sort_values("cost_mean").itertuples(index=False):
         r = dict(zip(table.columns, values, strict=True))
@@ -371,7 +383,7 @@ def _configurations_table(table: pd.DataFrame, paths: Sequence[str], level: floa
         )
     return Table(
         [
-            *paths,
+            *(setting_name(p, labels) for p in paths),
             "P(any miss)",
             f"{level:.0%} interval",
             "mean cost",
@@ -446,10 +458,10 @@ def staff_page(folder: ResultsFolder) -> Page:
                 "frontier",
                 lambda: frontier_plot(table, target, name, point),
                 "Cost against risk",
-                " ".join((frontier_plot.__doc__ or "").split("\n\n")[1].split()),
+                PLOT_GUIDES["frontier"],
             )
         )
-        blocks.append(_configurations_table(table, paths, level))
+        blocks.append(_configurations_table(table, paths, level, _labels(summary)))
     else:
         folder.warnings.append("configurations.parquet is missing or changed: no table to show")
     estimates = summary.get("estimates", [])
@@ -470,8 +482,8 @@ def staff_page(folder: ResultsFolder) -> Page:
                     ["setting", "resource", "offered load (erlangs)", "floor", "start"],
                     [
                         [
-                            str(e["path"]),
-                            str(e["resource"]),
+                            setting_name(str(e["path"]), _labels(summary)),
+                            _labels(summary).get(str(e["resource"]), str(e["resource"])),
                             number(e["offered_erlangs"], 2),
                             str(e["floor"]),
                             str(e["start"]),

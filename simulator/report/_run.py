@@ -5,7 +5,7 @@ that question (in the scenario's own terms), the verdict, five headline numbers 
 intervals and a few sentences that say what the numbers mean for the people in the room:
 which episodes are at risk and by how much, what the season costs and what drives it, where
 work queues, what slips through review. Then the evidence, section by section: each plot
-with its reading guide (the plot function's docstring) beside the table of the same
+with its reading guide (``words.PLOT_GUIDES``) beside the table of the same
 figures; the assumptions; the provenance.
 
 Plain-language lines follow fixed rules, so that two reports say the same thing about the
@@ -17,7 +17,7 @@ bottleneck above ``BUSY_THRESHOLD`` of its available hours.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -40,6 +40,7 @@ from simulator.report.page import (
 )
 from simulator.report.words import (
     PAID_UTILISATION,
+    PLOT_GUIDES,
     RUN_UTILISATION,
     VERDICT_WORDS,
     SeasonCalendar,
@@ -407,24 +408,13 @@ def run_page(folder: ResultsFolder) -> Page:
             return [Text(f"(The {stem} plot is not available.)")]
         return [Plot(title, plots[stem], caption, alt=f"{title} of {name}")]
 
-    from simulator.plots import cost_per_frame_plot, cost_plot, delivery_plot, load_plot
-
     sections = [
-        Section(
-            "Assumptions",
-            "assumptions",
-            "What the simulation was told. Every number below comes from the scenario file "
-            "as it was run; change one with --set PATH=VALUE and run again.",
-            assumptions(scenario)
-            if scenario is not None
-            else [Text("The scenario is not stored in this results folder.")],
-        ),
         Section(
             "Delivery",
             "delivery",
             "When each episode is delivered across the simulated seasons, against its deadline.",
             [
-                *plot("delivery", "Delivery per episode", _doc(delivery_plot)),
+                *plot("delivery", "Delivery per episode", PLOT_GUIDES["delivery"]),
                 _episode_table(summary, cal),
             ],
         ),
@@ -434,7 +424,7 @@ def run_page(folder: ResultsFolder) -> Page:
             "Where work waits, day by day: the bottleneck is the resource with a queue while "
             "it is busy at its limit.",
             [
-                *plot("load", "Daily load", _doc(load_plot)),
+                *plot("load", "Daily load", PLOT_GUIDES["load"]),
                 _utilisation_table(summary, labels),
                 *([_waits_table(summary)] if summary.waits is not None else []),
             ],
@@ -444,9 +434,9 @@ def run_page(folder: ResultsFolder) -> Page:
             "cost",
             "What the season costs, in total, by category, per episode and per delivered frame.",
             [
-                *plot("cost", "Cost by category and per episode", _doc(cost_plot)),
+                *plot("cost", "Cost by category and per episode", PLOT_GUIDES["cost"]),
                 *_cost_tables(summary),
-                *plot("cost_per_frame", "Cost per delivered frame", _doc(cost_per_frame_plot)),
+                *plot("cost_per_frame", "Cost per delivered frame", PLOT_GUIDES["cost_per_frame"]),
             ],
         ),
         Section(
@@ -454,6 +444,15 @@ def run_page(folder: ResultsFolder) -> Page:
             "defects",
             "What the reviews caught, what slipped through, and how often shots went back.",
             [_defects_table(summary)],
+        ),
+        Section(
+            "Assumptions",
+            "assumptions",
+            "What the simulation was told. Every number below comes from the scenario file "
+            "as it was run; change one with --set PATH=VALUE and run again.",
+            assumptions(scenario)
+            if scenario is not None
+            else [Text("The scenario is not stored in this results folder.")],
         ),
     ]
     return Page(
@@ -472,13 +471,6 @@ def run_page(folder: ResultsFolder) -> Page:
         files=[files_table(folder)] if folder.file_status else [],
         warnings=file_warnings(folder),
     )
-
-
-def _doc(function: Callable[..., Any]) -> str:
-    """A plot's reading guide: the body of its docstring, as one paragraph."""
-    text = (function.__doc__ or "").strip().split("\n\n", 1)
-    body = text[1] if len(text) > 1 else text[0]
-    return " ".join(body.split())
 
 
 def _bare_question(summary: Summary) -> str:

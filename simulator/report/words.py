@@ -13,7 +13,7 @@ terminal and the page say the same thing about the same numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -27,12 +27,16 @@ if TYPE_CHECKING:
 __all__ = [
     "DIFFERENCES",
     "PAID_UTILISATION",
+    "PLOT_GUIDES",
     "RUN_UTILISATION",
     "VERDICT_WORDS",
     "SeasonCalendar",
     "count",
     "days",
     "days_against",
+    "drivers_sentence",
+    "effect_format",
+    "effect_heading",
     "interval_text",
     "level_format",
     "money",
@@ -362,3 +366,96 @@ def waits_rows(summary: Summary) -> list[list[str]]:
         ]
     )
     return rows
+# --- sensitivity ----------------------------------------------------------------------------
+
+
+def effect_format(method: str, output: str) -> Format:
+    """How an input's effect on ``output`` is said: Morris's μ* in the output's own unit
+    ("3.1 pp", "$1,200"), a Sobol' index as a share of the output's variance."""
+    if method != "morris":
+        return lambda x: number(x, 2)
+    if output == "p_any_miss":
+        return lambda x: f"{number(None if x is None else 100.0 * x, 1)} pp"
+    return money if output == "cost_mean" else count
+
+
+def effect_heading(method: str) -> str:
+    """The name of a sensitivity index, as a table heads it."""
+    return "effect over the range (μ*)" if method == "morris" else "share of variance (ST)"
+
+
+def drivers_sentence(
+    output: str, ranked: Sequence[tuple[str, float]], method: str, labels: Mapping[str, str]
+) -> str:
+    """What drives ``output``, in a planner's words: "VFX supervisor's minutes per shot, mean
+    moves P(any miss) the most: 4.0 pp over its range; then …". ``ranked`` is (input's path,
+    index), most influential first; ``labels`` as ``Summary.labels``."""
+    fmt = effect_format(method, output)
+    what = quantity_name(output)
+    if not ranked or all(not (value > 0) for _, value in ranked):
+        return f"{what} does not vary over these ranges: no input moves it."
+    (top, value), rest = ranked[0], ranked[1:]
+    amount = (
+        f"{fmt(value)} over its range" if method == "morris" else f"{fmt(value)} of its variance"
+    )
+    line = f"{setting_name(top, labels)} moves {what} the most: {amount}"
+    if rest:
+        line += "; then " + ", ".join(f"{setting_name(p, labels)} ({fmt(v)})" for p, v in rest)
+    return line + "."
+
+
+# --- how to read each plot (the report's captions) ---------------------------------------
+
+PLOT_GUIDES: dict[str, str] = {
+    "delivery": (
+        "A row per episode: dots are replications, the box holds the middle half (P25–P75) "
+        "with the median, whiskers reach P5 and P95, the tall vermilion bar is the deadline "
+        "and the open triangle the picture lock. On the right, the share of replications that "
+        "missed. A replication that never delivered (cut off by the horizon) is drawn at the "
+        "right edge."
+    ),
+    "load": (
+        "Left axis: busy GPUs or people, a day's time-weighted mean averaged over replications "
+        "(solid), against what there was to work (dotted: a pool's GPUs, a team's people on "
+        "shift as a day mean, so one person on an 8-hour shift is 0.33). Grey days have nobody "
+        "on shift (weekends, holidays). Right axis: tasks waiting in the queue, mean (dashed) "
+        "and the band where the middle 80% of replications lay (P10–P90). Picture locks "
+        "(dotted, named on top) and deadlines (dash-dot) are marked."
+    ),
+    "cost": (
+        "Left: each category's season total, mean over replications, with its interval. "
+        "Right: each episode's mean cost, the same categories stacked in the same colours and "
+        "hatches. Shared costs (reserved GPUs, people's scheduled hours) go to episodes by the "
+        "busy hours each used."
+    ),
+    "cost_per_frame": (
+        "Left: a histogram of each replication's total cost divided by the frames it "
+        "delivered, with the mean (solid) and P90 (dashed). Right: each episode's mean cost "
+        "per delivered frame, stacked by category."
+    ),
+    "sweep": (
+        "With two or more settings varied: two heatmaps over the first two, each cell written "
+        "out (the chance that some episode misses, with its interval; the mean season cost); "
+        "further settings are held at their first value. With one: both measures against it, "
+        "with their intervals as error bars."
+    ),
+    "frontier": (
+        "Each dot is a configuration the search simulated, at its mean season cost and its "
+        "chance that some episode misses; the bars are the intervals of both. The frontier "
+        "joins those no other configuration beats on both. A configuration counts as under "
+        "the target only when the top of its risk bar is."
+    ),
+    "differences": (
+        "One panel per unit (cost, chance of missing, delivery time, counts). A bar that does "
+        "not cross the zero line is a difference the replications show; quantities that are "
+        "zero on both sides are left out."
+    ),
+    "sensitivity": (
+        "One panel per output. The longest bar is the input whose range moves that output "
+        "most; an effect is in the output's own unit over the input's whole range (Morris μ*, "
+        "never below zero) or a share of its variance (Sobol' total index). The bars are "
+        "bootstrap intervals."
+    ),
+}
+"""How to read each plot, by its file stem: the caption the report puts under it. Written
+for the people in the meeting; the plot functions' docstrings are for those who call them."""
