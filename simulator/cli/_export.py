@@ -13,7 +13,12 @@ from simulator.cli import _options as opt
 __all__ = ["export"]
 
 
-@click.command()
+@click.command(
+    epilog=opt.examples(
+        "reelsim export results/demo",
+        "reelsim export results/demo --to csv -o demo-csv",
+    )
+)
 @click.argument("results_dir", type=opt.FOLDER)
 @click.option(
     "--to",
