@@ -52,7 +52,8 @@ def test_init_writes_a_starter_that_validates_and_runs(
     code, out, err = run(capsys, "validate", scenario)
     assert code == 0, err
     assert "valid" in out
-    assert f"next: reelsim run {scenario} --out results" in err
+    assert out.startswith("my-season: valid")  # named after its folder
+    assert f"next: reelsim run {scenario} --out results/my-season" in err
     out_dir = tmp_path / "results"
     code, _, err = run(capsys, "run", scenario, "-n", 3, "--no-plots", "--out", out_dir)
     assert code == 0, err

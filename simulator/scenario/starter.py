@@ -8,6 +8,7 @@ its own folder (docs/security.md), so the prices file goes beside it, in ``price
 from __future__ import annotations
 
 import os
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -23,8 +24,8 @@ STARTER_FILES = (
 
 
 def write_starter(folder: str | os.PathLike[str]) -> Path:
-    """Write the starter scenario and its prices file into ``folder`` (made if missing);
-    return the scenario's path. A file already there is never overwritten: ``UsageError``."""
+    """Write the starter scenario and its prices file into ``folder`` (made if missing),
+    the scenario named after the folder; return the scenario's path. A file already there is never overwritten: ``UsageError``."""
     folder = Path(folder)
     targets = [(source, folder / target) for source, target in STARTER_FILES]
     existing = [str(path) for _, path in targets if path.exists()]
@@ -36,5 +37,16 @@ def write_starter(folder: str | os.PathLike[str]) -> Path:
     package = resources.files("simulator.scenario") / "starter_files"
     for source, path in targets:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(package.joinpath(*source.split("/")).read_bytes())
+        text = package.joinpath(*source.split("/")).read_text(encoding="utf-8")
+        if source == "scenario.yaml":
+            text = _named(text, folder.resolve().name)
+        path.write_text(text, encoding="utf-8")
     return targets[0][1]
+
+
+def _named(text: str, name: str) -> str:
+    """The starter named after its folder (its results go to ``results/<name>/``), when
+    the folder's name is one a scenario can have; else the demo's own name."""
+    if not re.fullmatch(r"[A-Za-z0-9_\-]{1,100}", name):
+        return text
+    return text.replace("\nname: demo\n", f"\nname: {name}\n", 1)
