@@ -221,9 +221,15 @@ def test_an_output_that_does_not_vary_is_named_not_warned(tmp_path: Path) -> Non
 
 
 def test_a_whole_number_factor_says_so(tmp_path: Path) -> None:
+    """A GPU count takes only whole numbers; a penalty the demo writes as 8000 could take
+    any, and the note says how to ask for that."""
     result = sensitivity(
         DEMO,
-        ["pools.h100.gpus=1:3", "shot_stages.image_to_video.defect_probability=0.02:0.2"],
+        [
+            "pools.h100.gpus=1:3",
+            "penalties.escaped_defect=2000:20000",
+            "shot_stages.image_to_video.defect_probability=0.02:0.2",
+        ],
         out=tmp_path,
         work=Work(replications=2),
         samples=2,
@@ -231,9 +237,14 @@ def test_a_whole_number_factor_says_so(tmp_path: Path) -> None:
         plots=False,
     )
     whole = [note for note in result.notes if "whole numbers" in note]
-    assert len(whole) == 1
-    assert whole[0].startswith("pools.h100.gpus is taken in whole numbers (1 to 3)")
+    assert whole == [
+        "pools.h100.gpus is taken in whole numbers (1 to 3): the key takes nothing else",
+        "penalties.escaped_defect is taken in whole numbers (2000 to 20000), as the scenario "
+        "writes a whole number there; write it with a decimal point (such as 150.0) to "
+        "sample it as a real number",
+    ]
     assert set(result.samples["pools.h100.gpus"]) <= {1.0, 2.0, 3.0}
+    assert result.samples["penalties.escaped_defect"].map(float.is_integer).all()
 
 
 def test_the_sensitivity_command_prints_its_notes(

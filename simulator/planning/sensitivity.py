@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from simulator._version import __version__
 from simulator.errors import UsageError
@@ -113,6 +114,36 @@ def _integer_at(source: ScenarioSource, path: str) -> bool:
         data = source.model_dump(mode="json")
     value = _value_at(data, path)
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _whole_number_note(scenario: Any, factor: Factor) -> str:
+    """Why ``factor`` is sampled in whole numbers: the key takes nothing else (a GPU
+    count), or the scenario happens to write a whole number there (a price of 150)."""
+    taken = f"{factor.path} is taken in whole numbers ({factor.text(factor.low)} to " + (
+        f"{factor.text(factor.high)})"
+    )
+    if _whole_numbers_only(scenario, factor.path):
+        return f"{taken}: the key takes nothing else"
+    return (
+        f"{taken}, as the scenario writes a whole number there; write it with a decimal "
+        "point (such as 150.0) to sample it as a real number"
+    )
+
+
+def _whole_numbers_only(scenario: Any, path: str) -> bool:
+    """Whether the scenario's key at ``path`` is declared as an integer."""
+    node, field = scenario, None
+    for part in path.split("."):
+        if isinstance(node, BaseModel):
+            field = type(node).model_fields.get(part)
+            node = getattr(node, part, None)
+        elif isinstance(node, dict):
+            field, node = None, node.get(part)
+        elif isinstance(node, list | tuple) and part.isdigit() and int(part) < len(node):
+            field, node = None, node[int(part)]
+        else:
+            return False
+    return field is not None and field.annotation is int
 
 
 @dataclass
@@ -231,13 +262,7 @@ def sensitivity(
         table[output] = [r.row[output] for r in evaluation.results]
     level = base.run.confidence
     ranked, notes = _ranked(method, problem, design, table, parsed, outputs, level, seed % (2**32))
-    notes[:0] = [
-        f"{f.path} is taken in whole numbers ({f.text(f.low)} to {f.text(f.high)}), as the "
-        "scenario writes a whole number there; write it with a decimal point (such as "
-        "2.0) to sample it as a real number"
-        for f in parsed
-        if f.integer
-    ]
+    notes[:0] = [_whole_number_note(base, f) for f in parsed if f.integer]
     atomic_write(out / "samples.parquet", lambda tmp: table.to_parquet(tmp, index=False))
     atomic_write(out / "indices.parquet", lambda tmp: ranked.to_parquet(tmp, index=False))
     files = ["samples.parquet", "indices.parquet"]

@@ -7,12 +7,12 @@ its own folder (docs/security.md), so the prices file goes beside it, in ``price
 
 from __future__ import annotations
 
-import os
 import re
 from importlib import resources
 from pathlib import Path
 
 from simulator.errors import UsageError
+from simulator.files import StrPath
 
 __all__ = ["STARTER_FILES", "write_starter"]
 
@@ -23,9 +23,10 @@ STARTER_FILES = (
 )
 
 
-def write_starter(folder: str | os.PathLike[str]) -> Path:
+def write_starter(folder: StrPath) -> Path:
     """Write the starter scenario and its prices file into ``folder`` (made if missing),
-    the scenario named after the folder; return the scenario's path. A file already there is never overwritten: ``UsageError``."""
+    the scenario named after the folder; return the scenario's path. A file already there
+    is never overwritten: ``UsageError``."""
     folder = Path(folder)
     targets = [(source, folder / target) for source, target in STARTER_FILES]
     existing = [str(path) for _, path in targets if path.exists()]
