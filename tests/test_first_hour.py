@@ -61,6 +61,10 @@ def test_init_writes_a_starter_that_validates_and_runs(
     code, _, err = run(capsys, "report", out_dir, "-o", tmp_path / "demo.html")
     assert code == 0, err
     assert (tmp_path / "demo.html").stat().st_size > 0
+    assert f"next: open {tmp_path / 'demo.html'} in a browser, or reelsim export {out_dir}" in err
+    code, _, err = run(capsys, "export", out_dir)
+    assert code == 0, err
+    assert f"next: open {out_dir / 'export.xlsx'} in a spreadsheet" in err
 
 
 def test_init_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

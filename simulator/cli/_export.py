@@ -43,4 +43,6 @@ def export(results_dir: Path, to: str, output: Path | None) -> None:
     from simulator.folders.export import export_results
 
     written = export_results(results_dir, to, output)
-    Console(stderr=True).print(f"export written to {written}", highlight=False)
+    console = Console(stderr=True)
+    console.print(f"export written to {written}", highlight=False)
+    opt.next_step(console, f"open {written} in a spreadsheet")

@@ -254,6 +254,9 @@ def calibrate(
     console.print(f"fragment written to {written[0]}", highlight=False)
     if len(written) > 1:
         console.print(f"{len(written) - 1} plot(s) written to {written[1].parent}/")
+    opt.next_step(
+        console, f"copy the keys of {written[0]} into your scenario, then reelsim validate it"
+    )
 
 
 def _show_warning(message: Warning | str, *args: object, **kwargs: object) -> None:
