@@ -112,9 +112,9 @@ class Preflight:
     loads: tuple[Load, ...]
     visits: tuple[float, ...]
     """Expected visits per shot to each shot stage."""
-    stages: tuple[StageWork, ...] = ()
+    stages: tuple[StageWork, ...]
     """Expected work stage by stage: shot stages, then episode stages."""
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...]
     """How the estimate splits work where the simulation decides: stages with more than
     one option."""
 
