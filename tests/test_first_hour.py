@@ -375,3 +375,35 @@ def test_the_preflight_says_how_it_splits_work(capsys: pytest.CaptureFixture[str
     ) in out
     code, out, _ = run(capsys, "validate", DEMO)
     assert "the first option" not in out  # one option per stage: nothing to split
+
+
+# --- packaging ----------------------------------------------------------------------------------
+
+
+def test_every_file_of_the_package_is_installed() -> None:
+    """A pip-installed reelsim has what the project has: every package is found, and every
+    file that is not Python is package data (the report's template, the starter files)."""
+    import fnmatch
+    import tomllib
+
+    from setuptools import find_packages
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages = set(find_packages(str(ROOT), include=config["packages"]["find"]["include"]))
+    data = config["package-data"]
+    missing = []
+    for top in ("simulator", "kernels"):
+        for path in sorted((ROOT / top).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".so":
+                continue
+            relative = path.relative_to(ROOT)
+            folder = ".".join(relative.parent.parts)
+            if path.suffix in (".py", ".pyi"):  # setuptools installs stubs with the code
+                if folder not in packages:
+                    missing.append(str(relative))
+                continue
+            owner = max((p for p in packages if folder == p or folder.startswith(p + ".")), key=len)
+            inside = relative.relative_to(Path(*owner.split("."))).as_posix()
+            if not any(fnmatch.fnmatch(inside, pattern) for pattern in data.get(owner, [])):
+                missing.append(str(relative))
+    assert not missing, missing
