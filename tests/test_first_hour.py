@@ -73,7 +73,8 @@ def test_init_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixture[str
     (tmp_path / "scenario.yaml").write_text(before + "# mine\n")
     code, _, err = run(capsys, "init", tmp_path)
     assert code == 2
-    assert "already exists" in err
+    assert f"{tmp_path / 'scenario.yaml'} and {tmp_path / 'prices'}" in err
+    assert "already exist: reelsim init writes only new files" in err
     assert (tmp_path / "scenario.yaml").read_text().endswith("# mine\n")
 
 

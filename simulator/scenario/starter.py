@@ -32,7 +32,8 @@ def write_starter(folder: StrPath) -> Path:
     existing = [str(path) for _, path in targets if path.exists()]
     if existing:
         raise UsageError(
-            f"{', '.join(existing)} already exists: reelsim init writes only new files; "
+            f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''}: "
+            "reelsim init writes only new files; "
             "name another folder (reelsim init FOLDER)"
         )
     package = resources.files("simulator.scenario") / "starter_files"
