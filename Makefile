@@ -14,6 +14,11 @@ $(STAMP): pyproject.toml $(wildcard setup.py) $(wildcard kernels/*.c kernels/*.h
 
 run: $(STAMP)
 	$(VENV)/bin/reelsim run scenarios/demo.yaml --out results/demo
+	@echo
+	@echo "reelsim is installed in $(VENV)/. To type reelsim as the README shows it:"
+	@echo "    source $(VENV)/bin/activate"
+	@echo "then, for the demo's report page:"
+	@echo "    reelsim report results/demo -o demo.html"
 
 test: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"

@@ -190,16 +190,20 @@ def hours_at(
     return (point.astimezone(UTC) - _start(calendar)).total_seconds() / 3600.0
 
 
-def parse_moment(text: str) -> date | datetime:
-    """``2027-02-15`` (00:00 of that day) or ``2027-02-15T18:00``; ValueError otherwise."""
+def parse_moment(text: str, *, today: date | None = None) -> date | datetime:
+    """``2027-02-15`` (00:00 of that day), ``2027-02-15T18:00``, or ``today`` (00:00 of
+    ``today``, default: this machine's date); ValueError otherwise."""
     text = text.strip()
+    if text.lower() == "today":
+        return date.today() if today is None else today
     try:
         if "T" in text or " " in text:
             return datetime.fromisoformat(text)
         return date.fromisoformat(text)
     except ValueError:
         raise ValueError(
-            f"expected a date (2027-02-15) or a date and time (2027-02-15T18:00), got {text!r}"
+            f"expected a date (2027-02-15), a date and time (2027-02-15T18:00) or today, "
+            f"got {text!r}"
         ) from None
 
 

@@ -21,12 +21,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write", "csv_safe_cell", "file_sha256", "json_safe"]
+__all__ = ["StrPath", "atomic_write", "csv_safe_cell", "file_sha256", "json_safe"]
+
+StrPath = str | os.PathLike[str]
+"""What every public function that takes a file or a folder accepts: a ``str`` or any
+path-like object (``pathlib.Path``)."""
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: StrPath, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` then move ``tmp`` to ``path`` in one step; a write the system
     refuses raises an ``OSError`` with its ``errno`` and ``path`` as its file name."""
+    path = Path(path)
     tmp: Path | None = None
     try:
         if path.exists() and not path.is_file():  # a folder, a device, a pipe
@@ -75,7 +80,7 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: StrPath) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

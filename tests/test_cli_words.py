@@ -151,14 +151,14 @@ def test_compare_says_plainly_when_no_replication_differed(
 VALIDATE = """\
 demo: valid
 1 show, 3 episodes, 48 shots, about 4,608 frames; the season ends Fri 22 Jan 2027 24:00
-Work per shot stage (expected)
-┏━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━┓
-┃ stage             ┃ kind    ┃ served by       ┃ visits/shot ┃ hours/visit ┃ unit-hours ┃
-┡━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━┩
-│ Image to video    │ gpu     │ H100s, reserved │        1.90 │       0.524 │         48 │
-│ Supervisor review │ review  │ VFX supervisor  │        1.90 │       0.033 │          3 │
-│ Conform           │ episode │ Conform editor  │           – │        6.00 │         18 │
-└───────────────────┴─────────┴─────────────────┴─────────────┴─────────────┴────────────┘
+Work per stage (expected, on each stage's first option)
+┏━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┓
+┃ stage             ┃ kind    ┃ served by       ┃ visits/shot ┃ attempts/visit ┃ hours/attempt ┃ unit-hours ┃
+┡━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━╇━━━━━━━━━━━━┩
+│ Image to video    │ gpu     │ H100s, reserved │        1.90 │           1.05 │         0.524 │         50 │
+│ Supervisor review │ review  │ VFX supervisor  │        1.90 │           1.00 │         0.033 │          3 │
+│ Conform           │ episode │ Conform editor  │           – │           1.00 │         6.000 │         18 │
+└───────────────────┴─────────┴─────────────────┴─────────────┴────────────────┴───────────────┴────────────┘
 Pre-flight: offered work against capacity
 ┏━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━┓
 ┃ resource        ┃ offered h ┃ capacity h ┃ season utilisation ┃ worst deadline ┃ utilisation by then ┃ verdict     ┃

@@ -13,7 +13,12 @@ from simulator.cli import _options as opt
 __all__ = ["export"]
 
 
-@click.command()
+@click.command(
+    epilog=opt.examples(
+        "reelsim export results/demo",
+        "reelsim export results/demo --to csv -o demo-csv",
+    )
+)
 @click.argument("results_dir", type=opt.FOLDER)
 @click.option(
     "--to",
@@ -38,4 +43,6 @@ def export(results_dir: Path, to: str, output: Path | None) -> None:
     from simulator.folders.export import export_results
 
     written = export_results(results_dir, to, output)
-    Console(stderr=True).print(f"export written to {written}", highlight=False)
+    console = Console(stderr=True)
+    console.print(f"export written to {written}", highlight=False)
+    opt.next_step(console, f"open {written} in a spreadsheet")

@@ -23,7 +23,9 @@ __all__ = [
     "Decorator",
     "claim_output",
     "engine_option",
+    "examples",
     "from_status_options",
+    "next_step",
     "read_status",
     "replications_option",
     "seed_option",
@@ -36,6 +38,17 @@ Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 FOLDER = click.Path(file_okay=False, path_type=Path)
+
+
+def examples(*commands: str) -> str:
+    """A command's ``--help`` epilog: examples, one per line, as they are typed."""
+    # \b keeps click from rewrapping the lines into one paragraph
+    return "\b\nExamples:\n" + "\n".join(f"  {command}" for command in commands)
+
+
+def next_step(console: Console, command: str) -> None:
+    """The last line of a command: what to do next."""
+    console.print(f"next: {command}", highlight=False, soft_wrap=True)
 
 
 def sets_option(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -68,8 +81,16 @@ def seed_option(help: str) -> Decorator:
     )
 
 
-def threads_option(help: str) -> Decorator:
-    return click.option("--threads", type=click.IntRange(min=1), default=None, help=help)
+def threads_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--threads``: one meaning in every command, the cores of this machine to use."""
+    return click.option(
+        "--threads",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="N",
+        help="Cores of this machine to use (default: every core): the batch kernel's "
+        "threads in run, replications computed at once in the planning commands.",
+    )(function)
 
 
 def from_status_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -78,7 +99,8 @@ def from_status_options(function: Callable[..., Any]) -> Callable[..., Any]:
         "--now",
         default=None,
         metavar="DATE",
-        help="The moment the status describes (2027-02-15 or 2027-02-15T18:00); with --from.",
+        help="The moment the status describes: 2027-02-15 (00:00 of that day), "
+        "2027-02-15T18:00, or today (00:00 of this machine's date); with --from.",
     )(function)
     return click.option(
         "--from",

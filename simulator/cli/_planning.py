@@ -78,7 +78,7 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="Replications per chunk (the unit of work, of files and of resuming).",
         ),
-        opt.threads_option("Chunks run at once on this machine (default: every core)."),
+        opt.threads_option,
         click.option(
             "--workers",
             type=click.IntRange(min=1),
@@ -129,7 +129,13 @@ def _settings(values: Any) -> str:
     return ", ".join(f"{path}={value}" for path, value in values)
 
 
-@click.command()
+@click.command(
+    epilog=opt.examples(
+        "reelsim sweep my-season/scenario.yaml --vary pools.h100.gpus=1,2,4 -n 200",
+        "reelsim sweep my-season/scenario.yaml --vary pools.h100.gpus=1:4 \\\n"
+        "      --vary teams.supervisors.shifts.0.people=1:2",
+    )
+)
 @click.argument("scenario", type=opt.FILE)
 @click.option(
     "--vary",
@@ -158,7 +164,12 @@ def _settings(values: Any) -> str:
     default=None,
     help="Cap per point for --precision (default: 100 × --replications).",
 )
-@click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
+@click.option(
+    "--out",
+    type=opt.FOLDER,
+    default=None,
+    help="Results folder (default: results/<scenario name>-sweep).",
+)
 @opt.sets_option
 @_common
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plot.")
@@ -221,9 +232,16 @@ def sweep(
         f"{chunks['total']} chunks: {chunks['computed']} computed, {chunks['reused']} found on "
         f"disk; results written to {folder}/"
     )
+    opt.next_step(console, f"reelsim report {folder} -o {folder.name}.html")
 
 
-@click.command()
+@click.command(
+    epilog=opt.examples(
+        "reelsim staff my-season/scenario.yaml --target-risk 0.05 \\\n"
+        "      --vary pools.h100.gpus=1:4 \\\n"
+        "      --vary teams.supervisors.shifts.0.people=1:3",
+    )
+)
 @click.argument("scenario", type=opt.FILE)
 @click.option(
     "--target-risk",
@@ -239,7 +257,12 @@ def sweep(
     metavar="PATH=LO:HI",
     help="A capacity to choose, e.g. pools.h100-reserved.gpus=8:24 (repeatable).",
 )
-@click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
+@click.option(
+    "--out",
+    type=opt.FOLDER,
+    default=None,
+    help="Results folder (default: results/<scenario name>-staff).",
+)
 @opt.sets_option
 @_common
 @click.option("--no-plots", is_flag=True, help="Skip the frontier plot.")
@@ -310,6 +333,7 @@ def staff(
                 highlight=False,
             )
     console.print(f"results written to {folder}/")
+    opt.next_step(console, f"reelsim report {folder} -o {folder.name}.html")
 
 
 def _estimates_table(result: Any, labels: dict[str, str]) -> Table:
@@ -346,7 +370,13 @@ def _frontier_table(result: Any, labels: dict[str, str]) -> Table:
     return frontier
 
 
-@click.command()
+@click.command(
+    epilog=opt.examples(
+        "reelsim compare my-season/scenario.yaml \\\n"
+        "      --set-a pools.h100.gpus=2 --set-b pools.h100.gpus=3",
+        'reelsim compare plan.yaml shift-left.yaml -n 500 --label-a plan --label-b "shift left"',
+    )
+)
 @click.argument("scenario_a", type=opt.FILE)
 @click.argument("scenario_b", type=opt.FILE, required=False)
 @click.option("--set-a", "overrides_a", multiple=True, metavar="PATH=VALUE", help="Change A.")
@@ -411,6 +441,7 @@ def compare(
             soft_wrap=True,
         )
     console.print(f"results written to {folder}/")
+    opt.next_step(console, f"reelsim report {folder} -o {folder.name}.html")
 
 
 def _comparison_table(result: Any) -> Table:
@@ -442,7 +473,16 @@ def _comparison_table(result: Any) -> Table:
     return table
 
 
-@click.command()
+@click.command(
+    epilog=opt.examples(
+        "reelsim sensitivity my-season/scenario.yaml \\\n"
+        "      --factor shot_stages.supervisor_review.catch_probability=0.6:0.95 \\\n"
+        "      --factor shot_stages.image_to_video.failure_probability=0.02:0.2",
+        "reelsim sensitivity my-season/scenario.yaml --method sobol --samples 32 \\\n"
+        "      --factor shot_stages.supervisor_review.catch_probability=0.6:0.95 \\\n"
+        "      --factor shot_stages.image_to_video.failure_probability=0.02:0.2",
+    )
+)
 @click.argument("scenario", type=opt.FILE)
 @click.option(
     "--factor",
@@ -463,9 +503,8 @@ def _comparison_table(result: Any) -> Table:
 @click.option(
     "--samples",
     type=click.IntRange(min=2),
-    default=10,
-    show_default=True,
-    help="Morris trajectories, or Sobol's base sample (a power of two).",
+    default=None,
+    help="Morris trajectories (default: 10), or Sobol's base sample, a power of two (default: 16).",
 )
 @click.option(
     "--output",
@@ -474,7 +513,12 @@ def _comparison_table(result: Any) -> Table:
     type=click.Choice(["p_any_miss", "cost_mean", "escaped_mean"]),
     help="What to rank the inputs for (default: p_any_miss and cost_mean).",
 )
-@click.option("--out", type=opt.FOLDER, default=None, help="Results folder.")
+@click.option(
+    "--out",
+    type=opt.FOLDER,
+    default=None,
+    help="Results folder (default: results/<scenario name>-sensitivity).",
+)
 @opt.sets_option
 @_common
 @click.option("--no-plots", is_flag=True, help="Skip the ranked chart.")
@@ -482,7 +526,7 @@ def sensitivity(
     scenario: Path,
     factors: tuple[str, ...],
     method: str,
-    samples: int,
+    samples: int | None,
     outputs: tuple[str, ...],
     out: Path | None,
     overrides: tuple[str, ...],
@@ -527,7 +571,10 @@ def sensitivity(
             f"{fmt(row[measure])} ± {fmt(row[f'{measure}_conf'])}",
         )
     opt.stdout_console().print(table)
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False, soft_wrap=True)
     console.print(f"results written to {folder}/")
+    opt.next_step(console, f"reelsim report {folder} -o {folder.name}.html")
 
 
 def register(group: click.Group) -> None:

@@ -36,7 +36,29 @@ def cli() -> None:
     reviewers for a season, before the money is spent."""
 
 
-@cli.command()
+@cli.command(epilog=opt.examples("reelsim init", "reelsim init my-season"))
+@click.argument("folder", type=opt.FOLDER, default="my-season")
+def init(folder: Path) -> None:
+    """Write a starter scenario (the demo season) and its prices file into FOLDER
+    (default: my-season), ready to validate, run and change."""
+    from simulator.scenario.starter import write_starter
+
+    written = write_starter(folder)
+    console = Console(stderr=True)
+    console.print(
+        f"starter scenario written to {written} (prices in {folder}/prices/)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    opt.next_step(console, f"reelsim validate {written}")
+
+
+@cli.command(
+    epilog=opt.examples(
+        "reelsim validate my-season/scenario.yaml",
+        "reelsim validate my-season/scenario.yaml --set pools.h100.gpus=4",
+    )
+)
 @click.argument("scenario", type=opt.FILE)
 @opt.sets_option
 def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
@@ -46,9 +68,19 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
 
     loaded = load_scenario(scenario, overrides)
     render_validation(loaded, opt.stdout_console())
+    opt.next_step(
+        Console(stderr=True),
+        f"reelsim run {scenario} --out {Path('results') / loaded.name}",
+    )
 
 
-@cli.command()
+@cli.command(
+    epilog=opt.examples(
+        "reelsim run my-season/scenario.yaml --out results/demo",
+        "reelsim run my-season/scenario.yaml -n 500 --set pools.h100.gpus=4",
+        "reelsim run season.yaml --from status.csv --now today",
+    )
+)
 @click.argument("scenario", type=opt.FILE)
 @opt.engine_option
 @opt.replications_option("Replications to run (default: the scenario's run.replications).")
@@ -61,7 +93,7 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
     help="Results folder (default: results/<scenario name>).",
 )
 @opt.sets_option
-@opt.threads_option("CPU threads for the batch kernel (default: all cores).")
+@opt.threads_option
 @click.option("--trace", is_flag=True, help="Record every event (reference engine).")
 @click.option(
     "--policy",
@@ -118,6 +150,7 @@ def run(
     if status is not None:
         _warn_if_too_few(summary, console)
     console.print(f"results written to {folder}/")
+    opt.next_step(console, f"reelsim report {folder} -o {folder.name}.html")
 
 
 def _warn_if_too_few(summary: Summary, console: Console) -> None:
@@ -137,7 +170,7 @@ def _warn_if_too_few(summary: Summary, console: Console) -> None:
         )
 
 
-@cli.command()
+@cli.command(epilog=opt.examples("reelsim schema > scenario.schema.json"))
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors)."""
     from simulator.scenario.jsonschema import scenario_json_schema
@@ -145,7 +178,12 @@ def schema() -> None:
     click.echo(json.dumps(scenario_json_schema(), indent=2))
 
 
-@cli.command()
+@cli.command(
+    epilog=opt.examples(
+        "reelsim report results/demo -o demo.html",
+        "reelsim report results/sweep",
+    )
+)
 @click.argument("results_dir", type=opt.FOLDER)
 @click.option(
     "-o",
@@ -164,10 +202,17 @@ def report(results_dir: Path, output: Path | None, allow_changed: bool) -> None:
     from simulator.report.page import write_report
 
     written = write_report(results_dir, output, allow_changed=allow_changed)
-    Console(stderr=True).print(f"report written to {written}")
+    console = Console(stderr=True)
+    console.print(f"report written to {written}")
+    opt.next_step(console, f"open {written} in a browser, or reelsim export {results_dir}")
 
 
-@cli.command()
+@cli.command(
+    epilog=opt.examples(
+        "reelsim calibrate history.csv",
+        "reelsim calibrate history.csv --mapping mapping.yaml -o fitted.yaml",
+    )
+)
 @click.argument("history", type=opt.FILE)
 @click.option(
     "--mapping",
@@ -209,6 +254,9 @@ def calibrate(
     console.print(f"fragment written to {written[0]}", highlight=False)
     if len(written) > 1:
         console.print(f"{len(written) - 1} plot(s) written to {written[1].parent}/")
+    opt.next_step(
+        console, f"copy the keys of {written[0]} into your scenario, then reelsim validate it"
+    )
 
 
 def _show_warning(message: Warning | str, *args: object, **kwargs: object) -> None:

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from simulator.model.cautions import cautions
 from simulator.model.preflight import preflight
-from simulator.model.season import Resource, SeasonModel, StageKind, compile_season
+from simulator.model.season import Resource, SeasonModel, compile_season
 from simulator.report.words import (
     PAID_UTILISATION,
     RUN_UTILISATION,
@@ -53,34 +54,29 @@ def render_validation(scenario: Scenario, console: Console) -> None:
         highlight=False,
     )
 
-    stages = Table(title="Work per shot stage (expected)", title_justify="left")
-    for col in ("stage", "kind", "served by", "visits/shot", "hours/visit", "unit-hours"):
-        stages.add_column(col, justify="right" if col[0] in "vhu" else "left")
-    mean_frames = frames / model.n_shots if model.n_shots else 0.0
-    for st, visits in zip(model.shot_stages, check.visits, strict=True):
-        opt = st.options[0]
-        per_visit = opt.mean_hours(mean_frames)
-        total = per_visit * opt.gang * visits * model.n_shots
-        if st.kind == StageKind.REVIEW:
-            total *= st.sample_rate
+    stages = Table(
+        title="Work per stage (expected, on each stage's first option)", title_justify="left"
+    )
+    for col in (
+        "stage",
+        "kind",
+        "served by",
+        "visits/shot",
+        "attempts/visit",
+        "hours/attempt",
+        "unit-hours",
+    ):
+        stages.add_column(col, justify="right" if col[0] in "vahu" else "left")
+    for work in check.stages:
+        st = work.stage
         stages.add_row(
             st.label or st.name,
-            st.kind.name.lower(),
-            _resource_name(model, opt.resource, opt.index),
-            number(visits, 2),
-            number(per_visit, 3),
-            number(total, 0),
-        )
-    for st in model.episode_stages:
-        opt = st.options[0]
-        per_visit = opt.mean_hours(0.0)
-        stages.add_row(
-            st.label or st.name,
-            "episode",
-            _resource_name(model, opt.resource, opt.index),
-            "–",
-            number(per_visit, 2),
-            number(per_visit * opt.gang * model.n_episodes, 0),
+            "episode" if work.visits is None else st.kind.name.lower(),
+            _resource_name(model, work.resource.kind, work.resource.index),
+            "–" if work.visits is None else number(work.visits, 2),
+            number(work.attempts, 2),
+            number(work.hours_per_attempt, 3),
+            number(work.offered_hours, 0),
         )
     console.print(stages)
 
@@ -110,6 +106,10 @@ def render_validation(scenario: Scenario, console: Console) -> None:
             f"[{style}]{load.verdict}[/{style}]",
         )
     console.print(table)
+    for note in check.notes:
+        console.print(f"note: {note}", highlight=False, soft_wrap=True)
+    for caution in cautions(scenario):
+        console.print(f"[yellow]check:[/yellow] {caution}", highlight=False, soft_wrap=True)
     style = _VERDICT_STYLE[check.verdict]
     console.print(f"verdict: [{style}]{check.verdict}[/{style}]")
 

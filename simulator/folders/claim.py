@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import ReelsimError, UsageError
+from simulator.files import StrPath
 from simulator.folders.manifest import manifest_kind
 
 __all__ = ["LOCK_NAME", "FolderOwner", "claim_folder", "write_failure"]
@@ -178,7 +179,7 @@ def _recorded_owner(out: Path, handle: int) -> FolderOwner | None:
 
 
 @contextlib.contextmanager
-def claim_folder(out: Path, owner: FolderOwner) -> Iterator[None]:
+def claim_folder(out: StrPath, owner: FolderOwner) -> Iterator[None]:
     """Hold ``out`` for ``owner`` while the block runs (see the module docstring)."""
     out = Path(out)
     _prepare(out)

@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from simulator.errors import UsageError
-from simulator.files import file_sha256
+from simulator.files import StrPath, file_sha256
 from simulator.folders.manifest import check_manifest, manifest_kind
 from simulator.results.summary import Summary
 
@@ -36,7 +36,8 @@ class ResultsFolder:
     warnings: list[str] = field(default_factory=list)
 
     @classmethod
-    def open(cls, path: Path) -> ResultsFolder:
+    def open(cls, path: StrPath) -> ResultsFolder:
+        path = Path(path)
         manifest = path / "summary.json"
         if not manifest.is_file():
             raise UsageError(

@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from simulator.files import atomic_write, file_sha256, json_safe
+from simulator.files import StrPath, atomic_write, file_sha256, json_safe
 from simulator.folders.claim import write_failure
 from simulator.results.runs import Run
 from simulator.results.summary import Summary, summarize
@@ -50,8 +50,9 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
-def write_results(run: Run, out: Path, *, plots: bool = True) -> Summary:
+def write_results(run: Run, out: StrPath, *, plots: bool = True) -> Summary:
     """Write the results folder; return the summary written to ``summary.json``."""
+    out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -86,10 +87,11 @@ def write_results(run: Run, out: Path, *, plots: bool = True) -> Summary:
     return summary
 
 
-def write_manifest(out: Path, summary: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
+def write_manifest(out: StrPath, summary: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
     """Write ``summary.json`` last, with the SHA-256 of each of ``files`` (relative to
     ``out``): a folder with one is complete. Then remove what a previous result left that
     the new manifest does not list (see the module docstring). Returns ``summary``."""
+    out = Path(out)
     replacing = (out / "summary.json").exists()
     summary["files"] = {name: file_sha256(out / name) for name in files}
     text = json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n"

@@ -1,11 +1,15 @@
 """The compiled season both engines run: ``compile_season`` turns a ``Scenario`` into a
 ``SeasonModel`` (every duration in hours, every date an hour from t = 0); the one key of a
 pool or team (``ResourceKey``, labelled ``pool:NAME`` or ``team:NAME``); queue policies;
-the starting state of a run from where the season stands; the capacity pre-flight.
+the starting state of a run from where the season stands; the capacity pre-flight and the
+settings worth a second look (``cautions``).
 """
 
 from __future__ import annotations
 
+from simulator.model.cautions import (
+    cautions,
+)
 from simulator.model.policies import (
     IndexPolicy,
     QueuePolicy,
@@ -16,6 +20,7 @@ from simulator.model.policies import (
 from simulator.model.preflight import (
     Load,
     Preflight,
+    StageWork,
     preflight,
 )
 from simulator.model.resources import ResourceKey, resource_keys, resource_labels
@@ -62,6 +67,7 @@ __all__ = [
     "ShotStatus",
     "StageKind",
     "StageModel",
+    "StageWork",
     "StartingState",
     "Status",
     "StatusSource",
@@ -69,6 +75,7 @@ __all__ = [
     "TeamModel",
     "as_status",
     "builtin_policy",
+    "cautions",
     "compile_season",
     "empty_state",
     "load_policy",

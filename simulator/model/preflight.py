@@ -13,8 +13,14 @@ shot: a GPU stage is attempted ``Σ_{k<m} p^k`` times (failure probability p, m 
 a review that rejects with probability r_k on its k-th round (a defect is caught with the
 catch probability, a clean shot gets a note) sends a shot back ``Σ_k Π_{j≤k} r_j`` times
 on average, and each return repeats the stages from the rework target to the review.
-Fallbacks are not counted (they are rare by design). It is a first-order estimate: the
-simulation is what answers; the verdict says where to look.
+Fallbacks are not counted (they are rare by design), and a stage with several options
+(a reserved pool that bursts to spot, say) is assumed to run all its work on its first
+listed option: the simulation is where the split is decided (``notes`` says so for each
+such stage). It is a first-order estimate: the simulation is what answers; the verdict
+says where to look.
+
+``stages`` gives the same expected hours stage by stage (visits × attempts per visit ×
+hours per attempt × shots): each resource's offered hours are the sum of its stages'.
 
 Verdict per resource by its worst utilisation: under 0.7 comfortable, up to 0.9 tight,
 above 0.9 overloaded.
@@ -25,9 +31,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from simulator.model.resources import ResourceKey, resource_keys
-from simulator.model.season import Resource, SeasonModel, StageKind, StageModel
+from simulator.model.season import (
+    Option,
+    PoolModel,
+    Resource,
+    SeasonModel,
+    StageKind,
+    StageModel,
+    TeamModel,
+)
 
-__all__ = ["OVERLOADED", "TIGHT", "Load", "Preflight", "expected_visits", "preflight", "verdict"]
+__all__ = [
+    "OVERLOADED",
+    "TIGHT",
+    "Load",
+    "Preflight",
+    "StageWork",
+    "expected_visits",
+    "preflight",
+    "verdict",
+]
 
 TIGHT = 0.7
 OVERLOADED = 0.9
@@ -68,10 +91,32 @@ class Load:
 
 
 @dataclass(frozen=True)
+class StageWork:
+    """The expected work of one stage over the season, on its first listed option."""
+
+    stage: StageModel
+    resource: ResourceKey
+    visits: float | None
+    """Expected visits per shot (None: an episode stage, once per episode)."""
+    attempts: float
+    """Expected attempts per visit: retries after failures (a GPU stage), the share of
+    shots reviewed (a review's sample rate), else 1."""
+    hours_per_attempt: float
+    """Mean unit-hours of one attempt (gang included), over the season's shots."""
+    offered_hours: float
+    """Expected unit-hours over the season."""
+
+
+@dataclass(frozen=True)
 class Preflight:
     loads: tuple[Load, ...]
     visits: tuple[float, ...]
     """Expected visits per shot to each shot stage."""
+    stages: tuple[StageWork, ...]
+    """Expected work stage by stage: shot stages, then episode stages."""
+    notes: tuple[str, ...]
+    """How the estimate splits work where the simulation decides: stages with more than
+    one option."""
 
     @property
     def verdict(self) -> str:
@@ -128,27 +173,78 @@ def _capacity(model: SeasonModel, resource: ResourceKey, a: float, b: float) -> 
     return team.scheduled_person_hours(b) - team.scheduled_person_hours(a)
 
 
-def preflight(model: SeasonModel) -> Preflight:
-    visits = expected_visits(model)
+def _attempts(stage: StageModel) -> float:
+    """Expected attempts per visit (see ``StageWork.attempts``)."""
+    if stage.kind == StageKind.GPU:
+        return _expected_attempts(stage)
+    if stage.kind == StageKind.REVIEW:
+        return stage.sample_rate
+    return 1.0
+
+
+def _stage_work(
+    model: SeasonModel, visits: tuple[float, ...]
+) -> tuple[list[StageWork], dict[ResourceKey, list[float]]]:
+    """Expected work per stage over the season, and per resource and episode."""
     # offered[key][episode] = expected unit-hours that episode asks of that resource
     offered = {key: [0.0] * model.n_episodes for key in resource_keys(model)}
+    shot_hours = [0.0] * len(model.shot_stages)
+    episode_hours = [0.0] * len(model.episode_stages)
     for ep in model.episodes:
         frames = model.mean_frames[ep.index]
         for k, st in enumerate(model.shot_stages):
             opt = st.options[0]
-            per_visit = opt.mean_hours(frames) * opt.gang
-            if st.kind == StageKind.GPU:
-                per_visit *= _expected_attempts(st)
-            elif st.kind == StageKind.REVIEW:
-                per_visit *= st.sample_rate
-            offered[ResourceKey(opt.resource, opt.index)][ep.index] += (
-                ep.n_shots * visits[k] * per_visit
-            )
-        for st in model.episode_stages:
+            hours = ep.n_shots * visits[k] * (opt.mean_hours(frames) * opt.gang * _attempts(st))
+            offered[ResourceKey(opt.resource, opt.index)][ep.index] += hours
+            shot_hours[k] += hours
+        for k, st in enumerate(model.episode_stages):
             opt = st.options[0]
-            offered[ResourceKey(opt.resource, opt.index)][ep.index] += (
-                opt.mean_hours(0.0) * opt.gang
-            )
+            hours = opt.mean_hours(0.0) * opt.gang
+            offered[ResourceKey(opt.resource, opt.index)][ep.index] += hours
+            episode_hours[k] += hours
+    stages = []
+    for k, st in enumerate(model.shot_stages):
+        opt, tries = st.options[0], _attempts(st)
+        per_try = shot_hours[k] / (model.n_shots * visits[k] * tries) if shot_hours[k] else 0.0
+        key = ResourceKey(opt.resource, opt.index)
+        stages.append(StageWork(st, key, visits[k], tries, per_try, shot_hours[k]))
+    for k, st in enumerate(model.episode_stages):
+        opt = st.options[0]
+        per_try = opt.mean_hours(0.0) * opt.gang
+        key = ResourceKey(opt.resource, opt.index)
+        stages.append(StageWork(st, key, None, 1.0, per_try, episode_hours[k]))
+    return stages, offered
+
+
+def _split_notes(model: SeasonModel) -> tuple[str, ...]:
+    """Where the estimate puts all of a stage's work on its first option, one note per
+    set of options."""
+
+    def called(option: Option) -> str:
+        unit: PoolModel | TeamModel = (
+            model.pools[option.index]
+            if option.resource == Resource.POOL
+            else model.teams[option.index]
+        )
+        return f"“{unit.label or unit.name}”"
+
+    grouped: dict[tuple[str, ...], list[str]] = {}
+    for st in (*model.shot_stages, *model.episode_stages):
+        if len(st.options) > 1:
+            names = tuple(called(o) for o in st.options)
+            grouped.setdefault(names, []).append(st.label or st.name)
+    wait = f"{model.burst_wait * 60.0:g} min"
+    return tuple(
+        f"{', '.join(stages)}: all the work is counted on {first}, the first option; the "
+        f"simulation also sends work to {', '.join(others)} (policy.pool_rule "
+        f"{model.pool_rule!r}; a cloud GPU is leased for a task that has waited {wait})"
+        for (first, *others), stages in grouped.items()
+    )
+
+
+def preflight(model: SeasonModel) -> Preflight:
+    visits = expected_visits(model)
+    stages, offered = _stage_work(model, visits)
 
     first_lock = min((ep.lock for ep in model.episodes), default=0.0)
     by_deadline = sorted(model.episodes, key=lambda e: (e.deadline, e.index))
@@ -176,4 +272,6 @@ def preflight(model: SeasonModel) -> Preflight:
                 worst_deadline_utilisation=worst_u,
             )
         )
-    return Preflight(loads=tuple(loads), visits=visits)
+    return Preflight(
+        loads=tuple(loads), visits=visits, stages=tuple(stages), notes=_split_notes(model)
+    )

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import ChunkFailure, ChunksFailed, Interrupted, UsageError
+from simulator.files import StrPath
 from simulator.model.season import StartingState
 from simulator.model.starting_state import as_status
 from simulator.planning.executors import Executor, executor_for
@@ -170,7 +171,7 @@ class Evaluation:
 def summarize_point(
     point: Point,
     engine: str,
-    out: Path,
+    out: StrPath,
     chunks: Sequence[ChunkKey],
     start: StartingState | None = None,
 ) -> Summary:

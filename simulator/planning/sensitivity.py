@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from simulator._version import __version__
 from simulator.errors import UsageError
@@ -57,6 +58,10 @@ OUTPUTS = {
 """Outputs an analysis can rank inputs for: columns of a sweep point's row."""
 
 METHODS = ("morris", "sobol")
+
+DEFAULT_SAMPLES = {"morris": 10, "sobol": 16}
+"""``samples`` when none is given: Morris trajectories, Sobol's base sample (a power of
+two)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,36 @@ def _integer_at(source: ScenarioSource, path: str) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _whole_number_note(scenario: Any, factor: Factor) -> str:
+    """Why ``factor`` is sampled in whole numbers: the key takes nothing else (a GPU
+    count), or the scenario happens to write a whole number there (a price of 150)."""
+    taken = f"{factor.path} is taken in whole numbers ({factor.text(factor.low)} to " + (
+        f"{factor.text(factor.high)})"
+    )
+    if _whole_numbers_only(scenario, factor.path):
+        return f"{taken}: the key takes nothing else"
+    return (
+        f"{taken}, as the scenario writes a whole number there; write it with a decimal "
+        "point (such as 150.0) to sample it as a real number"
+    )
+
+
+def _whole_numbers_only(scenario: Any, path: str) -> bool:
+    """Whether the scenario's key at ``path`` is declared as an integer."""
+    node, field = scenario, None
+    for part in path.split("."):
+        if isinstance(node, BaseModel):
+            field = type(node).model_fields.get(part)
+            node = getattr(node, part, None)
+        elif isinstance(node, dict):
+            field, node = None, node.get(part)
+        elif isinstance(node, list | tuple) and part.isdigit() and int(part) < len(node):
+            field, node = None, node[int(part)]
+        else:
+            return False
+    return field is not None and field.annotation is int
+
+
 @dataclass
 class SensitivityResult:
     method: str
@@ -122,6 +157,9 @@ class SensitivityResult:
     """One row per (output, factor): the method's indices and their intervals, ranked."""
     summary: dict[str, Any]
     out: Path
+    notes: list[str]
+    """What a reader must know about the numbers: factors taken in whole numbers, outputs
+    that did not vary over the ranges (their indices are 0)."""
 
     def ranking(self, output: str = "p_any_miss") -> list[str]:
         """The factors, most influential first, for ``output``."""
@@ -135,8 +173,6 @@ def _design(method: str, problem: dict[str, Any], samples: int, seed: int) -> np
 
         design: np.ndarray = morris.sample(problem, samples, num_levels=4, seed=seed)
         return design
-    if samples & (samples - 1):
-        raise UsageError(f"Sobol' sampling needs a power of two for --samples, got {samples}")
     from SALib.sample import sobol
 
     design = sobol.sample(problem, samples, calc_second_order=False, seed=seed)
@@ -183,7 +219,7 @@ def sensitivity(
     out: str | Path,
     work: Work | None = None,
     method: str = "morris",
-    samples: int = 10,
+    samples: int | None = None,
     outputs: Sequence[str] = ("p_any_miss", "cost_mean"),
     overrides: Sequence[str] = (),
     plots: bool = True,
@@ -191,11 +227,15 @@ def sensitivity(
     """Rank ``factors`` by their influence on ``outputs``; write the results folder ``out``.
 
     ``samples`` is Morris's number of trajectories (points: samples × (k + 1)) or Sobol's
-    base sample N (a power of two; points: N × (k + 2)). Each point runs ``work``'s
+    base sample N (a power of two; points: N × (k + 2)); None: ``DEFAULT_SAMPLES[method]``.
+    A factor whose scenario value is a whole number (``gpus: 4``) is sampled in whole
+    numbers; the result's ``notes`` say so. Each point runs ``work``'s
     replications (default: the scenario's ``run.replications``), from where the season
     stands when ``work.status`` says so.
     """
     started = time.perf_counter()
+    if samples is None:
+        samples = DEFAULT_SAMPLES.get(method, 10)
     parsed = _check(scenario, factors, method, samples, outputs)
     work = Work() if work is None else work
     base = point_scenario(scenario, overrides)
@@ -222,7 +262,8 @@ def sensitivity(
     for output in outputs:
         table[output] = [r.row[output] for r in evaluation.results]
     level = base.run.confidence
-    ranked = _ranked(method, problem, design, table, parsed, outputs, level, seed % (2**32))
+    ranked, notes = _ranked(method, problem, design, table, parsed, outputs, level, seed % (2**32))
+    notes[:0] = [_whole_number_note(base, f) for f in parsed if f.integer]
     atomic_write(out / "samples.parquet", lambda tmp: table.to_parquet(tmp, index=False))
     atomic_write(out / "indices.parquet", lambda tmp: ranked.to_parquet(tmp, index=False))
     files = ["samples.parquet", "indices.parquet"]
@@ -249,10 +290,11 @@ def sensitivity(
         "labels": compile_season(base).labels(),
         "indices": ranked.to_dict(orient="records"),
         "chunks": {"computed": evaluation.chunks_computed, "reused": evaluation.chunks_reused},
+        "notes": notes,
         "wall_seconds": time.perf_counter() - started,
     }
     write_manifest(out, summary, files)
-    return SensitivityResult(method, parsed, table, ranked, summary, out)
+    return SensitivityResult(method, parsed, table, ranked, summary, out, notes)
 
 
 def _check(
@@ -271,6 +313,11 @@ def _check(
         raise UsageError(f"outputs must be among {', '.join(OUTPUTS)}, got {list(outputs)}")
     if samples < 2:
         raise UsageError(f"samples must be at least 2, got {samples}")
+    if method == "sobol" and samples & (samples - 1):
+        raise UsageError(
+            f"Sobol' sampling needs a power of two for --samples (such as "
+            f"{DEFAULT_SAMPLES['sobol']}, 32, 64), got {samples}"
+        )
     parsed = [f if isinstance(f, Factor) else Factor.parse(f) for f in factors]
     if len(parsed) < 2:
         raise UsageError("a sensitivity analysis needs at least two --factor ranges to rank")
@@ -291,13 +338,19 @@ def _ranked(
     outputs: Sequence[str],
     level: float,
     seed: int,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[str]]:
     """The table of ``indices.parquet``: per output, the factors ranked by the method's
-    measure (rank 1 the most influential)."""
+    measure (rank 1 the most influential); and a note for each output that does not vary
+    over the ranges (no input moves it: its indices are 0, not SALib's 0/0)."""
     frames = []
+    notes = []
     for output in outputs:
         y = table[output].to_numpy(float)
-        indices = _analyse(method, problem, design, y, level, seed)
+        if np.all(y == y[0]):
+            notes.append(f"{OUTPUTS[output]} does not vary over these ranges: no input moves it")
+            indices = _no_effect(method, len(factors))
+        else:
+            indices = _analyse(method, problem, design, y, level, seed)
         indices.insert(0, "factor", [f.path for f in factors])
         indices.insert(0, "output", output)
         measure = "mu_star" if method == "morris" else "ST"
@@ -305,4 +358,14 @@ def _ranked(
         order = indices[measure].rank(ascending=False, method="first").astype(int)
         indices["rank"] = order
         frames.append(indices.sort_values("rank"))
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True), notes
+
+
+def _no_effect(method: str, k: int) -> pd.DataFrame:
+    """The indices of an output no input moves: every effect and share 0, exactly."""
+    columns = (
+        ("mu_star", "mu_star_conf", "mu", "sigma")
+        if method == "morris"
+        else ("ST", "ST_conf", "S1", "S1_conf")
+    )
+    return pd.DataFrame({column: np.zeros(k) for column in columns})

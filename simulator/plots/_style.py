@@ -22,6 +22,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from simulator.files import StrPath
+
 __all__ = [
     "BAND_COLOUR",
     "BUSY_COLOUR",
@@ -110,8 +112,9 @@ def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
     return buffer.getvalue()
 
 
-def save_figure(fig: Figure, stem: Path, formats: Sequence[str] = FORMATS) -> list[Path]:
+def save_figure(fig: Figure, stem: StrPath, formats: Sequence[str] = FORMATS) -> list[Path]:
     """Write ``stem.png`` and ``stem.svg`` (or the formats asked for); return the paths."""
+    stem = Path(stem)
     from simulator.files import atomic_write
 
     paths = []

@@ -44,6 +44,7 @@ from markupsafe import Markup, escape
 
 from simulator._version import __version__
 from simulator.errors import UsageError
+from simulator.files import StrPath
 from simulator.folders.read import ResultsFolder
 from simulator.report.words import number, percent
 from simulator.results.summary import Summary
@@ -291,10 +292,11 @@ def view_for(kind: str) -> Callable[[ResultsFolder], Page]:
     return view
 
 
-def build_page(folder: Path) -> Page:
+def build_page(folder: StrPath) -> Page:
     """The page of ``folder``. Its manifest is checked first (``ResultsFolder.open``); a
     value that passes the check but still cannot be laid out (a table that disagrees with
     it, say) refuses the folder as bad input too, rather than showing a wrong page."""
+    folder = Path(folder)
     results = ResultsFolder.open(folder)
     try:
         return view_for(results.kind)(results)
@@ -330,7 +332,9 @@ def render_html(page: Page) -> str:
     return env.get_template("report.html.j2").render(page=page)
 
 
-def write_report(folder: Path, out: Path | None = None, *, allow_changed: bool = False) -> Path:
+def write_report(
+    folder: StrPath, out: StrPath | None = None, *, allow_changed: bool = False
+) -> Path:
     """Write the report of ``folder`` to ``out`` (default: ``folder/report.html``).
 
     A folder whose files no longer match the checksums its summary.json recorded is
@@ -338,6 +342,9 @@ def write_report(folder: Path, out: Path | None = None, *, allow_changed: bool =
     the changed files flagged and every figure drawn from them left out.
     """
     from simulator.files import atomic_write
+
+    folder = Path(folder)
+    out = None if out is None else Path(out)
 
     if not allow_changed:
         bad = {

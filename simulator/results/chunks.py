@@ -47,7 +47,7 @@ import pyarrow.parquet as pq
 from simulator.engines.choice import choose_engine, run_replications
 from simulator.engines.replication import COST_CATEGORIES, ReplicationResult
 from simulator.errors import UsageError
-from simulator.files import atomic_write
+from simulator.files import StrPath, atomic_write
 from simulator.model.resources import resource_labels
 from simulator.model.season import SeasonModel, StartingState, compile_season
 from simulator.model.starting_state import with_start
@@ -213,10 +213,10 @@ class DamagedChunk(UserWarning):
     again."""
 
 
-def chunk_exists(out: Path, key: ChunkKey) -> bool:
+def chunk_exists(out: StrPath, key: ChunkKey) -> bool:
     """Whether the chunk is on disk and reads back whole (a damaged one is set aside, with
     a ``DamagedChunk`` warning, and counts as absent)."""
-    path = out / key.relative_path
+    path = Path(out) / key.relative_path
     if not path.is_file():
         return False
     try:
@@ -238,16 +238,16 @@ def _set_aside(path: Path, problem: str) -> None:
     )
 
 
-def write_chunk(out: Path, key: ChunkKey, frame: pd.DataFrame) -> None:
+def write_chunk(out: StrPath, key: ChunkKey, frame: pd.DataFrame) -> None:
     """Write a chunk atomically, with a checksum on every page (see the module docstring)."""
     atomic_write(
-        out / key.relative_path,
+        Path(out) / key.relative_path,
         lambda tmp: frame.to_parquet(tmp, index=False, write_page_checksum=True),
     )
 
 
 def read_replications(
-    out: str | Path, keys: Sequence[ChunkKey], columns: Sequence[str] | None = None
+    out: StrPath, keys: Sequence[ChunkKey], columns: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """The rows of the given chunks in replication order (only ``columns``, if given). A
     chunk that lacks one of ``columns`` (written by an earlier version of reelsim) is

@@ -42,6 +42,9 @@ from simulator.scenario.load import (
 from simulator.scenario.schema import (
     Scenario,
 )
+from simulator.scenario.starter import (
+    write_starter,
+)
 
 __all__ = [
     "FILE_ROOTS_VARIABLE",
@@ -66,4 +69,5 @@ __all__ = [
     "read_regular_file",
     "scenario_json_schema",
     "scenario_sha256",
+    "write_starter",
 ]

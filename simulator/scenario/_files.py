@@ -22,6 +22,8 @@ import os
 import stat
 from pathlib import Path
 
+from simulator.files import StrPath
+
 __all__ = [
     "FILE_ROOTS_VARIABLE",
     "ReadRefused",
@@ -89,7 +91,7 @@ def referenced_file(base_dir: Path, written: str, what: str) -> Path:
     return resolved
 
 
-def read_regular_file(path: Path, max_bytes: int, what: str) -> bytes:
+def read_regular_file(path: StrPath, max_bytes: int, what: str) -> bytes:
     """The bytes of ``path``, a regular file of at most ``max_bytes``; ``ReadRefused``
     otherwise, decided before reading anything that is not a regular file."""
     try:

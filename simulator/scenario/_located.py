@@ -291,6 +291,17 @@ def _bound_message(kind: str, ctx: dict[str, Any], got: str, walk: _Walk) -> str
     return f"{message} (allowed: {range_words(bounds)})" if two_sided else message
 
 
+def _number_key_hint(value: Any, loc: tuple[str | int, ...], walk: _Walk) -> str:
+    """A number given to a text key that has a near neighbour (``gpu: 4`` beside
+    ``gpus``): the neighbour was probably meant."""
+    if not isinstance(value, int | float) or not loc or not isinstance(loc[-1], str):
+        return ""
+    key = loc[-1]
+    others = [k for k in walk.parent_keys if k != key]
+    close = difflib.get_close_matches(key, others, n=1, cutoff=0.75)
+    return f"; did you mean {close[0]!r}? ({key!r} is text)" if close else ""
+
+
 def _message(error: ErrorDetails, walk: _Walk) -> str:
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
@@ -316,11 +327,10 @@ def _message(error: ErrorDetails, walk: _Walk) -> str:
     if kind in ("bool_type", "bool_parsing"):
         return f"expected true or false, got {got}"
     if kind == "string_type":
-        hint = (
-            " (YAML reads yes/no/on/off/true/false as booleans: put text in quotes)"
-            if isinstance(value, bool)
-            else ""
-        )
+        if isinstance(value, bool):
+            hint = " (YAML reads yes/no/on/off/true/false as booleans: put text in quotes)"
+        else:
+            hint = _number_key_hint(value, loc, walk)
         return f"expected a string, got {got}{hint}"
     if kind == "string_too_short":
         least = ctx.get("min_length", 1)

@@ -47,12 +47,12 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from simulator.errors import Problem, ScenarioError
+from simulator.files import StrPath
 from simulator.scenario._files import ReadRefused, read_regular_file
 from simulator.scenario._positions import LineColumn, Positions, YamlPath
 from simulator.scenario._words import describe
@@ -564,7 +564,7 @@ def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
     return build(root, (), positions), positions
 
 
-def load_yaml_file(path: Path) -> tuple[Any, Positions]:
+def load_yaml_file(path: StrPath) -> tuple[Any, Positions]:
     """Read and parse a scenario file (``load_yaml`` with the path as the source name)."""
     source = str(path)
     try:

@@ -31,11 +31,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.errors import Problem, ScenarioError
+from simulator.files import StrPath
 from simulator.scenario._files import ReadRefused, excerpt, read_regular_file, referenced_file
 from simulator.scenario._located import located_problems
 from simulator.scenario._overrides import apply_overrides
 from simulator.scenario._positions import Positions
 from simulator.scenario._values import MAX_FRAMES, MAX_MONEY
+from simulator.scenario._words import closest_name
 from simulator.scenario._yaml import load_yaml_file
 from simulator.scenario.references import check_references
 from simulator.scenario.schema import EpisodeSeries, Scenario, ShotRecord, Show
@@ -96,13 +98,13 @@ def _validate(model: type[BaseModel], data: Any, positions: Positions, source: s
         raise ScenarioError(_capped(problems)) from None
 
 
-def load_prices(path: Path) -> PricesFile:
+def load_prices(path: StrPath) -> PricesFile:
     data, positions = load_yaml_file(path)
     result: PricesFile = _validate(PricesFile, data, positions, str(path))
     return result
 
 
-def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+def load_scenario(path: StrPath, overrides: Sequence[str] = ()) -> Scenario:
     """Read, validate and resolve a scenario file; raise ``ScenarioError`` if it is bad."""
     path = Path(path)
     try:
@@ -117,7 +119,8 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     return parse_scenario(data, positions, source=str(path), base_dir=path.parent)
 
 
-def parse_scenario(data: Any, positions: Positions, *, source: str, base_dir: Path) -> Scenario:
+def parse_scenario(data: Any, positions: Positions, *, source: str, base_dir: StrPath) -> Scenario:
+    base_dir = Path(base_dir)
     scenario: Scenario = _validate(Scenario, data, positions, source)
 
     def at(path: tuple[str | int, ...], message: str) -> Problem:
@@ -156,10 +159,14 @@ def _inline_prices(
         assert pool.price is not None
         entry = table.get(pool.price)
         if entry is None:
-            close = difflib.get_close_matches(pool.price, list(table), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            close = closest_name(pool.price, list(table))
+            hint = f"; did you mean {close!r}?" if close else ""
             problems.append(
-                at(("pools", name, "price"), f"no price {pool.price!r} in {prices_path}{hint}")
+                at(
+                    ("pools", name, "price"),
+                    f"no price {pool.price!r} in {prices_path}{hint} (prices there: "
+                    f"{', '.join(table)})",
+                )
             )
             continue
         if (
