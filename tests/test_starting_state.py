@@ -88,7 +88,6 @@ def test_a_mid_season_run_never_redoes_finished_work(days: float) -> None:
         assert math.isfinite(result.delivery[ep.index])
 
 
-@pytest.mark.slow
 def test_a_mid_season_run_of_a_full_season_finishes_it() -> None:
     _, _, rows, _, result = _restart(HYBRID, 30 * 24.0)
     assert any(r.get("status") == "delivered" for r in rows)
