@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-slow lint typecheck bench clean browser docs
+.PHONY: run test test-integration test-slow test-all lint typecheck bench clean browser docs
 
 $(STAMP): pyproject.toml $(wildcard setup.py) $(wildcard kernels/*.c kernels/*.h)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,11 +20,23 @@ run: $(STAMP)
 	@echo "then, for the demo's report page:"
 	@echo "    reelsim report results/demo -o demo.html"
 
+# Test tiers (markers in pyproject.toml), each spread over TEST_WORKERS processes:
+# the fast tier; the system as a user runs it (notebooks, interrupted and killed
+# processes, Dask clusters); the statistical checks; and all of them at once.
+TEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
+
 test: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PYTEST) -m "not slow and not integration"
+
+test-integration: $(STAMP)
+	$(PYTEST) -m integration
 
 test-slow: $(STAMP)
-	$(PY) -m pytest -q -m slow
+	$(PYTEST) -m slow
+
+test-all: $(STAMP)
+	$(PYTEST)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check simulator kernels tests benchmarks

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 
@@ -18,46 +17,12 @@ from simulator.draws import (
     uniform,
 )
 
-# The published Random123 known-answer vectors for Philox4x32-10, copied here so the check
-# runs even where the shared data file is not beside the repository.
-KAT_LITERALS = [
-    ((0x00000000, 0x00000000, 0x00000000, 0x00000000), (0x00000000, 0x00000000),
-     (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
-    ((0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF), (0xFFFFFFFF, 0xFFFFFFFF),
-     (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
-    ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
-     (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
-]  # fmt: skip
-
-# The data folder sits beside the repository (``../shared/data``), not inside it.
-KAT_FILE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "philox4x32-10-kat.txt"
-
 SEED = 20240611
 
 
-def _parse_kat(text: str) -> list[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]:
-    vectors = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        counter, key, out = (tuple(int(w, 16) for w in part.split()) for part in line.split("|"))
-        vectors.append((counter, key, out))
-    return vectors
-
-
-@pytest.mark.parametrize(("counter", "key", "expected"), KAT_LITERALS)
-def test_philox_known_answers(counter, key, expected):
-    assert philox4x32_10(counter, key) == expected
-
-
-def test_philox_known_answers_from_shared_file():
-    if not KAT_FILE.exists():
-        pytest.skip(f"{KAT_FILE} is not present")
-    vectors = _parse_kat(KAT_FILE.read_text())
-    assert len(vectors) >= 3
-    for counter, key, expected in vectors:
-        assert philox4x32_10(counter, key) == expected  # type: ignore[arg-type]
+def test_philox_known_answers(philox_known_answers) -> None:
+    for counter, key, expected in philox_known_answers:
+        assert philox4x32_10(counter, key) == expected
 
 
 def test_philox_rejects_words_out_of_range():

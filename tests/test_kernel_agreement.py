@@ -24,7 +24,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kernels import cpu
 from simulator import compile_season, load_scenario
 from simulator.engines.kernel import (
     EVENT_CLASSES,
@@ -48,7 +47,7 @@ from simulator.testing import scenarios
 from simulator.testing.agreement import raw_difference, result_difference
 from simulator.testing.strategies import load_document
 
-pytestmark = pytest.mark.skipif(not cpu.available(), reason="the CPU kernel is not built")
+pytestmark = pytest.mark.usefixtures("cpu_kernel")
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 

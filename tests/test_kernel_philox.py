@@ -28,31 +28,17 @@ from simulator.distributions import (
 from simulator.draws import Purpose, Stream, _to_uniform, philox4x32_10
 from simulator.engines.packing import pack_distributions
 
-pytestmark = pytest.mark.skipif(not cpu.available(), reason="the CPU kernel is not built")
+pytestmark = pytest.mark.usefixtures("cpu_kernel")
 
 if cpu.available():
     from kernels import _cpu
 
 SEEDS = [0, 1, 20240611, 2**32 - 1, 2**32, 2**63 + 12345, 2**64 - 1]
 
-KAT = [
-    ((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
-    (
-        (0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF),
-        (0xFFFFFFFF, 0xFFFFFFFF),
-        (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD),
-    ),
-    (
-        (0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344),
-        (0xA4093822, 0x299F31D0),
-        (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1),
-    ),
-]
 
-
-@pytest.mark.parametrize(("counter", "key", "expected"), KAT)
-def test_philox_known_answers(counter, key, expected):
-    assert _cpu.philox(*counter, *key) == expected
+def test_philox_known_answers(philox_known_answers) -> None:
+    for counter, key, expected in philox_known_answers:
+        assert _cpu.philox(*counter, *key) == expected
 
 
 def test_philox_blocks_match_python_on_random_inputs():

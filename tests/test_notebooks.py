@@ -29,6 +29,7 @@ def test_every_notebook_has_small_settings_here() -> None:
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(SMALL)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", sorted(SMALL))
 def test_the_notebook_runs_top_to_bottom(name: str) -> None:
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)

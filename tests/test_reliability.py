@@ -64,6 +64,7 @@ def _wait_for_chunk(out: Path, process: subprocess.Popen[str], timeout: float = 
 RUN_ARGS = ["run", str(DEMO), "--engine", "reference", "-n", "60", "--no-plots"]
 
 
+@pytest.mark.integration
 def test_ctrl_c_keeps_finished_chunks_and_says_how_to_resume(tmp_path: Path) -> None:
     out = tmp_path / "run"
     process = _reelsim(*RUN_ARGS, "--out", str(out), "--seed", "7")
@@ -90,6 +91,7 @@ SWEEP_ARGS = [
 ]  # fmt: skip
 
 
+@pytest.mark.integration
 def test_ctrl_c_during_a_sweep_keeps_finished_chunks_and_says_how_to_resume(
     tmp_path: Path,
 ) -> None:
@@ -169,6 +171,7 @@ def test_a_kernel_error_in_one_chunk_names_its_point_and_replications_and_keeps_
     )
 
 
+@pytest.mark.integration
 def test_a_killed_run_resumes_to_identical_replications(tmp_path: Path) -> None:
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     process = _reelsim(*RUN_ARGS, "--out", str(killed))
@@ -227,6 +230,7 @@ def test_a_run_in_chunks_is_the_run_in_memory(tmp_path: Path) -> None:
     assert _stable(summarize(chunked).to_json()) == _stable(summarize(plain).to_json())
 
 
+@pytest.mark.integration
 def test_a_sweep_summary_is_identical_on_a_local_pool_and_a_dask_cluster(
     tmp_path: Path,
 ) -> None:
@@ -310,6 +314,7 @@ def test_atomic_write_leaves_no_file_under_its_final_name_when_interrupted(
 # --- a Dask worker killed mid-sweep -------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_a_dask_worker_killed_mid_sweep_is_replaced_and_the_results_are_identical(
     tmp_path: Path,
 ) -> None:

@@ -165,6 +165,7 @@ sweep(sys.argv[3], {grid!r}, out=sys.argv[1],
 """
 
 
+@pytest.mark.integration
 def test_a_killed_sweep_resumes_without_recomputing_a_finished_chunk(
     reference: Path, tmp_path: Path
 ) -> None:
@@ -190,10 +191,19 @@ def test_a_killed_sweep_resumes_without_recomputing_a_finished_chunk(
 
 def test_a_local_dask_cluster_gives_identical_results(reference: Path, tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
-    from simulator.planning.executors import DaskExecutor, local_cluster
+    from simulator.planning.executors import DaskExecutor
 
+    # One worker thread in this process: what is checked is how the Dask executor hands out
+    # chunks and collects them; a cluster of processes, one of them killed, is in
+    # test_reliability.py. No HTTP server on a fixed port (tests run side by side).
     with (
-        local_cluster(2) as cluster,
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=False,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        ) as cluster,
         distributed.Client(cluster) as client,
     ):
         work = Work(replications=12, chunk_size=5, executor=DaskExecutor(client))

@@ -249,7 +249,9 @@ def _little_gaps(r: ReplicationResult, resources: Sequence[str]) -> dict[str, tu
 
 
 DEMO = pytest.param(SCENARIOS / "demo.yaml", (), id="demo")
-HYBRID = pytest.param(SCENARIOS / "season-hybrid.yaml", (), id="season-hybrid")
+HYBRID = pytest.param(
+    SCENARIOS / "season-hybrid.yaml", (), id="season-hybrid", marks=pytest.mark.slow
+)
 MMC = pytest.param(THEORY / "mmc.yaml", ("shows.queue.episodes.0.shots=2000",), id="mmc")
 REWORK = pytest.param(
     THEORY / "rework-loop.yaml", ("shows.loop.episodes.0.shots=500",), id="rework-loop"
@@ -259,7 +261,7 @@ REPAIR = pytest.param(
     ("shows.backlog.episodes.0.shots=400", "run.horizon=36500d"),
     id="machine-repair",
 )
-# The other two seasons take a few seconds each: the slow tier.
+# The full seasons (the hybrid season above too) are the slow tier.
 FULL_AUTO, SHIFT_LEFT = (
     pytest.param(SCENARIOS / f"{name}.yaml", (), id=name, marks=pytest.mark.slow)
     for name in ("season-full-auto", "season-shift-left")

@@ -366,6 +366,8 @@ def waits_rows(summary: Summary) -> list[list[str]]:
         ]
     )
     return rows
+
+
 # --- sensitivity ----------------------------------------------------------------------------
 
 

@@ -9,8 +9,24 @@ its public names are re-exported here::
 
     @given(scenarios())
     def test_costs_are_never_negative(scenario): ...
+
+``simulator.testing.profiles`` holds two hypothesis profiles: ``ci`` (derandomized, so a
+red build fails the same way on a rerun, and printing the blob that reproduces a failure)
+and ``dev`` (new examples on every run, failures remembered in ``.hypothesis/``); both
+small (50 and 25 examples) and without a deadline. ``load_profile()`` in a ``conftest.py``
+registers them and loads the one the ``HYPOTHESIS_PROFILE`` environment variable names
+(``ci`` where it is unset and ``CI`` is set, else ``dev``)::
+
+    # conftest.py
+    from simulator.testing import load_profile
+
+    load_profile()
+
+``simulator.testing.agreement`` compares replication results field by field, and
+``simulator.testing.invariants`` checks what every replication of the model must satisfy.
 """
 
+from simulator.testing.profiles import load_profile, register_profiles
 from simulator.testing.strategies import (
     distributions,
     document_to_yaml,
@@ -28,7 +44,9 @@ __all__ = [
     "durations",
     "invalid_scenario_documents",
     "load_document",
+    "load_profile",
     "names",
+    "register_profiles",
     "scenario_documents",
     "scenarios",
 ]
