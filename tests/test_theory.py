@@ -258,7 +258,7 @@ REWORK = pytest.param(
 )
 REPAIR = pytest.param(
     THEORY / "machine-repair.yaml",
-    ("shows.backlog.episodes.0.shots=400", "run.horizon=36500d"),
+    ("shows.backlog.episodes.0.shots=400", "run.horizon=3650d"),
     id="machine-repair",
 )
 # The full seasons (the hybrid season above too) are the slow tier.

@@ -158,6 +158,8 @@ COMMON: Spec = [
 ]
 
 RUN: Spec = [
+    ("labels", _mapping, False),
+    ("labels.*", _text, False),
     ("replications", _positive, True),
     ("episodes", _sequence, True),
     ("episodes.*", _mapping, True),
@@ -234,6 +236,8 @@ SWEEP: Spec = [
 ]
 
 STAFF: Spec = [
+    ("labels", _mapping, False),
+    ("labels.*", _text, False),
     *PLANNING,
     ("target_risk", _probability, True),
     ("risk_measure", _text, False),
@@ -284,6 +288,8 @@ COMPARE: Spec = [
 ]
 
 SENSITIVITY: Spec = [
+    ("labels", _mapping, False),
+    ("labels.*", _text, False),
     *PLANNING,
     ("method", _text, False),
     ("points", _count, False),
