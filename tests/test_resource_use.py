@@ -202,3 +202,18 @@ def test_a_chunk_on_disk_without_the_new_columns_is_refused_by_name(tmp_path: Pa
     write_chunk(tmp_path, key, frame.drop(columns=["waits_h:pool:gpu", "through_n"]))
     with pytest.raises(UsageError, match=r"lacks waits_h:pool:gpu, through_n: .*fresh --out"):
         read_replications(tmp_path, [key], SummaryColumns.chunk_columns(model))
+
+
+def test_a_pool_no_task_ever_waited_for_writes_a_folder_that_reads_back(tmp_path: Path) -> None:
+    # The demo with a spot pool that nothing uses: no task starts there, so it has no mean
+    # wait (null in summary.json), and the folder must still open and report.
+    text = CUT_OFF.replace(
+        "pools:\n",
+        "pools:\n  spare:\n    kind: spot\n    gpus: 2\n    price_per_gpu_hour: 1.0\n",
+        1,
+    )
+    run = simulate(scenario(text), Work(replications=3, seed=1))
+    summary = write_results(run, tmp_path, plots=False)
+    assert summary.waits is not None
+    assert summary.waits.resources["pool:spare"].mean_wait_h is None
+    assert ResultsFolder.open(tmp_path).run_summary.waits == summary.waits

@@ -117,11 +117,11 @@ Spec = list[tuple[str, Check, bool]]
 and a ``@`` key is the object's keys rather than its values."""
 
 
-def _interval(path: str, required: bool = True) -> Spec:
+def _interval(path: str, required: bool = True, *, nullable: bool = False) -> Spec:
     """An estimate with its interval, as ``simulator.stats`` writes them (an unbounded end
-    is null)."""
+    is null; a ``nullable`` one is null as a whole when nothing was there to estimate)."""
     return [
-        (path, _mapping, required),
+        (path, _or_null(_mapping) if nullable else _mapping, required),
         (f"{path}.estimate", _number, True),
         (f"{path}.low", _or_null(_number), True),
         (f"{path}.high", _or_null(_number), True),
@@ -187,12 +187,10 @@ RUN: Spec = [
     ("waits.resources", _mapping, True),
     ("waits.resources.*", _mapping, True),
     ("waits.resources.*.tasks_started", _number, True),
-    ("waits.resources.*.mean_wait_h", _or_null(_mapping), True),
-    *_interval("waits.resources.*.mean_wait_h", False),
+    *_interval("waits.resources.*.mean_wait_h", nullable=True),
     *_interval("waits.resources.*.waited_at_end_h"),
     ("waits.shots_through", _number, True),
-    ("waits.time_in_system_h", _or_null(_mapping), True),
-    *_interval("waits.time_in_system_h", False),
+    *_interval("waits.time_in_system_h", nullable=True),
     ("defects", _mapping, False),
     ("defects.escaped_mean", _number, False),
     ("defects.caught_mean", _number, False),
