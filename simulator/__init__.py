@@ -25,8 +25,9 @@ from simulator.errors import (
 )
 
 if TYPE_CHECKING:
+    from simulator.model.compiler import compile_season
     from simulator.model.preflight import preflight
-    from simulator.model.season import SeasonModel, compile_season
+    from simulator.model.season import SeasonModel
     from simulator.planning.calibration import calibrate
     from simulator.planning.comparison import compare
     from simulator.planning.staffing import staff
@@ -42,7 +43,7 @@ _LAZY = {
     "SeasonModel": "simulator.model.season",
     "calibrate": "simulator.planning.calibration",
     "compare": "simulator.planning.comparison",
-    "compile_season": "simulator.model.season",
+    "compile_season": "simulator.model.compiler",
     "load_scenario": "simulator.scenario.load",
     "preflight": "simulator.model.preflight",
     "simulate": "simulator.results.runs",

@@ -21,7 +21,7 @@ import pytest
 from simulator.cli.commands import main
 from simulator.distributions import Distribution, Exponential, Gamma, LogNormal
 from simulator.errors import ScenarioError
-from simulator.model.season import compile_season
+from simulator.model.compiler import compile_season
 from simulator.planning.calibration import (
     Calibration,
     DistributionFit,

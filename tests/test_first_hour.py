@@ -16,8 +16,8 @@ import pytest
 from simulator.calendar import parse_moment
 from simulator.cli.commands import cli, main
 from simulator.folders import write_results
+from simulator.model.compiler import compile_season
 from simulator.model.preflight import preflight
-from simulator.model.season import compile_season
 from simulator.planning.sensitivity import DEFAULT_SAMPLES, sensitivity
 from simulator.report import write_report
 from simulator.results import Work, simulate

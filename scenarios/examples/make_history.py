@@ -39,7 +39,8 @@ from simulator.calendar import date_at
 from simulator.draws import Purpose, Stream
 from simulator.engines.reference.engine import run_replication
 from simulator.engines.trace import TraceEvent, TraceKind, stages
-from simulator.model.season import SeasonModel, compile_season
+from simulator.model.compiler import compile_season
+from simulator.model.season import SeasonModel
 from simulator.planning.calibration import HistoryMapping, load_mapping
 from simulator.results.runs import trace_detail
 from simulator.scenario.load import load_scenario

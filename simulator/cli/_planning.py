@@ -118,7 +118,7 @@ def _executor(
 
 def _labels(scenario: Path, overrides: tuple[str, ...]) -> dict[str, str]:
     """What the scenario's people call its pools, teams, stages and shows."""
-    from simulator.model.season import compile_season
+    from simulator.model.compiler import compile_season
     from simulator.scenario.load import load_scenario
 
     return compile_season(load_scenario(scenario, overrides)).labels()

@@ -8,8 +8,9 @@ from rich.console import Console
 from rich.table import Table
 
 from simulator.model.cautions import cautions
+from simulator.model.compiler import compile_season
 from simulator.model.preflight import preflight
-from simulator.model.season import Resource, SeasonModel, compile_season
+from simulator.model.season import Resource, SeasonModel
 from simulator.report.words import (
     PAID_UTILISATION,
     RUN_UTILISATION,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from simulator.model.cautions import (
     cautions,
 )
+from simulator.model.compiler import compile_season
 from simulator.model.policies import (
     IndexPolicy,
     QueuePolicy,
@@ -38,7 +39,6 @@ from simulator.model.season import (
     StageModel,
     StartingState,
     TeamModel,
-    compile_season,
 )
 from simulator.model.starting_state import (
     Status,

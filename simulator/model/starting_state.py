@@ -37,6 +37,7 @@ from typing import Any
 
 from simulator.calendar import hours_at
 from simulator.errors import Problem, ScenarioError, UsageError
+from simulator.model.compiler import compile_season
 from simulator.model.season import (
     EpisodeModel,
     EpisodeStatus,
@@ -44,7 +45,6 @@ from simulator.model.season import (
     ShotStatus,
     StageKind,
     StartingState,
-    compile_season,
 )
 from simulator.scenario.schema import Calendar, Scenario
 

@@ -24,7 +24,8 @@ from typing import Any
 
 from simulator.engines.choice import choose_engine
 from simulator.errors import UsageError
-from simulator.model.season import SeasonModel, StartingState, compile_season
+from simulator.model.compiler import compile_season
+from simulator.model.season import SeasonModel, StartingState
 from simulator.model.starting_state import Status, with_start
 from simulator.scenario import Positions, apply_overrides, parse_override_value
 from simulator.scenario.load import load_scenario, parse_scenario, scenario_sha256

@@ -41,7 +41,7 @@ from simulator._version import __version__
 from simulator.errors import UsageError
 from simulator.files import atomic_write
 from simulator.folders.write import write_manifest
-from simulator.model.season import compile_season
+from simulator.model.compiler import compile_season
 from simulator.model.starting_state import as_status
 from simulator.planning.evaluation import Plan, evaluate_points
 from simulator.planning.points import Point, ScenarioSource, make_point, point_scenario

@@ -55,8 +55,8 @@ from simulator.analytic import erlang_c, square_root_staffing
 from simulator.errors import UsageError
 from simulator.files import atomic_write
 from simulator.folders.write import write_manifest
+from simulator.model.compiler import compile_season
 from simulator.model.preflight import preflight
-from simulator.model.season import compile_season
 from simulator.model.starting_state import Status, as_status
 from simulator.planning.evaluation import Plan, PointResult, evaluate_points
 from simulator.planning.executors import executor_for

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from simulator.calendar import date_at
 from simulator.distributions import Constant
-from simulator.model.season import compile_season
+from simulator.model.compiler import compile_season
 from simulator.report.page import Block, Table, Text
 from simulator.scenario.schema import (
     Calendar,

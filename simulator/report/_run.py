@@ -88,7 +88,7 @@ def _run_plots(
             return uris
         model = None
         if scenario is not None:
-            from simulator.model.season import compile_season
+            from simulator.model.compiler import compile_season
 
             model = compile_season(scenario)
         view = RunView.build(

@@ -48,8 +48,9 @@ from simulator.engines.choice import choose_engine, run_replications
 from simulator.engines.replication import COST_CATEGORIES, ReplicationResult
 from simulator.errors import UsageError
 from simulator.files import StrPath, atomic_write
+from simulator.model.compiler import compile_season
 from simulator.model.resources import resource_labels
-from simulator.model.season import SeasonModel, StartingState, compile_season
+from simulator.model.season import SeasonModel, StartingState
 from simulator.model.starting_state import with_start
 from simulator.results.tables import replications_frame
 from simulator.scenario.schema import Scenario

@@ -33,8 +33,9 @@ from simulator.engines.choice import choose_engine, run_replications
 from simulator.engines.replication import ReplicationResult
 from simulator.engines.trace import TraceEvent, TraceKind, stages
 from simulator.errors import Interrupted, UsageError
+from simulator.model.compiler import compile_season
 from simulator.model.policies import QueuePolicy
-from simulator.model.season import Resource, SeasonModel, compile_season
+from simulator.model.season import Resource, SeasonModel
 from simulator.model.starting_state import as_status, with_start
 from simulator.results.resource_use import waits_frame
 from simulator.results.tables import replications_frame
