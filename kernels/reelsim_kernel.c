@@ -223,6 +223,7 @@ enum rs_stage_i {
     RS_SI_N_REJECT,
     RS_SI_REJECT_OFFSET,
     RS_SI_REVIEW_SLOT,
+    RS_SI_REWORK_ORIGIN,
     RS_SI_SIZE
 };
 enum rs_stage_d {
@@ -1828,6 +1829,10 @@ RS_DEVICE void rs_rework(rs_sim *sim, rs_i32 s, rs_i32 g)
 {
     rs_i32 ep = (rs_i32)sim->shot_ep[s];
     rs_i32 target = (rs_i32)ST_I(sim, g, RS_SI_REWORK_TO);
+    /* Rework to origin: the lowest flag is the earliest stage that left a live defect. */
+    if (ST_I(sim, g, RS_SI_REWORK_ORIGIN) && sim->sh_flag[s] != RS_NO_FLAG) {
+        target = sim->sh_flag[s];
+    }
     sim->sh_rounds[(rs_i64)s * sim->n_reviews + ST_I(sim, g, RS_SI_REVIEW_SLOT)] += 1;
     sim->sh_pass[s] += 1;
     sim->reworks[ep] += 1;

@@ -222,10 +222,46 @@ def test_a_scenario_with_every_feature_agrees() -> None:
     seen = Counter({k: int(n > 0) for k, n in counts.items()})
     for result in run_batch(model, range(6)):
         seen.update(_features(model, [result]))
-    # Its GPU stage has a fallback, so no shot fails there: generated scenarios cover that.
-    expected = [*counts, *(f for f in FEATURES if f != "failed shot")]
+    # Its GPU stage has a fallback, so no shot fails there, and its reviews name their
+    # stage: generated scenarios cover those (and the origin scenario below).
+    expected = [*counts, *(f for f in FEATURES if f not in ("failed shot", *ORIGIN_FEATURES))]
     missed = [name for name in expected if seen[name] == 0]
     assert not missed, f"the feature scenario never exercised {missed}"
+
+
+def _with_rework_to_origin() -> dict[str, Any]:
+    """The feature scenario with a second GPU stage that leaves defects, between its two
+    reviews, and its last review sending shots back to where their defect was made."""
+    stages = dict(EVERYTHING["shot_stages"])
+    grade = {
+        "kind": "gpu",
+        "options": [{"pool": "h100", "seconds_per_frame": 4}],
+        "failure_probability": 0.1,
+        "defect_probability": 0.4,
+    }
+    look = {**stages["look"], "rework_to": "origin", "catch_probability": 0.9}
+    shot_stages = {"gen": stages["gen"], "qc": stages["qc"], "grade": grade, "look": look}
+    return {**EVERYTHING, "name": "origin", "shot_stages": shot_stages}
+
+
+def test_rework_to_origin_agrees_and_goes_where_the_defect_was_made() -> None:
+    model = compile_season(load_document(_with_rework_to_origin()))
+    check_agreement(model, range(6), threads=2)
+    seen: Counter[str] = Counter()
+    targets: Counter[int] = Counter()
+    for rep in range(6):
+        log: list[TraceEvent] = []
+        run_replication(model, rep, trace=log)
+        kernel = trace_replication(model, rep)
+        ref, ker = _per_instant(log), _per_instant(kernel)
+        assert ref == ker, f"replication {rep}"
+        targets.update(e.back_to for e in log if e.kind == TraceKind.REWORK and e.stage == 3)
+        seen.update(_features(model, run_batch(model, range(rep, rep + 1))))
+    # look sends a shot with gen's defect to gen, one with only grade's defect or a note
+    # (its rework_to without a defect: grade, the last GPU stage before it) to grade.
+    assert model.shot_stages[3].rework_to == 2
+    assert set(targets) == {0, 2}
+    assert all(seen[name] > 0 for name in ORIGIN_FEATURES), seen
 
 
 def _per_instant(trace: list[TraceEvent]) -> dict[float, Counter[TraceEvent]]:
@@ -255,7 +291,8 @@ def test_the_kernel_trace_is_the_reference_trace(rep: int) -> None:
 
 # Features the agreement must cover. The generated scenarios must hit every event class,
 # every tie kind and the CORE features; the rarer interruptions and overtime are forced by
-# the feature scenario above (and reported for the generated ones).
+# the feature scenario above, and a rework to a defect's origin before the stage a note
+# goes to by the origin scenario (all reported for the generated ones).
 FEATURES = (
     "gang",
     "rework",
@@ -266,8 +303,13 @@ FEATURES = (
     "interrupt:Preempted",
     "interrupt:ShiftEnded",
     "interrupt:GpuFailed",
+    "rework to origin",
+    "rework to an earlier origin",
 )
-CORE = ("gang", "rework", "gpu failure", "preemption", "failed shot")
+CORE = ("gang", "rework", "gpu failure", "preemption", "failed shot", "rework to origin")
+# A review with ``rework_to: origin`` sent a shot back; and sent it to a stage before the
+# one a note goes to (so the stage came from the shot's defect flags).
+ORIGIN_FEATURES = ("rework to origin", "rework to an earlier origin")
 
 
 def _features(model: SeasonModel, results: list[ReplicationResult]) -> Counter[str]:
@@ -283,6 +325,12 @@ def _features(model: SeasonModel, results: list[ReplicationResult]) -> Counter[s
             seen["gang"] += e.resource.kind == Resource.POOL and e.gang > 1
         if e.kind == TraceKind.INTERRUPTED and e.cause is not None:
             seen["interrupt:" + e.cause.value] += 1
+        if e.kind == TraceKind.REWORK and e.stage is not None and e.back_to is not None:
+            review = model.shot_stages[e.stage]
+            seen["rework to origin"] += review.rework_to_origin
+            seen["rework to an earlier origin"] += review.rework_to_origin and (
+                e.back_to < review.rework_to
+            )
     return seen
 
 

@@ -48,3 +48,45 @@ def test_a_smaller_team_shows_as_overloaded() -> None:
 )
 def test_verdict_thresholds(u: float, word: str) -> None:
     assert verdict(u) == word
+
+
+ORIGIN = """
+name: origin
+calendar: {start: 2027-01-04}
+shows:
+  s:
+    episodes: [{name: e1, lock: "0h", deadline: "10d", shots: 4}]
+    frames_per_shot: 10
+shot_stages:
+  plate: {kind: gpu, options: [{pool: gpu, seconds_per_frame: 36}], defect_probability: 0.2}
+  render: {kind: gpu, options: [{pool: gpu, seconds_per_frame: 36}], defect_probability: 0.5}
+  qc:
+    kind: review
+    team: sup
+    minutes_per_shot: 6
+    catch_probability: 1
+    reject_probability: 0.5
+    max_rounds: 1
+    rework_to: TARGET
+pools:
+  gpu: {gpus: 1, price_per_gpu_hour: 2}
+teams:
+  sup: {around_the_clock: 1, hourly_rate: 10}
+"""
+
+
+def test_rework_to_origin_repeats_only_the_stages_after_where_the_defect_was_made(
+    tmp_path: Path,
+) -> None:
+    def visits(target: str) -> tuple[float, ...]:
+        path = tmp_path / f"{target}.yaml"
+        path.write_text(ORIGIN.replace("TARGET", target))
+        return preflight(compile_season(load_scenario(path))).visits
+
+    # A shot is clean at qc with 0.8 x 0.5 = 0.4: one round rejects 0.6 x 1 + 0.4 x 0.5 =
+    # 0.8 times a shot. To plate, every rejection repeats all three stages.
+    assert visits("plate") == pytest.approx((1.8, 1.8, 1.8), rel=1e-12)
+    # To origin: of the 0.8, the catches (0.6) go to plate when its defect came first (0.2
+    # of 0.6: a third) and to render otherwise; the notes (0.2) to render, the last GPU
+    # stage before qc. Back to plate 0.2, to render 0.6: plate 1.2, render and qc 1.8.
+    assert visits("origin") == pytest.approx((1.2, 1.8, 1.8), rel=1e-12)

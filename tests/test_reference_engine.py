@@ -291,3 +291,85 @@ def test_a_cloud_budget_counts_cloud_spend_only() -> None:
     # budget is for cloud spend: the second shot still gets a cloud unit at once.
     assert r.delivery == [11.0]
     assert math.fsum(r.cost["cloud_gpu"]) == pytest.approx(1.0 * 3.0)
+
+
+ORIGIN_SEASON = """
+name: origin
+calendar: {start: 2027-01-04}
+shows:
+  s:
+    episodes:
+      - {name: e1, lock: "0h", deadline: "10d", shots: 1}
+    frames_per_shot: 10
+shot_stages:
+  plate:
+    kind: gpu
+    options: [{pool: gpu, seconds_per_frame: 360}]   # 10 frames x 360 s = 1 h
+    defect_probability: PLATE_DEFECT
+  render:
+    kind: gpu
+    options: [{pool: gpu, seconds_per_frame: 360}]   # 1 h
+    defect_probability: RENDER_DEFECT
+  qc:
+    kind: review
+    team: sup
+    minutes_per_shot: 6
+    catch_probability: 1
+    reject_probability: NOTE
+    max_rounds: 2
+    rework_to: TARGET
+pools:
+  gpu: {gpus: 1, price_per_gpu_hour: 2}
+teams:
+  sup: {around_the_clock: 1, hourly_rate: 10}
+run: {horizon: "30d", seed: 1}
+"""
+
+
+def origin_season(target: str, plate: float = 0.0, render: float = 1.0, note: float = 0.0) -> str:
+    return (
+        ORIGIN_SEASON.replace("TARGET", target)
+        .replace("PLATE_DEFECT", str(plate))
+        .replace("RENDER_DEFECT", str(render))
+        .replace("NOTE", str(note))
+    )
+
+
+def passes_by_stage(text: str) -> tuple[ReplicationResult, dict[str, int]]:
+    trace: list[TraceEvent] = []
+    r = run(text, trace=trace)
+    names = [st.name for st in model_of(text).shot_stages]
+    counted = dict.fromkeys(names, 0)
+    for e in trace:
+        if e.kind == TraceKind.START and e.stage is not None and e.stage < len(names):
+            counted[names[e.stage]] += 1
+    return r, counted
+
+
+def test_rework_to_origin_redoes_only_the_stage_that_left_the_defect() -> None:
+    # Every render leaves a defect, the plate never does, qc catches every defect and has
+    # two rounds. To origin: plate [0,1], render [1,2], qc [2,2.1] caught, back to render
+    # [2.1,3.1], qc [3.1,3.2] caught, render [3.2,4.2], qc [4.2,4.3] approved as it is.
+    r, passes = passes_by_stage(origin_season("origin"))
+    assert passes == {"plate": 1, "render": 3, "qc": 3}
+    assert r.delivery == [pytest.approx(4.3, rel=1e-12)]
+    assert (r.reworks, r.caught, r.escaped) == ([2], [2], [1])
+    # To the first stage: each catch redoes the plate too, an hour more per round: [0,1]
+    # [1,2] [2,2.1]; [2.1,3.1] [3.1,4.1] [4.1,4.2]; [4.2,5.2] [5.2,6.2] [6.2,6.3].
+    r, passes = passes_by_stage(origin_season("plate"))
+    assert passes == {"plate": 3, "render": 3, "qc": 3}
+    assert r.delivery == [pytest.approx(6.3, rel=1e-12)]
+    assert (r.reworks, r.caught, r.escaped) == ([2], [2], [1])
+
+
+def test_rework_to_origin_goes_to_the_earliest_defect_and_a_note_to_the_last_gpu_stage() -> None:
+    # Both stages leave a defect: the plate's is the earliest, so to origin is to plate.
+    both = origin_season("origin", plate=1.0)
+    assert passes_by_stage(both)[1] == {"plate": 3, "render": 3, "qc": 3}
+    assert run(both).delivery == run(origin_season("plate", plate=1.0)).delivery
+    # No defect at all, a note every round: the rework goes to render, the last GPU stage
+    # before qc, as to origin with only render's defect (same timeline, no catch).
+    r, passes = passes_by_stage(origin_season("origin", render=0.0, note=1.0))
+    assert passes == {"plate": 1, "render": 3, "qc": 3}
+    assert r.delivery == [pytest.approx(4.3, rel=1e-12)]
+    assert (r.reworks, r.caught, r.escaped) == ([2], [0], [0])

@@ -42,7 +42,9 @@ def test_every_generated_document_loads_as_a_valid_scenario(document: dict) -> N
     assert scenario.name == document["name"]
     stages = list(scenario.shot_stages.values())
     for index, stage in enumerate(stages):
-        if isinstance(stage, ReviewStage) and stage.rework_to is not None:
+        if isinstance(stage, ReviewStage) and stage.rework_to == "origin":
+            assert any(isinstance(before, GpuStage) for before in stages[:index])
+        elif isinstance(stage, ReviewStage) and stage.rework_to is not None:
             assert list(scenario.shot_stages).index(stage.rework_to) < index
 
 

@@ -450,8 +450,10 @@ def _event(
         return TraceEvent(t, kind, task=a, resource=where, cause=cause, unit=int(w))
     if kind == TraceKind.ATTEMPT_FAILED:
         return TraceEvent(t, kind, task=a, stage=int(y), attempt=int(z))
-    if kind in (TraceKind.SHOT_FAILED, TraceKind.REWORK):
+    if kind == TraceKind.SHOT_FAILED:
         return TraceEvent(t, kind, task=a, stage=int(y))
+    if kind == TraceKind.REWORK:
+        return TraceEvent(t, kind, task=a, stage=int(y), back_to=int(z))
     if kind == TraceKind.DELIVERED:
         return TraceEvent(t, kind, task=model.n_shots + a)
     if kind == TraceKind.PREEMPTION_NOTICE:

@@ -411,6 +411,7 @@ def _pack_stages(b: _Blocks, dists: _Distributions, model: SeasonModel) -> _Stag
             n_reject=len(st.reject_probabilities),
             reject_offset=b.put_reals(st.reject_probabilities),
             review_slot=review_slot,
+            rework_origin=int(st.rework_to_origin),
         )
         st_d += _STAGE_D.row(
             failure_p=st.failure_probability,

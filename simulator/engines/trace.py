@@ -40,7 +40,7 @@ class TraceKind(Enum):
     SHOT_FAILED = "shot failed"
     """A shot ran out of attempts at ``stage`` with no fallback."""
     REWORK = "rework"
-    """A review (``stage``) sent a shot back to its rework stage."""
+    """A review (``stage``) sent a shot back to shot stage ``back_to``."""
     DELIVERED = "delivered"
     """An episode was delivered (``task`` = ``n_shots + episode``)."""
     INTERRUPTED = "interrupted"
@@ -96,6 +96,8 @@ class TraceEvent:
     """When an ended task started its service."""
     people: int | None = None
     """People on duty after a shift change."""
+    back_to: int | None = None
+    """The shot stage a rework sent the shot back to."""
 
 
 def stages(model: SeasonModel) -> tuple[StageModel, ...]:

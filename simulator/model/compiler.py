@@ -19,6 +19,7 @@ from simulator.model.season import (
 )
 from simulator.scenario.references import effective_policy
 from simulator.scenario.schema import (
+    REWORK_TO_ORIGIN,
     Calendar,
     EpisodeSeries,
     Fallback,
@@ -216,7 +217,6 @@ def _compile_shot_stages(
     """The shot stages in file order, and the fallbacks of GPU stages in the same order."""
     fallbacks: list[StageModel] = []
     shot_stages: list[StageModel] = []
-    stage_names = list(scenario.shot_stages)
     for k, (name, st) in enumerate(scenario.shot_stages.items()):
         if isinstance(st, GpuStage):
             fb = -1
@@ -236,11 +236,23 @@ def _compile_shot_stages(
                     catch_probability=st.catch_probability,
                     reject_probabilities=st.reject_probabilities,
                     max_rounds=-1 if st.max_rounds is None else st.max_rounds,
-                    rework_to=-1 if st.rework_to is None else stage_names.index(st.rework_to),
+                    rework_to=_rework_to(scenario, k, st.rework_to),
+                    rework_to_origin=st.rework_to == REWORK_TO_ORIGIN,
                     label=st.label or name,
                 )
             )
     return tuple(shot_stages), tuple(fallbacks)
+
+
+def _rework_to(scenario: Scenario, review: int, name: str | None) -> int:
+    """The stage review ``review`` sends a rejected shot back to: the one it names, or for
+    ``origin`` (a shot with no defect) the last GPU stage before the review."""
+    if name is None:
+        return -1
+    if name != REWORK_TO_ORIGIN:
+        return list(scenario.shot_stages).index(name)
+    stages = list(scenario.shot_stages.values())[:review]
+    return max(k for k, st in enumerate(stages) if isinstance(st, GpuStage))
 
 
 def _gpu_stage(

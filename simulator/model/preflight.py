@@ -12,7 +12,10 @@ Expected work of a stage is the mean on its first listed option. Expected visits
 shot: a GPU stage is attempted ``Σ_{k<m} p^k`` times (failure probability p, m attempts);
 a review that rejects with probability r_k on its k-th round (a defect is caught with the
 catch probability, a clean shot gets a note) sends a shot back ``Σ_k Π_{j≤k} r_j`` times
-on average, and each return repeats the stages from the rework target to the review.
+on average, and each return repeats the stages from the rework target to the review (for
+rework to origin, the target of a catch is the earliest stage that left a defect, in
+proportion to the chance that it was that stage, and that of a note the review's
+``rework_to``; both weighted by their odds at the first round).
 Fallbacks are not counted (they are rare by design), and a stage with several options
 (a reserved pool that bursts to spot, say) is assumed to run all its work on its first
 listed option: the simulation is where the split is decided (``notes`` says so for each
@@ -159,9 +162,32 @@ def expected_visits(model: SeasonModel) -> tuple[float, ...]:
             clean *= 1.0 - st.defect_probability
         elif st.kind == StageKind.REVIEW and st.rework_to >= 0:
             back = _expected_rejections(st, 1.0 - clean) * visits[k]
-            for j in range(st.rework_to, k + 1):
-                visits[j] += back
+            for target, share in _rework_targets(stages, st, clean):
+                for j in range(target, k + 1):
+                    visits[j] += back * share
     return tuple(visits)
+
+
+def _rework_targets(
+    stages: tuple[StageModel, ...], review: StageModel, clean: float
+) -> list[tuple[int, float]]:
+    """Where a review's rejections go back to, with their shares (first round's odds): all
+    to ``rework_to``, or for rework to origin a catch to the earliest stage that left a
+    defect (stage j first with chance Π_{i<j}(1 − d_i) d_j) and a note to ``rework_to``."""
+    if not review.rework_to_origin:
+        return [(review.rework_to, 1.0)]
+    caught = (1.0 - clean) * review.catch_probability
+    noted = clean * review.reject_probability(0)
+    if caught + noted <= 0.0:
+        return [(review.rework_to, 1.0)]
+    targets = [(review.rework_to, noted / (caught + noted))]
+    still_clean = 1.0
+    for st in stages[: review.index]:
+        if st.kind == StageKind.GPU and st.defect_probability > 0.0:
+            first_here = still_clean * st.defect_probability / (1.0 - clean)
+            targets.append((st.index, first_here * caught / (caught + noted)))
+            still_clean *= 1.0 - st.defect_probability
+    return targets
 
 
 def _capacity(model: SeasonModel, resource: ResourceKey, a: float, b: float) -> float:

@@ -148,8 +148,19 @@ class StageModel:
     max_rounds: int = -1
     """Rejections by this stage after which a shot is approved as it is; -1: no limit."""
     rework_to: int = -1
+    """The shot stage a rejected shot goes back to (-1: the review never rejects); with
+    ``rework_to_origin``, only a shot that carries no latent defect (a note)."""
+    rework_to_origin: bool = False
+    """A rejected shot with latent defects goes back to the earliest stage that left one."""
     label: str = ""
     """What people call the stage: the scenario's ``label``, or its name."""
+
+    def rework_target(self, defects: int) -> int:
+        """Where a rejection sends a shot whose latent defect flags (bit k: shot stage k)
+        are ``defects``: with ``rework_to_origin`` and a flag, the earliest flagged stage."""
+        if self.rework_to_origin and defects:
+            return (defects & -defects).bit_length() - 1
+        return self.rework_to
 
     def reject_probability(self, round_: int) -> float:
         """The chance a clean shot is rejected on this stage's ``round_``-th review (0-based)."""

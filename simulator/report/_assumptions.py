@@ -17,6 +17,7 @@ from simulator.distributions import Constant
 from simulator.model.compiler import compile_season
 from simulator.report.page import Block, Table, Text
 from simulator.scenario.schema import (
+    REWORK_TO_ORIGIN,
     Calendar,
     GpuStage,
     IndexWeights,
@@ -204,8 +205,7 @@ def _stage_rows(scenario: Scenario) -> list[list[str]]:
             if stage.max_rounds is not None:
                 rules.append(f"at most {stage.max_rounds} rounds")
             if stage.rework_to:
-                back = scenario.shot_stages[stage.rework_to].label or stage.rework_to
-                rules.append(f"rework goes to {back}")
+                rules.append(f"rework goes to {_rework_target(scenario, stage.rework_to)}")
             rows.append([stage.label or name, f"review by {who}", time, "; ".join(rules)])
     for name, episode_stage in scenario.episode_stages.items():
         who = team[episode_stage.team] if episode_stage.team else pool[episode_stage.pool or ""]
@@ -217,6 +217,12 @@ def _stage_rows(scenario: Scenario) -> list[list[str]]:
 def _called(named: Mapping[str, Pool | Team]) -> dict[str, str]:
     """What people call each pool or team: its label, or its name."""
     return {name: item.label or name for name, item in named.items()}
+
+
+def _rework_target(scenario: Scenario, rework_to: str) -> str:
+    if rework_to == REWORK_TO_ORIGIN:
+        return "the stage that left the defect"
+    return scenario.shot_stages[rework_to].label or rework_to
 
 
 def assumptions(scenario: Scenario) -> list[Block]:

@@ -178,9 +178,8 @@ def trace_detail(model: SeasonModel, e: TraceEvent) -> str:
     if e.kind == TraceKind.SHOT_FAILED:
         return f"shot {e.task} at {stage}"
     if e.kind == TraceKind.REWORK:
-        assert e.stage is not None
-        back_to = model.shot_stages[model.shot_stages[e.stage].rework_to].name
-        return f"shot {e.task} from {stage} to {back_to}"
+        assert e.back_to is not None
+        return f"shot {e.task} from {stage} to {model.shot_stages[e.back_to].name}"
     if e.kind == TraceKind.DELIVERED:
         assert e.task is not None
         return f"episode {model.episodes[e.task - model.n_shots].name}"

@@ -56,6 +56,8 @@ def status_from_trace(
             done[task] = "failed"
         elif event.kind == TraceKind.DELIVERED:
             delivered[task - model.n_shots] = event.time
+        elif event.kind == TraceKind.REWORK and event.back_to is not None:
+            stage[task], passes[task], attempts[task] = event.back_to, passes[task] + 1, 0
         elif event.kind == TraceKind.START and task >= model.n_shots:
             assert event.stage is not None
             episode_at[task - model.n_shots] = event.stage - first_episode_stage
@@ -66,10 +68,7 @@ def status_from_trace(
             if event.outcome == Outcome.FAILED:
                 attempts[task] = event.attempt + 1
                 stage[task] = k
-            elif event.outcome == Outcome.REJECTED:
-                target = model.shot_stages[k].rework_to
-                stage[task], passes[task], attempts[task] = target, passes[task] + 1, 0
-            else:
+            elif event.outcome != Outcome.REJECTED:  # a rejected shot: see its rework, next
                 stage[task], attempts[task] = k + 1, 0
                 if k == last_stage:
                     done[task] = "through"

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from simulator.scenario._values import MAX_SEASON_HOURS, MAX_SHOTS
 from simulator.scenario.schema import (
     BUILTIN_POLICIES,
+    REWORK_TO_ORIGIN,
     EpisodeSeries,
     GpuStage,
     IndexWeights,
@@ -44,7 +45,6 @@ def effective_policy(resource: Pool | Team, scenario: Scenario) -> IndexWeights:
 def check_references(scenario: Scenario) -> list[Finding]:
     found: list[Finding] = []
     pools, teams = scenario.pools, scenario.teams
-    stage_names = list(scenario.shot_stages)
 
     def pool_ref(path: tuple[str | int, ...], name: str, gang: int) -> None:
         if name not in pools:
@@ -62,7 +62,7 @@ def check_references(scenario: Scenario) -> list[Finding]:
         if name not in teams:
             found.append(((*path, "team"), _unknown("team", name, teams)))
 
-    for index, (stage_name, stage) in enumerate(scenario.shot_stages.items()):
+    for stage_name, stage in scenario.shot_stages.items():
         path: tuple[str | int, ...] = ("shot_stages", stage_name)
         if isinstance(stage, GpuStage):
             for k, option in enumerate(stage.options):
@@ -76,19 +76,6 @@ def check_references(scenario: Scenario) -> list[Finding]:
                 pool_ref(path, stage.pool, stage.gang)
             if stage.team is not None:
                 team_ref(path, stage.team)
-            if stage.rework_to is not None:
-                if stage.rework_to not in scenario.shot_stages:
-                    found.append(
-                        ((*path, "rework_to"), _unknown("shot stage", stage.rework_to, stage_names))
-                    )
-                elif stage_names.index(stage.rework_to) >= index:
-                    found.append(
-                        (
-                            (*path, "rework_to"),
-                            f"must name a stage before {stage_name!r}, got {stage.rework_to!r} "
-                            f"(earlier stages: {', '.join(stage_names[:index]) or 'none'})",
-                        )
-                    )
             served_by = []
         policies = {effective_policy(r, scenario) for r in served_by}
         if len(policies) > 1:
@@ -100,6 +87,7 @@ def check_references(scenario: Scenario) -> list[Finding]:
                 )
             )
 
+    found.extend(_check_rework_to(scenario))
     for stage_name, estage in scenario.episode_stages.items():
         path = ("episode_stages", stage_name)
         if estage.pool is not None:
@@ -120,6 +108,46 @@ def check_references(scenario: Scenario) -> list[Finding]:
                 f"addressed by shot or episode, which allows at most {MAX_SHOTS:,} in all",
             )
         )
+    return found
+
+
+def _check_rework_to(scenario: Scenario) -> list[Finding]:
+    """A review's ``rework_to``: an earlier shot stage, or ``origin`` with a GPU stage before
+    the review; and no stage called ``origin``."""
+    found: list[Finding] = []
+    names = list(scenario.shot_stages)
+    stages = list(scenario.shot_stages.values())
+    for index, (stage_name, stage) in enumerate(scenario.shot_stages.items()):
+        path = ("shot_stages", stage_name, "rework_to")
+        if stage_name == REWORK_TO_ORIGIN:
+            found.append(
+                (
+                    path[:2],
+                    f"a shot stage may not be called {REWORK_TO_ORIGIN!r}: 'rework_to: "
+                    "origin' means the stage that left the defect; rename the stage",
+                )
+            )
+        if not isinstance(stage, ReviewStage) or stage.rework_to is None:
+            continue
+        if stage.rework_to == REWORK_TO_ORIGIN:
+            if not any(isinstance(before, GpuStage) for before in stages[:index]):
+                found.append(
+                    (
+                        path,
+                        f"'origin' needs a GPU stage before {stage_name!r} (the stage that "
+                        "left a defect, or for a note the last one before the review)",
+                    )
+                )
+        elif stage.rework_to not in scenario.shot_stages:
+            found.append((path, _unknown("shot stage", stage.rework_to, names)))
+        elif names.index(stage.rework_to) >= index:
+            found.append(
+                (
+                    path,
+                    f"must name a stage before {stage_name!r}, got {stage.rework_to!r} "
+                    f"(earlier stages: {', '.join(names[:index]) or 'none'})",
+                )
+            )
     return found
 
 

@@ -66,6 +66,7 @@ from simulator.scenario._values import (
 
 __all__ = [
     "BUILTIN_POLICIES",
+    "REWORK_TO_ORIGIN",
     "Burst",
     "Calendar",
     "Episode",
@@ -430,6 +431,10 @@ class GpuStage(Frozen):
     """Chance that a successful attempt leaves a latent defect no machine notices."""
 
 
+REWORK_TO_ORIGIN = "origin"
+"""``rework_to: origin``: back to the stage that left the defect (no stage may be so named)."""
+
+
 class ReviewStage(Frozen):
     """People (a team) or a QC model (a pool) look at shots and send some back."""
 
@@ -460,7 +465,9 @@ class ReviewStage(Frozen):
     max_rounds: Annotated[int, Field(ge=0, le=255)] | None = None
     """After this many rejections by this stage a shot is approved as it is."""
     rework_to: Name | None = None
-    """The earlier shot stage a rejected shot goes back to."""
+    """The earlier shot stage a rejected shot goes back to; or ``origin``: the earliest stage
+    whose latent defect the shot still carries, and for a shot with none (a note) the last
+    GPU stage before the review."""
 
     @model_validator(mode="after")
     def _one_reviewer_one_time(self) -> ReviewStage:
@@ -472,7 +479,9 @@ class ReviewStage(Frozen):
             raise ValueError("'gang' applies only to a review on a pool")
         rejects = self.catch_probability > 0 or any(p > 0 for p in self.reject_probabilities)
         if rejects and self.rework_to is None:
-            raise ValueError("a review that can reject needs 'rework_to' (an earlier stage)")
+            raise ValueError(
+                "a review that can reject needs 'rework_to' (an earlier stage, or origin)"
+            )
         return self
 
     @property

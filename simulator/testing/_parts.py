@@ -427,7 +427,11 @@ def gpu_stage_part(
 
 @st.composite
 def review_stage_part(
-    draw: st.DrawFn, pools: dict[str, dict[str, Any]], teams: list[str], earlier: list[str]
+    draw: st.DrawFn,
+    pools: dict[str, dict[str, Any]],
+    teams: list[str],
+    earlier: list[str],
+    gpu_before: bool = False,
 ) -> dict[str, Any]:
     stage: dict[str, Any] = {"kind": "review"}
     if not draw(ONE_IN_3):
@@ -447,14 +451,15 @@ def review_stage_part(
     if draw(COIN):
         stage["max_rounds"] = draw(st.integers(0, 3))
     # A review that can reject needs an earlier stage to send shots back to; the first
-    # stage, if a review, only looks.
+    # stage, if a review, only looks. With a GPU stage before it, it may send shots back
+    # to where their defect was made (``origin``).
     if earlier:
         stage["catch_probability"] = draw(_PROBABILITY)
         if draw(COIN):
             stage["reject_probability"] = draw(st.lists(_PROBABILITY, min_size=1, max_size=3))
         else:
             stage["reject_probability"] = draw(_PROBABILITY)
-        stage["rework_to"] = draw(st.sampled_from(earlier))
+        stage["rework_to"] = draw(st.sampled_from([*earlier, "origin"] if gpu_before else earlier))
     return stage
 
 

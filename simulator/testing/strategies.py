@@ -22,9 +22,10 @@ What is generated, and why it looks the way it does:
 * **Every feature, mixed.** GPU stages with one or two options (gangs of one or two GPUs),
   failures, retries, backoff, latent defects and manual fallbacks; reviews by a team or
   by a QC model on a pool, sampled, with catch and reject probabilities (per round, as a
-  list) and rework sent to an *earlier* stage; reserved, on-demand and spot pools with
-  preemptions and failures; teams on shifts (crossing midnight, in other time zones) or
-  around the clock; built-in queue policies and weighted indices; bursting rules.
+  list) and rework sent to an *earlier* stage or to ``origin``; reserved, on-demand and
+  spot pools with preemptions and failures; teams on shifts (crossing midnight, in other
+  time zones) or around the clock; built-in queue policies and weighted indices;
+  bursting rules.
 * **Round numbers on purpose.** Durations are mostly whole seconds, minutes, hours and
   days, shifts start on the hour, locks fall on midnight, probabilities are often 0 or 1.
   Equal times and events exactly at a shift boundary are where event-ordering bugs live,
@@ -119,11 +120,14 @@ def scenario_documents(
     queue = policy.get("queue", "fifo")
     policy_of = {name: pool.get("policy", queue) for name, pool in pools.items()}
 
-    stage_names = draw(unique_names(1, max_shot_stages))
+    # No stage is called ``origin``: ``rework_to: origin`` means the stage of the defect.
+    stage_names = draw(unique_names(1, max_shot_stages).filter(lambda ns: "origin" not in ns))
     shot_stages: dict[str, Any] = {}
     for index, name in enumerate(stage_names):
         if draw(ONE_IN_3):  # mostly GPU stages; a review may even come first
-            shot_stages[name] = draw(review_stage_part(pools, teams, stage_names[:index]))
+            gpu_before = any(s["kind"] == "gpu" for s in shot_stages.values())
+            review = review_stage_part(pools, teams, stage_names[:index], gpu_before)
+            shot_stages[name] = draw(review)
         else:
             shot_stages[name] = draw(gpu_stage_part(pools, policy_of, teams))
 

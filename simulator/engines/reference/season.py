@@ -469,13 +469,14 @@ class Season:
         self.reworks[shot.episode] += 1
         if shot.defects:
             self.caught[shot.episode] += 1
-        target = st.rework_to
+        target = st.rework_target(shot.defects)
         shot.defects &= (1 << target) - 1  # rework to S clears the flags of S and later
         shot.stage = target
         shot.attempt = 0
         if self.trace is not None:
             now = float(self.env.now)
-            self.trace.append(TraceEvent(now, TraceKind.REWORK, task=shot.id, stage=st.index))
+            rework = TraceEvent(now, TraceKind.REWORK, task=shot.id, stage=st.index, back_to=target)
+            self.trace.append(rework)
         self._enter_stage(shot)
 
     # --- rounds ---------------------------------------------------------------------
