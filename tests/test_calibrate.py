@@ -518,7 +518,12 @@ class _Shot:
 
 
 def _defect_rows(
-    shots: int, seed: int, *, escapes: bool, values: tuple[str, str] = ("yes", "no")
+    shots: int,
+    seed: int,
+    *,
+    escapes: bool,
+    values: tuple[str, str] = ("yes", "no"),
+    reviews: dict[str, tuple[float, tuple[float, ...], int | None, str, float]] = REVIEWS,
 ) -> tuple[list[list[str]], dict[str, list[int]]]:
     """A tracker's rows drawn from the model's Bernoulli structure (docs/model.md): a done
     GPU attempt leaves a flag with its stage's defect probability; a review rejects a
@@ -529,11 +534,11 @@ def _defect_rows(
     reviews in which a rejection was possible, and how many of them saw a flagged shot."""
     rng = np.random.default_rng(seed)
     rows: list[list[str]] = []
-    truth = {r: [0, 0] for r in REVIEWS}
+    truth = {r: [0, 0] for r in reviews}
     for n in range(shots):
         shot = _Shot(n, max(1, round(rng.lognormal(math.log(80), 0.5))), rows)
         flags = dict.fromkeys(PIPELINE, False)
-        rounds = dict.fromkeys(REVIEWS, 0)
+        rounds = dict.fromkeys(reviews, 0)
         k = 0
         while k < len(PIPELINE):
             stage = PIPELINE[k]
@@ -542,7 +547,7 @@ def _defect_rows(
                 shot.log(stage, 1 + shot.frames * rng.lognormal(math.log(15), 0.3) / 60, "done", "")
                 k += 1
                 continue
-            sample, rejects, max_rounds, target, catch = REVIEWS[stage]
+            sample, rejects, max_rounds, target, catch = reviews[stage]
             if rng.random() >= sample:
                 k += 1
                 continue
@@ -622,7 +627,12 @@ def test_defect_and_catch_probabilities_are_recovered_within_their_intervals(
 
 
 def test_fitted_defects_paste_into_the_scenario_and_validate(with_escapes: Calibration) -> None:
-    fragment, _ = load_yaml(with_escapes.fragment(), "fitted.yaml")
+    text = with_escapes.fragment()
+    for line in text.splitlines():
+        if line.strip().startswith(("defect_probability:", "catch_probability:")):
+            assert "n=" in line, line
+            assert "interval [" in line, line
+    fragment, _ = load_yaml(text, "fitted.yaml")
     stages = fragment["shot_stages"]
     assert stages["image_to_video"]["defect_probability"] > 0
     assert stages["lead_spot_check"]["catch_probability"] > 0
@@ -654,10 +664,29 @@ def test_without_escapes_only_defect_times_catch_is_fitted(tmp_path: Path) -> No
     assert all(fitted.stage(s).defect_probability is None for s in DEFECT)
     assumed = "\n".join(fitted.assumptions)
     assert "image_to_video defect_probability: a defect no review caught is never seen" in assumed
-    assert "supervisor_review catch_probability: a defect a review missed" in assumed
+    assert (
+        "supervisor_review catch_probability: only caught defects per review is fitted" in assumed
+    )
     text = fitted.fragment()
     assert "# defect_probability: NOT FITTED" in text
     assert "# caught defects per review (defect × catch)" in text
+
+
+def test_stages_always_redone_together_get_their_joint_defect_chance(tmp_path: Path) -> None:
+    # Both reviews send a shot back to the start: no observation separates the two models.
+    lead = REVIEWS["lead_spot_check"]
+    reviews = {**REVIEWS, "lead_spot_check": (*lead[:3], "image_to_video", lead[4])}
+    rows, _ = _defect_rows(1500, 20, escapes=True, reviews=reviews)
+    fitted = calibrate(_write_defect_history(tmp_path / "h.csv", rows, "defect"), DEFECT_STAGES)
+    joint = 1.0 - (1.0 - DEFECT["image_to_video"]) * (1.0 - DEFECT["upscale"])
+    for stage in DEFECT:
+        st = fitted.stage(stage)
+        assert st.defect_probability is None
+        note = st.defect_note
+        assert "only the chance that image_to_video and upscale together leave" in note
+        low, high = (float(x) for x in note.split("interval [")[1].rstrip("])").split(", "))
+        assert low <= joint <= high
+    assert fitted.stage("lead_spot_check").catch_probability is not None
 
 
 def test_a_reason_column_is_read_through_the_mapping(tmp_path: Path) -> None:

@@ -238,7 +238,9 @@ def fit_review_defects(
     product = proportion_interval(caught, n, level=level) if n else None
     if not tally.escapes:
         why = (
-            "a defect a review missed is seen only as one found after delivery, which the"
+            "only caught defects per review is fitted: the share of reviewed shots that"
+            " carried a defect times catch_probability; the two factors stay assumed, since a"
+            " defect a review missed is seen only as one found after delivery, which the"
             " history does not record (found_after_delivery in the mapping)"
         )
         return ReviewDefectFit(product, None, note=why)
@@ -320,7 +322,8 @@ def fit_defect_probabilities(
     if not tally.escapes:
         why = (
             "a defect no review caught is never seen without the defects found after"
-            " delivery (found_after_delivery in the mapping)"
+            " delivery (found_after_delivery in the mapping); the reviews' caught defects per"
+            " review hold it only in a product with their catch_probability"
         )
         return dict.fromkeys(gpu_stages, why)
     seen = [s for s in gpu_stages if any(s in g for g, _ in tally.draws)]
@@ -351,8 +354,8 @@ def fit_defect_probabilities(
 
 def _combined(tally: DefectTally, stage: str, level: float) -> str:
     """What is identified when a stage is always redone together with others."""
-    groups = Counter({g: n for (g, _), n in tally.draws.items() if stage in g})
-    group = max(groups, key=lambda g: sum(tally.draws[(g, p)] for p in (True, False)))
+    groups = sorted({g for g, _ in tally.draws if stage in g}, key=sorted)
+    group = max(groups, key=lambda g: tally.draws[(g, True)] + tally.draws[(g, False)])
     k, n = tally.draws[(group, True)], tally.draws[(group, True)] + tally.draws[(group, False)]
     iv = proportion_interval(k, n, level=level)
     names = " and ".join(sorted(group))
