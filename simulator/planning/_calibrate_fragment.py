@@ -201,7 +201,9 @@ class Fragment:
             self.line(4, f"max_attempts: {st.max_attempts}", why)
         if st.defect_probability is not None:
             iv = st.defect_probability
-            self.line(4, f"defect_probability: {_num(iv.estimate)}", self.about(iv, what=" draws"))
+            self.line(
+                4, f"defect_probability: {_num(iv.estimate)}", self.about(iv, what=" observations")
+            )
         elif st.defect_note:
             self.line(4, "# defect_probability: NOT FITTED, see ASSUMED above")
         if st.backoff_hours is not None:
