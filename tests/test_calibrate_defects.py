@@ -66,6 +66,7 @@ def _defect_rows(
     escapes: bool,
     values: tuple[str, str] = ("yes", "no"),
     reviews: dict[str, tuple[float, tuple[float, ...], int | None, str, float]] = REVIEWS,
+    pipeline: tuple[str, ...] = PIPELINE,
 ) -> tuple[list[list[str]], dict[str, list[int]]]:
     """A tracker's rows drawn from the model's Bernoulli structure (docs/model.md): a done
     GPU attempt leaves a flag with its stage's defect probability; a review rejects a
@@ -79,11 +80,11 @@ def _defect_rows(
     truth = {r: [0, 0] for r in reviews}
     for n in range(shots):
         shot = _Shot(n, max(1, round(rng.lognormal(math.log(80), 0.5))), rows)
-        flags = dict.fromkeys(PIPELINE, False)
+        flags = dict.fromkeys(pipeline, False)
         rounds = dict.fromkeys(reviews, 0)
         k = 0
-        while k < len(PIPELINE):
-            stage = PIPELINE[k]
+        while k < len(pipeline):
+            stage = pipeline[k]
             if stage in DEFECT:
                 flags[stage] = bool(rng.random() < DEFECT[stage])
                 shot.log(stage, 1 + shot.frames * rng.lognormal(math.log(15), 0.3) / 60, "done", "")
@@ -103,8 +104,8 @@ def _defect_rows(
             if rejected:
                 shot.log(stage, minutes, "rejected", values[0] if flagged else values[1])
                 rounds[stage] += 1
-                k = PIPELINE.index(target)
-                flags.update(dict.fromkeys(PIPELINE[k:], False))
+                k = pipeline.index(target)
+                flags.update(dict.fromkeys(pipeline[k:], False))
             else:
                 shot.log(stage, minutes, "approved", "")
                 k += 1
@@ -231,6 +232,28 @@ def test_stages_always_redone_together_get_their_joint_defect_chance(tmp_path: P
     assert fitted.stage("lead_spot_check").catch_probability is not None
 
 
+def test_a_review_between_gpu_stages_gets_only_defect_times_catch(tmp_path: Path) -> None:
+    # The supervisor looks at the generated shot before the upscale: a defect it passes may
+    # be caught later, or a later catch may be the upscaler's; its approvals select shots.
+    pipeline = ("image_to_video", "supervisor_review", "upscale", "lead_spot_check")
+    rows, _ = _defect_rows(1500, 21, escapes=True, pipeline=pipeline)
+    mapping = DEFECT_STAGES.model_copy(update={"shot_stages": {s: s for s in pipeline}})
+    fitted = calibrate(_write_defect_history(tmp_path / "h.csv", rows, "defect"), mapping)
+    supervisor = fitted.stage("supervisor_review")
+    assert supervisor.catch_probability is None
+    assert supervisor.caught_per_review is not None
+    assert "a GPU stage follows this review" in supervisor.defect_note
+    generate = fitted.stage("image_to_video")
+    assert generate.defect_probability is None
+    assert "only through supervisor_review" in generate.defect_note
+    # A lead's note sends the shot to the upscaler alone: its draws are seen cleanly.
+    lead, upscale = fitted.stage("lead_spot_check"), fitted.stage("upscale")
+    assert lead.catch_probability is not None
+    assert REVIEWS["lead_spot_check"][4] in lead.catch_probability
+    assert upscale.defect_probability is not None
+    assert DEFECT["upscale"] in upscale.defect_probability
+
+
 def test_a_reason_column_is_read_through_the_mapping(tmp_path: Path) -> None:
     rows, _ = _defect_rows(300, 19, escapes=True, values=("Artefact", "Creative"))
     path = _write_defect_history(tmp_path / "h.csv", rows, "Retake Reason")
@@ -271,7 +294,7 @@ def test_a_malformed_defect_value_is_refused_with_file_row_and_column(
     ("escapes", "message"),
     [
         (False, "set found_after_delivery: true in the mapping"),
-        (True, "a defect on a 'approved' row: only a rejection"),
+        (True, "a defect on an approval: only a rejection"),
     ],
 )
 def test_a_defect_where_none_can_be_is_refused_at_its_row(

@@ -49,7 +49,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from simulator.errors import Problem, ScenarioError
-from simulator.planning._calibrate_log import Attempt, History
+from simulator.planning._calibrate_log import MAX_PROBLEMS, Attempt, History
 from simulator.planning._calibrate_shots import shot_rows
 from simulator.stats import Interval, proportion_interval
 
@@ -82,6 +82,8 @@ class DefectTally:
 
     escapes: bool
     """Defects found after delivery are recorded (``found_after_delivery``)."""
+    order: tuple[str, ...] = ()
+    """The shot stages in pipeline order."""
     final: dict[str, bool] = field(default_factory=dict)
     """Per review stage: no GPU stage follows it in the pipeline."""
     rounds: dict[str, dict[int, RoundCount]] = field(
@@ -131,7 +133,7 @@ def follow_defects(history: History, *, escapes: bool, column: str) -> DefectTal
     delivered shot's last row, or such a last row when escapes are not recorded."""
     stages = history.shot_stages
     review = {s: history.kinds[s] == "review" for s in stages}
-    tally = DefectTally(escapes)
+    tally = DefectTally(escapes, stages)
     for k, s in enumerate(stages):
         if review[s]:
             tally.final[s] = not any(not review[t] for t in stages[k + 1 :])
@@ -147,10 +149,11 @@ def follow_defects(history: History, *, escapes: bool, column: str) -> DefectTal
                 if delivered and a is last
                 else ""
             )
+            what = "an approval" if a.outcome == "approved" else "a finished attempt"
             problems.append(
                 Problem(
-                    f"a defect on a {a.outcome!r} row: only a rejection (a defect caught) or a"
-                    f" delivered shot's last row (one found after delivery) carries one{hint}",
+                    f"a defect on {what}: only a rejection (a defect caught) or a delivered"
+                    f" shot's last row (one found after delivery) carries one{hint}",
                     column,
                     history.source,
                     a.row,
@@ -161,6 +164,10 @@ def follow_defects(history: History, *, escapes: bool, column: str) -> DefectTal
         _count_reviews(tally, rows, review, presence)
         _count_draws(tally, rows, review, presence)
     if problems:
+        problems.sort(key=lambda p: p.line or 0)
+        if len(problems) > MAX_PROBLEMS:
+            stopped = Problem(f"stopped after {MAX_PROBLEMS} problems", file=history.source)
+            problems = [*problems[:MAX_PROBLEMS], stopped]
         raise ScenarioError(problems)
     return tally
 
@@ -327,8 +334,7 @@ def fit_defect_probabilities(
         )
         return dict.fromkeys(gpu_stages, why)
     seen = [s for s in gpu_stages if any(s in g for g, _ in tally.draws)]
-    never = "no shot reached a review that no GPU stage follows after it"
-    out: dict[str, Interval | str] = dict.fromkeys(gpu_stages, never)
+    out: dict[str, Interval | str] = {s: _unseen(tally, s) for s in gpu_stages}
     if not seen:
         return out
     like = _Likelihood(tally.draws, seen)
@@ -350,6 +356,20 @@ def fit_defect_probabilities(
         d = [-math.expm1(-t) for t in (theta[i], low, high)]
         out[stage] = Interval(d[0] if theta[i] > 1e-9 else 0.0, d[1], d[2], n, level)
     return out
+
+
+def _unseen(tally: DefectTally, stage: str) -> str:
+    """Why a GPU stage has no observation."""
+    after = tally.order[tally.order.index(stage) + 1 :]
+    first_review = next((s for s in after if s in tally.final), None)
+    if first_review is None:
+        return "no review follows it"
+    if not tally.final[first_review]:
+        return (
+            f"its defects reach a review with no GPU stage after it only through"
+            f" {first_review}, which has GPU work after it and selects the shots it passes"
+        )
+    return "no shot reached a review after it"
 
 
 def _combined(tally: DefectTally, stage: str, level: float) -> str:
