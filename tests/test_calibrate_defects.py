@@ -259,11 +259,15 @@ def test_a_reason_column_is_read_through_the_mapping(tmp_path: Path) -> None:
     path = _write_defect_history(tmp_path / "h.csv", rows, "Retake Reason")
     flags, _ = _defect_rows(300, 19, escapes=True)
     plain = _write_defect_history(tmp_path / "f.csv", flags, "defect")
-    mapping = DEFECT_STAGES.model_copy(
-        update={
-            "columns": DEFECT_STAGES.columns.model_copy(update={"defect": "Retake Reason"}),
-            "defect_values": {"defect": ("Artefact", "Flicker"), "no_defect": "Creative"},
-        }
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "columns: {defect: Retake Reason}\n"
+        "shot_stages: {" + ", ".join(f"{s}: {s}" for s in PIPELINE) + "}\n"
+        "show: tidewater\n"
+        "defect_values:\n"
+        "  defect: [Artefact, Flicker]\n"
+        "  no_defect: Creative\n"
+        "found_after_delivery: true\n"
     )
     by_reason, by_flag = calibrate(path, mapping), calibrate(plain, DEFECT_STAGES)
     for stage in REVIEWS:
