@@ -282,6 +282,24 @@ def test_plots_one_png_per_stage(at_95: Calibration, tmp_path: Path) -> None:
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in written[1:])
 
 
+def test_without_a_defect_column_defect_and_catch_are_listed_as_assumed(
+    at_95: Calibration, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = at_95.assumptions[0]
+    assert first.startswith(
+        "defect_probability (image_to_video, upscale) and catch_probability"
+        " (supervisor_review, lead_spot_check): the history has no defect column"
+    )
+    assert "# ASSUMED: defect_probability (image_to_video, upscale)" in at_95.fragment()
+    assert all(st.defect_probability is None for st in at_95.shot_stages)
+    out = tmp_path / "fitted.yaml"
+    assert (
+        main(["calibrate", str(HISTORY), "--mapping", str(MAPPING), "-o", str(out), "--no-plots"])
+        == 0
+    )
+    assert "assumed: defect_probability (image_to_video, upscale)" in capsys.readouterr().err
+
+
 # --- too little data ----------------------------------------------------------------------
 
 

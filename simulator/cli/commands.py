@@ -247,6 +247,8 @@ def calibrate(
     console = Console(stderr=True)
     for note in fitted.notes:
         console.print(f"note: {note}", highlight=False)
+    for assumption in fitted.assumptions:
+        console.print(f"assumed: {assumption}", highlight=False)
     if output is None:
         click.echo(fitted.fragment(), nl=False)
         return

@@ -1,9 +1,10 @@
 """The text of a calibration: a scenario fragment a planner pastes from.
 
 Every fitted number is written with its sample size and its confidence interval in a
-comment beside it, in its most readable unit, never in exponent notation; what a task log
-cannot tell (defect and catch probabilities, gang sizes, pools' and teams' sizes) is said
-at the top. ``simulator.planning.calibration.Calibration.fragment`` is the way in.
+comment beside it, in its most readable unit, never in exponent notation; what the history
+does not tell (defect and catch probabilities without a defect column, gang sizes, pools'
+and teams' sizes) is said at the top, as assumptions a scenario must supply.
+``simulator.planning.calibration.Calibration.fragment`` is the way in.
 """
 
 from __future__ import annotations
@@ -45,6 +46,17 @@ def _duration(hours: float) -> tuple[str, float, str]:
     return f"{_num(hours * 3600.0)}s", 1.0 / 3600.0, "s"
 
 
+def _wrapped(text: str, width: int = 92) -> list[str]:
+    """A long sentence as comment lines of at most ``width`` characters."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = ""
+        line = f"{line} {word}" if line else word
+    return [f"#   {line}" if k else f"# {line}" for k, line in enumerate([*lines, line])]
+
+
 class Fragment:
     """The fitted numbers as a YAML fragment, each with its sample size and interval."""
 
@@ -74,9 +86,10 @@ class Fragment:
             f"# {cal.first:%Y-%m-%d} to {cal.last:%Y-%m-%d}. Each fitted number is followed by"
             " its sample size (n)",
             f"# and its {self.pct} confidence interval. Paste what you need into a scenario.",
-            "# Not in a task log, so not fitted: defect and catch probabilities (the reject",
-            "# rates below include caught defects), gang sizes, pools' and teams' sizes.",
+            "# Not fitted, so assumptions of the scenario:",
         ]
+        for assumption in cal.assumptions:
+            self.lines += _wrapped(f"ASSUMED: {assumption}")
         for note in cal.notes:
             self.lines.append(f"# NOTE: {note}")
         self.lines.append("")
@@ -186,6 +199,13 @@ class Fragment:
             else:
                 why = f"n={st.visits} visits, none ran out: the most one took (a lower bound)"
             self.line(4, f"max_attempts: {st.max_attempts}", why)
+        if st.defect_probability is not None:
+            iv = st.defect_probability
+            self.line(
+                4, f"defect_probability: {_num(iv.estimate)}", self.about(iv, what=" observations")
+            )
+        elif st.defect_note:
+            self.line(4, "# defect_probability: NOT FITTED, see ASSUMED above")
         if st.backoff_hours is not None:
             text, _, _ = _duration(st.backoff_hours)
             self.line(
@@ -204,6 +224,24 @@ class Fragment:
         if st.sample_rate is not None:
             iv = st.sample_rate
             self.line(4, f"sample_rate: {_num(iv.estimate)}", self.about(iv, what=" arrivals"))
+        if st.caught_per_review is not None:
+            iv = st.caught_per_review
+            self.line(
+                4,
+                f"# caught defects per review (defect × catch): {_num(iv.estimate)} "
+                f"({self.about(iv, what=' reviews')})",
+            )
+        if st.catch_probability is not None:
+            iv = st.catch_probability
+            self.line(
+                4,
+                f"catch_probability: {_num(iv.estimate)}",
+                self.about(iv, what=" with a defect"),
+            )
+            self.line(4, "# reject_probability: of clean shots (notes), the defects apart")
+        elif st.caught_per_review is not None:
+            self.line(4, "# catch_probability: NOT FITTED, see ASSUMED above; the reject")
+            self.line(4, "# rates are of all rejections, caught defects and notes together")
         rejects = st.reject_probability
         if len(rejects) == 1:
             self.line(4, f"reject_probability: {_num(rejects[0].estimate)}", self.about(rejects[0]))

@@ -9,12 +9,11 @@ file, the row and the column, a log that contradicts itself: an end before its s
 stage the mapping does not know, a negative frame count, a status it does not map, a stage
 whose rows mix work outcomes (done, failed) with review outcomes (approved, rejected).
 
-A log has no notion of a shot's path through the pipeline, only rows. ``follow_shots``
-rebuilds it: it walks each shot's rows in time order, keeping the pipeline position the
-shot stands at, and so tells a review that sampled a shot out (the shot went past it with
-no row) from one that never saw it, a retry from a new visit, and where a rejected shot
-was sent back to. The counts it keeps per stage are what ``simulator.calibrate`` fits
-rates to.
+An optional defect column says whether a rejection caught a defect (a flag, or a note's
+reason mapped to defect or not) and, on a delivered shot's last row, whether a defect was
+found in it after delivery; ``simulator.planning._calibrate_defects`` fits defect and catch
+probabilities to it. Following each shot through the pipeline is
+``simulator.planning._calibrate_shots``.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -45,8 +44,6 @@ __all__ = [
     "HistoryMapping",
     "Outcome",
     "StageKind",
-    "StageTally",
-    "follow_shots",
     "load_mapping",
     "read_history",
 ]
@@ -89,9 +86,18 @@ class Columns(_Frozen):
     released: str = "released"
     """Optional: when the shot became available (turnover); without it, the first start of
     the shot's first task stands in for it, which adds the time it waited in a queue."""
+    defect: str = "defect"
+    """Optional: on a rejection, whether it caught a defect (a flag, or the note's reason);
+    on a delivered shot's last row, whether a defect was found in it after delivery."""
 
 
-OPTIONAL_COLUMNS = ("show", "resource", "released")
+OPTIONAL_COLUMNS = ("show", "resource", "released", "defect")
+
+DefectValue = Literal["defect", "no_defect"]
+_DEFAULT_DEFECT_VALUES: dict[DefectValue, tuple[str, ...]] = {
+    "defect": ("true", "yes", "y", "1", "defect"),
+    "no_defect": ("false", "no", "n", "0", "none", "note"),
+}
 
 _DEFAULT_OUTCOMES: dict[Outcome, tuple[str, ...]] = {
     "done": ("done", "complete", "completed", "final", "delivered"),
@@ -123,6 +129,23 @@ class HistoryMapping(_Frozen):
     """Review stages timed per frame (a QC model) rather than per shot (people)."""
     show: Name = "show"
     """The show's name when the log has no show column."""
+    defect_values: dict[DefectValue, TrackerNames] = {}
+    """The defect column's values that mean a defect and those that do not (a flag's yes and
+    no, or a note's reasons: artefact, flicker... against creative, timing...); a key left
+    out keeps the defaults (true, yes, 1, defect; false, no, 0, none, note). An empty cell
+    is no defect."""
+    found_after_delivery: bool = False
+    """Whether the defect column of a delivered shot's last row records every defect found
+    in the shot after delivery (an escaped defect). Without it a defect a review missed is
+    never seen, and only caught defects per review are fitted."""
+
+    def defect_table(self) -> dict[str, bool]:
+        table: dict[str, bool] = {"": False}
+        for value, default in _DEFAULT_DEFECT_VALUES.items():
+            given = self.defect_values.get(value)
+            names = default if given is None else _names(given)
+            table.update({_key(n): value == "defect" for n in names})
+        return table
 
     def outcome_table(self) -> dict[str, Outcome]:
         table: dict[str, Outcome] = {}
@@ -186,6 +209,9 @@ class Attempt:
     outcome: Outcome
     resource: str | None
     released: datetime | None
+    defect: bool | None = None
+    """The defect column (None without one): a rejection that caught a defect, or a
+    delivered shot found with one after delivery."""
 
     @property
     def hours(self) -> float:
@@ -203,6 +229,8 @@ class History:
     episode_stages: tuple[str, ...]
     kinds: Mapping[str, StageKind]
     has_released: bool
+    has_defects: bool = False
+    """The log has a defect column."""
 
     @property
     def first(self) -> datetime:
@@ -244,6 +272,7 @@ class _Rows:
         self.problems: list[Problem] = []
         self.outcomes = mapping.outcome_table()
         self.stages = mapping.stage_table()
+        self.defects = mapping.defect_table()
 
     def refuse(self, row: int, column: str, message: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -347,6 +376,7 @@ class _Rows:
                     col["released"],
                     f"released {v['released']} after the attempt started ({v['start']})",
                 )
+        defect = self._defect(row, v, col, outcome) if "defect" in col else None
         if len(self.problems) > before or self.full():
             return None
         assert start is not None
@@ -368,7 +398,32 @@ class _Rows:
             outcome=outcome,
             resource=resource,
             released=released,
+            defect=defect,
         )
+
+    def _defect(
+        self, row: int, v: dict[str, str], col: dict[str, str], outcome: Outcome | None
+    ) -> bool | None:
+        defect = self.defects.get(_key(v["defect"]))
+        if defect is None:
+            known = ", ".join(
+                f"{kind}: {', '.join(repr(n) for n, d in self.defects.items() if d == is_defect)}"
+                for kind, is_defect in (("defect", True), ("no_defect", False))
+            )
+            self.refuse(
+                row,
+                col["defect"],
+                f"unknown defect value {v['defect']!r}; the mapping knows {known}"
+                " (map your tracker's values under 'defect_values')",
+            )
+        elif defect and (outcome == "failed" or not v["shot"]):
+            self.refuse(
+                row,
+                col["defect"],
+                "a defect on a failed attempt or an episode's task: only a rejection (a defect"
+                " caught) or a delivered shot's last row (one found later) can carry one",
+            )
+        return defect
 
     def _stage(self, row: int, text: str, column: str) -> tuple[str, bool | None]:
         if not text:
@@ -504,97 +559,5 @@ def read_history(path: str | Path, mapping: HistoryMapping | None = None) -> His
         tuple(episode_stages),
         kinds,
         any(a.released is not None for a in attempts),
+        any(a.defect is not None for a in attempts),
     )
-
-
-# --- following shots through the pipeline ---------------------------------------------
-
-
-@dataclass
-class StageTally:
-    """What one stage saw, collected while following every shot through the pipeline."""
-
-    attempts: int = 0
-    failed: int = 0
-    done_visits: list[int] = field(default_factory=list)
-    """Attempts each successful visit took."""
-    exhausted: list[int] = field(default_factory=list)
-    """Attempts of each visit that ended failed with no retry: attempts ran out."""
-    retry_gaps: list[float] = field(default_factory=list)
-    arrivals: int = 0
-    reviewed: int = 0
-    rounds: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
-    """Round of notes (rejections so far by this stage) → [reviews, rejections]."""
-    targets: Counter[str] = field(default_factory=Counter)
-    rejections_per_shot: list[int] = field(default_factory=list)
-
-
-def follow_shots(history: History) -> dict[str, StageTally]:
-    """Walk every shot's rows in time order, keeping where in the pipeline it stands.
-
-    A row at a later stage than where the shot stood means it passed the reviews in
-    between without one: they sampled it out (an arrival, not a review). A rejection sends
-    it to the stage of its next row (the rework target). A failed attempt followed by one
-    at the same stage is a retry (the gap is the back-off plus any wait for a GPU); one
-    followed by nothing, or by another stage, ran out of attempts.
-    """
-    stages = history.shot_stages
-    order = {s: k for k, s in enumerate(stages)}
-    review = [history.kinds[s] == "review" for s in stages]
-    tallies = {s: StageTally() for s in stages}
-    shots: dict[tuple[str, str, str], list[Attempt]] = defaultdict(list)
-    for a in history.attempts:
-        if a.shot is not None and a.stage in order:
-            shots[(a.show, a.episode, a.shot)].append(a)
-    for rows in shots.values():
-        cursor = 0  # the pipeline position the shot stands at
-        rejections: Counter[str] = Counter()
-        visit = 0
-        for i, a in enumerate(rows):
-            s = order[a.stage]
-            t = tallies[a.stage]
-            prev = rows[i - 1] if i else None
-            nxt = rows[i + 1] if i + 1 < len(rows) else None
-            if prev is not None and prev.outcome == "rejected":
-                tallies[prev.stage].targets[a.stage] += 1
-                cursor = s
-            retry = prev is not None and prev.outcome == "failed" and prev.stage == a.stage
-            if retry:
-                assert prev is not None
-                t.retry_gaps.append((a.start - prev.end).total_seconds() / 3600.0)
-            # Reviews between where the shot stood and this row were skipped: sampling.
-            for k in range(cursor, s):
-                if review[k]:
-                    tallies[stages[k]].arrivals += 1
-            if review[s]:
-                t.arrivals += 1
-                t.reviewed += 1
-                tally = t.rounds[rejections[a.stage]]
-                tally[0] += 1
-                if a.outcome == "rejected":
-                    tally[1] += 1
-                    rejections[a.stage] += 1
-            else:
-                visit = visit + 1 if retry else 1
-                t.attempts += 1
-                if a.outcome == "failed":
-                    t.failed += 1
-                    if nxt is None or nxt.stage != a.stage:
-                        t.exhausted.append(visit)
-                else:
-                    t.done_visits.append(visit)
-            if a.outcome in ("done", "approved"):
-                cursor = s + 1
-            elif a.outcome == "failed":
-                cursor = s
-        last = rows[-1]
-        # A shot that finished its last work stage passed the reviews after it: those it
-        # has no row for were skipped. (A shot with work still ahead is in progress.)
-        if last.outcome in ("done", "approved") and all(review[cursor:]):
-            for k in range(cursor, len(stages)):
-                tallies[stages[k]].arrivals += 1
-        for stage, n in rejections.items():
-            tallies[stage].rejections_per_shot.append(n)
-        for stage in {a.stage for a in rows if review[order[a.stage]]} - set(rejections):
-            tallies[stage].rejections_per_shot.append(0)
-    return tallies

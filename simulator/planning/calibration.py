@@ -21,8 +21,11 @@ scenario asks:
 Every number is written into a scenario fragment with its sample size and its confidence
 interval, so a planner sees at a glance which numbers the history pins down and which it
 barely touches. A log cannot tell everything: a rejection does not say whether the
-reviewer caught a model's defect or gave a creative note, so defect and catch
-probabilities are not fitted (the reject rates include both), and nor are gang sizes.
+reviewer caught a model's defect or gave a creative note, so without an optional defect
+column (a flag or a note's reason) defect and catch probabilities stay assumptions (the
+reject rates include both); with one, they are fitted as far as the column identifies them
+(``simulator.planning._calibrate_defects``), and ``Calibration.assumptions`` says which
+numbers stay assumed. Gang sizes and pools' and teams' sizes are never in a log.
 
 **The log's columns** differ between trackers, so a small YAML mapping names them
 (``HistoryMapping``): which column holds the episode, the shot, the stage, and so on; which
@@ -49,12 +52,17 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from simulator.errors import Problem, ScenarioError
+from simulator.planning._calibrate_defects import (
+    fit_defect_probabilities,
+    fit_review_defects,
+    follow_defects,
+)
 from simulator.planning._calibrate_fit import (
     MIN_VALUES,
     DistributionFit,
@@ -70,12 +78,11 @@ from simulator.planning._calibrate_log import (
     History,
     HistoryMapping,
     StageKind,
-    StageTally,
-    follow_shots,
     load_mapping,
     read_history,
 )
 from simulator.planning._calibrate_plots import plot_fits
+from simulator.planning._calibrate_shots import StageTally, follow_shots
 from simulator.stats import Interval, mean_interval, proportion_interval
 
 __all__ = [
@@ -146,6 +153,16 @@ class StageFit:
     rework_share: Interval | None = None
     """Share of rejections that went back to ``rework_to``."""
     rejections_per_shot: Interval | None = None
+    defect_probability: Interval | None = None
+    """A GPU stage's, from the defect column (profile-likelihood interval)."""
+    catch_probability: Interval | None = None
+    """A review's, from the defect column; ``reject_probability`` is then of clean shots
+    (notes), not of all shots."""
+    caught_per_review: Interval | None = None
+    """A review's caught defects over its reviews (defect × catch), from the defect column."""
+    defect_note: str = ""
+    """Why a GPU stage's ``defect_probability`` or a review's ``catch_probability`` is not
+    fitted (empty when it is, or when the history has no defect column)."""
 
     def distributions(self) -> list[tuple[str, DistributionFit]]:
         """Every time-per-task fit of the stage, labelled (one per pool for a GPU stage)."""
@@ -182,6 +199,10 @@ class Calibration:
     episode_stages: tuple[StageFit, ...]
     notes: tuple[str, ...]
     """What could not be fitted, and why; also printed by the command line."""
+    assumptions: tuple[str, ...] = ()
+    """Numbers a scenario needs that the history does not identify (defect and catch
+    probabilities unless a defect column fits them, gang and team sizes), each with why;
+    written at the top of the fragment and printed by the command line."""
 
     def stage(self, name: str) -> StageFit:
         for st in (*self.shot_stages, *self.episode_stages):
@@ -433,6 +454,8 @@ def calibrate(
         _episode_stage(name, by_stage[name], pools, level, min_values)
         for name in history.episode_stages
     ]
+    if history.has_defects:
+        shot_fits = _with_defects(history, mapping, shot_fits, level)
     shows = _shows(history, level, min_values)
     notes = _notes(history, mapping, shows, shot_fits, episode_fits)
     fitted = [f for st in (*shot_fits, *episode_fits) for _, f in st.distributions() if f.fitted]
@@ -449,7 +472,69 @@ def calibrate(
         tuple(shot_fits),
         tuple(episode_fits),
         tuple(notes),
+        tuple(_assumptions(history, mapping, shot_fits)),
     )
+
+
+def _with_defects(
+    history: History, mapping: HistoryMapping, fits: Sequence[StageFit], level: float
+) -> list[StageFit]:
+    """The stages with what the defect column fits: defect, catch and clean-shot reject
+    probabilities where identified, caught defects per review everywhere."""
+    escapes = mapping.found_after_delivery
+    tally = follow_defects(history, escapes=escapes, column=mapping.columns.defect)
+    gpu = [st.name for st in fits if st.kind == "gpu"]
+    defects = fit_defect_probabilities(tally, gpu, level)
+    out = []
+    for st in fits:
+        if st.kind == "gpu":
+            d = defects[st.name]
+            if isinstance(d, Interval):
+                out.append(replace(st, defect_probability=d))
+            else:
+                out.append(replace(st, defect_note=d))
+            continue
+        written, sparse = len(st.reject_probability), len(st.sparse_rounds)
+        fit = fit_review_defects(tally, st.name, st.max_rounds_value, written + sparse, level)
+        st = replace(st, caught_per_review=fit.caught_per_review, defect_note=fit.note)
+        if fit.catch_probability is not None:
+            clean = list(fit.reject_probability)
+            cut = clean.index(None) if None in clean else len(clean)
+            st = replace(
+                st,
+                catch_probability=fit.catch_probability,
+                reject_probability=tuple(iv for iv in clean[: min(cut, written)] if iv),
+                sparse_rounds=tuple(iv for iv in clean[written:cut] if iv),
+            )
+        out.append(st)
+    return out
+
+
+def _assumptions(history: History, mapping: HistoryMapping, fits: Sequence[StageFit]) -> list[str]:
+    out = []
+    gpu = [st.name for st in fits if st.kind == "gpu"]
+    reviews = [st.name for st in fits if st.kind == "review"]
+    if not history.has_defects:
+        out.append(
+            f"defect_probability ({', '.join(gpu) or 'no GPU stage'}) and catch_probability"
+            f" ({', '.join(reviews) or 'no review'}): the history has no defect column"
+            f" ({mapping.columns.defect!r}), so a rejection does not say whether it caught a"
+            " defect; the reject rates are of all rejections (caught defects and notes"
+            " together), which a scenario without defects reproduces"
+        )
+    else:
+        for st in fits:
+            if st.defect_note:
+                key = "defect_probability" if st.kind == "gpu" else "catch_probability"
+                out.append(f"{st.name} {key}: {st.defect_note}")
+        if mapping.found_after_delivery:
+            out.append(
+                "the fitted defect and catch probabilities take every defect found after"
+                " delivery to be recorded: one never found counts as clean, which raises"
+                " catch_probability and lowers defect_probability"
+            )
+    out.append("gang sizes, pools' and teams' sizes, shifts and prices: not in a task log")
+    return out
 
 
 def _too_small(history: History, notes: Sequence[str]) -> ScenarioError:
