@@ -79,6 +79,7 @@ PUBLIC_NAMES = {
         "preflight",
         "resource_keys",
         "resource_labels",
+        "setting_name",
         "with_start",
     ],
     "engines": [

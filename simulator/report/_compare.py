@@ -292,6 +292,7 @@ def sensitivity_page(folder: ResultsFolder) -> Page:
         )
         pairs = [(str(r["factor"]), float(r[measure])) for _, r in ranked.iterrows()]
         reading.append(drivers_sentence(output, pairs, method, labels))
+    reading += _notes_in_words(summary.get("notes", []), factors, labels)
     blocks: list[Block] = []
     if not table.empty:
         figure = sensitivity_chart(table, measure, outputs, words)
@@ -350,6 +351,21 @@ def sensitivity_page(folder: ResultsFolder) -> Page:
         files=[files_table(folder)] if folder.file_status else [],
         warnings=file_warnings(folder),
     )
+
+
+def _notes_in_words(
+    notes: list[str], factors: list[dict[str, Any]], labels: dict[str, str]
+) -> list[str]:
+    """The sensitivity's notes (an output that does not vary over the ranges, a factor
+    taken in whole numbers), each setting named as people do rather than by its path."""
+    paths = sorted((str(f["path"]) for f in factors), key=len, reverse=True)
+    out = []
+    for note in notes:
+        text = str(note)
+        for path in paths:
+            text = text.replace(path, setting_name(path, labels))
+        out.append(text[:1].upper() + text[1:])
+    return out
 
 
 def _indices_table(table: pd.DataFrame, method: str, measure: str, labels: dict[str, str]) -> Table:

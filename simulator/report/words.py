@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from simulator.calendar import date_at
+from simulator.model import setting_name
 
 if TYPE_CHECKING:
     from simulator.results.summary import Summary
@@ -295,35 +296,6 @@ def no_difference_text(a: str, b: str) -> str:
         f"No replication differed: {a} and {b} gave the same cost, deliveries and defects "
         "in every replication, so the change makes no difference here."
     )
-
-
-_OWNERS = {
-    "pools": "pool",
-    "teams": "team",
-    "shot_stages": "stage",
-    "episode_stages": "stage",
-    "shows": "show",
-}
-
-
-def setting_name(path: str, labels: Mapping[str, str]) -> str:
-    """A scenario setting in words, by the label of what it belongs to:
-    ``teams.supervisors.shifts.0.people`` is "VFX supervisor: shift 1 people" (``labels``
-    as ``Summary.labels``). A path outside pools, teams, stages and shows stays a path."""
-    parts = path.split(".")
-    if len(parts) < 3 or parts[0] not in _OWNERS:
-        return path
-    owner = labels.get(f"{_OWNERS[parts[0]]}:{parts[1]}", parts[1])
-    words: list[str] = []
-    rest = parts[2:]
-    while rest:
-        head, *rest = rest
-        if rest and rest[0].isdigit():
-            words.append(f"{head.rstrip('s')} {int(rest[0]) + 1}")
-            rest = rest[1:]
-        else:
-            words.append(head.replace("_", " "))
-    return f"{owner}: {', '.join(words)}"
 
 
 def wait_hours(x: float | None) -> str:
