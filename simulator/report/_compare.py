@@ -326,23 +326,7 @@ def sensitivity_page(folder: ResultsFolder) -> Page:
             Section(
                 "Inputs",
                 "inputs",
-                blocks=[
-                    Table(
-                        ["input", "setting", "low", "high", "whole numbers"],
-                        [
-                            [
-                                setting_name(str(f["path"]), labels),
-                                str(f["path"]),
-                                str(f["low"]),
-                                str(f["high"]),
-                                "yes" if f.get("integer") else "no",
-                            ]
-                            for f in factors
-                        ],
-                        title="Ranges",
-                        numeric=[False, False, True, True, False],
-                    )
-                ],
+                blocks=[_ranges_table(factors, labels)],
             ),
         ],
         provenance=planning_provenance(
@@ -350,6 +334,24 @@ def sensitivity_page(folder: ResultsFolder) -> Page:
         ),
         files=[files_table(folder)] if folder.file_status else [],
         warnings=file_warnings(folder),
+    )
+
+
+def _ranges_table(factors: list[dict[str, Any]], labels: dict[str, str]) -> Table:
+    return Table(
+        ["input", "setting", "low", "high", "whole numbers"],
+        [
+            [
+                setting_name(str(f["path"]), labels),
+                str(f["path"]),
+                str(f["low"]),
+                str(f["high"]),
+                "yes" if f.get("integer") else "no",
+            ]
+            for f in factors
+        ],
+        title="Ranges",
+        numeric=[False, False, True, True, False],
     )
 
 
