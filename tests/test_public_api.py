@@ -100,6 +100,7 @@ PUBLIC_NAMES = {
         "run_batch",
         "run_raw_batch",
         "run_replications",
+        "stage_keys",
         "stages",
         "trace_replication",
     ],

@@ -292,7 +292,12 @@ def sensitivity_page(folder: ResultsFolder) -> Page:
         )
         pairs = [(str(r["factor"]), float(r[measure])) for _, r in ranked.iterrows()]
         reading.append(drivers_sentence(output, pairs, method, labels))
-    reading += _notes_in_words(summary.get("notes", []), factors, labels)
+    said = " ".join(reading)
+    reading += [
+        note
+        for note in _notes_in_words(summary.get("notes", []), factors, labels)
+        if note.rstrip(".") not in said  # "does not vary" may be said already
+    ]
     blocks: list[Block] = []
     if not table.empty:
         figure = sensitivity_chart(table, measure, outputs, words)

@@ -30,7 +30,9 @@ __all__ = [
     "PAID_UTILISATION",
     "PLOT_GUIDES",
     "RUN_UTILISATION",
+    "STAGE_HEADINGS",
     "VERDICT_WORDS",
+    "WAITS_HEADINGS",
     "SeasonCalendar",
     "count",
     "days",
@@ -48,6 +50,7 @@ __all__ = [
     "setting_name",
     "signed",
     "span",
+    "stage_rows",
     "utilisation_rows",
     "verdict_line",
     "verdict_sentence",
@@ -313,10 +316,20 @@ def utilisation_rows(summary: Summary) -> list[list[str]]:
     return rows
 
 
+WAITS_HEADINGS = (
+    "queue",
+    "tasks started",
+    "wait per task",
+    "still queued at the end",
+    "their wait so far",
+)
+"""The columns of ``waits_rows``, the terminal's and the report's waits table."""
+
+
 def waits_rows(summary: Summary) -> list[list[str]]:
-    """Per pool and team: tasks started from its queue, their mean wait (interval) and the
-    hours waited by tasks still queued when the run ended; then the shots' time in system.
-    Empty for a folder written before waits were summarised."""
+    """Per pool and team: tasks started from its queue, their mean wait (interval), the
+    tasks still queued when the run ended and the hours they had waited; then the shots'
+    time in system. Empty for a folder written before waits were summarised."""
     waits = summary.waits
     if waits is None:
         return []
@@ -325,6 +338,7 @@ def waits_rows(summary: Summary) -> list[list[str]]:
             summary.label(key),
             count(w.tasks_started),
             with_interval(w.mean_wait_h, wait_hours),
+            with_interval(w.queued_at_end, count),
             with_interval(w.waited_at_end_h, wait_hours),
         ]
         for key, w in waits.resources.items()
@@ -335,9 +349,44 @@ def waits_rows(summary: Summary) -> list[list[str]]:
             count(waits.shots_through),
             with_interval(waits.time_in_system_h, wait_hours),
             "",
+            "",
         ]
     )
     return rows
+
+
+STAGE_HEADINGS = (
+    "stage",
+    "tasks started",
+    "wait per task",
+    "visits ended",
+    "time per visit",
+    "still queued at the end",
+    "their wait so far",
+)
+"""The columns of ``stage_rows``."""
+
+
+def stage_rows(summary: Summary) -> list[list[str]]:
+    """Per stage: tasks started from its queue and their mean wait, the visits whose
+    service ended and their mean time in the stage (arrival at its queue to the end of
+    service), the tasks still queued when the run ended and the hours they had waited;
+    each mean with its interval. Empty for a folder written before stages were
+    summarised."""
+    if summary.waits is None:
+        return []
+    return [
+        [
+            summary.label(key),
+            count(st.tasks_started),
+            with_interval(st.mean_wait_h, wait_hours),
+            count(st.visits),
+            with_interval(st.time_in_stage_h, wait_hours),
+            with_interval(st.queued_at_end, count),
+            with_interval(st.waited_at_end_h, wait_hours),
+        ]
+        for key, st in summary.waits.stages.items()
+    ]
 
 
 # --- sensitivity ----------------------------------------------------------------------------
