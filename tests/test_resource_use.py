@@ -127,6 +127,24 @@ def test_a_cloud_pool_is_paid_for_the_unit_hours_its_leases_were_billed(engine: 
     assert r.flow == (4, 9.0)
 
 
+def test_both_engines_count_the_work_still_queued_at_a_horizon_alike() -> None:
+    """The demo cut off on its third day, reviews still queued: the engines' per-stage
+    counts agree replication by replication, and add up to the waits per resource."""
+    from simulator.engines import run_raw_batch
+    from simulator.engines.reference.engine import run_raw
+    from simulator.testing.agreement import raw_difference
+
+    data, positions = load_yaml(DEMO.read_text(), str(DEMO))
+    data["run"]["horizon"] = "3d"
+    model = compile_season(parse_scenario(data, positions, source="<test>", base_dir=DEMO.parent))
+    kernel = run_raw_batch(model, range(4))
+    for raw in kernel:
+        assert raw_difference(model, run_raw(model, raw.replication), raw) is None
+        assert sum(raw.stage_queued) > 0
+        assert sum(raw.stage_wait_count) == sum(raw.wait_count)
+        assert math.isclose(math.fsum(raw.stage_wait_hours), math.fsum(raw.wait_hours))
+
+
 def test_chunks_keep_paid_hours_waits_and_time_in_system() -> None:
     model = model_of(CUT_OFF)
     results = run_replications(model, range(2), "reference")
