@@ -220,6 +220,16 @@ def test_the_folder_holds_waits_parquet_listed_in_its_manifest(tmp_path: Path) -
     assert look.queued_at_end.high == 0.0
     assert folder.run_summary == Summary.from_json(summary.to_json())
     assert folder.run_summary.waits == summary.waits
+    # The run's page says the same in words: the work still queued, the time per stage.
+    from simulator.report.page import build_page, render_html
+    from simulator.report.words import stage_rows, waits_rows
+
+    render = ["render", "3.0", "1.0 h (1.0 h – 1.0 h)", "2.0", "1.5 h (1.5 h – 1.5 h)"]
+    assert stage_rows(summary)[0][:6] == [*render, "1.0 (1.0 – 1.0)"]
+    assert waits_rows(summary)[0][3] == "1.0 (1.0 – 1.0)"  # one task queued for the GPU
+    html = render_html(build_page(tmp_path))
+    assert "Waits and time per stage" in html
+    assert "still queued at the end" in html
 
 
 def test_the_summary_gives_waits_and_both_utilisations_with_intervals() -> None:
