@@ -179,6 +179,14 @@ enum rs_header {
     RS_H_S_RELEASE_ORDER,
     RS_H_S_RELEASE_SEQ,
     RS_H_S_RELEASE_NEXT,
+    /* outputs added in layout version 4, per stage (shot stages, fallbacks, episode
+     * stages), after the rest so that no older slot moved */
+    RS_H_OD_STAGE_WAIT_HOURS,
+    RS_H_OD_STAGE_VISIT_HOURS,
+    RS_H_OD_STAGE_QUEUED_HOURS,
+    RS_H_OI_STAGE_WAIT_COUNT,
+    RS_H_OI_STAGE_VISITS,
+    RS_H_OI_STAGE_QUEUED,
     RS_H_SIZE
 };
 
@@ -518,7 +526,7 @@ enum rs_outcome {
     RS_OUT_APPROVED
 };
 
-#define RS_LAYOUT_VERSION 3
+#define RS_LAYOUT_VERSION 4
 #define RS_TRACE_WIDTH 6
 #define RS_EVENT_WORDS 4
 #define RS_FLAG_LEASED 1
@@ -927,6 +935,11 @@ typedef struct {
     int status;
     rs_i64 flow_n;
     double flow_h;
+    /* Per stage: starts from its queue and the hours they waited; visits whose service
+     * ended and their hours from arrival to that end; tasks still queued at the end of
+     * the run and the hours they had waited. */
+    double *st_wait_h, *st_visit_h, *st_queued_h;
+    rs_i64 *st_wait_n, *st_visits, *st_queued;
 
     double *trace;
     rs_i64 trace_cap;
@@ -1705,6 +1718,8 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
     rs_monitor_add(sim, sim->n_res + q, -1);
     sim->wait_n[q] += 1;
     sim->wait_hours[q] += now - TK_D(sim, id, RS_TK_QUEUED_AT);
+    sim->st_wait_n[stage] += 1;
+    sim->st_wait_h[stage] += now - TK_D(sim, id, RS_TK_QUEUED_AT);
     if (ST_I(sim, stage, RS_SI_KIND) == RS_STAGE_GPU && !TK_I(sim, id, RS_TK_INTERRUPTED)) {
         sim->attempts[ep] += 1;
     }
@@ -1866,6 +1881,8 @@ RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
 {
     rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
     rs_i32 kind = (rs_i32)ST_I(sim, stage, RS_SI_KIND);
+    sim->st_visits[stage] += 1;
+    sim->st_visit_h[stage] += sim->now - TK_D(sim, id, RS_TK_ARRIVAL);
     rs_free_resources(sim, id);
     if (kind == RS_STAGE_EPISODE) {
         rs_i32 ep = id - sim->n_shots;
@@ -2612,6 +2629,12 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->failures = out_i + mi[RS_H_OI_FAILURES];
     sim->class_counts = out_i + mi[RS_H_OI_CLASS_COUNTS];
     sim->ties = out_i + mi[RS_H_OI_TIES];
+    sim->st_wait_h = out_d + mi[RS_H_OD_STAGE_WAIT_HOURS];
+    sim->st_visit_h = out_d + mi[RS_H_OD_STAGE_VISIT_HOURS];
+    sim->st_queued_h = out_d + mi[RS_H_OD_STAGE_QUEUED_HOURS];
+    sim->st_wait_n = out_i + mi[RS_H_OI_STAGE_WAIT_COUNT];
+    sim->st_visits = out_i + mi[RS_H_OI_STAGE_VISITS];
+    sim->st_queued = out_i + mi[RS_H_OI_STAGE_QUEUED];
     sim->last_class = 0;
     sim->round_mixed = 0;
     sim->last_round_t = -1.0;
@@ -2988,6 +3011,24 @@ RS_DEVICE void rs_close(rs_sim *sim, double end)
     }
 }
 
+/* The tasks still queued when the run ends, per stage, with the hours they had waited:
+ * resource by resource (pools, then teams), each list in dispatch order, each task at the
+ * list of its first option (the reference's order of the same sums). */
+RS_DEVICE void rs_count_queued(rs_sim *sim, double end)
+{
+    rs_i32 r, k;
+    for (r = 0; r < sim->n_res; r++) {
+        for (k = 0; k < sim->wait_count[r]; k++) {
+            rs_i32 id = rs_waiting_at(sim, r, k);
+            rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+            if (rs_queue_resource(sim, stage) == r) {
+                sim->st_queued[stage] += 1;
+                sim->st_queued_h[stage] += end - TK_D(sim, id, RS_TK_QUEUED_AT);
+            }
+        }
+    }
+}
+
 RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scratch,
                                  double *out_d, rs_i64 *out_i, rs_u32 rep, double *trace,
                                  rs_i64 trace_cap, rs_i64 *trace_count)
@@ -3048,6 +3089,7 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
         }
     }
     rs_close(&sim, end);
+    rs_count_queued(&sim, end);
     out_d[mi[RS_H_OD_END]] = end;
     out_d[mi[RS_H_OD_FLOW_HOURS]] = sim.flow_h;
     out_i[mi[RS_H_OI_FLOW_COUNT]] = sim.flow_n;

@@ -124,6 +124,12 @@ def _raw(model: SeasonModel, **changes: object) -> RawReplication:
         frames=[20, 10],
         preemptions=[0, 1],
         gpu_failures=[2, 3],
+        stage_wait_count=[3, 2],
+        stage_wait_hours=[1.5, 4.0],
+        stage_visits=[2, 1],
+        stage_visit_hours=[5.0, 1.0],
+        stage_queued=[2, 1],
+        stage_queued_hours=[0.5, 0.25],
     )
     return dataclasses.replace(raw, **changes)  # type: ignore[arg-type]
 
@@ -150,6 +156,12 @@ def test_accounting_applies_the_cost_rules_of_the_design() -> None:
     assert r.waits["team:sup"] == (2, 4.0)
     assert (r.replication, r.events, r.flow) == (7, 10, (3, 9.0))
     assert (r.preemptions, r.gpu_failures) == (1, 5)
+    # Per stage, by its key; tasks still queued per resource are those of the stages whose
+    # first option it is (render's is the gpu pool, even with burst as a second option).
+    assert r.stage_waits == {"stage:render": (3, 1.5), "stage:look": (2, 4.0)}
+    assert r.stage_visits == {"stage:render": (2, 5.0), "stage:look": (1, 1.0)}
+    assert r.stage_queued == {"stage:render": (2, 0.5), "stage:look": (1, 0.25)}
+    assert r.queued == {"pool:gpu": 2, "pool:burst": 0, "team:sup": 1}
 
 
 def test_an_episode_not_delivered_pays_lateness_to_the_horizon() -> None:
@@ -192,6 +204,10 @@ def test_a_difference_in_the_raw_record_is_named_by_its_accumulator() -> None:
     bins[-1][0] += 1.0
     found = raw_difference(model, raw, dataclasses.replace(raw, queue_bins=bins))
     assert f"of team {model.teams[-1].name} on day 0:" in str(found)
+    visits = list(raw.stage_visits)
+    visits[-1] += 1
+    found = raw_difference(model, raw, dataclasses.replace(raw, stage_visits=visits))
+    assert f"visits whose service ended of stage {stages(model)[-1].name}: a " in str(found)
 
 
 # --- resource keys ----------------------------------------------------------------------------

@@ -105,6 +105,13 @@ def _check_headline(kind: str, headline: dict[str, tuple[object, float, float]],
         in_system = summary["waits"]["time_in_system_h"]
         value, low, high = headline["shot time in system, mean"]
         assert _close(value, in_system["estimate"])
+        in_stage = summary["waits"]["stages"]["stage:conform"]["time_in_stage_h"]
+        value, low, high = headline["stage:conform: time in the stage per visit, mean"]
+        assert _close(value, in_stage["estimate"])
+        assert _close(high, in_stage["high"])
+        queued = summary["waits"]["resources"]["pool:h100"]["queued_at_end"]
+        value, low, high = headline["pool:h100: tasks still queued at the end"]
+        assert _close(value, queued["estimate"])
     elif kind == "staff":
         chosen = summary["chosen"]
         value, low, high = headline["chosen: cost, mean"]

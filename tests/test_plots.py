@@ -187,6 +187,12 @@ def planning_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, objec
     return {"sweep": swept, "staff": staffed, "compare": compared, "ranked": ranked}
 
 
+def _demo_labels() -> dict[str, str]:
+    from simulator.model import compile_season
+
+    return compile_season(load_scenario(DEMO)).labels()
+
+
 def _planning_figures(tables: dict[str, Any]) -> dict[str, Callable[[], Figure]]:
     from simulator.plots.planning import (
         difference_plot,
@@ -197,9 +203,10 @@ def _planning_figures(tables: dict[str, Any]) -> dict[str, Callable[[], Figure]]
 
     swept, staffed = tables["sweep"], tables["staff"]
     paths = [v["path"] for v in swept.summary["vary"]]
+    labels = _demo_labels()
     return {
-        "sweep_heatmaps": lambda: sweep_plot(swept.points, paths, "demo"),
-        "sweep_lines": lambda: sweep_plot(swept.points, paths[:1], "demo"),
+        "sweep_heatmaps": lambda: sweep_plot(swept.points, paths, "demo", labels),
+        "sweep_lines": lambda: sweep_plot(swept.points, paths[:1], "demo", labels),
         "frontier": lambda: frontier_plot(staffed.table, 0.6, "demo", None),
         "differences": lambda: difference_plot(tables["compare"].table, "demo", "demo 3 GPUs"),
         "sensitivity": lambda: sensitivity_chart(tables["ranked"], "mu_star", ["p_any_miss"]),
@@ -237,12 +244,30 @@ def test_the_sweep_heatmap_writes_every_cell_out(planning_tables: dict[str, Any]
     paths = [v["path"] for v in swept.summary["vary"]]
     from simulator.plots.planning import sweep_plot
 
-    figure = sweep_plot(swept.points, paths, "demo")
+    figure = sweep_plot(swept.points, paths, "demo", _demo_labels())
     risk_ax, cost_ax = _plot_axes(figure)[:2]
     assert len(risk_ax.texts) == len(cost_ax.texts) == len(swept.points)
     for row in swept.points.itertuples():
         assert f"{100 * row.p_any_miss:.0f}%" in " ".join(t.get_text() for t in risk_ax.texts)
         assert f"${row.cost_mean / 1000:,.1f}k" in [t.get_text() for t in cost_ax.texts]
+
+
+def test_the_sweep_axes_name_settings_as_people_do(planning_tables: dict[str, Any]) -> None:
+    """Axes by the scenario's labels, never a dotted path."""
+    from simulator.plots.planning import sweep_plot
+
+    swept = planning_tables["sweep"]
+    paths = [v["path"] for v in swept.summary["vary"]]
+    assert paths == ["pools.h100.gpus", "teams.supervisors.shifts.0.people"]
+    labels = _demo_labels()
+    people = f"{labels['team:supervisors']}: shift 1, people (people)"
+    gpus = f"{labels['pool:h100']}: gpus (GPUs)"
+    heat = _plot_axes(sweep_plot(swept.points, paths, "demo", labels))[0]
+    assert (heat.get_xlabel(), heat.get_ylabel()) == (gpus, people)
+    line = _plot_axes(sweep_plot(swept.points, paths[1:], "demo", labels))[0]
+    assert line.get_xlabel() == people
+    words = [heat.get_xlabel(), heat.get_ylabel(), line.get_xlabel()]
+    assert not any(path in word for path in paths for word in words)
 
 
 # --- every word inside the figure -----------------------------------------------------------

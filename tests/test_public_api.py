@@ -79,6 +79,7 @@ PUBLIC_NAMES = {
         "preflight",
         "resource_keys",
         "resource_labels",
+        "setting_name",
         "with_start",
     ],
     "engines": [
@@ -99,6 +100,7 @@ PUBLIC_NAMES = {
         "run_batch",
         "run_raw_batch",
         "run_replications",
+        "stage_keys",
         "stages",
         "trace_replication",
     ],

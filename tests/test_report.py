@@ -505,6 +505,29 @@ def test_sensitivity_speaks_in_the_scenarios_names(planning_folders: dict[str, P
     assert f"{name} moves season cost the most: ${top['mu_star']:,.0f} over its range" in text
 
 
+def test_the_sensitivity_page_says_its_notes(tmp_path: Path) -> None:
+    """An output that does not vary over the ranges, and a factor taken in whole numbers:
+    the page says both, in the scenario's names."""
+    from simulator.planning.executors import SerialExecutor
+    from simulator.planning.sensitivity import sensitivity
+    from simulator.results.work import Work
+
+    result = sensitivity(
+        DEMO,
+        ["pools.h100.gpus=2:4", "shot_stages.image_to_video.defect_probability=0.02:0.2"],
+        samples=2,
+        out=tmp_path / "sensitivity",
+        work=Work(replications=3, executor=SerialExecutor()),
+        outputs=["p_any_miss", "cost_mean"],
+        plots=False,
+    )
+    assert len(result.notes) == 2, result.notes  # whole numbers; P(any miss) never moves
+    text = _text(render_html(build_page(tmp_path / "sensitivity")))
+    assert "P(any miss) does not vary over these ranges: no input moves it" in text
+    gpus = f"{result.summary['labels']['pool:h100']}: gpus"
+    assert f"{gpus} is taken in whole numbers (2 to 4): the key takes nothing else" in text
+
+
 def test_the_staff_page_names_its_settings_by_their_labels(
     planning_folders: dict[str, Path],
 ) -> None:

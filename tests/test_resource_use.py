@@ -86,7 +86,24 @@ def test_a_run_cut_off_at_the_horizon_worked_by_hand(engine: str) -> None:
     assert r.queue_area == {"pool:gpu": 5.25, "team:sup": 0.0}
     assert r.waited_at_end("pool:gpu") == 2.25
     assert r.waited_at_end("team:sup") == 0.0
+    assert r.queued == {"pool:gpu": 1, "team:sup": 0}
     assert r.flow == (1, 1.5)
+
+
+@pytest.mark.parametrize("engine", ["reference", "kernel"])
+def test_waits_and_times_per_stage_worked_by_hand(engine: str) -> None:
+    """The same cut-off run, stage by stage. Render: shots 1, 2 and 3 start after waiting
+    0, 1 and 2 h; shots 1 and 2 end their visits at 1 and 2 h, 1 and 2 h after arriving
+    at 0 (shot 3 is still in service at the cut: in neither count); shot 4 is still queued,
+    having waited 2.25 h. Look: shots 1 and 2 start on arrival, at 1 and 2 h; shot 1's
+    visit ends at 1.5 h, half an hour after it arrived; nothing is queued there."""
+    (r,) = run_replications(model_of(CUT_OFF), range(1), engine)
+    assert r.stage_waits == {"stage:render": (3, 3.0), "stage:look": (2, 0.0)}
+    assert r.stage_visits == {"stage:render": (2, 3.0), "stage:look": (1, 0.5)}
+    assert r.stage_queued == {"stage:render": (1, 2.25), "stage:look": (0, 0.0)}
+    # A stage's queue is its first option's: per resource, the stages add up.
+    assert r.waits["pool:gpu"] == r.stage_waits["stage:render"]
+    assert r.waited_at_end("pool:gpu") == r.stage_queued["stage:render"][1]
 
 
 @pytest.mark.parametrize("engine", ["reference", "kernel"])
@@ -110,6 +127,24 @@ def test_a_cloud_pool_is_paid_for_the_unit_hours_its_leases_were_billed(engine: 
     assert r.flow == (4, 9.0)
 
 
+def test_both_engines_count_the_work_still_queued_at_a_horizon_alike() -> None:
+    """The demo cut off on its third day, reviews still queued: the engines' per-stage
+    counts agree replication by replication, and add up to the waits per resource."""
+    from simulator.engines import run_raw_batch
+    from simulator.engines.reference.engine import run_raw
+    from simulator.testing.agreement import raw_difference
+
+    data, positions = load_yaml(DEMO.read_text(), str(DEMO))
+    data["run"]["horizon"] = "3d"
+    model = compile_season(parse_scenario(data, positions, source="<test>", base_dir=DEMO.parent))
+    kernel = run_raw_batch(model, range(4))
+    for raw in kernel:
+        assert raw_difference(model, run_raw(model, raw.replication), raw) is None
+        assert sum(raw.stage_queued) > 0
+        assert sum(raw.stage_wait_count) == sum(raw.wait_count)
+        assert math.isclose(math.fsum(raw.stage_wait_hours), math.fsum(raw.wait_hours))
+
+
 def test_chunks_keep_paid_hours_waits_and_time_in_system() -> None:
     model = model_of(CUT_OFF)
     results = run_replications(model, range(2), "reference")
@@ -118,7 +153,11 @@ def test_chunks_keep_paid_hours_waits_and_time_in_system() -> None:
         assert after.paid_hours == before.paid_hours
         assert after.waits == before.waits
         assert after.queue_area == before.queue_area
+        assert after.queued == before.queued
         assert after.flow == before.flow
+        assert after.stage_waits == before.stage_waits
+        assert after.stage_visits == before.stage_visits
+        assert after.stage_queued == before.stage_queued
 
 
 def test_a_chunk_without_the_new_columns_is_refused_by_name() -> None:
@@ -138,14 +177,23 @@ def test_the_folder_holds_waits_parquet_listed_in_its_manifest(tmp_path: Path) -
     waits = folder.table("waits.parquet")
     assert waits is not None
     assert sorted(waits["replication"].unique()) == [0, 1, 2]
-    rows = waits.set_index(["replication", "measure", "resource"])
+    rows = waits.set_index(["replication", "measure", "key"])
+    assert not rows.index.duplicated().any()
+
+    def cell(rep: int, measure: str, key: str) -> tuple[float, float, float]:
+        found = rows.loc[(rep, measure, key)]
+        return (found["count"], found["hours"], found["mean_h"])
+
     for rep in range(3):  # a season without chance: every replication is the hand case
-        started = rows.loc[(rep, "wait", "pool:gpu")]
-        assert (started["count"], started["hours"], started["mean_h"]) == (3, 3.0, 1.0)
-        assert rows.loc[(rep, "queued_at_end", "pool:gpu"), "hours"] == 2.25
-        assert math.isnan(rows.loc[(rep, "queued_at_end", "pool:gpu"), "count"])
-        through = rows.loc[(rep, "time_in_system", "pipeline")]
-        assert (through["count"], through["hours"], through["mean_h"]) == (1, 1.5, 1.5)
+        assert cell(rep, "wait", "pool:gpu") == (3, 3.0, 1.0)
+        assert cell(rep, "queued_at_end", "pool:gpu") == (1, 2.25, 2.25)
+        assert cell(rep, "queued_at_end", "team:sup")[:2] == (0, 0.0)
+        assert cell(rep, "wait", "stage:render") == (3, 3.0, 1.0)
+        assert cell(rep, "time_in_stage", "stage:render") == (2, 3.0, 1.5)
+        assert cell(rep, "time_in_stage", "stage:look") == (1, 0.5, 0.5)
+        assert cell(rep, "queued_at_end", "stage:render") == (1, 2.25, 2.25)
+        assert cell(rep, "time_in_system", "pipeline") == (1, 1.5, 1.5)
+    assert set(waits["label"][waits["key"] == "stage:look"]) == {"look"}
     # The summary says the same, with intervals; and reads back as written.
     assert summary.paid_utilisation["pool:gpu"].estimate == 2.25 / 240
     assert summary.utilisation["pool:gpu"].estimate == 1.0
@@ -157,8 +205,31 @@ def test_the_folder_holds_waits_parquet_listed_in_its_manifest(tmp_path: Path) -
     assert (gpu.waited_at_end_h.low, gpu.waited_at_end_h.high) == (2.25, 2.25)
     assert summary.waits.time_in_system_h is not None
     assert summary.waits.time_in_system_h.estimate == 1.5
+    assert gpu.queued_at_end is not None
+    assert (gpu.queued_at_end.estimate, gpu.queued_at_end.low) == (1.0, 1.0)
+    render = summary.waits.stages["stage:render"]
+    assert (render.tasks_started, render.visits) == (3.0, 2.0)
+    assert render.mean_wait_h is not None
+    assert render.mean_wait_h.estimate == 1.0
+    assert render.time_in_stage_h is not None
+    assert render.time_in_stage_h.estimate == 1.5
+    assert (render.queued_at_end.estimate, render.waited_at_end_h.estimate) == (1.0, 2.25)
+    look = summary.waits.stages["stage:look"]
+    assert look.time_in_stage_h is not None
+    assert look.time_in_stage_h.estimate == 0.5
+    assert look.queued_at_end.high == 0.0
     assert folder.run_summary == Summary.from_json(summary.to_json())
     assert folder.run_summary.waits == summary.waits
+    # The run's page says the same in words: the work still queued, the time per stage.
+    from simulator.report.page import build_page, render_html
+    from simulator.report.words import stage_rows, waits_rows
+
+    render = ["render", "3.0", "1.0 h (1.0 h – 1.0 h)", "2.0", "1.5 h (1.5 h – 1.5 h)"]
+    assert stage_rows(summary)[0][:6] == [*render, "1.0 (1.0 – 1.0)"]
+    assert waits_rows(summary)[0][3] == "1.0 (1.0 – 1.0)"  # one task queued for the GPU
+    html = render_html(build_page(tmp_path))
+    assert "Waits and time per stage" in html
+    assert "still queued at the end" in html
 
 
 def test_the_summary_gives_waits_and_both_utilisations_with_intervals() -> None:
@@ -178,6 +249,17 @@ def test_the_summary_gives_waits_and_both_utilisations_with_intervals() -> None:
     assert supervisors is not None
     assert 0.0 <= supervisors.low < supervisors.high
     assert supervisors.n == 12
+    assert list(summary.waits.stages) == [
+        "stage:image_to_video",
+        "stage:supervisor_review",
+        "stage:conform",
+    ]
+    for stage in summary.waits.stages.values():
+        in_stage = stage.time_in_stage_h
+        assert in_stage is not None
+        assert in_stage.n == 12
+        assert 0.0 < in_stage.low <= in_stage.estimate <= in_stage.high
+        assert stage.queued_at_end.estimate == 0.0  # the demo delivers every episode
 
 
 def test_a_summary_written_before_waits_still_reads() -> None:

@@ -14,12 +14,15 @@ from simulator.model.season import Resource, SeasonModel
 from simulator.report.words import (
     PAID_UTILISATION,
     RUN_UTILISATION,
+    STAGE_HEADINGS,
+    WAITS_HEADINGS,
     SeasonCalendar,
     count,
     days_against,
     money,
     number,
     percent,
+    stage_rows,
     utilisation_rows,
     verdict_line,
     waits_rows,
@@ -128,6 +131,8 @@ def render_run_summary(summary: Summary, console: Console) -> None:
     console.print(_episode_table(summary), _cost_table(summary), _utilisation_table(summary))
     if summary.waits is not None:
         console.print(_waits_table(summary))
+    if stage_rows(summary):
+        console.print(_stages_table(summary))
     p_any = summary.season.p_any_miss
     defects = summary.defects
     console.print(
@@ -194,10 +199,22 @@ def _utilisation_table(summary: Summary) -> Table:
 
 def _waits_table(summary: Summary) -> Table:
     table = Table(title="Waits, per replication (mean)", title_justify="left")
-    table.add_column("queue")
-    table.add_column("tasks started", justify="right")
-    table.add_column("wait per task (interval)", justify="right")
-    table.add_column("still queued at the end: hours waited (interval)", justify="right")
+    for k, heading in enumerate(WAITS_HEADINGS):
+        table.add_column(
+            f"{heading} (interval)" if k >= 2 else heading, justify="left" if k == 0 else "right"
+        )
     for row in waits_rows(summary):
+        table.add_row(*row)
+    return table
+
+
+def _stages_table(summary: Summary) -> Table:
+    table = Table(title="Waits and time per stage, per replication (mean)", title_justify="left")
+    for k, heading in enumerate(STAGE_HEADINGS):
+        table.add_column(
+            f"{heading} (interval)" if k in (2, 4, 5, 6) else heading,
+            justify="left" if k == 0 else "right",
+        )
+    for row in stage_rows(summary):
         table.add_row(*row)
     return table

@@ -27,7 +27,7 @@ from simulator.engines.replication import (
     COST_CATEGORIES,
     ReplicationResult,
 )
-from simulator.engines.trace import Cause, Outcome, TraceEvent, TraceKind, stages
+from simulator.engines.trace import Cause, Outcome, TraceEvent, TraceKind, stage_keys, stages
 
 __all__ = [
     "COST_CATEGORIES",
@@ -47,6 +47,7 @@ __all__ = [
     "run_batch",
     "run_raw_batch",
     "run_replications",
+    "stage_keys",
     "stages",
     "trace_replication",
 ]

@@ -59,9 +59,11 @@ def scratch_layout(**n: int) -> dict[str, int]:
     return slots
 
 
-def output_layout(*, n_eps: int, n_pools: int, n_teams: int, n_days: int) -> dict[str, int]:
+def output_layout(
+    *, n_eps: int, n_pools: int, n_teams: int, n_days: int, n_stages: int
+) -> dict[str, int]:
     """Header slots of a replication's outputs: offsets within out_d and out_i, and their
-    sizes."""
+    sizes. The per-stage outputs of layout version 4 come after the older ones."""
     slots: dict[str, int] = {}
     n_res = n_pools + n_teams
     at = 0
@@ -77,6 +79,9 @@ def output_layout(*, n_eps: int, n_pools: int, n_teams: int, n_days: int) -> dic
         ("RS_H_OD_BUSY_BINS", n_res * n_days),
         ("RS_H_OD_QUEUE_BINS", n_res * n_days),
         ("RS_H_OD_FLOW_HOURS", 1),
+        ("RS_H_OD_STAGE_WAIT_HOURS", n_stages),
+        ("RS_H_OD_STAGE_VISIT_HOURS", n_stages),
+        ("RS_H_OD_STAGE_QUEUED_HOURS", n_stages),
     ):
         slots[name] = at
         at += count
@@ -97,6 +102,9 @@ def output_layout(*, n_eps: int, n_pools: int, n_teams: int, n_days: int) -> dic
         ("RS_H_OI_FAILURES", n_pools),
         ("RS_H_OI_CLASS_COUNTS", DEFINES["RS_N_CLASSES"]),
         ("RS_H_OI_TIES", DEFINES["RS_N_TIES"]),
+        ("RS_H_OI_STAGE_WAIT_COUNT", n_stages),
+        ("RS_H_OI_STAGE_VISITS", n_stages),
+        ("RS_H_OI_STAGE_QUEUED", n_stages),
     ):
         slots[name] = at
         at += count

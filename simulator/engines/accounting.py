@@ -25,10 +25,12 @@ resource's busy hours is ``math.fsum`` of them, the same here for both engines.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from simulator.engines.raw import HOURS_PER_BIN, RawReplication
 from simulator.engines.replication import COST_CATEGORIES, ReplicationResult
-from simulator.model.resources import resource_keys
+from simulator.engines.trace import stage_keys, stages
+from simulator.model.resources import ResourceKey, resource_keys
 from simulator.model.season import PoolKind, SeasonModel
 
 __all__ = ["account", "share"]
@@ -49,6 +51,30 @@ def _add(into: list[float], amounts: list[float]) -> None:
 
 def _daily_means(areas: list[float]) -> list[float]:
     return [area / HOURS_PER_BIN for area in areas]
+
+
+def _by_stage(model: SeasonModel, raw: RawReplication, labels: list[str]) -> dict[str, Any]:
+    """The per-stage fields of a result, and the tasks still queued per resource: those of
+    the stages whose first option is that resource."""
+    keys = stage_keys(model)
+    queued = dict.fromkeys(labels, 0)
+    for k, st in enumerate(stages(model)):
+        first = st.options[0]
+        queued[labels[ResourceKey(first.resource, first.index).position(model)]] += (
+            raw.stage_queued[k]
+        )
+    return {
+        "queued": queued,
+        "stage_waits": {
+            key: (raw.stage_wait_count[k], raw.stage_wait_hours[k]) for k, key in enumerate(keys)
+        },
+        "stage_visits": {
+            key: (raw.stage_visits[k], raw.stage_visit_hours[k]) for k, key in enumerate(keys)
+        },
+        "stage_queued": {
+            key: (raw.stage_queued[k], raw.stage_queued_hours[k]) for k, key in enumerate(keys)
+        },
+    }
 
 
 def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
@@ -124,6 +150,7 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
         waits={label: (raw.wait_count[r], raw.wait_hours[r]) for r, label in enumerate(labels)},
         queue_area={label: raw.queue_area[r] for r, label in enumerate(labels)},
         flow=(raw.flow_count, raw.flow_hours),
+        **_by_stage(model, raw, labels),
         preemptions=preemptions,
         gpu_failures=gpu_failures,
     )

@@ -291,6 +291,12 @@ OUTPUTS: dict[str, str] = {
     "frames": "RS_H_OI_FRAMES",
     "preemptions": "RS_H_OI_PREEMPTIONS",
     "gpu_failures": "RS_H_OI_FAILURES",
+    "stage_wait_count": "RS_H_OI_STAGE_WAIT_COUNT",
+    "stage_wait_hours": "RS_H_OD_STAGE_WAIT_HOURS",
+    "stage_visits": "RS_H_OI_STAGE_VISITS",
+    "stage_visit_hours": "RS_H_OD_STAGE_VISIT_HOURS",
+    "stage_queued": "RS_H_OI_STAGE_QUEUED",
+    "stage_queued_hours": "RS_H_OD_STAGE_QUEUED_HOURS",
 }
 """The kernel's output slot (a member of its ``rs_header`` enum) of each ``RawReplication``
 field but ``replication``, which the caller knows. Reals are ``RS_H_OD_*``, counts
@@ -310,6 +316,7 @@ def output_sizes(model: SeasonModel, n_days: int) -> dict[str, int]:
         "pool": n_pools,
         "team": n_teams,
         "resource": n_pools + n_teams,
+        "stage": len(model.shot_stages) + len(model.fallbacks) + len(model.episode_stages),
         "pool, episode": n_pools * n_ep,
         "team, episode": n_teams * n_ep,
         PER_DAY: (n_pools + n_teams) * n_days,

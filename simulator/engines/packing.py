@@ -289,7 +289,9 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
         idle_capacity=4 * units.cloud_units + 1,
         heap_capacity=heap_capacity,
     )
-    outputs = output_layout(n_eps=n_eps, n_pools=n_pools, n_teams=n_teams, n_days=n_days)
+    outputs = output_layout(
+        n_eps=n_eps, n_pools=n_pools, n_teams=n_teams, n_days=n_days, n_stages=len(stages.names)
+    )
     for name, value in (*scratch.items(), *outputs.items()):
         b.set(name, value)
 

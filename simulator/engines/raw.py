@@ -10,7 +10,9 @@ these fields (``simulator.testing.agreement.raw_difference`` names the one that 
 
 Every field says in its metadata what it is counted per (``per``: ``run``, ``episode``,
 ``pool``, ``team``, ``resource`` — the pools, then the teams —, ``pool, episode``,
-``team, episode`` or ``resource, day``) and what it is (``what``), so that a difference
+``team, episode``, ``stage`` — the shot stages, their fallbacks, then the episode stages,
+as ``simulator.engines.trace.stages`` lists them — or ``resource, day``) and what it is
+(``what``), so that a difference
 can be named in words ("billed cost of pool spot"). Daily bins hold the time-weighted
 area of a level over each day of [0, end]: ``days_until(end)`` of them.
 """
@@ -32,7 +34,7 @@ __all__ = [
 HOURS_PER_BIN = 24.0
 """Hours in a daily bin; bins count from the season start (t = 0)."""
 
-PER = ("run", "episode", "pool", "team", "resource", "pool, episode", "team, episode")
+PER = ("run", "episode", "pool", "team", "resource", "pool, episode", "team, episode", "stage")
 PER_DAY = "resource, day"
 
 
@@ -84,6 +86,22 @@ class RawReplication:
     frames: list[int] = field(metadata=_about("episode", "frames"))
     preemptions: list[int] = field(metadata=_about("pool", "spot preemption notices"))
     gpu_failures: list[int] = field(metadata=_about("pool", "GPU failures"))
+    stage_wait_count: list[int] = field(
+        metadata=_about("stage", "tasks started from the stage's queue")
+    )
+    stage_wait_hours: list[float] = field(
+        metadata=_about("stage", "hours waited by the tasks started")
+    )
+    stage_visits: list[int] = field(metadata=_about("stage", "visits whose service ended"))
+    stage_visit_hours: list[float] = field(
+        metadata=_about("stage", "hours of the ended visits from arrival to the end of service")
+    )
+    stage_queued: list[int] = field(
+        metadata=_about("stage", "tasks still queued when the run ended")
+    )
+    stage_queued_hours: list[float] = field(
+        metadata=_about("stage", "hours waited so far by the tasks still queued")
+    )
 
 
 ACCUMULATORS: tuple[str, ...] = tuple(f.name for f in fields(RawReplication))

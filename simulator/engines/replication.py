@@ -4,7 +4,9 @@ counted (``simulator.engines.raw.RawReplication``) by ``simulator.engines.accoun
 A ``ReplicationResult`` holds, per episode: delivery time (NaN if not delivered by the
 horizon), lateness, cost by category, shots, frames, GPU attempts, rework passes, escaped
 and caught defects and failed shots; per pool and team: busy and available unit-hours and
-daily time-weighted bins of busy units and queue length.
+daily time-weighted bins of busy units and queue length; per stage: the waits of the tasks
+started from its queue, the visits whose service ended with their hours in the stage, and
+the tasks still queued when the run ended.
 """
 
 from __future__ import annotations
@@ -64,8 +66,17 @@ class ReplicationResult:
     """Per resource: ∫ queue length dt over the run. It equals the hours waited by the tasks
     started plus the hours waited so far by the tasks still queued at the end of the run
     (``waited_at_end``)."""
+    queued: dict[str, int] = field(default_factory=dict)
+    """Per resource (a task's first option): tasks still queued when the run ended."""
     flow: tuple[int, float] = (0, 0.0)
     """Shots through the pipeline and their total hours from release to through."""
+    stage_waits: dict[str, tuple[int, float]] = field(default_factory=dict)
+    """Per stage (``stage:NAME``): tasks started from its queue and the hours they waited."""
+    stage_visits: dict[str, tuple[int, float]] = field(default_factory=dict)
+    """Per stage: visits whose service ended and their hours in the stage, from arrival at
+    its queue to the end of service."""
+    stage_queued: dict[str, tuple[int, float]] = field(default_factory=dict)
+    """Per stage: tasks still queued when the run ended and the hours they had waited."""
     preemptions: int = 0
     gpu_failures: int = 0
 

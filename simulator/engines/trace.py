@@ -24,7 +24,7 @@ from enum import Enum
 from simulator.model.resources import ResourceKey
 from simulator.model.season import SeasonModel, StageModel
 
-__all__ = ["Cause", "Outcome", "TraceEvent", "TraceKind", "stages"]
+__all__ = ["Cause", "Outcome", "TraceEvent", "TraceKind", "stage_keys", "stages"]
 
 
 class TraceKind(Enum):
@@ -103,3 +103,14 @@ class TraceEvent:
 def stages(model: SeasonModel) -> tuple[StageModel, ...]:
     """Every stage a task can be at: shot stages, fallbacks, episode stages."""
     return (*model.shot_stages, *model.fallbacks, *model.episode_stages)
+
+
+def stage_keys(model: SeasonModel) -> list[str]:
+    """Result keys of ``stages(model)``, in its order: ``stage:NAME`` (a fallback's name is
+    its GPU stage's plus ``/fallback``; an episode stage named as a shot stage is
+    ``stage:NAME (episode)``)."""
+    keys: list[str] = []
+    for st in stages(model):
+        key = f"stage:{st.name}"
+        keys.append(f"{key} (episode)" if key in keys else key)
+    return keys

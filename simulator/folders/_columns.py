@@ -86,11 +86,12 @@ _NAMED = {
     "busy": Column("busy, mean over the day", "units"),
     "queue": Column("queue, mean over the day", "tasks waiting"),
     # waits.parquet
-    "measure": Column("measure (wait, queued_at_end, time_in_system)"),
+    "measure": Column("measure (wait, queued_at_end, time_in_stage, time_in_system)"),
+    "key": Column("pool, team, stage or pipeline"),
     "label": Column("name"),
-    "count": Column("tasks or shots", COUNT),
+    "count": Column("tasks, visits or shots", COUNT),
     "hours": Column("hours, in all", "hours"),
-    "mean_h": Column("hours per task or shot", "hours"),
+    "mean_h": Column("hours per task, visit or shot", "hours"),
     # trace.parquet
     "time_h": Column("time", HOURS_FROM_START),
     "event": Column("event"),

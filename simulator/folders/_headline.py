@@ -98,11 +98,24 @@ def _run(summary: dict[str, Any]) -> Iterator[Row]:
             f"{resource}: wait per task started, mean", wait.get("mean_wait_h"), "hours"
         )
         yield from _estimate(
+            f"{resource}: tasks still queued at the end", wait.get("queued_at_end"), "tasks"
+        )
+        yield from _estimate(
             f"{resource}: hours waited by tasks still queued at the end",
             wait.get("waited_at_end_h"),
             "hours",
         )
     yield from _estimate("shot time in system, mean", waits.get("time_in_system_h"), "hours")
+    for stage, times in waits.get("stages", {}).items():
+        yield from _estimate(
+            f"{stage}: wait per task started, mean", times.get("mean_wait_h"), "hours"
+        )
+        yield from _estimate(
+            f"{stage}: time in the stage per visit, mean", times.get("time_in_stage_h"), "hours"
+        )
+        yield from _estimate(
+            f"{stage}: tasks still queued at the end", times.get("queued_at_end"), "tasks"
+        )
     defects = summary.get("defects", {})
     yield from _estimate("escaped defects per season", defects.get("escaped"), "count per season")
     for key, words in (

@@ -7,8 +7,9 @@ beside it, so a folder with a ``summary.json`` is complete and can be checked.
     summary.json           manifest and headline numbers (``simulator.results.summary``)
     replications.parquet   one row per (replication, episode)
     timeseries.parquet     one row per (replication, resource, day): busy units, queue
-    waits.parquet          per replication, waits per resource (of tasks started and of
-                           tasks still queued at the end) and the shots' time in system
+    waits.parquet          per replication, waits per resource and per stage (of tasks
+                           started, and the tasks still queued at the end), the time per
+                           stage visit and the shots' time in system
     trace.parquet          every event, when the run was traced
     scenario.yaml          the scenario as run (loaded, overrides applied; same sha256)
     *.png, *.svg           plots (``simulator.plots``)

@@ -11,6 +11,7 @@ from simulator.model.cautions import (
     cautions,
 )
 from simulator.model.compiler import compile_season
+from simulator.model.naming import setting_name
 from simulator.model.policies import (
     IndexPolicy,
     QueuePolicy,
@@ -84,5 +85,6 @@ __all__ = [
     "preflight",
     "resource_keys",
     "resource_labels",
+    "setting_name",
     "with_start",
 ]

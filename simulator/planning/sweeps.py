@@ -26,6 +26,7 @@ import pandas as pd
 from simulator._version import __version__
 from simulator.files import atomic_write
 from simulator.folders.write import write_manifest
+from simulator.model.compiler import compile_season
 from simulator.model.starting_state import Status, as_status
 from simulator.planning.evaluation import Evaluation, Plan, PointResult, evaluate_points
 from simulator.planning.executors import executor_for
@@ -124,7 +125,8 @@ def sweep(
         from simulator.plots import save_figure
         from simulator.plots.planning import sweep_plot
 
-        figure = sweep_plot(table, [v.path for v in varies], base.name)
+        labels = compile_season(base).labels()
+        figure = sweep_plot(table, [v.path for v in varies], base.name, labels)
         files += [p.name for p in save_figure(figure, out / "sweep")]
     files += [k.relative_path for r in evaluation.results for k in r.chunks]
     summary = _manifest(base, overrides, varies, plan, evaluation, where, from_status, started)

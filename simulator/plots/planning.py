@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from simulator.model import setting_name
 from simulator.plots._style import HATCHES, PALETTE
 
 __all__ = [
@@ -55,10 +56,18 @@ _UNITS = {
 }
 
 
-def axis_label(path: str) -> str:
-    """A varied path as an axis label, with its unit when the path's last word names one."""
+def axis_label(path: str, labels: Mapping[str, str]) -> str:
+    """A varied setting as an axis label, in the scenario's names (``labels`` as
+    ``SeasonModel.labels``: "VFX supervisor: shift 1, people"), with its unit when the
+    path's last word names one."""
     unit = _UNITS.get(path.rsplit(".", 1)[-1])
-    return f"{path} ({unit})" if unit else path
+    name = setting_name(path, labels)
+    return f"{name} ({unit})" if unit else name
+
+
+def _held(paths: Sequence[str], values: Sequence[object], labels: Mapping[str, str]) -> str:
+    """Settings held at one value each, in words: "VFX supervisor: shift 1, people = 2"."""
+    return ", ".join(f"{setting_name(p, labels)} = {v}" for p, v in zip(paths, values, strict=True))
 
 
 def _errors(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -68,7 +77,9 @@ def _errors(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     return y, np.vstack([low, high])
 
 
-def _series(table: pd.DataFrame, paths: Sequence[str]) -> Iterator[tuple[str, pd.DataFrame]]:
+def _series(
+    table: pd.DataFrame, paths: Sequence[str], labels: Mapping[str, str]
+) -> Iterator[tuple[str, pd.DataFrame]]:
     """Lines to draw: one per combination of every varied path but the first."""
     if len(paths) < 2:
         yield "", table
@@ -76,8 +87,7 @@ def _series(table: pd.DataFrame, paths: Sequence[str]) -> Iterator[tuple[str, pd
     others = list(paths[1:])
     for values, group in table.groupby(others, sort=False):
         values = values if isinstance(values, tuple) else (values,)
-        pairs = zip(others, values, strict=True)
-        yield ", ".join(f"{p.split('.')[-1]}={v}" for p, v in pairs), group
+        yield _held(others, values, labels), group
 
 
 def _grid(ax: Axes, axis: str = "both") -> None:
@@ -92,8 +102,11 @@ def _money_short(x: float) -> str:
 # --- sweep ---------------------------------------------------------------------------------
 
 
-def sweep_plot(table: pd.DataFrame, paths: Sequence[str], name: str) -> Figure:
-    """Deadline risk and mean season cost over what was varied.
+def sweep_plot(
+    table: pd.DataFrame, paths: Sequence[str], name: str, labels: Mapping[str, str]
+) -> Figure:
+    """Deadline risk and mean season cost over what was varied, each setting named by the
+    label of what it belongs to (``labels`` as ``SeasonModel.labels``).
 
     Two or more varied values: two heatmaps over the first two, each cell written out
     (P(any miss) with its interval; mean cost); further varied values are held at their
@@ -101,17 +114,19 @@ def sweep_plot(table: pd.DataFrame, paths: Sequence[str], name: str) -> Figure:
     error bars.
     """
     if len(paths) >= 2:
-        return _sweep_heatmaps(table, paths, name)
-    return _sweep_lines(table, paths, name)
+        return _sweep_heatmaps(table, paths, name, labels)
+    return _sweep_lines(table, paths, name, labels)
 
 
-def _sweep_lines(table: pd.DataFrame, paths: Sequence[str], name: str) -> Figure:
+def _sweep_lines(
+    table: pd.DataFrame, paths: Sequence[str], name: str, labels: Mapping[str, str]
+) -> Figure:
     fig = Figure(figsize=(11, 4.5), layout="constrained")
     risk_ax, cost_ax = fig.subplots(1, 2)
     first = paths[0] if paths else "point"
     numeric = pd.api.types.is_numeric_dtype(table[first])
     # At most eight lines: past that a plot stops being readable; the table has the rest.
-    for k, (label, group) in enumerate(itertools.islice(_series(table, paths), 8)):
+    for k, (label, group) in enumerate(itertools.islice(_series(table, paths, labels), 8)):
         x = group[first].to_numpy() if numeric else np.arange(len(group))
         style = {"color": PALETTE[k % len(PALETTE)], "marker": MARKERS[k % len(MARKERS)]}
         for ax, column in ((risk_ax, "p_any_miss"), (cost_ax, "cost_mean")):
@@ -121,20 +136,22 @@ def _sweep_lines(table: pd.DataFrame, paths: Sequence[str], name: str) -> Figure
         for ax in (risk_ax, cost_ax):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # GPUs, people: no 1.25
     if not numeric:
-        labels = [str(v) for v in next(_series(table, paths))[1][first]]
+        ticks = [str(v) for v in next(_series(table, paths, labels))[1][first]]
         for ax in (risk_ax, cost_ax):
-            ax.set_xticks(np.arange(len(labels)), labels, rotation=30)
+            ax.set_xticks(np.arange(len(ticks)), ticks, rotation=30)
     risk_ax.set_ylim(-0.02, 1.02)
     risk_ax.set_ylabel(RISK_LABEL)
     cost_ax.set_ylabel(COST_LABEL)
     for ax in (risk_ax, cost_ax):
-        ax.set_xlabel(axis_label(first))
+        ax.set_xlabel(_wrapped(axis_label(first, labels), 50))
         _grid(ax)
     fig.suptitle(_wrapped(f"{name}: sweep (bars: confidence intervals)", 70))
     return fig
 
 
-def _sweep_heatmaps(table: pd.DataFrame, paths: Sequence[str], name: str) -> Figure:
+def _sweep_heatmaps(
+    table: pd.DataFrame, paths: Sequence[str], name: str, labels: Mapping[str, str]
+) -> Figure:
     x_path, y_path, *rest = paths
     held = table
     note = ""
@@ -142,7 +159,7 @@ def _sweep_heatmaps(table: pd.DataFrame, paths: Sequence[str], name: str) -> Fig
         fixed = {p: table[p].iloc[0] for p in rest}
         for p, v in fixed.items():
             held = held[held[p] == v]
-        note = " (" + ", ".join(f"{p.split('.')[-1]}={v}" for p, v in fixed.items()) + ")"
+        note = f" ({_held(list(fixed), list(fixed.values()), labels)})"
     xs = list(dict.fromkeys(held[x_path]))
     ys = list(dict.fromkeys(held[y_path]))
     cells = held.set_index([y_path, x_path])
@@ -186,8 +203,8 @@ def _sweep_heatmaps(table: pd.DataFrame, paths: Sequence[str], name: str) -> Fig
             )
         ax.set_xticks(np.arange(len(xs)), [str(v) for v in xs])
         ax.set_yticks(np.arange(len(ys)), [str(v) for v in ys])
-        ax.set_xlabel(axis_label(x_path))
-        ax.set_ylabel(axis_label(y_path))
+        ax.set_xlabel(_wrapped(axis_label(x_path, labels), 50))
+        ax.set_ylabel(_wrapped(axis_label(y_path, labels), 40))
         ax.set_title(
             "risk, % [interval]" if column == "p_any_miss" else "mean cost",
             loc="left",

@@ -292,6 +292,12 @@ def sensitivity_page(folder: ResultsFolder) -> Page:
         )
         pairs = [(str(r["factor"]), float(r[measure])) for _, r in ranked.iterrows()]
         reading.append(drivers_sentence(output, pairs, method, labels))
+    said = " ".join(reading)
+    reading += [
+        note
+        for note in _notes_in_words(summary.get("notes", []), factors, labels)
+        if note.rstrip(".") not in said  # "does not vary" may be said already
+    ]
     blocks: list[Block] = []
     if not table.empty:
         figure = sensitivity_chart(table, measure, outputs, words)
@@ -325,23 +331,7 @@ def sensitivity_page(folder: ResultsFolder) -> Page:
             Section(
                 "Inputs",
                 "inputs",
-                blocks=[
-                    Table(
-                        ["input", "setting", "low", "high", "whole numbers"],
-                        [
-                            [
-                                setting_name(str(f["path"]), labels),
-                                str(f["path"]),
-                                str(f["low"]),
-                                str(f["high"]),
-                                "yes" if f.get("integer") else "no",
-                            ]
-                            for f in factors
-                        ],
-                        title="Ranges",
-                        numeric=[False, False, True, True, False],
-                    )
-                ],
+                blocks=[_ranges_table(factors, labels)],
             ),
         ],
         provenance=planning_provenance(
@@ -350,6 +340,39 @@ def sensitivity_page(folder: ResultsFolder) -> Page:
         files=[files_table(folder)] if folder.file_status else [],
         warnings=file_warnings(folder),
     )
+
+
+def _ranges_table(factors: list[dict[str, Any]], labels: dict[str, str]) -> Table:
+    return Table(
+        ["input", "setting", "low", "high", "whole numbers"],
+        [
+            [
+                setting_name(str(f["path"]), labels),
+                str(f["path"]),
+                str(f["low"]),
+                str(f["high"]),
+                "yes" if f.get("integer") else "no",
+            ]
+            for f in factors
+        ],
+        title="Ranges",
+        numeric=[False, False, True, True, False],
+    )
+
+
+def _notes_in_words(
+    notes: list[str], factors: list[dict[str, Any]], labels: dict[str, str]
+) -> list[str]:
+    """The sensitivity's notes (an output that does not vary over the ranges, a factor
+    taken in whole numbers), each setting named as people do rather than by its path."""
+    paths = sorted((str(f["path"]) for f in factors), key=len, reverse=True)
+    out = []
+    for note in notes:
+        text = str(note)
+        for path in paths:
+            text = text.replace(path, setting_name(path, labels))
+        out.append(text[:1].upper() + text[1:])
+    return out
 
 
 def _indices_table(table: pd.DataFrame, method: str, measure: str, labels: dict[str, str]) -> Table:

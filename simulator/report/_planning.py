@@ -270,7 +270,7 @@ def sweep_page(folder: ResultsFolder) -> Page:
                     plot_block(
                         folder,
                         "sweep",
-                        lambda: sweep_plot(table, paths, name),
+                        lambda: sweep_plot(table, paths, name, _labels(summary)),
                         "Risk and cost",
                         PLOT_GUIDES["sweep"],
                     ),

@@ -42,13 +42,16 @@ from simulator.report.words import (
     PAID_UTILISATION,
     PLOT_GUIDES,
     RUN_UTILISATION,
+    STAGE_HEADINGS,
     VERDICT_WORDS,
+    WAITS_HEADINGS,
     SeasonCalendar,
     count,
     days_against,
     interval_text,
     money,
     percent,
+    stage_rows,
     utilisation_rows,
     verdict_sentence,
     waits_rows,
@@ -356,20 +359,40 @@ def _utilisation_table(summary: Summary, labels: dict[str, str]) -> Table:
 
 
 def _waits_table(summary: Summary) -> Table:
-    level = f"{summary.confidence:.0%} interval"
+    level = f"({summary.confidence:.0%} interval)"
     return Table(
-        [
-            "queue",
-            "tasks started",
-            f"wait per task ({level})",
-            f"still queued at the end: hours waited ({level})",
-        ],
+        [WAITS_HEADINGS[0], WAITS_HEADINGS[1], *(f"{h} {level}" for h in WAITS_HEADINGS[2:])],
         waits_rows(summary),
         title="Waits per replication (mean over the replications)",
-        numeric=[False, True, True, True],
-        note="A task waits at the queue of its first option. The last column is work not "
-        "started when the run ended: the hours the tasks still queued had waited by then, "
-        "which the waits of started tasks leave out. waits.parquet holds each replication.",
+        numeric=[False, True, True, True, True],
+        note="A task waits at the queue of its first option. The last two columns are work "
+        "not started when the run ended: the tasks still queued then and the hours they had "
+        "waited so far, which the waits of started tasks leave out. waits.parquet holds each "
+        "replication.",
+    )
+
+
+def _wait_tables(summary: Summary) -> list[Table]:
+    """The waits per pool and team, and per stage; none in a folder written before waits
+    (or stages) were summarised."""
+    if summary.waits is None:
+        return []
+    return [_waits_table(summary), *([_stages_table(summary)] if stage_rows(summary) else [])]
+
+
+def _stages_table(summary: Summary) -> Table:
+    level = f"({summary.confidence:.0%} interval)"
+    headings = [f"{h} {level}" if k in (2, 4, 5, 6) else h for k, h in enumerate(STAGE_HEADINGS)]
+    return Table(
+        headings,
+        stage_rows(summary),
+        title="Waits and time per stage, per replication (mean over the replications)",
+        numeric=[False, True, True, True, True, True, True],
+        note="A visit is one task at the stage: an attempt of a GPU stage, a review, a "
+        "fallback, an episode stage. Its time runs from its arrival at the stage's queue to "
+        "the end of its service; a visit still in service when the run ended is in no mean, "
+        "and tasks still queued then are counted apart, with the hours they had waited so "
+        "far. waits.parquet holds each replication.",
     )
 
 
@@ -426,7 +449,7 @@ def run_page(folder: ResultsFolder) -> Page:
             [
                 *plot("load", "Daily load", PLOT_GUIDES["load"]),
                 _utilisation_table(summary, labels),
-                *([_waits_table(summary)] if summary.waits is not None else []),
+                *_wait_tables(summary),
             ],
         ),
         Section(

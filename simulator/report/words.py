@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from simulator.calendar import date_at
+from simulator.model import setting_name
 
 if TYPE_CHECKING:
     from simulator.results.summary import Summary
@@ -29,7 +30,9 @@ __all__ = [
     "PAID_UTILISATION",
     "PLOT_GUIDES",
     "RUN_UTILISATION",
+    "STAGE_HEADINGS",
     "VERDICT_WORDS",
+    "WAITS_HEADINGS",
     "SeasonCalendar",
     "count",
     "days",
@@ -47,6 +50,7 @@ __all__ = [
     "setting_name",
     "signed",
     "span",
+    "stage_rows",
     "utilisation_rows",
     "verdict_line",
     "verdict_sentence",
@@ -297,35 +301,6 @@ def no_difference_text(a: str, b: str) -> str:
     )
 
 
-_OWNERS = {
-    "pools": "pool",
-    "teams": "team",
-    "shot_stages": "stage",
-    "episode_stages": "stage",
-    "shows": "show",
-}
-
-
-def setting_name(path: str, labels: Mapping[str, str]) -> str:
-    """A scenario setting in words, by the label of what it belongs to:
-    ``teams.supervisors.shifts.0.people`` is "VFX supervisor: shift 1 people" (``labels``
-    as ``Summary.labels``). A path outside pools, teams, stages and shows stays a path."""
-    parts = path.split(".")
-    if len(parts) < 3 or parts[0] not in _OWNERS:
-        return path
-    owner = labels.get(f"{_OWNERS[parts[0]]}:{parts[1]}", parts[1])
-    words: list[str] = []
-    rest = parts[2:]
-    while rest:
-        head, *rest = rest
-        if rest and rest[0].isdigit():
-            words.append(f"{head.rstrip('s')} {int(rest[0]) + 1}")
-            rest = rest[1:]
-        else:
-            words.append(head.replace("_", " "))
-    return f"{owner}: {', '.join(words)}"
-
-
 def wait_hours(x: float | None) -> str:
     """Hours of waiting: ``13.7 h``."""
     return f"{number(x, 1)} h"
@@ -341,10 +316,20 @@ def utilisation_rows(summary: Summary) -> list[list[str]]:
     return rows
 
 
+WAITS_HEADINGS = (
+    "queue",
+    "tasks started",
+    "wait per task",
+    "still queued at the end",
+    "their wait so far",
+)
+"""The columns of ``waits_rows``, the terminal's and the report's waits table."""
+
+
 def waits_rows(summary: Summary) -> list[list[str]]:
-    """Per pool and team: tasks started from its queue, their mean wait (interval) and the
-    hours waited by tasks still queued when the run ended; then the shots' time in system.
-    Empty for a folder written before waits were summarised."""
+    """Per pool and team: tasks started from its queue, their mean wait (interval), the
+    tasks still queued when the run ended and the hours they had waited; then the shots'
+    time in system. Empty for a folder written before waits were summarised."""
     waits = summary.waits
     if waits is None:
         return []
@@ -353,6 +338,7 @@ def waits_rows(summary: Summary) -> list[list[str]]:
             summary.label(key),
             count(w.tasks_started),
             with_interval(w.mean_wait_h, wait_hours),
+            with_interval(w.queued_at_end, count),
             with_interval(w.waited_at_end_h, wait_hours),
         ]
         for key, w in waits.resources.items()
@@ -363,9 +349,44 @@ def waits_rows(summary: Summary) -> list[list[str]]:
             count(waits.shots_through),
             with_interval(waits.time_in_system_h, wait_hours),
             "",
+            "",
         ]
     )
     return rows
+
+
+STAGE_HEADINGS = (
+    "stage",
+    "tasks started",
+    "wait per task",
+    "visits ended",
+    "time per visit",
+    "still queued at the end",
+    "their wait so far",
+)
+"""The columns of ``stage_rows``."""
+
+
+def stage_rows(summary: Summary) -> list[list[str]]:
+    """Per stage: tasks started from its queue and their mean wait, the visits whose
+    service ended and their mean time in the stage (arrival at its queue to the end of
+    service), the tasks still queued when the run ended and the hours they had waited;
+    each mean with its interval. Empty for a folder written before stages were
+    summarised."""
+    if summary.waits is None:
+        return []
+    return [
+        [
+            summary.label(key),
+            count(st.tasks_started),
+            with_interval(st.mean_wait_h, wait_hours),
+            count(st.visits),
+            with_interval(st.time_in_stage_h, wait_hours),
+            with_interval(st.queued_at_end, count),
+            with_interval(st.waited_at_end_h, wait_hours),
+        ]
+        for key, st in summary.waits.stages.items()
+    ]
 
 
 # --- sensitivity ----------------------------------------------------------------------------

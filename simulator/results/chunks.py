@@ -22,8 +22,11 @@ its end time (``end_h``), its event count (``events``), the busy, available and 
 unit-hours of every pool and team (``busy_h:pool:NAME``, ``available_h:team:NAME``,
 ``paid_h:pool:NAME``), each resource's waits (``waits_n:KEY``: tasks started from its
 queue, ``waits_h:KEY``: the hours they waited, ``queue_h:KEY``: the queue's area, which
-adds the waits so far of tasks still queued at the end) and the shots through the pipeline
-with their hours in the system (``through_n``, ``through_h``). That is everything a
+adds the waits so far of tasks still queued at the end, ``queued_n:KEY``: the tasks still
+queued at the end), each stage's waits, visits and work still queued (``stage_wait_n``,
+``stage_wait_h``, ``visit_n``, ``visit_h``, ``queued_n``, ``queued_h``, each
+``:stage:NAME``) and the shots through the pipeline with their hours in the system
+(``through_n``, ``through_h``). That is everything a
 summary reads (``simulator.results.summary.SummaryColumns.from_chunk``), so a
 point's summary is rebuilt from its chunks alone, one chunk at a time; the daily bins of
 busy units and queues are not kept (no sweep summary uses them, and they would be most of
@@ -46,6 +49,7 @@ import pyarrow.parquet as pq
 
 from simulator.engines.choice import choose_engine, run_replications
 from simulator.engines.replication import COST_CATEGORIES, ReplicationResult
+from simulator.engines.trace import stage_keys
 from simulator.errors import UsageError
 from simulator.files import StrPath, atomic_write
 from simulator.model.compiler import compile_season
@@ -57,6 +61,7 @@ from simulator.scenario.schema import Scenario
 
 __all__ = [
     "CHUNK_RESOURCE_COLUMNS",
+    "CHUNK_STAGE_COLUMNS",
     "DRAW_LAYOUT_VERSION",
     "ChunkKey",
     "ChunkTask",
@@ -135,8 +140,31 @@ class ChunkTask:
     """Where every replication starts (``None``: the season start)."""
 
 
-CHUNK_RESOURCE_COLUMNS = ("busy_h", "available_h", "paid_h", "waits_n", "waits_h", "queue_h")
+CHUNK_RESOURCE_COLUMNS = (
+    "busy_h",
+    "available_h",
+    "paid_h",
+    "waits_n",
+    "waits_h",
+    "queue_h",
+    "queued_n",
+)
 """The per-resource columns of a chunk (``busy_h:pool:NAME``…)."""
+
+CHUNK_STAGE_COLUMNS = ("stage_wait_n", "stage_wait_h", "visit_n", "visit_h", "queued_n", "queued_h")
+"""The per-stage columns of a chunk (``visit_h:stage:NAME``…): tasks started from the
+stage's queue and the hours they waited, visits ended and their hours in the stage, tasks
+still queued at the end and the hours they had waited."""
+
+_STAGE_FIELDS = {
+    "stage_wait_n": ("stage_waits", 0),
+    "stage_wait_h": ("stage_waits", 1),
+    "visit_n": ("stage_visits", 0),
+    "visit_h": ("stage_visits", 1),
+    "queued_n": ("stage_queued", 0),
+    "queued_h": ("stage_queued", 1),
+}
+"""Each per-stage column: the ``ReplicationResult`` field and the place in its pairs."""
 
 
 def _resource_values(r: ReplicationResult, key: str) -> dict[str, float]:
@@ -148,6 +176,14 @@ def _resource_values(r: ReplicationResult, key: str) -> dict[str, float]:
         "waits_n": float(count),
         "waits_h": float(hours),
         "queue_h": float(r.queue_area.get(key, 0.0)),
+        "queued_n": float(r.queued.get(key, 0)),
+    }
+
+
+def _stage_values(r: ReplicationResult, key: str) -> dict[str, float]:
+    return {
+        name: float(getattr(r, field).get(key, (0, 0.0))[at])
+        for name, (field, at) in _STAGE_FIELDS.items()
     }
 
 
@@ -175,6 +211,10 @@ def chunk_frame(
     for key in resource_keys(model):
         values = [_resource_values(r, key) for r in results]
         for name in CHUNK_RESOURCE_COLUMNS:
+            extra[f"{name}:{key}"] = spread([v[name] for v in values])
+    for key in stage_keys(model):
+        values = [_stage_values(r, key) for r in results]
+        for name in CHUNK_STAGE_COLUMNS:
             extra[f"{name}:{key}"] = spread([v[name] for v in values])
     if daily:
         for name in ("daily_busy", "daily_queue"):
@@ -279,6 +319,7 @@ def check_chunk_columns(model: SeasonModel, frame: pd.DataFrame) -> None:
         "through_n",
         "through_h",
         *(f"{name}:{key}" for key in resource_keys(model) for name in CHUNK_RESOURCE_COLUMNS),
+        *(f"{name}:{key}" for key in stage_keys(model) for name in CHUNK_STAGE_COLUMNS),
     ]
     missing = [name for name in wanted if name not in frame.columns]
     if missing:
@@ -318,6 +359,17 @@ def results_from_frame(model: SeasonModel, frame: pd.DataFrame) -> list[Replicat
         name: {key: per_rep(f"{name}:{key}") for key in resources}
         for name in CHUNK_RESOURCE_COLUMNS
     }
+    per_stage = {
+        name: {key: per_rep(f"{name}:{key}") for key in stage_keys(model)}
+        for name in CHUNK_STAGE_COLUMNS
+    }
+
+    def pairs(count: str, hours: str, i: int) -> dict[str, tuple[int, float]]:
+        return {
+            key: (int(per_stage[count][key][i]), per_stage[hours][key][i])
+            for key in stage_keys(model)
+        }
+
     reps, ends, events = per_rep("replication", int), per_rep("end_h"), per_rep("events", int)
     through_n, through_h = per_rep("through_n", int), per_rep("through_h")
     bins: dict[str, dict[str, list[Any]]] = {"daily_busy": {}, "daily_queue": {}}
@@ -339,7 +391,11 @@ def results_from_frame(model: SeasonModel, frame: pd.DataFrame) -> list[Replicat
             paid_hours={key: by["paid_h"][key][i] for key in resources},
             waits={key: (int(by["waits_n"][key][i]), by["waits_h"][key][i]) for key in resources},
             queue_area={key: by["queue_h"][key][i] for key in resources},
+            queued={key: int(by["queued_n"][key][i]) for key in resources},
             flow=(through_n[i], through_h[i]),
+            stage_waits=pairs("stage_wait_n", "stage_wait_h", i),
+            stage_visits=pairs("visit_n", "visit_h", i),
+            stage_queued=pairs("queued_n", "queued_h", i),
             shots=shots[i],
             frames=frames[i],
             attempts=attempts[i],

@@ -104,8 +104,9 @@ class Run:
         return pd.DataFrame(rows, columns=["replication", "resource", "day", "busy", "queue"])
 
     def waits_frame(self) -> pd.DataFrame:
-        """Per replication, the waits per resource and the shots' time in system: the table
-        of ``waits.parquet`` (``simulator.results.resource_use.waits_frame``)."""
+        """Per replication, the waits per resource and per stage, the time per stage visit
+        and the shots' time in system: the table of ``waits.parquet``
+        (``simulator.results.resource_use.waits_frame``)."""
         return waits_frame(self.model, self.results)
 
     def trace_frame(self) -> pd.DataFrame:

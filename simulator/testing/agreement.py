@@ -20,6 +20,7 @@ from typing import Any
 
 from simulator.engines.raw import PER_DAY, RawReplication
 from simulator.engines.replication import ReplicationResult
+from simulator.engines.trace import stages
 from simulator.model.season import SeasonModel
 
 __all__ = ["RELATIVE", "first_difference", "raw_difference", "result_difference"]
@@ -77,6 +78,8 @@ def _owners(model: SeasonModel, per: str) -> list[str]:
     pools = [f"pool {p.name}" for p in model.pools]
     teams = [f"team {t.name}" for t in model.teams]
     resources = pools + teams  # the order of resource_keys
+    if per == "stage":
+        return [f"stage {st.name}" for st in stages(model)]
     return {
         "episode": episodes,
         "pool": pools,

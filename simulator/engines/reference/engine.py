@@ -40,6 +40,8 @@ def run_raw(
     busy_bins = [service.busy[key].daily_areas(end) for key in keys]
     queue_bins = [service.queue[key].daily_areas(end) for key in keys]
     waits = [service.waits[key] for key in keys]
+    by_stage = service.stage_waits
+    by_stage.count_queued(service.waiting, keys, end)
     return RawReplication(
         replication=replication,
         end=end,
@@ -65,6 +67,12 @@ def run_raw(
         frames=list(season.frames),
         preemptions=[pool.preemptions for pool in season.pools],
         gpu_failures=[pool.failures for pool in season.pools],
+        stage_wait_count=by_stage.wait_count,
+        stage_wait_hours=by_stage.wait_hours,
+        stage_visits=by_stage.visits,
+        stage_visit_hours=by_stage.visit_hours,
+        stage_queued=by_stage.queued,
+        stage_queued_hours=by_stage.queued_hours,
     )
 
 

@@ -27,6 +27,7 @@ from simulator.draws import Purpose, Stream, pack_sub
 from simulator.engines.reference.agenda import Agenda, EventClass
 from simulator.engines.reference.monitor import LevelMonitor
 from simulator.engines.reference.resources import PoolState, Slot, TeamState, Unit
+from simulator.engines.reference.stage_waits import StageWaits
 from simulator.engines.reference.tasks import Interruption, Task
 from simulator.engines.reference.tracing import interrupted_event, start_event
 from simulator.engines.reference.waiting import WaitingRoom
@@ -103,6 +104,8 @@ class Service:
         """Per resource (of a task's first option): tasks started and hours they waited."""
         self.attempts = [0] * model.n_episodes
         """GPU attempts started per episode (a restart after an interruption is none)."""
+        self.stage_waits = StageWaits(model)
+        """Per stage: waits, visits and their hours, tasks still queued at the end."""
 
     def enqueue(self, task: Task) -> None:
         """The task waits for dispatch."""
@@ -213,6 +216,7 @@ class Service:
         self.queue[qkey].add(now, -1)
         count, hours = self.waits[qkey]
         self.waits[qkey] = (count + 1, hours + (now - task.queued_at))
+        self.stage_waits.started(task, now)
         if task.kind == StageKind.GPU and not task.interrupted:
             # A restart after a failure or preemption is not a new attempt.
             self.attempts[task.episode] += 1
@@ -231,6 +235,7 @@ class Service:
         self.agenda.post(EventClass.COMPLETION, (task.id,), lambda: self._served(task))
 
     def _served(self, task: Task) -> None:
+        self.stage_waits.served(task, float(self.env.now))
         self._free(task)
         self.complete(task)
 
