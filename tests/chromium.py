@@ -258,6 +258,7 @@ class Tab:
         self.target = target
 
     def evaluate(self, expression: str) -> Any:
+        self.tools.socket.settimeout(30)  # waiting (``drain``) leaves a short one behind
         reply = self.tools.call(
             "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
         )
@@ -294,6 +295,7 @@ class Tab:
         return seen
 
     def screenshot(self) -> bytes:
+        self.tools.socket.settimeout(30)
         return base64.b64decode(self.tools.call("Page.captureScreenshot", format="png")["data"])
 
 

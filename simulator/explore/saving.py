@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from simulator.errors import ReelsimError, UsageError
-from simulator.files import atomic_write
+from simulator.files import StrPath, atomic_write
 from simulator.folders import write_results
 from simulator.report import write_report
 from simulator.results import Work, simulate
@@ -62,9 +62,10 @@ def _splice(text: str, data: Any, positions: Any, change: str) -> str | None:
     return "\n".join(lines)
 
 
-def changed_text(path: Path, changes: Sequence[str]) -> tuple[str, bool]:
+def changed_text(path: StrPath, changes: Sequence[str]) -> tuple[str, bool]:
     """The scenario file's text with ``changes`` applied, and whether its comments were
     kept (see the module's docstring)."""
+    path = Path(path)
     text = path.read_text(encoding="utf-8")
     data, positions = load_yaml_file(path)
     wanted = apply_overrides(data, changes)
@@ -85,10 +86,11 @@ def changed_text(path: Path, changes: Sequence[str]) -> tuple[str, bool]:
 
 
 def save_configuration(
-    scenario: Path, number: int, changes: Sequence[str], work: Work
+    scenario: StrPath, number: int, changes: Sequence[str], work: Work
 ) -> dict[str, Any]:
     """Write configuration ``number`` (the scenario with ``changes``) as a scenario file, a
     results folder and its report, all inside the scenario's folder; what was written."""
+    scenario = Path(scenario)
     folder = scenario.parent
     stem = f"{scenario.stem}-explore-{number}"
     target = folder / f"{stem}.yaml"

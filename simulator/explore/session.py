@@ -88,7 +88,7 @@ class Configuration:
     result: PointResult | None = None
     comparison: Comparison | None = None
     seconds: list[float] = field(default_factory=list)
-    """Seconds from submission to each answer."""
+    """Seconds from submission to each answer (waiting behind other runs included)."""
     saved: list[str] = field(default_factory=list)
     cancel: threading.Event = field(default_factory=threading.Event)
     submitted: float = field(default_factory=time.perf_counter)
@@ -258,7 +258,6 @@ class Session:
     def _run(self, configuration: Configuration) -> None:
         with self._lock:
             configuration.state = "running"
-            configuration.submitted = time.perf_counter()
             self._changed()
         try:
             for n in self.steps:
