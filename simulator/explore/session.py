@@ -8,7 +8,8 @@ same seed and replications: common random numbers, so the paired difference A âˆ
 one ``reelsim compare SCENARIO --set-a CHANGE`` prints, number for number.
 
 **Answers arrive in steps.** A configuration runs for a small batch first (``first``
-replications, 20 by default), then for more, up to ``replications`` (200). Every step is
+replications, 20 by default), then for ten times more, up to ``replications`` (200;
+``answer_steps``). Every step is
 a whole comparison of its own, on chunks of ``first`` replications kept in one folder
 (``results/explore-NAME/`` beside the scenario): a step reuses the chunks of the steps
 before it, and every configuration reuses the baseline's. One configuration runs at a
@@ -59,11 +60,13 @@ def refusal(error: ReelsimError) -> str:
 
 
 def answer_steps(first: int, replications: int) -> list[int]:
-    """The replications of each answer: ``first``, then about three times more while that
-    leaves room, then ``replications`` (20, 60, 200)."""
+    """The replications of each answer: ``first``, then ten times more while that is
+    short of ``replications``, then ``replications`` (20, 200; 20, 200, 1000). Every step
+    summarises both sides afresh (about half a second for season-hybrid), so steps are
+    few and far apart."""
     steps = [min(first, replications)]
-    while steps[-1] * 3 * 1.5 <= replications:
-        steps.append(steps[-1] * 3)
+    while steps[-1] * 10 < replications:
+        steps.append(steps[-1] * 10)
     if steps[-1] < replications:
         steps.append(replications)
     return steps
@@ -81,6 +84,8 @@ class Configuration:
     """Replications behind the latest answer (0: none yet)."""
     computing: int = 0
     """Replications of the answer being computed now."""
+    progress: float = 0.0
+    """How far the answer being computed is, from 0 to 1 (chunks on disk, both sides)."""
     error: str = ""
     note: str = ""
     view: dict[str, Any] | None = None
@@ -102,6 +107,7 @@ class Configuration:
             "state": self.state,
             "replications": self.replications,
             "computing": self.computing,
+            "progress": round(self.progress, 3),
             "error": self.error,
             "note": self.note,
             "view": self.view,
@@ -264,7 +270,7 @@ class Session:
                 if n <= configuration.replications:
                     continue
                 with self._lock:
-                    configuration.computing = n
+                    configuration.computing, configuration.progress = n, 0.0
                     self._changed()
                 self._answer(configuration, n)
             final = "done"
@@ -288,9 +294,12 @@ class Session:
             self._changed()
 
     def _work_for(self, configuration: Configuration, n: int) -> Work:
-        def progress(_: Progress) -> None:
+        def progress(done: Progress) -> None:
             if configuration.cancel.is_set():
                 raise _Cancelled
+            with self._lock:
+                configuration.progress = done.replications_done / max(1, done.replications)
+                self._changed()
 
         return Work(
             replications=n,

@@ -92,7 +92,8 @@ function statusText(c, state) {
   if (c.state === "queued") return `#${c.id} ${c.label}: waiting for the run before it`;
   if (c.state === "running") {
     if (!c.replications) return `#${c.id} ${c.label}: running the first ${c.computing} replications…`;
-    return `#${c.id} ${c.label}: answer from ${c.replications} replications; refining to ${c.computing}…`;
+    return `#${c.id} ${c.label}: answer from ${c.replications} replications; refining to ` +
+      `${c.computing} (${Math.round(100 * c.progress)}% done)…`;
   }
   if (c.state === "done") return `#${c.id} ${c.label}: ${c.replications} of ${target} replications` +
     (c.seconds.length ? `, answered in ${c.seconds[c.seconds.length - 1].toFixed(1)} s` : "");
