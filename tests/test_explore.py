@@ -253,9 +253,9 @@ def test_a_bad_knob_gets_the_located_message_in_the_reply(
     cookie = f"reelsim_explore={TOKEN}"
     with _serving(session) as address:
         status, _, body = _ask(address, "/api/try", cookie=cookie, body={"changes": [BAD]})
-        assert status == 400
+        assert status == 200  # the request was understood; the changes are refused
         assert main(["validate", str(scenario), "--set", BAD]) == 2
-        assert json.loads(body)["error"] == capsys.readouterr().err.strip()
+        assert json.loads(body)["refused"] == capsys.readouterr().err.strip()
         status, _, body = _ask(address, "/api/try", cookie=cookie, body={"changes": "x"})
         assert status == 400
         assert "PATH=VALUE" in json.loads(body)["error"]
@@ -302,7 +302,9 @@ def test_a_host_other_than_loopback_is_warned_about(
 # --- in a browser -----------------------------------------------------------------------------
 
 
-def test_the_page_shows_what_compare_computes(tmp_path: Path) -> None:
+def test_the_page_shows_what_compare_computes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     writing_docs = bool(os.environ.get("REELSIM_WRITE_DOCS"))
     name, change, n = ("demo.yaml", CHANGE, REPLICATIONS)
     if writing_docs:
@@ -317,6 +319,13 @@ def test_the_page_shows_what_compare_computes(tmp_path: Path) -> None:
             opened(browser, f"http://{address}/?token={TOKEN}") as tab,
         ):
             tab.wait_until("document.querySelector('#status').dataset.state === 'done'")
+            # A bad change is refused in the page, in the command line's words.
+            tab.evaluate(
+                f"document.querySelector('#free').value = '{BAD}';"
+                " document.querySelector('#try').click()"
+            )
+            problem = tab.wait_until("document.querySelector('#problem').textContent")
+            tab.evaluate("document.querySelector('#free').value = ''")
             tab.evaluate(
                 f"(() => {{ const i = document.querySelector('[name=\"{path}\"]');"
                 f" i.value = '{value}'; i.dispatchEvent(new Event('input', {{bubbles: true}}));"
@@ -331,9 +340,11 @@ def test_the_page_shows_what_compare_computes(tmp_path: Path) -> None:
                 "[...document.querySelectorAll('tr[data-quantity]')].map((r) =>"
                 " [r.dataset.quantity, r.dataset.value, r.cells[3].textContent])"
             )
+            for k in (0, 1):  # tick both configurations of the history: side by side
+                tab.evaluate(f"document.querySelectorAll('#history-table input')[{k}].click()")
+            pair = tab.wait_until("document.querySelector('#side-by-side caption')?.textContent")
             seen = tab.seen()
             if writing_docs:
-                tab.evaluate("document.querySelector('#history-table input').click()")
                 (ROOT / "docs" / "explore.png").write_bytes(tab.screenshot())
     finally:
         live.close()
@@ -346,6 +357,9 @@ def test_the_page_shows_what_compare_computes(tmp_path: Path) -> None:
         assert shown[quantity][1] == (
             f"{say(row['difference'])} ({say(row['low'])} – {say(row['high'])})"
         )
+    assert pair == "Side by side: #0 and #1"
+    assert main(["validate", str(scenario), "--set", BAD]) == 2
+    assert problem == capsys.readouterr().err.strip()
     assert seen.errors == []
     assert seen.requests
     assert all(u.startswith(f"http://{address}/") for u in seen.requests)

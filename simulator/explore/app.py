@@ -3,7 +3,8 @@
 ``create_app(session, token)`` is a Starlette app over a ``Session``: the page (knobs and
 the season at a glance, rendered here), its script and styles (package data, no CDN), and
 a small JSON interface the script calls: ``GET /api/state`` (every configuration and its
-latest answer), ``POST /api/try`` (changes as ``PATH=VALUE`` lines), ``POST
+latest answer), ``POST /api/try`` (changes as ``PATH=VALUE`` lines; the reply is the new
+configuration's number, or what the command line would say to refuse them), ``POST
 /api/cancel/K``, ``POST /api/save/K``. The page polls the state while answers arrive.
 
 **Who may ask.** The app listens on 127.0.0.1 unless told otherwise, and every request
@@ -138,7 +139,8 @@ class _Routes:
         try:
             configuration = await run_in_threadpool(self.session.submit, changes)
         except ReelsimError as error:
-            return _refused(refusal(error))
+            # Handled, and answered: the changes are refused, with the command line's words.
+            return _headers(JSONResponse({"refused": refusal(error)}))
         return _headers(JSONResponse({"id": configuration.id}))
 
     async def cancel(self, request: Request) -> Response:

@@ -53,8 +53,8 @@ async function tryChanges(event) {
   event.preventDefault();
   showProblem("");
   const { ok, data } = await post("/api/try", { changes: changes() });
-  if (!ok) {
-    showProblem(data.error);
+  if (!ok || data.refused) {
+    showProblem(data.refused || data.error);
     return;
   }
   page.selected = data.id;
