@@ -261,6 +261,26 @@ def test_a_bad_knob_gets_the_located_message_in_the_reply(
         assert "PATH=VALUE" in json.loads(body)["error"]
 
 
+def test_save_and_cancel_over_http(session: Session, scenario: Path) -> None:
+    cookie = f"reelsim_explore={TOKEN}"
+    with _serving(session) as address:
+        status, _, body = _ask(address, "/api/try", cookie=cookie, body={"changes": [CHANGE]})
+        number = json.loads(body)["id"]
+        session.wait(number, timeout=120)
+        status, _, body = _ask(address, f"/api/save/{number}", cookie=cookie, body={})
+        assert status == 200
+        written = json.loads(body)
+        for key in ("scenario", "results", "report"):
+            path = (scenario.parent / written[key]).resolve()
+            assert path.exists()
+            assert path.is_relative_to(scenario.parent.resolve())
+        state = json.loads(_ask(address, "/api/state", cookie=cookie)[2])
+        assert state["configurations"][number]["saved"][0] == written["scenario"]
+        status, _, body = _ask(address, "/api/cancel/99", cookie=cookie, body={})
+        assert status == 404
+        assert json.loads(body)["error"] == "error: no configuration 99"
+
+
 def test_ctrl_c_stops_the_command_cleanly(scenario: Path) -> None:
     command = [sys.executable, "-m", "simulator", "explore", str(scenario), "--no-browser"]
     command += ["-n", str(REPLICATIONS), "--first", str(FIRST), "--threads", "1"]
