@@ -227,6 +227,17 @@ def _ask(
     return reply.status, {k.lower(): v for k, v in reply.getheaders()}, data
 
 
+def test_the_command_refuses_a_bad_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: broken\ncalendar: {start: 2027-01-04}\nshows: {}\n")
+    assert main(["explore", str(broken), "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {broken}")
+    assert "Traceback" not in err
+
+
 def test_the_server_lets_in_only_its_token(session: Session) -> None:
     with _serving(session) as address:
         for path in ("/", "/api/state", "/static/explore.js", "/?token=wrong"):

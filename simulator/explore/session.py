@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulator.engines import choose_engine
 from simulator.errors import ReelsimError, UsageError
 from simulator.explore.knobs import Knob, scenario_knobs
 from simulator.explore.views import comparison_rows, glance, headline, summary_view
@@ -154,7 +155,9 @@ class Session:
         self.version = 0
         self._lock = threading.RLock()
         self._todo: queue.Queue[Configuration | None] = queue.Queue()
-        self._executor = make_executor(Work(threads=threads, engine=engine))
+        # The reference engine is Python: only processes run its chunks side by side.
+        reference = choose_engine(model, engine).engine == "reference"
+        self._executor = make_executor(Work(threads=threads, engine=engine), processes=reference)
         self._worker = threading.Thread(target=self._work, name="explore-runs", daemon=True)
         self._worker.start()
         self._queue(())
