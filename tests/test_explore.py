@@ -188,6 +188,9 @@ def test_saving_writes_the_scenario_results_and_report_inside_its_folder(
     mean = configuration.comparison.row("cost_total")["mean_a"]  # type: ignore[union-attr]
     assert summary["cost"]["total"]["mean"]["estimate"] == pytest.approx(mean, rel=1e-12)
     assert (folder / written["report"]).is_file()
+    again = save_configuration(scenario, configuration.id, configuration.changes, work)
+    assert again["scenario"] == saved.name.replace(".yaml", "-2.yaml")
+    assert saved.is_file()
 
 
 # --- the server -----------------------------------------------------------------------------

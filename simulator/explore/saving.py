@@ -2,7 +2,8 @@
 
 The meeting leaves with what the command line makes: ``NAME-explore-K.yaml`` beside the
 original scenario (so that the files it refers to, such as its prices, are found as
-before), and ``results/NAME-explore-K/`` with the results of ``simulate`` on the session's
+before; ``NAME-explore-K-2.yaml`` and so on when that name is taken: nothing saved before is
+overwritten), and ``results/NAME-explore-K/`` with the results of ``simulate`` on the session's
 seed and replications and the folder's ``report.html``. Every path is made here from the
 scenario's folder and a configuration number; nothing from the page names a file.
 
@@ -16,6 +17,7 @@ is written out as data instead, with a header that says so, and no comment survi
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -85,6 +87,16 @@ def changed_text(path: StrPath, changes: Sequence[str]) -> tuple[str, bool]:
     return header + yaml.safe_dump(wanted, sort_keys=False, allow_unicode=True), False
 
 
+def _free_stem(folder: Path, base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``, …: the first that names no file or results
+    folder yet (what an earlier session saved is never overwritten)."""
+    for k in itertools.count(1):
+        stem = base if k == 1 else f"{base}-{k}"
+        if not (folder / f"{stem}.yaml").exists() and not (folder / "results" / stem).exists():
+            return stem
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def save_configuration(
     scenario: StrPath, number: int, changes: Sequence[str], work: Work
 ) -> dict[str, Any]:
@@ -92,7 +104,7 @@ def save_configuration(
     results folder and its report, all inside the scenario's folder; what was written."""
     scenario = Path(scenario)
     folder = scenario.parent
-    stem = f"{scenario.stem}-explore-{number}"
+    stem = _free_stem(folder, f"{scenario.stem}-explore-{number}")
     target = folder / f"{stem}.yaml"
     results = folder / "results" / stem
     text, kept = changed_text(scenario, changes)
