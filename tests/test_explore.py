@@ -27,7 +27,7 @@ import pytest
 from chromium import opened, started_chromium
 
 from simulator.cli.commands import main
-from simulator.errors import ScenarioError
+from simulator.errors import ScenarioError, UnsupportedError
 from simulator.explore import (
     Session,
     answer_steps,
@@ -149,6 +149,29 @@ def test_a_change_that_changes_nothing_is_the_baseline(session: Session) -> None
     assert same.state == "done"
     assert "baseline" in same.note
     assert same.view == session.configurations[0].view
+
+
+def test_a_configuration_that_cannot_run_says_why_and_the_session_goes_on(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import simulator.explore.session as live
+
+    session.wait(0, timeout=120)
+    real = live.compare
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise UnsupportedError("the batch kernel cannot run this: a reason")
+
+    monkeypatch.setattr(live, "compare", refuse)
+    failed = session.wait(session.submit([CHANGE]).id, timeout=60)
+    assert failed.state == "failed"
+    assert failed.error == "error: the batch kernel cannot run this: a reason"
+    monkeypatch.setattr(live, "compare", real)
+    other = session.wait(session.submit(["teams.editors.shifts.0.people=2"]).id, timeout=120)
+    assert other.state == "done"
+    again = session.wait(session.submit([CHANGE]).id, timeout=120)  # tried afresh
+    assert again.id != failed.id
+    assert again.state == "done"
 
 
 def test_the_saved_scenario_keeps_its_comments(scenario: Path) -> None:
