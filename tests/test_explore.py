@@ -282,6 +282,9 @@ def test_the_server_lets_in_only_its_token(session: Session) -> None:
         assert _ask(address, "/static/../session.py", cookie=cookie)[0] == 404
         state = json.loads(_ask(address, "/api/state", cookie=cookie)[2])
         assert state["configurations"][0]["label"] == "baseline"
+        session.wait(0, timeout=120)  # the version then stays as it is
+        same = f"/api/state?since={session.version}"
+        assert json.loads(_ask(address, same, cookie=cookie)[2])["unchanged"]
 
 
 def test_a_bad_knob_gets_the_located_message_in_the_reply(
@@ -318,6 +321,7 @@ def test_save_and_cancel_over_http(session: Session, scenario: Path) -> None:
         assert json.loads(body)["error"] == "error: no configuration 99"
 
 
+@pytest.mark.integration
 def test_ctrl_c_stops_the_command_cleanly(scenario: Path) -> None:
     command = [sys.executable, "-m", "simulator", "explore", str(scenario), "--no-browser"]
     command += ["-n", str(REPLICATIONS), "--first", str(FIRST), "--threads", "1"]

@@ -129,6 +129,10 @@ class _Routes:
         return _headers(Response(body, media_type=STATIC[name]))
 
     async def state(self, request: Request) -> Response:
+        """The session's state; only its version when ``?since=`` is that version already
+        (the page polls while answers arrive, and the history can be long)."""
+        if request.query_params.get("since") == str(self.session.version):
+            return _headers(JSONResponse({"version": self.session.version, "unchanged": True}))
         return _headers(JSONResponse(self.session.state()))
 
     async def try_changes(self, request: Request) -> Response:

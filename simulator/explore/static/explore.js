@@ -227,14 +227,14 @@ function draw() {
 async function poll() {
   let busy = true;
   try {
-    const response = await fetch("/api/state");
+    const response = await fetch(`/api/state?since=${page.version}`);
     const state = await response.json();
-    if (state.version !== page.version) {
+    if (!state.unchanged) {
       page.version = state.version;
       page.state = state;
       draw();
     }
-    busy = state.configurations.some((c) => c.state === "running" || c.state === "queued");
+    busy = page.state.configurations.some((c) => c.state === "running" || c.state === "queued");
   } catch (error) {
     document.getElementById("status").textContent = "The session has stopped.";
     return;
