@@ -211,9 +211,6 @@ def test_saving_writes_the_scenario_results_and_report_inside_its_folder(
     mean = configuration.comparison.row("cost_total")["mean_a"]  # type: ignore[union-attr]
     assert summary["cost"]["total"]["mean"]["estimate"] == pytest.approx(mean, rel=1e-12)
     assert (folder / written["report"]).is_file()
-    again = save_configuration(scenario, configuration.id, configuration.changes, work)
-    assert again["scenario"] == saved.name.replace(".yaml", "-2.yaml")
-    assert saved.is_file()
 
 
 # --- the server -----------------------------------------------------------------------------
@@ -307,9 +304,13 @@ def test_save_and_cancel_over_http(session: Session, scenario: Path) -> None:
         status, _, body = _ask(address, "/api/try", cookie=cookie, body={"changes": [CHANGE]})
         number = json.loads(body)["id"]
         session.wait(number, timeout=120)
+        earlier = scenario.parent / f"demo-explore-{number}.yaml"  # an earlier session saved
+        earlier.write_text("# saved before\n")
         status, _, body = _ask(address, f"/api/save/{number}", cookie=cookie, body={})
         assert status == 200
         written = json.loads(body)
+        assert written["scenario"] == f"demo-explore-{number}-2.yaml"
+        assert earlier.read_text() == "# saved before\n"
         for key in ("scenario", "results", "report"):
             path = (scenario.parent / written[key]).resolve()
             assert path.exists()
