@@ -132,9 +132,9 @@ function drawTables(view) {
       },
     ));
   }
-  tables.append(table("Delivery against deadline, per episode",
-    ["episode", "deadline", "mean delivery", "against the deadline", "P(miss)"],
-    view.episodes, [false, true, true, true, true]));
+  tables.append(table("Delivery per episode",
+    ["episode", "deadline", "delivery P50", "delivery P90", "P90 vs deadline", "P(miss) (interval)"],
+    view.episodes, [false, true, true, true, true, true]));
   tables.append(table("Cost by category (mean per season)", ["category", "mean (interval)"],
     view.cost, [false, true]));
   tables.append(table("Utilisation", ["pool or team", "busy share of available hours", "busy share of paid hours"],
@@ -213,7 +213,8 @@ function drawPair(state) {
   const [a, b] = page.pair.map((id) => state.configurations[id]);
   if (!a || !b || !a.view || !b.view) return;
   const rows = a.view.headline.map((h, k) => [h[0], h[1], b.view.headline[k][1]]);
-  a.view.episodes.forEach((ep, k) => rows.push([`P(miss) of ${ep[0]}`, ep[4], b.view.episodes[k][4]]));
+  const last = (row) => row[row.length - 1];
+  a.view.episodes.forEach((ep, k) => rows.push([`P(miss) of ${ep[0]}`, last(ep), last(b.view.episodes[k])]));
   box.append(table(`Side by side: #${a.id} and #${b.id}`,
     ["", `#${a.id} ${a.label}`, `#${b.id} ${b.label}`], rows, [false, true, true]));
 }
