@@ -293,6 +293,11 @@ def test_a_bad_knob_gets_the_located_message_in_the_reply(
         assert status == 200  # the request was understood; the changes are refused
         assert main(["validate", str(scenario), "--set", BAD]) == 2
         assert json.loads(body)["refused"] == capsys.readouterr().err.strip()
+        connection = http.client.HTTPConnection(address, timeout=60)
+        headers = {"Cookie": cookie, "Content-Type": "application/json"}
+        connection.request("POST", "/api/try", "[" * 30_000 + "]" * 30_000, headers)
+        assert connection.getresponse().status == 400
+        connection.close()
         status, _, body = _ask(address, "/api/try", cookie=cookie, body={"changes": "x"})
         assert status == 400
         assert "PATH=VALUE" in json.loads(body)["error"]

@@ -138,7 +138,7 @@ class _Routes:
     async def try_changes(self, request: Request) -> Response:
         try:
             changes = await _changes(request)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # not JSON, or nested past reading
             return _refused(f"error: {error}")
         try:
             configuration = await run_in_threadpool(self.session.submit, changes)
