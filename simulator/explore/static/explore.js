@@ -87,18 +87,22 @@ function split(text) {
   return at < 0 ? [text, ""] : [text.slice(0, at), text.slice(at + 1)];
 }
 
+function count(n) {
+  return n.toLocaleString("en-US");
+}
+
 function statusText(c, state) {
-  const target = state.replications;
+  const target = count(state.replications);
   if (c.state === "queued") return `#${c.id} ${c.label}: waiting for the run before it`;
   if (c.state === "running") {
-    if (!c.replications) return `#${c.id} ${c.label}: running the first ${c.computing} replications…`;
-    return `#${c.id} ${c.label}: answer from ${c.replications} replications; refining to ` +
-      `${c.computing} (${Math.round(100 * c.progress)}% done)…`;
+    if (!c.replications) return `#${c.id} ${c.label}: running the first ${count(c.computing)} replications…`;
+    return `#${c.id} ${c.label}: answer from ${count(c.replications)} replications; refining to ` +
+      `${count(c.computing)} (${Math.round(100 * c.progress)}% done)…`;
   }
-  if (c.state === "done") return `#${c.id} ${c.label}: ${c.replications} of ${target} replications` +
+  if (c.state === "done") return `#${c.id} ${c.label}: ${count(c.replications)} of ${target} replications` +
     (c.seconds.length ? `, answered in ${c.seconds[c.seconds.length - 1].toFixed(1)} s` : "");
   if (c.state === "cancelled") return `#${c.id} ${c.label}: cancelled` +
-    (c.replications ? ` (the answer from ${c.replications} replications stays)` : "");
+    (c.replications ? ` (the answer from ${count(c.replications)} replications stays)` : "");
   return `#${c.id} ${c.label}: ${c.error}`;
 }
 
@@ -120,7 +124,7 @@ function drawTables(view) {
   if (view.differences) {
     const rows = view.differences.map((d) => [d.name, d.a, d.b, d.difference, d.differing]);
     tables.append(table(
-      `Paired difference against the baseline (${view.replications} replications, common random numbers)`,
+      `Paired difference against the baseline (${count(view.replications)} replications, common random numbers)`,
       ["quantity", "this configuration", "baseline", "difference (interval)", "replications differing"],
       rows, [false, true, true, true, true],
       (tr, k) => {
