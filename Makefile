@@ -61,10 +61,11 @@ browser:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "no /usr/bin/chromium and no apt-get: the report's browser test will skip"; fi
 
-# The generated docs: scenario reference and JSON Schema, and the report's screenshot.
+# The generated docs: scenario reference and JSON Schema, the report's and explore's screenshots.
 docs: $(STAMP)
 	$(PY) -m simulator.scenario.reference_doc docs
 	REELSIM_WRITE_DOCS=1 $(PY) -m pytest -q tests/test_report.py -k cleanly_in_chromium
+	REELSIM_WRITE_DOCS=1 $(PY) -m pytest -q tests/test_explore.py -k shows_what_compare_computes
 
 clean:
 	rm -rf $(VENV) build *.egg-info results .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -247,3 +247,79 @@ def outside_requests(seen: Visit, page: Path) -> list[str]:
     """Requests for anything but the page itself and inline data."""
     own = page.resolve().as_uri()
     return [u for u in seen.requests if u != own and not u.startswith(("data:", "about:"))]
+
+
+class Tab:
+    """One page driven live: evaluate script in it, wait for what it shows, and read what
+    the browser saw so far (``seen``)."""
+
+    def __init__(self, tools: _DevTools, target: str) -> None:
+        self.tools = tools
+        self.target = target
+
+    def evaluate(self, expression: str) -> Any:
+        self.tools.socket.settimeout(30)  # waiting (``drain``) leaves a short one behind
+        reply = self.tools.call(
+            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
+        )
+        if "exceptionDetails" in reply:
+            raise RuntimeError(f"{expression}: {reply['exceptionDetails']}")
+        return reply["result"].get("value")
+
+    def wait_until(self, expression: str, timeout: float = 60.0) -> Any:
+        """The value of ``expression`` once it is truthy (polled every 0.1 s)."""
+        deadline = time.monotonic() + timeout
+        while not (value := self.evaluate(expression)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{expression} still false after {timeout} s")
+            self.tools.drain(0.1)
+        return value
+
+    def seen(self) -> Visit:
+        """Console errors, uncaught exceptions, error log entries and requests so far."""
+        seen = Visit()
+        for event in self.tools.events:
+            method, params = event.get("method"), event.get("params", {})
+            if method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
+                seen.errors.append(" ".join(str(a.get("value")) for a in params["args"]))
+            elif method == "Runtime.exceptionThrown":
+                details = params["exceptionDetails"]
+                thrown = details.get("exception", {}).get("description", "")
+                seen.errors.append(f"{details.get('text', 'exception')} {thrown}".strip())
+            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+                seen.errors.append(params["entry"]["text"])
+            elif method == "Network.requestWillBeSent":
+                seen.requests.append(params["request"]["url"])
+        seen.text = self.evaluate("document.body.innerText")
+        seen.layout = self.evaluate(LAYOUT_CHECK)
+        return seen
+
+    def screenshot(self) -> bytes:
+        self.tools.socket.settimeout(30)
+        return base64.b64decode(self.tools.call("Page.captureScreenshot", format="png")["data"])
+
+
+@contextlib.contextmanager
+def opened(browser: str, url: str, *, width: int = 1400, height: int = 1300) -> Iterator[Tab]:
+    """``url`` open in a new tab of ``browser`` (loaded), for as long as the ``with`` lasts."""
+    tools = _DevTools(browser)
+    try:
+        target = tools.call("Target.createTarget", url="about:blank")["targetId"]
+        tools.session = tools.call("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            tools.call(f"{domain}.enable")
+        tools.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        tools.call("Page.navigate", url=url)
+        tools.wait_for("Page.loadEventFired")
+        yield Tab(tools, target)
+        tools.call("Target.closeTarget", targetId=target)
+    finally:
+        tools.socket.close()

@@ -188,6 +188,18 @@ PUBLIC_NAMES = {
         "render_html",
         "write_report",
     ],
+    "explore": [
+        "Configuration",
+        "Knob",
+        "Session",
+        "answer_steps",
+        "changed_text",
+        "create_app",
+        "refusal",
+        "save_configuration",
+        "scenario_knobs",
+        "serve",
+    ],
     "cli": [
         "ProgressReport",
         "main",

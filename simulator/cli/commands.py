@@ -261,6 +261,61 @@ def calibrate(
     )
 
 
+@cli.command(
+    epilog=opt.examples(
+        "reelsim explore my-season/scenario.yaml",
+        "reelsim explore my-season/scenario.yaml --port 8765 --no-browser",
+    )
+)
+@click.argument("scenario", type=opt.FILE)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, help="Port to listen on (0: a free one)."
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on; anything but loopback lets other machines in (with a warning).",
+)
+@click.option("--no-browser", is_flag=True, help="Print the address only; open no browser.")
+@opt.replications_option("Replications per configuration (default: 200).")
+@opt.seed_option("Seed of every configuration (default: the scenario's run.seed).")
+@click.option(
+    "--first",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Replications of the first answer, before it is refined.",
+)
+@opt.threads_option
+@opt.engine_option
+def explore(
+    scenario: Path,
+    port: int,
+    host: str,
+    no_browser: bool,
+    replications: int | None,
+    seed: int | None,
+    first: int,
+    threads: int | None,
+    engine: str,
+) -> None:
+    """A live planning session in the browser: turn the scenario's knobs and see each
+    change answered in seconds, against the plan the session started from, on common
+    random numbers. Ctrl-C stops it."""
+    from simulator.explore import Session, serve
+
+    session = Session(
+        scenario,
+        seed=seed,
+        replications=replications or 200,
+        first=first,
+        threads=threads,
+        engine=engine,
+    )
+    serve(session, host=host, port=port, open_browser=not no_browser)
+
+
 def _show_warning(message: Warning | str, *args: object, **kwargs: object) -> None:
     """A warning (a damaged chunk set aside, say) as one line, without the source line."""
     click.echo(f"warning: {message}", err=True)

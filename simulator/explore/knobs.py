@@ -1,0 +1,125 @@
+"""The knobs a planning meeting turns, read from the scenario.
+
+Each knob is a dotted scenario path (the path ``--set`` takes) with its value as the file
+writes it: GPUs per pool (the reserved count, or a cloud pool's maximum), people per shift
+per team, each review stage's sample rate and round cap, the burst rule and cloud budget,
+the queue policy, and each show's lock and deadline spacing. Nothing here checks a value:
+a changed knob is an override like any other, and the scenario's schema judges it when the
+configuration is loaded (``simulator.explore.session``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from simulator.report.words import setting_name
+from simulator.scenario.jsonschema import duration_text
+from simulator.scenario.schema import EpisodeSeries, Scenario
+
+__all__ = ["QUEUE_POLICIES", "Knob", "scenario_knobs"]
+
+QUEUE_POLICIES = ("fifo", "edf", "priority", "sjf", "least_slack")
+"""The built-in queue policies, the choices of the ``policy.queue`` knob."""
+
+KnobKind = Literal["integer", "number", "duration", "choice"]
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One setting of the scenario the page offers to change."""
+
+    path: str
+    """The dotted scenario path, as ``--set PATH=VALUE`` takes it."""
+    label: str
+    """What it is, in the words the command line uses (``setting_name``)."""
+    group: str
+    """Where the page shows it: Pools, Teams, Review, Policy, Season."""
+    kind: KnobKind
+    value: str
+    """The value in the scenario, as its YAML writes it ("" for none)."""
+    choices: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "label": self.label,
+            "group": self.group,
+            "kind": self.kind,
+            "value": self.value,
+            "choices": list(self.choices),
+        }
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _raw(data: Any, path: str) -> tuple[bool, Any]:
+    """The value at ``path`` in the file's data, and whether the file sets it at all."""
+    node = data
+    for part in path.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False, None
+    return True, node
+
+
+def scenario_knobs(
+    scenario: Scenario, data: Any, labels: dict[str, str], cloud: bool
+) -> list[Knob]:
+    """The knobs of ``scenario`` (``data``: its file as loaded YAML, for the values as
+    written; ``labels``: what its people call pools, teams and stages; ``cloud``: whether
+    it has a cloud pool, for the burst rule)."""
+    knobs: list[Knob] = []
+
+    def add(path: str, group: str, kind: KnobKind, typed: Any, **extra: Any) -> None:
+        present, raw = _raw(data, path)
+        if kind == "duration" and not present:
+            value = "" if typed is None else duration_text(typed)
+        else:
+            value = _text(raw if present else typed)
+        knobs.append(Knob(path, setting_name(path, labels), group, kind, value, **extra))
+
+    for name, pool in scenario.pools.items():
+        path = f"pools.{name}.gpus"
+        knobs.append(
+            Knob(
+                path,
+                f"{labels.get(f'pool:{name}', name)}: "
+                + ("reserved GPUs" if pool.kind == "reserved" else "cloud maximum (GPUs)"),
+                "Pools",
+                "integer",
+                str(pool.gpus),
+            )
+        )
+    for name, team in scenario.teams.items():
+        for k, _shift in enumerate(team.shifts or ()):
+            add(f"teams.{name}.shifts.{k}.people", "Teams", "integer", _shift.people)
+        if team.around_the_clock is not None:
+            add(f"teams.{name}.around_the_clock", "Teams", "integer", team.around_the_clock)
+    for name, stage in scenario.shot_stages.items():
+        if stage.kind == "review":
+            add(f"shot_stages.{name}.sample_rate", "Review", "number", stage.sample_rate)
+            add(f"shot_stages.{name}.max_rounds", "Review", "integer", stage.max_rounds)
+    queue = scenario.policy.queue
+    if isinstance(queue, str):
+        add("policy.queue", "Policy", "choice", queue, choices=QUEUE_POLICIES)
+    if cloud:
+        burst = scenario.policy.burst
+        add("policy.burst.wait", "Policy", "duration", burst.wait)
+        add("policy.burst.slack", "Policy", "duration", burst.slack)
+        add("policy.burst.budget_usd", "Policy", "number", burst.budget_usd)
+    for name, show in scenario.shows.items():
+        if isinstance(show.episodes, EpisodeSeries):
+            for key in ("lock_every", "deadline_every"):
+                typed = getattr(show.episodes, key)
+                add(f"shows.{name}.episodes.{key}", "Season", "duration", typed)
+    return knobs
