@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from simulator.report.words import setting_name
+from simulator.model import setting_name
 from simulator.scenario.jsonschema import duration_text
 from simulator.scenario.schema import EpisodeSeries, Scenario
 
