@@ -14,16 +14,21 @@ instant is fixed (DESIGN §1b "Instants"). At time t the engine works in *rounds
 
 The round itself is a SimPy event scheduled at t with a priority after every ordinary
 event, so all the timeouts due at t have fired (and posted) before it runs.
+
+Actions known in advance in great numbers (the shot releases) are *fed* to SimPy one
+instant at a time (``Agenda.feed``): its event queue holds the next of them, not all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from enum import IntEnum
+from typing import cast
 
 import simpy
 
-__all__ = ["Agenda", "EventClass"]
+__all__ = ["Agenda", "EventClass", "delay_until"]
 
 # SimPy orders events at one instant by (priority, insertion); its own are URGENT (0) and
 # NORMAL (1). A round runs after all of those.
@@ -45,6 +50,18 @@ class EventClass(IntEnum):
 
 
 Action = Callable[[], None]
+_Posting = tuple[EventClass, tuple[int, ...], Action]
+
+
+def delay_until(now: float, t: float) -> float:
+    """The delay that SimPy, adding it to ``now``, turns into exactly ``t >= now``: ``t -
+    now`` itself can land an ulp off, so it is nudged to the neighbouring double."""
+    delay = t - now
+    while now + delay < t:
+        delay = math.nextafter(delay, math.inf)
+    while now + delay > t:
+        delay = math.nextafter(delay, -math.inf)
+    return delay
 
 
 class _Round(simpy.Event):
@@ -65,7 +82,12 @@ class Agenda:
     def __init__(self, env: simpy.Environment, end_of_round: Callable[[list[Action]], None]):
         self.env = env
         self._pending: list[tuple[int, tuple[int, ...], int, Action]] = []
+        self._idle_releases: list[tuple[tuple[int, ...], int, Action]] = []
+        """The idle-timeout releases due now: they run at the end of the round."""
         self._posted = 0
+        self._classes: set[EventClass] = set()
+        self.classes: set[EventClass] = set()
+        """The classes of the events of the round running now (or last run)."""
         self._round_scheduled = False
         self._end_of_round = end_of_round
         self.rounds = 0
@@ -73,7 +95,11 @@ class Agenda:
 
     def post(self, cls: EventClass, key: tuple[int, ...], action: Action) -> None:
         """Run ``action`` in this instant's round, in its class and key order."""
-        self._pending.append((int(cls), key, self._posted, action))
+        if cls is EventClass.IDLE_RELEASE:
+            self._idle_releases.append((key, self._posted, action))
+        else:
+            self._pending.append((cls, key, self._posted, action))
+            self._classes.add(cls)
         self._posted += 1
         if not self._round_scheduled:
             self._round_scheduled = True
@@ -82,8 +108,34 @@ class Agenda:
     def at(self, delay: float, cls: EventClass, key: tuple[int, ...], action: Action) -> None:
         """Post ``action`` ``delay`` hours from now."""
         # A delay of 0 born inside a round belongs to the next round at this instant.
-        timeout = self.env.timeout(max(delay, 0.0))
-        timeout.callbacks.append(lambda _event: self.post(cls, key, action))
+        timeout = self.env.timeout(delay if delay > 0.0 else 0.0, (cls, key, action))
+        timeout.callbacks.append(self._due)
+
+    def _due(self, timeout: simpy.Event) -> None:
+        cls, key, action = cast(_Posting, timeout.value)
+        self.post(cls, key, action)
+
+    def feed(
+        self, due: Sequence[tuple[float, int]], cls: EventClass, action: Callable[[int], Action]
+    ) -> None:
+        """Post ``action(k)`` at each ``(time, k)`` of ``due`` (sorted by time, times not
+        before now, each ``k`` once), with key ``(k,)``: one timeout per instant, scheduled
+        when the one before fires, so that SimPy's queue holds one of them at a time."""
+        env = self.env
+        position = 0
+
+        def post_due(_event: simpy.Event) -> None:
+            nonlocal position
+            now = env.now
+            while position < len(due) and due[position][0] == now:
+                k = due[position][1]
+                self.post(cls, (k,), action(k))
+                position += 1
+            if position < len(due):
+                env.timeout(delay_until(now, due[position][0])).callbacks.append(post_due)
+
+        if due:
+            env.timeout(delay_until(env.now, due[0][0])).callbacks.append(post_due)
 
     def act(self, cls: EventClass, key: tuple[int, ...], action: Action) -> simpy.Event:
         """For a process: post ``action`` now; the returned event fires once it has run."""
@@ -98,14 +150,14 @@ class Agenda:
 
     def _run_round(self, _event: simpy.Event) -> None:
         self._round_scheduled = False
-        batch = self._pending
-        if len(batch) > 1:
-            batch.sort(key=lambda item: (item[0], item[1], item[2]))
-        self._pending = []
+        batch, idle = self._pending, self._idle_releases
+        self._pending, self._idle_releases = [], []
+        self.classes, self._classes = self._classes, set()
         self.rounds += 1
-        self.events += len(batch)
-        idle_releases = [a for cls, _, _, a in batch if cls == EventClass.IDLE_RELEASE]
-        for cls, _key, _seq, action in batch:
-            if cls != EventClass.IDLE_RELEASE:
-                action()
-        self._end_of_round(idle_releases)
+        self.events += len(batch) + len(idle)
+        # The posting order is unique, so the sort never compares two actions.
+        batch.sort()
+        for _cls, _key, _seq, action in batch:
+            action()
+        idle.sort()
+        self._end_of_round([action for _key, _seq, action in idle])

@@ -75,11 +75,22 @@ class PoolState:
     preempt_version: int = 0
     failures: int = 0
 
-    def free_units(self) -> list[Unit]:
-        return [u for u in self.units if u.free]
+    def free_units(self, wanted: int) -> list[Unit]:
+        """The ``wanted`` free units of lowest index, or all free units if fewer."""
+        found = []
+        for u in self.units:
+            if u.free:
+                found.append(u)
+                if len(found) == wanted:
+                    break
+        return found
 
     def count_free(self) -> int:
-        return sum(1 for u in self.units if u.free)
+        n = 0
+        for u in self.units:
+            if u.free:
+                n += 1
+        return n
 
     def exposed_units(self) -> int:
         return sum(1 for u in self.units if u.leased and u.ready and not u.draining)

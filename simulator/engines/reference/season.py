@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 
 import simpy
 
+from simulator.distributions import Constant
 from simulator.draws import Purpose, Stream, pack_sub, uniform
 from simulator.engines.reference.agenda import Action, Agenda, EventClass
 from simulator.engines.reference.cloud import CloudPools
@@ -59,6 +60,8 @@ from simulator.model.season import (
 )
 
 __all__ = ["Season"]
+
+_THROUGH_SERVICE = {EventClass.COMPLETION, EventClass.RELEASE, EventClass.BACKOFF}
 
 
 class Season:
@@ -210,6 +213,8 @@ class Season:
         """Create every shot (its frames and release) and put the season where it stands."""
         m = self.model
         start, now = m.start, m.now
+        due: list[tuple[float, int]] = []
+        """(time, shot id) of the releases to come."""
         for ep in m.episodes:
             t = ep.lock
             for k in range(ep.n_shots):
@@ -218,6 +223,8 @@ class Season:
                     frames = start.shot_frames[sid]
                 elif ep.fixed_frames:
                     frames = ep.fixed_frames[k]
+                elif isinstance(ep.frames, Constant):  # draws nothing: no stream to make
+                    frames = max(1, math.floor(ep.frames.value + 0.5))
                 else:
                     assert ep.frames is not None
                     x = ep.frames.sample(self._stream(Purpose.FRAMES, sid, 0))
@@ -234,7 +241,8 @@ class Season:
                 self.frames[ep.index] += frames
                 status = start.shot_status[sid] if start is not None else ShotStatus.NOT_STARTED
                 if status == ShotStatus.NOT_STARTED:
-                    self.agenda.at(release - now, EventClass.RELEASE, (sid,), self._releaser(shot))
+                    # The instant a timeout of ``release - now`` would fall on.
+                    due.append((now + max(release - now, 0.0), sid))
                 elif status == ShotStatus.AT_STAGE:
                     assert start is not None
                     shot.stage, shot.pass_ = start.shot_stage[sid], start.shot_pass[sid]
@@ -263,6 +271,8 @@ class Season:
                 self.agenda.at(
                     ep.lock - now, EventClass.RELEASE, key, self._episode_ready(ep.index)
                 )
+        due.sort()
+        self.agenda.feed(due, EventClass.RELEASE, lambda sid: self._releaser(self.shots[sid]))
         if self.n_delivered == m.n_episodes:
             self.finished.succeed()
 
@@ -481,7 +491,9 @@ class Season:
     # --- rounds ---------------------------------------------------------------------
 
     def _end_of_round(self, idle_releases: list[Action]) -> None:
-        self.service.dispatch()
+        # Completions, releases and back-offs free capacity and queue work only through the
+        # service, which notes where; any other event may have freed capacity anywhere.
+        self.service.dispatch(everywhere=not self.agenda.classes <= _THROUGH_SERVICE)
         self.cloud.end_of_round(idle_releases)
         if self.on_round is not None:
             self.on_round(self)

@@ -3,10 +3,11 @@ them.
 
 A task waits in the ``WaitingRoom`` until dispatch finds it a free option: a free slot of a
 team, or ``gang`` free units of a pool, the best option first (reserved units and people
-before cloud units, then the season's pool rule). Its service is a plain SimPy process, a
-timeout of the drawn duration; at its end the completion is posted to the ``Agenda`` and
-the task frees what it held. A GPU failure, a spot preemption or a shift end interrupts
-the process (``interrupt``): the task frees what it held and waits again, first in line.
+before cloud units, then the season's pool rule). Its service is a SimPy timeout of the
+drawn duration; at its end the completion is posted to the ``Agenda`` and the task frees
+what it held. A GPU failure, a spot preemption or a shift end interrupts
+the service (``interrupt``): its end is void, the task frees what it held and waits again,
+first in line.
 
 Every change of a level that the results follow happens here, so the monitors are
 attached here: the tasks waiting per resource (of a task's first option) and the hours
@@ -18,8 +19,8 @@ attempt), a fallback by (shot, stage, pass), an episode stage by (episode, stage
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from typing import Any
+from collections.abc import Callable
+from typing import cast
 
 import simpy
 
@@ -103,44 +104,61 @@ class Service:
         """Per resource (of a task's first option): tasks started and hours they waited."""
         self.attempts = [0] * model.n_episodes
         """GPU attempts started per episode (a restart after an interruption is none)."""
+        self._changed: set[ResourceKey] = set()
+        """The resources where capacity was freed or work queued since the last dispatch."""
 
     def enqueue(self, task: Task) -> None:
         """The task waits for dispatch."""
         now = float(self.env.now)
         task.queued_at = now
         self.waiting.add(task)
+        for o in task.stage.options:
+            self._changed.add(
+                (self.pool_keys if o.resource == Resource.POOL else self.team_keys)[o.index]
+            )
         opt = task.stage.options[0]
         key = (self.pool_keys if opt.resource == Resource.POOL else self.team_keys)[opt.index]
         self.queue[key].add(now, 1)
 
     # --- dispatch -------------------------------------------------------------------
 
-    def dispatch(self) -> None:
+    def dispatch(self, everywhere: bool) -> None:
         """Start waiting tasks, smallest (interrupted first, key, arrival, id) first, until
-        none can start; see ``simulator.engines.reference.waiting`` for why this is exact."""
+        none can start; see ``simulator.engines.reference.waiting`` for why this is exact.
+
+        Only a resource where capacity was freed or work queued since the last dispatch can
+        have a task to start: on any other the last dispatch found none, and starting tasks
+        only takes capacity. So dispatch looks at those (``everywhere``: at every resource,
+        after a round whose events changed capacity other than through this service)."""
+        changed = self._changed
+        if everywhere:
+            changed.update(self.pool_keys, self.team_keys)
         waiting = self.waiting
-        while len(waiting):
+        while changed and len(waiting):
             best: tuple[tuple[int, float, float, int], Task] | None = None
-            for pool in self.pools:
-                free = pool.count_free()
-                if free == 0:
-                    continue
-                index = pool.model.index
-                for order, task in waiting.on(self.pool_keys[index]):
-                    if best is not None and order > best[0]:
-                        break
-                    if any(
-                        o.resource == Resource.POOL and o.index == index and o.gang <= free
-                        for o in task.stage.options
-                    ):
-                        best = (order, task)
-                        break
-            for team in self.teams:
-                if team.free_slot() is None:
-                    continue
-                entries = waiting.on(self.team_keys[team.model.index])
-                if entries and (best is None or entries[0][0] < best[0]):
-                    best = entries[0]
+            for key in list(changed):
+                if key.kind == Resource.POOL:
+                    free = self.pools[key.index].count_free()
+                    if free == 0:
+                        changed.discard(key)
+                        continue
+                    for order, task in waiting.on(key):
+                        if best is not None and order > best[0]:
+                            break
+                        if any(
+                            o.resource == Resource.POOL and o.index == key.index and o.gang <= free
+                            for o in task.stage.options
+                        ):
+                            best = (order, task)
+                            break
+                    else:  # no waiting task fits here
+                        changed.discard(key)
+                else:
+                    entries = waiting.on(key)
+                    if not entries or self.teams[key.index].free_slot() is None:
+                        changed.discard(key)
+                    elif best is None or entries[0][0] < best[0]:
+                        best = entries[0]
             if best is None:
                 return
             task = best[1]
@@ -157,11 +175,11 @@ class Service:
                     continue
                 candidate: Candidate = (option_rank(self.model, task, option), option, [], slot)
             else:
-                free = self.pools[option.index].free_units()
+                free = self.pools[option.index].free_units(option.gang)
                 if len(free) < option.gang:
                     continue
                 rank = option_rank(self.model, task, option)
-                candidate = (rank, option, free[: option.gang], None)
+                candidate = (rank, option, free, None)
             if best is None or candidate[0] < best[0]:
                 best = candidate
         if best is None:
@@ -219,15 +237,15 @@ class Service:
         task.interrupted = False
         if self.trace is not None:
             self.trace.append(start_event(self.model, now, task, option, duration))
-        task.process = self.env.process(self._serve(task, duration))
+        end = self.env.timeout(duration, task)
+        end.callbacks.append(self._service_ended)
+        task.service_end = end
 
-    def _serve(self, task: Task, duration: float) -> Generator[simpy.Event, Any, None]:
-        try:
-            yield self.env.timeout(duration)
-        except simpy.Interrupt as stop:
-            if self.trace is not None:
-                self.trace.append(interrupted_event(float(self.env.now), task, stop.cause))
+    def _service_ended(self, end: simpy.Event) -> None:
+        task = cast(Task, end.value)
+        if task.service_end is not end:  # interrupted: this end is void
             return
+        task.service_end = None
         self.agenda.post(EventClass.COMPLETION, (task.id,), lambda: self._served(task))
 
     def _served(self, task: Task) -> None:
@@ -242,6 +260,7 @@ class Service:
             pool = task.units[0].pool
             pool.busy_by_episode[task.episode] += busy * len(task.units)
             self.busy[self.pool_keys[pool.model.index]].add(now, -len(task.units))
+            self._changed.add(self.pool_keys[pool.model.index])
             for unit in task.units:
                 unit.task = None
                 if pool.model.cloud:
@@ -251,6 +270,7 @@ class Service:
             team = slot.team
             team.busy_by_episode[task.episode] += busy
             self.busy[self.team_keys[team.model.index]].add(now, -1)
+            self._changed.add(self.team_keys[team.model.index])
             if slot.overtime_since >= 0.0:
                 team.overtime_hours += now - slot.overtime_since
                 slot.overtime_since = -1.0
@@ -259,8 +279,10 @@ class Service:
 
     def interrupt(self, task: Task, cause: Interruption) -> None:
         """Stop a task in service and put it back at the head of the queue."""
-        if task.process is not None and task.process.is_alive:
-            task.process.interrupt(cause)
+        if task.service_end is not None:
+            task.service_end = None
+            if self.trace is not None:
+                self.trace.append(interrupted_event(float(self.env.now), task, cause))
         if task.slot is not None:
             task.remaining = task.end - float(self.env.now)
         self._free(task)

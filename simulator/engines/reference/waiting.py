@@ -25,30 +25,33 @@ Entry = tuple[tuple[int, float, float, int], Task]
 class WaitingRoom:
     def __init__(self) -> None:
         self._lists: dict[ResourceKey, list[Entry]] = {}
-        self._orders: dict[int, tuple[tuple[int, float, float, int], Task]] = {}
+        self._entries: dict[int, tuple[Entry, list[list[Entry]]]] = {}
+        """Per waiting task (by ``id``): its entry and the lists that hold it."""
 
     def __len__(self) -> int:
-        return len(self._orders)
+        return len(self._entries)
 
     def add(self, task: Task) -> None:
-        order = task.order()
-        entry: Entry = (order, task)
-        self._orders[id(task)] = entry
-        for key in _resources(task):
-            insort(self._lists.setdefault(key, []), entry, key=lambda e: e[0])
+        # Orders end with the task id, unique among waiting tasks, so entries compare by
+        # their order alone and never reach the task.
+        entry: Entry = (task.order(), task)
+        lists = [self._lists.setdefault(key, []) for key in _resources(task)]
+        self._entries[id(task)] = (entry, lists)
+        for lst in lists:
+            insort(lst, entry)
 
     def remove(self, task: Task) -> None:
-        order, _ = self._orders.pop(id(task))
-        for key in _resources(task):
-            lst = self._lists[key]
-            del lst[bisect_left(lst, order, key=lambda e: e[0])]
+        (order, _), lists = self._entries.pop(id(task))
+        # ``(order,)`` sorts just before the entry ``(order, task)``.
+        for lst in lists:
+            del lst[bisect_left(lst, (order,))]
 
     def on(self, key: ResourceKey) -> list[Entry]:
         """The tasks with an option on this resource, in dispatch order (do not modify)."""
         return self._lists.get(key, [])
 
     def __iter__(self) -> Iterator[Task]:
-        return (task for _, task in self._orders.values())
+        return (task for (_, task), _ in self._entries.values())
 
 
 def _resources(task: Task) -> set[ResourceKey]:
