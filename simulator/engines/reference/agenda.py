@@ -13,7 +13,8 @@ instant is fixed (DESIGN §1b "Instants"). At time t the engine works in *rounds
 4. anything scheduled for t during the round (a zero-length back-off, say) is a new round.
 
 The round itself is a SimPy event scheduled at t with a priority after every ordinary
-event, so all the timeouts due at t have fired (and posted) before it runs.
+event, so all the timeouts due at t have fired (and posted) before it runs. A timeout that
+posts when nothing else is due at t runs the round at once: it would be the next event.
 
 Actions known in advance in great numbers (the shot releases) are *fed* to SimPy one
 instant at a time (``Agenda.feed``): its event queue holds the next of them, not all.
@@ -21,14 +22,13 @@ instant at a time (``Agenda.feed``): its event queue holds the next of them, not
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from enum import IntEnum
-from typing import cast
+from functools import partial
 
 import simpy
 
-__all__ = ["Agenda", "EventClass", "delay_until"]
+__all__ = ["Agenda", "EventClass"]
 
 # SimPy orders events at one instant by (priority, insertion); its own are URGENT (0) and
 # NORMAL (1). A round runs after all of those.
@@ -50,30 +50,16 @@ class EventClass(IntEnum):
 
 
 Action = Callable[[], None]
-_Posting = tuple[EventClass, tuple[int, ...], Action]
 
 
-def delay_until(now: float, t: float) -> float:
-    """The delay that SimPy, adding it to ``now``, turns into exactly ``t >= now``: ``t -
-    now`` itself can land an ulp off, so it is nudged to the neighbouring double."""
-    delay = t - now
-    while now + delay < t:
-        delay = math.nextafter(delay, math.inf)
-    while now + delay > t:
-        delay = math.nextafter(delay, -math.inf)
-    return delay
-
-
-class _Round(simpy.Event):
+def _schedule_round(env: simpy.Environment, callback: Callable[[simpy.Event], None]) -> None:
     """An event already triggered and due now, after every ordinary event of the instant
     (built the way SimPy builds its own Timeout)."""
-
-    def __init__(self, env: simpy.Environment, callback: Callable[[simpy.Event], None]):
-        super().__init__(env)
-        self._ok = True
-        self._value = None
-        self.callbacks.append(callback)
-        env.schedule(self, priority=_ROUND_PRIORITY)  # type: ignore[arg-type]
+    event = simpy.Event(env)
+    event._ok = True
+    event._value = None
+    event.callbacks.append(callback)
+    env.schedule(event, priority=_ROUND_PRIORITY)  # type: ignore[arg-type]
 
 
 class Agenda:
@@ -103,39 +89,65 @@ class Agenda:
         self._posted += 1
         if not self._round_scheduled:
             self._round_scheduled = True
-            _Round(self.env, self._run_round)
+            _schedule_round(self.env, self._run_round)
+
+    def post_last(self, cls: EventClass, key: tuple[int, ...], action: Action) -> None:
+        """``post``, from a SimPy callback that does nothing after it. If nothing else is due
+        at this instant, the round runs now, as it would next."""
+        if self._round_scheduled or self.env.peek() <= self.env.now:
+            self.post(cls, key, action)
+            return
+        self._round_scheduled = True  # ``post`` schedules none: it runs here
+        self.post(cls, key, action)
+        self._run_round(None)
 
     def at(self, delay: float, cls: EventClass, key: tuple[int, ...], action: Action) -> None:
         """Post ``action`` ``delay`` hours from now."""
         # A delay of 0 born inside a round belongs to the next round at this instant.
-        timeout = self.env.timeout(delay if delay > 0.0 else 0.0, (cls, key, action))
-        timeout.callbacks.append(self._due)
+        timeout = self.env.timeout(delay if delay > 0.0 else 0.0)
+        timeout.callbacks.append(partial(self._due, cls, key, action))
 
-    def _due(self, timeout: simpy.Event) -> None:
-        cls, key, action = cast(_Posting, timeout.value)
-        self.post(cls, key, action)
+    def _due(
+        self, cls: EventClass, key: tuple[int, ...], action: Action, _timeout: simpy.Event
+    ) -> None:
+        self.post_last(cls, key, action)
 
     def feed(
-        self, due: Sequence[tuple[float, int]], cls: EventClass, action: Callable[[int], Action]
+        self, due: Sequence[tuple[float, int]], cls: EventClass, action: Callable[[int], None]
     ) -> None:
         """Post ``action(k)`` at each ``(time, k)`` of ``due`` (sorted by time, times not
         before now, each ``k`` once), with key ``(k,)``: one timeout per instant, scheduled
         when the one before fires, so that SimPy's queue holds one of them at a time."""
-        env = self.env
         position = 0
 
         def post_due(_event: simpy.Event) -> None:
             nonlocal position
-            now = env.now
-            while position < len(due) and due[position][0] == now:
-                k = due[position][1]
-                self.post(cls, (k,), action(k))
-                position += 1
-            if position < len(due):
-                env.timeout(delay_until(now, due[position][0])).callbacks.append(post_due)
+            now = self.env.now
+            last = position
+            while last + 1 < len(due) and due[last + 1][0] == now:
+                last += 1
+            for k in range(position, last):
+                self.post(cls, (due[k][1],), partial(action, due[k][1]))
+            position = last + 1
+            if position < len(due):  # the next instant, before this one's round
+                self._call_at(due[position][0], post_due)
+            self.post_last(cls, (due[last][1],), partial(action, due[last][1]))
 
         if due:
-            env.timeout(delay_until(env.now, due[0][0])).callbacks.append(post_due)
+            self._call_at(due[0][0], post_due)
+
+    def _call_at(self, t: float, callback: Callable[[simpy.Event], None]) -> None:
+        """Call ``callback`` at exactly ``t >= now``. SimPy schedules at ``now + delay``,
+        and ``now + (t - now)`` can miss ``t`` by an ulp; from a time past ``t / 2`` it
+        cannot (the difference is then exact), so from earlier a bare timeout wakes there
+        first."""
+        now = self.env.now
+        delay = t - now
+        if now + delay == t:
+            self.env.timeout(delay).callbacks.append(callback)
+        else:
+            wake = self.env.timeout(0.75 * delay)
+            wake.callbacks.append(lambda _event: self._call_at(t, callback))
 
     def act(self, cls: EventClass, key: tuple[int, ...], action: Action) -> simpy.Event:
         """For a process: post ``action`` now; the returned event fires once it has run."""
@@ -148,7 +160,7 @@ class Agenda:
         self.post(cls, key, run_then_signal)
         return done
 
-    def _run_round(self, _event: simpy.Event) -> None:
+    def _run_round(self, _event: simpy.Event | None) -> None:
         self._round_scheduled = False
         batch, idle = self._pending, self._idle_releases
         self._pending, self._idle_releases = [], []
@@ -160,4 +172,4 @@ class Agenda:
         for _cls, _key, _seq, action in batch:
             action()
         idle.sort()
-        self._end_of_round([action for _key, _seq, action in idle])
+        self._end_of_round([action for _key, _seq, action in idle] if idle else [])

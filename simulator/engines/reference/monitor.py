@@ -29,35 +29,30 @@ class LevelMonitor:
         self.area = 0.0
         self.bins: list[float] = []
 
-    def _integrate_to(self, t: float) -> None:
-        a = self.since
-        if t <= a:
-            return
-        level = self.level
-        self.area += level * (t - a)
-        if level:
-            bins = self.bins
-            while a < t:
-                day = math.floor(a / HOURS_PER_BIN)  # day_of(a), inlined: the hot path
-                end = (day + 1) * HOURS_PER_BIN
-                b = t if t < end else end
-                if day >= len(bins):
-                    bins.extend([0.0] * (day + 1 - len(bins)))
-                bins[day] += level * (b - a)
-                a = b
-        self.since = t
-
     def add(self, t: float, delta: int) -> None:
-        """The level changes by ``delta`` at ``t``: the old level is integrated up to ``t``,
-        one term per day it spans."""
-        if t > self.since:
-            self._integrate_to(t)
+        """The level changes by ``delta`` at ``t``: the old level is integrated up to ``t``
+        first, one term per day it spans."""
+        a = self.since
+        if t > a:
+            level = self.level
+            self.area += level * (t - a)
+            if level:
+                bins = self.bins
+                while a < t:
+                    day = math.floor(a / HOURS_PER_BIN)  # day_of(a), inlined: the hot path
+                    end = (day + 1) * HOURS_PER_BIN
+                    b = t if t < end else end
+                    if day >= len(bins):
+                        bins.extend([0.0] * (day + 1 - len(bins)))
+                    bins[day] += level * (b - a)
+                    a = b
+            self.since = t
         self.level += delta
 
     def daily_areas(self, t: float) -> list[float]:
         """The level integrated over each day of [0, t], ``days_until(t)`` days; ``area``
         is then integrated to ``t`` too."""
-        self._integrate_to(t)
+        self.add(t, 0)
         days = days_until(t)
         bins = self.bins + [0.0] * max(0, days - len(self.bins))
         return bins[:days]

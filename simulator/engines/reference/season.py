@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from functools import partial
 
 import simpy
 
@@ -247,7 +248,7 @@ class Season:
                     assert start is not None
                     shot.stage, shot.pass_ = start.shot_stage[sid], start.shot_pass[sid]
                     shot.attempt = start.shot_attempt[sid]
-                    self.agenda.at(0.0, EventClass.RELEASE, (sid,), self._releaser(shot))
+                    self.agenda.at(0.0, EventClass.RELEASE, (sid,), partial(self._release, sid))
                 else:  # through or failed before now: done with the pipeline
                     shot.through = status == ShotStatus.THROUGH
                     shot.failed = status == ShotStatus.FAILED
@@ -272,17 +273,14 @@ class Season:
                     ep.lock - now, EventClass.RELEASE, key, self._episode_ready(ep.index)
                 )
         due.sort()
-        self.agenda.feed(due, EventClass.RELEASE, lambda sid: self._releaser(self.shots[sid]))
+        self.agenda.feed(due, EventClass.RELEASE, self._release)
         if self.n_delivered == m.n_episodes:
             self.finished.succeed()
 
-    def _releaser(self, shot: Shot) -> Action:
-        def release() -> None:
-            if self.trace is not None:
-                self.trace.append(TraceEvent(float(self.env.now), TraceKind.RELEASE, task=shot.id))
-            self._enter_stage(shot)
-
-        return release
+    def _release(self, shot_id: int) -> None:
+        if self.trace is not None:
+            self.trace.append(TraceEvent(float(self.env.now), TraceKind.RELEASE, task=shot_id))
+        self._enter_stage(self.shots[shot_id])
 
     def _episode_resumes(self, episode: int, stage: int) -> Action:
         return lambda: self._enqueue_episode_stage(episode, stage)
@@ -331,10 +329,14 @@ class Season:
     ) -> Task:
         now = float(self.env.now)
         ep = self.model.episodes[episode]
-        features = TaskFeatures(
-            now, deadline, ep.priority, expected, remaining, task_id, episode, st.name
-        )
-        key = self._policy_for(st.options[0]).key(features)
+        policy = self._policy_for(st.options[0])
+        if type(policy) is IndexPolicy:  # weighs numbers alone: no features to build
+            key = policy.key_of(now, deadline, ep.priority, expected, remaining)
+        else:
+            features = TaskFeatures(
+                now, deadline, ep.priority, expected, remaining, task_id, episode, st.name
+            )
+            key = policy.key(features)
         return Task(task_id, episode, shot, st, pass_, attempt, key, now, deadline, remaining)
 
     def _policy_for(self, option: Option) -> QueuePolicy:
@@ -494,7 +496,8 @@ class Season:
         # Completions, releases and back-offs free capacity and queue work only through the
         # service, which notes where; any other event may have freed capacity anywhere.
         self.service.dispatch(everywhere=not self.agenda.classes <= _THROUGH_SERVICE)
-        self.cloud.end_of_round(idle_releases)
+        if self.cloud.pools:  # idle releases and idle units are cloud units'
+            self.cloud.end_of_round(idle_releases)
         if self.on_round is not None:
             self.on_round(self)
 

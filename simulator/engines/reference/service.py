@@ -20,7 +20,7 @@ attempt), a fallback by (shot, stage, pass), an episode stage by (episode, stage
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+from functools import partial
 
 import simpy
 
@@ -30,7 +30,7 @@ from simulator.engines.reference.monitor import LevelMonitor
 from simulator.engines.reference.resources import PoolState, Slot, TeamState, Unit
 from simulator.engines.reference.tasks import Interruption, Task
 from simulator.engines.reference.tracing import interrupted_event, start_event
-from simulator.engines.reference.waiting import WaitingRoom
+from simulator.engines.reference.waiting import Entry, WaitingRoom
 from simulator.engines.trace import TraceEvent
 from simulator.model.resources import ResourceKey, resource_keys
 from simulator.model.season import Option, Resource, SeasonModel, StageKind
@@ -41,6 +41,14 @@ MAX_PASS = 255
 """Passes past this share the draws of pass 255 (a draw address holds 8 bits of pass)."""
 
 Candidate = tuple[tuple[int, float], Option, list[Unit], Slot | None]
+
+
+def _fits(task: Task, pool: int, free: int) -> bool:
+    """Does the task have an option on this pool that ``free`` units can take?"""
+    for o in task.stage.options:
+        if o.resource == Resource.POOL and o.index == pool and o.gang <= free:
+            return True
+    return False
 
 
 def option_rank(model: SeasonModel, task: Task, option: Option) -> tuple[int, float]:
@@ -111,11 +119,7 @@ class Service:
         """The task waits for dispatch."""
         now = float(self.env.now)
         task.queued_at = now
-        self.waiting.add(task)
-        for o in task.stage.options:
-            self._changed.add(
-                (self.pool_keys if o.resource == Resource.POOL else self.team_keys)[o.index]
-            )
+        self._changed.update(self.waiting.add(task))
         opt = task.stage.options[0]
         key = (self.pool_keys if opt.resource == Resource.POOL else self.team_keys)[opt.index]
         self.queue[key].add(now, 1)
@@ -135,30 +139,27 @@ class Service:
             changed.update(self.pool_keys, self.team_keys)
         waiting = self.waiting
         while changed and len(waiting):
-            best: tuple[tuple[int, float, float, int], Task] | None = None
+            best: Entry | None = None
             for key in list(changed):
-                if key.kind == Resource.POOL:
-                    free = self.pools[key.index].count_free()
-                    if free == 0:
-                        changed.discard(key)
-                        continue
-                    for order, task in waiting.on(key):
-                        if best is not None and order > best[0]:
-                            break
-                        if any(
-                            o.resource == Resource.POOL and o.index == key.index and o.gang <= free
-                            for o in task.stage.options
-                        ):
-                            best = (order, task)
-                            break
-                    else:  # no waiting task fits here
-                        changed.discard(key)
-                else:
+                if key.kind == Resource.TEAM:
                     entries = waiting.on(key)
                     if not entries or self.teams[key.index].free_slot() is None:
                         changed.discard(key)
                     elif best is None or entries[0][0] < best[0]:
                         best = entries[0]
+                    continue
+                free = self.pools[key.index].count_free()
+                if free == 0:
+                    changed.discard(key)
+                    continue
+                for entry in waiting.on(key):
+                    if best is not None and entry[0] > best[0]:
+                        break  # whatever fits here comes after the best so far
+                    if _fits(entry[1], key.index, free):
+                        best = entry
+                        break
+                else:  # no waiting task fits here
+                    changed.discard(key)
             if best is None:
                 return
             task = best[1]
@@ -168,20 +169,22 @@ class Service:
 
     def _try_start(self, task: Task) -> bool:
         best: Candidate | None = None
-        for option in task.stage.options:
+        options = task.stage.options
+        for option in options:
+            units: list[Unit] = []
+            slot: Slot | None = None
             if option.resource == Resource.TEAM:
                 slot = self.teams[option.index].free_slot()
                 if slot is None:
                     continue
-                candidate: Candidate = (option_rank(self.model, task, option), option, [], slot)
             else:
-                free = self.pools[option.index].free_units(option.gang)
-                if len(free) < option.gang:
+                units = self.pools[option.index].free_units(option.gang)
+                if len(units) < option.gang:
                     continue
-                rank = option_rank(self.model, task, option)
-                candidate = (rank, option, free, None)
-            if best is None or candidate[0] < best[0]:
-                best = candidate
+            # With one option there is nothing to rank.
+            rank = option_rank(self.model, task, option) if len(options) > 1 else (0, 0.0)
+            if best is None or rank < best[0]:
+                best = (rank, option, units, slot)
         if best is None:
             return False
         _, option, units, slot = best
@@ -231,22 +234,21 @@ class Service:
         self.queue[qkey].add(now, -1)
         count, hours = self.waits[qkey]
         self.waits[qkey] = (count + 1, hours + (now - task.queued_at))
-        if task.kind == StageKind.GPU and not task.interrupted:
+        if task.stage.kind == StageKind.GPU and not task.interrupted:
             # A restart after a failure or preemption is not a new attempt.
             self.attempts[task.episode] += 1
         task.interrupted = False
         if self.trace is not None:
             self.trace.append(start_event(self.model, now, task, option, duration))
-        end = self.env.timeout(duration, task)
-        end.callbacks.append(self._service_ended)
+        end = self.env.timeout(duration)
+        end.callbacks.append(partial(self._service_ended, task))
         task.service_end = end
 
-    def _service_ended(self, end: simpy.Event) -> None:
-        task = cast(Task, end.value)
+    def _service_ended(self, task: Task, end: simpy.Event) -> None:
         if task.service_end is not end:  # interrupted: this end is void
             return
         task.service_end = None
-        self.agenda.post(EventClass.COMPLETION, (task.id,), lambda: self._served(task))
+        self.agenda.post_last(EventClass.COMPLETION, (task.id,), partial(self._served, task))
 
     def _served(self, task: Task) -> None:
         self._free(task)
@@ -263,8 +265,8 @@ class Service:
             self._changed.add(self.pool_keys[pool.model.index])
             for unit in task.units:
                 unit.task = None
-                if pool.model.cloud:
-                    self.newly_idle.append(unit)
+            if pool.model.cloud:
+                self.newly_idle.extend(task.units)
         if task.slot is not None:
             slot = task.slot
             team = slot.team
