@@ -56,7 +56,7 @@ SCENARIO = Path(__file__).resolve().parent / "scenarios" / "mm3.yaml"
 ARRIVALS_PER_HOUR = 2.7
 SERVICES_PER_HOUR = 1.0
 SERVERS = 3
-TARGET_RATIO = 1.5
+TARGET_RATIO = 3.0
 """The goal: reelsim's time per customer at most this many times plain SimPy's."""
 DEFAULT_CUSTOMERS = 200_000
 DEFAULT_REPEATS = 3

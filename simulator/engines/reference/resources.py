@@ -53,7 +53,7 @@ class Unit:
 
     @property
     def free(self) -> bool:
-        return self.leased and self.ready and self.up and not self.draining and self.task is None
+        return self.task is None and self.leased and self.ready and self.up and not self.draining
 
 
 @dataclass(slots=True, eq=False)
@@ -85,11 +85,14 @@ class PoolState:
                     break
         return found
 
-    def count_free(self) -> int:
+    def count_free(self, enough: int | None = None) -> int:
+        """The free units, counted up to ``enough`` (all when None)."""
         n = 0
         for u in self.units:
             if u.free:
                 n += 1
+                if n == enough:
+                    break
         return n
 
     def exposed_units(self) -> int:

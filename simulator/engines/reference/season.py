@@ -111,6 +111,8 @@ class Season:
         self.frames = [0] * n_ep
         self.n_delivered = 0
         self.finished = self.env.event()
+        self._remaining_known: dict[tuple[int, int], float] = {}
+        """``_remaining_after`` by (stage, frames): shots share frame counts."""
         self.flow_count = 0
         self.flow_hours = 0.0
         """Shots through the pipeline and their hours from release to through."""
@@ -201,11 +203,15 @@ class Season:
     def _remaining_after(self, stage: int, frames: int) -> float:
         """Mean hours of the shot stages after ``stage`` and of every episode stage, each on
         its first option, added left to right (the kernel adds in the same order)."""
+        known = self._remaining_known.get((stage, frames))
+        if known is not None:
+            return known
         total = 0.0
         for st in self.model.shot_stages[stage + 1 :]:
             total += st.options[0].mean_hours(frames)
         for st in self.model.episode_stages:
             total += st.options[0].mean_hours(0.0)
+        self._remaining_known[(stage, frames)] = total
         return total
 
     # --- releases -------------------------------------------------------------------

@@ -113,6 +113,12 @@ class Service:
         self.attempts = [0] * model.n_episodes
         """GPU attempts started per episode (a restart after an interruption is none)."""
         self._changed: set[ResourceKey] = set()
+        self._largest_gang = [0] * len(pools)
+        """Per pool: the most units any option asks of it."""
+        for st in (*model.shot_stages, *model.fallbacks, *model.episode_stages):
+            for o in st.options:
+                if o.resource == Resource.POOL:
+                    self._largest_gang[o.index] = max(self._largest_gang[o.index], o.gang)
         """The resources where capacity was freed or work queued since the last dispatch."""
 
     def enqueue(self, task: Task) -> None:
@@ -141,18 +147,22 @@ class Service:
         while changed and len(waiting):
             best: Entry | None = None
             for key in list(changed):
+                entries = waiting.on(key)
+                if not entries:
+                    changed.discard(key)
+                    continue
                 if key.kind == Resource.TEAM:
-                    entries = waiting.on(key)
-                    if not entries or self.teams[key.index].free_slot() is None:
+                    if self.teams[key.index].free_slot() is None:
                         changed.discard(key)
                     elif best is None or entries[0][0] < best[0]:
                         best = entries[0]
                     continue
-                free = self.pools[key.index].count_free()
+                # Counted only as far as the largest gang could use.
+                free = self.pools[key.index].count_free(self._largest_gang[key.index])
                 if free == 0:
                     changed.discard(key)
                     continue
-                for entry in waiting.on(key):
+                for entry in entries:
                     if best is not None and entry[0] > best[0]:
                         break  # whatever fits here comes after the best so far
                     if _fits(entry[1], key.index, free):
