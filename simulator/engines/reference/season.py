@@ -49,6 +49,7 @@ from simulator.engines.reference.tracing import end_event
 from simulator.engines.trace import Outcome, TraceEvent, TraceKind
 from simulator.model.policies import IndexPolicy, QueuePolicy, TaskFeatures
 from simulator.model.season import (
+    EpisodeModel,
     EpisodeStatus,
     Option,
     PoolKind,
@@ -223,26 +224,9 @@ class Season:
         due: list[tuple[float, int]] = []
         """(time, shot id) of the releases to come."""
         for ep in m.episodes:
-            t = ep.lock
-            for k in range(ep.n_shots):
-                sid = ep.first_shot + k
-                if start is not None and start.shot_frames[sid]:
-                    frames = start.shot_frames[sid]
-                elif ep.fixed_frames:
-                    frames = ep.fixed_frames[k]
-                elif isinstance(ep.frames, Constant):  # draws nothing: no stream to make
-                    frames = max(1, math.floor(ep.frames.value + 0.5))
-                else:
-                    assert ep.frames is not None
-                    x = ep.frames.sample(self._stream(Purpose.FRAMES, sid, 0))
-                    frames = max(1, math.floor(x + 0.5))
-                if ep.release == ReleasePattern.WINDOW:
-                    release = ep.lock + self._u(Purpose.RELEASE, sid, 0) * ep.window
-                elif ep.release == ReleasePattern.POISSON:
-                    t += -math.log(self._u(Purpose.RELEASE, sid, 0)) / ep.shots_per_hour
-                    release = t
-                else:
-                    release = ep.lock
+            releases = self._release_times(ep)
+            for k, frames in enumerate(self._frame_counts(ep)):
+                sid, release = ep.first_shot + k, releases[k]
                 shot = Shot(sid, ep.index, frames, release)
                 self.shots.append(shot)
                 self.frames[ep.index] += frames
@@ -282,6 +266,41 @@ class Season:
         self.agenda.feed(due, EventClass.RELEASE, self._release)
         if self.n_delivered == m.n_episodes:
             self.finished.succeed()
+
+    def _frame_counts(self, ep: EpisodeModel) -> list[int]:
+        """Each shot's frames: from the starting state, the scenario's list, or drawn."""
+        start, first = self.model.start, ep.first_shot
+        frames = list(ep.fixed_frames) or [0] * ep.n_shots
+        if isinstance(ep.frames, Constant):  # draws nothing: no stream to make
+            frames = [max(1, math.floor(ep.frames.value + 0.5))] * ep.n_shots
+        elif ep.frames is not None:
+            for k in range(ep.n_shots):
+                if start is None or not start.shot_frames[first + k]:
+                    x = ep.frames.sample(self._stream(Purpose.FRAMES, first + k, 0))
+                    frames[k] = max(1, math.floor(x + 0.5))
+        if start is not None:
+            for k in range(ep.n_shots):
+                frames[k] = start.shot_frames[first + k] or frames[k]
+        return frames
+
+    def _release_times(self, ep: EpisodeModel) -> list[float]:
+        """Each shot's release: uniform in the window after the lock, a Poisson stream from
+        the lock, or at the lock."""
+        seed, rep, first, n = self.seed, self.rep, ep.first_shot, ep.n_shots
+        if ep.release == ReleasePattern.WINDOW:
+            return [
+                ep.lock + uniform(seed, rep, Purpose.RELEASE, first + k, 0) * ep.window
+                for k in range(n)
+            ]
+        if ep.release == ReleasePattern.POISSON:
+            times, t = [], ep.lock
+            for k in range(n):
+                t += (
+                    -math.log(uniform(seed, rep, Purpose.RELEASE, first + k, 0)) / ep.shots_per_hour
+                )
+                times.append(t)
+            return times
+        return [ep.lock] * n
 
     def _release(self, shot_id: int) -> None:
         if self.trace is not None:

@@ -144,7 +144,7 @@ class Service:
         if everywhere:
             changed.update(self.pool_keys, self.team_keys)
         waiting = self.waiting
-        while changed and len(waiting):
+        while changed:
             best: Entry | None = None
             for key in list(changed):
                 entries = waiting.on(key)
