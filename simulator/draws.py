@@ -122,6 +122,17 @@ class Address(NamedTuple):
 
 def pack_sub(stage: int, pass_: int, attempt: int) -> int:
     """Pack (stage, rework pass, attempt) into one 32-bit ``sub``: 8 + 8 + 16 bits."""
+    # One chained test on the hot path (``type(x) is int`` leaves out bools); the detailed
+    # checks only when it fails.
+    if (
+        type(stage) is int
+        and type(pass_) is int
+        and type(attempt) is int
+        and 0 <= stage < 256
+        and 0 <= pass_ < 256
+        and 0 <= attempt < 65536
+    ):
+        return (stage << 24) | (pass_ << 16) | attempt
     _check_range("stage", stage, 1 << 8)
     _check_range("pass", pass_, 1 << 8)
     _check_range("attempt", attempt, 1 << 16)
@@ -263,5 +274,18 @@ class Stream:
 
 
 def uniform(seed: int, replication: int, purpose: int, owner: int, sub: int) -> float:
-    """The first uniform at an address (what most single-draw decisions use)."""
-    return Stream(seed, replication, purpose, owner, sub).next()
+    """The first uniform at an address (what most single-draw decisions use): the first
+    half of block 0, the second half left unconverted."""
+    if not (
+        0 <= seed < _SEED_BOUND
+        and 0 <= replication <= _MASK32
+        and 0 <= purpose < _PURPOSE_BOUND
+        and 0 <= owner < _OWNER_BOUND
+        and 0 <= sub <= _MASK32
+    ):
+        _check_address(seed, replication, purpose, owner, sub)
+    a, b, _, _ = _philox_block(
+        replication, (int(purpose) << 24) | owner, sub, 0, _keys_for_seed(seed)
+    )
+    u = ((a >> 6) * _TWO27 + (b >> 5) + 0.5) / _TWO53
+    return u if u < 1.0 else _BELOW_ONE

@@ -71,13 +71,26 @@ class IndexPolicy:
     weights: IndexWeights
 
     def key(self, task: TaskFeatures) -> float:
+        return self.key_of(
+            task.arrival, task.deadline, task.priority, task.expected_work, task.remaining_work
+        )
+
+    def key_of(
+        self,
+        arrival: float,
+        deadline: float,
+        priority: float,
+        expected_work: float,
+        remaining_work: float,
+    ) -> float:
+        """The key from the features it weighs (an engine need not build ``TaskFeatures``)."""
         w = self.weights
         return (
-            w.arrival * task.arrival
-            + w.deadline * task.deadline
-            + w.priority * task.priority
-            + w.expected_work * task.expected_work
-            + w.remaining_work * task.remaining_work
+            w.arrival * arrival
+            + w.deadline * deadline
+            + w.priority * priority
+            + w.expected_work * expected_work
+            + w.remaining_work * remaining_work
         )
 
 

@@ -119,17 +119,20 @@ class CloudPools:
             m = pool.model
             if pool.leases >= m.gpus:
                 continue
+            waiting = self.waiting.on(key)
+            # Free units only count against wanted ones (none without waiting work).
+            free = pool.count_free() if waiting else 0
             # Count wanted GPUs only as far as they could matter: up to the pool's room.
-            enough = m.gpus - pool.leases + pool.provisioning + pool.count_free()
+            enough = m.gpus - pool.leases + pool.provisioning + free
             wanted = 0
-            for _, task in self.waiting.on(key):
+            for _, task in waiting:
                 if wanted >= enough:
                     break
                 if self._bursts(task, now):
                     option = self._best_cloud_option(task)
                     if option is not None and option.index == m.index:
                         wanted += option.gang
-            need = wanted - pool.provisioning - pool.count_free()
+            need = wanted - pool.provisioning - free
             need = max(need, m.min_gpus - pool.leases)
             for _ in range(min(need, m.gpus - pool.leases)):
                 if budget is not None and (

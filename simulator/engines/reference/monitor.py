@@ -21,39 +21,38 @@ def day_of(t: float) -> int:
 
 
 class LevelMonitor:
-    __slots__ = ("area", "bins", "level", "peak", "since")
+    __slots__ = ("area", "bins", "level", "since")
 
     def __init__(self) -> None:
         self.level = 0
         self.since = 0.0
         self.area = 0.0
-        self.peak = 0
         self.bins: list[float] = []
 
-    def _integrate_to(self, t: float) -> None:
-        if t <= self.since:
-            return
-        level, a = self.level, self.since
-        self.area += level * (t - a)
-        if level:
-            while a < t:
-                day = day_of(a)
-                b = min(t, (day + 1) * HOURS_PER_BIN)
-                if day >= len(self.bins):
-                    self.bins.extend([0.0] * (day + 1 - len(self.bins)))
-                self.bins[day] += level * (b - a)
-                a = b
-        self.since = t
-
     def add(self, t: float, delta: int) -> None:
-        self._integrate_to(t)
+        """The level changes by ``delta`` at ``t``: the old level is integrated up to ``t``
+        first, one term per day it spans."""
+        a = self.since
+        if t > a:
+            level = self.level
+            self.area += level * (t - a)
+            if level:
+                bins = self.bins
+                while a < t:
+                    day = math.floor(a / HOURS_PER_BIN)  # day_of(a), inlined: the hot path
+                    end = (day + 1) * HOURS_PER_BIN
+                    b = t if t < end else end
+                    if day >= len(bins):
+                        bins.extend([0.0] * (day + 1 - len(bins)))
+                    bins[day] += level * (b - a)
+                    a = b
+            self.since = t
         self.level += delta
-        self.peak = max(self.peak, self.level)
 
     def daily_areas(self, t: float) -> list[float]:
         """The level integrated over each day of [0, t], ``days_until(t)`` days; ``area``
         is then integrated to ``t`` too."""
-        self._integrate_to(t)
+        self.add(t, 0)
         days = days_until(t)
         bins = self.bins + [0.0] * max(0, days - len(self.bins))
         return bins[:days]

@@ -53,7 +53,7 @@ class Unit:
 
     @property
     def free(self) -> bool:
-        return self.leased and self.ready and self.up and not self.draining and self.task is None
+        return self.task is None and self.leased and self.ready and self.up and not self.draining
 
 
 @dataclass(slots=True, eq=False)
@@ -75,11 +75,25 @@ class PoolState:
     preempt_version: int = 0
     failures: int = 0
 
-    def free_units(self) -> list[Unit]:
-        return [u for u in self.units if u.free]
+    def free_units(self, wanted: int) -> list[Unit]:
+        """The ``wanted`` free units of lowest index, or all free units if fewer."""
+        found = []
+        for u in self.units:
+            if u.free:
+                found.append(u)
+                if len(found) == wanted:
+                    break
+        return found
 
-    def count_free(self) -> int:
-        return sum(1 for u in self.units if u.free)
+    def count_free(self, enough: int | None = None) -> int:
+        """The free units, counted up to ``enough`` (all when None)."""
+        n = 0
+        for u in self.units:
+            if u.free:
+                n += 1
+                if n == enough:
+                    break
+        return n
 
     def exposed_units(self) -> int:
         return sum(1 for u in self.units if u.leased and u.ready and not u.draining)

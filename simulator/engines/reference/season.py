@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from functools import partial
 
 import simpy
 
+from simulator.distributions import Constant
 from simulator.draws import Purpose, Stream, pack_sub, uniform
 from simulator.engines.reference.agenda import Action, Agenda, EventClass
 from simulator.engines.reference.cloud import CloudPools
@@ -47,6 +49,7 @@ from simulator.engines.reference.tracing import end_event
 from simulator.engines.trace import Outcome, TraceEvent, TraceKind
 from simulator.model.policies import IndexPolicy, QueuePolicy, TaskFeatures
 from simulator.model.season import (
+    EpisodeModel,
     EpisodeStatus,
     Option,
     PoolKind,
@@ -59,6 +62,8 @@ from simulator.model.season import (
 )
 
 __all__ = ["Season"]
+
+_THROUGH_SERVICE = {EventClass.COMPLETION, EventClass.RELEASE, EventClass.BACKOFF}
 
 
 class Season:
@@ -107,6 +112,8 @@ class Season:
         self.frames = [0] * n_ep
         self.n_delivered = 0
         self.finished = self.env.event()
+        self._remaining_known: dict[tuple[int, int], float] = {}
+        """``_remaining_after`` by (stage, frames): shots share frame counts."""
         self.flow_count = 0
         self.flow_hours = 0.0
         """Shots through the pipeline and their hours from release to through."""
@@ -197,11 +204,15 @@ class Season:
     def _remaining_after(self, stage: int, frames: int) -> float:
         """Mean hours of the shot stages after ``stage`` and of every episode stage, each on
         its first option, added left to right (the kernel adds in the same order)."""
+        known = self._remaining_known.get((stage, frames))
+        if known is not None:
+            return known
         total = 0.0
         for st in self.model.shot_stages[stage + 1 :]:
             total += st.options[0].mean_hours(frames)
         for st in self.model.episode_stages:
             total += st.options[0].mean_hours(0.0)
+        self._remaining_known[(stage, frames)] = total
         return total
 
     # --- releases -------------------------------------------------------------------
@@ -210,36 +221,24 @@ class Season:
         """Create every shot (its frames and release) and put the season where it stands."""
         m = self.model
         start, now = m.start, m.now
+        due: list[tuple[float, int]] = []
+        """(time, shot id) of the releases to come."""
         for ep in m.episodes:
-            t = ep.lock
-            for k in range(ep.n_shots):
-                sid = ep.first_shot + k
-                if start is not None and start.shot_frames[sid]:
-                    frames = start.shot_frames[sid]
-                elif ep.fixed_frames:
-                    frames = ep.fixed_frames[k]
-                else:
-                    assert ep.frames is not None
-                    x = ep.frames.sample(self._stream(Purpose.FRAMES, sid, 0))
-                    frames = max(1, math.floor(x + 0.5))
-                if ep.release == ReleasePattern.WINDOW:
-                    release = ep.lock + self._u(Purpose.RELEASE, sid, 0) * ep.window
-                elif ep.release == ReleasePattern.POISSON:
-                    t += -math.log(self._u(Purpose.RELEASE, sid, 0)) / ep.shots_per_hour
-                    release = t
-                else:
-                    release = ep.lock
+            releases = self._release_times(ep)
+            for k, frames in enumerate(self._frame_counts(ep)):
+                sid, release = ep.first_shot + k, releases[k]
                 shot = Shot(sid, ep.index, frames, release)
                 self.shots.append(shot)
                 self.frames[ep.index] += frames
                 status = start.shot_status[sid] if start is not None else ShotStatus.NOT_STARTED
                 if status == ShotStatus.NOT_STARTED:
-                    self.agenda.at(release - now, EventClass.RELEASE, (sid,), self._releaser(shot))
+                    # The instant a timeout of ``release - now`` would fall on.
+                    due.append((now + max(release - now, 0.0), sid))
                 elif status == ShotStatus.AT_STAGE:
                     assert start is not None
                     shot.stage, shot.pass_ = start.shot_stage[sid], start.shot_pass[sid]
                     shot.attempt = start.shot_attempt[sid]
-                    self.agenda.at(0.0, EventClass.RELEASE, (sid,), self._releaser(shot))
+                    self.agenda.at(0.0, EventClass.RELEASE, (sid,), partial(self._release, sid))
                 else:  # through or failed before now: done with the pipeline
                     shot.through = status == ShotStatus.THROUGH
                     shot.failed = status == ShotStatus.FAILED
@@ -263,16 +262,50 @@ class Season:
                 self.agenda.at(
                     ep.lock - now, EventClass.RELEASE, key, self._episode_ready(ep.index)
                 )
+        due.sort()
+        self.agenda.feed(due, EventClass.RELEASE, self._release)
         if self.n_delivered == m.n_episodes:
             self.finished.succeed()
 
-    def _releaser(self, shot: Shot) -> Action:
-        def release() -> None:
-            if self.trace is not None:
-                self.trace.append(TraceEvent(float(self.env.now), TraceKind.RELEASE, task=shot.id))
-            self._enter_stage(shot)
+    def _frame_counts(self, ep: EpisodeModel) -> list[int]:
+        """Each shot's frames: from the starting state, the scenario's list, or drawn."""
+        start, first = self.model.start, ep.first_shot
+        frames = list(ep.fixed_frames) or [0] * ep.n_shots
+        if isinstance(ep.frames, Constant):  # draws nothing: no stream to make
+            frames = [max(1, math.floor(ep.frames.value + 0.5))] * ep.n_shots
+        elif ep.frames is not None:
+            for k in range(ep.n_shots):
+                if start is None or not start.shot_frames[first + k]:
+                    x = ep.frames.sample(self._stream(Purpose.FRAMES, first + k, 0))
+                    frames[k] = max(1, math.floor(x + 0.5))
+        if start is not None:
+            for k in range(ep.n_shots):
+                frames[k] = start.shot_frames[first + k] or frames[k]
+        return frames
 
-        return release
+    def _release_times(self, ep: EpisodeModel) -> list[float]:
+        """Each shot's release: uniform in the window after the lock, a Poisson stream from
+        the lock, or at the lock."""
+        seed, rep, first, n = self.seed, self.rep, ep.first_shot, ep.n_shots
+        if ep.release == ReleasePattern.WINDOW:
+            return [
+                ep.lock + uniform(seed, rep, Purpose.RELEASE, first + k, 0) * ep.window
+                for k in range(n)
+            ]
+        if ep.release == ReleasePattern.POISSON:
+            times, t = [], ep.lock
+            for k in range(n):
+                t += (
+                    -math.log(uniform(seed, rep, Purpose.RELEASE, first + k, 0)) / ep.shots_per_hour
+                )
+                times.append(t)
+            return times
+        return [ep.lock] * n
+
+    def _release(self, shot_id: int) -> None:
+        if self.trace is not None:
+            self.trace.append(TraceEvent(float(self.env.now), TraceKind.RELEASE, task=shot_id))
+        self._enter_stage(self.shots[shot_id])
 
     def _episode_resumes(self, episode: int, stage: int) -> Action:
         return lambda: self._enqueue_episode_stage(episode, stage)
@@ -321,10 +354,14 @@ class Season:
     ) -> Task:
         now = float(self.env.now)
         ep = self.model.episodes[episode]
-        features = TaskFeatures(
-            now, deadline, ep.priority, expected, remaining, task_id, episode, st.name
-        )
-        key = self._policy_for(st.options[0]).key(features)
+        policy = self._policy_for(st.options[0])
+        if type(policy) is IndexPolicy:  # weighs numbers alone: no features to build
+            key = policy.key_of(now, deadline, ep.priority, expected, remaining)
+        else:
+            features = TaskFeatures(
+                now, deadline, ep.priority, expected, remaining, task_id, episode, st.name
+            )
+            key = policy.key(features)
         return Task(task_id, episode, shot, st, pass_, attempt, key, now, deadline, remaining)
 
     def _policy_for(self, option: Option) -> QueuePolicy:
@@ -482,8 +519,11 @@ class Season:
     # --- rounds ---------------------------------------------------------------------
 
     def _end_of_round(self, idle_releases: list[Action]) -> None:
-        self.service.dispatch()
-        self.cloud.end_of_round(idle_releases)
+        # Completions, releases and back-offs free capacity and queue work only through the
+        # service, which notes where; any other event may have freed capacity anywhere.
+        self.service.dispatch(everywhere=not self.agenda.classes <= _THROUGH_SERVICE)
+        if self.cloud.pools:  # idle releases and idle units are cloud units'
+            self.cloud.end_of_round(idle_releases)
         if self.on_round is not None:
             self.on_round(self)
 

@@ -3,10 +3,11 @@ them.
 
 A task waits in the ``WaitingRoom`` until dispatch finds it a free option: a free slot of a
 team, or ``gang`` free units of a pool, the best option first (reserved units and people
-before cloud units, then the season's pool rule). Its service is a plain SimPy process, a
-timeout of the drawn duration; at its end the completion is posted to the ``Agenda`` and
-the task frees what it held. A GPU failure, a spot preemption or a shift end interrupts
-the process (``interrupt``): the task frees what it held and waits again, first in line.
+before cloud units, then the season's pool rule). Its service is a SimPy timeout of the
+drawn duration; at its end the completion is posted to the ``Agenda`` and the task frees
+what it held. A GPU failure, a spot preemption or a shift end interrupts
+the service (``interrupt``): its end is void, the task frees what it held and waits again,
+first in line.
 
 Every change of a level that the results follow happens here, so the monitors are
 attached here: the tasks waiting per resource (of a task's first option) and the hours
@@ -18,8 +19,8 @@ attempt), a fallback by (shot, stage, pass), an episode stage by (episode, stage
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from typing import Any
+from collections.abc import Callable
+from functools import partial
 
 import simpy
 
@@ -30,7 +31,7 @@ from simulator.engines.reference.resources import PoolState, Slot, TeamState, Un
 from simulator.engines.reference.stage_waits import StageWaits
 from simulator.engines.reference.tasks import Interruption, Task
 from simulator.engines.reference.tracing import interrupted_event, start_event
-from simulator.engines.reference.waiting import WaitingRoom
+from simulator.engines.reference.waiting import Entry, WaitingRoom
 from simulator.engines.trace import TraceEvent
 from simulator.model.resources import ResourceKey, resource_keys
 from simulator.model.season import Option, Resource, SeasonModel, StageKind
@@ -41,6 +42,14 @@ MAX_PASS = 255
 """Passes past this share the draws of pass 255 (a draw address holds 8 bits of pass)."""
 
 Candidate = tuple[tuple[int, float], Option, list[Unit], Slot | None]
+
+
+def _fits(task: Task, pool: int, free: int) -> bool:
+    """Does the task have an option on this pool that ``free`` units can take?"""
+    for o in task.stage.options:
+        if o.resource == Resource.POOL and o.index == pool and o.gang <= free:
+            return True
+    return False
 
 
 def option_rank(model: SeasonModel, task: Task, option: Option) -> tuple[int, float]:
@@ -106,44 +115,64 @@ class Service:
         """GPU attempts started per episode (a restart after an interruption is none)."""
         self.stage_waits = StageWaits(model)
         """Per stage: waits, visits and their hours, tasks still queued at the end."""
+        self._changed: set[ResourceKey] = set()
+        """The resources where capacity was freed or work queued since the last dispatch."""
+        self._largest_gang = [0] * len(pools)
+        """Per pool: the most units any option asks of it."""
+        for st in (*model.shot_stages, *model.fallbacks, *model.episode_stages):
+            for o in st.options:
+                if o.resource == Resource.POOL:
+                    self._largest_gang[o.index] = max(self._largest_gang[o.index], o.gang)
 
     def enqueue(self, task: Task) -> None:
         """The task waits for dispatch."""
         now = float(self.env.now)
         task.queued_at = now
-        self.waiting.add(task)
+        self._changed.update(self.waiting.add(task))
         opt = task.stage.options[0]
         key = (self.pool_keys if opt.resource == Resource.POOL else self.team_keys)[opt.index]
         self.queue[key].add(now, 1)
 
     # --- dispatch -------------------------------------------------------------------
 
-    def dispatch(self) -> None:
+    def dispatch(self, everywhere: bool) -> None:
         """Start waiting tasks, smallest (interrupted first, key, arrival, id) first, until
-        none can start; see ``simulator.engines.reference.waiting`` for why this is exact."""
+        none can start; see ``simulator.engines.reference.waiting`` for why this is exact.
+
+        Only a resource where capacity was freed or work queued since the last dispatch can
+        have a task to start: on any other the last dispatch found none, and starting tasks
+        only takes capacity. So dispatch looks at those (``everywhere``: at every resource,
+        after a round whose events changed capacity other than through this service)."""
+        changed = self._changed
+        if everywhere:
+            changed.update(self.pool_keys, self.team_keys)
         waiting = self.waiting
-        while len(waiting):
-            best: tuple[tuple[int, float, float, int], Task] | None = None
-            for pool in self.pools:
-                free = pool.count_free()
+        while changed:
+            best: Entry | None = None
+            for key in list(changed):
+                entries = waiting.on(key)
+                if not entries:
+                    changed.discard(key)
+                    continue
+                if key.kind == Resource.TEAM:
+                    if self.teams[key.index].free_slot() is None:
+                        changed.discard(key)
+                    elif best is None or entries[0][0] < best[0]:
+                        best = entries[0]
+                    continue
+                # Counted only as far as the largest gang could use.
+                free = self.pools[key.index].count_free(self._largest_gang[key.index])
                 if free == 0:
+                    changed.discard(key)
                     continue
-                index = pool.model.index
-                for order, task in waiting.on(self.pool_keys[index]):
-                    if best is not None and order > best[0]:
+                for entry in entries:
+                    if best is not None and entry[0] > best[0]:
+                        break  # whatever fits here comes after the best so far
+                    if _fits(entry[1], key.index, free):
+                        best = entry
                         break
-                    if any(
-                        o.resource == Resource.POOL and o.index == index and o.gang <= free
-                        for o in task.stage.options
-                    ):
-                        best = (order, task)
-                        break
-            for team in self.teams:
-                if team.free_slot() is None:
-                    continue
-                entries = waiting.on(self.team_keys[team.model.index])
-                if entries and (best is None or entries[0][0] < best[0]):
-                    best = entries[0]
+                else:  # no waiting task fits here
+                    changed.discard(key)
             if best is None:
                 return
             task = best[1]
@@ -153,20 +182,22 @@ class Service:
 
     def _try_start(self, task: Task) -> bool:
         best: Candidate | None = None
-        for option in task.stage.options:
+        options = task.stage.options
+        for option in options:
+            units: list[Unit] = []
+            slot: Slot | None = None
             if option.resource == Resource.TEAM:
                 slot = self.teams[option.index].free_slot()
                 if slot is None:
                     continue
-                candidate: Candidate = (option_rank(self.model, task, option), option, [], slot)
             else:
-                free = self.pools[option.index].free_units()
-                if len(free) < option.gang:
+                units = self.pools[option.index].free_units(option.gang)
+                if len(units) < option.gang:
                     continue
-                rank = option_rank(self.model, task, option)
-                candidate = (rank, option, free[: option.gang], None)
-            if best is None or candidate[0] < best[0]:
-                best = candidate
+            # With one option there is nothing to rank.
+            rank = option_rank(self.model, task, option) if len(options) > 1 else (0, 0.0)
+            if best is None or rank < best[0]:
+                best = (rank, option, units, slot)
         if best is None:
             return False
         _, option, units, slot = best
@@ -217,22 +248,21 @@ class Service:
         count, hours = self.waits[qkey]
         self.waits[qkey] = (count + 1, hours + (now - task.queued_at))
         self.stage_waits.started(task, now)
-        if task.kind == StageKind.GPU and not task.interrupted:
+        if task.stage.kind == StageKind.GPU and not task.interrupted:
             # A restart after a failure or preemption is not a new attempt.
             self.attempts[task.episode] += 1
         task.interrupted = False
         if self.trace is not None:
             self.trace.append(start_event(self.model, now, task, option, duration))
-        task.process = self.env.process(self._serve(task, duration))
+        end = self.env.timeout(duration)
+        end.callbacks.append(partial(self._service_ended, task))
+        task.service_end = end
 
-    def _serve(self, task: Task, duration: float) -> Generator[simpy.Event, Any, None]:
-        try:
-            yield self.env.timeout(duration)
-        except simpy.Interrupt as stop:
-            if self.trace is not None:
-                self.trace.append(interrupted_event(float(self.env.now), task, stop.cause))
+    def _service_ended(self, task: Task, end: simpy.Event) -> None:
+        if task.service_end is not end:  # interrupted: this end is void
             return
-        self.agenda.post(EventClass.COMPLETION, (task.id,), lambda: self._served(task))
+        task.service_end = None
+        self.agenda.post_last(EventClass.COMPLETION, (task.id,), partial(self._served, task))
 
     def _served(self, task: Task) -> None:
         self.stage_waits.served(task, float(self.env.now))
@@ -247,15 +277,17 @@ class Service:
             pool = task.units[0].pool
             pool.busy_by_episode[task.episode] += busy * len(task.units)
             self.busy[self.pool_keys[pool.model.index]].add(now, -len(task.units))
+            self._changed.add(self.pool_keys[pool.model.index])
             for unit in task.units:
                 unit.task = None
-                if pool.model.cloud:
-                    self.newly_idle.append(unit)
+            if pool.model.cloud:
+                self.newly_idle.extend(task.units)
         if task.slot is not None:
             slot = task.slot
             team = slot.team
             team.busy_by_episode[task.episode] += busy
             self.busy[self.team_keys[team.model.index]].add(now, -1)
+            self._changed.add(self.team_keys[team.model.index])
             if slot.overtime_since >= 0.0:
                 team.overtime_hours += now - slot.overtime_since
                 slot.overtime_since = -1.0
@@ -264,8 +296,10 @@ class Service:
 
     def interrupt(self, task: Task, cause: Interruption) -> None:
         """Stop a task in service and put it back at the head of the queue."""
-        if task.process is not None and task.process.is_alive:
-            task.process.interrupt(cause)
+        if task.service_end is not None:
+            task.service_end = None
+            if self.trace is not None:
+                self.trace.append(interrupted_event(float(self.env.now), task, cause))
         if task.slot is not None:
             task.remaining = task.end - float(self.env.now)
         self._free(task)

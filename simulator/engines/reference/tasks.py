@@ -10,13 +10,15 @@ ties between tasks are settled by file order (DESIGN §1b).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from simulator.engines.trace import Cause
 from simulator.model.resources import ResourceKey
 from simulator.model.season import Option, StageKind, StageModel
 
 if TYPE_CHECKING:
+    from simpy import Timeout
+
     from simulator.engines.reference.resources import Slot, Unit
 
 __all__ = ["Interruption", "Shot", "Task"]
@@ -74,7 +76,8 @@ class Task:
     slot: Slot | None = None
     start: float = 0.0
     end: float = 0.0
-    process: Any = None
+    service_end: Timeout | None = None
+    """The SimPy timeout that ends its service (None when not in service, or interrupted)."""
 
     @property
     def kind(self) -> StageKind:

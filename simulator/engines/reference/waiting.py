@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from simulator.engines.reference.tasks import Task
 from simulator.model.resources import ResourceKey
 
-__all__ = ["WaitingRoom"]
+__all__ = ["Entry", "WaitingRoom"]
 
 Entry = tuple[tuple[int, float, float, int], Task]
 
@@ -25,31 +25,43 @@ Entry = tuple[tuple[int, float, float, int], Task]
 class WaitingRoom:
     def __init__(self) -> None:
         self._lists: dict[ResourceKey, list[Entry]] = {}
-        self._orders: dict[int, tuple[tuple[int, float, float, int], Task]] = {}
+        self._entries: dict[int, tuple[Entry, list[list[Entry]]]] = {}
+        """Per waiting task (by ``id``): its entry and the lists that hold it."""
+        self._places: dict[int, tuple[list[ResourceKey], list[list[Entry]]]] = {}
+        """Per tuple of options (by ``id``: the model holds them for the whole run): the
+        resources they name, and those resources' lists."""
 
     def __len__(self) -> int:
-        return len(self._orders)
+        return len(self._entries)
 
-    def add(self, task: Task) -> None:
-        order = task.order()
-        entry: Entry = (order, task)
-        self._orders[id(task)] = entry
-        for key in _resources(task):
-            insort(self._lists.setdefault(key, []), entry, key=lambda e: e[0])
+    def add(self, task: Task) -> list[ResourceKey]:
+        """Queue the task on every resource it has an option on; return those resources."""
+        options = task.stage.options
+        places = self._places.get(id(options))
+        if places is None:
+            keys = list(dict.fromkeys(ResourceKey(o.resource, o.index) for o in options))
+            places = self._places[id(options)] = (
+                keys,
+                [self._lists.setdefault(key, []) for key in keys],
+            )
+        keys, lists = places
+        # Orders end with the task id, unique among waiting tasks, so entries compare by
+        # their order alone and never reach the task.
+        entry: Entry = (task.order(), task)
+        self._entries[id(task)] = (entry, lists)
+        for lst in lists:
+            insort(lst, entry)
+        return keys
 
     def remove(self, task: Task) -> None:
-        order, _ = self._orders.pop(id(task))
-        for key in _resources(task):
-            lst = self._lists[key]
-            del lst[bisect_left(lst, order, key=lambda e: e[0])]
+        (order, _), lists = self._entries.pop(id(task))
+        # ``(order,)`` sorts just before the entry ``(order, task)``.
+        for lst in lists:
+            del lst[bisect_left(lst, (order,))]
 
     def on(self, key: ResourceKey) -> list[Entry]:
         """The tasks with an option on this resource, in dispatch order (do not modify)."""
         return self._lists.get(key, [])
 
     def __iter__(self) -> Iterator[Task]:
-        return (task for _, task in self._orders.values())
-
-
-def _resources(task: Task) -> set[ResourceKey]:
-    return {ResourceKey(o.resource, o.index) for o in task.stage.options}
+        return (task for (_, task), _ in self._entries.values())
