@@ -277,3 +277,8 @@ def test_the_trace_table_keeps_typed_columns_and_a_sentence() -> None:
     ends = frame[frame["event"] == "end"]
     assert set(ends["outcome"]) <= {"done", "failed", "rejected", "approved"}
     assert str(frame["task"].dtype) == "Int64"
+    reworks = frame[frame["event"] == "rework"]
+    assert len(reworks) > 0
+    shot_stage_names = {st.name for st in run.model.shot_stages}
+    assert set(reworks["back_to"]) <= shot_stage_names
+    assert frame.loc[frame["event"] != "rework", "back_to"].isna().all()

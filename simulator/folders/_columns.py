@@ -95,6 +95,7 @@ _NAMED = {
     # trace.parquet
     "time_h": Column("time", HOURS_FROM_START),
     "event": Column("event"),
+    "back_to": Column("stage a rework sent the shot back to"),
     "detail": Column("detail"),
     # points.parquet, configurations.parquet, samples.parquet
     "point": Column("point"),

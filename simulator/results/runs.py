@@ -131,6 +131,7 @@ class Run:
                         None if e.resource is None else e.resource.label(model),
                         None if e.cause is None else e.cause.value,
                         e.unit,
+                        None if e.back_to is None else model.shot_stages[e.back_to].name,
                         trace_detail(model, e),
                     )
                 )
@@ -152,6 +153,7 @@ TRACE_COLUMNS = (
     "resource",
     "cause",
     "unit",
+    "back_to",
     "detail",
 )
 
