@@ -179,6 +179,10 @@ enum rs_header {
     RS_H_S_RELEASE_ORDER,
     RS_H_S_RELEASE_SEQ,
     RS_H_S_RELEASE_NEXT,
+    /* outputs of repair crews, after the rest so that no older slot moved */
+    RS_H_OD_DOWN_HOURS,
+    RS_H_OD_REPAIR_WAIT_HOURS,
+    RS_H_OI_CREW_REPAIRS,
     RS_H_SIZE
 };
 
@@ -259,6 +263,7 @@ enum rs_pool_i {
     RS_PI_FAILURE_DIST,
     RS_PI_REPAIR_DIST,
     RS_PI_FIRST_UNIT,
+    RS_PI_REPAIRERS, /* a repair crew's repairers; 0: each failed unit repaired at once */
     RS_PI_SIZE
 };
 enum rs_pool_d {
@@ -449,6 +454,7 @@ enum rs_unit_i {
     RS_UI_TAKE_SEQ,
     RS_UI_TAKE_LIFE,
     RS_UI_POOL,
+    RS_UI_REPAIR_SEQ, /* place in its pool's repair queue (failure order); -1: not queued */
     RS_UI_SIZE
 };
 
@@ -457,6 +463,7 @@ enum rs_pool_state_d {
     RS_PS_EXPOSURE = 0,
     RS_PS_EXPOSURE_TIME,
     RS_PS_EXPOSURE_TARGET,
+    RS_PS_REPAIR_SINCE, /* when the levels below were last integrated */
     RS_PS_D_SIZE
 };
 enum rs_pool_state_i {
@@ -464,6 +471,9 @@ enum rs_pool_state_i {
     RS_PS_LEASES,
     RS_PS_PREEMPT_VERSION,
     RS_PS_FREE,
+    RS_PS_DOWN,           /* units failed and not yet repaired */
+    RS_PS_REPAIR_WAITING, /* units waiting for a repairer */
+    RS_PS_REPAIRING,      /* repairers at work */
     RS_PS_I_SIZE
 };
 
@@ -902,6 +912,9 @@ typedef struct {
     double *busy_bins, *queue_bins;
     rs_i64 *escaped, *failed, *reworks, *caught, *attempts, *frames, *wait_n, *preempts,
         *failures, *class_counts, *ties;
+    double *down_hours, *repair_wait_hours;
+    rs_i64 *crew_repairs;
+    rs_i64 repair_seq;
     rs_i32 last_class;
     int round_mixed;
     double last_round_t;
@@ -2074,6 +2087,16 @@ RS_DEVICE void rs_reschedule_preemption(rs_sim *sim, rs_i32 p)
           RS_EV_PREEMPTION_NOTICE, p, 0, 0, PS_I(sim, p, RS_PS_PREEMPT_VERSION));
 }
 
+/* The reference's GpuFailures._integrate: a pool's units down and units waiting for a
+ * repairer, integrated up to t. */
+RS_DEVICE void rs_integrate_repairs(rs_sim *sim, rs_i32 p, double t)
+{
+    double dt = t - PS_D(sim, p, RS_PS_REPAIR_SINCE);
+    sim->down_hours[p] += (double)PS_I(sim, p, RS_PS_DOWN) * dt;
+    sim->repair_wait_hours[p] += (double)PS_I(sim, p, RS_PS_REPAIR_WAITING) * dt;
+    PS_D(sim, p, RS_PS_REPAIR_SINCE) = t;
+}
+
 RS_DEVICE void rs_arm_failure(rs_sim *sim, rs_i32 p, rs_i64 u)
 {
     rs_i64 dist = PL_I(sim, p, RS_PI_FAILURE_DIST);
@@ -2102,6 +2125,10 @@ RS_DEVICE void rs_close_lease(rs_sim *sim, rs_i32 p, rs_i64 u)
     sim->cloud_closed += cost;
     if (!(UN_I(sim, u, RS_UI_FLAGS) & RS_FLAG_READY)) {
         PS_I(sim, p, RS_PS_PROVISIONING) -= 1;
+    }
+    if (!(UN_I(sim, u, RS_UI_FLAGS) & RS_FLAG_UP)) { /* a unit down is down no more */
+        rs_integrate_repairs(sim, p, sim->now);
+        PS_I(sim, p, RS_PS_DOWN) -= 1;
     }
     rs_unit_flags(sim, u, RS_FLAG_UP);
     UN_I(sim, u, RS_UI_LIFE_VERSION) += 1;
@@ -2347,24 +2374,66 @@ RS_DEVICE void rs_preemption_take(rs_sim *sim, rs_i32 p, rs_i32 count)
 /* ---------------------------------------------------------------------------------------
  * Failures and repairs. */
 
+/* Draw the repair of the unit's k-th failure and post its end. */
+RS_DEVICE void rs_begin_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 version)
+{
+    rs_stream s;
+    double repair;
+    rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_GPU_REPAIR,
+                   ((rs_u32)p << 16) | (rs_u32)local, (rs_u32)k);
+    repair = rs_draw(sim, PL_I(sim, p, RS_PI_REPAIR_DIST), &s);
+    rs_at(sim, repair, RS_EV_REPAIR, p, local, 0, version);
+}
+
+/* The dispatch step's repairs (the reference's GpuFailures.start_repairs): in each crew's
+ * pool, free repairers take the waiting units in failure order. */
+RS_DEVICE void rs_start_repairs(rs_sim *sim)
+{
+    rs_i32 p;
+    for (p = 0; p < sim->n_pools; p++) {
+        rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
+        rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
+        while (PS_I(sim, p, RS_PS_REPAIR_WAITING) > 0
+               && PS_I(sim, p, RS_PS_REPAIRING) < PL_I(sim, p, RS_PI_REPAIRERS)) {
+            rs_i64 k, head = -1;
+            for (k = 0; k < n; k++) {
+                rs_i64 q = UN_I(sim, u0 + k, RS_UI_REPAIR_SEQ);
+                if (q >= 0 && (head < 0 || q < UN_I(sim, u0 + head, RS_UI_REPAIR_SEQ))) {
+                    head = k;
+                }
+            }
+            rs_integrate_repairs(sim, p, sim->now);
+            UN_I(sim, u0 + head, RS_UI_REPAIR_SEQ) = -1;
+            PS_I(sim, p, RS_PS_REPAIR_WAITING) -= 1;
+            PS_I(sim, p, RS_PS_REPAIRING) += 1;
+            sim->crew_repairs[p] += 1;
+            rs_begin_repair(sim, p, (rs_i32)head,
+                            (rs_i32)UN_I(sim, u0 + head, RS_UI_FAILURES_DRAWN) - 1,
+                            (rs_i32)UN_I(sim, u0 + head, RS_UI_LIFE_VERSION));
+        }
+    }
+}
+
 RS_DEVICE void rs_fail(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 version)
 {
     rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
-    rs_stream s;
-    double repair;
     if (UN_I(sim, u, RS_UI_LIFE_VERSION) != version) {
         return;
     }
+    rs_integrate_repairs(sim, p, sim->now);
+    PS_I(sim, p, RS_PS_DOWN) += 1;
     rs_unit_flags(sim, u, UN_I(sim, u, RS_UI_FLAGS) & ~(rs_i64)RS_FLAG_UP);
     sim->failures[p] += 1;
     rs_trace(sim, RS_TR_GPU_FAILURE, (double)p, (double)local, 0.0, 0.0);
     if (UN_I(sim, u, RS_UI_TASK) >= 0) {
         rs_interrupt(sim, (rs_i32)UN_I(sim, u, RS_UI_TASK), RS_CAUSE_GPU_FAILED, p, local);
     }
-    rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_GPU_REPAIR,
-                   ((rs_u32)p << 16) | (rs_u32)local, (rs_u32)k);
-    repair = rs_draw(sim, PL_I(sim, p, RS_PI_REPAIR_DIST), &s);
-    rs_at(sim, repair, RS_EV_REPAIR, p, local, 0, version);
+    if (PL_I(sim, p, RS_PI_REPAIRERS) > 0) {
+        UN_I(sim, u, RS_UI_REPAIR_SEQ) = sim->repair_seq++;
+        PS_I(sim, p, RS_PS_REPAIR_WAITING) += 1;
+    } else {
+        rs_begin_repair(sim, p, local, k, version);
+    }
 }
 
 RS_DEVICE void rs_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 version)
@@ -2372,6 +2441,11 @@ RS_DEVICE void rs_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 version)
     rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
     if (UN_I(sim, u, RS_UI_LIFE_VERSION) != version) {
         return;
+    }
+    rs_integrate_repairs(sim, p, sim->now);
+    PS_I(sim, p, RS_PS_DOWN) -= 1;
+    if (PL_I(sim, p, RS_PI_REPAIRERS) > 0) {
+        PS_I(sim, p, RS_PS_REPAIRING) -= 1;
     }
     rs_unit_flags(sim, u, UN_I(sim, u, RS_UI_FLAGS) | RS_FLAG_UP);
     if (rs_pool_cloud(sim, p)) {
@@ -2607,6 +2681,10 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->failures = out_i + mi[RS_H_OI_FAILURES];
     sim->class_counts = out_i + mi[RS_H_OI_CLASS_COUNTS];
     sim->ties = out_i + mi[RS_H_OI_TIES];
+    sim->down_hours = out_d + mi[RS_H_OD_DOWN_HOURS];
+    sim->repair_wait_hours = out_d + mi[RS_H_OD_REPAIR_WAIT_HOURS];
+    sim->crew_repairs = out_i + mi[RS_H_OI_CREW_REPAIRS];
+    sim->repair_seq = 0;
     sim->last_class = 0;
     sim->round_mixed = 0;
     sim->last_round_t = -1.0;
@@ -2679,6 +2757,7 @@ RS_DEVICE void rs_reset(rs_sim *sim)
         UN_I(sim, i, RS_UI_FAILURES_DRAWN) = 0;
         UN_I(sim, i, RS_UI_TAKE_SEQ) = -1;
         UN_I(sim, i, RS_UI_TAKE_LIFE) = -1;
+        UN_I(sim, i, RS_UI_REPAIR_SEQ) = -1;
     }
     for (p = 0; p < sim->n_pools; p++) {
         rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
@@ -2695,6 +2774,10 @@ RS_DEVICE void rs_reset(rs_sim *sim)
         PS_I(sim, p, RS_PS_LEASES) = 0;
         PS_I(sim, p, RS_PS_PREEMPT_VERSION) = 0;
         PS_I(sim, p, RS_PS_FREE) = 0;
+        PS_D(sim, p, RS_PS_REPAIR_SINCE) = 0.0;
+        PS_I(sim, p, RS_PS_DOWN) = 0;
+        PS_I(sim, p, RS_PS_REPAIR_WAITING) = 0;
+        PS_I(sim, p, RS_PS_REPAIRING) = 0;
     }
     n = mi[RS_H_N_SLOTS];
     for (i = 0; i < n; i++) {
@@ -2899,6 +2982,7 @@ RS_DEVICE int rs_round_event(rs_sim *sim, double t)
 RS_DEVICE void rs_end_of_round(rs_sim *sim, double t)
 {
     rs_i64 i;
+    rs_start_repairs(sim);
     rs_dispatch(sim);
     rs_provision(sim);
     while (rs_round_event(sim, t)) {
@@ -2974,6 +3058,9 @@ RS_DEVICE void rs_close(rs_sim *sim, double end)
                 sim->sl_d[s0 + k] = -1.0;
             }
         }
+    }
+    for (p = 0; p < sim->n_pools; p++) {
+        rs_integrate_repairs(sim, p, end);
     }
     for (m = 0; m < 2 * sim->n_res; m++) {
         rs_integrate(sim, m, end);

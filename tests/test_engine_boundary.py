@@ -124,6 +124,9 @@ def _raw(model: SeasonModel, **changes: object) -> RawReplication:
         frames=[20, 10],
         preemptions=[0, 1],
         gpu_failures=[2, 3],
+        down_hours=[5.0, 0.0],
+        repair_wait_hours=[1.25, 0.0],
+        crew_repairs=[2, 0],
     )
     return dataclasses.replace(raw, **changes)  # type: ignore[arg-type]
 
@@ -150,6 +153,9 @@ def test_accounting_applies_the_cost_rules_of_the_design() -> None:
     assert r.waits["team:sup"] == (2, 4.0)
     assert (r.replication, r.events, r.flow) == (7, 10, (3, 9.0))
     assert (r.preemptions, r.gpu_failures) == (1, 5)
+    assert r.down_hours == {"pool:gpu": 5.0, "pool:burst": 0.0}
+    assert r.repair_wait_hours == {"pool:gpu": 1.25, "pool:burst": 0.0}
+    assert r.crew_repairs == 2
 
 
 def test_an_episode_not_delivered_pays_lateness_to_the_horizon() -> None:

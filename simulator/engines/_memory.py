@@ -77,6 +77,8 @@ def output_layout(*, n_eps: int, n_pools: int, n_teams: int, n_days: int) -> dic
         ("RS_H_OD_BUSY_BINS", n_res * n_days),
         ("RS_H_OD_QUEUE_BINS", n_res * n_days),
         ("RS_H_OD_FLOW_HOURS", 1),
+        ("RS_H_OD_DOWN_HOURS", n_pools),
+        ("RS_H_OD_REPAIR_WAIT_HOURS", n_pools),
     ):
         slots[name] = at
         at += count
@@ -97,6 +99,7 @@ def output_layout(*, n_eps: int, n_pools: int, n_teams: int, n_days: int) -> dic
         ("RS_H_OI_FAILURES", n_pools),
         ("RS_H_OI_CLASS_COUNTS", DEFINES["RS_N_CLASSES"]),
         ("RS_H_OI_TIES", DEFINES["RS_N_TIES"]),
+        ("RS_H_OI_CREW_REPAIRS", n_pools),
     ):
         slots[name] = at
         at += count

@@ -102,6 +102,10 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
     gpu_failures = 0
     for n in raw.gpu_failures:
         gpu_failures += n
+    crew_repairs = 0
+    for n in raw.crew_repairs:
+        crew_repairs += n
+    pool_labels = labels[: len(model.pools)]
     return ReplicationResult(
         replication=raw.replication,
         end_time=end,
@@ -126,4 +130,7 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
         flow=(raw.flow_count, raw.flow_hours),
         preemptions=preemptions,
         gpu_failures=gpu_failures,
+        down_hours=dict(zip(pool_labels, raw.down_hours, strict=True)),
+        repair_wait_hours=dict(zip(pool_labels, raw.repair_wait_hours, strict=True)),
+        crew_repairs=crew_repairs,
     )

@@ -291,6 +291,9 @@ OUTPUTS: dict[str, str] = {
     "frames": "RS_H_OI_FRAMES",
     "preemptions": "RS_H_OI_PREEMPTIONS",
     "gpu_failures": "RS_H_OI_FAILURES",
+    "down_hours": "RS_H_OD_DOWN_HOURS",
+    "repair_wait_hours": "RS_H_OD_REPAIR_WAIT_HOURS",
+    "crew_repairs": "RS_H_OI_CREW_REPAIRS",
 }
 """The kernel's output slot (a member of its ``rs_header`` enum) of each ``RawReplication``
 field but ``replication``, which the caller knows. Reals are ``RS_H_OD_*``, counts

@@ -454,6 +454,7 @@ def _pack_pools(b: _Blocks, dists: _Distributions, model: SeasonModel) -> _Units
             failure_dist=dists.add(p.time_between_failures),
             repair_dist=dists.add(p.repair_time),
             first_unit=first_unit,
+            repairers=p.repairers,
         )
         pl_d += _POOL_D.row(
             price=p.price_per_gpu_hour,

@@ -84,6 +84,13 @@ class RawReplication:
     frames: list[int] = field(metadata=_about("episode", "frames"))
     preemptions: list[int] = field(metadata=_about("pool", "spot preemption notices"))
     gpu_failures: list[int] = field(metadata=_about("pool", "GPU failures"))
+    down_hours: list[float] = field(
+        metadata=_about("pool", "unit-hours down (failed, not yet repaired)")
+    )
+    repair_wait_hours: list[float] = field(
+        metadata=_about("pool", "unit-hours waiting for a repairer")
+    )
+    crew_repairs: list[int] = field(metadata=_about("pool", "repairs started by a repair crew"))
 
 
 ACCUMULATORS: tuple[str, ...] = tuple(f.name for f in fields(RawReplication))

@@ -182,6 +182,7 @@ def _compile_pools(scenario: Scenario) -> tuple[PoolModel, ...]:
             repair_time=p.failures.repair_hours if p.failures else None,
             policy=effective_policy(p, scenario),
             label=p.label or name,
+            repairers=p.repair.repairers if p.repair else 0,
         )
         for k, (name, p) in enumerate(scenario.pools.items())
     )

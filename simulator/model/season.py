@@ -177,6 +177,9 @@ class PoolModel:
     policy: IndexWeights
     label: str = ""
     """What people call the pool: the scenario's ``label``, or its name."""
+    repairers: int = 0
+    """Units that can be under repair at once (a repair crew); 0: every failed unit is
+    repaired at once, on its own."""
 
     @property
     def cloud(self) -> bool:

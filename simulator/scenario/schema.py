@@ -81,6 +81,7 @@ __all__ = [
     "Pool",
     "PublicHolidays",
     "Release",
+    "RepairCrew",
     "ReviewStage",
     "RunSettings",
     "Scenario",
@@ -248,6 +249,13 @@ class Failures(Frozen):
     """Hours a failed unit is down."""
 
 
+class RepairCrew(Frozen):
+    """Repairers around the clock: a failed unit waits, in failure order, for a free one."""
+
+    repairers: Annotated[int, Field(ge=1, le=65_535)]
+    """How many units can be under repair at once."""
+
+
 class IndexWeights(Frozen):
     """A queue key as a weighted sum of task features (all in hours, priority unitless).
 
@@ -322,6 +330,8 @@ class Pool(Frozen):
     """Spot: units one preemption takes (the most recently leased)."""
     failures: Failures | None = None
     """Unit failures and repairs; none if omitted."""
+    repair: RepairCrew | None = None
+    """Reserved: who repairs failed units; if omitted, each unit at once, on its own."""
     policy: QueuePolicy | None = None
     """This pool's queue order; default: the scenario's ``policy.queue``."""
 
@@ -334,6 +344,8 @@ class Pool(Frozen):
             raise ValueError(f"min_gpus ({self.min_gpus}) exceeds gpus ({self.gpus})")
         if self.kind != "spot" and self.preemptions_per_gpu_hour:
             raise ValueError("'preemptions_per_gpu_hour' applies only to spot pools")
+        if self.repair is not None and (cloud or self.failures is None):
+            raise ValueError("'repair' applies only to reserved pools with 'failures'")
         if self.price_per_gpu_hour is None and self.price is None:
             raise ValueError("give 'price_per_gpu_hour' or a 'price' key from the prices file")
         return self

@@ -65,6 +65,9 @@ def run_raw(
         frames=list(season.frames),
         preemptions=[pool.preemptions for pool in season.pools],
         gpu_failures=[pool.failures for pool in season.pools],
+        down_hours=[pool.down_area for pool in season.pools],
+        repair_wait_hours=[pool.repair_wait_area for pool in season.pools],
+        crew_repairs=[pool.crew_repairs for pool in season.pools],
     )
 
 

@@ -7,6 +7,15 @@ unit that fails is interrupted (``Cause.GPU_FAILED``) and goes back to the queue
 lease goes on while it is down, and a repaired cloud unit counts as newly idle (its idle
 timer starts again). When a lease closes, the unit's ``life_version`` moves on, so a
 failure or repair still pending from the old lease does nothing: the failure clock stops.
+
+A reserved pool with a repair crew (``PoolModel.repairers`` > 0) has that many repairers
+around the clock: a failed unit joins the pool's repair queue, and in the dispatch step of
+each round (``start_repairs``) free repairers take the units waiting, in failure order.
+A repair is drawn as without a crew, from the address of the failure it mends, so a crew
+at least as large as the pool repairs exactly as no crew does.
+
+Each pool's units down and units waiting for a repairer are integrated over time
+(``PoolState.down_area``, ``repair_wait_area``): the engine boundary reports both.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import simpy
 
 from simulator.draws import Purpose, Stream
 from simulator.engines.reference.agenda import Agenda, EventClass
-from simulator.engines.reference.resources import Unit
+from simulator.engines.reference.resources import PoolState, Unit
 from simulator.engines.reference.tasks import Interruption, Task
 from simulator.engines.trace import Cause, TraceEvent, TraceKind
 from simulator.model.resources import ResourceKey
@@ -44,8 +53,11 @@ class GpuFailures:
         interrupt: Callable[[Task, Interruption], None],
         newly_idle: list[Unit],
         trace: list[TraceEvent] | None,
+        pools: list[PoolState],
     ) -> None:
         self.env = env
+        self.pools = pools
+        self.crews = [p for p in pools if p.model.repairers > 0]
         self.agenda = agenda
         self.seed = seed
         self.replication = replication
@@ -72,6 +84,8 @@ class GpuFailures:
         if unit.life_version != version:
             return
         m = unit.pool.model
+        self._integrate(unit.pool)
+        unit.pool.down += 1
         unit.up = False
         unit.pool.failures += 1
         where = ResourceKey(Resource.POOL, m.index)
@@ -82,6 +96,14 @@ class GpuFailures:
             )
         if unit.task is not None:
             self.interrupt(unit.task, Interruption(Cause.GPU_FAILED, where, unit.index))
+        if m.repairers > 0:
+            unit.pool.repair_queue.append(unit)
+        else:
+            self._begin_repair(unit, k, version)
+
+    def _begin_repair(self, unit: Unit, k: int, version: int) -> None:
+        """Draw the repair of the unit's ``k``-th failure and post its end."""
+        m = unit.pool.model
         assert m.repair_time is not None
         owner = (m.index << 16) | unit.index
         stream = Stream(self.seed, self.replication, Purpose.GPU_REPAIR, owner, k)
@@ -90,9 +112,45 @@ class GpuFailures:
             repair, EventClass.REPAIR, (m.index, unit.index), lambda: self._repair(unit, version)
         )
 
+    def start_repairs(self) -> None:
+        """The dispatch step's repairs: in each crew's pool, free repairers take the
+        waiting units in failure order."""
+        for pool in self.crews:
+            while pool.repair_queue and pool.repairing < pool.model.repairers:
+                self._integrate(pool)
+                unit = pool.repair_queue.popleft()
+                pool.repairing += 1
+                pool.crew_repairs += 1
+                self._begin_repair(unit, unit.failures_drawn - 1, unit.life_version)
+
+    def _integrate(self, pool: PoolState, now: float | None = None) -> None:
+        """Bring the pool's areas of units down and waiting for a repairer up to ``now``
+        (default: the present)."""
+        if now is None:
+            now = float(self.env.now)
+        dt = now - pool.repair_since
+        pool.down_area += pool.down * dt
+        pool.repair_wait_area += len(pool.repair_queue) * dt
+        pool.repair_since = now
+
+    def lease_closed(self, unit: Unit) -> None:
+        """A cloud unit's lease closes: a unit down is down no more (its repair is void)."""
+        if not unit.up:
+            self._integrate(unit.pool)
+            unit.pool.down -= 1
+
+    def close(self, end: float) -> None:
+        """Integrate every pool's areas to the end of the run."""
+        for pool in self.pools:
+            self._integrate(pool, end)
+
     def _repair(self, unit: Unit, version: int) -> None:
         if unit.life_version != version:
             return
+        self._integrate(unit.pool)
+        unit.pool.down -= 1
+        if unit.pool.model.repairers > 0:
+            unit.pool.repairing -= 1
         unit.up = True
         if unit.pool.model.cloud:
             self.newly_idle.append(unit)

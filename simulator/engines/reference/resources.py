@@ -15,6 +15,7 @@ goes to the lowest free on-duty slot.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -74,6 +75,18 @@ class PoolState:
     exposure_target: float = 0.0
     preempt_version: int = 0
     failures: int = 0
+    down: int = 0
+    """Units failed and not yet repaired."""
+    repair_queue: deque[Unit] = field(default_factory=deque)
+    """A repair crew's pool: failed units waiting for a repairer, in failure order."""
+    repairing: int = 0
+    """A repair crew's pool: repairers at work."""
+    crew_repairs: int = 0
+    repair_since: float = 0.0
+    down_area: float = 0.0
+    """Units down, and units waiting for a repairer, integrated over time to
+    ``repair_since``."""
+    repair_wait_area: float = 0.0
 
     def free_units(self) -> list[Unit]:
         return [u for u in self.units if u.free]

@@ -137,6 +137,7 @@ class Season:
             trace=trace,
             seed=self.seed,
             replication=self.rep,
+            pools=self.pools,
         )
         self.cloud = CloudPools(
             self.env,
@@ -481,6 +482,7 @@ class Season:
     # --- rounds ---------------------------------------------------------------------
 
     def _end_of_round(self, idle_releases: list[Action]) -> None:
+        self.failures.start_repairs()
         self.service.dispatch()
         self.cloud.end_of_round(idle_releases)
         if self.on_round is not None:
@@ -494,3 +496,4 @@ class Season:
         self.service.close(end)
         self.cloud.close()
         self.shifts.close(end)
+        self.failures.close(end)
