@@ -162,6 +162,7 @@ EVERYTHING: dict[str, Any] = {
                 "time_between_failures_hours": {"dist": "exponential", "mean": 30},
                 "repair_hours": 2,
             },
+            "repair": {"repairers": 1},
         },
         "spot": {
             "kind": "spot",
@@ -266,8 +267,10 @@ FEATURES = (
     "interrupt:Preempted",
     "interrupt:ShiftEnded",
     "interrupt:GpuFailed",
+    "repair by a crew",
+    "repair queued",
 )
-CORE = ("gang", "rework", "gpu failure", "preemption", "failed shot")
+CORE = ("gang", "rework", "gpu failure", "preemption", "failed shot", *FEATURES[-2:])
 
 
 def _features(model: SeasonModel, results: list[ReplicationResult]) -> Counter[str]:
@@ -278,6 +281,8 @@ def _features(model: SeasonModel, results: list[ReplicationResult]) -> Counter[s
         seen["preemption"] += r.preemptions > 0
         seen["failed shot"] += sum(r.failed) > 0
         seen["overtime"] += sum(r.cost["overtime"]) > 0
+        seen["repair by a crew"] += r.crew_repairs > 0
+        seen["repair queued"] += sum(r.repair_wait_hours.values()) > 0
     for e in trace_replication(model, results[0].replication):
         if e.kind == TraceKind.START and e.resource is not None and e.gang is not None:
             seen["gang"] += e.resource.kind == Resource.POOL and e.gang > 1

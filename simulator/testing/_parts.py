@@ -334,6 +334,8 @@ def pool_part(draw: st.DrawFn) -> dict[str, Any]:
             pool["preemption_batch"] = draw(st.integers(1, gpus))
     if draw(ONE_IN_3):
         pool["failures"] = draw(_FAILURES)
+        if kind == "reserved" and draw(COIN):  # a repair crew, often smaller than the pool
+            pool["repair"] = {"repairers": draw(st.integers(1, gpus + 1))}
     if draw(ONE_IN_4):
         pool["policy"] = _queue_policy(draw)
     return pool

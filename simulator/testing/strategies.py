@@ -23,7 +23,8 @@ What is generated, and why it looks the way it does:
   failures, retries, backoff, latent defects and manual fallbacks; reviews by a team or
   by a QC model on a pool, sampled, with catch and reject probabilities (per round, as a
   list) and rework sent to an *earlier* stage; reserved, on-demand and spot pools with
-  preemptions and failures; teams on shifts (crossing midnight, in other time zones) or
+  preemptions and failures, a reserved pool's failed GPUs sometimes waiting for a repair
+  crew; teams on shifts (crossing midnight, in other time zones) or
   around the clock; built-in queue policies and weighted indices; bursting rules.
 * **Round numbers on purpose.** Durations are mostly whole seconds, minutes, hours and
   days, shifts start on the hour, locks fall on midnight, probabilities are often 0 or 1.
