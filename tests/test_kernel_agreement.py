@@ -162,7 +162,7 @@ EVERYTHING: dict[str, Any] = {
                 "time_between_failures_hours": {"dist": "exponential", "mean": 30},
                 "repair_hours": 2,
             },
-            "repair": {"repairers": 1},
+            "repair": {"team": "techs"},
         },
         "spot": {
             "kind": "spot",
@@ -185,6 +185,17 @@ EVERYTHING: dict[str, Any] = {
         },
     },
     "teams": {
+        "techs": {
+            # Two-hour shifts three hours apart: every two-hour repair crosses a shift end,
+            # finished in overtime when at most 30 minutes are left, paused otherwise.
+            "shifts": [
+                {"start": f"{h:02d}:00", "end": f"{h + 2:02d}:00", "people": 1}
+                for h in range(0, 22, 3)
+            ],
+            "hourly_rate": 60,
+            "overtime_rate": 90,
+            "max_overtime": "30m",
+        },
         "supervisors": {
             "shifts": [
                 {"start": "09:00", "end": "17:00", "people": 2},
@@ -223,6 +234,7 @@ def test_a_scenario_with_every_feature_agrees() -> None:
     seen = Counter({k: int(n > 0) for k, n in counts.items()})
     for result in run_batch(model, range(6)):
         seen.update(_features(model, [result]))
+    seen.update(_repair_features(model, run_raw_batch(model, range(6))))
     # Its GPU stage has a fallback, so no shot fails there: generated scenarios cover that.
     expected = [*counts, *(f for f in FEATURES if f != "failed shot")]
     missed = [name for name in expected if seen[name] == 0]
@@ -269,8 +281,10 @@ FEATURES = (
     "interrupt:GpuFailed",
     "repair by a crew",
     "repair queued",
+    "repair by a team",
+    "repair paused at a shift end",
 )
-CORE = ("gang", "rework", "gpu failure", "preemption", "failed shot", *FEATURES[-2:])
+CORE = ("gang", "rework", "gpu failure", "preemption", "failed shot", *FEATURES[-4:])
 
 
 def _features(model: SeasonModel, results: list[ReplicationResult]) -> Counter[str]:
@@ -281,14 +295,25 @@ def _features(model: SeasonModel, results: list[ReplicationResult]) -> Counter[s
         seen["preemption"] += r.preemptions > 0
         seen["failed shot"] += sum(r.failed) > 0
         seen["overtime"] += sum(r.cost["overtime"]) > 0
-        seen["repair by a crew"] += r.crew_repairs > 0
-        seen["repair queued"] += sum(r.repair_wait_hours.values()) > 0
     for e in trace_replication(model, results[0].replication):
         if e.kind == TraceKind.START and e.resource is not None and e.gang is not None:
             seen["gang"] += e.resource.kind == Resource.POOL and e.gang > 1
         if e.kind == TraceKind.INTERRUPTED and e.cause is not None:
             seen["interrupt:" + e.cause.value] += 1
     return seen
+
+
+def _repair_features(model: SeasonModel, raws: list[RawReplication]) -> Counter[str]:
+    seen: Counter[str] = Counter()
+    for raw in raws:
+        for p in model.pools:
+            started = raw.crew_repairs[p.index]
+            seen["repair by a crew"] += started > 0
+            seen["repair queued"] += raw.repair_wait_hours[p.index] > 0
+            seen["repair by a team"] += p.repair_team >= 0 and started > 0
+            # Each failure's repair starts once, unless it paused and started again.
+            seen["repair paused at a shift end"] += started > raw.gpu_failures[p.index]
+    return Counter({name: min(n, 1) for name, n in seen.items()})
 
 
 def test_generated_scenarios_agree() -> None:
@@ -307,10 +332,12 @@ def test_generated_scenarios_agree() -> None:
         model = compile_season(scenario)
         reps = range(min(model.replications, 2))
         kernel = run_batch(model, reps, threads=1)
-        for rep, ker in zip(reps, run_raw_batch(model, reps, threads=1), strict=True):
+        raws = run_raw_batch(model, reps, threads=1)
+        for rep, ker in zip(reps, raws, strict=True):
             assert_agree(model, run_raw(model, rep), ker)
         seen.update({k: int(n > 0) for k, n in event_counts(model, reps, threads=1).items()})
         seen.update({k: int(n > 0) for k, n in _features(model, kernel).items()})
+        seen.update(_repair_features(model, raws))
 
     agree()
     report = ", ".join(f"{name} {n}" for name, n in sorted(seen.items()))

@@ -266,6 +266,26 @@ def test_a_crew_as_large_as_the_fleet_is_no_crew_bit_for_bit(repairers):
         assert dataclasses.replace(b, crew_repairs=a.crew_repairs) == a
 
 
+def test_a_repair_team_around_the_clock_is_a_crew_of_its_size():
+    # Two people on duty at every hour repair exactly as two repairers do: the pool's
+    # record is the same, bit for bit; the team is paid, and nothing else changes.
+    crew = _crew(2)
+    team = _model(
+        THEORY / "machine-repair.yaml",
+        (
+            "teams={techs: {around_the_clock: 2, hourly_rate: 40}}",
+            "pools.fleet.repair={team: techs}",
+        ),
+    )
+    pool_fields = ("down_hours", "repair_wait_hours", "crew_repairs", "gpu_failures")
+    for k in range(3):
+        a, b = run_raw(crew, k), run_raw(team, k)
+        assert (a.end, a.pool_busy) == (b.end, b.pool_busy)
+        assert b.events == a.events + 1  # the team's head count, set at the start
+        assert [getattr(a, f) for f in pool_fields] == [getattr(b, f) for f in pool_fields]
+        assert b.team_overtime == [0.0]
+
+
 # --- Little's law on sample paths ------------------------------------------------------------
 
 

@@ -250,10 +250,12 @@ class Failures(Frozen):
 
 
 class RepairCrew(Frozen):
-    """Repairers around the clock: a failed unit waits, in failure order, for a free one."""
+    """Who repairs a pool's failed units, which wait in failure order; give one of the two."""
 
-    repairers: Annotated[int, Field(ge=1, le=65_535)]
-    """How many units can be under repair at once."""
+    repairers: Annotated[int, Field(ge=1, le=65_535)] | None = None
+    """How many units can be under repair at once, at any hour."""
+    team: Name | None = None
+    """A team whose people on duty are the repairers (it works on no stage)."""
 
 
 class IndexWeights(Frozen):
@@ -346,6 +348,8 @@ class Pool(Frozen):
             raise ValueError("'preemptions_per_gpu_hour' applies only to spot pools")
         if self.repair is not None and (cloud or self.failures is None):
             raise ValueError("'repair' applies only to reserved pools with 'failures'")
+        if self.repair and (self.repair.repairers is None) == (self.repair.team is None):
+            raise ValueError("'repair' takes either 'repairers' or 'team'")
         if self.price_per_gpu_hour is None and self.price is None:
             raise ValueError("give 'price_per_gpu_hour' or a 'price' key from the prices file")
         return self

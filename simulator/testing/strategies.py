@@ -24,8 +24,9 @@ What is generated, and why it looks the way it does:
   by a QC model on a pool, sampled, with catch and reject probabilities (per round, as a
   list) and rework sent to an *earlier* stage; reserved, on-demand and spot pools with
   preemptions and failures, a reserved pool's failed GPUs sometimes waiting for a repair
-  crew; teams on shifts (crossing midnight, in other time zones) or
-  around the clock; built-in queue policies and weighted indices; bursting rules.
+  crew (repairers around the clock, or a team of its own on shifts); teams on shifts
+  (crossing midnight, in other time zones) or around the clock; built-in queue policies
+  and weighted indices; bursting rules.
 * **Round numbers on purpose.** Durations are mostly whole seconds, minutes, hours and
   days, shifts start on the hour, locks fall on midnight, probabilities are often 0 or 1.
   Equal times and events exactly at a shift boundary are where event-ordering bugs live,
@@ -150,6 +151,11 @@ def scenario_documents(
         }
     doc["pools"] = pools
     doc["teams"] = {name: draw(team_part(start, horizon_days)) for name in teams}
+    for k, pool in enumerate(pools.values()):
+        if "repair" in pool and draw(COIN):  # a team of its own, mostly on shifts
+            crew = f"repair-crew-{k}"  # longer than any generated name: no clash
+            pool["repair"] = {"team": crew}
+            doc["teams"][crew] = draw(team_part(start, horizon_days))
     if policy:
         doc["policy"] = policy
     if draw(COIN):

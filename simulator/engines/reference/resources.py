@@ -51,6 +51,13 @@ class Unit:
     life_version: int = 0
     """Bumped at each release, voiding a pending failure of the old lease."""
     failures_drawn: int = 0
+    repair_version: int = 0
+    """Bumped when the unit's repair pauses, voiding the pending end of it."""
+    repair_left: float = -1.0
+    """Hours of a paused repair still to do (-1: no repair paused)."""
+    repair_end: float = 0.0
+    repair_slot: Slot | None = None
+    """The repair team's slot repairing the unit, if one is."""
 
     @property
     def free(self) -> bool:
@@ -114,6 +121,8 @@ class Slot:
     task: Task | None = None
     overtime_since: float = -1.0
     """When the slot's shift ended while it still had work (-1: not in overtime)."""
+    repair: Unit | None = None
+    """A repair team's slot: the unit it is repairing."""
 
 
 @dataclass(slots=True, eq=False)

@@ -138,6 +138,7 @@ class Season:
             seed=self.seed,
             replication=self.rep,
             pools=self.pools,
+            teams=self.teams,
         )
         self.cloud = CloudPools(
             self.env,
@@ -159,6 +160,7 @@ class Season:
             horizon=model.horizon,
             interrupt=self.service.interrupt,
             trace=trace,
+            pause_repair=self.failures.pause_repair,
         )
 
     # --- set-up ---------------------------------------------------------------------
