@@ -287,6 +287,13 @@ def assumptions(scenario: Scenario) -> list[Block]:
                     f"fails every {_duration(pool.failures.time_between_failures_hours.mean)} "
                     f"on average, repaired in {_duration(pool.failures.repair_hours.mean)}"
                 )
+            if pool.repair is not None and pool.repair.team is not None:
+                crew = scenario.teams[pool.repair.team].label or pool.repair.team
+                extra.append(f"a failed GPU waits for a repairer of {crew}, in failure order")
+            elif pool.repair is not None:
+                n = pool.repair.repairers
+                who = "the one repairer" if n == 1 else f"one of {n} repairers"
+                extra.append(f"a failed GPU waits for {who} around the clock, in failure order")
             if pool.preemptions_per_gpu_hour:
                 every = 1.0 / pool.preemptions_per_gpu_hour
                 extra.append(f"preempted once per {every:,.0f} GPU-hours on average")
