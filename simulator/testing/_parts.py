@@ -336,6 +336,8 @@ def pool_part(draw: st.DrawFn) -> dict[str, Any]:
         pool["failures"] = draw(_FAILURES)
         if kind == "reserved" and draw(COIN):  # a repair crew, often smaller than the pool
             pool["repair"] = {"repairers": draw(st.integers(1, gpus + 1))}
+            # Failing often enough that units queue for it within a short season.
+            pool["failures"]["time_between_failures_hours"] = draw(distributions(6.0))
     if draw(ONE_IN_4):
         pool["policy"] = _queue_policy(draw)
     return pool

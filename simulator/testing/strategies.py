@@ -156,6 +156,8 @@ def scenario_documents(
             crew = f"repair-crew-{k}"  # longer than any generated name: no clash
             pool["repair"] = {"team": crew}
             doc["teams"][crew] = draw(team_part(start, horizon_days))
+            # Little overtime allowed, so that shift ends pause repairs as well.
+            doc["teams"][crew]["max_overtime"] = draw(st.sampled_from(("0h", "30m", "1h")))
     if policy:
         doc["policy"] = policy
     if draw(COIN):
