@@ -2440,6 +2440,7 @@ RS_DEVICE void rs_release_repairer(rs_sim *sim, rs_i64 u)
     }
     sim->sl_i[slot] = -1;
     UN_I(sim, u, RS_UI_REPAIR_SLOT) = -1;
+    rs_monitor_add(sim, sim->n_pools + (rs_i32)PL_I(sim, p, RS_PI_REPAIR_TEAM), -1);
 }
 
 /* A repair team's person goes off duty with more than the allowed overtime of a repair left
@@ -2482,6 +2483,7 @@ RS_DEVICE void rs_start_repairs(rs_sim *sim)
             if (repairer >= 0) {
                 sim->sl_i[repairer] = (rs_i32)(-2 - (u0 + head));
                 UN_I(sim, u0 + head, RS_UI_REPAIR_SLOT) = repairer;
+                rs_monitor_add(sim, sim->n_pools + (rs_i32)PL_I(sim, p, RS_PI_REPAIR_TEAM), 1);
             }
             rs_begin_repair(sim, p, (rs_i32)head,
                             (rs_i32)UN_I(sim, u0 + head, RS_UI_FAILURES_DRAWN) - 1,

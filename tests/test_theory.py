@@ -37,6 +37,7 @@ from simulator.analytic import (
     machine_repair_from_all_up,
     mmc,
 )
+from simulator.engines.accounting import account
 from simulator.engines.reference.engine import run_raw, run_replication
 from simulator.engines.replication import ReplicationResult
 from simulator.engines.trace import TraceEvent, TraceKind, stages
@@ -284,6 +285,11 @@ def test_a_repair_team_around_the_clock_is_a_crew_of_its_size():
         assert b.events == a.events + 1  # the team's head count, set at the start
         assert [getattr(a, f) for f in pool_fields] == [getattr(b, f) for f in pool_fields]
         assert b.team_overtime == [0.0]
+        # The team's busy person-hours are the unit-hours in repair: down, not waiting.
+        busy = math.fsum(b.busy_bins[1])
+        in_repair = b.down_hours[0] - b.repair_wait_hours[0]
+        assert busy == pytest.approx(in_repair, rel=1e-9)
+        assert account(team, b).busy_hours["team:techs"] == busy
 
 
 # --- Little's law on sample paths ------------------------------------------------------------

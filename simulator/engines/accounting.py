@@ -9,6 +9,9 @@ The rules of DESIGN §1b "Costs at the end", written once for both engines:
   overtime hours at the overtime rate.
 * Each of these shared costs goes to the episodes in proportion to the busy unit-hours or
   person-hours each used on that resource (evenly when none was used).
+* A team that repairs a pool's GPUs works for no episode: its busy hours are its busy
+  monitor's (the hours its people spent on repairs), and its pay goes to the episodes
+  evenly.
 * What was paid for, in unit-hours, is kept beside what was available over the run, so
   that utilisation can be told against either: a reserved pool's GPUs and a team's
   scheduled person-hours (plus overtime) over the span above, a cloud pool's billed lease
@@ -75,6 +78,7 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
             _add(cost["cloud_gpu"], share(billed, busy))
         busy_hours[labels[p.index]] = math.fsum(busy)
         available[labels[p.index]] = p.gpus * (end - now)
+    repair_teams = {p.repair_team for p in model.pools if p.repair_team >= 0}
     for t in model.teams:
         label = labels[len(model.pools) + t.index]
         busy = raw.team_busy[t.index]
@@ -83,6 +87,8 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
         _add(cost["overtime"], share(raw.team_overtime[t.index] * t.overtime_rate, busy))
         paid_hours[label] = scheduled + raw.team_overtime[t.index]
         busy_hours[label] = math.fsum(busy)
+        if t.index in repair_teams:  # its repairs, no episode's work: its busy monitor
+            busy_hours[label] = math.fsum(raw.busy_bins[len(model.pools) + t.index])
         available[label] = t.scheduled_person_hours(end) - t.scheduled_person_hours(now)
 
     lateness = []

@@ -58,11 +58,14 @@ class GpuFailures:
         trace: list[TraceEvent] | None,
         pools: list[PoolState],
         teams: list[TeamState],
+        team_busy: Callable[[TeamState, int], None],
     ) -> None:
         self.env = env
         self.pools = pools
         self.crews = [p for p in pools if p.model.has_crew]
         self.teams = teams
+        self.team_busy = team_busy
+        """Changes a team's level of busy people (its busy monitor) by a delta."""
         self.agenda = agenda
         self.seed = seed
         self.replication = replication
@@ -148,6 +151,7 @@ class GpuFailures:
                 pool.crew_repairs += 1
                 if isinstance(repairer, Slot):
                     repairer.repair, unit.repair_slot = unit, repairer
+                    self.team_busy(repairer.team, 1)
                 self._begin_repair(unit, unit.failures_drawn - 1, unit.life_version)
 
     def pause_repair(self, slot: Slot) -> None:
@@ -173,6 +177,7 @@ class GpuFailures:
             slot.team.overtime_hours += float(self.env.now) - slot.overtime_since
             slot.overtime_since = -1.0
         slot.repair, unit.repair_slot = None, None
+        self.team_busy(slot.team, -1)
 
     def _integrate(self, pool: PoolState, now: float | None = None) -> None:
         """Bring the pool's areas of units down and waiting for a repairer up to ``now``

@@ -139,6 +139,7 @@ class Season:
             replication=self.rep,
             pools=self.pools,
             teams=self.teams,
+            team_busy=self._team_busy,
         )
         self.cloud = CloudPools(
             self.env,
@@ -162,6 +163,11 @@ class Season:
             trace=trace,
             pause_repair=self.failures.pause_repair,
         )
+
+    def _team_busy(self, team: TeamState, delta: int) -> None:
+        """A repair team's people at work change by ``delta`` (its busy monitor)."""
+        key = self.service.team_keys[team.model.index]
+        self.service.busy[key].add(float(self.env.now), delta)
 
     # --- set-up ---------------------------------------------------------------------
 
