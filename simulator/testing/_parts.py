@@ -337,7 +337,8 @@ def pool_part(draw: st.DrawFn) -> dict[str, Any]:
         if kind == "reserved" and draw(COIN):  # a repair crew, often smaller than the pool
             pool["repair"] = {"repairers": draw(st.integers(1, gpus + 1))}
             # Failing often enough that units queue for it within a short season.
-            pool["failures"]["time_between_failures_hours"] = draw(distributions(6.0))
+            mean = draw(st.sampled_from((2, 4, 8, 16)))
+            pool["failures"]["time_between_failures_hours"] = {"dist": "exponential", "mean": mean}
     if draw(ONE_IN_4):
         pool["policy"] = _queue_policy(draw)
     return pool

@@ -155,9 +155,14 @@ def scenario_documents(
         if "repair" in pool and draw(COIN):  # a team of its own, mostly on shifts
             crew = f"repair-crew-{k}"  # longer than any generated name: no clash
             pool["repair"] = {"team": crew}
-            doc["teams"][crew] = draw(team_part(start, horizon_days))
-            # Little overtime allowed, so that shift ends pause repairs as well.
-            doc["teams"][crew]["max_overtime"] = draw(st.sampled_from(("0h", "30m", "1h")))
+            team = doc["teams"][crew] = draw(team_part(start, horizon_days))
+            # Someone on every shift, and little overtime allowed, so that repairs start and
+            # shift ends pause some of them.
+            if "around_the_clock" in team:
+                team["around_the_clock"] = max(1, team["around_the_clock"])
+            for shift in team.get("shifts", ()):
+                shift["people"] = max(1, shift["people"])
+            team["max_overtime"] = draw(st.sampled_from(("0h", "30m", "1h")))
     if policy:
         doc["policy"] = policy
     if draw(COIN):
