@@ -920,6 +920,7 @@ typedef struct {
     double *down_hours, *repair_wait_hours;
     rs_i64 *crew_repairs;
     rs_i64 repair_seq, repair_head; /* places at the tail and at the head of repair queues */
+    rs_i32 repairs_waiting;         /* units waiting for a repairer, in every pool */
     rs_i32 last_class;
     int round_mixed;
     double last_round_t;
@@ -2455,6 +2456,7 @@ RS_DEVICE void rs_pause_repair(rs_sim *sim, rs_i64 u)
     rs_release_repairer(sim, u);
     UN_I(sim, u, RS_UI_REPAIR_SEQ) = --sim->repair_head;
     PS_I(sim, p, RS_PS_REPAIR_WAITING) += 1;
+    sim->repairs_waiting += 1;
 }
 
 /* The dispatch step's repairs (the reference's GpuFailures.start_repairs): in each crew's
@@ -2462,6 +2464,9 @@ RS_DEVICE void rs_pause_repair(rs_sim *sim, rs_i64 u)
 RS_DEVICE void rs_start_repairs(rs_sim *sim)
 {
     rs_i32 p;
+    if (sim->repairs_waiting == 0) {
+        return;
+    }
     for (p = 0; p < sim->n_pools; p++) {
         rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
         rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
@@ -2478,6 +2483,7 @@ RS_DEVICE void rs_start_repairs(rs_sim *sim)
             rs_integrate_repairs(sim, p, sim->now);
             UN_I(sim, u0 + head, RS_UI_REPAIR_SEQ) = -1;
             PS_I(sim, p, RS_PS_REPAIR_WAITING) -= 1;
+            sim->repairs_waiting -= 1;
             PS_I(sim, p, RS_PS_REPAIRING) += 1;
             sim->crew_repairs[p] += 1;
             if (repairer >= 0) {
@@ -2509,6 +2515,7 @@ RS_DEVICE void rs_fail(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 ver
     if (rs_has_crew(sim, p)) {
         UN_I(sim, u, RS_UI_REPAIR_SEQ) = sim->repair_seq++;
         PS_I(sim, p, RS_PS_REPAIR_WAITING) += 1;
+        sim->repairs_waiting += 1;
     } else {
         rs_begin_repair(sim, p, local, k, version);
     }
@@ -2775,6 +2782,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->crew_repairs = out_i + mi[RS_H_OI_CREW_REPAIRS];
     sim->repair_seq = (rs_i64)1 << 40;
     sim->repair_head = (rs_i64)1 << 40;
+    sim->repairs_waiting = 0;
     sim->last_class = 0;
     sim->round_mixed = 0;
     sim->last_round_t = -1.0;
