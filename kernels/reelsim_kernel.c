@@ -521,7 +521,9 @@ enum rs_trace_code {
     RS_TR_SHIFT_CHANGE,
     RS_TR_EVENT,
     RS_TR_END,
-    RS_TR_DRAINING
+    RS_TR_DRAINING,
+    RS_TR_REPAIR_STARTED,
+    RS_TR_REPAIR_PAUSED
 };
 
 /* Outcomes of a task's end in the trace. */
@@ -2457,6 +2459,8 @@ RS_DEVICE void rs_pause_repair(rs_sim *sim, rs_i64 u)
     UN_I(sim, u, RS_UI_REPAIR_SEQ) = --sim->repair_head;
     PS_I(sim, p, RS_PS_REPAIR_WAITING) += 1;
     sim->repairs_waiting += 1;
+    rs_trace(sim, RS_TR_REPAIR_PAUSED, (double)p, (double)(u - PL_I(sim, p, RS_PI_FIRST_UNIT)), 0.0,
+             0.0);
 }
 
 /* The dispatch step's repairs (the reference's GpuFailures.start_repairs): in each crew's
@@ -2491,6 +2495,7 @@ RS_DEVICE void rs_start_repairs(rs_sim *sim)
                 UN_I(sim, u0 + head, RS_UI_REPAIR_SLOT) = repairer;
                 rs_monitor_add(sim, sim->n_pools + (rs_i32)PL_I(sim, p, RS_PI_REPAIR_TEAM), 1);
             }
+            rs_trace(sim, RS_TR_REPAIR_STARTED, (double)p, (double)head, 0.0, 0.0);
             rs_begin_repair(sim, p, (rs_i32)head,
                             (rs_i32)UN_I(sim, u0 + head, RS_UI_FAILURES_DRAWN) - 1,
                             (rs_i32)UN_I(sim, u0 + head, RS_UI_LIFE_VERSION));

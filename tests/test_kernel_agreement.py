@@ -160,7 +160,7 @@ EVERYTHING: dict[str, Any] = {
             "price_per_gpu_hour": 2.5,
             "failures": {
                 "time_between_failures_hours": {"dist": "exponential", "mean": 30},
-                "repair_hours": 2,
+                "repair_hours": {"dist": "uniform", "low": 1, "high": 3},
             },
             "repair": {"team": "techs"},
         },
@@ -186,8 +186,9 @@ EVERYTHING: dict[str, Any] = {
     },
     "teams": {
         "techs": {
-            # Two-hour shifts three hours apart: every two-hour repair crosses a shift end,
-            # finished in overtime when at most 30 minutes are left, paused otherwise.
+            # Two-hour shifts three hours apart and repairs of one to three hours: many
+            # cross a shift end, finished in overtime when at most 30 minutes are left,
+            # paused otherwise.
             "shifts": [
                 {"start": f"{h:02d}:00", "end": f"{h + 2:02d}:00", "people": 1}
                 for h in range(0, 22, 3)

@@ -54,6 +54,21 @@ def _daily_means(areas: list[float]) -> list[float]:
     return [area / HOURS_PER_BIN for area in areas]
 
 
+def _total(counts: list[int]) -> int:
+    total = 0
+    for n in counts:
+        total += n
+    return total
+
+
+def _team_busy_hours(model: SeasonModel, raw: RawReplication, team: int) -> float:
+    """A team's busy person-hours: on episodes' work, or a repair team's on repairs (its
+    busy monitor: repairs are no episode's work)."""
+    if any(p.repair_team == team for p in model.pools):
+        return math.fsum(raw.busy_bins[len(model.pools) + team])
+    return math.fsum(raw.team_busy[team])
+
+
 def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
     """The costs and results of a replication from what it counted."""
     end = raw.end
@@ -78,7 +93,6 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
             _add(cost["cloud_gpu"], share(billed, busy))
         busy_hours[labels[p.index]] = math.fsum(busy)
         available[labels[p.index]] = p.gpus * (end - now)
-    repair_teams = {p.repair_team for p in model.pools if p.repair_team >= 0}
     for t in model.teams:
         label = labels[len(model.pools) + t.index]
         busy = raw.team_busy[t.index]
@@ -86,9 +100,7 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
         _add(cost["people"], share(scheduled * t.hourly_rate, busy))
         _add(cost["overtime"], share(raw.team_overtime[t.index] * t.overtime_rate, busy))
         paid_hours[label] = scheduled + raw.team_overtime[t.index]
-        busy_hours[label] = math.fsum(busy)
-        if t.index in repair_teams:  # its repairs, no episode's work: its busy monitor
-            busy_hours[label] = math.fsum(raw.busy_bins[len(model.pools) + t.index])
+        busy_hours[label] = _team_busy_hours(model, raw, t.index)
         available[label] = t.scheduled_person_hours(end) - t.scheduled_person_hours(now)
 
     lateness = []
@@ -108,10 +120,6 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
     gpu_failures = 0
     for n in raw.gpu_failures:
         gpu_failures += n
-    crew_repairs = 0
-    for n in raw.crew_repairs:
-        crew_repairs += n
-    pool_labels = labels[: len(model.pools)]
     return ReplicationResult(
         replication=raw.replication,
         end_time=end,
@@ -136,7 +144,7 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
         flow=(raw.flow_count, raw.flow_hours),
         preemptions=preemptions,
         gpu_failures=gpu_failures,
-        down_hours=dict(zip(pool_labels, raw.down_hours, strict=True)),
-        repair_wait_hours=dict(zip(pool_labels, raw.repair_wait_hours, strict=True)),
-        crew_repairs=crew_repairs,
+        down_hours=dict(zip(labels, raw.down_hours, strict=False)),  # the pools come first
+        repair_wait_hours=dict(zip(labels, raw.repair_wait_hours, strict=False)),
+        crew_repairs=_total(raw.crew_repairs),
     )

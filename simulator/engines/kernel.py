@@ -375,6 +375,8 @@ _KIND = {
     "PREEMPTION_NOTICE": TraceKind.PREEMPTION_NOTICE,
     "GPU_FAILURE": TraceKind.GPU_FAILURE,
     "REPAIR": TraceKind.REPAIR,
+    "REPAIR_STARTED": TraceKind.REPAIR_STARTED,
+    "REPAIR_PAUSED": TraceKind.REPAIR_PAUSED,
     "SHIFT_CHANGE": TraceKind.SHIFT_CHANGE,
     "END": TraceKind.END,
 }
@@ -474,4 +476,4 @@ def _event(
             outcome=_OUTCOME[packed % _OUTCOME_CODES],
             started=w,
         )
-    return TraceEvent(t, kind, resource=pool, unit=int(y))  # a lease, failure or repair
+    return TraceEvent(t, kind, resource=pool, unit=int(y))  # a lease, a failure, a repair

@@ -107,10 +107,9 @@ def check_references(scenario: Scenario) -> list[Finding]:
         if estage.team is not None:
             team_ref(path, estage.team)
 
-    found.extend(_check_repair_teams(scenario))
     for show_name in scenario.shows:
         found.extend(_check_show_dates(scenario, show_name))
-    found.extend(_check_season_end(scenario))
+    found.extend([*_check_season_end(scenario), *_check_repair_teams(scenario)])
     shots = sum(_shot_count(show) for show in scenario.shows.values())
     episodes = sum(_episode_count(show) for show in scenario.shows.values())
     if shots + episodes > MAX_SHOTS:

@@ -151,18 +151,7 @@ def scenario_documents(
         }
     doc["pools"] = pools
     doc["teams"] = {name: draw(team_part(start, horizon_days)) for name in teams}
-    for k, pool in enumerate(pools.values()):
-        if "repair" in pool and draw(COIN):  # a team of its own, mostly on shifts
-            crew = f"repair-crew-{k}"  # longer than any generated name: no clash
-            pool["repair"] = {"team": crew}
-            team = doc["teams"][crew] = draw(team_part(start, horizon_days))
-            # Someone on every shift, and little overtime allowed, so that repairs start and
-            # shift ends pause some of them.
-            if "around_the_clock" in team:
-                team["around_the_clock"] = max(1, team["around_the_clock"])
-            for shift in team.get("shifts", ()):
-                shift["people"] = max(1, shift["people"])
-            team["max_overtime"] = draw(st.sampled_from(("0h", "30m", "1h")))
+    _repair_teams(draw, pools, doc["teams"], start, horizon_days)
     if policy:
         doc["policy"] = policy
     if draw(COIN):
@@ -219,6 +208,28 @@ def load_document(
     """
     data, positions = load_yaml(document_to_yaml(document), source)
     return parse_scenario(data, positions, source=source, base_dir=Path(base_dir))
+
+
+def _repair_teams(
+    draw: st.DrawFn,
+    pools: dict[str, Any],
+    teams: dict[str, Any],
+    start: date,
+    horizon_days: int,
+) -> None:
+    """Give some pools with a repair crew a team of their own instead, mostly on shifts."""
+    for k, pool in enumerate(pools.values()):
+        if "repair" in pool and draw(COIN):
+            crew = f"repair-crew-{k}"  # longer than any generated name: no clash
+            pool["repair"] = {"team": crew}
+            team = teams[crew] = draw(team_part(start, horizon_days))
+            # Someone on every shift, and little overtime allowed, so that repairs start and
+            # shift ends pause some of them.
+            if "around_the_clock" in team:
+                team["around_the_clock"] = max(1, team["around_the_clock"])
+            for shift in team.get("shifts", ()):
+                shift["people"] = max(1, shift["people"])
+            team["max_overtime"] = draw(st.sampled_from(("0h", "30m", "1h")))
 
 
 @st.composite

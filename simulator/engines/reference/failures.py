@@ -152,6 +152,7 @@ class GpuFailures:
                 if isinstance(repairer, Slot):
                     repairer.repair, unit.repair_slot = unit, repairer
                     self.team_busy(repairer.team, 1)
+                self._trace_unit(TraceKind.REPAIR_STARTED, unit)
                 self._begin_repair(unit, unit.failures_drawn - 1, unit.life_version)
 
     def pause_repair(self, slot: Slot) -> None:
@@ -166,6 +167,13 @@ class GpuFailures:
         unit.repair_version += 1
         self._release_repairer(unit)
         pool.repair_queue.appendleft(unit)
+        self._trace_unit(TraceKind.REPAIR_PAUSED, unit)
+
+    def _trace_unit(self, kind: TraceKind, unit: Unit) -> None:
+        if self.trace is not None:
+            where = ResourceKey(Resource.POOL, unit.pool.model.index)
+            now = float(self.env.now)
+            self.trace.append(TraceEvent(now, kind, resource=where, unit=unit.index))
 
     def _release_repairer(self, unit: Unit) -> None:
         """The unit's repairer is free again (a team's slot ends its overtime)."""
