@@ -187,6 +187,10 @@ enum rs_header {
     RS_H_OI_STAGE_WAIT_COUNT,
     RS_H_OI_STAGE_VISITS,
     RS_H_OI_STAGE_QUEUED,
+    /* outputs of repair crews, after the rest so that no older slot moved */
+    RS_H_OD_DOWN_HOURS,
+    RS_H_OD_REPAIR_WAIT_HOURS,
+    RS_H_OI_CREW_REPAIRS,
     RS_H_SIZE
 };
 
@@ -268,6 +272,8 @@ enum rs_pool_i {
     RS_PI_FAILURE_DIST,
     RS_PI_REPAIR_DIST,
     RS_PI_FIRST_UNIT,
+    RS_PI_REPAIRERS,   /* a repair crew's repairers around the clock (0: none) */
+    RS_PI_REPAIR_TEAM, /* the team whose people on duty repair the units (-1: none) */
     RS_PI_SIZE
 };
 enum rs_pool_d {
@@ -446,6 +452,8 @@ enum rs_task_i {
 /* Per-unit state in scratch. */
 enum rs_unit_d {
     RS_UD_LEASE_START = 0,
+    RS_UD_REPAIR_LEFT, /* hours a paused repair has left (-1: none paused) */
+    RS_UD_REPAIR_END,
     RS_UD_SIZE
 };
 enum rs_unit_i {
@@ -458,6 +466,9 @@ enum rs_unit_i {
     RS_UI_TAKE_SEQ,
     RS_UI_TAKE_LIFE,
     RS_UI_POOL,
+    RS_UI_REPAIR_SEQ, /* place in its pool's repair queue (failure order); -1: not queued */
+    RS_UI_REPAIR_VERSION, /* bumped when its repair pauses, voiding the pending end */
+    RS_UI_REPAIR_SLOT,    /* the repair team's slot repairing it (-1: none) */
     RS_UI_SIZE
 };
 
@@ -466,6 +477,7 @@ enum rs_pool_state_d {
     RS_PS_EXPOSURE = 0,
     RS_PS_EXPOSURE_TIME,
     RS_PS_EXPOSURE_TARGET,
+    RS_PS_REPAIR_SINCE, /* when the levels below were last integrated */
     RS_PS_D_SIZE
 };
 enum rs_pool_state_i {
@@ -473,6 +485,9 @@ enum rs_pool_state_i {
     RS_PS_LEASES,
     RS_PS_PREEMPT_VERSION,
     RS_PS_FREE,
+    RS_PS_DOWN,           /* units failed and not yet repaired */
+    RS_PS_REPAIR_WAITING, /* units waiting for a repairer */
+    RS_PS_REPAIRING,      /* repairers at work */
     RS_PS_I_SIZE
 };
 
@@ -515,7 +530,9 @@ enum rs_trace_code {
     RS_TR_SHIFT_CHANGE,
     RS_TR_EVENT,
     RS_TR_END,
-    RS_TR_DRAINING
+    RS_TR_DRAINING,
+    RS_TR_REPAIR_STARTED,
+    RS_TR_REPAIR_PAUSED
 };
 
 /* Outcomes of a task's end in the trace. */
@@ -911,6 +928,10 @@ typedef struct {
     double *busy_bins, *queue_bins;
     rs_i64 *escaped, *failed, *reworks, *caught, *attempts, *frames, *wait_n, *preempts,
         *failures, *class_counts, *ties;
+    double *down_hours, *repair_wait_hours;
+    rs_i64 *crew_repairs;
+    rs_i64 repair_seq, repair_head; /* places at the tail and at the head of repair queues */
+    rs_i32 repairs_waiting;         /* units waiting for a repairer, in every pool */
     rs_i32 last_class;
     int round_mixed;
     double last_round_t;
@@ -2096,6 +2117,16 @@ RS_DEVICE void rs_reschedule_preemption(rs_sim *sim, rs_i32 p)
           RS_EV_PREEMPTION_NOTICE, p, 0, 0, PS_I(sim, p, RS_PS_PREEMPT_VERSION));
 }
 
+/* The reference's GpuFailures._integrate: a pool's units down and units waiting for a
+ * repairer, integrated up to t. */
+RS_DEVICE void rs_integrate_repairs(rs_sim *sim, rs_i32 p, double t)
+{
+    double dt = t - PS_D(sim, p, RS_PS_REPAIR_SINCE);
+    sim->down_hours[p] += (double)PS_I(sim, p, RS_PS_DOWN) * dt;
+    sim->repair_wait_hours[p] += (double)PS_I(sim, p, RS_PS_REPAIR_WAITING) * dt;
+    PS_D(sim, p, RS_PS_REPAIR_SINCE) = t;
+}
+
 RS_DEVICE void rs_arm_failure(rs_sim *sim, rs_i32 p, rs_i64 u)
 {
     rs_i64 dist = PL_I(sim, p, RS_PI_FAILURE_DIST);
@@ -2124,6 +2155,10 @@ RS_DEVICE void rs_close_lease(rs_sim *sim, rs_i32 p, rs_i64 u)
     sim->cloud_closed += cost;
     if (!(UN_I(sim, u, RS_UI_FLAGS) & RS_FLAG_READY)) {
         PS_I(sim, p, RS_PS_PROVISIONING) -= 1;
+    }
+    if (!(UN_I(sim, u, RS_UI_FLAGS) & RS_FLAG_UP)) { /* a unit down is down no more */
+        rs_integrate_repairs(sim, p, sim->now);
+        PS_I(sim, p, RS_PS_DOWN) -= 1;
     }
     rs_unit_flags(sim, u, RS_FLAG_UP);
     UN_I(sim, u, RS_UI_LIFE_VERSION) += 1;
@@ -2369,31 +2404,162 @@ RS_DEVICE void rs_preemption_take(rs_sim *sim, rs_i32 p, rs_i32 count)
 /* ---------------------------------------------------------------------------------------
  * Failures and repairs. */
 
-RS_DEVICE void rs_fail(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 version)
+/* Post the end of the unit's repair: the hours a paused repair has left, or a draw for its
+ * k-th failure. */
+RS_DEVICE void rs_begin_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 version)
 {
     rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
     rs_stream s;
     double repair;
+    if (UN_D(sim, u, RS_UD_REPAIR_LEFT) >= 0.0) {
+        repair = UN_D(sim, u, RS_UD_REPAIR_LEFT);
+        UN_D(sim, u, RS_UD_REPAIR_LEFT) = -1.0;
+    } else {
+        rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_GPU_REPAIR,
+                       ((rs_u32)p << 16) | (rs_u32)local, (rs_u32)k);
+        repair = rs_draw(sim, PL_I(sim, p, RS_PI_REPAIR_DIST), &s);
+    }
+    UN_D(sim, u, RS_UD_REPAIR_END) = sim->now + repair;
+    rs_at(sim, repair, RS_EV_REPAIR, p, local, (rs_i32)UN_I(sim, u, RS_UI_REPAIR_VERSION), version);
+}
+
+/* Whether the pool has a crew (repairers around the clock, or a repair team). */
+RS_DEVICE int rs_has_crew(rs_sim *sim, rs_i32 p)
+{
+    return PL_I(sim, p, RS_PI_REPAIRERS) > 0 || PL_I(sim, p, RS_PI_REPAIR_TEAM) >= 0;
+}
+
+/* A free repairer of the pool's crew (the reference's _free_repairer): a repair team's
+ * lowest free slot on duty (a global slot index), RS_ANY_REPAIRER for a crew around the
+ * clock, or -1. A repair team does no stage's work, so its slot holds -1 or a repair. */
+#define RS_ANY_REPAIRER (-2)
+RS_DEVICE rs_i64 rs_free_repairer(rs_sim *sim, rs_i32 p)
+{
+    rs_i64 team = PL_I(sim, p, RS_PI_REPAIR_TEAM);
+    rs_i64 s0, k, on_duty;
+    if (team < 0) {
+        return PS_I(sim, p, RS_PS_REPAIRING) < PL_I(sim, p, RS_PI_REPAIRERS) ? RS_ANY_REPAIRER : -1;
+    }
+    s0 = TM_I(sim, team, RS_TI_FIRST_SLOT);
+    on_duty = sim->ts_i[team * RS_TS_I_SIZE + RS_TS_ON_DUTY];
+    for (k = 0; k < on_duty; k++) {
+        if (sim->sl_i[s0 + k] == -1) {
+            return s0 + k;
+        }
+    }
+    return -1;
+}
+
+/* The unit's repairer is free again; a repair team's slot ends its overtime. */
+RS_DEVICE void rs_release_repairer(rs_sim *sim, rs_i64 u)
+{
+    rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
+    rs_i64 slot = UN_I(sim, u, RS_UI_REPAIR_SLOT);
+    PS_I(sim, p, RS_PS_REPAIRING) -= 1;
+    if (slot < 0) {
+        return;
+    }
+    if (sim->sl_d[slot] >= 0.0) {
+        sim->team_ot[PL_I(sim, p, RS_PI_REPAIR_TEAM)] += sim->now - sim->sl_d[slot];
+        sim->sl_d[slot] = -1.0;
+    }
+    sim->sl_i[slot] = -1;
+    UN_I(sim, u, RS_UI_REPAIR_SLOT) = -1;
+    rs_monitor_add(sim, sim->n_pools + (rs_i32)PL_I(sim, p, RS_PI_REPAIR_TEAM), -1);
+}
+
+/* A repair team's person goes off duty with more than the allowed overtime of a repair left
+ * (the reference's pause_repair): the repair keeps the hours left and its unit goes back to
+ * the head of the repair queue. */
+RS_DEVICE void rs_pause_repair(rs_sim *sim, rs_i64 u)
+{
+    rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
+    rs_integrate_repairs(sim, p, sim->now);
+    UN_D(sim, u, RS_UD_REPAIR_LEFT) = UN_D(sim, u, RS_UD_REPAIR_END) - sim->now;
+    UN_I(sim, u, RS_UI_REPAIR_VERSION) += 1;
+    rs_release_repairer(sim, u);
+    UN_I(sim, u, RS_UI_REPAIR_SEQ) = --sim->repair_head;
+    PS_I(sim, p, RS_PS_REPAIR_WAITING) += 1;
+    sim->repairs_waiting += 1;
+    rs_trace(sim, RS_TR_REPAIR_PAUSED, (double)p, (double)(u - PL_I(sim, p, RS_PI_FIRST_UNIT)), 0.0,
+             0.0);
+}
+
+/* The dispatch step's repairs (the reference's GpuFailures.start_repairs): in each crew's
+ * pool, free repairers take the waiting units in failure order. */
+RS_DEVICE void rs_start_repairs(rs_sim *sim)
+{
+    rs_i32 p;
+    if (sim->repairs_waiting == 0) {
+        return;
+    }
+    for (p = 0; p < sim->n_pools; p++) {
+        rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
+        rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
+        rs_i64 repairer;
+        while (PS_I(sim, p, RS_PS_REPAIR_WAITING) > 0
+               && (repairer = rs_free_repairer(sim, p)) != -1) {
+            rs_i64 k, head = -1;
+            for (k = 0; k < n; k++) {
+                rs_i64 q = UN_I(sim, u0 + k, RS_UI_REPAIR_SEQ);
+                if (q >= 0 && (head < 0 || q < UN_I(sim, u0 + head, RS_UI_REPAIR_SEQ))) {
+                    head = k;
+                }
+            }
+            rs_integrate_repairs(sim, p, sim->now);
+            UN_I(sim, u0 + head, RS_UI_REPAIR_SEQ) = -1;
+            PS_I(sim, p, RS_PS_REPAIR_WAITING) -= 1;
+            sim->repairs_waiting -= 1;
+            PS_I(sim, p, RS_PS_REPAIRING) += 1;
+            sim->crew_repairs[p] += 1;
+            if (repairer >= 0) {
+                sim->sl_i[repairer] = (rs_i32)(-2 - (u0 + head));
+                UN_I(sim, u0 + head, RS_UI_REPAIR_SLOT) = repairer;
+                rs_monitor_add(sim, sim->n_pools + (rs_i32)PL_I(sim, p, RS_PI_REPAIR_TEAM), 1);
+            }
+            rs_trace(sim, RS_TR_REPAIR_STARTED, (double)p, (double)head, 0.0, 0.0);
+            rs_begin_repair(sim, p, (rs_i32)head,
+                            (rs_i32)UN_I(sim, u0 + head, RS_UI_FAILURES_DRAWN) - 1,
+                            (rs_i32)UN_I(sim, u0 + head, RS_UI_LIFE_VERSION));
+        }
+    }
+}
+
+RS_DEVICE void rs_fail(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 version)
+{
+    rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
     if (UN_I(sim, u, RS_UI_LIFE_VERSION) != version) {
         return;
     }
+    rs_integrate_repairs(sim, p, sim->now);
+    PS_I(sim, p, RS_PS_DOWN) += 1;
     rs_unit_flags(sim, u, UN_I(sim, u, RS_UI_FLAGS) & ~(rs_i64)RS_FLAG_UP);
     sim->failures[p] += 1;
     rs_trace(sim, RS_TR_GPU_FAILURE, (double)p, (double)local, 0.0, 0.0);
     if (UN_I(sim, u, RS_UI_TASK) >= 0) {
         rs_interrupt(sim, (rs_i32)UN_I(sim, u, RS_UI_TASK), RS_CAUSE_GPU_FAILED, p, local);
     }
-    rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_GPU_REPAIR,
-                   ((rs_u32)p << 16) | (rs_u32)local, (rs_u32)k);
-    repair = rs_draw(sim, PL_I(sim, p, RS_PI_REPAIR_DIST), &s);
-    rs_at(sim, repair, RS_EV_REPAIR, p, local, 0, version);
+    if (rs_has_crew(sim, p)) {
+        UN_I(sim, u, RS_UI_REPAIR_SEQ) = sim->repair_seq++;
+        PS_I(sim, p, RS_PS_REPAIR_WAITING) += 1;
+        sim->repairs_waiting += 1;
+    } else {
+        rs_begin_repair(sim, p, local, k, version);
+    }
 }
 
-RS_DEVICE void rs_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 version)
+RS_DEVICE void rs_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 repair_version,
+                         rs_i32 version)
 {
     rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
-    if (UN_I(sim, u, RS_UI_LIFE_VERSION) != version) {
+    if (UN_I(sim, u, RS_UI_LIFE_VERSION) != version
+        || UN_I(sim, u, RS_UI_REPAIR_VERSION) != repair_version) {
         return;
+    }
+    rs_integrate_repairs(sim, p, sim->now);
+    PS_I(sim, p, RS_PS_DOWN) -= 1;
+    if (rs_has_crew(sim, p)) {
+        rs_release_repairer(sim, u);
     }
     rs_unit_flags(sim, u, UN_I(sim, u, RS_UI_FLAGS) | RS_FLAG_UP);
     if (rs_pool_cloud(sim, p)) {
@@ -2448,11 +2614,20 @@ RS_DEVICE void rs_shift_change(rs_sim *sim, rs_i32 team, rs_i32 step)
     }
     for (k = people; k < old; k++) {
         rs_i32 id = sim->sl_i[s0 + k];
-        if (id < 0) {
+        double end;
+        if (id >= 0) {
+            end = TK_D(sim, id, RS_TK_END);
+        } else if (id <= -2) { /* a repair team's repair of unit -2 - id: the same rule */
+            end = UN_D(sim, -2 - (rs_i64)id, RS_UD_REPAIR_END);
+        } else {
             continue;
         }
-        if (TK_D(sim, id, RS_TK_END) - now > TM_D(sim, team, RS_TD_MAX_OVERTIME)) {
-            rs_interrupt(sim, id, RS_CAUSE_SHIFT_ENDED, team, k);
+        if (end - now > TM_D(sim, team, RS_TD_MAX_OVERTIME)) {
+            if (id >= 0) {
+                rs_interrupt(sim, id, RS_CAUSE_SHIFT_ENDED, team, k);
+            } else {
+                rs_pause_repair(sim, -2 - (rs_i64)id);
+            }
         } else if (sim->sl_d[s0 + k] < 0.0) {
             sim->sl_d[s0 + k] = now;
         }
@@ -2484,7 +2659,7 @@ RS_DEVICE void rs_handle(rs_sim *sim, const rs_event *ev)
         rs_fail(sim, ev->k0, ev->k1, ev->a, ev->b);
         break;
     case RS_EV_REPAIR:
-        rs_repair(sim, ev->k0, ev->k1, ev->b);
+        rs_repair(sim, ev->k0, ev->k1, ev->a, ev->b);
         break;
     case RS_EV_PREEMPTION_NOTICE:
         rs_preemption_notice(sim, ev->k0, ev->b);
@@ -2635,6 +2810,12 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->st_wait_n = out_i + mi[RS_H_OI_STAGE_WAIT_COUNT];
     sim->st_visits = out_i + mi[RS_H_OI_STAGE_VISITS];
     sim->st_queued = out_i + mi[RS_H_OI_STAGE_QUEUED];
+    sim->down_hours = out_d + mi[RS_H_OD_DOWN_HOURS];
+    sim->repair_wait_hours = out_d + mi[RS_H_OD_REPAIR_WAIT_HOURS];
+    sim->crew_repairs = out_i + mi[RS_H_OI_CREW_REPAIRS];
+    sim->repair_seq = (rs_i64)1 << 40;
+    sim->repair_head = (rs_i64)1 << 40;
+    sim->repairs_waiting = 0;
     sim->last_class = 0;
     sim->round_mixed = 0;
     sim->last_round_t = -1.0;
@@ -2707,6 +2888,11 @@ RS_DEVICE void rs_reset(rs_sim *sim)
         UN_I(sim, i, RS_UI_FAILURES_DRAWN) = 0;
         UN_I(sim, i, RS_UI_TAKE_SEQ) = -1;
         UN_I(sim, i, RS_UI_TAKE_LIFE) = -1;
+        UN_I(sim, i, RS_UI_REPAIR_SEQ) = -1;
+        UN_I(sim, i, RS_UI_REPAIR_VERSION) = 0;
+        UN_I(sim, i, RS_UI_REPAIR_SLOT) = -1;
+        UN_D(sim, i, RS_UD_REPAIR_LEFT) = -1.0;
+        UN_D(sim, i, RS_UD_REPAIR_END) = 0.0;
     }
     for (p = 0; p < sim->n_pools; p++) {
         rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
@@ -2723,6 +2909,10 @@ RS_DEVICE void rs_reset(rs_sim *sim)
         PS_I(sim, p, RS_PS_LEASES) = 0;
         PS_I(sim, p, RS_PS_PREEMPT_VERSION) = 0;
         PS_I(sim, p, RS_PS_FREE) = 0;
+        PS_D(sim, p, RS_PS_REPAIR_SINCE) = 0.0;
+        PS_I(sim, p, RS_PS_DOWN) = 0;
+        PS_I(sim, p, RS_PS_REPAIR_WAITING) = 0;
+        PS_I(sim, p, RS_PS_REPAIRING) = 0;
     }
     n = mi[RS_H_N_SLOTS];
     for (i = 0; i < n; i++) {
@@ -2927,6 +3117,7 @@ RS_DEVICE int rs_round_event(rs_sim *sim, double t)
 RS_DEVICE void rs_end_of_round(rs_sim *sim, double t)
 {
     rs_i64 i;
+    rs_start_repairs(sim);
     rs_dispatch(sim);
     rs_provision(sim);
     while (rs_round_event(sim, t)) {
@@ -3002,6 +3193,9 @@ RS_DEVICE void rs_close(rs_sim *sim, double end)
                 sim->sl_d[s0 + k] = -1.0;
             }
         }
+    }
+    for (p = 0; p < sim->n_pools; p++) {
+        rs_integrate_repairs(sim, p, end);
     }
     for (m = 0; m < 2 * sim->n_res; m++) {
         rs_integrate(sim, m, end);

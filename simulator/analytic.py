@@ -29,7 +29,10 @@ waits grow without bound and the functions here say so with ``inf``.
   r repairers fix them at rate μ each. The number down is a birth–death process with birth
   rate (N − n)λ and death rate min(n, r)μ. With r = N (every unit repaired on its own, as a
   GPU pool is) the units are independent, each up with probability
-  MTBF / (MTBF + MTTR), and the number down is binomial.
+  MTBF / (MTBF + MTTR), and the number down is binomial. Started with every machine up,
+  the expected means over a finite span [0, T] follow from the chain's generator Q:
+  p(t) = p(0)·exp(Qt), and ∫₀ᵀ exp(Qt) dt is a block of the exponential of a matrix twice
+  the size (Van Loan).
 * **Jackson networks**: nodes of M/M/c servers, Poisson external arrivals γ, and a
   customer finishing at node i goes to node j with probability R[i, j] (or leaves with the
   rest of the row). Rework is feedback: a review that rejects a fraction p sends it back.
@@ -51,6 +54,7 @@ from numpy.typing import ArrayLike
 __all__ = [
     "JacksonNetwork",
     "MachineRepair",
+    "MachineRepairSpan",
     "QueueMetrics",
     "availability",
     "erlang_b",
@@ -58,6 +62,7 @@ __all__ = [
     "halfin_whitt_wait_probability",
     "jackson_network",
     "machine_repair",
+    "machine_repair_from_all_up",
     "mm1",
     "mmc",
     "mmc_mean_wait",
@@ -276,6 +281,59 @@ def machine_repair(
         mean_waiting=mean_waiting,
         availability=1.0 - mean_down / n_max,
         failure_rate_total=lam * (n_max - mean_down),
+    )
+
+
+@dataclass(frozen=True)
+class MachineRepairSpan:
+    """Expected means over [0, T] of M/M/r//N started with every machine up."""
+
+    machines: int
+    repairers: int
+    horizon: float
+    mean_down: float
+    """Expected time-average over [0, T] of the number of machines down."""
+    mean_waiting: float
+    """Expected time-average over [0, T] of the number down and waiting for a repairer."""
+
+    @property
+    def up_fraction(self) -> float:
+        """Expected fraction of machine-hours up over [0, T]."""
+        return 1.0 - self.mean_down / self.machines
+
+
+def machine_repair_from_all_up(
+    machines: int, failure_rate: float, repair_rate: float, repairers: int, horizon: float
+) -> MachineRepairSpan:
+    """The means over [0, ``horizon``] of ``machine_repair``'s model, every machine up at
+    time 0: what a finite run that starts from a working fleet should measure. As the
+    horizon grows they tend to the steady state's ``mean_down`` and ``mean_waiting``."""
+    from scipy.linalg import expm
+
+    n_max = _servers(machines)
+    r = _servers(repairers)
+    lam = _positive("failure_rate", failure_rate)
+    mu = _positive("repair_rate", repair_rate)
+    t = _positive("horizon", horizon)
+    size = n_max + 1
+    q = np.zeros((size, size))
+    for n in range(size):
+        if n < n_max:
+            q[n, n + 1] = (n_max - n) * lam
+        if n > 0:
+            q[n, n - 1] = min(n, r) * mu
+        q[n, n] = -(q[n, n + 1] if n < n_max else 0.0) - (q[n, n - 1] if n > 0 else 0.0)
+    big = np.zeros((2 * size, 2 * size))
+    big[:size, :size] = q * t
+    big[:size, size:] = np.eye(size) * t
+    occupancy = expm(big)[0, size:] / t  # row of state 0: the mean of p(s) over [0, T]
+    down = np.arange(size, dtype=np.float64)
+    return MachineRepairSpan(
+        machines=n_max,
+        repairers=r,
+        horizon=t,
+        mean_down=float(occupancy @ down),
+        mean_waiting=float(occupancy @ np.maximum(down - r, 0.0)),
     )
 
 

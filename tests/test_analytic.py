@@ -15,6 +15,7 @@ from simulator.analytic import (
     halfin_whitt_wait_probability,
     jackson_network,
     machine_repair,
+    machine_repair_from_all_up,
     mm1,
     mmc,
     mmc_mean_wait,
@@ -280,3 +281,37 @@ def test_jackson_network_refuses_bad_networks(gamma, routing, message):
 def test_bad_arguments_are_refused(call):
     with pytest.raises(ValueError, match="must"):
         call()
+
+
+# --- machine repair over a finite span, from all up ------------------------------------------
+
+
+def test_independent_repair_from_all_up_has_its_closed_form():
+    # Each unit on its own is up at t with A + (1 − A)·exp(−(λ + μ)t); averaged over [0, T].
+    n, lam, mu, horizon = 8, 1 / 40, 1 / 10, 300.0
+    span = machine_repair_from_all_up(n, lam, mu, n, horizon)
+    a = availability(1 / lam, 1 / mu)
+    rate = lam + mu
+    up = a + (1 - a) * (1 - math.exp(-rate * horizon)) / (rate * horizon)
+    assert span.up_fraction == pytest.approx(up, rel=1e-10)
+    assert span.mean_waiting == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("r", [1, 2, 5])
+def test_machine_repair_from_all_up_tends_to_the_steady_state(r):
+    n, lam, mu = 5, 0.3, 1.7
+    steady = machine_repair(n, lam, mu, r)
+    long = machine_repair_from_all_up(n, lam, mu, r, 1e6)
+    assert long.mean_down == pytest.approx(steady.mean_down, rel=1e-5)
+    assert long.mean_waiting == pytest.approx(steady.mean_waiting, rel=1e-5)
+    # A fleet that starts up spends less time down early on than in the long run.
+    short = machine_repair_from_all_up(n, lam, mu, r, 2.0)
+    assert short.mean_down < steady.mean_down
+    assert short.mean_waiting < steady.mean_waiting or r >= n
+
+
+def test_one_repairer_from_all_up_on_a_short_span_matches_its_series():
+    # Two machines, one repairer, over a span so short that at most one failure matters:
+    # about 2λt machines are down at t, so their mean over [0, T] is about λT (λ = 1).
+    span = machine_repair_from_all_up(2, 1.0, 2.0, 1, 1e-4)
+    assert span.mean_down == pytest.approx(1e-4, rel=1e-3)

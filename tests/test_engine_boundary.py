@@ -130,6 +130,9 @@ def _raw(model: SeasonModel, **changes: object) -> RawReplication:
         stage_visit_hours=[5.0, 1.0],
         stage_queued=[2, 1],
         stage_queued_hours=[0.5, 0.25],
+        down_hours=[5.0, 0.0],
+        repair_wait_hours=[1.25, 0.0],
+        crew_repairs=[2, 0],
     )
     return dataclasses.replace(raw, **changes)  # type: ignore[arg-type]
 
@@ -162,6 +165,9 @@ def test_accounting_applies_the_cost_rules_of_the_design() -> None:
     assert r.stage_visits == {"stage:render": (2, 5.0), "stage:look": (1, 1.0)}
     assert r.stage_queued == {"stage:render": (2, 0.5), "stage:look": (1, 0.25)}
     assert r.queued == {"pool:gpu": 2, "pool:burst": 0, "team:sup": 1}
+    assert r.down_hours == {"pool:gpu": 5.0, "pool:burst": 0.0}
+    assert r.repair_wait_hours == {"pool:gpu": 1.25, "pool:burst": 0.0}
+    assert r.crew_repairs == 2
 
 
 def test_an_episode_not_delivered_pays_lateness_to_the_horizon() -> None:

@@ -160,8 +160,9 @@ EVERYTHING: dict[str, Any] = {
             "price_per_gpu_hour": 2.5,
             "failures": {
                 "time_between_failures_hours": {"dist": "exponential", "mean": 30},
-                "repair_hours": 2,
+                "repair_hours": {"dist": "uniform", "low": 1, "high": 3},
             },
+            "repair": {"team": "techs"},
         },
         "spot": {
             "kind": "spot",
@@ -184,6 +185,18 @@ EVERYTHING: dict[str, Any] = {
         },
     },
     "teams": {
+        "techs": {
+            # Two-hour shifts three hours apart and repairs of one to three hours: many
+            # cross a shift end, finished in overtime when at most 30 minutes are left,
+            # paused otherwise.
+            "shifts": [
+                {"start": f"{h:02d}:00", "end": f"{h + 2:02d}:00", "people": 1}
+                for h in range(0, 22, 3)
+            ],
+            "hourly_rate": 60,
+            "overtime_rate": 90,
+            "max_overtime": "30m",
+        },
         "supervisors": {
             "shifts": [
                 {"start": "09:00", "end": "17:00", "people": 2},
@@ -222,6 +235,7 @@ def test_a_scenario_with_every_feature_agrees() -> None:
     seen = Counter({k: int(n > 0) for k, n in counts.items()})
     for result in run_batch(model, range(6)):
         seen.update(_features(model, [result]))
+    seen.update(_repair_features(model, run_raw_batch(model, range(6))))
     # Its GPU stage has a fallback, so no shot fails there, and its reviews name their
     # stage: generated scenarios cover those (and the origin scenario below).
     expected = [*counts, *(f for f in FEATURES if f not in ("failed shot", *ORIGIN_FEATURES))]
@@ -290,9 +304,10 @@ def test_the_kernel_trace_is_the_reference_trace(rep: int) -> None:
 # --- generated scenarios ----------------------------------------------------------------
 
 # Features the agreement must cover. The generated scenarios must hit every event class,
-# every tie kind and the CORE features; the rarer interruptions and overtime are forced by
-# the feature scenario above, and a rework to a defect's origin before the stage a note
-# goes to by the origin scenario (all reported for the generated ones).
+# every tie kind and the CORE features; the rarer interruptions, overtime, repairs by a
+# repair team and repairs paused at a shift end are forced by the feature scenario above,
+# and a rework to a defect's origin before the stage a note goes to by the origin scenario
+# (all reported for the generated ones).
 FEATURES = (
     "gang",
     "rework",
@@ -305,8 +320,21 @@ FEATURES = (
     "interrupt:GpuFailed",
     "rework to origin",
     "rework to an earlier origin",
+    "repair by a crew",
+    "repair queued",
+    "repair by a team",
+    "repair paused at a shift end",
 )
-CORE = ("gang", "rework", "gpu failure", "preemption", "failed shot", "rework to origin")
+CORE = (
+    "gang",
+    "rework",
+    "gpu failure",
+    "preemption",
+    "failed shot",
+    "rework to origin",
+    "repair by a crew",
+    "repair queued",
+)
 # A review with ``rework_to: origin`` sent a shot back; and sent it to a stage before the
 # one a note goes to (so the stage came from the shot's defect flags).
 ORIGIN_FEATURES = ("rework to origin", "rework to an earlier origin")
@@ -334,6 +362,19 @@ def _features(model: SeasonModel, results: list[ReplicationResult]) -> Counter[s
     return seen
 
 
+def _repair_features(model: SeasonModel, raws: list[RawReplication]) -> Counter[str]:
+    seen: Counter[str] = Counter()
+    for raw in raws:
+        for p in model.pools:
+            started = raw.crew_repairs[p.index]
+            seen["repair by a crew"] += started > 0
+            seen["repair queued"] += raw.repair_wait_hours[p.index] > 0
+            seen["repair by a team"] += p.repair_team >= 0 and started > 0
+            # Each failure's repair starts once, unless it paused and started again.
+            seen["repair paused at a shift end"] += started > raw.gpu_failures[p.index]
+    return Counter({name: min(n, 1) for name, n in seen.items()})
+
+
 def test_generated_scenarios_agree() -> None:
     """200 generated scenarios (a fixed set, so that what they exercise is a fact)."""
     seen: Counter[str] = Counter()
@@ -350,10 +391,12 @@ def test_generated_scenarios_agree() -> None:
         model = compile_season(scenario)
         reps = range(min(model.replications, 2))
         kernel = run_batch(model, reps, threads=1)
-        for rep, ker in zip(reps, run_raw_batch(model, reps, threads=1), strict=True):
+        raws = run_raw_batch(model, reps, threads=1)
+        for rep, ker in zip(reps, raws, strict=True):
             assert_agree(model, run_raw(model, rep), ker)
         seen.update({k: int(n > 0) for k, n in event_counts(model, reps, threads=1).items()})
         seen.update({k: int(n > 0) for k, n in _features(model, kernel).items()})
+        seen.update(_repair_features(model, raws))
 
     agree()
     report = ", ".join(f"{name} {n}" for name, n in sorted(seen.items()))

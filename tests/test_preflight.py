@@ -36,6 +36,24 @@ def test_demo_preflight_matches_the_hand_calculation() -> None:
     assert check.verdict == "comfortable"
 
 
+def test_a_repair_team_is_offered_its_pools_repair_hours() -> None:
+    scenario = load_scenario(
+        DEMO,
+        [
+            "pools.h100.failures={time_between_failures_hours: 90, repair_hours: 10}",
+            "teams.techs={around_the_clock: 1, hourly_rate: 50}",
+            "pools.h100.repair={team: techs}",
+        ],
+    )
+    techs = next(load for load in preflight(compile_season(scenario)).loads if load.name == "techs")
+    # Two GPUs over 456 h, each in repair 10 / (90 + 10) of the time; one person around
+    # the clock over the same span; no deadline to answer to.
+    assert techs.offered_hours == pytest.approx(2 * 456.0 * 0.1, rel=1e-12)
+    assert techs.capacity_hours == pytest.approx(456.0)
+    assert (techs.worst_deadline, techs.worst_deadline_utilisation) == ("", 0.0)
+    assert techs.verdict == "comfortable"  # 20 %
+
+
 def test_a_smaller_team_shows_as_overloaded() -> None:
     scenario = load_scenario(DEMO, ["episode_stages.conform.hours_per_episode=40"])
     loads = {load.name: load for load in preflight(compile_season(scenario)).loads}

@@ -21,6 +21,7 @@ the tasks that passed through it, exactly (to rounding).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from functools import cache
@@ -29,8 +30,15 @@ from pathlib import Path
 import pytest
 
 from simulator import compile_season, load_scenario
-from simulator.analytic import availability, jackson_network, machine_repair, mmc
-from simulator.engines.reference.engine import run_replication
+from simulator.analytic import (
+    availability,
+    jackson_network,
+    machine_repair,
+    machine_repair_from_all_up,
+    mmc,
+)
+from simulator.engines.accounting import account
+from simulator.engines.reference.engine import run_raw, run_replication
 from simulator.engines.replication import ReplicationResult
 from simulator.engines.trace import TraceEvent, TraceKind, stages
 from simulator.model.resources import ResourceKey
@@ -204,6 +212,84 @@ def test_machine_repair_small():
 @pytest.mark.slow
 def test_machine_repair_availability_and_failures():
     _check_machine_repair(replications=40)
+
+
+# --- a repair crew: failed GPUs wait for one of R repairers ----------------------------------
+
+# The same fleet with ``repair: {repairers: R}``: the number down is the birth–death chain
+# of M/M/R//8. The run starts with every unit up, so the theory is the chain's expected
+# means over [0, 2,016 h] from state 0 (``machine_repair_from_all_up``), not only its
+# steady state; the two differ by a few hundredths of a unit here.
+
+
+def _crew(repairers: int) -> SeasonModel:
+    return _model(
+        THEORY / "machine-repair.yaml", (f"pools.fleet.repair={{repairers: {repairers}}}",)
+    )
+
+
+def _check_repair_crew(repairers: int, replications: int) -> None:
+    lam, mu = 1.0 / MTBF, 1.0 / MTTR
+    theory = machine_repair_from_all_up(FLEET, lam, mu, repairers, HORIZON)
+    up, waiting = [], []
+    for r in _runs(_crew(repairers), replications):
+        assert r.end_time == HORIZON
+        up.append(1.0 - r.down_hours["pool:fleet"] / (FLEET * HORIZON))
+        waiting.append(r.repair_wait_hours["pool:fleet"] / HORIZON)
+    _inside(theory.up_fraction, mean_interval(up, level=LEVEL), f"R = {repairers}: fraction up")
+    if repairers >= FLEET:
+        assert waiting == [0.0] * replications  # a repairer for every unit: nobody waits
+    else:
+        _inside(
+            theory.mean_waiting,
+            mean_interval(waiting, level=LEVEL),
+            f"R = {repairers}: mean number waiting for a repairer",
+        )
+
+
+def test_repair_crew_of_two_small():
+    _check_repair_crew(repairers=2, replications=8)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("repairers", [1, 2, FLEET])
+def test_repair_crew_matches_the_machine_repair_model(repairers):
+    _check_repair_crew(repairers, replications=40)
+
+
+@pytest.mark.parametrize("repairers", [FLEET, FLEET + 4])
+def test_a_crew_as_large_as_the_fleet_is_no_crew_bit_for_bit(repairers):
+    plain = _model(THEORY / "machine-repair.yaml")
+    crew = _crew(repairers)
+    for k in range(3):
+        a, b = run_raw(plain, k), run_raw(crew, k)
+        assert b.crew_repairs == a.gpu_failures  # every failure repaired by the crew, at once
+        assert dataclasses.replace(b, crew_repairs=a.crew_repairs) == a
+
+
+def test_a_repair_team_around_the_clock_is_a_crew_of_its_size():
+    # Two people on duty at every hour repair exactly as two repairers do: the pool's
+    # record is the same, bit for bit; the team is paid, and nothing else changes.
+    crew = _crew(2)
+    team = _model(
+        THEORY / "machine-repair.yaml",
+        (
+            "teams={techs: {around_the_clock: 2, hourly_rate: 40}}",
+            "pools.fleet.repair={team: techs}",
+        ),
+    )
+    pool_fields = ("down_hours", "repair_wait_hours", "crew_repairs", "gpu_failures")
+    for k in range(3):
+        a, b = run_raw(crew, k), run_raw(team, k)
+        assert (a.end, a.pool_busy) == (b.end, b.pool_busy)
+        assert b.events == a.events + 1  # the team's head count, set at the start
+        assert [getattr(a, f) for f in pool_fields] == [getattr(b, f) for f in pool_fields]
+        assert b.team_overtime == [0.0]
+        # The team's busy person-hours are the unit-hours in repair: down, not waiting.
+        busy = math.fsum(b.busy_bins[1])
+        in_repair = b.down_hours[0] - b.repair_wait_hours[0]
+        assert busy == pytest.approx(in_repair, rel=1e-9)
+        assert account(team, b).busy_hours["team:techs"] == busy
 
 
 # --- Little's law on sample paths ------------------------------------------------------------

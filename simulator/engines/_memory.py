@@ -82,6 +82,8 @@ def output_layout(
         ("RS_H_OD_STAGE_WAIT_HOURS", n_stages),
         ("RS_H_OD_STAGE_VISIT_HOURS", n_stages),
         ("RS_H_OD_STAGE_QUEUED_HOURS", n_stages),
+        ("RS_H_OD_DOWN_HOURS", n_pools),
+        ("RS_H_OD_REPAIR_WAIT_HOURS", n_pools),
     ):
         slots[name] = at
         at += count
@@ -105,6 +107,7 @@ def output_layout(
         ("RS_H_OI_STAGE_WAIT_COUNT", n_stages),
         ("RS_H_OI_STAGE_VISITS", n_stages),
         ("RS_H_OI_STAGE_QUEUED", n_stages),
+        ("RS_H_OI_CREW_REPAIRS", n_pools),
     ):
         slots[name] = at
         at += count

@@ -9,6 +9,9 @@ The rules of DESIGN §1b "Costs at the end", written once for both engines:
   overtime hours at the overtime rate.
 * Each of these shared costs goes to the episodes in proportion to the busy unit-hours or
   person-hours each used on that resource (evenly when none was used).
+* A team that repairs a pool's GPUs works for no episode: its busy hours are its busy
+  monitor's (the hours its people spent on repairs), and its pay goes to the episodes
+  evenly.
 * What was paid for, in unit-hours, is kept beside what was available over the run, so
   that utilisation can be told against either: a reserved pool's GPUs and a team's
   scheduled person-hours (plus overtime) over the span above, a cloud pool's billed lease
@@ -77,6 +80,21 @@ def _by_stage(model: SeasonModel, raw: RawReplication, labels: list[str]) -> dic
     }
 
 
+def _total(counts: list[int]) -> int:
+    total = 0
+    for n in counts:
+        total += n
+    return total
+
+
+def _team_busy_hours(model: SeasonModel, raw: RawReplication, team: int) -> float:
+    """A team's busy person-hours: on episodes' work, or a repair team's on repairs (its
+    busy monitor: repairs are no episode's work)."""
+    if any(p.repair_team == team for p in model.pools):
+        return math.fsum(raw.busy_bins[len(model.pools) + team])
+    return math.fsum(raw.team_busy[team])
+
+
 def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
     """The costs and results of a replication from what it counted."""
     end = raw.end
@@ -108,7 +126,7 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
         _add(cost["people"], share(scheduled * t.hourly_rate, busy))
         _add(cost["overtime"], share(raw.team_overtime[t.index] * t.overtime_rate, busy))
         paid_hours[label] = scheduled + raw.team_overtime[t.index]
-        busy_hours[label] = math.fsum(busy)
+        busy_hours[label] = _team_busy_hours(model, raw, t.index)
         available[label] = t.scheduled_person_hours(end) - t.scheduled_person_hours(now)
 
     lateness = []
@@ -153,4 +171,7 @@ def account(model: SeasonModel, raw: RawReplication) -> ReplicationResult:
         **_by_stage(model, raw, labels),
         preemptions=preemptions,
         gpu_failures=gpu_failures,
+        down_hours=dict(zip(labels, raw.down_hours, strict=False)),  # the pools come first
+        repair_wait_hours=dict(zip(labels, raw.repair_wait_hours, strict=False)),
+        crew_repairs=_total(raw.crew_repairs),
     )

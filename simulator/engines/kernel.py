@@ -297,6 +297,9 @@ OUTPUTS: dict[str, str] = {
     "stage_visit_hours": "RS_H_OD_STAGE_VISIT_HOURS",
     "stage_queued": "RS_H_OI_STAGE_QUEUED",
     "stage_queued_hours": "RS_H_OD_STAGE_QUEUED_HOURS",
+    "down_hours": "RS_H_OD_DOWN_HOURS",
+    "repair_wait_hours": "RS_H_OD_REPAIR_WAIT_HOURS",
+    "crew_repairs": "RS_H_OI_CREW_REPAIRS",
 }
 """The kernel's output slot (a member of its ``rs_header`` enum) of each ``RawReplication``
 field but ``replication``, which the caller knows. Reals are ``RS_H_OD_*``, counts
@@ -379,6 +382,8 @@ _KIND = {
     "PREEMPTION_NOTICE": TraceKind.PREEMPTION_NOTICE,
     "GPU_FAILURE": TraceKind.GPU_FAILURE,
     "REPAIR": TraceKind.REPAIR,
+    "REPAIR_STARTED": TraceKind.REPAIR_STARTED,
+    "REPAIR_PAUSED": TraceKind.REPAIR_PAUSED,
     "SHIFT_CHANGE": TraceKind.SHIFT_CHANGE,
     "END": TraceKind.END,
 }
@@ -480,4 +485,4 @@ def _event(
             outcome=_OUTCOME[packed % _OUTCOME_CODES],
             started=w,
         )
-    return TraceEvent(t, kind, resource=pool, unit=int(y))  # a lease, failure or repair
+    return TraceEvent(t, kind, resource=pool, unit=int(y))  # a lease, a failure, a repair

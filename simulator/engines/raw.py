@@ -102,6 +102,13 @@ class RawReplication:
     stage_queued_hours: list[float] = field(
         metadata=_about("stage", "hours waited so far by the tasks still queued")
     )
+    down_hours: list[float] = field(
+        metadata=_about("pool", "unit-hours down (failed, not yet repaired)")
+    )
+    repair_wait_hours: list[float] = field(
+        metadata=_about("pool", "unit-hours waiting for a repairer")
+    )
+    crew_repairs: list[int] = field(metadata=_about("pool", "repairs started by a repair crew"))
 
 
 ACCUMULATORS: tuple[str, ...] = tuple(f.name for f in fields(RawReplication))

@@ -79,6 +79,12 @@ class ReplicationResult:
     """Per stage: tasks still queued when the run ended and the hours they had waited."""
     preemptions: int = 0
     gpu_failures: int = 0
+    down_hours: dict[str, float] = field(default_factory=dict)
+    """Per pool: unit-hours its units were down (failed, not yet repaired)."""
+    repair_wait_hours: dict[str, float] = field(default_factory=dict)
+    """Per pool: unit-hours its failed units waited for a repairer (a repair crew's)."""
+    crew_repairs: int = 0
+    """Repairs started by repair crews."""
 
     @property
     def total_cost(self) -> float:

@@ -52,6 +52,11 @@ class TraceKind(Enum):
     """A spot pool (``resource``) drains ``units``."""
     GPU_FAILURE = "gpu failure"
     REPAIR = "repair"
+    REPAIR_STARTED = "repair started"
+    """A repair crew's repairer took a failed unit (``resource``, ``unit``) from the queue."""
+    REPAIR_PAUSED = "repair paused"
+    """A repair team's person went off duty with more than the allowed overtime of the
+    repair of a unit (``resource``, ``unit``) left: it waits again, at the head."""
     SHIFT_CHANGE = "shift change"
     """A team (``resource``) has ``people`` on duty from now."""
 

@@ -183,9 +183,15 @@ def _compile_pools(scenario: Scenario) -> tuple[PoolModel, ...]:
             repair_time=p.failures.repair_hours if p.failures else None,
             policy=effective_policy(p, scenario),
             label=p.label or name,
+            repairers=p.repair.repairers or 0 if p.repair else 0,
+            repair_team=_team_index(scenario, p.repair.team if p.repair else None),
         )
         for k, (name, p) in enumerate(scenario.pools.items())
     )
+
+
+def _team_index(scenario: Scenario, name: str | None) -> int:
+    return list(scenario.teams).index(name) if name is not None else -1
 
 
 def _compile_teams(scenario: Scenario, until: float) -> tuple[TeamModel, ...]:

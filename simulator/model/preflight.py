@@ -22,6 +22,12 @@ listed option: the simulation is where the split is decided (``notes`` says so f
 such stage). It is a first-order estimate: the simulation is what answers; the verdict
 says where to look.
 
+A team that repairs a pool's GPUs (``repair: {team: ...}``) is offered the pool's expected
+repair hours from the first lock to the season end: GPUs × hours × MTTR / (MTBF + MTTR),
+each unit's share of time in repair were repairs never to wait (a first-order figure: a
+queue for repairs means fewer failures, as units wait instead of running). It answers to no
+deadline.
+
 ``stages`` gives the same expected hours stage by stage (visits × attempts per visit ×
 hours per attempt × shots): each resource's offered hours are the sum of its stages'.
 
@@ -268,6 +274,22 @@ def _split_notes(model: SeasonModel) -> tuple[str, ...]:
     )
 
 
+def _repair_load(model: SeasonModel, team: ResourceKey, pool: PoolModel, first_lock: float) -> Load:
+    """A repair team's load: its pool's expected repair hours (see the module docstring)."""
+    assert pool.time_between_failures is not None
+    assert pool.repair_time is not None
+    mtbf, mttr = pool.time_between_failures.mean, pool.repair_time.mean
+    span = max(0.0, model.season_end - first_lock)
+    return Load(
+        kind="team",
+        name=team.name(model),
+        offered_hours=pool.gpus * span * mttr / (mtbf + mttr),
+        capacity_hours=_capacity(model, team, first_lock, model.season_end),
+        worst_deadline="",
+        worst_deadline_utilisation=0.0,
+    )
+
+
 def preflight(model: SeasonModel) -> Preflight:
     visits = expected_visits(model)
     stages, offered = _stage_work(model, visits)
@@ -275,7 +297,11 @@ def preflight(model: SeasonModel) -> Preflight:
     first_lock = min((ep.lock for ep in model.episodes), default=0.0)
     by_deadline = sorted(model.episodes, key=lambda e: (e.deadline, e.index))
     loads = []
+    repairs = {p.repair_team: p for p in model.pools if p.repair_team >= 0}
     for resource, work in offered.items():
+        if resource.kind == Resource.TEAM and resource.index in repairs:
+            loads.append(_repair_load(model, resource, repairs[resource.index], first_lock))
+            continue
         worst_u, worst_name = 0.0, ""
         offered_hours = 0.0
         for hours in work:  # episode by episode, left to right (docs/model.md "Numbers")

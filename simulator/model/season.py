@@ -188,6 +188,15 @@ class PoolModel:
     policy: IndexWeights
     label: str = ""
     """What people call the pool: the scenario's ``label``, or its name."""
+    repairers: int = 0
+    """Units that can be under repair at once, around the clock (a repair crew)."""
+    repair_team: int = -1
+    """The team whose people on duty repair the units (-1: none). Without ``repairers``
+    or a ``repair_team``, every failed unit is repaired at once, on its own."""
+
+    @property
+    def has_crew(self) -> bool:
+        return self.repairers > 0 or self.repair_team >= 0
 
     @property
     def cloud(self) -> bool:

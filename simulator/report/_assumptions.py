@@ -116,6 +116,23 @@ def _gpu(text: str, pool: str) -> str:
     return text.split(",")[0].split("(")[0].strip() or pool
 
 
+def _failures(scenario: Scenario, pool: Pool) -> list[str]:
+    """How often a pool's GPUs fail, how long a repair takes, and who repairs them."""
+    assert pool.failures is not None
+    said = [
+        f"fails every {_duration(pool.failures.time_between_failures_hours.mean)} "
+        f"on average, repaired in {_duration(pool.failures.repair_hours.mean)}"
+    ]
+    if pool.repair is not None and pool.repair.team is not None:
+        crew = scenario.teams[pool.repair.team].label or pool.repair.team
+        said.append(f"a failed GPU waits for a repairer of {crew}, in failure order")
+    elif pool.repair is not None:
+        n = pool.repair.repairers
+        who = "the one repairer" if n == 1 else f"one of {n} repairers"
+        said.append(f"a failed GPU waits for {who} around the clock, in failure order")
+    return said
+
+
 def resource_labels(scenario: Scenario) -> dict[str, str]:
     """``pool:NAME`` / ``team:NAME`` → a few words on what it is."""
     labels = {}
@@ -289,10 +306,7 @@ def assumptions(scenario: Scenario) -> list[Block]:
         for name, pool in scenario.pools.items():
             extra = []
             if pool.failures is not None:
-                extra.append(
-                    f"fails every {_duration(pool.failures.time_between_failures_hours.mean)} "
-                    f"on average, repaired in {_duration(pool.failures.repair_hours.mean)}"
-                )
+                extra += _failures(scenario, pool)
             if pool.preemptions_per_gpu_hour:
                 every = 1.0 / pool.preemptions_per_gpu_hour
                 extra.append(f"preempted once per {every:,.0f} GPU-hours on average")

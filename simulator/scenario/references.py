@@ -97,7 +97,7 @@ def check_references(scenario: Scenario) -> list[Finding]:
 
     for show_name in scenario.shows:
         found.extend(_check_show_dates(scenario, show_name))
-    found.extend(_check_season_end(scenario))
+    found.extend([*_check_season_end(scenario), *_check_repair_teams(scenario)])
     shots = sum(_shot_count(show) for show in scenario.shows.values())
     episodes = sum(_episode_count(show) for show in scenario.shows.values())
     if shots + episodes > MAX_SHOTS:
@@ -148,6 +148,43 @@ def _check_rework_to(scenario: Scenario) -> list[Finding]:
                     f"(earlier stages: {', '.join(names[:index]) or 'none'})",
                 )
             )
+    return found
+
+
+def _stages_of_team(scenario: Scenario, team: str) -> list[str]:
+    """The stages whose work a team does (reviews, fallbacks, episode stages)."""
+    names = []
+    for name, stage in scenario.shot_stages.items():
+        if isinstance(stage, ReviewStage) and stage.team == team:
+            names.append(name)
+        elif isinstance(stage, GpuStage) and stage.fallback and stage.fallback.team == team:
+            names.append(f"{name} (its fallback)")
+    names += [name for name, st in scenario.episode_stages.items() if st.team == team]
+    return names
+
+
+def _check_repair_teams(scenario: Scenario) -> list[Finding]:
+    """A repair team exists, repairs one pool only and works on no stage."""
+    found: list[Finding] = []
+    crewed: dict[str, str] = {}
+    for pool_name, pool in scenario.pools.items():
+        team = pool.repair.team if pool.repair is not None else None
+        if team is None:
+            continue
+        path: tuple[str | int, ...] = ("pools", pool_name, "repair", "team")
+        if team not in scenario.teams:
+            found.append((path, _unknown("team", team, scenario.teams)))
+        elif team in crewed:
+            found.append((path, f"team {team!r} already repairs pool {crewed[team]!r}"))
+        elif stages := _stages_of_team(scenario, team):
+            found.append(
+                (
+                    path,
+                    f"team {team!r} also works on stage {', '.join(stages)}; a repair team "
+                    "works on no stage (give the repairs a team of their own)",
+                )
+            )
+        crewed.setdefault(team, pool_name)
     return found
 
 

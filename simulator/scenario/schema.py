@@ -28,14 +28,11 @@ hold can overflow a sum, stall a sampler or outgrow a draw address.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
-    Discriminator,
     Field,
-    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -43,23 +40,19 @@ from pydantic import (
 
 from simulator.distributions import DistributionSpec
 from simulator.scenario._calendars import Calendar, Holidays, PublicHolidays, Shift, TimeZone
-from simulator.scenario._names import episode_names
+from simulator.scenario._shows import Episode, EpisodeSeries, Release, ShotRecord, Show
 from simulator.scenario._values import (
-    MAX_FRAMES,
     MAX_PREEMPTIONS_PER_GPU_HOUR,
-    MAX_SHOTS,
     MIN_HOURS_BETWEEN_FAILURES,
     BillingIncrement,
     Description,
     Duration,
     Frozen,
     Label,
-    LargestAtMost,
     MeanAtLeast,
     Money,
     Name,
     Probability,
-    TimePoint,
     Title,
     Weight,
 )
@@ -82,6 +75,7 @@ __all__ = [
     "Pool",
     "PublicHolidays",
     "Release",
+    "RepairCrew",
     "ReviewStage",
     "RunSettings",
     "Scenario",
@@ -90,149 +84,6 @@ __all__ = [
     "Show",
     "Team",
 ]
-
-
-_FRAMES_LIMIT = LargestAtMost(MAX_FRAMES, "frames")
-FramesSpec = Annotated[
-    DistributionSpec, BeforeValidator(_FRAMES_LIMIT.bare), AfterValidator(_FRAMES_LIMIT)
-]
-"""Frames per shot: a distribution whose draws fit a shot's count of frames."""
-
-# --- calendar and work ----------------------------------------------------------------
-
-
-class Release(Frozen):
-    """How an episode's shots become available after its picture lock."""
-
-    pattern: Literal["all_at_once", "window", "poisson"] = "all_at_once"
-    """``all_at_once`` at the lock, ``window`` spread uniformly, or ``poisson``."""
-    window: Duration | None = None
-    """``window``: shots arrive uniformly over this long after the lock."""
-    shots_per_day: Annotated[float, Field(ge=0.001, le=1_000_000.0)] | None = None
-    """``poisson``: shots arrive as a Poisson stream at this rate from the lock."""
-
-    @model_validator(mode="after")
-    def _fields_match_pattern(self) -> Release:
-        if self.pattern == "window" and self.window is None:
-            raise ValueError("pattern 'window' needs 'window', e.g. window: 5d")
-        if self.pattern == "poisson" and self.shots_per_day is None:
-            raise ValueError("pattern 'poisson' needs 'shots_per_day'")
-        if self.pattern != "window" and self.window is not None:
-            raise ValueError(f"'window' applies only to pattern 'window', not {self.pattern!r}")
-        if self.pattern != "poisson" and self.shots_per_day is not None:
-            raise ValueError(
-                f"'shots_per_day' applies only to pattern 'poisson', not {self.pattern!r}"
-            )
-        return self
-
-
-class Episode(Frozen):
-    """One episode, written out."""
-
-    name: Name
-    """How results and status files name the episode."""
-    lock: TimePoint
-    """Picture lock: the episode's shots are released from here (see ``release``)."""
-    deadline: TimePoint
-    """Delivery deadline; a date means 24:00 of that date."""
-    shots: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    """Number of AI-assisted shots; optional when the show has a shot list."""
-    priority: Weight = 0.0
-    """Larger is more urgent (used by the ``priority`` policy)."""
-    frames_per_shot: FramesSpec | None = None
-    """Overrides the show's distribution for this episode."""
-    release: Release | None = None
-    """Overrides the show's release pattern for this episode."""
-
-
-class EpisodeSeries(Frozen):
-    """Episodes at a regular cadence: lock and deadline step by a fixed interval."""
-
-    count: Annotated[int, Field(ge=1, le=1000)]
-    """How many episodes."""
-    first_lock: TimePoint
-    """Picture lock of the first episode."""
-    lock_every: Duration
-    """Time between consecutive locks ("7d": weekly)."""
-    first_deadline: TimePoint
-    """Delivery deadline of the first episode (a date means its 24:00)."""
-    deadline_every: Duration
-    """Time between consecutive deadlines."""
-    shots: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    """AI-assisted shots per episode (optional with a shot list)."""
-    priority: Weight = 0.0
-    """Every episode's priority; larger is more urgent."""
-    name_format: Annotated[str, Field(min_length=1, max_length=100)] = "ep{number:02d}"
-    """Episode names: ``{number}`` is 1-based, with an optional format such as ``:02d``
-    (width at most 99); every name must be a valid, distinct name."""
-
-    @model_validator(mode="after")
-    def _names_valid(self) -> EpisodeSeries:
-        episode_names(self.name_format, self.count)  # raises ValueError on a bad format
-        return self
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The episodes' names, in order."""
-        return episode_names(self.name_format, self.count)
-
-
-def _episodes_tag(value: Any) -> str:
-    return "list" if isinstance(value, list | tuple) else "series"
-
-
-class ShotRecord(Frozen):
-    """One shot of a shot list: its episode, its code in the tracker, its frames."""
-
-    episode: Name
-    """The episode's name."""
-    shot: Annotated[str, Field(min_length=1, max_length=100)]
-    """The shot's code in the tracker."""
-    frames: Annotated[int, Field(ge=1, le=MAX_FRAMES)]
-    """Frames in the shot."""
-
-
-class Show(Frozen):
-    """One show's season."""
-
-    label: Label = ""
-    """What people call it, shown instead of its name in the terminal, plots and reports."""
-
-    title: Title = ""
-    """The show's title, for people."""
-    episodes: Annotated[
-        Annotated[tuple[Episode, ...], Field(min_length=1, max_length=1000), Tag("list")]
-        | Annotated[EpisodeSeries, Tag("series")],
-        Discriminator(_episodes_tag),
-    ]
-    """A list of episodes, or a series (``count`` with a cadence)."""
-    frames_per_shot: FramesSpec | None = None
-    """Frames in a shot, drawn per shot (rounded to the nearest integer, at least 1)."""
-    release: Release = Release()
-    """How each episode's shots arrive after its lock (episodes may override)."""
-    shot_list: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
-    """A CSV (episode, shot, frames) exported by a production tracker, relative to the
-    scenario file; it fixes each episode's shots and their frames."""
-    shot_records: Annotated[tuple[ShotRecord, ...], Field(max_length=MAX_SHOTS)] = ()
-    """The shot list's rows; loading fills them from ``shot_list``."""
-
-    @model_validator(mode="after")
-    def _frames_known(self) -> Show:
-        if self.shot_list is not None or self.shot_records:
-            return self
-        episodes = self.episodes if isinstance(self.episodes, tuple) else ()
-        if isinstance(self.episodes, EpisodeSeries) and self.episodes.shots is None:
-            raise ValueError("episodes need 'shots' (or give the show a 'shot_list')")
-        for ep in episodes:
-            if ep.shots is None:
-                raise ValueError(f"episode {ep.name!r} needs 'shots' (or a 'shot_list')")
-        needs_frames = self.frames_per_shot is None and (
-            isinstance(self.episodes, EpisodeSeries)
-            or any(ep.frames_per_shot is None for ep in episodes)
-        )
-        if needs_frames:
-            raise ValueError("give 'frames_per_shot' (or a 'shot_list' with frames)")
-        return self
 
 
 # --- resources ------------------------------------------------------------------------
@@ -247,6 +98,15 @@ class Failures(Frozen):
     """Hours a unit runs from ready or repaired to its next failure."""
     repair_hours: DistributionSpec
     """Hours a failed unit is down."""
+
+
+class RepairCrew(Frozen):
+    """Who repairs a pool's failed units, which wait in failure order; give one of the two."""
+
+    repairers: Annotated[int, Field(ge=1, le=65_535)] | None = None
+    """How many units can be under repair at once, at any hour."""
+    team: Name | None = None
+    """A team whose people on duty are the repairers (it works on no stage)."""
 
 
 class IndexWeights(Frozen):
@@ -323,6 +183,8 @@ class Pool(Frozen):
     """Spot: units one preemption takes (the most recently leased)."""
     failures: Failures | None = None
     """Unit failures and repairs; none if omitted."""
+    repair: RepairCrew | None = None
+    """Reserved: who repairs failed units; if omitted, each unit at once, on its own."""
     policy: QueuePolicy | None = None
     """This pool's queue order; default: the scenario's ``policy.queue``."""
 
@@ -335,6 +197,10 @@ class Pool(Frozen):
             raise ValueError(f"min_gpus ({self.min_gpus}) exceeds gpus ({self.gpus})")
         if self.kind != "spot" and self.preemptions_per_gpu_hour:
             raise ValueError("'preemptions_per_gpu_hour' applies only to spot pools")
+        if self.repair is not None and (cloud or self.failures is None):
+            raise ValueError("'repair' applies only to reserved pools with 'failures'")
+        if self.repair and (self.repair.repairers is None) == (self.repair.team is None):
+            raise ValueError("'repair' takes either 'repairers' or 'team'")
         if self.price_per_gpu_hour is None and self.price is None:
             raise ValueError("give 'price_per_gpu_hour' or a 'price' key from the prices file")
         return self

@@ -334,6 +334,11 @@ def pool_part(draw: st.DrawFn) -> dict[str, Any]:
             pool["preemption_batch"] = draw(st.integers(1, gpus))
     if draw(ONE_IN_3):
         pool["failures"] = draw(_FAILURES)
+        if kind == "reserved" and draw(COIN):  # a repair crew, often smaller than the pool
+            pool["repair"] = {"repairers": draw(st.integers(1, gpus + 1))}
+            # Failing often enough that units queue for it within a short season.
+            mean = draw(st.sampled_from((2, 4, 8, 16)))
+            pool["failures"]["time_between_failures_hours"] = {"dist": "exponential", "mean": mean}
     if draw(ONE_IN_4):
         pool["policy"] = _queue_policy(draw)
     return pool

@@ -5,7 +5,9 @@ Two kinds, for property tests of engines and of your own queue policies:
 * ``check_round(season)`` looks at the reference engine's state at the end of a round
   (pass it as ``run_replication(..., on_round=check_round)``): busy units never exceed
   units up, every busy unit is leased, ready and up, a cloud pool's counts of leases and
-  of units provisioning match its units, people work only on duty or in overtime, and
+  of units provisioning match its units, the units counted down are those not up, a repair
+  crew repairs no more units than it has repairers and leaves none waiting while one of
+  them is free, people work (or repair) only on duty or in overtime, and
   dispatch left no waiting task that a free option could take (work-conserving; a gang
   may wait for enough free units of one pool), and an episode is delivered only once each
   of its shots is through the pipeline or failed, never both.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import math
 
+from simulator.engines.reference.resources import PoolState
 from simulator.engines.reference.season import Season
 from simulator.engines.replication import COST_CATEGORIES, ReplicationResult
 from simulator.model.season import PoolKind, Resource, SeasonModel
@@ -36,6 +39,24 @@ def _fail(season: Season, message: str) -> None:
     raise InvariantViolation(f"t = {float(season.env.now):.9g} h: {message}")
 
 
+def _check_repairs(season: Season, pool: PoolState) -> None:
+    name, m = pool.model.name, pool.model
+    down = sum(1 for u in pool.units if not u.up)
+    if pool.down != down:
+        _fail(season, f"pool {name}: {pool.down} units counted down, but {down} are not up")
+    if m.repairers and not 0 <= pool.repairing <= m.repairers:
+        _fail(season, f"pool {name}: {pool.repairing} repairs by {m.repairers} repairers")
+    if pool.repair_queue and m.has_crew:
+        team = season.teams[m.repair_team] if m.repair_team >= 0 else None
+        free = (
+            any(slot.repair is None for slot in team.slots[: team.on_duty])
+            if team is not None
+            else pool.repairing < m.repairers
+        )
+        if free:
+            _fail(season, f"pool {name}: a repairer is free while a failed unit waits")
+
+
 def check_round(season: Season) -> None:
     """The state at the end of a round: the season's pools, teams and shots, and the tasks
     waiting in its ``service``."""
@@ -48,6 +69,7 @@ def check_round(season: Season) -> None:
         for unit in pool.units:
             if unit.task is not None and not (unit.leased and unit.ready and unit.up):
                 _fail(season, f"pool {name}: unit {unit.index} works while not usable")
+        _check_repairs(season, pool)
         if pool.model.cloud:
             leased = sum(1 for u in pool.units if u.leased)
             waiting = sum(1 for u in pool.units if u.leased and not u.ready)
@@ -59,7 +81,8 @@ def check_round(season: Season) -> None:
                 )
     for team in season.teams:
         for slot in team.slots[team.on_duty :]:
-            if slot.task is not None and slot.overtime_since < 0.0:
+            working = slot.task is not None or slot.repair is not None
+            if working and slot.overtime_since < 0.0:
                 _fail(season, f"team {team.model.name}: slot {slot.index} works off shift")
     for ep in season.model.episodes:
         shots = season.shots[ep.first_shot : ep.first_shot + ep.n_shots]

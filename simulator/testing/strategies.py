@@ -23,9 +23,10 @@ What is generated, and why it looks the way it does:
   failures, retries, backoff, latent defects and manual fallbacks; reviews by a team or
   by a QC model on a pool, sampled, with catch and reject probabilities (per round, as a
   list) and rework sent to an *earlier* stage or to ``origin``; reserved, on-demand and
-  spot pools with preemptions and failures; teams on shifts (crossing midnight, in other
-  time zones) or around the clock; built-in queue policies and weighted indices;
-  bursting rules.
+  spot pools with preemptions and failures, a reserved pool's failed GPUs sometimes
+  waiting for a repair crew (repairers around the clock, or a team of its own on shifts);
+  teams on shifts (crossing midnight, in other time zones) or around the clock; built-in
+  queue policies and weighted indices; bursting rules.
 * **Round numbers on purpose.** Durations are mostly whole seconds, minutes, hours and
   days, shifts start on the hour, locks fall on midnight, probabilities are often 0 or 1.
   Equal times and events exactly at a shift boundary are where event-ordering bugs live,
@@ -153,6 +154,7 @@ def scenario_documents(
         }
     doc["pools"] = pools
     doc["teams"] = {name: draw(team_part(start, horizon_days)) for name in teams}
+    _repair_teams(draw, pools, doc["teams"], start, horizon_days)
     if policy:
         doc["policy"] = policy
     if draw(COIN):
@@ -209,6 +211,28 @@ def load_document(
     """
     data, positions = load_yaml(document_to_yaml(document), source)
     return parse_scenario(data, positions, source=source, base_dir=Path(base_dir))
+
+
+def _repair_teams(
+    draw: st.DrawFn,
+    pools: dict[str, Any],
+    teams: dict[str, Any],
+    start: date,
+    horizon_days: int,
+) -> None:
+    """Give some pools with a repair crew a team of their own instead, mostly on shifts."""
+    for k, pool in enumerate(pools.values()):
+        if "repair" in pool and draw(COIN):
+            crew = f"repair-crew-{k}"  # longer than any generated name: no clash
+            pool["repair"] = {"team": crew}
+            team = teams[crew] = draw(team_part(start, horizon_days))
+            # Someone on every shift, and little overtime allowed, so that repairs start and
+            # shift ends pause some of them.
+            if "around_the_clock" in team:
+                team["around_the_clock"] = max(1, team["around_the_clock"])
+            for shift in team.get("shifts", ()):
+                shift["people"] = max(1, shift["people"])
+            team["max_overtime"] = draw(st.sampled_from(("0h", "30m", "1h")))
 
 
 @st.composite

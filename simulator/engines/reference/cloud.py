@@ -180,6 +180,7 @@ class CloudPools:
         if not unit.ready:
             pool.provisioning -= 1
         unit.leased = unit.ready = unit.draining = False
+        self.failures.lease_closed(unit)
         unit.up = True
         unit.life_version += 1
         unit.idle_version += 1

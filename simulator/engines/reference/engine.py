@@ -73,6 +73,9 @@ def run_raw(
         stage_visit_hours=by_stage.visit_hours,
         stage_queued=by_stage.queued,
         stage_queued_hours=by_stage.queued_hours,
+        down_hours=[pool.down_area for pool in season.pools],
+        repair_wait_hours=[pool.repair_wait_area for pool in season.pools],
+        crew_repairs=[pool.crew_repairs for pool in season.pools],
     )
 
 

@@ -15,6 +15,7 @@ goes to the lowest free on-duty slot.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,13 @@ class Unit:
     life_version: int = 0
     """Bumped at each release, voiding a pending failure of the old lease."""
     failures_drawn: int = 0
+    repair_version: int = 0
+    """Bumped when the unit's repair pauses, voiding the pending end of it."""
+    repair_left: float = -1.0
+    """Hours of a paused repair still to do (-1: no repair paused)."""
+    repair_end: float = 0.0
+    repair_slot: Slot | None = None
+    """The repair team's slot repairing the unit, if one is."""
 
     @property
     def free(self) -> bool:
@@ -74,6 +82,18 @@ class PoolState:
     exposure_target: float = 0.0
     preempt_version: int = 0
     failures: int = 0
+    down: int = 0
+    """Units failed and not yet repaired."""
+    repair_queue: deque[Unit] = field(default_factory=deque)
+    """A repair crew's pool: failed units waiting for a repairer, in failure order."""
+    repairing: int = 0
+    """A repair crew's pool: repairers at work."""
+    crew_repairs: int = 0
+    repair_since: float = 0.0
+    down_area: float = 0.0
+    """Units down, and units waiting for a repairer, integrated over time to
+    ``repair_since``."""
+    repair_wait_area: float = 0.0
 
     def free_units(self, wanted: int) -> list[Unit]:
         """The ``wanted`` free units of lowest index, or all free units if fewer."""
@@ -115,6 +135,8 @@ class Slot:
     task: Task | None = None
     overtime_since: float = -1.0
     """When the slot's shift ended while it still had work (-1: not in overtime)."""
+    repair: Unit | None = None
+    """A repair team's slot: the unit it is repairing."""
 
 
 @dataclass(slots=True, eq=False)

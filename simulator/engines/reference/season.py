@@ -144,6 +144,9 @@ class Season:
             trace=trace,
             seed=self.seed,
             replication=self.rep,
+            pools=self.pools,
+            teams=self.teams,
+            team_busy=self._team_busy,
         )
         self.cloud = CloudPools(
             self.env,
@@ -165,7 +168,13 @@ class Season:
             horizon=model.horizon,
             interrupt=self.service.interrupt,
             trace=trace,
+            pause_repair=self.failures.pause_repair,
         )
+
+    def _team_busy(self, team: TeamState, delta: int) -> None:
+        """A repair team's people at work change by ``delta`` (its busy monitor)."""
+        key = self.service.team_keys[team.model.index]
+        self.service.busy[key].add(float(self.env.now), delta)
 
     # --- set-up ---------------------------------------------------------------------
 
@@ -519,6 +528,7 @@ class Season:
     # --- rounds ---------------------------------------------------------------------
 
     def _end_of_round(self, idle_releases: list[Action]) -> None:
+        self.failures.start_repairs()
         # Completions, releases and back-offs free capacity and queue work only through the
         # service, which notes where; any other event may have freed capacity anywhere.
         self.service.dispatch(everywhere=not self.agenda.classes <= _THROUGH_SERVICE)
@@ -535,3 +545,4 @@ class Season:
         self.service.close(end)
         self.cloud.close()
         self.shifts.close(end)
+        self.failures.close(end)

@@ -6,7 +6,8 @@ a shift change at each step before the horizon (starting mid-season, from the st
 force now). When a change lowers the head count, a person at or above the new count who
 has a task finishes it in overtime, unless more than ``max_overtime`` of it is left: then
 the task is interrupted (``Cause.SHIFT_ENDED``), keeps the work left, and goes back to the
-queue. A slot back on duty ends its overtime.
+queue. A repair team's repair follows the same rule (``pause_repair`` puts the unit back at
+the head of its repair queue). A slot back on duty ends its overtime.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import simpy
 
 from simulator.engines.reference.agenda import Action, Agenda, EventClass
-from simulator.engines.reference.resources import TeamState
+from simulator.engines.reference.resources import Slot, TeamState
 from simulator.engines.reference.tasks import Interruption, Task
 from simulator.engines.trace import Cause, TraceEvent, TraceKind
 from simulator.model.resources import ResourceKey
@@ -39,12 +40,14 @@ class Shifts:
         horizon: float,
         interrupt: Callable[[Task, Interruption], None],
         trace: list[TraceEvent] | None,
+        pause_repair: Callable[[Slot], None] | None = None,
     ) -> None:
         self.env = env
         self.agenda = agenda
         self.teams = teams
         self.horizon = horizon
         self.interrupt = interrupt
+        self.pause_repair = pause_repair
         self.trace = trace
 
     def start(self) -> None:
@@ -83,12 +86,20 @@ class Shifts:
                 slot.overtime_since = -1.0
         for slot in team.slots[people:old]:
             task = slot.task
-            if task is None:
+            if task is not None:
+                end = task.end
+            elif slot.repair is not None:  # a repair team's repair: the same rule
+                end = slot.repair.repair_end
+            else:
                 continue
-            if task.end - now > team.model.max_overtime:
+            if end - now <= team.model.max_overtime:
+                if slot.overtime_since < 0.0:
+                    slot.overtime_since = now
+            elif task is not None:
                 self.interrupt(task, Interruption(Cause.SHIFT_ENDED, where, slot.index))
-            elif slot.overtime_since < 0.0:
-                slot.overtime_since = now
+            else:
+                assert self.pause_repair is not None
+                self.pause_repair(slot)
 
     def close(self, end: float) -> None:
         """At the end of the run: book the overtime of people still at work."""
