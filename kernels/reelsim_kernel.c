@@ -26,7 +26,8 @@
  * Same-instant order (DESIGN §1b "Instants"). Events live in one 4-ary heap ordered by
  * (time, generation, class, key, posting order); the shot releases, all known at the start,
  * wait in one stream per episode in that order, and only each stream's next one is in the
- * heap, so the heap holds what is actually pending rather than the whole season. At time
+ * heap, so the heap holds what is actually pending rather than the whole season; events
+ * due a day or more ahead wait unsorted beside it until the heap runs empty (rs_push). At time
  * t the engine runs *rounds*: a round takes the events due at t when it starts; an event
  * created during round R for the same instant (a zero delay) belongs to round R + 1 and
  * carries generation R + 1, while an event for a later time carries generation 0. Within a round, every event shares one
@@ -911,6 +912,10 @@ typedef struct {
     int in_round;
     rs_u32 seq;
     rs_i64 heap_n;
+    /* Events due at or after near_end wait unsorted at the far end of the heap's slots
+     * (far_n of them, from the last slot down): see rs_push. */
+    rs_i64 far_n;
+    double near_end;
     rs_i64 idle_n;
     rs_i64 events;
     rs_i64 lease_counter;
@@ -1098,20 +1103,12 @@ RS_DEVICE rs_event rs_decode(const rs_entry *e)
  * node side by side in memory. */
 #define RS_HEAP_ARITY 4
 
-/* Schedule an event `delay` hours from now, as the reference's agenda.at (max(delay, 0)).
- * An event due at or after the end of the run would never be handled (the run stops
- * before that instant's round), so it only takes its posting number. */
-RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
+/* How far ahead of the earliest far event the heap takes events in, hours. */
+#define RS_NEAR_HOURS 24.0
+
+RS_DEVICE void rs_heap_insert(rs_sim *sim, const rs_entry *ev)
 {
-    rs_i64 i;
-    if (!(ev->t < sim->run_end)) {
-        return;
-    }
-    if (sim->heap_n >= sim->heap_cap) {
-        sim->status = RS_HEAP_FULL;
-        return;
-    }
-    i = sim->heap_n++;
+    rs_i64 i = sim->heap_n++;
     while (i > 0) {
         rs_i64 parent = (i - 1) / RS_HEAP_ARITY;
         if (!rs_entry_less(ev, &sim->heap[parent])) {
@@ -1121,6 +1118,63 @@ RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
         i = parent;
     }
     sim->heap[i] = *ev;
+}
+
+/* Schedule an event `delay` hours from now, as the reference's agenda.at (max(delay, 0)).
+ * An event due at or after the end of the run would never be handled (the run stops
+ * before that instant's round), so it only takes its posting number.
+ *
+ * The heap holds the events due before near_end; the later ones (far failures, spot
+ * notices made void by a later exposure change, idle timers) wait unsorted in the heap's
+ * last slots and cost nothing until the heap runs empty: then the earliest of them sets a
+ * new near_end a day later, and every far event before it moves into the heap
+ * (rs_refill). Every heap event is due before every far one, so the heap's top is the
+ * next event, and the heap is empty only when no event is pending at all. */
+RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
+{
+    if (!(ev->t < sim->run_end)) {
+        return;
+    }
+    if (sim->heap_n + sim->far_n >= sim->heap_cap) {
+        sim->status = RS_HEAP_FULL;
+        return;
+    }
+    if (sim->heap_n == 0 && ev->t >= sim->near_end) {
+        sim->near_end = ev->t + RS_NEAR_HOURS;
+    }
+    if (ev->t < sim->near_end) {
+        rs_heap_insert(sim, ev);
+    } else {
+        sim->far_n += 1;
+        sim->heap[sim->heap_cap - sim->far_n] = *ev;
+    }
+}
+
+/* The heap ran empty: the far events due within a day of the earliest go into it. They
+ * are first gathered at the low end of the far slots, so that the growing heap never
+ * reaches a far event not yet read. */
+RS_DEVICE void rs_refill(rs_sim *sim)
+{
+    rs_i64 base = sim->heap_cap - sim->far_n, k, moved = base;
+    double first = sim->heap[base].t;
+    for (k = base + 1; k < sim->heap_cap; k++) {
+        if (sim->heap[k].t < first) {
+            first = sim->heap[k].t;
+        }
+    }
+    sim->near_end = first + RS_NEAR_HOURS;
+    for (k = base; k < sim->heap_cap; k++) {
+        if (sim->heap[k].t < sim->near_end) {
+            rs_entry e = sim->heap[k];
+            sim->heap[k] = sim->heap[moved];
+            sim->heap[moved++] = e;
+        }
+    }
+    sim->far_n = sim->heap_cap - moved;
+    for (k = base; k < moved; k++) {
+        rs_entry e = sim->heap[k];
+        rs_heap_insert(sim, &e);
+    }
 }
 
 RS_DEVICE rs_u64 rs_order(rs_u32 gen, rs_i32 cls, rs_i32 k0)
@@ -1204,6 +1258,8 @@ RS_DEVICE rs_event rs_pop(rs_sim *sim)
     }
     if (n > 0) {
         sim->heap[i] = last;
+    } else if (sim->far_n > 0) {
+        rs_refill(sim);
     }
     if (top.cls == RS_EV_RELEASE && top.k0 < sim->n_shots) {
         rs_push_release(sim, (rs_i32)sim->shot_ep[top.k0]);
@@ -2616,6 +2672,8 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->in_round = 0;
     sim->seq = 0;
     sim->heap_n = 0;
+    sim->far_n = 0;
+    sim->near_end = sim->start_now;
     sim->idle_n = 0;
     sim->events = 0;
     sim->lease_counter = 0;
