@@ -458,6 +458,7 @@ enum rs_pool_state_d {
     RS_PS_EXPOSURE = 0,
     RS_PS_EXPOSURE_TIME,
     RS_PS_EXPOSURE_TARGET,
+    RS_PS_NO_BURST_BEFORE,
     RS_PS_D_SIZE
 };
 enum rs_pool_state_i {
@@ -1482,6 +1483,24 @@ RS_DEVICE rs_i32 rs_waiting_at(rs_sim *sim, rs_i32 r, rs_i32 k)
     return sim->wait_lists[sim->wait_off[r] + rs_wait_place(sim, r, k)];
 }
 
+/* A time before which no task with this arrival and this deadline less remaining work
+ * (or with a later arrival and a larger difference) bursts (rs_bursts): its wait reaches
+ * the threshold at arrival + wait, its slack falls below the threshold after deadline -
+ * remaining work - slack; both a little early (a billionth, relative), so that rounding in
+ * rs_bursts' own subtractions cannot make a task burst sooner. */
+RS_DEVICE double rs_no_burst_before(rs_sim *sim, double arrival, double deadline_less_work)
+{
+    double t = arrival + sim->burst_wait;
+    if (sim->has_slack) {
+        double u = deadline_less_work - sim->burst_slack;
+        t = u < t ? u : t;
+    }
+    if (!(t < rs_infinity())) {
+        return t;
+    }
+    return t - 1e-9 * (RS_FABS(t) + 1.0);
+}
+
 /* Put task id at position lo of resource r's list, moving the shorter side. */
 RS_DEVICE void rs_wait_insert_at(rs_sim *sim, rs_i32 r, rs_i32 lo, rs_i32 id)
 {
@@ -1553,6 +1572,14 @@ RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
             }
         }
         rs_wait_insert_at(sim, r, lo, id);
+        if (r < sim->n_pools && rs_pool_cloud(sim, r)) {
+            double t = rs_no_burst_before(sim, TK_D(sim, id, RS_TK_ARRIVAL),
+                                          TK_D(sim, id, RS_TK_DEADLINE)
+                                              - TK_D(sim, id, RS_TK_REMAINING_WORK));
+            if (t < PS_D(sim, r, RS_PS_NO_BURST_BEFORE)) {
+                PS_D(sim, r, RS_PS_NO_BURST_BEFORE) = t;
+            }
+        }
     }
     sim->n_waiting += 1;
     sim->dispatch_due = 1;
@@ -2263,7 +2290,7 @@ RS_DEVICE void rs_provision(rs_sim *sim)
         rs_i64 gpus, leases, free, enough, wanted, need, room, i;
         rs_i32 count, k, places, at;
         const rs_i32 *list;
-        double min_cost;
+        double min_cost, first_arrival, least_slack;
         if (!rs_pool_cloud(sim, p)) {
             continue;
         }
@@ -2275,7 +2302,16 @@ RS_DEVICE void rs_provision(rs_sim *sim)
         free = rs_count_free(sim, p);
         enough = gpus - leases + PS_I(sim, p, RS_PS_PROVISIONING) + free;
         wanted = 0;
-        count = sim->wait_count[p];
+        /* No task waiting here bursts before the pool's no-burst time (lowered as tasks
+         * join, raised by a walk that saw every task and none wanting this pool), so until
+         * then the walk would want nothing. */
+        if (sim->now < PS_D(sim, p, RS_PS_NO_BURST_BEFORE)) {
+            count = 0;
+        } else {
+            count = sim->wait_count[p];
+        }
+        first_arrival = rs_infinity();
+        least_slack = rs_infinity();
         list = sim->wait_lists + sim->wait_off[p];
         places = rs_wait_room(sim, p);
         at = sim->wait_head[p];
@@ -2289,7 +2325,18 @@ RS_DEVICE void rs_provision(rs_sim *sim)
                 if (o >= 0 && OP_I(sim, o, RS_OI_INDEX) == p) {
                     wanted += OP_I(sim, o, RS_OI_GANG);
                 }
+            } else {
+                double d = TK_D(sim, id, RS_TK_DEADLINE) - TK_D(sim, id, RS_TK_REMAINING_WORK);
+                first_arrival = TK_D(sim, id, RS_TK_ARRIVAL) < first_arrival
+                                    ? TK_D(sim, id, RS_TK_ARRIVAL) : first_arrival;
+                least_slack = d < least_slack ? d : least_slack;
             }
+        }
+        /* A task that bursts towards another pool never wants this one: its best cloud
+         * option depends on nothing that changes. */
+        if (count > 0 && k == count && wanted == 0) {
+            PS_D(sim, p, RS_PS_NO_BURST_BEFORE) = rs_no_burst_before(sim, first_arrival,
+                                                                     least_slack);
         }
         need = wanted - PS_I(sim, p, RS_PS_PROVISIONING) - free;
         if (PL_I(sim, p, RS_PI_MIN_GPUS) - leases > need) {
@@ -2753,6 +2800,7 @@ RS_DEVICE void rs_reset(rs_sim *sim)
         PS_I(sim, p, RS_PS_LEASES) = 0;
         PS_I(sim, p, RS_PS_PREEMPT_VERSION) = 0;
         PS_I(sim, p, RS_PS_FREE) = 0;
+        PS_D(sim, p, RS_PS_NO_BURST_BEFORE) = rs_infinity();
     }
     n = mi[RS_H_N_SLOTS];
     for (i = 0; i < n; i++) {
