@@ -907,6 +907,8 @@ typedef struct {
     rs_i32 last_class;
     int round_mixed;
     double last_round_t;
+    /* The daily bin rs_integrate found last, and its edges in hours. */
+    double bin_day, bin_start, bin_end;
 
     double now;
     rs_u32 round;
@@ -1031,9 +1033,16 @@ RS_DEVICE void rs_integrate(rs_sim *sim, rs_i32 m, double t)
         bins = m < sim->n_res ? sim->busy_bins + (rs_i64)m * sim->n_days
                               : sim->queue_bins + (rs_i64)(m - sim->n_res) * sim->n_days;
         /* Only the first bin needs the division: a bin's edge (day + 1) * 24 is exact, and
-         * floor(edge / 24) is day + 1 exactly, so the next bin is the next whole day. */
+         * floor(edge / 24) is day + 1 exactly, so the next bin is the next whole day. The
+         * last day found is kept with its edges: a time between them is in that day (the
+         * floor is exact, rs_day_of), and most changes fall in the day of the one before. */
         a = since;
-        day = rs_day_of(a);
+        if (!(sim->bin_start <= a && a < sim->bin_end)) {
+            sim->bin_day = rs_day_of(a);
+            sim->bin_start = sim->bin_day * RS_HOURS_PER_BIN;
+            sim->bin_end = (sim->bin_day + 1.0) * RS_HOURS_PER_BIN;
+        }
+        day = sim->bin_day;
         d = (rs_i64)day;
         while (a < t) {
             double edge = (day + 1.0) * RS_HOURS_PER_BIN;
@@ -2713,6 +2722,9 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->last_class = 0;
     sim->round_mixed = 0;
     sim->last_round_t = -1.0;
+    sim->bin_day = 0.0;
+    sim->bin_start = 0.0;
+    sim->bin_end = 0.0;
 
     sim->now = sim->start_now;
     sim->round = 0;
