@@ -1138,8 +1138,9 @@ RS_DEVICE void rs_heap_insert(rs_sim *sim, const rs_entry *ev)
  * notices made void by a later exposure change, idle timers) wait unsorted in the heap's
  * last slots and cost nothing until the heap runs empty: then the earliest of them sets a
  * new near_end a day later, and every far event before it moves into the heap
- * (rs_refill). Every heap event is due before every far one, so the heap's top is the
- * next event, and the heap is empty only when no event is pending at all. */
+ * (rs_refill, before the next round). Every heap event is due before every far one, and
+ * near_end lies after the instant being run, so the heap's top is the next event and a
+ * round never misses one of its own. */
 RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
 {
     if (!(ev->t < sim->run_end)) {
@@ -1149,7 +1150,7 @@ RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
         sim->status = RS_HEAP_FULL;
         return;
     }
-    if (sim->heap_n == 0 && ev->t >= sim->near_end) {
+    if (sim->heap_n == 0 && sim->far_n == 0 && ev->t >= sim->near_end) {
         sim->near_end = ev->t + RS_NEAR_HOURS;
     }
     if (ev->t < sim->near_end) {
@@ -1268,8 +1269,6 @@ RS_DEVICE rs_event rs_pop(rs_sim *sim)
     }
     if (n > 0) {
         sim->heap[i] = last;
-    } else if (sim->far_n > 0) {
-        rs_refill(sim);
     }
     if (top.cls == RS_EV_RELEASE && top.k0 < sim->n_shots) {
         rs_push_release(sim, (rs_i32)sim->shot_ep[top.k0]);
@@ -3120,7 +3119,13 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
     end = sim.finished ? sim.now : sim.run_end;
     while (sim.status == RS_OK && !sim.finished) {
         double t;
-        while (sim.heap_n > 0 && rs_voided(&sim, &sim.heap[0])) {
+        for (;;) {
+            if (sim.heap_n == 0 && sim.far_n > 0) {
+                rs_refill(&sim);
+            }
+            if (!(sim.heap_n > 0 && rs_voided(&sim, &sim.heap[0]))) {
+                break;
+            }
             rs_pop(&sim);
         }
         if (sim.heap_n == 0) {
