@@ -466,6 +466,7 @@ enum rs_pool_state_i {
     RS_PS_LEASES,
     RS_PS_PREEMPT_VERSION,
     RS_PS_FREE,
+    RS_PS_FIRST_FREE,
     RS_PS_I_SIZE
 };
 
@@ -1297,10 +1298,20 @@ RS_DEVICE int rs_unit_free(rs_sim *sim, rs_i64 u)
 }
 
 /* Free units per pool are counted as they change (dispatch asks for them all the time):
- * every change of a unit's flags or task goes through these two functions. */
+ * every change of a unit's flags or task goes through these two functions. No unit of a
+ * pool below its first-free place is free (rs_start looks from there). */
 RS_DEVICE rs_i32 rs_count_free(rs_sim *sim, rs_i32 p)
 {
     return PS_I(sim, p, RS_PS_FREE);
+}
+
+RS_DEVICE void rs_unit_freed(rs_sim *sim, rs_i64 u)
+{
+    rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
+    rs_i32 local = (rs_i32)(u - PL_I(sim, p, RS_PI_FIRST_UNIT));
+    if (local < PS_I(sim, p, RS_PS_FIRST_FREE)) {
+        PS_I(sim, p, RS_PS_FIRST_FREE) = local;
+    }
 }
 
 RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
@@ -1310,6 +1321,9 @@ RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
     UN_I(sim, u, RS_UI_FLAGS) = flags;
     now_free = rs_unit_free(sim, u);
     PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += now_free - was;
+    if (now_free > was) {
+        rs_unit_freed(sim, u);
+    }
     sim->dispatch_due |= now_free;
 }
 
@@ -1320,6 +1334,9 @@ RS_DEVICE void rs_unit_task(rs_sim *sim, rs_i64 u, rs_i64 task)
     UN_I(sim, u, RS_UI_TASK) = task;
     now_free = rs_unit_free(sim, u);
     PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += now_free - was;
+    if (now_free > was) {
+        rs_unit_freed(sim, u);
+    }
     sim->dispatch_due |= now_free;
 }
 
@@ -1780,13 +1797,14 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
         rs_i32 *units = sim->tk_units + (rs_i64)id * sim->max_gang;
         rs_i32 taken = 0;
         rs_i64 k;
-        for (k = 0; k < n && taken < gang; k++) {
+        for (k = PS_I(sim, p, RS_PS_FIRST_FREE); k < n && taken < gang; k++) {
             if (rs_unit_free(sim, u0 + k)) {
                 rs_unit_task(sim, u0 + k, id);
                 UN_I(sim, u0 + k, RS_UI_IDLE_VERSION) += 1;
                 units[taken++] = (rs_i32)(u0 + k);
             }
         }
+        PS_I(sim, p, RS_PS_FIRST_FREE) = (rs_i32)k; /* every unit before k is taken */
         TK_I(sim, id, RS_TK_N_UNITS) = taken;
         if (taken > 0) {
             rs_monitor_add(sim, p, taken);
@@ -2811,6 +2829,7 @@ RS_DEVICE void rs_reset(rs_sim *sim)
         PS_I(sim, p, RS_PS_LEASES) = 0;
         PS_I(sim, p, RS_PS_PREEMPT_VERSION) = 0;
         PS_I(sim, p, RS_PS_FREE) = 0;
+        PS_I(sim, p, RS_PS_FIRST_FREE) = 0;
         PS_D(sim, p, RS_PS_NO_BURST_BEFORE) = rs_infinity();
     }
     n = mi[RS_H_N_SLOTS];
