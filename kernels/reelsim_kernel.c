@@ -133,7 +133,6 @@ enum rs_header {
     RS_H_S_SHOT_ROUNDS,
     RS_H_S_TASK_D,
     RS_H_S_TASK_I,
-    RS_H_S_TASK_UNITS,
     RS_H_S_WAIT_COUNT,
     RS_H_S_WAIT_LISTS,
     RS_H_S_UNIT_D,
@@ -432,6 +431,7 @@ enum rs_task_i {
     RS_TK_SLOT,
     RS_TK_VERSION,
     RS_TK_N_UNITS,
+    RS_TK_FIRST_UNIT,
     RS_TK_I_SIZE
 };
 
@@ -450,6 +450,7 @@ enum rs_unit_i {
     RS_UI_TAKE_SEQ,
     RS_UI_TAKE_LIFE,
     RS_UI_POOL,
+    RS_UI_NEXT_UNIT,
     RS_UI_SIZE
 };
 
@@ -875,7 +876,6 @@ typedef struct {
     rs_i32 *sh_stage, *sh_pass, *sh_attempt, *sh_flag, *sh_state, *sh_rounds;
     double *tk_d;
     rs_i32 *tk_i;
-    rs_i32 *tk_units;
     rs_i32 *wait_count;
     rs_i32 *wait_head;
     rs_i32 *wait_lists;
@@ -1794,14 +1794,20 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
         rs_i64 gang = OP_I(sim, o, RS_OI_GANG);
         rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
         rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
-        rs_i32 *units = sim->tk_units + (rs_i64)id * sim->max_gang;
         rs_i32 taken = 0;
-        rs_i64 k;
+        rs_i64 k, last = -1;
+        /* The task's units, in the order taken, are linked through the unit table. */
         for (k = PS_I(sim, p, RS_PS_FIRST_FREE); k < n && taken < gang; k++) {
             if (rs_unit_free(sim, u0 + k)) {
                 rs_unit_task(sim, u0 + k, id);
                 UN_I(sim, u0 + k, RS_UI_IDLE_VERSION) += 1;
-                units[taken++] = (rs_i32)(u0 + k);
+                if (last < 0) {
+                    TK_I(sim, id, RS_TK_FIRST_UNIT) = (rs_i32)(u0 + k);
+                } else {
+                    UN_I(sim, last, RS_UI_NEXT_UNIT) = u0 + k;
+                }
+                last = u0 + k;
+                taken++;
             }
         }
         PS_I(sim, p, RS_PS_FIRST_FREE) = (rs_i32)k; /* every unit before k is taken */
@@ -1831,17 +1837,17 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
     rs_i32 n = TK_I(sim, id, RS_TK_N_UNITS);
     rs_i32 slot = TK_I(sim, id, RS_TK_SLOT);
     if (n > 0) {
-        rs_i32 *units = sim->tk_units + (rs_i64)id * sim->max_gang;
         rs_i32 p = (rs_i32)OP_I(sim, TK_I(sim, id, RS_TK_OPTION), RS_OI_INDEX);
         int cloud = rs_pool_cloud(sim, p);
+        rs_i64 u = TK_I(sim, id, RS_TK_FIRST_UNIT);
         rs_i32 k;
         sim->pool_busy[(rs_i64)p * sim->n_eps + ep] += busy * (double)n;
         rs_monitor_add(sim, p, -n);
-        for (k = 0; k < n; k++) {
-            rs_unit_task(sim, units[k], -1);
+        for (k = 0; k < n; k++, u = UN_I(sim, u, RS_UI_NEXT_UNIT)) {
+            rs_unit_task(sim, u, -1);
             if (cloud) {
                 if (sim->idle_n < sim->idle_cap) {
-                    sim->idle[sim->idle_n++] = units[k];
+                    sim->idle[sim->idle_n++] = (rs_i32)u;
                 } else {
                     sim->status = RS_BAD_LAYOUT;
                 }
@@ -2695,7 +2701,6 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->sh_rounds = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_ROUNDS]);
     sim->tk_d = (double *)(scratch + mi[RS_H_S_TASK_D]);
     sim->tk_i = (rs_i32 *)(scratch + mi[RS_H_S_TASK_I]);
-    sim->tk_units = (rs_i32 *)(scratch + mi[RS_H_S_TASK_UNITS]);
     sim->wait_count = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_COUNT]);
     sim->wait_head = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_HEAD]);
     sim->wait_lists = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_LISTS]);
