@@ -26,7 +26,8 @@
  * Same-instant order (DESIGN §1b "Instants"). Events live in one 4-ary heap ordered by
  * (time, generation, class, key, posting order); the shot releases, all known at the start,
  * wait in one stream per episode in that order, and only each stream's next one is in the
- * heap, so the heap holds what is actually pending rather than the whole season. At time
+ * heap, so the heap holds what is actually pending rather than the whole season; events
+ * due a day or more ahead wait unsorted beside it until the heap runs empty (rs_push). At time
  * t the engine runs *rounds*: a round takes the events due at t when it starts; an event
  * created during round R for the same instant (a zero delay) belongs to round R + 1 and
  * carries generation R + 1, while an event for a later time carries generation 0. Within a round, every event shares one
@@ -132,7 +133,6 @@ enum rs_header {
     RS_H_S_SHOT_ROUNDS,
     RS_H_S_TASK_D,
     RS_H_S_TASK_I,
-    RS_H_S_TASK_UNITS,
     RS_H_S_WAIT_COUNT,
     RS_H_S_WAIT_LISTS,
     RS_H_S_UNIT_D,
@@ -446,6 +446,7 @@ enum rs_task_i {
     RS_TK_SLOT,
     RS_TK_VERSION,
     RS_TK_N_UNITS,
+    RS_TK_FIRST_UNIT,
     RS_TK_I_SIZE
 };
 
@@ -469,6 +470,7 @@ enum rs_unit_i {
     RS_UI_REPAIR_SEQ, /* place in its pool's repair queue (failure order); -1: not queued */
     RS_UI_REPAIR_VERSION, /* bumped when its repair pauses, voiding the pending end */
     RS_UI_REPAIR_SLOT,    /* the repair team's slot repairing it (-1: none) */
+    RS_UI_NEXT_UNIT,
     RS_UI_SIZE
 };
 
@@ -478,6 +480,7 @@ enum rs_pool_state_d {
     RS_PS_EXPOSURE_TIME,
     RS_PS_EXPOSURE_TARGET,
     RS_PS_REPAIR_SINCE, /* when the levels below were last integrated */
+    RS_PS_NO_BURST_BEFORE,
     RS_PS_D_SIZE
 };
 enum rs_pool_state_i {
@@ -488,6 +491,7 @@ enum rs_pool_state_i {
     RS_PS_DOWN,           /* units failed and not yet repaired */
     RS_PS_REPAIR_WAITING, /* units waiting for a repairer */
     RS_PS_REPAIRING,      /* repairers at work */
+    RS_PS_FIRST_FREE,
     RS_PS_I_SIZE
 };
 
@@ -898,7 +902,6 @@ typedef struct {
     rs_i32 *sh_stage, *sh_pass, *sh_attempt, *sh_flag, *sh_state, *sh_rounds;
     double *tk_d;
     rs_i32 *tk_i;
-    rs_i32 *tk_units;
     rs_i32 *wait_count;
     rs_i32 *wait_head;
     rs_i32 *wait_lists;
@@ -935,12 +938,18 @@ typedef struct {
     rs_i32 last_class;
     int round_mixed;
     double last_round_t;
+    /* The daily bin rs_integrate found last, and its edges in hours. */
+    double bin_day, bin_start, bin_end;
 
     double now;
     rs_u32 round;
     int in_round;
     rs_u32 seq;
     rs_i64 heap_n;
+    /* Events due at or after near_end wait unsorted at the far end of the heap's slots
+     * (far_n of them, from the last slot down): see rs_push. */
+    rs_i64 far_n;
+    double near_end;
     rs_i64 idle_n;
     rs_i64 events;
     rs_i64 lease_counter;
@@ -1060,9 +1069,16 @@ RS_DEVICE void rs_integrate(rs_sim *sim, rs_i32 m, double t)
         bins = m < sim->n_res ? sim->busy_bins + (rs_i64)m * sim->n_days
                               : sim->queue_bins + (rs_i64)(m - sim->n_res) * sim->n_days;
         /* Only the first bin needs the division: a bin's edge (day + 1) * 24 is exact, and
-         * floor(edge / 24) is day + 1 exactly, so the next bin is the next whole day. */
+         * floor(edge / 24) is day + 1 exactly, so the next bin is the next whole day. The
+         * last day found is kept with its edges: a time between them is in that day (the
+         * floor is exact, rs_day_of), and most changes fall in the day of the one before. */
         a = since;
-        day = rs_day_of(a);
+        if (!(sim->bin_start <= a && a < sim->bin_end)) {
+            sim->bin_day = rs_day_of(a);
+            sim->bin_start = sim->bin_day * RS_HOURS_PER_BIN;
+            sim->bin_end = (sim->bin_day + 1.0) * RS_HOURS_PER_BIN;
+        }
+        day = sim->bin_day;
         d = (rs_i64)day;
         while (a < t) {
             double edge = (day + 1.0) * RS_HOURS_PER_BIN;
@@ -1133,20 +1149,12 @@ RS_DEVICE rs_event rs_decode(const rs_entry *e)
  * node side by side in memory. */
 #define RS_HEAP_ARITY 4
 
-/* Schedule an event `delay` hours from now, as the reference's agenda.at (max(delay, 0)).
- * An event due at or after the end of the run would never be handled (the run stops
- * before that instant's round), so it only takes its posting number. */
-RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
+/* How far ahead of the earliest far event the heap takes events in, hours. */
+#define RS_NEAR_HOURS 24.0
+
+RS_DEVICE void rs_heap_insert(rs_sim *sim, const rs_entry *ev)
 {
-    rs_i64 i;
-    if (!(ev->t < sim->run_end)) {
-        return;
-    }
-    if (sim->heap_n >= sim->heap_cap) {
-        sim->status = RS_HEAP_FULL;
-        return;
-    }
-    i = sim->heap_n++;
+    rs_i64 i = sim->heap_n++;
     while (i > 0) {
         rs_i64 parent = (i - 1) / RS_HEAP_ARITY;
         if (!rs_entry_less(ev, &sim->heap[parent])) {
@@ -1156,6 +1164,64 @@ RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
         i = parent;
     }
     sim->heap[i] = *ev;
+}
+
+/* Schedule an event `delay` hours from now, as the reference's agenda.at (max(delay, 0)).
+ * An event due at or after the end of the run would never be handled (the run stops
+ * before that instant's round), so it only takes its posting number.
+ *
+ * The heap holds the events due before near_end; the later ones (far failures, spot
+ * notices made void by a later exposure change, idle timers) wait unsorted in the heap's
+ * last slots and cost nothing until the heap runs empty: then the earliest of them sets a
+ * new near_end a day later, and every far event before it moves into the heap
+ * (rs_refill, before the next round). Every heap event is due before every far one, and
+ * near_end lies after the instant being run, so the heap's top is the next event and a
+ * round never misses one of its own. */
+RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
+{
+    if (!(ev->t < sim->run_end)) {
+        return;
+    }
+    if (sim->heap_n + sim->far_n >= sim->heap_cap) {
+        sim->status = RS_HEAP_FULL;
+        return;
+    }
+    if (sim->heap_n == 0 && sim->far_n == 0 && ev->t >= sim->near_end) {
+        sim->near_end = ev->t + RS_NEAR_HOURS;
+    }
+    if (ev->t < sim->near_end) {
+        rs_heap_insert(sim, ev);
+    } else {
+        sim->far_n += 1;
+        sim->heap[sim->heap_cap - sim->far_n] = *ev;
+    }
+}
+
+/* The heap ran empty: the far events due within a day of the earliest go into it. They
+ * are first gathered at the low end of the far slots, so that the growing heap never
+ * reaches a far event not yet read. */
+RS_DEVICE void rs_refill(rs_sim *sim)
+{
+    rs_i64 base = sim->heap_cap - sim->far_n, k, moved = base;
+    double first = sim->heap[base].t;
+    for (k = base + 1; k < sim->heap_cap; k++) {
+        if (sim->heap[k].t < first) {
+            first = sim->heap[k].t;
+        }
+    }
+    sim->near_end = first + RS_NEAR_HOURS;
+    for (k = base; k < sim->heap_cap; k++) {
+        if (sim->heap[k].t < sim->near_end) {
+            rs_entry e = sim->heap[k];
+            sim->heap[k] = sim->heap[moved];
+            sim->heap[moved++] = e;
+        }
+    }
+    sim->far_n = sim->heap_cap - moved;
+    for (k = base; k < moved; k++) {
+        rs_entry e = sim->heap[k];
+        rs_heap_insert(sim, &e);
+    }
 }
 
 RS_DEVICE rs_u64 rs_order(rs_u32 gen, rs_i32 cls, rs_i32 k0)
@@ -1267,10 +1333,20 @@ RS_DEVICE int rs_unit_free(rs_sim *sim, rs_i64 u)
 }
 
 /* Free units per pool are counted as they change (dispatch asks for them all the time):
- * every change of a unit's flags or task goes through these two functions. */
+ * every change of a unit's flags or task goes through these two functions. No unit of a
+ * pool below its first-free place is free (rs_start looks from there). */
 RS_DEVICE rs_i32 rs_count_free(rs_sim *sim, rs_i32 p)
 {
     return PS_I(sim, p, RS_PS_FREE);
+}
+
+RS_DEVICE void rs_unit_freed(rs_sim *sim, rs_i64 u)
+{
+    rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
+    rs_i32 local = (rs_i32)(u - PL_I(sim, p, RS_PI_FIRST_UNIT));
+    if (local < PS_I(sim, p, RS_PS_FIRST_FREE)) {
+        PS_I(sim, p, RS_PS_FIRST_FREE) = local;
+    }
 }
 
 RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
@@ -1280,6 +1356,9 @@ RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
     UN_I(sim, u, RS_UI_FLAGS) = flags;
     now_free = rs_unit_free(sim, u);
     PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += now_free - was;
+    if (now_free > was) {
+        rs_unit_freed(sim, u);
+    }
     sim->dispatch_due |= now_free;
 }
 
@@ -1290,6 +1369,9 @@ RS_DEVICE void rs_unit_task(rs_sim *sim, rs_i64 u, rs_i64 task)
     UN_I(sim, u, RS_UI_TASK) = task;
     now_free = rs_unit_free(sim, u);
     PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += now_free - was;
+    if (now_free > was) {
+        rs_unit_freed(sim, u);
+    }
     sim->dispatch_due |= now_free;
 }
 
@@ -1461,6 +1543,24 @@ RS_DEVICE rs_i32 rs_waiting_at(rs_sim *sim, rs_i32 r, rs_i32 k)
     return sim->wait_lists[sim->wait_off[r] + rs_wait_place(sim, r, k)];
 }
 
+/* A time before which no task with this arrival and this deadline less remaining work
+ * (or with a later arrival and a larger difference) bursts (rs_bursts): its wait reaches
+ * the threshold at arrival + wait, its slack falls below the threshold after deadline -
+ * remaining work - slack; both a little early (a billionth, relative), so that rounding in
+ * rs_bursts' own subtractions cannot make a task burst sooner. */
+RS_DEVICE double rs_no_burst_before(rs_sim *sim, double arrival, double deadline_less_work)
+{
+    double t = arrival + sim->burst_wait;
+    if (sim->has_slack) {
+        double u = deadline_less_work - sim->burst_slack;
+        t = u < t ? u : t;
+    }
+    if (!(t < rs_infinity())) {
+        return t;
+    }
+    return t - 1e-9 * (RS_FABS(t) + 1.0);
+}
+
 /* Put task id at position lo of resource r's list, moving the shorter side. */
 RS_DEVICE void rs_wait_insert_at(rs_sim *sim, rs_i32 r, rs_i32 lo, rs_i32 id)
 {
@@ -1532,6 +1632,14 @@ RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
             }
         }
         rs_wait_insert_at(sim, r, lo, id);
+        if (r < sim->n_pools && rs_pool_cloud(sim, r)) {
+            double t = rs_no_burst_before(sim, TK_D(sim, id, RS_TK_ARRIVAL),
+                                          TK_D(sim, id, RS_TK_DEADLINE)
+                                              - TK_D(sim, id, RS_TK_REMAINING_WORK));
+            if (t < PS_D(sim, r, RS_PS_NO_BURST_BEFORE)) {
+                PS_D(sim, r, RS_PS_NO_BURST_BEFORE) = t;
+            }
+        }
     }
     sim->n_waiting += 1;
     sim->dispatch_due = 1;
@@ -1721,16 +1829,23 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
         rs_i64 gang = OP_I(sim, o, RS_OI_GANG);
         rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
         rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
-        rs_i32 *units = sim->tk_units + (rs_i64)id * sim->max_gang;
         rs_i32 taken = 0;
-        rs_i64 k;
-        for (k = 0; k < n && taken < gang; k++) {
+        rs_i64 k, last = -1;
+        /* The task's units, in the order taken, are linked through the unit table. */
+        for (k = PS_I(sim, p, RS_PS_FIRST_FREE); k < n && taken < gang; k++) {
             if (rs_unit_free(sim, u0 + k)) {
                 rs_unit_task(sim, u0 + k, id);
                 UN_I(sim, u0 + k, RS_UI_IDLE_VERSION) += 1;
-                units[taken++] = (rs_i32)(u0 + k);
+                if (last < 0) {
+                    TK_I(sim, id, RS_TK_FIRST_UNIT) = (rs_i32)(u0 + k);
+                } else {
+                    UN_I(sim, last, RS_UI_NEXT_UNIT) = u0 + k;
+                }
+                last = u0 + k;
+                taken++;
             }
         }
+        PS_I(sim, p, RS_PS_FIRST_FREE) = (rs_i32)k; /* every unit before k is taken */
         TK_I(sim, id, RS_TK_N_UNITS) = taken;
         if (taken > 0) {
             rs_monitor_add(sim, p, taken);
@@ -1759,17 +1874,17 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
     rs_i32 n = TK_I(sim, id, RS_TK_N_UNITS);
     rs_i32 slot = TK_I(sim, id, RS_TK_SLOT);
     if (n > 0) {
-        rs_i32 *units = sim->tk_units + (rs_i64)id * sim->max_gang;
         rs_i32 p = (rs_i32)OP_I(sim, TK_I(sim, id, RS_TK_OPTION), RS_OI_INDEX);
         int cloud = rs_pool_cloud(sim, p);
+        rs_i64 u = TK_I(sim, id, RS_TK_FIRST_UNIT);
         rs_i32 k;
         sim->pool_busy[(rs_i64)p * sim->n_eps + ep] += busy * (double)n;
         rs_monitor_add(sim, p, -n);
-        for (k = 0; k < n; k++) {
-            rs_unit_task(sim, units[k], -1);
+        for (k = 0; k < n; k++, u = UN_I(sim, u, RS_UI_NEXT_UNIT)) {
+            rs_unit_task(sim, u, -1);
             if (cloud) {
                 if (sim->idle_n < sim->idle_cap) {
-                    sim->idle[sim->idle_n++] = units[k];
+                    sim->idle[sim->idle_n++] = (rs_i32)u;
                 } else {
                     sim->status = RS_BAD_LAYOUT;
                 }
@@ -2264,7 +2379,7 @@ RS_DEVICE void rs_provision(rs_sim *sim)
         rs_i64 gpus, leases, free, enough, wanted, need, room, i;
         rs_i32 count, k, places, at;
         const rs_i32 *list;
-        double min_cost;
+        double min_cost, first_arrival, least_slack;
         if (!rs_pool_cloud(sim, p)) {
             continue;
         }
@@ -2276,7 +2391,16 @@ RS_DEVICE void rs_provision(rs_sim *sim)
         free = rs_count_free(sim, p);
         enough = gpus - leases + PS_I(sim, p, RS_PS_PROVISIONING) + free;
         wanted = 0;
-        count = sim->wait_count[p];
+        /* No task waiting here bursts before the pool's no-burst time (lowered as tasks
+         * join, raised by a walk that saw every task and none wanting this pool), so until
+         * then the walk would want nothing. */
+        if (sim->now < PS_D(sim, p, RS_PS_NO_BURST_BEFORE)) {
+            count = 0;
+        } else {
+            count = sim->wait_count[p];
+        }
+        first_arrival = rs_infinity();
+        least_slack = rs_infinity();
         list = sim->wait_lists + sim->wait_off[p];
         places = rs_wait_room(sim, p);
         at = sim->wait_head[p];
@@ -2290,7 +2414,18 @@ RS_DEVICE void rs_provision(rs_sim *sim)
                 if (o >= 0 && OP_I(sim, o, RS_OI_INDEX) == p) {
                     wanted += OP_I(sim, o, RS_OI_GANG);
                 }
+            } else {
+                double d = TK_D(sim, id, RS_TK_DEADLINE) - TK_D(sim, id, RS_TK_REMAINING_WORK);
+                first_arrival = TK_D(sim, id, RS_TK_ARRIVAL) < first_arrival
+                                    ? TK_D(sim, id, RS_TK_ARRIVAL) : first_arrival;
+                least_slack = d < least_slack ? d : least_slack;
             }
+        }
+        /* A task that bursts towards another pool never wants this one: its best cloud
+         * option depends on nothing that changes. */
+        if (count > 0 && k == count && wanted == 0) {
+            PS_D(sim, p, RS_PS_NO_BURST_BEFORE) = rs_no_burst_before(sim, first_arrival,
+                                                                     least_slack);
         }
         need = wanted - PS_I(sim, p, RS_PS_PROVISIONING) - free;
         if (PL_I(sim, p, RS_PI_MIN_GPUS) - leases > need) {
@@ -2763,7 +2898,6 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->sh_rounds = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_ROUNDS]);
     sim->tk_d = (double *)(scratch + mi[RS_H_S_TASK_D]);
     sim->tk_i = (rs_i32 *)(scratch + mi[RS_H_S_TASK_I]);
-    sim->tk_units = (rs_i32 *)(scratch + mi[RS_H_S_TASK_UNITS]);
     sim->wait_count = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_COUNT]);
     sim->wait_head = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_HEAD]);
     sim->wait_lists = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_LISTS]);
@@ -2819,12 +2953,17 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->last_class = 0;
     sim->round_mixed = 0;
     sim->last_round_t = -1.0;
+    sim->bin_day = 0.0;
+    sim->bin_start = 0.0;
+    sim->bin_end = 0.0;
 
     sim->now = sim->start_now;
     sim->round = 0;
     sim->in_round = 0;
     sim->seq = 0;
     sim->heap_n = 0;
+    sim->far_n = 0;
+    sim->near_end = sim->start_now;
     sim->idle_n = 0;
     sim->events = 0;
     sim->lease_counter = 0;
@@ -2913,6 +3052,8 @@ RS_DEVICE void rs_reset(rs_sim *sim)
         PS_I(sim, p, RS_PS_DOWN) = 0;
         PS_I(sim, p, RS_PS_REPAIR_WAITING) = 0;
         PS_I(sim, p, RS_PS_REPAIRING) = 0;
+        PS_I(sim, p, RS_PS_FIRST_FREE) = 0;
+        PS_D(sim, p, RS_PS_NO_BURST_BEFORE) = rs_infinity();
     }
     n = mi[RS_H_N_SLOTS];
     for (i = 0; i < n; i++) {
@@ -3242,7 +3383,13 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
     end = sim.finished ? sim.now : sim.run_end;
     while (sim.status == RS_OK && !sim.finished) {
         double t;
-        while (sim.heap_n > 0 && rs_voided(&sim, &sim.heap[0])) {
+        for (;;) {
+            if (sim.heap_n == 0 && sim.far_n > 0) {
+                rs_refill(&sim);
+            }
+            if (!(sim.heap_n > 0 && rs_voided(&sim, &sim.heap[0]))) {
+                break;
+            }
             rs_pop(&sim);
         }
         if (sim.heap_n == 0) {

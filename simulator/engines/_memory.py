@@ -35,7 +35,6 @@ def scratch_layout(**n: int) -> dict[str, int]:
     halves("RS_H_S_SHOT_ROUNDS", n["n_shots"] * n["n_reviews"])
     words("RS_H_S_TASK_D", n["n_tasks"] * task_d)
     halves("RS_H_S_TASK_I", n["n_tasks"] * task_i)
-    halves("RS_H_S_TASK_UNITS", n["n_tasks"] * n["max_gang"])
     halves("RS_H_S_WAIT_COUNT", n["n_res"])
     halves("RS_H_S_WAIT_HEAD", n["n_res"])
     halves("RS_H_S_WAIT_LISTS", n["wait_total"])

@@ -278,7 +278,6 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
         n_shots=n_shots,
         n_tasks=n_tasks,
         n_reviews=stages.n_reviews,
-        max_gang=stages.max_gang,
         n_res=n_pools + n_teams,
         wait_total=wait_total,
         n_units=units.n_units,
