@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from simulator.cli.commands import main
+from simulator.model import setting_name
 from simulator.report.page import build_page
 
 DEMO = Path(__file__).parents[1] / "scenarios" / "demo.yaml"
@@ -283,3 +284,15 @@ def test_the_words_of_a_number() -> None:
     assert days_against(48.0, 108.0) == "2.5 days late"
     assert days_against(48.0, 48.5) == "on the deadline"
     assert days_against(48.0, math.inf) == "not delivered"
+
+
+def test_settings_are_named_by_labels_and_season_settings_by_words() -> None:
+    labels = {"team:supervisors": "VFX supervisors", "pool:h100": "H100s, reserved"}
+    assert setting_name("teams.supervisors.shifts.0.people", labels) == (
+        "VFX supervisors: shift 1, people"
+    )
+    assert setting_name("pools.h100.gpus", labels) == "H100s, reserved: gpus"
+    assert setting_name("pools.l40s.gpus", labels) == "l40s: gpus"  # no label: its name
+    assert setting_name("policy.queue", labels) == "queue order"
+    assert setting_name("policy.burst.budget_usd", labels) == "cloud burst budget (USD)"
+    assert setting_name("calendar.start", labels) == "calendar.start"  # no words: the path
