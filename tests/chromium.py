@@ -194,24 +194,29 @@ LAYOUT_CHECK = """(() => {
 })()"""
 
 
+def _new_tab(tools: _DevTools, width: int, height: int) -> str:
+    """A blank tab of ``width`` × ``height`` CSS pixels, attached, its events enabled; its
+    target id."""
+    target = tools.call("Target.createTarget", url="about:blank")["targetId"]
+    tools.session = tools.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+    for domain in ("Page", "Runtime", "Log", "Network"):
+        tools.call(f"{domain}.enable")
+    tools.call(
+        "Emulation.setDeviceMetricsOverride",
+        width=width,
+        height=height,
+        deviceScaleFactor=1,
+        mobile=False,
+    )
+    return str(target)
+
+
 def visit(
     browser: str, page: Path, *, width: int = 1200, height: int = 1300, media: str = "screen"
 ) -> Visit:
     tools = _DevTools(browser)
     try:
-        target = tools.call("Target.createTarget", url="about:blank")["targetId"]
-        tools.session = tools.call("Target.attachToTarget", targetId=target, flatten=True)[
-            "sessionId"
-        ]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            tools.call(f"{domain}.enable")
-        tools.call(
-            "Emulation.setDeviceMetricsOverride",
-            width=width,
-            height=height,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
+        target = _new_tab(tools, width, height)
         tools.call("Emulation.setEmulatedMedia", media=media)
         tools.call("Page.navigate", url=page.resolve().as_uri())
         tools.wait_for("Page.loadEventFired")
@@ -304,19 +309,7 @@ def opened(browser: str, url: str, *, width: int = 1400, height: int = 1300) -> 
     """``url`` open in a new tab of ``browser`` (loaded), for as long as the ``with`` lasts."""
     tools = _DevTools(browser)
     try:
-        target = tools.call("Target.createTarget", url="about:blank")["targetId"]
-        tools.session = tools.call("Target.attachToTarget", targetId=target, flatten=True)[
-            "sessionId"
-        ]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            tools.call(f"{domain}.enable")
-        tools.call(
-            "Emulation.setDeviceMetricsOverride",
-            width=width,
-            height=height,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
+        target = _new_tab(tools, width, height)
         tools.call("Page.navigate", url=url)
         tools.wait_for("Page.loadEventFired")
         yield Tab(tools, target)
