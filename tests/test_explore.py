@@ -37,9 +37,10 @@ from simulator.explore import (
     save_configuration,
 )
 from simulator.explore.app import bound_socket
+from simulator.model import compile_season
 from simulator.planning import compare
 from simulator.report.words import DIFFERENCES
-from simulator.results import Work
+from simulator.results import Work, simulate
 from simulator.scenario import apply_overrides, load_scenario, load_yaml, load_yaml_file
 
 ROOT = Path(__file__).parents[1]
@@ -110,6 +111,32 @@ def test_a_change_gives_the_numbers_compare_gives(session: Session, tmp_path: Pa
     assert configuration.view["sentence"].startswith(configuration.label)  # type: ignore[index]
     # The same configuration asked again is the one already answered.
     assert session.submit([CHANGE]) is configuration
+
+
+def test_the_season_figures_hold_the_daily_bins_of_each_pool_and_team(session: Session) -> None:
+    configuration = session.wait(session.submit([CHANGE]).id, timeout=120)
+    baseline = session.wait(0, timeout=120)
+    for changes, drawn in (([CHANGE], configuration), ([], baseline)):
+        assert drawn.season is not None, drawn.note
+        assert drawn.season["svg"].lstrip().startswith(b"<?xml")
+        model = compile_season(load_scenario(session.scenario_path, changes))
+        keys = [f"pool:{p.name}" for p in model.pools] + [f"team:{t.name}" for t in model.teams]
+        assert list(drawn.season["numbers"]) == keys
+        assert drawn.to_json()["season"] == [model.labels()[k] for k in keys]
+        # The daily bins of the same replications, as a run keeps them.
+        run = simulate(
+            load_scenario(session.scenario_path, changes),
+            Work(replications=REPLICATIONS, seed=session.seed),
+        )
+        bins = run.timeseries_frame()
+        for key in keys:
+            for column in ("busy", "queue"):
+                table = bins[bins["resource"] == key].pivot(
+                    index="replication", columns="day", values=column
+                )
+                means = table.fillna(0.0).to_numpy(float).mean(axis=0)
+                assert drawn.season["numbers"][key][column] == means.tolist(), (key, column)
+    assert any(max(n["busy"]) > 0 for n in configuration.season["numbers"].values())
 
 
 def test_a_bad_change_is_refused_as_the_command_line_refuses_it(
@@ -263,7 +290,7 @@ def test_the_command_refuses_a_bad_scenario(
 
 def test_the_server_lets_in_only_its_token(session: Session) -> None:
     with _serving(session) as address:
-        for path in ("/", "/api/state", "/static/explore.js", "/?token=wrong"):
+        for path in ("/", "/api/state", "/static/explore.js", "/api/season/0", "/?token=wrong"):
             assert _ask(address, path)[0] == 403, path
         assert _ask(address, "/api/try", body={"changes": [CHANGE]})[0] == 403
         assert _ask(address, "/", cookie="reelsim_explore=wrong")[0] == 403
@@ -282,6 +309,12 @@ def test_the_server_lets_in_only_its_token(session: Session) -> None:
         session.wait(0, timeout=120)  # the version then stays as it is
         same = f"/api/state?since={session.version}"
         assert json.loads(_ask(address, same, cookie=cookie)[2])["unchanged"]
+        status, headers, figure = _ask(address, "/api/season/0", cookie=cookie)
+        assert status == 200
+        assert headers["content-type"] == "image/svg+xml"
+        assert "default-src 'none'" in headers["content-security-policy"]
+        assert figure == session.configurations[0].season["svg"]  # type: ignore[index]
+        assert _ask(address, "/api/season/7", cookie=cookie)[0] == 404
 
 
 def test_a_bad_knob_gets_the_located_message_in_the_reply(
@@ -410,6 +443,13 @@ def test_the_page_shows_what_compare_computes(
             for k in (0, 1):  # tick both configurations of the history: side by side
                 tab.evaluate(f"document.querySelectorAll('#history-table input')[{k}].click()")
             pair = tab.wait_until("document.querySelector('#side-by-side caption')?.textContent")
+            # The figures over the season: this configuration's and the baseline's, drawn.
+            figures = tab.wait_until(
+                "(() => { const f = ['#season-this', '#season-baseline'].map((s) =>"
+                " document.querySelector(s)); const ok = f.every((x) => !x.hidden &&"
+                " x.querySelector('img').complete && x.querySelector('img').naturalWidth > 0);"
+                " return ok && f.map((x) => [x.dataset.id, x.dataset.resources]); })()"
+            )
             seen = tab.seen()
             if writing_docs:
                 (ROOT / "docs" / "explore.png").write_bytes(tab.screenshot())
@@ -425,6 +465,9 @@ def test_the_page_shows_what_compare_computes(
             f"{say(row['difference'])} ({say(row['low'])} – {say(row['high'])})"
         )
     assert pair == "Side by side: #0 and #1"
+    names = compile_season(load_scenario(scenario)).labels()
+    shown_resources = "|".join(names[k] for k in live.configurations[1].season["numbers"])  # type: ignore[index]
+    assert figures == [["1", shown_resources], ["0", shown_resources]]
     assert main(["validate", str(scenario), "--set", BAD]) == 2
     assert problem == capsys.readouterr().err.strip()
     assert seen.errors == []

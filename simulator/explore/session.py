@@ -35,6 +35,7 @@ from typing import Any
 from simulator.engines import choose_engine
 from simulator.errors import ReelsimError, UsageError
 from simulator.explore.knobs import Knob, scenario_knobs
+from simulator.explore.season import season_figure, season_frame
 from simulator.explore.views import comparison_rows, glance, headline, summary_view
 from simulator.model.compiler import compile_season
 from simulator.planning import Comparison, PointResult, compare, make_executor, sweep
@@ -95,6 +96,9 @@ class Configuration:
     comparison: Comparison | None = None
     seconds: list[float] = field(default_factory=list)
     """Seconds from submission to each answer (waiting behind other runs included)."""
+    season: dict[str, Any] | None = None
+    """The full answer over the season (``simulator.explore.season``): ``numbers`` (per
+    resource, the daily means of busy units and queue), ``names`` and the ``svg``."""
     saved: list[str] = field(default_factory=list)
     cancel: threading.Event = field(default_factory=threading.Event)
     submitted: float = field(default_factory=time.perf_counter)
@@ -113,6 +117,9 @@ class Configuration:
             "note": self.note,
             "view": self.view,
             "saved": self.saved,
+            "season": None
+            if self.season is None
+            else [self.season["names"].get(k, k) for k in self.season["numbers"]],
             "seconds": [round(s, 3) for s in self.seconds],
         }
 
@@ -276,6 +283,7 @@ class Session:
                     configuration.computing, configuration.progress = n, 0.0
                     self._changed()
                 self._answer(configuration, n)
+            self._draw_season(configuration)
             final = "done"
         except _Cancelled:
             final = "cancelled"
@@ -283,6 +291,7 @@ class Session:
             configuration.note = "These changes leave the scenario as it was: the baseline."
             configuration.view = self.configurations[0].view
             configuration.replications = self.configurations[0].replications
+            configuration.season = self.configurations[0].season
             final = "done"
         except ReelsimError as error:
             configuration.error = refusal(error)
@@ -309,6 +318,7 @@ class Session:
             seed=self.seed,
             chunk_size=self.first,
             engine=self.engine,
+            daily=True,
             executor=self._executor,
             progress=progress,
         )
@@ -345,6 +355,24 @@ class Session:
             configuration.result, configuration.comparison = result, comparison
             configuration.view, configuration.replications = view, n
             configuration.seconds.append(time.perf_counter() - configuration.submitted)
+            self._changed()
+
+    def _draw_season(self, configuration: Configuration) -> None:
+        """Draw the full answer over the season, once it is in (about 0.7 s for
+        season-hybrid's seven pools and teams: after the answer, not before it)."""
+        result = configuration.result
+        if result is None or configuration.season is not None:
+            return
+        scenario = result.point.scenario
+        model = compile_season(scenario)
+        try:
+            frame = season_frame(model, self.work_folder, result.chunks)
+        except ReelsimError as error:  # chunks from before the session, without the bins
+            configuration.note = f"No figure over the season: {error}"
+            return
+        season = season_figure(configuration.label, scenario, model, frame)
+        with self._lock:
+            configuration.season = season
             self._changed()
 
     def _sentence(self, configuration: Configuration, result: Comparison) -> str:
