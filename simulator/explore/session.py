@@ -12,9 +12,13 @@ replications, 20 by default), then for ten times more, up to ``replications`` (2
 ``answer_steps``). Every step is
 a whole comparison of its own, on chunks of ``first`` replications kept in one folder
 (``results/explore-NAME/`` beside the scenario): a step reuses the chunks of the steps
-before it, and every configuration reuses the baseline's. One configuration runs at a
-time, on one executor the session owns; a configuration may be cancelled, between two
-chunks, and keeps the answer of its last finished step.
+before it, and every configuration reuses the baseline's: its chunks, and its result at
+that step as it is (``compare``'s ``known_b``), not checked and summarised again. One
+configuration runs at a time, on one executor the session owns: with the batch kernel, one
+chunk at a time on every core (``KernelThreads``), so that the first answer, a single
+chunk, has them all. A configuration may be cancelled, between two chunks, and keeps the
+answer of its last finished step. Once its full answer is in, its figure over the season is
+drawn (``simulator.explore.season``).
 
 **Bad input never stops the session.** A change is checked by loading the scenario with it
 (the schema judges every value) before it is queued: a bad one is refused with the message
@@ -38,14 +42,43 @@ from simulator.explore.knobs import Knob, scenario_knobs
 from simulator.explore.season import season_figure, season_frame
 from simulator.explore.views import comparison_rows, glance, headline, summary_view
 from simulator.model.compiler import compile_season
-from simulator.planning import Comparison, PointResult, compare, make_executor, sweep
+from simulator.planning import (
+    Comparison,
+    Executor,
+    LocalExecutor,
+    PointResult,
+    compare,
+    make_executor,
+    sweep,
+)
+from simulator.planning.executors import default_workers
 from simulator.report.words import DIFFERENCES, SeasonCalendar, setting_name
 from simulator.results.work import Progress, Work
 from simulator.scenario import load_scenario, load_yaml_file
 
-__all__ = ["Configuration", "Session", "answer_steps", "refusal"]
+__all__ = ["Configuration", "KernelThreads", "Session", "answer_steps", "refusal"]
 
 STATES = ("queued", "running", "done", "cancelled", "failed")
+
+
+class KernelThreads(LocalExecutor):
+    """The batch kernel's chunks one at a time, each on ``threads`` kernel threads (None:
+    every core): a session's first answer is a single chunk, and it gets every core."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        super().__init__(1)
+        self._threads = threads if threads is not None else default_workers()
+
+    @property
+    def threads_per_task(self) -> int | None:
+        return self._threads
+
+    @property
+    def description(self) -> str:
+        return f"local (one chunk at a time on {self._threads} kernel threads)"
+
+    def __enter__(self) -> KernelThreads:
+        return self
 
 
 class _Cancelled(Exception):
@@ -64,8 +97,8 @@ def refusal(error: ReelsimError) -> str:
 def answer_steps(first: int, replications: int) -> list[int]:
     """The replications of each answer: ``first``, then ten times more while that is
     short of ``replications``, then ``replications`` (20, 200; 20, 200, 1000). Every step
-    summarises both sides afresh (about half a second for season-hybrid), so steps are
-    few and far apart."""
+    summarises the changed side afresh and pairs it with the baseline (about a quarter of a
+    second for season-hybrid at 200), so steps are few and far apart."""
     steps = [min(first, replications)]
     while steps[-1] * 10 < replications:
         steps.append(steps[-1] * 10)
@@ -162,9 +195,17 @@ class Session:
         self.version = 0
         self._lock = threading.RLock()
         self._todo: queue.Queue[Configuration | None] = queue.Queue()
-        # The reference engine is Python: only processes run its chunks side by side.
+        # The reference engine is Python: only processes run its chunks side by side. The
+        # kernel runs one chunk at a time on every thread, so that a first answer (one
+        # chunk) has every core too; writing a chunk overlaps the next one's run.
         reference = choose_engine(model, engine).engine == "reference"
-        self._executor = make_executor(Work(threads=threads, engine=engine), processes=reference)
+        self._executor: Executor = (
+            make_executor(Work(threads=threads, engine=engine), processes=True)
+            if reference
+            else KernelThreads(threads)
+        )
+        self._baseline: dict[int, PointResult] = {}
+        """The baseline's result at each step: every comparison's B, taken as it is."""
         self._worker = threading.Thread(target=self._work, name="explore-runs", daemon=True)
         self._worker.start()
         self._queue(())
@@ -330,6 +371,7 @@ class Session:
             result = sweep(
                 self.scenario_path, [], out=self.work_folder, work=work, plots=False
             ).results[0]
+            self._baseline[n] = result
             view = summary_view(result.summary, self.calendar)
             comparison = None
         else:
@@ -341,6 +383,7 @@ class Session:
                     overrides_a=configuration.changes,
                     label_a=configuration.label,
                     label_b="baseline",
+                    known_b=self._baseline.get(n),
                 )
             except UsageError as error:
                 if "same scenario" not in str(error):
