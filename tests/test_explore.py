@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,13 @@ import pytest
 from chromium import opened, started_chromium
 
 from simulator.cli.commands import main
-from simulator.errors import ScenarioError, UnsupportedError
+from simulator.errors import ScenarioError, UnsupportedError, UsageError
 from simulator.explore import (
     Session,
     answer_steps,
     changed_text,
     create_app,
+    expand_shifts,
     refusal,
     save_configuration,
 )
@@ -92,6 +94,37 @@ def test_knobs_come_from_the_scenario_with_its_values(session: Session) -> None:
     assert knobs["shot_stages.supervisor_review.sample_rate"].group == "Review"
     assert knobs["policy.queue"].choices[0] == "fifo"
     assert knobs["policy.queue"].value == session.scenario.policy.queue
+
+
+def test_a_shift_moves_every_episode_of_a_list_and_a_refused_one_says_where(
+    session: Session, scenario: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (name, show), *_ = session.scenario.shows.items()
+    knobs = {k.path: k for k in session.knobs}
+    assert knobs[f"shows.{name}.episodes.*.deadline"].value == "0"
+    assert knobs[f"shows.{name}.episodes.*.lock"].kind == "integer"
+    shift = f"shows.{name}.episodes.*.deadline=2"
+    moved = session.submit([shift])
+    assert moved.changes == tuple(
+        f"shows.{name}.episodes.{k}.deadline={(ep.deadline + timedelta(days=2)).isoformat()}"
+        for k, ep in enumerate(show.episodes)
+    )
+    assert moved.label == f"{name}: every deadline +2 days"
+    assert session.wait(moved.id, timeout=120).state == "done", moved.error
+    deadlines = [ep.deadline for ep in load_scenario(scenario, moved.changes).shows[name].episodes]
+    assert deadlines == [ep.deadline + timedelta(days=2) for ep in show.episodes]
+    # Too far: a deadline before its lock, refused as the command line refuses the overrides.
+    too_far = f"shows.{name}.episodes.*.deadline=-30"
+    with pytest.raises(ScenarioError) as refused:
+        session.submit([too_far])
+    overrides = expand_shifts(session.scenario, [too_far])
+    assert main(["validate", str(scenario), *(f"--set={o}" for o in overrides)]) == 2
+    printed = capsys.readouterr().err.strip()
+    assert refusal(refused.value) == printed
+    assert f"shows.{name}.episodes.0.deadline" in printed
+    with pytest.raises(UsageError, match="whole number of days"):
+        session.submit([f"shows.{name}.episodes.*.lock=soon"])
+    assert len(session.configurations) == 2
 
 
 def test_a_change_gives_the_numbers_compare_gives(session: Session, tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ from typing import Any
 
 from simulator.engines import choose_engine
 from simulator.errors import ReelsimError, UsageError
-from simulator.explore.knobs import Knob, scenario_knobs
+from simulator.explore.knobs import SHIFT, Knob, expand_shifts, scenario_knobs
 from simulator.explore.season import season_figure, season_frame
 from simulator.explore.views import comparison_rows, glance, headline, summary_view
 from simulator.model.compiler import compile_season
@@ -218,8 +218,11 @@ class Session:
 
     def submit(self, changes: Sequence[str]) -> Configuration:
         """Check ``changes`` (``PATH=VALUE`` each) and queue the configuration they make;
-        one already tried is given back as it is, not run again."""
-        changes = tuple(c.strip() for c in changes if c.strip())
+        one already tried is given back as it is, not run again. A shift (``shows.NAME.
+        episodes.*.deadline=DAYS``) stands for its overrides, one per episode
+        (``simulator.explore.knobs.expand_shifts``): they are the configuration's changes."""
+        given = tuple(c.strip() for c in changes if c.strip())
+        changes = tuple(expand_shifts(self.scenario, given))
         with self._lock:
             for known in self.configurations:
                 if known.changes == changes and known.state != "failed":
@@ -233,7 +236,7 @@ class Session:
         if not changes:
             raise UsageError("no change: give at least one PATH=VALUE")
         self.check(changes)
-        return self._queue(changes)
+        return self._queue(changes, self._label(given))
 
     def cancel(self, configuration: int) -> Configuration:
         found = self.get(configuration)
@@ -286,13 +289,17 @@ class Session:
             return "baseline"
         words = []
         for change in changes:
-            path, _, value = change.partition("=")
-            words.append(f"{setting_name(path.strip(), self.labels)} = {value.strip()}")
+            path, _, value = (part.strip() for part in change.partition("="))
+            shift = SHIFT.match(path)
+            if shift is not None:
+                words.append(f"{shift[1]}: every {shift[2]} {int(value):+d} days")
+            else:
+                words.append(f"{setting_name(path, self.labels)} = {value}")
         return "; ".join(words)
 
-    def _queue(self, changes: tuple[str, ...]) -> Configuration:
+    def _queue(self, changes: tuple[str, ...], label: str = "baseline") -> Configuration:
         with self._lock:
-            configuration = Configuration(len(self.configurations), changes, self._label(changes))
+            configuration = Configuration(len(self.configurations), changes, label)
             self.configurations.append(configuration)
             self._todo.put(configuration)
             self._changed()
