@@ -176,6 +176,21 @@ def _known(
     )
 
 
+def _evaluate(
+    point_a: Point, point_b: Point, plan: Plan, out: Path, work: Work, known_b: PointResult | None
+) -> tuple[PointResult, PointResult, int, int]:
+    """Both sides' results (B's the known one, when given) and the chunks computed and
+    reused."""
+    if known_b is None:
+        evaluation = evaluate_points([point_a, point_b], plan, out=out, work=work)
+        result_a, result_b = evaluation.results
+        return result_a, result_b, evaluation.chunks_computed, evaluation.chunks_reused
+    result_b = _known(known_b, point_b, plan, out, as_status(work.status))
+    evaluation = evaluate_points([point_a], plan, out=out, work=work)
+    reused = evaluation.chunks_reused + len(result_b.chunks)
+    return evaluation.results[0], result_b, evaluation.chunks_computed, reused
+
+
 def compare(
     a: ScenarioSource,
     b: ScenarioSource | None = None,
@@ -219,13 +234,7 @@ def compare(
     level = base_a.run.confidence
     from_status = as_status(work.status)
     work = replace(work, status=from_status)
-    if known_b is None:
-        evaluation = evaluate_points([point_a, point_b], plan, out=out, work=work)
-        result_a, result_b = evaluation.results
-    else:
-        result_b = _known(known_b, point_b, plan, out, from_status)
-        evaluation = evaluate_points([point_a], plan, out=out, work=work)
-        (result_a,) = evaluation.results
+    result_a, result_b, computed, reused = _evaluate(point_a, point_b, plan, out, work, known_b)
     results = (result_a, result_b)
     table = paired_table(_per_replication(out, result_a), _per_replication(out, result_b), level)
     atomic_write(out / "comparison.parquet", lambda tmp: table.to_parquet(tmp, index=False))
@@ -252,10 +261,7 @@ def compare(
             "summary": result_b.summary.to_json(),
         },
         "differences": table.to_dict(orient="records"),
-        "chunks": {
-            "computed": evaluation.chunks_computed,
-            "reused": evaluation.chunks_reused + (0 if known_b is None else len(result_b.chunks)),
-        },
+        "chunks": {"computed": computed, "reused": reused},
         "wall_seconds": time.perf_counter() - started,
     }
     write_manifest(out, summary, files)
