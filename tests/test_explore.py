@@ -486,6 +486,8 @@ def test_the_page_shows_what_compare_computes(
             seen = tab.seen()
             if writing_docs:
                 (ROOT / "docs" / "explore.png").write_bytes(tab.screenshot())
+                tab.evaluate("document.querySelector('#over-season').scrollIntoView()")
+                (ROOT / "docs" / "explore-season.png").write_bytes(tab.screenshot())
     finally:
         live.close()
     expected = _compared(scenario, change, n, live.seed, tmp_path / "compare")
