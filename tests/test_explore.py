@@ -40,7 +40,7 @@ from simulator.explore import (
 )
 from simulator.explore.app import bound_socket
 from simulator.model import compile_season
-from simulator.planning import compare
+from simulator.planning import compare, sweep
 from simulator.report.words import DIFFERENCES
 from simulator.results import Work, simulate
 from simulator.scenario import apply_overrides, load_scenario, load_yaml, load_yaml_file
@@ -170,6 +170,24 @@ def test_the_season_figures_hold_the_daily_bins_of_each_pool_and_team(session: S
                 means = table.fillna(0.0).to_numpy(float).mean(axis=0)
                 assert drawn.season["numbers"][key][column] == means.tolist(), (key, column)
     assert any(max(n["busy"]) > 0 for n in configuration.season["numbers"].values())
+
+
+def test_chunks_without_the_daily_bins_answer_but_say_why_there_is_no_figure(
+    scenario: Path,
+) -> None:
+    seed = load_scenario(scenario).run.seed
+    folder = scenario.parent / "results" / "explore-demo"
+    work = Work(replications=REPLICATIONS, seed=seed, chunk_size=FIRST)
+    sweep(scenario, [], out=folder, work=work, plots=False)  # planning's chunks: no bins
+    live = Session(scenario, replications=REPLICATIONS, first=FIRST, threads=1)
+    try:
+        baseline = live.wait(0, timeout=120)
+    finally:
+        live.close()
+    assert baseline.state == "done"
+    assert baseline.replications == REPLICATIONS
+    assert baseline.season is None
+    assert str(folder) in baseline.to_json()["season_note"]
 
 
 def test_a_bad_change_is_refused_as_the_command_line_refuses_it(

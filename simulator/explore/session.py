@@ -132,6 +132,8 @@ class Configuration:
     season: dict[str, Any] | None = None
     """The full answer over the season (``simulator.explore.season``): ``numbers`` (per
     resource, the daily means of busy units and queue), ``names`` and the ``svg``."""
+    season_note: str = ""
+    """Why there is no figure over the season, when its chunks lack the daily bins."""
     saved: list[str] = field(default_factory=list)
     cancel: threading.Event = field(default_factory=threading.Event)
     submitted: float = field(default_factory=time.perf_counter)
@@ -153,6 +155,7 @@ class Configuration:
             "season": None
             if self.season is None
             else [self.season["names"].get(k, k) for k in self.season["numbers"]],
+            "season_note": self.season_note,
             "seconds": [round(s, 3) for s in self.seconds],
         }
 
@@ -417,8 +420,11 @@ class Session:
         model = compile_season(scenario)
         try:
             frame = season_frame(model, self.work_folder, result.chunks)
-        except ReelsimError as error:  # chunks from before the session, without the bins
-            configuration.note = f"No figure over the season: {error}"
+        except ReelsimError:  # chunks found on disk, written without the daily bins
+            configuration.season_note = (
+                f"No figure over the season: the chunks found in {self.work_folder} were "
+                "written without the daily bins; remove that folder to draw it."
+            )
             return
         season = season_figure(configuration.label, scenario, model, frame)
         with self._lock:

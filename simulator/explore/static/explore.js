@@ -196,7 +196,7 @@ function drawSeason(state) {
   const c = state.configurations[page.selected];
   const baseline = state.configurations[0];
   const status = document.getElementById("season-status");
-  status.textContent = !c || c.season ? "" :
+  status.textContent = !c || c.season ? "" : c.season_note ||
     (c.state === "running" || c.state === "queued" ? "Drawn when the full answer is in…" :
       "No figure: this configuration has no full answer.");
   showSeason(document.getElementById("season-this"), c, c && c.id === 0 ? "Baseline" : "This configuration");
