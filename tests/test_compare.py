@@ -72,6 +72,34 @@ def test_a_comparison_tells_its_progress(tmp_path: Path) -> None:
     assert told[-1].replications_computed == 8
 
 
+def test_a_known_b_gives_the_same_comparison_and_a_wrong_one_is_refused(
+    comparison: Comparison, tmp_path: Path
+) -> None:
+    work = Work(replications=30, chunk_size=16)
+    again = compare(
+        DEMO, DEMO, overrides_b=FIFO_ONE_GPU, out=comparison.out, work=work, known_b=comparison.b
+    )
+    assert again.table.equals(comparison.table)
+    assert again.b.row == comparison.b.row
+    assert again.summary["b"] == comparison.summary["b"]
+    assert again.summary["a"] == comparison.summary["a"]
+    # Another side, other replications, another folder: not this B.
+    for side, n, out in (
+        (comparison.a, 30, comparison.out),
+        (comparison.b, 20, comparison.out),
+        (comparison.b, 30, tmp_path),
+    ):
+        with pytest.raises(UsageError, match="not B's"):
+            compare(
+                DEMO,
+                DEMO,
+                overrides_b=FIFO_ONE_GPU,
+                out=out,
+                work=Work(replications=n, chunk_size=16),
+                known_b=side,
+            )
+
+
 def test_a_scenario_is_not_compared_with_itself(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="same scenario"):
         compare(DEMO, DEMO, out=tmp_path, work=Work(replications=2))

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +28,21 @@ import pytest
 from chromium import opened, started_chromium
 
 from simulator.cli.commands import main
-from simulator.errors import ScenarioError, UnsupportedError
+from simulator.errors import ScenarioError, UnsupportedError, UsageError
 from simulator.explore import (
     Session,
     answer_steps,
     changed_text,
     create_app,
+    expand_shifts,
     refusal,
     save_configuration,
 )
 from simulator.explore.app import bound_socket
-from simulator.planning import compare
+from simulator.model import compile_season
+from simulator.planning import compare, sweep
 from simulator.report.words import DIFFERENCES
-from simulator.results import Work
+from simulator.results import Work, simulate
 from simulator.scenario import apply_overrides, load_scenario, load_yaml, load_yaml_file
 
 ROOT = Path(__file__).parents[1]
@@ -93,6 +96,37 @@ def test_knobs_come_from_the_scenario_with_its_values(session: Session) -> None:
     assert knobs["policy.queue"].value == session.scenario.policy.queue
 
 
+def test_a_shift_moves_every_episode_of_a_list_and_a_refused_one_says_where(
+    session: Session, scenario: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (name, show), *_ = session.scenario.shows.items()
+    knobs = {k.path: k for k in session.knobs}
+    assert knobs[f"shows.{name}.episodes.*.deadline"].value == "0"
+    assert knobs[f"shows.{name}.episodes.*.lock"].kind == "integer"
+    shift = f"shows.{name}.episodes.*.deadline=2"
+    moved = session.submit([shift])
+    assert moved.changes == tuple(
+        f"shows.{name}.episodes.{k}.deadline={(ep.deadline + timedelta(days=2)).isoformat()}"
+        for k, ep in enumerate(show.episodes)
+    )
+    assert moved.label == f"{name}: every deadline +2 days"
+    assert session.wait(moved.id, timeout=120).state == "done", moved.error
+    deadlines = [ep.deadline for ep in load_scenario(scenario, moved.changes).shows[name].episodes]
+    assert deadlines == [ep.deadline + timedelta(days=2) for ep in show.episodes]
+    # Too far: a deadline before its lock, refused as the command line refuses the overrides.
+    too_far = f"shows.{name}.episodes.*.deadline=-30"
+    with pytest.raises(ScenarioError) as refused:
+        session.submit([too_far])
+    overrides = expand_shifts(session.scenario, [too_far])
+    assert main(["validate", str(scenario), *(f"--set={o}" for o in overrides)]) == 2
+    printed = capsys.readouterr().err.strip()
+    assert refusal(refused.value) == printed
+    assert f"shows.{name}.episodes.0.deadline" in printed
+    with pytest.raises(UsageError, match="whole number of days"):
+        session.submit([f"shows.{name}.episodes.*.lock=soon"])
+    assert len(session.configurations) == 2
+
+
 def test_a_change_gives_the_numbers_compare_gives(session: Session, tmp_path: Path) -> None:
     configuration = session.wait(session.submit([CHANGE]).id, timeout=120)
     assert configuration.state == "done", configuration.error
@@ -110,6 +144,50 @@ def test_a_change_gives_the_numbers_compare_gives(session: Session, tmp_path: Pa
     assert configuration.view["sentence"].startswith(configuration.label)  # type: ignore[index]
     # The same configuration asked again is the one already answered.
     assert session.submit([CHANGE]) is configuration
+
+
+def test_the_season_figures_hold_the_daily_bins_of_each_pool_and_team(session: Session) -> None:
+    configuration = session.wait(session.submit([CHANGE]).id, timeout=120)
+    baseline = session.wait(0, timeout=120)
+    for changes, drawn in (([CHANGE], configuration), ([], baseline)):
+        assert drawn.season is not None, drawn.note
+        assert drawn.season["svg"].lstrip().startswith(b"<?xml")
+        model = compile_season(load_scenario(session.scenario_path, changes))
+        keys = [f"pool:{p.name}" for p in model.pools] + [f"team:{t.name}" for t in model.teams]
+        assert list(drawn.season["numbers"]) == keys
+        assert drawn.to_json()["season"] == [model.labels()[k] for k in keys]
+        # The daily bins of the same replications, as a run keeps them.
+        run = simulate(
+            load_scenario(session.scenario_path, changes),
+            Work(replications=REPLICATIONS, seed=session.seed),
+        )
+        bins = run.timeseries_frame()
+        for key in keys:
+            for column in ("busy", "queue"):
+                table = bins[bins["resource"] == key].pivot(
+                    index="replication", columns="day", values=column
+                )
+                means = table.fillna(0.0).to_numpy(float).mean(axis=0)
+                assert drawn.season["numbers"][key][column] == means.tolist(), (key, column)
+    assert any(max(n["busy"]) > 0 for n in configuration.season["numbers"].values())
+
+
+def test_chunks_without_the_daily_bins_answer_but_say_why_there_is_no_figure(
+    scenario: Path,
+) -> None:
+    seed = load_scenario(scenario).run.seed
+    folder = scenario.parent / "results" / "explore-demo"
+    work = Work(replications=REPLICATIONS, seed=seed, chunk_size=FIRST)
+    sweep(scenario, [], out=folder, work=work, plots=False)  # planning's chunks: no bins
+    live = Session(scenario, replications=REPLICATIONS, first=FIRST, threads=1)
+    try:
+        baseline = live.wait(0, timeout=120)
+    finally:
+        live.close()
+    assert baseline.state == "done"
+    assert baseline.replications == REPLICATIONS
+    assert baseline.season is None
+    assert str(folder) in baseline.to_json()["season_note"]
 
 
 def test_a_bad_change_is_refused_as_the_command_line_refuses_it(
@@ -263,7 +341,7 @@ def test_the_command_refuses_a_bad_scenario(
 
 def test_the_server_lets_in_only_its_token(session: Session) -> None:
     with _serving(session) as address:
-        for path in ("/", "/api/state", "/static/explore.js", "/?token=wrong"):
+        for path in ("/", "/api/state", "/static/explore.js", "/api/season/0", "/?token=wrong"):
             assert _ask(address, path)[0] == 403, path
         assert _ask(address, "/api/try", body={"changes": [CHANGE]})[0] == 403
         assert _ask(address, "/", cookie="reelsim_explore=wrong")[0] == 403
@@ -282,6 +360,12 @@ def test_the_server_lets_in_only_its_token(session: Session) -> None:
         session.wait(0, timeout=120)  # the version then stays as it is
         same = f"/api/state?since={session.version}"
         assert json.loads(_ask(address, same, cookie=cookie)[2])["unchanged"]
+        status, headers, figure = _ask(address, "/api/season/0", cookie=cookie)
+        assert status == 200
+        assert headers["content-type"] == "image/svg+xml"
+        assert "default-src 'none'" in headers["content-security-policy"]
+        assert figure == session.configurations[0].season["svg"]  # type: ignore[index]
+        assert _ask(address, "/api/season/7", cookie=cookie)[0] == 404
 
 
 def test_a_bad_knob_gets_the_located_message_in_the_reply(
@@ -410,9 +494,18 @@ def test_the_page_shows_what_compare_computes(
             for k in (0, 1):  # tick both configurations of the history: side by side
                 tab.evaluate(f"document.querySelectorAll('#history-table input')[{k}].click()")
             pair = tab.wait_until("document.querySelector('#side-by-side caption')?.textContent")
+            # The figures over the season: this configuration's and the baseline's, drawn.
+            figures = tab.wait_until(
+                "(() => { const f = ['#season-this', '#season-baseline'].map((s) =>"
+                " document.querySelector(s)); const ok = f.every((x) => !x.hidden &&"
+                " x.querySelector('img').complete && x.querySelector('img').naturalWidth > 0);"
+                " return ok && f.map((x) => [x.dataset.id, x.dataset.resources]); })()"
+            )
             seen = tab.seen()
             if writing_docs:
                 (ROOT / "docs" / "explore.png").write_bytes(tab.screenshot())
+                tab.evaluate("document.querySelector('#over-season').scrollIntoView()")
+                (ROOT / "docs" / "explore-season.png").write_bytes(tab.screenshot())
     finally:
         live.close()
     expected = _compared(scenario, change, n, live.seed, tmp_path / "compare")
@@ -425,6 +518,9 @@ def test_the_page_shows_what_compare_computes(
             f"{say(row['difference'])} ({say(row['low'])} – {say(row['high'])})"
         )
     assert pair == "Side by side: #0 and #1"
+    names = compile_season(load_scenario(scenario)).labels()
+    shown_resources = "|".join(names[k] for k in live.configurations[1].season["numbers"])  # type: ignore[index]
+    assert figures == [["1", shown_resources], ["0", shown_resources]]
     assert main(["validate", str(scenario), "--set", BAD]) == 2
     assert problem == capsys.readouterr().err.strip()
     assert seen.errors == []

@@ -195,6 +195,7 @@ PUBLIC_NAMES = {
         "answer_steps",
         "changed_text",
         "create_app",
+        "expand_shifts",
         "refusal",
         "save_configuration",
         "scenario_knobs",

@@ -9,7 +9,7 @@ a results folder and a report. Built on the library's public calls only.
 from __future__ import annotations
 
 from simulator.explore.app import create_app, serve
-from simulator.explore.knobs import Knob, scenario_knobs
+from simulator.explore.knobs import Knob, expand_shifts, scenario_knobs
 from simulator.explore.saving import changed_text, save_configuration
 from simulator.explore.session import Configuration, Session, answer_steps, refusal
 
@@ -20,6 +20,7 @@ __all__ = [
     "answer_steps",
     "changed_text",
     "create_app",
+    "expand_shifts",
     "refusal",
     "save_configuration",
     "scenario_knobs",

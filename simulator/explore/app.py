@@ -147,6 +147,16 @@ class _Routes:
             return _headers(JSONResponse({"refused": refusal(error)}))
         return _headers(JSONResponse({"id": configuration.id}))
 
+    async def season(self, request: Request) -> Response:
+        """A configuration's figure over the season (SVG), once drawn."""
+        try:
+            configuration = self.session.get(int(request.path_params["number"]))
+        except ReelsimError as error:
+            return _refused(refusal(error), 404)
+        if configuration.season is None:
+            return _refused("no figure over the season yet", 404)
+        return _headers(Response(configuration.season["svg"], media_type="image/svg+xml"))
+
     async def cancel(self, request: Request) -> Response:
         try:
             configuration = self.session.cancel(int(request.path_params["number"]))
@@ -182,6 +192,7 @@ def create_app(session: Session, token: str) -> Starlette:
             Route("/", guarded(routes.page)),
             Route("/static/{name}", guarded(routes.static)),
             Route("/api/state", guarded(routes.state)),
+            Route("/api/season/{number:int}", guarded(routes.season)),
             Route("/api/try", guarded(routes.try_changes), methods=["POST"]),
             Route("/api/cancel/{number:int}", guarded(routes.cancel), methods=["POST"]),
             Route("/api/save/{number:int}", guarded(routes.save), methods=["POST"]),

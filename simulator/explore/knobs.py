@@ -6,18 +6,35 @@ per team, each review stage's sample rate and round cap, the burst rule and clou
 the queue policy, and each show's lock and deadline spacing. Nothing here checks a value:
 a changed knob is an override like any other, and the scenario's schema judges it when the
 configuration is loaded (``simulator.explore.session``).
+
+**Shifts.** A show written as an episode list has no spacing to change; it gets two knobs
+that move every picture lock, or every deadline, of its episodes by a number of days:
+``shows.NAME.episodes.*.lock=DAYS`` and ``shows.NAME.episodes.*.deadline=DAYS``. A shift is
+not a path the loader knows: ``expand_shifts`` writes it out as the overrides it stands
+for, one per episode (``shows.NAME.episodes.K.deadline=2027-01-17``: the moment as the file
+gives it, a date, a date and time or an offset, moved by DAYS days), and those are checked
+by the schema like any other change, so a shift too far is refused with the message the
+command line gives for that override.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
+from simulator.errors import UsageError
 from simulator.model import setting_name
 from simulator.scenario.jsonschema import duration_text
 from simulator.scenario.schema import EpisodeSeries, Scenario
 
-__all__ = ["QUEUE_POLICIES", "Knob", "scenario_knobs"]
+__all__ = ["QUEUE_POLICIES", "Knob", "expand_shifts", "scenario_knobs"]
+
+SHIFT = re.compile(r"^shows\.([^.]+)\.episodes\.\*\.(lock|deadline)$")
+"""A shift's path: every picture lock or deadline of a show's episode list."""
+MAX_SHIFT_DAYS = 3660
 
 QUEUE_POLICIES = ("fifo", "edf", "priority", "sjf", "least_slack")
 """The built-in queue policies, the choices of the ``policy.queue`` knob."""
@@ -122,4 +139,54 @@ def scenario_knobs(
             for key in ("lock_every", "deadline_every"):
                 typed = getattr(show.episodes, key)
                 add(f"shows.{name}.episodes.{key}", "Season", "duration", typed)
+        else:
+            for key, words in (("lock", "picture lock"), ("deadline", "deadline")):
+                label = f"{show.title or name}: move every {words} (days)"
+                knobs.append(
+                    Knob(f"shows.{name}.episodes.*.{key}", label, "Season", "integer", "0")
+                )
     return knobs
+
+
+def _moved(moment: date | datetime | float, days: int) -> str:
+    """``moment`` (a date, a date and time, or an offset in hours) ``days`` days later,
+    written as the scenario writes it."""
+    if isinstance(moment, date):  # a datetime is a date too
+        return (moment + timedelta(days=days)).isoformat()
+    hours = moment + 24.0 * days
+    return duration_text(hours) if hours > 0 else f"{hours:g}h"
+
+
+def expand_shifts(scenario: Scenario, changes: Sequence[str]) -> list[str]:
+    """``changes`` with every shift (``shows.NAME.episodes.*.lock=DAYS``, or ``.deadline``)
+    written out as one override per episode of the show's list; other changes as they
+    are. A shift of 0 days stands for no override."""
+    out: list[str] = []
+    for change in changes:
+        path, _, value = (part.strip() for part in change.partition("="))
+        found = SHIFT.match(path)
+        if found is None:
+            out.append(change)
+            continue
+        name, key = found.groups()
+        show = scenario.shows.get(name)
+        if show is None or isinstance(show.episodes, EpisodeSeries):
+            raise UsageError(
+                f"--set {change} {path}: a shift moves the episodes of a show written as an "
+                f"episode list; {name!r} is " + ("a series" if show else "no show")
+            )
+        try:
+            days = int(value)
+        except ValueError:
+            days = MAX_SHIFT_DAYS + 1
+        if abs(days) > MAX_SHIFT_DAYS:
+            raise UsageError(
+                f"--set {change} {path}: expected a whole number of days, such as 3 or -2 "
+                f"(at most {MAX_SHIFT_DAYS} either way), got {value!r}"
+            )
+        if days:
+            out += [
+                f"shows.{name}.episodes.{k}.{key}={_moved(getattr(ep, key), days)}"
+                for k, ep in enumerate(show.episodes)
+            ]
+    return out

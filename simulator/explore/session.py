@@ -12,9 +12,13 @@ replications, 20 by default), then for ten times more, up to ``replications`` (2
 ``answer_steps``). Every step is
 a whole comparison of its own, on chunks of ``first`` replications kept in one folder
 (``results/explore-NAME/`` beside the scenario): a step reuses the chunks of the steps
-before it, and every configuration reuses the baseline's. One configuration runs at a
-time, on one executor the session owns; a configuration may be cancelled, between two
-chunks, and keeps the answer of its last finished step.
+before it, and every configuration reuses the baseline's: its chunks, and its result at
+that step as it is (``compare``'s ``known_b``), not checked and summarised again. One
+configuration runs at a time, on one executor the session owns: with the batch kernel, one
+chunk at a time on every core (``KernelThreads``), so that the first answer, a single
+chunk, has them all. A configuration may be cancelled, between two chunks, and keeps the
+answer of its last finished step. Once its full answer is in, its figure over the season is
+drawn (``simulator.explore.season``).
 
 **Bad input never stops the session.** A change is checked by loading the scenario with it
 (the schema judges every value) before it is queued: a bad one is refused with the message
@@ -34,17 +38,47 @@ from typing import Any
 
 from simulator.engines import choose_engine
 from simulator.errors import ReelsimError, UsageError
-from simulator.explore.knobs import Knob, scenario_knobs
+from simulator.explore.knobs import SHIFT, Knob, expand_shifts, scenario_knobs
+from simulator.explore.season import season_figure, season_frame
 from simulator.explore.views import comparison_rows, glance, headline, summary_view
 from simulator.model.compiler import compile_season
-from simulator.planning import Comparison, PointResult, compare, make_executor, sweep
+from simulator.planning import (
+    Comparison,
+    Executor,
+    LocalExecutor,
+    PointResult,
+    compare,
+    make_executor,
+    sweep,
+)
+from simulator.planning.executors import default_workers
 from simulator.report.words import DIFFERENCES, SeasonCalendar, setting_name
 from simulator.results.work import Progress, Work
 from simulator.scenario import load_scenario, load_yaml_file
 
-__all__ = ["Configuration", "Session", "answer_steps", "refusal"]
+__all__ = ["Configuration", "KernelThreads", "Session", "answer_steps", "refusal"]
 
 STATES = ("queued", "running", "done", "cancelled", "failed")
+
+
+class KernelThreads(LocalExecutor):
+    """The batch kernel's chunks one at a time, each on ``threads`` kernel threads (None:
+    every core): a session's first answer is a single chunk, and it gets every core."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        super().__init__(1)
+        self._threads = threads if threads is not None else default_workers()
+
+    @property
+    def threads_per_task(self) -> int | None:
+        return self._threads
+
+    @property
+    def description(self) -> str:
+        return f"local (one chunk at a time on {self._threads} kernel threads)"
+
+    def __enter__(self) -> KernelThreads:
+        return self
 
 
 class _Cancelled(Exception):
@@ -63,8 +97,8 @@ def refusal(error: ReelsimError) -> str:
 def answer_steps(first: int, replications: int) -> list[int]:
     """The replications of each answer: ``first``, then ten times more while that is
     short of ``replications``, then ``replications`` (20, 200; 20, 200, 1000). Every step
-    summarises both sides afresh (about half a second for season-hybrid), so steps are
-    few and far apart."""
+    summarises the changed side afresh and pairs it with the baseline (about a quarter of a
+    second for season-hybrid at 200), so steps are few and far apart."""
     steps = [min(first, replications)]
     while steps[-1] * 10 < replications:
         steps.append(steps[-1] * 10)
@@ -95,6 +129,11 @@ class Configuration:
     comparison: Comparison | None = None
     seconds: list[float] = field(default_factory=list)
     """Seconds from submission to each answer (waiting behind other runs included)."""
+    season: dict[str, Any] | None = None
+    """The full answer over the season (``simulator.explore.season``): ``numbers`` (per
+    resource, the daily means of busy units and queue), ``names`` and the ``svg``."""
+    season_note: str = ""
+    """Why there is no figure over the season, when its chunks lack the daily bins."""
     saved: list[str] = field(default_factory=list)
     cancel: threading.Event = field(default_factory=threading.Event)
     submitted: float = field(default_factory=time.perf_counter)
@@ -113,6 +152,10 @@ class Configuration:
             "note": self.note,
             "view": self.view,
             "saved": self.saved,
+            "season": None
+            if self.season is None
+            else [self.season["names"].get(k, k) for k in self.season["numbers"]],
+            "season_note": self.season_note,
             "seconds": [round(s, 3) for s in self.seconds],
         }
 
@@ -155,9 +198,17 @@ class Session:
         self.version = 0
         self._lock = threading.RLock()
         self._todo: queue.Queue[Configuration | None] = queue.Queue()
-        # The reference engine is Python: only processes run its chunks side by side.
+        # The reference engine is Python: only processes run its chunks side by side. The
+        # kernel runs one chunk at a time on every thread, so that a first answer (one
+        # chunk) has every core too; writing a chunk overlaps the next one's run.
         reference = choose_engine(model, engine).engine == "reference"
-        self._executor = make_executor(Work(threads=threads, engine=engine), processes=reference)
+        self._executor: Executor = (
+            make_executor(Work(threads=threads, engine=engine), processes=True)
+            if reference
+            else KernelThreads(threads)
+        )
+        self._baseline: dict[int, PointResult] = {}
+        """The baseline's result at each step: every comparison's B, taken as it is."""
         self._worker = threading.Thread(target=self._work, name="explore-runs", daemon=True)
         self._worker.start()
         self._queue(())
@@ -170,8 +221,11 @@ class Session:
 
     def submit(self, changes: Sequence[str]) -> Configuration:
         """Check ``changes`` (``PATH=VALUE`` each) and queue the configuration they make;
-        one already tried is given back as it is, not run again."""
-        changes = tuple(c.strip() for c in changes if c.strip())
+        one already tried is given back as it is, not run again. A shift (``shows.NAME.
+        episodes.*.deadline=DAYS``) stands for its overrides, one per episode
+        (``simulator.explore.knobs.expand_shifts``): they are the configuration's changes."""
+        given = tuple(c.strip() for c in changes if c.strip())
+        changes = tuple(expand_shifts(self.scenario, given))
         with self._lock:
             for known in self.configurations:
                 if known.changes == changes and known.state != "failed":
@@ -185,7 +239,7 @@ class Session:
         if not changes:
             raise UsageError("no change: give at least one PATH=VALUE")
         self.check(changes)
-        return self._queue(changes)
+        return self._queue(changes, self._label(given))
 
     def cancel(self, configuration: int) -> Configuration:
         found = self.get(configuration)
@@ -238,13 +292,17 @@ class Session:
             return "baseline"
         words = []
         for change in changes:
-            path, _, value = change.partition("=")
-            words.append(f"{setting_name(path.strip(), self.labels)} = {value.strip()}")
+            path, _, value = (part.strip() for part in change.partition("="))
+            shift = SHIFT.match(path)
+            if shift is not None:
+                words.append(f"{shift[1]}: every {shift[2]} {int(value):+d} days")
+            else:
+                words.append(f"{setting_name(path, self.labels)} = {value}")
         return "; ".join(words)
 
-    def _queue(self, changes: tuple[str, ...]) -> Configuration:
+    def _queue(self, changes: tuple[str, ...], label: str = "baseline") -> Configuration:
         with self._lock:
-            configuration = Configuration(len(self.configurations), changes, self._label(changes))
+            configuration = Configuration(len(self.configurations), changes, label)
             self.configurations.append(configuration)
             self._todo.put(configuration)
             self._changed()
@@ -276,6 +334,7 @@ class Session:
                     configuration.computing, configuration.progress = n, 0.0
                     self._changed()
                 self._answer(configuration, n)
+            self._draw_season(configuration)
             final = "done"
         except _Cancelled:
             final = "cancelled"
@@ -283,6 +342,7 @@ class Session:
             configuration.note = "These changes leave the scenario as it was: the baseline."
             configuration.view = self.configurations[0].view
             configuration.replications = self.configurations[0].replications
+            configuration.season = self.configurations[0].season
             final = "done"
         except ReelsimError as error:
             configuration.error = refusal(error)
@@ -309,6 +369,7 @@ class Session:
             seed=self.seed,
             chunk_size=self.first,
             engine=self.engine,
+            daily=True,
             executor=self._executor,
             progress=progress,
         )
@@ -320,6 +381,7 @@ class Session:
             result = sweep(
                 self.scenario_path, [], out=self.work_folder, work=work, plots=False
             ).results[0]
+            self._baseline[n] = result
             view = summary_view(result.summary, self.calendar)
             comparison = None
         else:
@@ -331,6 +393,7 @@ class Session:
                     overrides_a=configuration.changes,
                     label_a=configuration.label,
                     label_b="baseline",
+                    known_b=self._baseline.get(n),
                 )
             except UsageError as error:
                 if "same scenario" not in str(error):
@@ -345,6 +408,27 @@ class Session:
             configuration.result, configuration.comparison = result, comparison
             configuration.view, configuration.replications = view, n
             configuration.seconds.append(time.perf_counter() - configuration.submitted)
+            self._changed()
+
+    def _draw_season(self, configuration: Configuration) -> None:
+        """Draw the full answer over the season, once it is in (about 0.7 s for
+        season-hybrid's seven pools and teams: after the answer, not before it)."""
+        result = configuration.result
+        if result is None or configuration.season is not None:
+            return
+        scenario = result.point.scenario
+        model = compile_season(scenario)
+        try:
+            frame = season_frame(model, self.work_folder, result.chunks)
+        except ReelsimError:  # chunks found on disk, written without the daily bins
+            configuration.season_note = (
+                f"No figure over the season: the chunks found in {self.work_folder} were "
+                "written without the daily bins; remove that folder to draw it."
+            )
+            return
+        season = season_figure(configuration.label, scenario, model, frame)
+        with self._lock:
+            configuration.season = season
             self._changed()
 
     def _sentence(self, configuration: Configuration, result: Comparison) -> str:

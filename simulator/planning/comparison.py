@@ -46,9 +46,9 @@ from simulator.engines.replication import COST_CATEGORIES
 from simulator.errors import UsageError
 from simulator.files import atomic_write
 from simulator.folders.write import write_manifest
-from simulator.model.starting_state import as_status
-from simulator.planning.evaluation import Plan, PointResult, evaluate_points
-from simulator.planning.points import ScenarioSource, make_point, point_scenario
+from simulator.model.starting_state import Status, as_status
+from simulator.planning.evaluation import Plan, PointResult, evaluate_points, headline_row
+from simulator.planning.points import Point, ScenarioSource, make_point, point_scenario
 from simulator.results.chunks import read_replications
 from simulator.results.work import Work
 from simulator.stats import paired_difference
@@ -160,6 +160,37 @@ def side_labels(
     return label_a, label_b
 
 
+def _known(
+    known: PointResult, point: Point, plan: Plan, out: Path, status: Status | None
+) -> PointResult:
+    """``known`` as ``compare``'s B (``point``), once it is seen to be B's on ``plan``."""
+    chunks = plan.chunks(point.sha256, 0, "" if status is None else status.sha256)
+    if (
+        known.point.sha256 != point.sha256
+        or sorted(known.chunks) != sorted(chunks)
+        or not all((out / k.relative_path).is_file() for k in chunks)
+    ):
+        raise UsageError("the known result of B is not B's on this seed, replications and folder")
+    return PointResult(
+        point, known.engine, chunks, known.summary, headline_row(point, known.summary)
+    )
+
+
+def _evaluate(
+    point_a: Point, point_b: Point, plan: Plan, out: Path, work: Work, known_b: PointResult | None
+) -> tuple[PointResult, PointResult, int, int]:
+    """Both sides' results (B's the known one, when given) and the chunks computed and
+    reused."""
+    if known_b is None:
+        evaluation = evaluate_points([point_a, point_b], plan, out=out, work=work)
+        result_a, result_b = evaluation.results
+        return result_a, result_b, evaluation.chunks_computed, evaluation.chunks_reused
+    result_b = _known(known_b, point_b, plan, out, as_status(work.status))
+    evaluation = evaluate_points([point_a], plan, out=out, work=work)
+    reused = evaluation.chunks_reused + len(result_b.chunks)
+    return evaluation.results[0], result_b, evaluation.chunks_computed, reused
+
+
 def compare(
     a: ScenarioSource,
     b: ScenarioSource | None = None,
@@ -170,6 +201,7 @@ def compare(
     overrides_b: Sequence[str] = (),
     label_a: str | None = None,
     label_b: str | None = None,
+    known_b: PointResult | None = None,
 ) -> Comparison:
     """Run ``a`` and ``b`` (files or loaded scenarios, each with its own ``--set``
     overrides; without ``b``, ``a`` twice, told apart by the overrides) on common random
@@ -178,7 +210,12 @@ def compare(
 
     ``work``'s seed and replications default to ``a``'s ``run`` settings. Its ``status``
     (a ``Status`` or ``(path, now)``) starts every replication of both from where the
-    season stands (the status is checked against each scenario)."""
+    season stands (the status is checked against each scenario).
+
+    ``known_b``: B's result from an earlier evaluation into ``out`` on the same seed,
+    replications and chunks (a sweep's point, or an earlier comparison's ``b``), taken as
+    it is instead of checked and summarised again; one that is not B's is refused. The
+    numbers are the same either way."""
     started = time.perf_counter()
     b = a if b is None else b
     out = Path(out)
@@ -197,11 +234,11 @@ def compare(
     level = base_a.run.confidence
     from_status = as_status(work.status)
     work = replace(work, status=from_status)
-    evaluation = evaluate_points([point_a, point_b], plan, out=out, work=work)
-    result_a, result_b = evaluation.results
+    result_a, result_b, computed, reused = _evaluate(point_a, point_b, plan, out, work, known_b)
+    results = (result_a, result_b)
     table = paired_table(_per_replication(out, result_a), _per_replication(out, result_b), level)
     atomic_write(out / "comparison.parquet", lambda tmp: table.to_parquet(tmp, index=False))
-    files = ["comparison.parquet"] + [k.relative_path for r in evaluation.results for k in r.chunks]
+    files = ["comparison.parquet"] + [k.relative_path for r in results for k in r.chunks]
     summary: dict[str, Any] = {
         "reelsim_version": __version__,
         "kind": "compare",
@@ -224,7 +261,7 @@ def compare(
             "summary": result_b.summary.to_json(),
         },
         "differences": table.to_dict(orient="records"),
-        "chunks": {"computed": evaluation.chunks_computed, "reused": evaluation.chunks_reused},
+        "chunks": {"computed": computed, "reused": reused},
         "wall_seconds": time.perf_counter() - started,
     }
     write_manifest(out, summary, files)

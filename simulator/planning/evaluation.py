@@ -296,6 +296,7 @@ def evaluate_points(
         _Tally(points=len(points)),
         {p.index: [] for p in points},
         {p.index: p for p in points},
+        daily=work.daily,
     )
     with executor_for(work, engines) as run_on:
         try:
@@ -327,6 +328,8 @@ class _Evaluating:
     chunks: dict[int, list[ChunkKey]]
     by_index: dict[int, Point]
     results: dict[int, PointResult] = field(default_factory=dict)
+    daily: bool = False
+    """Keep the daily bins in the chunks (``Work.daily``)."""
 
     def run_round(self, active: Sequence[Point], run_on: Executor) -> None:
         """Run the chunks of this round that are not on disk yet; raise ``ChunksFailed``
@@ -344,7 +347,9 @@ class _Evaluating:
             outstanding[p.index] = len(fresh)
             threads = run_on.threads_per_task
             engine, start = self.engines[p.index], self.starts[p.index]
-            todo += [ChunkTask(p.index, p.scenario, k, engine, threads, start) for k in fresh]
+            todo += [
+                ChunkTask(p.index, p.scenario, k, engine, threads, start, self.daily) for k in fresh
+            ]
         # Without precision there is one round, and a point is done with its last chunk;
         # with it, a point is done when a round's summary says so.
         last_round = plan.precision is None

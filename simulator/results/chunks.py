@@ -29,8 +29,8 @@ queued at the end), each stage's waits, visits and work still queued (``stage_wa
 (``through_n``, ``through_h``). That is everything a
 summary reads (``simulator.results.summary.SummaryColumns.from_chunk``), so a
 point's summary is rebuilt from its chunks alone, one chunk at a time; the daily bins of
-busy units and queues are not kept (no sweep summary uses them, and they would be most of
-the bytes). A run's chunks (``simulator.results.runs``) keep
+busy units and queues are not kept unless asked (``Work.daily``: no summary uses them, and
+they would be most of the bytes). A run's chunks (``simulator.results.runs``) keep
 them, because its results folder has ``timeseries.parquet``: ``daily_busy:KEY`` and
 ``daily_queue:KEY`` hold each replication's daily bins as a list, on its first episode row.
 """
@@ -138,6 +138,8 @@ class ChunkTask:
     threads: int | None
     start: StartingState | None = None
     """Where every replication starts (``None``: the season start)."""
+    daily: bool = False
+    """Keep the daily bins (``Work.daily``)."""
 
 
 CHUNK_RESOURCE_COLUMNS = (
@@ -236,7 +238,7 @@ def run_chunk(task: ChunkTask) -> pd.DataFrame:
     results = run_replications(
         model, range(task.key.start, task.key.stop), choice.engine, threads=task.threads
     )
-    return chunk_frame(model, results)
+    return chunk_frame(model, results, daily=task.daily)
 
 
 def attempt_chunk(task: ChunkTask) -> pd.DataFrame | str:

@@ -82,6 +82,10 @@ class Work:
     ``scheduler``. None: one is made from them and closed when the work is done."""
     progress: Callable[[Progress], None] | None = None
     """Told how far the work is, as it goes."""
+    daily: bool = False
+    """Planning only: keep each replication's daily bins of busy units and queue length in
+    the chunks it writes (``daily_busy:KEY``, ``daily_queue:KEY``), for figures over the
+    season. A chunk already on disk is reused as it is, with or without them."""
 
     def __post_init__(self) -> None:
         for name in ("replications", "chunk_size", "threads", "workers"):

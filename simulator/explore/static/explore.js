@@ -178,6 +178,31 @@ function drawAnswer(state) {
   drawTables(view);
 }
 
+function showSeason(box, c, what) {
+  const shown = Boolean(c && c.season);
+  box.hidden = !shown;
+  if (!shown) return;
+  const img = box.querySelector("img");
+  const source = `/api/season/${c.id}`;
+  if (img.getAttribute("src") !== source) img.setAttribute("src", source);
+  img.alt = `${what}: busy and waiting per day for ${c.season.join(", ")}`;
+  box.dataset.id = String(c.id);
+  box.dataset.resources = c.season.join("|");
+  box.querySelector("figcaption").textContent =
+    `${what} (#${c.id} ${c.label}, ${count(c.replications)} replications): ${c.season.join(", ")}`;
+}
+
+function drawSeason(state) {
+  const c = state.configurations[page.selected];
+  const baseline = state.configurations[0];
+  const status = document.getElementById("season-status");
+  status.textContent = !c || c.season ? "" : c.season_note ||
+    (c.state === "running" || c.state === "queued" ? "Drawn when the full answer is in…" :
+      "No figure: this configuration has no full answer.");
+  showSeason(document.getElementById("season-this"), c, c && c.id === 0 ? "Baseline" : "This configuration");
+  showSeason(document.getElementById("season-baseline"), c && c.id !== 0 ? baseline : null, "Baseline");
+}
+
 function headlineOf(c, k) {
   return c.view ? split(c.view.headline[k][1])[0] : "–";
 }
@@ -226,6 +251,7 @@ function drawPair(state) {
 function draw() {
   if (!page.state) return;
   drawAnswer(page.state);
+  drawSeason(page.state);
   drawHistory(page.state);
 }
 
