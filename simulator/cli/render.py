@@ -12,13 +12,14 @@ from simulator.model.compiler import compile_season
 from simulator.model.preflight import preflight
 from simulator.model.season import Resource, SeasonModel
 from simulator.report.words import (
+    EPISODE_HEADINGS,
     PAID_UTILISATION,
     RUN_UTILISATION,
     STAGE_HEADINGS,
     WAITS_HEADINGS,
     SeasonCalendar,
     count,
-    days_against,
+    episode_rows,
     money,
     number,
     percent,
@@ -148,25 +149,12 @@ def render_run_summary(summary: Summary, console: Console) -> None:
 
 
 def _episode_table(summary: Summary) -> Table:
-    cal = SeasonCalendar.of(summary)
     table = Table(title="Delivery per episode", title_justify="left")
-    for col in ("episode", "deadline", "delivery P50", "delivery P90", "P90 vs deadline"):
+    for col in EPISODE_HEADINGS[:-1]:
         table.add_column(col)
-    table.add_column("P(miss) (interval)", justify="right")
-    for ep in summary.episodes:
-        d = ep.delivery_h
-        if ep.delivered_before:
-            at = cal.moment(d.p50.estimate)
-            row = [f"delivered {at}", "before the run", days_against(ep.deadline_h, d.p50.estimate)]
-            row.append("–")
-        else:
-            row = [
-                cal.moment(d.p50.estimate),
-                cal.moment(d.p90.estimate),
-                days_against(ep.deadline_h, d.p90.estimate),
-                with_interval(ep.p_miss, percent),
-            ]
-        table.add_row(ep.id, cal.moment(ep.deadline_h, deadline=True), *row)
+    table.add_column(EPISODE_HEADINGS[-1], justify="right")
+    for row in episode_rows(summary, SeasonCalendar.of(summary)):
+        table.add_row(*row)
     return table
 
 

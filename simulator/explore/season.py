@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.files import StrPath
 from simulator.model.season import SeasonModel
 from simulator.plots import RunView, figure_bytes, load_plot
 from simulator.results.chunks import ChunkKey, read_replications, resource_keys
@@ -32,12 +33,12 @@ __all__ = ["season_figure", "season_frame", "season_numbers"]
 BINS = ("daily_busy", "daily_queue")
 
 
-def season_frame(model: SeasonModel, out: Path, chunks: Sequence[ChunkKey]) -> pd.DataFrame:
+def season_frame(model: SeasonModel, out: StrPath, chunks: Sequence[ChunkKey]) -> pd.DataFrame:
     """One row per (replication, resource, day): ``busy`` and ``queue``, the daily bins
     the chunks kept (the table of a run's ``timeseries.parquet``)."""
     resources = resource_keys(model)
     columns = ["replication", *(f"{b}:{k}" for b in BINS for k in resources)]
-    firsts = read_replications(out, chunks, columns).iloc[:: model.n_episodes]
+    firsts = read_replications(Path(out), chunks, columns).iloc[:: model.n_episodes]
     replications = firsts["replication"].to_numpy(int)
     parts = []
     for key in resources:

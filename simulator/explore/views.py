@@ -20,7 +20,7 @@ from simulator.report.words import (
     DIFFERENCES,
     SeasonCalendar,
     count,
-    days_against,
+    episode_rows,
     level_format,
     money,
     percent,
@@ -41,21 +41,7 @@ def _per_frame(x: float | None) -> str:
 
 def summary_view(summary: Summary, calendar: SeasonCalendar) -> dict[str, Any]:
     """One configuration's own numbers: verdict, headline, episodes, cost, resources."""
-    episodes = []
-    for ep in summary.episodes:  # the columns of the terminal's "Delivery per episode"
-        d = ep.delivery_h
-        if ep.delivered_before:
-            at = calendar.moment(d.p50.estimate)
-            row = [f"delivered {at}", "before the run", days_against(ep.deadline_h, d.p50.estimate)]
-            row.append("–")
-        else:
-            row = [
-                calendar.moment(d.p50.estimate),
-                calendar.moment(d.p90.estimate),
-                days_against(ep.deadline_h, d.p90.estimate),
-                with_interval(ep.p_miss, percent),
-            ]
-        episodes.append([ep.id, calendar.moment(ep.deadline_h, deadline=True), *row])
+    episodes = episode_rows(summary, calendar)
     cost = [
         [category.replace("_", " "), with_interval(interval, money)]
         for category, interval in summary.cost.by_category.items()

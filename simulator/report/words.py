@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIFFERENCES",
+    "EPISODE_HEADINGS",
     "PAID_UTILISATION",
     "PLOT_GUIDES",
     "RUN_UTILISATION",
@@ -40,6 +41,7 @@ __all__ = [
     "drivers_sentence",
     "effect_format",
     "effect_heading",
+    "episode_rows",
     "interval_text",
     "level_format",
     "money",
@@ -365,6 +367,39 @@ STAGE_HEADINGS = (
     "their wait so far",
 )
 """The columns of ``stage_rows``."""
+
+
+EPISODE_HEADINGS = (
+    "episode",
+    "deadline",
+    "delivery P50",
+    "delivery P90",
+    "P90 vs deadline",
+    "P(miss) (interval)",
+)
+"""The columns of ``episode_rows``."""
+
+
+def episode_rows(summary: Summary, calendar: SeasonCalendar) -> list[list[str]]:
+    """Per episode: its deadline, its median and 90th-percentile delivery, the latter
+    against the deadline, and its chance of missing with the interval; an episode delivered
+    before the run's start (``--now``) says when, and has no chance to miss."""
+    rows = []
+    for ep in summary.episodes:
+        d = ep.delivery_h
+        if ep.delivered_before:
+            at = calendar.moment(d.p50.estimate)
+            row = [f"delivered {at}", "before the run", days_against(ep.deadline_h, d.p50.estimate)]
+            row.append("–")
+        else:
+            row = [
+                calendar.moment(d.p50.estimate),
+                calendar.moment(d.p90.estimate),
+                days_against(ep.deadline_h, d.p90.estimate),
+                with_interval(ep.p_miss, percent),
+            ]
+        rows.append([ep.id, calendar.moment(ep.deadline_h, deadline=True), *row])
+    return rows
 
 
 def stage_rows(summary: Summary) -> list[list[str]]:
