@@ -36,6 +36,8 @@ scalar and uses plain integers: no vector library, no platform-dependent arithme
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import NamedTuple
 
@@ -46,6 +48,7 @@ __all__ = [
     "pack_sub",
     "philox4x32_10",
     "uniform",
+    "uniforms",
 ]
 
 _MASK32 = 0xFFFFFFFF
@@ -289,3 +292,50 @@ def uniform(seed: int, replication: int, purpose: int, owner: int, sub: int) -> 
     )
     u = ((a >> 6) * _TWO27 + (b >> 5) + 0.5) / _TWO53
     return u if u < 1.0 else _BELOW_ONE
+
+
+# ``uniforms`` encrypts this many counters at once: long enough that the per-operation cost
+# of Python's integers is spread thin, short enough to stay in cache (measured: 1,024 and
+# 4,096 equally fast, 64 and 100,000 about 1.5 times slower).
+_LANES = 1024
+
+
+def uniforms(
+    seed: int, replication: int, purpose: int, owners: Sequence[int], sub: int
+) -> list[float]:
+    """``[uniform(seed, replication, purpose, owner, sub) for owner in owners]``, about ten
+    times faster for many owners.
+
+    The blocks are computed side by side in one Python integer per Philox word, each counter
+    in a 64-bit lane of it: a 32-bit word times a 32-bit multiplier fits its lane, so one
+    multiplication, shift, mask or xor of the long integers is that step of every block at
+    once, with exactly the arithmetic of ``philox4x32_10`` in each lane.
+    """
+    for owner in (min(owners), max(owners)) if owners else ():
+        _check_address(seed, replication, purpose, owner, sub)
+    keys = _keys_for_seed(seed)
+    top = int(purpose) << 24
+    out: list[float] = []
+    for first in range(0, len(owners), _LANES):
+        part = owners[first : first + _LANES]
+        n = len(part)
+        # 1 in every lane: ``x * ones`` puts a 32-bit x in every lane.
+        ones = int.from_bytes(b"\x01\x00\x00\x00\x00\x00\x00\x00" * n, "little")
+        low32 = _MASK32 * ones
+        c0 = replication * ones
+        c1 = int.from_bytes(struct.pack(f"<{n}Q", *[top | owner for owner in part]), "little")
+        c2 = sub * ones
+        c3 = 0  # j = 0: the first block
+        for k0, k1 in keys:  # the rounds of ``_philox_block``, a high half masked to its lane
+            p0 = 0xD2511F53 * c0
+            p1 = 0xCD9E8D57 * c2
+            c0 = ((p1 >> 32) & low32) ^ c1 ^ (k0 * ones)
+            c1 = p1 & low32
+            c2 = ((p0 >> 32) & low32) ^ c3 ^ (k1 * ones)
+            c3 = p0 & low32
+        # (a >> 6) * 2**27 + (b >> 5) in each lane: 53 bits, no carry between lanes.
+        bits = (((c0 >> 6) & (0x3FFFFFF * ones)) << 27) + ((c1 >> 5) & (0x7FFFFFF * ones))
+        for x in struct.unpack(f"<{n}Q", bits.to_bytes(8 * n, "little")):
+            u = (x + 0.5) / _TWO53
+            out.append(u if u < 1.0 else _BELOW_ONE)
+    return out

@@ -15,6 +15,7 @@ from simulator.draws import (
     pack_sub,
     philox4x32_10,
     uniform,
+    uniforms,
 )
 
 SEED = 20240611
@@ -137,6 +138,23 @@ def test_stream_rejects_addresses_out_of_range(address, field):
 def test_largest_address_fields_are_accepted():
     u = uniform((1 << 64) - 1, (1 << 32) - 1, 255, (1 << 24) - 1, (1 << 32) - 1)
     assert 0.0 < u < 1.0
+
+
+@pytest.mark.parametrize("n", [0, 1, 1023, 1024, 2500])
+def test_uniforms_are_the_first_uniforms_of_their_addresses(n):
+    # Extreme words in every field: lanes must not carry into each other.
+    seed, rep, sub = (1 << 64) - 1, (1 << 32) - 1, (1 << 32) - 1
+    owners = [(k * 2654435761) % (1 << 24) for k in range(n - 1)] + [(1 << 24) - 1] * (n > 0)
+    expected = [uniform(seed, rep, 255, owner, sub) for owner in owners]
+    assert uniforms(seed, rep, 255, owners, sub) == expected
+    assert uniforms(SEED, 3, Purpose.RELEASE, range(n), 0) == [
+        uniform(SEED, 3, Purpose.RELEASE, owner, 0) for owner in range(n)
+    ]
+
+
+def test_uniforms_reject_owners_out_of_range():
+    with pytest.raises(ValueError, match="expected 0 <= owner <"):
+        uniforms(SEED, 0, Purpose.RELEASE, [3, 1 << 24, 5], 0)
 
 
 def test_purpose_numbers_are_part_of_the_layout():
