@@ -10,8 +10,10 @@ import pytest
 from simulator.draws import (
     Address,
     Purpose,
+    StartedStream,
     Stream,
     _to_uniform,
+    first_blocks,
     pack_sub,
     philox4x32_10,
     uniform,
@@ -150,6 +152,15 @@ def test_uniforms_are_the_first_uniforms_of_their_addresses(n):
     assert uniforms(SEED, 3, Purpose.RELEASE, range(n), 0) == [
         uniform(SEED, 3, Purpose.RELEASE, owner, 0) for owner in range(n)
     ]
+
+
+def test_started_streams_go_on_as_the_streams_of_their_addresses():
+    owners = [0, 7, (1 << 24) - 1]
+    firsts, seconds = first_blocks(SEED, 5, Purpose.SERVICE, owners, pack_sub(2, 0, 0))
+    for owner, first, second in zip(owners, firsts, seconds, strict=True):
+        address = Address(SEED, 5, Purpose.SERVICE, owner, pack_sub(2, 0, 0))
+        stream, started = Stream.at(address), StartedStream(first, second, address)
+        assert [started.next() for _ in range(7)] == [stream.next() for _ in range(7)]
 
 
 def test_uniforms_reject_owners_out_of_range():
