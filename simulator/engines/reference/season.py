@@ -430,7 +430,7 @@ class Season:
             return
         shot = task.shot
         assert shot is not None
-        if st.kind == StageKind.GPU:
+        if st.kind == StageKind.GPU and (st.failure_probability or st.defect_probability):
             sub = pack_sub(st.index, min(task.pass_, MAX_PASS), task.attempt)
             if self._chance(st.failure_probability, Purpose.ATTEMPT_FAILURE, shot.id, sub):
                 self._record_end(task, Outcome.FAILED)
