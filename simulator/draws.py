@@ -30,8 +30,10 @@ The single integer 2**53 − 1 would round up to u = 1.0, so that one value is m
 largest double below 1 (1 − 2**-53) instead: every uniform lies strictly inside (0, 1) and
 ``log(u)``, ``log(1 − u)`` and the normal quantile of u are always finite.
 
-This module is the specification the compiled kernel mirrors bit for bit, which is why it is
-scalar and uses plain integers: no vector library, no platform-dependent arithmetic.
+This module is the specification the compiled kernel mirrors bit for bit, which is why it
+uses plain integers: no vector library, no platform-dependent arithmetic. ``uniforms`` and
+``first_blocks`` compute the first blocks at many addresses at once, in lanes of long
+integers, with each lane's arithmetic exactly that of one block.
 """
 
 from __future__ import annotations
