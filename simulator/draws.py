@@ -30,22 +30,29 @@ The single integer 2**53 − 1 would round up to u = 1.0, so that one value is m
 largest double below 1 (1 − 2**-53) instead: every uniform lies strictly inside (0, 1) and
 ``log(u)``, ``log(1 − u)`` and the normal quantile of u are always finite.
 
-This module is the specification the compiled kernel mirrors bit for bit, which is why it is
-scalar and uses plain integers: no vector library, no platform-dependent arithmetic.
+This module is the specification the compiled kernel mirrors bit for bit, which is why it
+uses plain integers: no vector library, no platform-dependent arithmetic. ``uniforms`` and
+``first_blocks`` compute the first blocks at many addresses at once, in lanes of long
+integers, with each lane's arithmetic exactly that of one block.
 """
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import NamedTuple
 
 __all__ = [
     "Address",
     "Purpose",
+    "StartedStream",
     "Stream",
+    "first_blocks",
     "pack_sub",
     "philox4x32_10",
     "uniform",
+    "uniforms",
 ]
 
 _MASK32 = 0xFFFFFFFF
@@ -289,3 +296,95 @@ def uniform(seed: int, replication: int, purpose: int, owner: int, sub: int) -> 
     )
     u = ((a >> 6) * _TWO27 + (b >> 5) + 0.5) / _TWO53
     return u if u < 1.0 else _BELOW_ONE
+
+
+# ``first_blocks`` and ``uniforms`` encrypt this many counters at once: long enough that the
+# per-operation cost of Python's integers is spread thin, short enough to stay in cache
+# (measured: 1,024 and 4,096 equally fast, 64 and 100,000 about 1.5 times slower).
+_LANES = 1024
+
+
+def _first_blocks(
+    seed: int, replication: int, purpose: int, owners: Sequence[int], sub: int, *, both: bool
+) -> tuple[list[float], list[float]]:
+    """The uniforms of block 0 at each address (seed, replication, purpose, owner, sub), the
+    first of each and, if ``both``, the second.
+
+    The blocks are computed side by side in one Python integer per Philox word, each counter
+    in a 64-bit lane of it: a 32-bit word times a 32-bit multiplier fits its lane, so one
+    multiplication, shift, mask or xor of the long integers is that step of every block at
+    once, with exactly the arithmetic of ``philox4x32_10`` in each lane.
+    """
+    for owner in (min(owners), max(owners)) if owners else ():
+        _check_address(seed, replication, purpose, owner, sub)
+    keys = _keys_for_seed(seed)
+    top = int(purpose) << 24
+    firsts: list[float] = []
+    seconds: list[float] = []
+    for start in range(0, len(owners), _LANES):
+        part = owners[start : start + _LANES]
+        n = len(part)
+        # 1 in every lane: ``x * ones`` puts a 32-bit x in every lane.
+        ones = int.from_bytes(b"\x01\x00\x00\x00\x00\x00\x00\x00" * n, "little")
+        low32 = _MASK32 * ones
+        c0 = replication * ones
+        c1 = int.from_bytes(struct.pack(f"<{n}Q", *[top | owner for owner in part]), "little")
+        c2 = sub * ones
+        c3 = 0  # j = 0: the first block
+        for k0, k1 in keys:  # the rounds of ``_philox_block``, a high half masked to its lane
+            p0 = 0xD2511F53 * c0
+            p1 = 0xCD9E8D57 * c2
+            c0 = ((p1 >> 32) & low32) ^ c1 ^ (k0 * ones)
+            c1 = p1 & low32
+            c2 = ((p0 >> 32) & low32) ^ c3 ^ (k1 * ones)
+            c3 = p0 & low32
+        firsts += _lane_uniforms(n, ones, c0, c1)
+        if both:
+            seconds += _lane_uniforms(n, ones, c2, c3)
+    return firsts, seconds
+
+
+def _lane_uniforms(n: int, ones: int, hi: int, lo: int) -> list[float]:
+    """``_to_uniform`` of each lane's words: (hi >> 6) * 2**27 + (lo >> 5) in each lane, 53
+    bits with no carry between lanes, then the half offset and the scaling one by one."""
+    bits = (((hi >> 6) & (0x3FFFFFF * ones)) << 27) + ((lo >> 5) & (0x7FFFFFF * ones))
+    us = [(x + 0.5) / _TWO53 for x in struct.unpack(f"<{n}Q", bits.to_bytes(8 * n, "little"))]
+    return us if max(us) < 1.0 else [u if u < 1.0 else _BELOW_ONE for u in us]
+
+
+def uniforms(
+    seed: int, replication: int, purpose: int, owners: Sequence[int], sub: int
+) -> list[float]:
+    """``[uniform(seed, replication, purpose, owner, sub) for owner in owners]``, about ten
+    times faster for many owners (Philox on many counters at once)."""
+    return _first_blocks(seed, replication, purpose, owners, sub, both=False)[0]
+
+
+def first_blocks(
+    seed: int, replication: int, purpose: int, owners: Sequence[int], sub: int
+) -> tuple[list[float], list[float]]:
+    """The first two uniforms at each address (seed, replication, purpose, owner, sub) for
+    ``owner`` in ``owners``, computed side by side (as ``uniforms``): the firsts and the
+    seconds. ``StartedStream`` goes on from them."""
+    return _first_blocks(seed, replication, purpose, owners, sub, both=True)
+
+
+class StartedStream:
+    """The uniforms at one address whose first block is known (``first_blocks``): its two
+    uniforms, then those of ``Stream`` from block 1 on."""
+
+    __slots__ = ("_address", "_held", "_rest")
+
+    def __init__(self, first: float, second: float, address: Address) -> None:
+        self._held = [second, first]
+        self._address = address
+        self._rest: Stream | None = None
+
+    def next(self) -> float:
+        """The next uniform in (0, 1) at this address."""
+        if self._held:
+            return self._held.pop()
+        if self._rest is None:
+            self._rest = Stream.at(self._address)
+            self._rest._j = 1
+        return self._rest.next()

@@ -10,11 +10,14 @@ import pytest
 from simulator.draws import (
     Address,
     Purpose,
+    StartedStream,
     Stream,
     _to_uniform,
+    first_blocks,
     pack_sub,
     philox4x32_10,
     uniform,
+    uniforms,
 )
 
 SEED = 20240611
@@ -137,6 +140,32 @@ def test_stream_rejects_addresses_out_of_range(address, field):
 def test_largest_address_fields_are_accepted():
     u = uniform((1 << 64) - 1, (1 << 32) - 1, 255, (1 << 24) - 1, (1 << 32) - 1)
     assert 0.0 < u < 1.0
+
+
+@pytest.mark.parametrize("n", [0, 1, 1023, 1024, 2500])
+def test_uniforms_are_the_first_uniforms_of_their_addresses(n):
+    # Extreme words in every field: lanes must not carry into each other.
+    seed, rep, sub = (1 << 64) - 1, (1 << 32) - 1, (1 << 32) - 1
+    owners = [(k * 2654435761) % (1 << 24) for k in range(n - 1)] + [(1 << 24) - 1] * (n > 0)
+    expected = [uniform(seed, rep, 255, owner, sub) for owner in owners]
+    assert uniforms(seed, rep, 255, owners, sub) == expected
+    assert uniforms(SEED, 3, Purpose.RELEASE, range(n), 0) == [
+        uniform(SEED, 3, Purpose.RELEASE, owner, 0) for owner in range(n)
+    ]
+
+
+def test_started_streams_go_on_as_the_streams_of_their_addresses():
+    owners = [0, 7, (1 << 24) - 1]
+    firsts, seconds = first_blocks(SEED, 5, Purpose.SERVICE, owners, pack_sub(2, 0, 0))
+    for owner, first, second in zip(owners, firsts, seconds, strict=True):
+        address = Address(SEED, 5, Purpose.SERVICE, owner, pack_sub(2, 0, 0))
+        stream, started = Stream.at(address), StartedStream(first, second, address)
+        assert [started.next() for _ in range(7)] == [stream.next() for _ in range(7)]
+
+
+def test_uniforms_reject_owners_out_of_range():
+    with pytest.raises(ValueError, match="expected 0 <= owner <"):
+        uniforms(SEED, 0, Purpose.RELEASE, [3, 1 << 24, 5], 0)
 
 
 def test_purpose_numbers_are_part_of_the_layout():

@@ -7,7 +7,9 @@ that the batch kernel must reproduce to 1e-9; ``run_replication`` accounts for i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import gc
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 from simulator.engines.accounting import account
 from simulator.engines.raw import RawReplication
@@ -21,6 +23,27 @@ from simulator.model.season import SeasonModel
 __all__ = ["run_raw", "run_replication"]
 
 
+@contextmanager
+def _older_objects_frozen() -> Iterator[None]:
+    """Python's garbage collector leaves the objects made before the replication alone
+    while it runs (``gc.freeze``), unless something else froze objects already.
+
+    A replication makes many objects that live long (a season's shots, its tasks): each
+    time they push a full collection, the collector would walk everything the process
+    holds, the model included (about 1 µs a customer on the M/M/3 of 200,000 customers).
+    Nothing changes but where the collector looks: what the replication makes is collected
+    as before, and the frozen objects go back to the collector at the end.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def run_raw(
     model: SeasonModel,
     replication: int,
@@ -32,9 +55,10 @@ def run_raw(
     """Simulate replication ``replication`` of ``model``: what it counted. ``trace``, when
     given, receives every event; ``on_round`` sees the state at the end of every round (for
     invariant checks)."""
-    season = Season(model, replication, policies=policies, trace=trace, on_round=on_round)
-    end = season.run()
-    season.close(end)
+    with _older_objects_frozen():
+        season = Season(model, replication, policies=policies, trace=trace, on_round=on_round)
+        end = season.run()
+        season.close(end)
     service = season.service
     keys = resource_keys(model)
     busy_bins = [service.busy[key].daily_areas(end) for key in keys]

@@ -37,7 +37,7 @@ from functools import partial
 import simpy
 
 from simulator.distributions import Constant
-from simulator.draws import Purpose, Stream, pack_sub, uniform
+from simulator.draws import Purpose, Stream, pack_sub, uniform, uniforms
 from simulator.engines.reference.agenda import Action, Agenda, EventClass
 from simulator.engines.reference.cloud import CloudPools
 from simulator.engines.reference.failures import GpuFailures
@@ -295,21 +295,17 @@ class Season:
     def _release_times(self, ep: EpisodeModel) -> list[float]:
         """Each shot's release: uniform in the window after the lock, a Poisson stream from
         the lock, or at the lock."""
-        seed, rep, first, n = self.seed, self.rep, ep.first_shot, ep.n_shots
+        if ep.release == ReleasePattern.ALL_AT_ONCE:
+            return [ep.lock] * ep.n_shots
+        shots = range(ep.first_shot, ep.first_shot + ep.n_shots)
+        draws = uniforms(self.seed, self.rep, Purpose.RELEASE, shots, 0)
         if ep.release == ReleasePattern.WINDOW:
-            return [
-                ep.lock + uniform(seed, rep, Purpose.RELEASE, first + k, 0) * ep.window
-                for k in range(n)
-            ]
-        if ep.release == ReleasePattern.POISSON:
-            times, t = [], ep.lock
-            for k in range(n):
-                t += (
-                    -math.log(uniform(seed, rep, Purpose.RELEASE, first + k, 0)) / ep.shots_per_hour
-                )
-                times.append(t)
-            return times
-        return [ep.lock] * n
+            return [ep.lock + u * ep.window for u in draws]
+        times, t = [], ep.lock
+        for u in draws:
+            t += -math.log(u) / ep.shots_per_hour
+            times.append(t)
+        return times
 
     def _release(self, shot_id: int) -> None:
         if self.trace is not None:
@@ -434,7 +430,7 @@ class Season:
             return
         shot = task.shot
         assert shot is not None
-        if st.kind == StageKind.GPU:
+        if st.kind == StageKind.GPU and (st.failure_probability or st.defect_probability):
             sub = pack_sub(st.index, min(task.pass_, MAX_PASS), task.attempt)
             if self._chance(st.failure_probability, Purpose.ATTEMPT_FAILURE, shot.id, sub):
                 self._record_end(task, Outcome.FAILED)

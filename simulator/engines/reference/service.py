@@ -24,7 +24,8 @@ from functools import partial
 
 import simpy
 
-from simulator.draws import Purpose, Stream, pack_sub
+from simulator.distributions import UniformSource
+from simulator.draws import Address, Purpose, StartedStream, Stream, first_blocks, pack_sub
 from simulator.engines.reference.agenda import Agenda, EventClass
 from simulator.engines.reference.monitor import LevelMonitor
 from simulator.engines.reference.resources import PoolState, Slot, TeamState, Unit
@@ -115,6 +116,8 @@ class Service:
         """GPU attempts started per episode (a restart after an interruption is none)."""
         self.stage_waits = StageWaits(model)
         """Per stage: waits, visits and their hours, tasks still queued at the end."""
+        self._first_attempts: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
+        """Per (episode, shot stage): the first blocks of its shots' first attempts."""
         self._changed: set[ResourceKey] = set()
         """The resources where capacity was freed or work queued since the last dispatch."""
         self._largest_gang = [0] * len(pools)
@@ -211,21 +214,42 @@ class Service:
             return task.remaining
         shot = task.shot
         st = task.stage
+        stream: UniformSource
         if st.kind == StageKind.EPISODE:
             sub = pack_sub(st.index, 0, 0)
-            purpose, owner, frames = Purpose.EPISODE_SERVICE, task.episode, 0
+            address = Address(
+                self.seed, self.replication, Purpose.EPISODE_SERVICE, task.episode, sub
+            )
+            stream, frames = Stream.at(address), 0
         else:
             assert shot is not None
             purpose = Purpose.FALLBACK if st.kind == StageKind.FALLBACK else Purpose.SERVICE
             sub = pack_sub(st.index, min(task.pass_, MAX_PASS), task.attempt)
-            owner, frames = shot.id, shot.frames
-        stream = Stream(self.seed, self.replication, purpose, owner, sub)
+            address = Address(self.seed, self.replication, purpose, shot.id, sub)
+            frames = shot.frames
+            if purpose == Purpose.SERVICE and task.pass_ == 0 and task.attempt == 0:
+                stream = self._first_attempt_stream(address, shot.episode, st.index)
+            else:
+                stream = Stream.at(address)
         hours = option.setup
         if option.per_frame is not None:
             hours += frames * option.per_frame.sample(stream)
         if option.per_task is not None:
             hours += option.per_task.sample(stream)
         return hours
+
+    def _first_attempt_stream(self, address: Address, episode: int, stage: int) -> StartedStream:
+        """The stream of a first attempt at a shot stage, its first block computed with those
+        of the episode's other shots at that stage (``first_blocks``), the first time one
+        of them needs it."""
+        blocks = self._first_attempts.get((episode, stage))
+        if blocks is None:
+            ep = self.model.episodes[episode]
+            shots = range(ep.first_shot, ep.first_shot + ep.n_shots)
+            blocks = first_blocks(self.seed, self.replication, address.purpose, shots, address.sub)
+            self._first_attempts[(episode, stage)] = blocks
+        k = address.owner - self.model.episodes[episode].first_shot
+        return StartedStream(blocks[0][k], blocks[1][k], address)
 
     def _start(self, task: Task, option: Option, units: list[Unit], slot: Slot | None) -> None:
         now = float(self.env.now)
