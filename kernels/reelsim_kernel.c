@@ -236,6 +236,8 @@ enum rs_stage_i {
     RS_SI_REJECT_OFFSET,
     RS_SI_REVIEW_SLOT,
     RS_SI_REWORK_ORIGIN,
+    RS_SI_HAS_PER_FRAME, /* the first option's mean hours (the task keys): its terms */
+    RS_SI_HAS_PER_TASK,
     RS_SI_SIZE
 };
 enum rs_stage_d {
@@ -244,6 +246,10 @@ enum rs_stage_d {
     RS_SD_DEFECT_P,
     RS_SD_SAMPLE_RATE,
     RS_SD_CATCH_P,
+    RS_SD_SETUP, /* of the first option, as are the means below (0.0 where it has none) */
+    RS_SD_PER_FRAME_MEAN,
+    RS_SD_PER_TASK_MEAN,
+    RS_SD_MEAN_HOURS_NO_FRAMES, /* the first option's mean hours with no frames */
     RS_SD_SIZE
 };
 
@@ -547,7 +553,7 @@ enum rs_outcome {
     RS_OUT_APPROVED
 };
 
-#define RS_LAYOUT_VERSION 4
+#define RS_LAYOUT_VERSION 5
 #define RS_TRACE_WIDTH 6
 #define RS_EVENT_WORDS 4
 #define RS_FLAG_LEASED 1
@@ -1430,17 +1436,31 @@ RS_DEVICE double rs_mean_hours(rs_sim *sim, rs_i64 o, double frames)
     return OP_D(sim, o, RS_OD_SETUP) + work;
 }
 
+/* A stage's mean hours on its first option (the reference's options[0].mean_hours), from
+ * the stage's own row: the task keys ask for it on every task, for several stages. */
+RS_DEVICE double rs_stage_mean_hours(rs_sim *sim, rs_i32 g, double frames)
+{
+    const rs_i64 *row_i = sim->st_i + (rs_i64)g * RS_SI_SIZE;
+    const double *row_d = sim->st_d + (rs_i64)g * RS_SD_SIZE;
+    double work = row_i[RS_SI_HAS_PER_FRAME] ? row_d[RS_SD_PER_FRAME_MEAN] * frames : 0.0;
+    if (row_i[RS_SI_HAS_PER_TASK]) {
+        work += row_d[RS_SD_PER_TASK_MEAN];
+    }
+    return row_d[RS_SD_SETUP] + work;
+}
+
 /* The reference's _remaining_after: mean hours of the shot stages after `stage` (with the
  * shot's frames) and of every episode stage, each on its first option, left to right. */
 RS_DEVICE double rs_remaining_after(rs_sim *sim, rs_i32 stage, double frames)
 {
     double total = 0.0;
     rs_i32 k;
+    rs_i32 base = sim->n_sst + sim->n_fb;
     for (k = stage + 1; k < sim->n_sst; k++) {
-        total += rs_mean_hours(sim, ST_I(sim, k, RS_SI_FIRST_OPTION), frames);
+        total += rs_stage_mean_hours(sim, k, frames);
     }
     for (k = 0; k < sim->n_est; k++) {
-        total += rs_mean_hours(sim, ST_I(sim, sim->n_sst + sim->n_fb + k, RS_SI_FIRST_OPTION), 0.0);
+        total += ST_D(sim, base + k, RS_SD_MEAN_HOURS_NO_FRAMES);
     }
     return total;
 }
@@ -1713,11 +1733,11 @@ RS_DEVICE void rs_enqueue_episode_stage(rs_sim *sim, rs_i32 ep, rs_i32 k)
 {
     rs_i32 id = sim->n_shots + ep;
     rs_i32 base = sim->n_sst + sim->n_fb;
-    double expected = rs_mean_hours(sim, ST_I(sim, base + k, RS_SI_FIRST_OPTION), 0.0);
+    double expected = ST_D(sim, base + k, RS_SD_MEAN_HOURS_NO_FRAMES);
     double remaining = expected;
     rs_i32 later;
     for (later = k + 1; later < sim->n_est; later++) {
-        remaining += rs_mean_hours(sim, ST_I(sim, base + later, RS_SI_FIRST_OPTION), 0.0);
+        remaining += ST_D(sim, base + later, RS_SD_MEAN_HOURS_NO_FRAMES);
     }
     rs_new_task(sim, id, base + k, k, 0, 0, expected, remaining);
     rs_enqueue(sim, id);
@@ -1744,7 +1764,7 @@ RS_DEVICE void rs_shot_done(rs_sim *sim, rs_i32 s)
 RS_DEVICE void rs_enqueue_shot_task(rs_sim *sim, rs_i32 s, rs_i32 stage, rs_i32 attempt)
 {
     double frames = (double)sim->sh_frames[s];
-    double expected = rs_mean_hours(sim, ST_I(sim, stage, RS_SI_FIRST_OPTION), frames);
+    double expected = rs_stage_mean_hours(sim, stage, frames);
     double remaining = expected + rs_remaining_after(sim, stage, frames);
     rs_new_task(sim, s, stage, stage, sim->sh_pass[s], attempt, expected, remaining);
     rs_enqueue(sim, s);
@@ -1943,7 +1963,7 @@ RS_DEVICE void rs_attempt_failed(rs_sim *sim, rs_i32 s, rs_i32 g)
     } else if (ST_I(sim, g, RS_SI_FALLBACK) >= 0) {
         rs_i32 fb = (rs_i32)ST_I(sim, g, RS_SI_FALLBACK);
         double frames = (double)sim->sh_frames[s];
-        double expected = rs_mean_hours(sim, ST_I(sim, fb, RS_SI_FIRST_OPTION), frames);
+        double expected = rs_stage_mean_hours(sim, fb, frames);
         double remaining = expected + rs_remaining_after(sim, g, frames);
         rs_new_task(sim, s, fb, g, sim->sh_pass[s], 0, expected, remaining);
         rs_enqueue(sim, s);
