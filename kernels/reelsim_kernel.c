@@ -54,6 +54,7 @@
 #define RS_FLOOR(x) floor(x)
 #define RS_CEIL(x) ceil(x)
 #define RS_FABS(x) fabs(x)
+#define RS_LOWEST_BIT(x) (__ffsll((long long)(x)) - 1)
 #else
 #include <math.h>
 #define RS_DEVICE static
@@ -64,6 +65,7 @@
 #define RS_FLOOR(x) floor(x)
 #define RS_CEIL(x) ceil(x)
 #define RS_FABS(x) fabs(x)
+#define RS_LOWEST_BIT(x) __builtin_ctzll(x)
 #endif
 
 /* Fixed-width types from the language's own: int is 32 bits and long long 64 on every
@@ -236,6 +238,8 @@ enum rs_stage_i {
     RS_SI_REJECT_OFFSET,
     RS_SI_REVIEW_SLOT,
     RS_SI_REWORK_ORIGIN,
+    RS_SI_HAS_PER_FRAME, /* the first option's mean hours (the task keys): its terms */
+    RS_SI_HAS_PER_TASK,
     RS_SI_SIZE
 };
 enum rs_stage_d {
@@ -244,6 +248,10 @@ enum rs_stage_d {
     RS_SD_DEFECT_P,
     RS_SD_SAMPLE_RATE,
     RS_SD_CATCH_P,
+    RS_SD_SETUP, /* of the first option, as are the means below (0.0 where it has none) */
+    RS_SD_PER_FRAME_MEAN,
+    RS_SD_PER_TASK_MEAN,
+    RS_SD_MEAN_HOURS_NO_FRAMES, /* the first option's mean hours with no frames */
     RS_SD_SIZE
 };
 
@@ -547,7 +555,7 @@ enum rs_outcome {
     RS_OUT_APPROVED
 };
 
-#define RS_LAYOUT_VERSION 4
+#define RS_LAYOUT_VERSION 5
 #define RS_TRACE_WIDTH 6
 #define RS_EVENT_WORDS 4
 #define RS_FLAG_LEASED 1
@@ -959,6 +967,7 @@ typedef struct {
      * a waiting list, a unit or a person may have come free), cleared by a dispatch that
      * found nothing to start. */
     int dispatch_due;
+    rs_u64 ready; /* bit r: resource r (r < 64) has work waiting and room for some */
     rs_i32 n_delivered;
     int finished;
     int closing;
@@ -1340,6 +1349,29 @@ RS_DEVICE rs_i32 rs_count_free(rs_sim *sim, rs_i32 p)
     return PS_I(sim, p, RS_PS_FREE);
 }
 
+/* Resource r's bit in `ready`: a pool with a unit free, a team with a person free on duty,
+ * and a task on its list. Kept as the counts change; dispatch looks at these resources
+ * only (the others have nothing to start). Resources from the 64th on are always looked at. */
+RS_DEVICE void rs_ready_set(rs_sim *sim, rs_i32 r, int ready)
+{
+    if (r < 64) {
+        rs_u64 bit = (rs_u64)1 << r;
+        sim->ready = ready ? sim->ready | bit : sim->ready & ~bit;
+    }
+}
+
+RS_DEVICE void rs_ready_update(rs_sim *sim, rs_i32 r)
+{
+    int room;
+    if (r < sim->n_pools) {
+        room = PS_I(sim, r, RS_PS_FREE) > 0;
+    } else {
+        const rs_i32 *state = sim->ts_i + (rs_i64)(r - sim->n_pools) * RS_TS_I_SIZE;
+        room = state[RS_TS_BUSY] < state[RS_TS_ON_DUTY];
+    }
+    rs_ready_set(sim, r, room && sim->wait_count[r] > 0);
+}
+
 RS_DEVICE void rs_unit_freed(rs_sim *sim, rs_i64 u)
 {
     rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
@@ -1355,9 +1387,16 @@ RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
     int now_free;
     UN_I(sim, u, RS_UI_FLAGS) = flags;
     now_free = rs_unit_free(sim, u);
-    PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += now_free - was;
-    if (now_free > was) {
-        rs_unit_freed(sim, u);
+    if (now_free != was) {
+        rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
+        rs_i32 free = PS_I(sim, p, RS_PS_FREE) + now_free - was;
+        PS_I(sim, p, RS_PS_FREE) = free;
+        if (free <= 1) { /* none free, or the first one */
+            rs_ready_set(sim, p, free > 0 && sim->wait_count[p] > 0);
+        }
+        if (now_free > was) {
+            rs_unit_freed(sim, u);
+        }
     }
     sim->dispatch_due |= now_free;
 }
@@ -1368,9 +1407,16 @@ RS_DEVICE void rs_unit_task(rs_sim *sim, rs_i64 u, rs_i64 task)
     int now_free;
     UN_I(sim, u, RS_UI_TASK) = task;
     now_free = rs_unit_free(sim, u);
-    PS_I(sim, UN_I(sim, u, RS_UI_POOL), RS_PS_FREE) += now_free - was;
-    if (now_free > was) {
-        rs_unit_freed(sim, u);
+    if (now_free != was) {
+        rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
+        rs_i32 free = PS_I(sim, p, RS_PS_FREE) + now_free - was;
+        PS_I(sim, p, RS_PS_FREE) = free;
+        if (free <= 1) { /* none free, or the first one */
+            rs_ready_set(sim, p, free > 0 && sim->wait_count[p] > 0);
+        }
+        if (now_free > was) {
+            rs_unit_freed(sim, u);
+        }
     }
     sim->dispatch_due |= now_free;
 }
@@ -1430,17 +1476,31 @@ RS_DEVICE double rs_mean_hours(rs_sim *sim, rs_i64 o, double frames)
     return OP_D(sim, o, RS_OD_SETUP) + work;
 }
 
+/* A stage's mean hours on its first option (the reference's options[0].mean_hours), from
+ * the stage's own row: the task keys ask for it on every task, for several stages. */
+RS_DEVICE double rs_stage_mean_hours(rs_sim *sim, rs_i32 g, double frames)
+{
+    const rs_i64 *row_i = sim->st_i + (rs_i64)g * RS_SI_SIZE;
+    const double *row_d = sim->st_d + (rs_i64)g * RS_SD_SIZE;
+    double work = row_i[RS_SI_HAS_PER_FRAME] ? row_d[RS_SD_PER_FRAME_MEAN] * frames : 0.0;
+    if (row_i[RS_SI_HAS_PER_TASK]) {
+        work += row_d[RS_SD_PER_TASK_MEAN];
+    }
+    return row_d[RS_SD_SETUP] + work;
+}
+
 /* The reference's _remaining_after: mean hours of the shot stages after `stage` (with the
  * shot's frames) and of every episode stage, each on its first option, left to right. */
 RS_DEVICE double rs_remaining_after(rs_sim *sim, rs_i32 stage, double frames)
 {
     double total = 0.0;
     rs_i32 k;
+    rs_i32 base = sim->n_sst + sim->n_fb;
     for (k = stage + 1; k < sim->n_sst; k++) {
-        total += rs_mean_hours(sim, ST_I(sim, k, RS_SI_FIRST_OPTION), frames);
+        total += rs_stage_mean_hours(sim, k, frames);
     }
     for (k = 0; k < sim->n_est; k++) {
-        total += rs_mean_hours(sim, ST_I(sim, sim->n_sst + sim->n_fb + k, RS_SI_FIRST_OPTION), 0.0);
+        total += ST_D(sim, base + k, RS_SD_MEAN_HOURS_NO_FRAMES);
     }
     return total;
 }
@@ -1581,6 +1641,9 @@ RS_DEVICE void rs_wait_insert_at(rs_sim *sim, rs_i32 r, rs_i32 lo, rs_i32 id)
     }
     list[rs_wait_place(sim, r, lo)] = id;
     sim->wait_count[r] = count + 1;
+    if (count == 0) {
+        rs_ready_update(sim, r);
+    }
 }
 
 /* Take position lo out of resource r's list, moving the shorter side. */
@@ -1600,6 +1663,9 @@ RS_DEVICE void rs_wait_remove_at(rs_sim *sim, rs_i32 r, rs_i32 lo)
         }
     }
     sim->wait_count[r] = count - 1;
+    if (count == 1) {
+        rs_ready_set(sim, r, 0);
+    }
 }
 
 RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
@@ -1713,11 +1779,11 @@ RS_DEVICE void rs_enqueue_episode_stage(rs_sim *sim, rs_i32 ep, rs_i32 k)
 {
     rs_i32 id = sim->n_shots + ep;
     rs_i32 base = sim->n_sst + sim->n_fb;
-    double expected = rs_mean_hours(sim, ST_I(sim, base + k, RS_SI_FIRST_OPTION), 0.0);
+    double expected = ST_D(sim, base + k, RS_SD_MEAN_HOURS_NO_FRAMES);
     double remaining = expected;
     rs_i32 later;
     for (later = k + 1; later < sim->n_est; later++) {
-        remaining += rs_mean_hours(sim, ST_I(sim, base + later, RS_SI_FIRST_OPTION), 0.0);
+        remaining += ST_D(sim, base + later, RS_SD_MEAN_HOURS_NO_FRAMES);
     }
     rs_new_task(sim, id, base + k, k, 0, 0, expected, remaining);
     rs_enqueue(sim, id);
@@ -1744,7 +1810,7 @@ RS_DEVICE void rs_shot_done(rs_sim *sim, rs_i32 s)
 RS_DEVICE void rs_enqueue_shot_task(rs_sim *sim, rs_i32 s, rs_i32 stage, rs_i32 attempt)
 {
     double frames = (double)sim->sh_frames[s];
-    double expected = rs_mean_hours(sim, ST_I(sim, stage, RS_SI_FIRST_OPTION), frames);
+    double expected = rs_stage_mean_hours(sim, stage, frames);
     double remaining = expected + rs_remaining_after(sim, stage, frames);
     rs_new_task(sim, s, stage, stage, sim->sh_pass[s], attempt, expected, remaining);
     rs_enqueue(sim, s);
@@ -1822,6 +1888,7 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
     if (slot >= 0) {
         sim->sl_i[slot] = id;
         sim->ts_i[OP_I(sim, o, RS_OI_INDEX) * RS_TS_I_SIZE + RS_TS_BUSY] += 1;
+        rs_ready_update(sim, sim->n_pools + (rs_i32)OP_I(sim, o, RS_OI_INDEX));
         rs_monitor_add(sim, sim->n_pools + (rs_i32)OP_I(sim, o, RS_OI_INDEX), 1);
     }
     if (OP_I(sim, o, RS_OI_RESOURCE) == RS_RESOURCE_POOL) {
@@ -1903,6 +1970,7 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
         if (slot - TM_I(sim, team, RS_TI_FIRST_SLOT)
             < sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_ON_DUTY]) {
             sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_BUSY] -= 1;
+            rs_ready_update(sim, sim->n_pools + team);
         }
         sim->dispatch_due = 1;
     }
@@ -1943,7 +2011,7 @@ RS_DEVICE void rs_attempt_failed(rs_sim *sim, rs_i32 s, rs_i32 g)
     } else if (ST_I(sim, g, RS_SI_FALLBACK) >= 0) {
         rs_i32 fb = (rs_i32)ST_I(sim, g, RS_SI_FALLBACK);
         double frames = (double)sim->sh_frames[s];
-        double expected = rs_mean_hours(sim, ST_I(sim, fb, RS_SI_FIRST_OPTION), frames);
+        double expected = rs_stage_mean_hours(sim, fb, frames);
         double remaining = expected + rs_remaining_after(sim, g, frames);
         rs_new_task(sim, s, fb, g, sim->sh_pass[s], 0, expected, remaining);
         rs_enqueue(sim, s);
@@ -2151,38 +2219,47 @@ RS_DEVICE void rs_dispatch(rs_sim *sim)
     }
     while (sim->n_waiting > 0) {
         rs_i32 best = -1;
-        rs_i32 p, t;
-        for (p = 0; p < sim->n_pools; p++) {
-            rs_i32 free = rs_count_free(sim, p);
-            rs_i32 count = sim->wait_count[p];
-            const rs_i32 *list = sim->wait_lists + sim->wait_off[p];
-            rs_i32 room = rs_wait_room(sim, p);
-            rs_i32 at = sim->wait_head[p];
-            rs_i32 k;
-            if (free == 0) {
-                continue;
+        rs_i32 r = -1;
+        for (;;) {
+            if (sim->n_res > 64) { /* too many for the bits: every resource */
+                r = r + 1 < sim->n_res ? r + 1 : -1;
+            } else {
+                rs_u64 rest = r < 0 ? sim->ready : (sim->ready >> r) >> 1;
+                r = rest != 0 ? r + 1 + (rs_i32)RS_LOWEST_BIT(rest) : -1;
             }
-            for (k = 0; k < count; k++, at = at + 1 < room ? at + 1 : 0) {
-                rs_i32 id = list[at];
-                if (best >= 0 && rs_task_less(sim, best, id)) {
-                    break;
+            if (r < 0) {
+                break;
+            }
+            if (r < sim->n_pools) {
+                rs_i32 free = rs_count_free(sim, r);
+                rs_i32 count = sim->wait_count[r];
+                const rs_i32 *list = sim->wait_lists + sim->wait_off[r];
+                rs_i32 room = rs_wait_room(sim, r);
+                rs_i32 at = sim->wait_head[r];
+                rs_i32 k;
+                if (free == 0) {
+                    continue;
                 }
-                if (rs_fits_pool(sim, id, p, free)) {
-                    best = id;
-                    break;
+                for (k = 0; k < count; k++, at = at + 1 < room ? at + 1 : 0) {
+                    rs_i32 id = list[at];
+                    if (best >= 0 && rs_task_less(sim, best, id)) {
+                        break;
+                    }
+                    if (rs_fits_pool(sim, id, r, free)) {
+                        best = id;
+                        break;
+                    }
                 }
-            }
-        }
-        for (t = 0; t < sim->n_teams; t++) {
-            rs_i32 r = sim->n_pools + t;
-            const rs_i32 *state = sim->ts_i + (rs_i64)t * RS_TS_I_SIZE;
-            if (state[RS_TS_BUSY] >= state[RS_TS_ON_DUTY]) {
-                continue; /* no free slot */
-            }
-            if (sim->wait_count[r] > 0) {
-                rs_i32 head = rs_waiting_at(sim, r, 0);
-                if (best < 0 || rs_task_less(sim, head, best)) {
-                    best = head;
+            } else {
+                const rs_i32 *state = sim->ts_i + (rs_i64)(r - sim->n_pools) * RS_TS_I_SIZE;
+                if (state[RS_TS_BUSY] >= state[RS_TS_ON_DUTY]) {
+                    continue; /* no free slot */
+                }
+                if (sim->wait_count[r] > 0) {
+                    rs_i32 head = rs_waiting_at(sim, r, 0);
+                    if (best < 0 || rs_task_less(sim, head, best)) {
+                        best = head;
+                    }
                 }
             }
         }
@@ -2740,6 +2817,7 @@ RS_DEVICE void rs_shift_change(rs_sim *sim, rs_i32 team, rs_i32 step)
         busy += sim->sl_i[s0 + k] >= 0 ? 1 : 0;
     }
     sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_BUSY] = busy;
+    rs_ready_update(sim, sim->n_pools + team);
     rs_trace(sim, RS_TR_SHIFT_CHANGE, (double)team, (double)old, (double)people, 0.0);
     for (k = 0; k < people; k++) {
         if (sim->sl_d[s0 + k] >= 0.0) {
@@ -2970,6 +3048,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->cloud_closed = 0.0;
     sim->n_waiting = 0;
     sim->dispatch_due = 1;
+    sim->ready = 0;
     sim->n_delivered = 0;
     sim->finished = 0;
     sim->closing = 0;

@@ -397,6 +397,7 @@ def _pack_stages(b: _Blocks, dists: _Distributions, model: SeasonModel) -> _Stag
                 per_frame_mean=o.per_frame.mean if o.per_frame is not None else 0.0,
                 per_task_mean=o.per_task.mean if o.per_task is not None else 0.0,
             )
+        first = st.options[0]
         review_slot = -1
         if st.kind == StageKind.REVIEW:
             review_slot, n_reviews = n_reviews, n_reviews + 1
@@ -413,6 +414,8 @@ def _pack_stages(b: _Blocks, dists: _Distributions, model: SeasonModel) -> _Stag
             reject_offset=b.put_reals(st.reject_probabilities),
             review_slot=review_slot,
             rework_origin=int(st.rework_to_origin),
+            has_per_frame=int(first.per_frame is not None),
+            has_per_task=int(first.per_task is not None),
         )
         st_d += _STAGE_D.row(
             failure_p=st.failure_probability,
@@ -420,6 +423,10 @@ def _pack_stages(b: _Blocks, dists: _Distributions, model: SeasonModel) -> _Stag
             defect_p=st.defect_probability,
             sample_rate=st.sample_rate,
             catch_p=st.catch_probability,
+            setup=first.setup,
+            per_frame_mean=first.per_frame.mean if first.per_frame is not None else 0.0,
+            per_task_mean=first.per_task.mean if first.per_task is not None else 0.0,
+            mean_hours_no_frames=first.mean_hours(0.0),
         )
         n_options += len(st.options)
     b.int_table("RS_H_STAGE_I", st_i)
