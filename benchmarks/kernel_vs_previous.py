@@ -4,9 +4,9 @@ Builds the previous commit's whole tree (``git archive REV``) in a temporary fol
 its own kernel extension, and runs both kernels on the same scenarios and replications,
 each in a fresh process (``PYTHONPATH`` set to its tree), alternating old and new:
 
-* **outputs**: every replication's result rows must be the same bit for bit (a digest of
-  ``out_d`` and ``out_i`` from each side), so the comparison is of two kernels that do the
-  same work;
+* **outputs**: every replication's result must be the same bit for bit, field by field of
+  the raw record both trees have (a digest of each field's values; a field one side adds is
+  named, not compared), so the comparison is of two kernels that do the same work;
 * **instructions per event**: callgrind, counting only inside ``rs_run_replication``
   (repeatable from run to run), divided by the events the kernel handled;
 * **time**: nanoseconds per event and replications per second on 1 and 2 threads, the
@@ -25,6 +25,7 @@ names others. Needs ``git`` and a C compiler; the callgrind figures need ``valgr
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -46,14 +47,18 @@ REPS = {"season-hybrid.yaml": 100, "mm3.yaml": 3}
 """Replications per timed run (a second or so each on one core); others get 20."""
 
 
-def _child(scenario: Path, reps: int, threads: list[int], first: int) -> dict[str, Any]:
-    """In a process whose ``PYTHONPATH`` is one tree: run its kernel, report figures."""
+def _child(
+    scenario: Path, reps: int, threads: list[int], first: int, digest: bool
+) -> dict[str, Any]:
+    """In a process whose ``PYTHONPATH`` is one tree: run its kernel, report figures (and,
+    with ``digest``, run it again to digest the raw record's fields: never under callgrind,
+    which would count that run too)."""
     import numpy as np
 
     from kernels import cpu
     from kernels.layout import LAYOUT
     from simulator import compile_season, load_scenario
-    from simulator.engines.kernel import pack
+    from simulator.engines.kernel import pack, run_raw_batch
 
     header = LAYOUT["rs_header"]
     model = compile_season(load_scenario(scenario))
@@ -68,13 +73,20 @@ def _child(scenario: Path, reps: int, threads: list[int], first: int) -> dict[st
     assert run is not None
     if np.any(run.status != 0):
         raise SystemExit(f"{scenario.name}: a replication did not finish (status {run.status})")
-    digest = hashlib.sha256(run.out_d.tobytes() + run.out_i.tobytes()).hexdigest()
+    digests = {}
+    if digest:
+        raws = run_raw_batch(model, range(first, first + reps))  # untimed: the named fields
+        names = [field.name for field in dataclasses.fields(raws[0])]
+        digests = {
+            name: hashlib.sha256(repr([getattr(r, name) for r in raws]).encode()).hexdigest()
+            for name in names
+        }
     events = int(run.out_i[:, int(packed.mi[header["RS_H_OI_EVENTS"]])].sum())
     return {
         "events": events,
         "reps": reps,
         "seconds": seconds,
-        "digest": digest,
+        "digests": digests,
         "scratch": packed.scratch_bytes,
         "shots": model.n_shots,
     }
@@ -123,7 +135,7 @@ def instructions(tree: Path, scenario: Path, reps: int) -> tuple[int, int]:
             "--toggle-collect=rs_run_replication*",
             f"--callgrind-out-file={out}",
         ]
-        figures = _in_tree(tree, [str(scenario), str(reps), "1", "0"], prefix)
+        figures = _in_tree(tree, [str(scenario), str(reps), "1", "0", "0"], prefix)
         for line in out.read_text().splitlines():
             if line.startswith(("summary:", "totals:")):
                 return int(line.split()[1]), int(figures["events"])
@@ -140,12 +152,20 @@ def compare(old: Path, new: Path, scenario: Path, repeats: int, callgrind: bool)
     for k in range(repeats):
         order = (("old", old), ("new", new)) if k % 2 == 0 else (("new", new), ("old", old))
         for name, tree in order:
-            runs[name].append(_in_tree(tree, [str(scenario), str(reps), "1,2", "1000"]))
+            digest = "1" if k == 0 else "0"  # the first run of each tree
+            runs[name].append(_in_tree(tree, [str(scenario), str(reps), "1,2", "1000", digest]))
     o, n = runs["old"][0], runs["new"][0]
-    same = o["digest"] == n["digest"]
+    common = sorted(o["digests"].keys() & n["digests"].keys())
+    differ = [name for name in common if o["digests"][name] != n["digests"][name]]
+    added = sorted(n["digests"].keys() - o["digests"].keys())
+    same = not differ
     per_rep = n["events"] / n["reps"]
     print(f"\n{scenario.name}: {n['shots']:,} shots, {per_rep:,.0f} events per replication")
-    print(f"  outputs of {reps} replications bit for bit the same: {'yes' if same else 'NO'}")
+    print(
+        f"  outputs of {reps} replications bit for bit the same: "
+        f"{'yes' if same else 'NO, ' + ', '.join(differ)} ({len(common)} fields"
+        + (f"; new only, not compared: {', '.join(added)})" if added else ")")
+    )
     if callgrind:
         counts = {}
         for name, tree in (("old", old), ("new", new)):
@@ -194,9 +214,13 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        scenario, reps, threads, first = sys.argv[2:6]
+        scenario, reps, threads, first, digest = sys.argv[2:7]
         figures = _child(
-            Path(scenario), int(reps), [int(t) for t in threads.split(",")], int(first)
+            Path(scenario),
+            int(reps),
+            [int(t) for t in threads.split(",")],
+            int(first),
+            digest == "1",
         )
         print(json.dumps(figures))
     else:
