@@ -445,9 +445,28 @@ def test_a_host_other_than_loopback_is_warned_about(
 
     live = Session(scenario, replications=1, first=1)
     # An address this machine does not have: nothing listens, after the warning.
-    with pytest.raises(OSError, match="assign"):
+    with pytest.raises(UsageError, match=r"cannot listen on 192\.0\.2\.1 port 0: .*assign"):
         serve(live, host="192.0.2.1", open_browser=False)
     assert "warning: listening on 192.0.2.1" in capsys.readouterr().err
+
+
+def test_a_port_already_taken_is_refused_with_what_to_do(
+    scenario: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    try:
+        port = taken.getsockname()[1]
+        assert main(["explore", str(scenario), "--port", str(port), "--no-browser"]) == 2
+    finally:
+        taken.close()
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot listen on 127.0.0.1 port {port}: ")
+    assert "--port 0 takes a free port" in err
+    assert "Traceback" not in err
 
 
 # --- in a browser -----------------------------------------------------------------------------

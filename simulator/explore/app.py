@@ -37,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from simulator.errors import ReelsimError
+from simulator.errors import ReelsimError, UsageError
 from simulator.explore.saving import save_configuration
 from simulator.explore.session import Session, refusal
 from simulator.results import Work
@@ -201,16 +201,20 @@ def create_app(session: Session, token: str) -> Starlette:
 
 
 def bound_socket(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host``:``port`` (0: a free port)."""
+    """A listening socket on ``host``:``port`` (0: a free port); a ``UsageError`` saying
+    why when there can be none (the port taken, an address this machine does not have)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(64)
-    except OSError:
+    except OSError as e:
         sock.close()
-        raise
+        raise UsageError(
+            f"cannot listen on {host} port {port}: {e.strerror or e} (--port 0 takes a free "
+            "port; --host must be an address of this machine, 127.0.0.1 by default)"
+        ) from e
     sock.set_inheritable(True)
     return sock
 
