@@ -14,9 +14,10 @@ distribution's ``dist``, the pool rule).
 
 The header also lays out a replication's scratch memory and outputs (``_memory``): the
 kernel allocates nothing, and the memory one replication needs is known before anything
-runs (``Packed.scratch_bytes``, ``Packed.output_bytes``). The event heap is the one size that
-depends on the run: it starts at an estimate, and a replication that fills it is run
-again with twice the room (``heap_capacity``).
+runs (``Packed.scratch_bytes``, ``Packed.output_bytes``). The event heap and the task
+records (one for each task made and not yet ended) are the sizes that depend on the run:
+they start at an estimate, and a replication that runs out of either is run again with
+twice the room (``heap_capacity``, ``task_capacity``).
 
 A run from a starting state (``model.start``, a snapshot of the season in progress) is
 packed too: per shot and episode where it stands, and the time the run starts. What the
@@ -95,6 +96,10 @@ class Packed:
     @property
     def heap_capacity(self) -> int:
         return self.header("RS_H_HEAP_CAPACITY")
+
+    @property
+    def task_capacity(self) -> int:
+        return self.header("RS_H_TASK_CAPACITY")
 
 
 def scratch_bytes_per_replication(packed: Packed) -> int:
@@ -242,11 +247,14 @@ def _check_supported(model: SeasonModel) -> None:
             )
 
 
-def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
+def pack(
+    model: SeasonModel, *, heap_capacity: int | None = None, task_capacity: int | None = None
+) -> Packed:
     """Lay a season model out as the kernel's arrays.
 
-    ``heap_capacity`` overrides the first estimate of the event heap's size (the batch
-    runner doubles it for a replication that fills it).
+    ``heap_capacity`` and ``task_capacity`` override the first estimates of the event
+    heap's size and of the tasks in progress at once (the batch runner doubles both for a
+    replication that runs out of either; more task records than tasks are never laid out).
     """
     _check_supported(model)
     b = _Blocks()
@@ -274,6 +282,12 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
         # a shift per team. Voided events wait in the heap until their time, so leave
         # room; a replication that fills the heap anyway is run again with twice the room.
         heap_capacity = n_tasks + 2 * n_eps + 8 * units.n_units + 4 * n_pools + 2 * n_teams + 64
+    if task_capacity is None:
+        # Tasks in progress at once (released and not yet through): a quarter of them and
+        # some room, or all of a small season's; a replication that needs more is run again
+        # with twice the room, as one that fills the heap is.
+        task_capacity = max(n_tasks // 4 + 64, 320)
+    task_capacity = min(task_capacity, n_tasks)
     scratch = scratch_layout(
         n_shots=n_shots,
         n_tasks=n_tasks,
@@ -287,6 +301,7 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
         n_eps=n_eps,
         idle_capacity=4 * units.cloud_units + 1,
         heap_capacity=heap_capacity,
+        task_capacity=task_capacity,
     )
     outputs = output_layout(
         n_eps=n_eps, n_pools=n_pools, n_teams=n_teams, n_days=n_days, n_stages=len(stages.names)
