@@ -1610,10 +1610,11 @@ RS_DEVICE int rs_resource_seen(rs_sim *sim, rs_i64 o0, rs_i64 o)
 }
 
 /* A resource's waiting list, in dispatch order, is a ring in its room of the wait lists
- * (as many places as tasks that may wait there, wait_off[r + 1] - wait_off[r]): the k-th
- * task in order sits at place (head + k) mod room. Most tasks join at the tail (keys grow
- * with time) and leave from the head, so both ends are tried before a search, and a task
- * in the middle moves the shorter side of the ring. */
+ * (wait_off[r + 1] - wait_off[r] places: as many as the tasks that may wait there, or the
+ * task records if fewer, since a waiting task has a record): the k-th task in order sits
+ * at place (head + k) mod room. Most tasks join at the tail (keys grow with time) and
+ * leave from the head, so both ends are tried before a search, and a task in the middle
+ * moves the shorter side of the ring. */
 RS_DEVICE rs_i32 rs_wait_room(rs_sim *sim, rs_i32 r)
 {
     return (rs_i32)(sim->wait_off[r + 1] - sim->wait_off[r]);
@@ -1777,6 +1778,11 @@ RS_DEVICE void rs_waiting_remove(rs_sim *sim, rs_i32 id)
 RS_DEVICE void rs_enqueue(rs_sim *sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
+    if (sim->status != RS_OK) {
+        /* Out of records (or heap), so the run stops: a waiting list holds at most as
+         * many tasks as there are records. */
+        return;
+    }
     TR_D(sim, rec, RS_TK_QUEUED_AT) = sim->now;
     rs_waiting_add(sim, id);
     rs_monitor_add(sim, sim->n_res + rs_queue_resource(sim, TR_I(sim, rec, RS_TK_STAGE)), 1);

@@ -257,13 +257,20 @@ def pack(
     replication that runs out of either; more task records than tasks are never laid out).
     """
     _check_supported(model)
+    n_tasks = model.n_shots + model.n_episodes
+    if task_capacity is None:
+        # Tasks in progress at once (released and not yet through): a quarter of them and
+        # some room, or all of a small season's; a replication that needs more is run again
+        # with twice the room, as one that fills the heap is.
+        task_capacity = max(n_tasks // 4 + 64, 320)
+    task_capacity = min(task_capacity, n_tasks)
     b = _Blocks()
     dists = _Distributions(b)
     _pack_episodes(b, dists, model)
     stages = _pack_stages(b, dists, model)
     units = _pack_pools(b, dists, model)
     n_slots = _pack_teams(b, model)
-    wait_total = _pack_waiting_lists(b, model)
+    wait_total = _pack_waiting_lists(b, model, task_capacity)
     b.int_table("RS_H_DIST_I", dists.rows)
     b.real_table("RS_H_GLOBAL_D", _global_row(model))
     _pack_start(b, model)
@@ -274,7 +281,6 @@ def pack(
     n_pools, n_teams = len(model.pools), len(model.teams)
     n_eps, n_shots = model.n_episodes, model.n_shots
 
-    n_tasks = n_shots + n_eps
     if heap_capacity is None:
         # Live events: a back-off or completion per task, the next shot release and an
         # episode's own per episode (shot releases wait in a stream per episode), a
@@ -282,12 +288,6 @@ def pack(
         # a shift per team. Voided events wait in the heap until their time, so leave
         # room; a replication that fills the heap anyway is run again with twice the room.
         heap_capacity = n_tasks + 2 * n_eps + 8 * units.n_units + 4 * n_pools + 2 * n_teams + 64
-    if task_capacity is None:
-        # Tasks in progress at once (released and not yet through): a quarter of them and
-        # some room, or all of a small season's; a replication that needs more is run again
-        # with twice the room, as one that fills the heap is.
-        task_capacity = max(n_tasks // 4 + 64, 320)
-    task_capacity = min(task_capacity, n_tasks)
     scratch = scratch_layout(
         n_shots=n_shots,
         n_tasks=n_tasks,
@@ -524,9 +524,10 @@ def _pack_teams(b: _Blocks, model: SeasonModel) -> int:
     return first_slot
 
 
-def _pack_waiting_lists(b: _Blocks, model: SeasonModel) -> int:
+def _pack_waiting_lists(b: _Blocks, model: SeasonModel, task_capacity: int) -> int:
     """Where each resource's waiting list starts: one per resource, as long as the tasks
-    that may wait there, and where the last one ends. Returns their total length."""
+    that may wait there or the tasks in progress at once, whichever is fewer (a waiting
+    task has a record), and where the last one ends. Returns their total length."""
     shot_resources = {
         _resource_index(model, o)
         for st in (*model.shot_stages, *model.fallbacks)
@@ -539,8 +540,10 @@ def _pack_waiting_lists(b: _Blocks, model: SeasonModel) -> int:
     total = 0
     for r in range(len(model.pools) + len(model.teams)):
         offsets.append(total)
-        total += (model.n_shots if r in shot_resources else 0) + (
-            model.n_episodes if r in episode_resources else 0
+        total += min(
+            task_capacity,
+            (model.n_shots if r in shot_resources else 0)
+            + (model.n_episodes if r in episode_resources else 0),
         )
     offsets.append(total)
     b.int_table("RS_H_WAIT_OFFSET_I", offsets)
