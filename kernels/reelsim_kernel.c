@@ -125,6 +125,7 @@ enum rs_header {
     RS_H_SCRATCH_WORDS,
     RS_H_HEAP_CAPACITY,
     RS_H_IDLE_CAPACITY,
+    RS_H_TASK_CAPACITY,
     RS_H_S_SHOT_FRAMES,
     RS_H_S_SHOT_RELEASE,
     RS_H_S_SHOT_STAGE,
@@ -135,6 +136,9 @@ enum rs_header {
     RS_H_S_SHOT_ROUNDS,
     RS_H_S_TASK_D,
     RS_H_S_TASK_I,
+    RS_H_S_TASK_RECORD,
+    RS_H_S_TASK_VERSION,
+    RS_H_S_TASK_FREE,
     RS_H_S_WAIT_COUNT,
     RS_H_S_WAIT_LISTS,
     RS_H_S_UNIT_D,
@@ -432,7 +436,11 @@ enum rs_event_class {
     RS_EV_IDLE_RELEASE = 12
 };
 
-/* Per-task reals and ints in scratch (task-major rows). */
+/* Per-task reals and ints in scratch (record-major rows): records exist only for the tasks
+ * made and not yet ended, taken from a free list (task_capacity records, and one more that
+ * a replication writes to once it has run out and stops with RS_HEAP_FULL). A task id (its
+ * shot's id, or n_shots + episode) finds its record through task_record; its version,
+ * which tells a void completion in the heap, stays with the id. */
 enum rs_task_d {
     RS_TK_KEY = 0,
     RS_TK_ARRIVAL,
@@ -452,7 +460,6 @@ enum rs_task_i {
     RS_TK_INTERRUPTED,
     RS_TK_OPTION,
     RS_TK_SLOT,
-    RS_TK_VERSION,
     RS_TK_N_UNITS,
     RS_TK_FIRST_UNIT,
     RS_TK_I_SIZE
@@ -521,7 +528,7 @@ enum rs_monitor_d {
 /* Replication status (out_i at RS_H_OI_STATUS). */
 enum rs_status {
     RS_OK = 0,
-    RS_HEAP_FULL = 1,
+    RS_HEAP_FULL = 1, /* the event heap, or the task records, ran out */
     RS_BAD_LAYOUT = 2
 };
 
@@ -910,6 +917,11 @@ typedef struct {
     rs_i32 *sh_stage, *sh_pass, *sh_attempt, *sh_flag, *sh_state, *sh_rounds;
     double *tk_d;
     rs_i32 *tk_i;
+    rs_i32 *tk_record;  /* per task id: its record, or -1 */
+    rs_i32 *tk_version; /* per task id */
+    rs_i32 *tk_free;    /* records not in use (a stack) */
+    rs_i32 tk_cap, tk_free_n;
+    rs_i32 ending, renewed; /* the task rs_complete is ending; whether it was made again */
     rs_i32 *wait_count;
     rs_i32 *wait_head;
     rs_i32 *wait_lists;
@@ -985,8 +997,10 @@ typedef struct {
     rs_i64 trace_n;
 } rs_sim;
 
-#define TK_D(sim, id, f) ((sim)->tk_d[(rs_i64)(id) * RS_TK_D_SIZE + (f)])
-#define TK_I(sim, id, f) ((sim)->tk_i[(rs_i64)(id) * RS_TK_I_SIZE + (f)])
+#define TR_D(sim, rec, f) ((sim)->tk_d[(rs_i64)(rec) * RS_TK_D_SIZE + (f)])
+#define TR_I(sim, rec, f) ((sim)->tk_i[(rs_i64)(rec) * RS_TK_I_SIZE + (f)])
+#define TK_D(sim, id, f) TR_D(sim, (sim)->tk_record[id], f)
+#define TK_I(sim, id, f) TR_I(sim, (sim)->tk_record[id], f)
 #define UN_I(sim, u, f) ((sim)->un_i[(rs_i64)(u) * RS_UI_SIZE + (f)])
 #define UN_D(sim, u, f) ((sim)->un_d[(rs_i64)(u) * RS_UD_SIZE + (f)])
 #define PS_D(sim, p, f) ((sim)->ps_d[(rs_i64)(p) * RS_PS_D_SIZE + (f)])
@@ -1513,19 +1527,21 @@ RS_DEVICE rs_i32 rs_task_episode(rs_sim *sim, rs_i32 id)
 /* Dispatch order: (interrupted first, key, arrival, id). */
 RS_DEVICE int rs_task_less(rs_sim *sim, rs_i32 a, rs_i32 b)
 {
-    rs_i32 ia = TK_I(sim, a, RS_TK_INTERRUPTED) ? 0 : 1;
-    rs_i32 ib = TK_I(sim, b, RS_TK_INTERRUPTED) ? 0 : 1;
+    rs_i32 ra = sim->tk_record[a];
+    rs_i32 rb = sim->tk_record[b];
+    rs_i32 ia = TR_I(sim, ra, RS_TK_INTERRUPTED) ? 0 : 1;
+    rs_i32 ib = TR_I(sim, rb, RS_TK_INTERRUPTED) ? 0 : 1;
     double x, y;
     if (ia != ib) {
         return ia < ib;
     }
-    x = TK_D(sim, a, RS_TK_KEY);
-    y = TK_D(sim, b, RS_TK_KEY);
+    x = TR_D(sim, ra, RS_TK_KEY);
+    y = TR_D(sim, rb, RS_TK_KEY);
     if (x != y) {
         return x < y;
     }
-    x = TK_D(sim, a, RS_TK_ARRIVAL);
-    y = TK_D(sim, b, RS_TK_ARRIVAL);
+    x = TR_D(sim, ra, RS_TK_ARRIVAL);
+    y = TR_D(sim, rb, RS_TK_ARRIVAL);
     if (x != y) {
         return x < y;
     }
@@ -1542,29 +1558,42 @@ RS_DEVICE void rs_new_task(rs_sim *sim, rs_i32 id, rs_i32 stage, rs_i32 address,
     double deadline = EP_D(sim, ep, RS_ED_DEADLINE);
     double priority = EP_D(sim, ep, RS_ED_PRIORITY);
     const double *w;
+    rs_i32 rec;
     rs_i32 index = (rs_i32)OP_I(sim, o, RS_OI_INDEX);
+    if (sim->tk_record[id] < 0) {
+        if (sim->tk_free_n > 0) {
+            sim->tk_record[id] = sim->tk_free[--sim->tk_free_n];
+        } else {
+            /* Out of records: the spare one takes the writes, and the run stops. */
+            sim->tk_record[id] = sim->tk_cap;
+            sim->status = RS_HEAP_FULL;
+        }
+    } else if (id == sim->ending) {
+        sim->renewed = 1;
+    }
+    rec = sim->tk_record[id];
     if (OP_I(sim, o, RS_OI_RESOURCE) == RS_RESOURCE_POOL) {
         w = sim->pl_d + (rs_i64)index * RS_PD_SIZE + RS_PD_W_ARRIVAL;
     } else {
         w = sim->tm_d + (rs_i64)index * RS_TD_SIZE + RS_TD_W_ARRIVAL;
     }
-    TK_D(sim, id, RS_TK_KEY) = w[0] * now + w[1] * deadline + w[2] * priority + w[3] * expected
-                               + w[4] * remaining;
-    TK_D(sim, id, RS_TK_ARRIVAL) = now;
-    TK_D(sim, id, RS_TK_DEADLINE) = deadline;
-    TK_D(sim, id, RS_TK_REMAINING_WORK) = remaining;
-    TK_D(sim, id, RS_TK_QUEUED_AT) = 0.0;
-    TK_D(sim, id, RS_TK_REMAINING) = -1.0;
-    TK_D(sim, id, RS_TK_START) = 0.0;
-    TK_D(sim, id, RS_TK_END) = 0.0;
-    TK_I(sim, id, RS_TK_STAGE) = stage;
-    TK_I(sim, id, RS_TK_ADDRESS) = address;
-    TK_I(sim, id, RS_TK_PASS) = pass;
-    TK_I(sim, id, RS_TK_ATTEMPT) = attempt;
-    TK_I(sim, id, RS_TK_INTERRUPTED) = 0;
-    TK_I(sim, id, RS_TK_OPTION) = -1;
-    TK_I(sim, id, RS_TK_SLOT) = -1;
-    TK_I(sim, id, RS_TK_N_UNITS) = 0;
+    TR_D(sim, rec, RS_TK_KEY) = w[0] * now + w[1] * deadline + w[2] * priority + w[3] * expected
+                                + w[4] * remaining;
+    TR_D(sim, rec, RS_TK_ARRIVAL) = now;
+    TR_D(sim, rec, RS_TK_DEADLINE) = deadline;
+    TR_D(sim, rec, RS_TK_REMAINING_WORK) = remaining;
+    TR_D(sim, rec, RS_TK_QUEUED_AT) = 0.0;
+    TR_D(sim, rec, RS_TK_REMAINING) = -1.0;
+    TR_D(sim, rec, RS_TK_START) = 0.0;
+    TR_D(sim, rec, RS_TK_END) = 0.0;
+    TR_I(sim, rec, RS_TK_STAGE) = stage;
+    TR_I(sim, rec, RS_TK_ADDRESS) = address;
+    TR_I(sim, rec, RS_TK_PASS) = pass;
+    TR_I(sim, rec, RS_TK_ATTEMPT) = attempt;
+    TR_I(sim, rec, RS_TK_INTERRUPTED) = 0;
+    TR_I(sim, rec, RS_TK_OPTION) = -1;
+    TR_I(sim, rec, RS_TK_SLOT) = -1;
+    TR_I(sim, rec, RS_TK_N_UNITS) = 0;
 }
 
 /* Whether an earlier option of the stage names the same resource (a set of resources). */
@@ -1581,10 +1610,11 @@ RS_DEVICE int rs_resource_seen(rs_sim *sim, rs_i64 o0, rs_i64 o)
 }
 
 /* A resource's waiting list, in dispatch order, is a ring in its room of the wait lists
- * (as many places as tasks that may wait there, wait_off[r + 1] - wait_off[r]): the k-th
- * task in order sits at place (head + k) mod room. Most tasks join at the tail (keys grow
- * with time) and leave from the head, so both ends are tried before a search, and a task
- * in the middle moves the shorter side of the ring. */
+ * (wait_off[r + 1] - wait_off[r] places: as many as the tasks that may wait there, or the
+ * task records if fewer, since a waiting task has a record): the k-th task in order sits
+ * at place (head + k) mod room. Most tasks join at the tail (keys grow with time) and
+ * leave from the head, so both ends are tried before a search, and a task in the middle
+ * moves the shorter side of the ring. */
 RS_DEVICE rs_i32 rs_wait_room(rs_sim *sim, rs_i32 r)
 {
     return (rs_i32)(sim->wait_off[r + 1] - sim->wait_off[r]);
@@ -1747,9 +1777,15 @@ RS_DEVICE void rs_waiting_remove(rs_sim *sim, rs_i32 id)
 
 RS_DEVICE void rs_enqueue(rs_sim *sim, rs_i32 id)
 {
-    TK_D(sim, id, RS_TK_QUEUED_AT) = sim->now;
+    rs_i32 rec = sim->tk_record[id];
+    if (sim->status != RS_OK) {
+        /* Out of records (or heap), so the run stops: a waiting list holds at most as
+         * many tasks as there are records. */
+        return;
+    }
+    TR_D(sim, rec, RS_TK_QUEUED_AT) = sim->now;
     rs_waiting_add(sim, id);
-    rs_monitor_add(sim, sim->n_res + rs_queue_resource(sim, TK_I(sim, id, RS_TK_STAGE)), 1);
+    rs_monitor_add(sim, sim->n_res + rs_queue_resource(sim, TR_I(sim, rec, RS_TK_STAGE)), 1);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -1842,22 +1878,23 @@ RS_DEVICE void rs_enter_stage(rs_sim *sim, rs_i32 s)
 
 RS_DEVICE double rs_duration(rs_sim *sim, rs_i32 id, rs_i64 o)
 {
-    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 rec = sim->tk_record[id];
+    rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
     rs_i32 kind = (rs_i32)ST_I(sim, stage, RS_SI_KIND);
     rs_stream s;
     double frames, hours;
-    if (TK_D(sim, id, RS_TK_REMAINING) >= 0.0) {
-        return TK_D(sim, id, RS_TK_REMAINING);
+    if (TR_D(sim, rec, RS_TK_REMAINING) >= 0.0) {
+        return TR_D(sim, rec, RS_TK_REMAINING);
     }
     if (kind == RS_STAGE_EPISODE) {
         rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_EPISODE_SERVICE,
                        (rs_u32)(id - sim->n_shots),
-                       rs_pack_sub(TK_I(sim, id, RS_TK_ADDRESS), 0, 0));
+                       rs_pack_sub(TR_I(sim, rec, RS_TK_ADDRESS), 0, 0));
         frames = 0.0;
     } else {
         rs_u32 purpose = kind == RS_STAGE_FALLBACK ? RS_PURPOSE_FALLBACK : RS_PURPOSE_SERVICE;
-        rs_u32 sub = rs_pack_sub(TK_I(sim, id, RS_TK_ADDRESS), TK_I(sim, id, RS_TK_PASS),
-                                 TK_I(sim, id, RS_TK_ATTEMPT));
+        rs_u32 sub = rs_pack_sub(TR_I(sim, rec, RS_TK_ADDRESS), TR_I(sim, rec, RS_TK_PASS),
+                                 TR_I(sim, rec, RS_TK_ATTEMPT));
         rs_stream_init(&s, sim->key0, sim->key1, sim->rep, purpose, (rs_u32)id, sub);
         frames = (double)sim->sh_frames[id];
     }
@@ -1873,18 +1910,19 @@ RS_DEVICE double rs_duration(rs_sim *sim, rs_i32 id, rs_i64 o)
 
 RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
 {
+    rs_i32 rec = sim->tk_record[id];
     double now = sim->now;
     double duration;
-    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
     rs_i32 q = rs_queue_resource(sim, stage);
     rs_i32 ep = rs_task_episode(sim, id);
-    TK_I(sim, id, RS_TK_OPTION) = (rs_i32)o;
-    TK_I(sim, id, RS_TK_SLOT) = slot;
-    TK_I(sim, id, RS_TK_N_UNITS) = 0;
-    TK_D(sim, id, RS_TK_START) = now;
+    TR_I(sim, rec, RS_TK_OPTION) = (rs_i32)o;
+    TR_I(sim, rec, RS_TK_SLOT) = slot;
+    TR_I(sim, rec, RS_TK_N_UNITS) = 0;
+    TR_D(sim, rec, RS_TK_START) = now;
     duration = rs_duration(sim, id, o);
-    TK_D(sim, id, RS_TK_END) = now + duration;
-    TK_D(sim, id, RS_TK_REMAINING) = -1.0;
+    TR_D(sim, rec, RS_TK_END) = now + duration;
+    TR_D(sim, rec, RS_TK_REMAINING) = -1.0;
     if (slot >= 0) {
         sim->sl_i[slot] = id;
         sim->ts_i[OP_I(sim, o, RS_OI_INDEX) * RS_TS_I_SIZE + RS_TS_BUSY] += 1;
@@ -1904,7 +1942,7 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
                 rs_unit_task(sim, u0 + k, id);
                 UN_I(sim, u0 + k, RS_UI_IDLE_VERSION) += 1;
                 if (last < 0) {
-                    TK_I(sim, id, RS_TK_FIRST_UNIT) = (rs_i32)(u0 + k);
+                    TR_I(sim, rec, RS_TK_FIRST_UNIT) = (rs_i32)(u0 + k);
                 } else {
                     UN_I(sim, last, RS_UI_NEXT_UNIT) = u0 + k;
                 }
@@ -1913,37 +1951,38 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
             }
         }
         PS_I(sim, p, RS_PS_FIRST_FREE) = (rs_i32)k; /* every unit before k is taken */
-        TK_I(sim, id, RS_TK_N_UNITS) = taken;
+        TR_I(sim, rec, RS_TK_N_UNITS) = taken;
         if (taken > 0) {
             rs_monitor_add(sim, p, taken);
         }
     }
     rs_monitor_add(sim, sim->n_res + q, -1);
     sim->wait_n[q] += 1;
-    sim->wait_hours[q] += now - TK_D(sim, id, RS_TK_QUEUED_AT);
+    sim->wait_hours[q] += now - TR_D(sim, rec, RS_TK_QUEUED_AT);
     sim->st_wait_n[stage] += 1;
-    sim->st_wait_h[stage] += now - TK_D(sim, id, RS_TK_QUEUED_AT);
-    if (ST_I(sim, stage, RS_SI_KIND) == RS_STAGE_GPU && !TK_I(sim, id, RS_TK_INTERRUPTED)) {
+    sim->st_wait_h[stage] += now - TR_D(sim, rec, RS_TK_QUEUED_AT);
+    if (ST_I(sim, stage, RS_SI_KIND) == RS_STAGE_GPU && !TR_I(sim, rec, RS_TK_INTERRUPTED)) {
         sim->attempts[ep] += 1;
     }
-    TK_I(sim, id, RS_TK_INTERRUPTED) = 0;
+    TR_I(sim, rec, RS_TK_INTERRUPTED) = 0;
     rs_trace(sim, RS_TR_START, (double)id, (double)stage, duration, (double)o);
-    TK_I(sim, id, RS_TK_VERSION) += 1;
+    sim->tk_version[id] += 1;
     /* The service process's timeout: now + duration, no clamp (durations are >= 0). */
-    rs_at(sim, duration, RS_EV_COMPLETION, id, 0, TK_I(sim, id, RS_TK_VERSION), 0);
+    rs_at(sim, duration, RS_EV_COMPLETION, id, 0, sim->tk_version[id], 0);
 }
 
 RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
 {
+    rs_i32 rec = sim->tk_record[id];
     double now = sim->now;
-    double busy = now - TK_D(sim, id, RS_TK_START);
+    double busy = now - TR_D(sim, rec, RS_TK_START);
     rs_i32 ep = rs_task_episode(sim, id);
-    rs_i32 n = TK_I(sim, id, RS_TK_N_UNITS);
-    rs_i32 slot = TK_I(sim, id, RS_TK_SLOT);
+    rs_i32 n = TR_I(sim, rec, RS_TK_N_UNITS);
+    rs_i32 slot = TR_I(sim, rec, RS_TK_SLOT);
     if (n > 0) {
-        rs_i32 p = (rs_i32)OP_I(sim, TK_I(sim, id, RS_TK_OPTION), RS_OI_INDEX);
+        rs_i32 p = (rs_i32)OP_I(sim, TR_I(sim, rec, RS_TK_OPTION), RS_OI_INDEX);
         int cloud = rs_pool_cloud(sim, p);
-        rs_i64 u = TK_I(sim, id, RS_TK_FIRST_UNIT);
+        rs_i64 u = TR_I(sim, rec, RS_TK_FIRST_UNIT);
         rs_i32 k;
         sim->pool_busy[(rs_i64)p * sim->n_eps + ep] += busy * (double)n;
         rs_monitor_add(sim, p, -n);
@@ -1959,7 +1998,7 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
         }
     }
     if (slot >= 0) {
-        rs_i32 team = (rs_i32)OP_I(sim, TK_I(sim, id, RS_TK_OPTION), RS_OI_INDEX);
+        rs_i32 team = (rs_i32)OP_I(sim, TR_I(sim, rec, RS_TK_OPTION), RS_OI_INDEX);
         sim->team_busy[(rs_i64)team * sim->n_eps + ep] += busy;
         rs_monitor_add(sim, sim->n_pools + team, -1);
         if (sim->sl_d[slot] >= 0.0) {
@@ -1974,8 +2013,8 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
         }
         sim->dispatch_due = 1;
     }
-    TK_I(sim, id, RS_TK_N_UNITS) = 0;
-    TK_I(sim, id, RS_TK_SLOT) = -1;
+    TR_I(sim, rec, RS_TK_N_UNITS) = 0;
+    TR_I(sim, rec, RS_TK_SLOT) = -1;
 }
 
 /* Causes of an interruption (the reference's interrupt causes), for the trace. */
@@ -1985,14 +2024,15 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
 
 RS_DEVICE void rs_interrupt(rs_sim *sim, rs_i32 id, int cause, rs_i32 where, rs_i64 index)
 {
+    rs_i32 rec = sim->tk_record[id];
     /* The service process is interrupted: its completion will not be posted. */
-    TK_I(sim, id, RS_TK_VERSION) += 1;
-    if (TK_I(sim, id, RS_TK_SLOT) >= 0) {
-        TK_D(sim, id, RS_TK_REMAINING) = TK_D(sim, id, RS_TK_END) - sim->now;
+    sim->tk_version[id] += 1;
+    if (TR_I(sim, rec, RS_TK_SLOT) >= 0) {
+        TR_D(sim, rec, RS_TK_REMAINING) = TR_D(sim, rec, RS_TK_END) - sim->now;
     }
     rs_trace(sim, RS_TR_INTERRUPTED, (double)id, (double)cause, (double)where, (double)index);
     rs_free_resources(sim, id);
-    TK_I(sim, id, RS_TK_INTERRUPTED) = 1;
+    TR_I(sim, rec, RS_TK_INTERRUPTED) = 1;
     rs_enqueue(sim, id);
 }
 
@@ -2072,25 +2112,27 @@ RS_DEVICE void rs_rework(rs_sim *sim, rs_i32 s, rs_i32 g)
 /* The trace's record of a task's end: outcome, pass and attempt packed into one value. */
 RS_DEVICE void rs_trace_end(rs_sim *sim, rs_i32 id, int outcome)
 {
+    rs_i32 rec = sim->tk_record[id];
     if (sim->trace != 0) {
         double packed = (double)outcome
-                        + 8.0 * ((double)TK_I(sim, id, RS_TK_ATTEMPT)
-                                 + 65536.0 * (double)TK_I(sim, id, RS_TK_PASS));
-        rs_trace(sim, RS_TR_END, (double)id, (double)TK_I(sim, id, RS_TK_STAGE), packed,
-                 TK_D(sim, id, RS_TK_START));
+                        + 8.0 * ((double)TR_I(sim, rec, RS_TK_ATTEMPT)
+                                 + 65536.0 * (double)TR_I(sim, rec, RS_TK_PASS));
+        rs_trace(sim, RS_TR_END, (double)id, (double)TR_I(sim, rec, RS_TK_STAGE), packed,
+                 TR_D(sim, rec, RS_TK_START));
     }
 }
 
-RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
+RS_DEVICE void rs_end_task(rs_sim *sim, rs_i32 id)
 {
-    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 rec = sim->tk_record[id];
+    rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
     rs_i32 kind = (rs_i32)ST_I(sim, stage, RS_SI_KIND);
     sim->st_visits[stage] += 1;
-    sim->st_visit_h[stage] += sim->now - TK_D(sim, id, RS_TK_ARRIVAL);
+    sim->st_visit_h[stage] += sim->now - TR_D(sim, rec, RS_TK_ARRIVAL);
     rs_free_resources(sim, id);
     if (kind == RS_STAGE_EPISODE) {
         rs_i32 ep = id - sim->n_shots;
-        rs_i32 next = TK_I(sim, id, RS_TK_ADDRESS) + 1;
+        rs_i32 next = TR_I(sim, rec, RS_TK_ADDRESS) + 1;
         rs_trace_end(sim, id, RS_OUT_DONE);
         if (next < sim->n_est) {
             rs_enqueue_episode_stage(sim, ep, next);
@@ -2100,8 +2142,8 @@ RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
         return;
     }
     if (kind == RS_STAGE_GPU) {
-        rs_i32 address = TK_I(sim, id, RS_TK_ADDRESS);
-        rs_u32 sub = rs_pack_sub(address, TK_I(sim, id, RS_TK_PASS), TK_I(sim, id, RS_TK_ATTEMPT));
+        rs_i32 address = TR_I(sim, rec, RS_TK_ADDRESS);
+        rs_u32 sub = rs_pack_sub(address, TR_I(sim, rec, RS_TK_PASS), TR_I(sim, rec, RS_TK_ATTEMPT));
         if (rs_chance(sim, RS_PURPOSE_ATTEMPT_FAILURE, (rs_u32)id, sub,
                       ST_D(sim, stage, RS_SD_FAILURE_P))) {
             rs_trace_end(sim, id, RS_OUT_FAILED);
@@ -2127,6 +2169,20 @@ RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
     sim->sh_stage[id] += 1;
     sim->sh_attempt[id] = 0;
     rs_enter_stage(sim, id);
+}
+
+/* A task's service ends; its record goes back to the free list unless the shot or episode
+ * went on at once to a task of its own id (the next stage, a retry, a fallback, rework). */
+RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
+{
+    sim->ending = id;
+    sim->renewed = 0;
+    rs_end_task(sim, id);
+    if (!sim->renewed && sim->tk_record[id] < sim->tk_cap) {
+        sim->tk_free[sim->tk_free_n++] = sim->tk_record[id];
+        sim->tk_record[id] = -1;
+    }
+    sim->ending = -1;
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -2936,6 +2992,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->has_budget = (rs_i32)mi[RS_H_HAS_BUDGET];
     sim->heap_cap = mi[RS_H_HEAP_CAPACITY];
     sim->idle_cap = mi[RS_H_IDLE_CAPACITY];
+    sim->tk_cap = (rs_i32)mi[RS_H_TASK_CAPACITY];
     sim->dist_table = mi[RS_H_DIST_I];
 
     sim->ep_i = mi + mi[RS_H_EPISODE_I];
@@ -2976,6 +3033,9 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->sh_rounds = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_ROUNDS]);
     sim->tk_d = (double *)(scratch + mi[RS_H_S_TASK_D]);
     sim->tk_i = (rs_i32 *)(scratch + mi[RS_H_S_TASK_I]);
+    sim->tk_record = (rs_i32 *)(scratch + mi[RS_H_S_TASK_RECORD]);
+    sim->tk_version = (rs_i32 *)(scratch + mi[RS_H_S_TASK_VERSION]);
+    sim->tk_free = (rs_i32 *)(scratch + mi[RS_H_S_TASK_FREE]);
     sim->wait_count = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_COUNT]);
     sim->wait_head = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_HEAD]);
     sim->wait_lists = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_LISTS]);
@@ -3087,10 +3147,15 @@ RS_DEVICE void rs_reset(rs_sim *sim)
         sim->sh_rounds[i] = 0;
     }
     for (i = 0; i < n_tasks; i++) {
-        TK_I(sim, i, RS_TK_VERSION) = 0;
-        TK_I(sim, i, RS_TK_N_UNITS) = 0;
-        TK_I(sim, i, RS_TK_SLOT) = -1;
+        sim->tk_record[i] = -1;
+        sim->tk_version[i] = 0;
     }
+    for (i = 0; i < sim->tk_cap; i++) {
+        sim->tk_free[i] = sim->tk_cap - 1 - (rs_i32)i;
+    }
+    sim->tk_free_n = sim->tk_cap;
+    sim->ending = -1;
+    sim->renewed = 0;
     for (i = 0; i < sim->n_res; i++) {
         sim->wait_count[i] = 0;
         sim->wait_head[i] = 0;
@@ -3326,7 +3391,7 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
 RS_DEVICE int rs_voided(rs_sim *sim, const rs_entry *e)
 {
     return rs_entry_class(e) == RS_EV_COMPLETION
-           && e->a != TK_I(sim, rs_entry_k0(e), RS_TK_VERSION);
+           && e->a != sim->tk_version[rs_entry_k0(e)];
 }
 
 RS_DEVICE int rs_round_event(rs_sim *sim, double t)

@@ -504,6 +504,20 @@ def test_results_do_not_depend_on_the_first_heap_size(season: SeasonModel) -> No
     )
 
 
+def test_results_do_not_depend_on_the_first_number_of_task_records(
+    season: SeasonModel,
+) -> None:
+    # Records for 8 tasks in progress at once are far too few: every replication runs out
+    # and runs again with twice the room, until they suffice; records for every task are
+    # the most a replication can need.
+    default = run_batch(season, range(3), threads=2)
+    assert run_batch(season, range(3), threads=2, task_capacity=8) == default
+    assert (
+        run_batch(season, range(3), threads=2, task_capacity=season.n_shots + season.n_episodes)
+        == default
+    )
+
+
 def test_memory_per_replication_is_known_up_front(season: SeasonModel) -> None:
     packed = pack(season)
     per_rep = scratch_bytes_per_replication(packed)

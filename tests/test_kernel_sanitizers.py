@@ -104,17 +104,18 @@ def run_sanitized(
     replications: int,
     *,
     heap_capacity: int | None = None,
+    task_capacity: int | None = None,
 ) -> int:
     """Run ``replications`` of ``model`` (and one traced) in the driver; how many filled
-    their event heap.
+    their event heap or ran out of task records.
 
     Fails unless the driver exits 0 without a sanitizer report and its output rows are bit
     for bit those of the CPU kernel. The heap holds eight times the packer's estimate
-    unless ``heap_capacity`` says otherwise.
+    unless ``heap_capacity`` says otherwise; ``task_capacity`` sets the task records.
     """
     if heap_capacity is None:
         heap_capacity = 8 * pack(model).heap_capacity
-    packed = pack(model, heap_capacity=heap_capacity)
+    packed = pack(model, heap_capacity=heap_capacity, task_capacity=task_capacity)
     mi, md = folder / "mi.bin", folder / "md.bin"
     out_d, out_i = folder / "out_d.bin", folder / "out_i.bin"
     packed.mi.tofile(mi)
@@ -166,6 +167,19 @@ def test_an_event_heap_that_fills_stops_the_replication_cleanly(
     batch runner then reruns it with twice the room."""
     model = compile_season(load_scenario(ROOT / "scenarios" / f"{name}.yaml"))
     assert run_sanitized(driver, model, tmp_path, 5, heap_capacity=capacity) == 5
+
+
+@pytest.mark.parametrize(
+    ("name", "capacity"), [("demo", 0), ("demo", 3), ("season-hybrid", 16), ("season-hybrid", 64)]
+)
+def test_task_records_that_run_out_stop_the_replication_cleanly(
+    driver: Path, name: str, capacity: int, tmp_path: Path
+) -> None:
+    """Records for too few tasks in progress at once (none, or tens of tasks into the run)
+    end every replication with RS_HEAP_FULL, writing nothing past the records; the batch
+    runner then reruns it with twice the room."""
+    model = compile_season(load_scenario(ROOT / "scenarios" / f"{name}.yaml"))
+    assert run_sanitized(driver, model, tmp_path, 5, task_capacity=capacity) == 5
 
 
 def test_a_run_from_a_starting_state_runs_clean_under_the_sanitizers(

@@ -14,7 +14,8 @@ __all__ = ["output_layout", "scratch_layout"]
 
 def scratch_layout(**n: int) -> dict[str, int]:
     """Header slots of a replication's scratch: the word offset of each array (int32
-    arrays take half words), the scratch's size, and the heap's and idle list's room."""
+    arrays take half words), the scratch's size, and the room of the heap, the idle list and
+    the task records."""
     slots: dict[str, int] = {}
     at = 0
 
@@ -33,8 +34,12 @@ def scratch_layout(**n: int) -> dict[str, int]:
     for name in ("STAGE", "PASS", "ATTEMPT", "FLAG", "STATE"):
         halves(f"RS_H_S_SHOT_{name}", n["n_shots"])
     halves("RS_H_S_SHOT_ROUNDS", n["n_shots"] * n["n_reviews"])
-    words("RS_H_S_TASK_D", n["n_tasks"] * task_d)
-    halves("RS_H_S_TASK_I", n["n_tasks"] * task_i)
+    # task records for task_capacity tasks at once, and a spare one
+    words("RS_H_S_TASK_D", (n["task_capacity"] + 1) * task_d)
+    halves("RS_H_S_TASK_I", (n["task_capacity"] + 1) * task_i)
+    halves("RS_H_S_TASK_RECORD", n["n_tasks"])
+    halves("RS_H_S_TASK_VERSION", n["n_tasks"])
+    halves("RS_H_S_TASK_FREE", n["task_capacity"])
     halves("RS_H_S_WAIT_COUNT", n["n_res"])
     halves("RS_H_S_WAIT_HEAD", n["n_res"])
     halves("RS_H_S_WAIT_LISTS", n["wait_total"])
@@ -55,6 +60,7 @@ def scratch_layout(**n: int) -> dict[str, int]:
     slots["RS_H_SCRATCH_WORDS"] = max(at, 1)
     slots["RS_H_HEAP_CAPACITY"] = n["heap_capacity"]
     slots["RS_H_IDLE_CAPACITY"] = n["idle_capacity"]
+    slots["RS_H_TASK_CAPACITY"] = n["task_capacity"]
     return slots
 
 

@@ -113,7 +113,8 @@ def _run_arrays(
     threads: int,
     backend: str = "cpu",
 ) -> tuple[Packed, cpu.KernelRun]:
-    """Run ``reps``; rerun those that filled their event heap with twice the room."""
+    """Run ``reps``; rerun those that filled their event heap or ran out of task records
+    with twice the room."""
     result = _launch(packed, reps, threads, backend)
     full = np.flatnonzero(result.status == _STATUS["RS_HEAP_FULL"])
     doublings = 0
@@ -122,9 +123,14 @@ def _run_arrays(
         if doublings > _MAX_HEAP_DOUBLINGS:
             raise ReelsimError(
                 f"replication {int(reps[full[0]])} needs an event heap of more than "
-                f"{packed.heap_capacity} events"
+                f"{packed.heap_capacity} events or more than {packed.task_capacity} tasks "
+                "in progress at once"
             )
-        packed = pack(model, heap_capacity=2 * packed.heap_capacity)
+        packed = pack(
+            model,
+            heap_capacity=2 * packed.heap_capacity,
+            task_capacity=2 * packed.task_capacity,
+        )
         _check_memory(packed, len(full), threads if backend == "cpu" else 0, _available_memory())
         again = _launch(packed, reps[full], threads, backend)
         result.out_d[full] = again.out_d
@@ -149,6 +155,7 @@ def run_batch(
     policies: Mapping[str, QueuePolicy] | None = None,
     memory_limit: int | None = None,
     heap_capacity: int | None = None,
+    task_capacity: int | None = None,
     backend: str = "cpu",
 ) -> list[ReplicationResult]:
     """Run ``replications`` of ``model`` on the batch kernel: CPU threads or the GPU.
@@ -157,9 +164,10 @@ def run_batch(
     order given; ``run_raw_batch`` takes the same arguments. ``threads`` defaults to every
     core this process may use. A batch whose memory (results plus one scratch slice per
     thread) exceeds ``memory_limit`` (default: the memory available now) is refused before
-    anything is allocated. ``heap_capacity`` sets the first size of the event heap (a
-    replication that fills it runs again with twice the room; the results do not depend on
-    it). ``backend="gpu"`` runs on the GPU through CuPy, in batches sized to free device
+    anything is allocated. ``heap_capacity`` and ``task_capacity`` set the first size of
+    the event heap and the first number of tasks in progress at once that have room (a
+    replication that runs out of either runs again with twice the room; the results do not
+    depend on them). ``backend="gpu"`` runs on the GPU through CuPy, in batches sized to free device
     memory; the results are the same.
     """
     raws = run_raw_batch(
@@ -169,6 +177,7 @@ def run_batch(
         policies=policies,
         memory_limit=memory_limit,
         heap_capacity=heap_capacity,
+        task_capacity=task_capacity,
         backend=backend,
     )
     return [account(model, raw) for raw in raws]
@@ -182,12 +191,19 @@ def run_raw_batch(
     policies: Mapping[str, QueuePolicy] | None = None,
     memory_limit: int | None = None,
     heap_capacity: int | None = None,
+    task_capacity: int | None = None,
     backend: str = "cpu",
 ) -> list[RawReplication]:
     """What each of ``replications`` of ``model`` counted on the batch kernel, in the order
     given (see ``run_batch``)."""
     packed, reps, result = _run_checked(
-        model, replications, threads, policies, memory_limit, heap_capacity, backend
+        model,
+        replications,
+        threads,
+        policies,
+        memory_limit,
+        (heap_capacity, task_capacity),
+        backend,
     )
     slots = _output_slots(model, packed)
     return [
@@ -202,7 +218,7 @@ def _run_checked(
     threads: int | None,
     policies: Mapping[str, QueuePolicy] | None,
     memory_limit: int | None,
-    heap_capacity: int | None,
+    capacities: tuple[int | None, int | None],
     backend: str = "cpu",
 ) -> tuple[Packed, npt.NDArray[np.int64], cpu.KernelRun]:
     if backend not in BACKENDS:
@@ -226,7 +242,7 @@ def _run_checked(
         raise UsageError(
             f"replication numbers must lie in [0, 2**32), got {int(reps.min())}..{int(reps.max())}"
         )
-    packed = pack(model, heap_capacity=heap_capacity)
+    packed = pack(model, heap_capacity=capacities[0], task_capacity=capacities[1])
     n = len(reps)
     threads = cpu.default_threads() if threads is None else threads
     if threads < 1:
@@ -255,7 +271,7 @@ def event_counts(
     (``completion``, ``failure``, ...) and per kind of tie (``tie:same_class``: events of
     one class at one instant; ``tie:mixed_round``: rounds holding several classes;
     ``tie:same_instant``: rounds that follow another at the same instant)."""
-    packed, _, result = _run_checked(model, replications, threads, None, None, None)
+    packed, _, result = _run_checked(model, replications, threads, None, None, (None, None))
     counts: dict[str, int] = dict.fromkeys(_CLASS_NAMES.values(), 0)
     at = packed.header("RS_H_OI_CLASS_COUNTS")
     for cls, name in _CLASS_NAMES.items():
@@ -416,7 +432,9 @@ def trace_replication(
     packed = pack(model)
     run, records, made = cpu.trace(packed.mi, packed.md, replication, capacity=capacity)
     while run.status[0] == _STATUS["RS_HEAP_FULL"]:
-        packed = pack(model, heap_capacity=2 * packed.heap_capacity)
+        packed = pack(
+            model, heap_capacity=2 * packed.heap_capacity, task_capacity=2 * packed.task_capacity
+        )
         run, records, made = cpu.trace(packed.mi, packed.md, replication, capacity=capacity)
     if made > capacity:
         raise UsageError(

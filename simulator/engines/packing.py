@@ -14,9 +14,10 @@ distribution's ``dist``, the pool rule).
 
 The header also lays out a replication's scratch memory and outputs (``_memory``): the
 kernel allocates nothing, and the memory one replication needs is known before anything
-runs (``Packed.scratch_bytes``, ``Packed.output_bytes``). The event heap is the one size that
-depends on the run: it starts at an estimate, and a replication that fills it is run
-again with twice the room (``heap_capacity``).
+runs (``Packed.scratch_bytes``, ``Packed.output_bytes``). The event heap and the task
+records (one for each task made and not yet ended) are the sizes that depend on the run:
+they start at an estimate, and a replication that runs out of either is run again with
+twice the room (``heap_capacity``, ``task_capacity``).
 
 A run from a starting state (``model.start``, a snapshot of the season in progress) is
 packed too: per shot and episode where it stands, and the time the run starts. What the
@@ -95,6 +96,10 @@ class Packed:
     @property
     def heap_capacity(self) -> int:
         return self.header("RS_H_HEAP_CAPACITY")
+
+    @property
+    def task_capacity(self) -> int:
+        return self.header("RS_H_TASK_CAPACITY")
 
 
 def scratch_bytes_per_replication(packed: Packed) -> int:
@@ -242,20 +247,30 @@ def _check_supported(model: SeasonModel) -> None:
             )
 
 
-def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
+def pack(
+    model: SeasonModel, *, heap_capacity: int | None = None, task_capacity: int | None = None
+) -> Packed:
     """Lay a season model out as the kernel's arrays.
 
-    ``heap_capacity`` overrides the first estimate of the event heap's size (the batch
-    runner doubles it for a replication that fills it).
+    ``heap_capacity`` and ``task_capacity`` override the first estimates of the event
+    heap's size and of the tasks in progress at once (the batch runner doubles both for a
+    replication that runs out of either; more task records than tasks are never laid out).
     """
     _check_supported(model)
+    n_tasks = model.n_shots + model.n_episodes
+    if task_capacity is None:
+        # Tasks in progress at once (released and not yet through): a quarter of them and
+        # some room, or all of a small season's; a replication that needs more is run again
+        # with twice the room, as one that fills the heap is.
+        task_capacity = max(n_tasks // 4 + 64, 320)
+    task_capacity = min(task_capacity, n_tasks)
     b = _Blocks()
     dists = _Distributions(b)
     _pack_episodes(b, dists, model)
     stages = _pack_stages(b, dists, model)
     units = _pack_pools(b, dists, model)
     n_slots = _pack_teams(b, model)
-    wait_total = _pack_waiting_lists(b, model)
+    wait_total = _pack_waiting_lists(b, model, task_capacity)
     b.int_table("RS_H_DIST_I", dists.rows)
     b.real_table("RS_H_GLOBAL_D", _global_row(model))
     _pack_start(b, model)
@@ -266,7 +281,6 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
     n_pools, n_teams = len(model.pools), len(model.teams)
     n_eps, n_shots = model.n_episodes, model.n_shots
 
-    n_tasks = n_shots + n_eps
     if heap_capacity is None:
         # Live events: a back-off or completion per task, the next shot release and an
         # episode's own per episode (shot releases wait in a stream per episode), a
@@ -287,6 +301,7 @@ def pack(model: SeasonModel, *, heap_capacity: int | None = None) -> Packed:
         n_eps=n_eps,
         idle_capacity=4 * units.cloud_units + 1,
         heap_capacity=heap_capacity,
+        task_capacity=task_capacity,
     )
     outputs = output_layout(
         n_eps=n_eps, n_pools=n_pools, n_teams=n_teams, n_days=n_days, n_stages=len(stages.names)
@@ -509,9 +524,10 @@ def _pack_teams(b: _Blocks, model: SeasonModel) -> int:
     return first_slot
 
 
-def _pack_waiting_lists(b: _Blocks, model: SeasonModel) -> int:
+def _pack_waiting_lists(b: _Blocks, model: SeasonModel, task_capacity: int) -> int:
     """Where each resource's waiting list starts: one per resource, as long as the tasks
-    that may wait there, and where the last one ends. Returns their total length."""
+    that may wait there or the tasks in progress at once, whichever is fewer (a waiting
+    task has a record), and where the last one ends. Returns their total length."""
     shot_resources = {
         _resource_index(model, o)
         for st in (*model.shot_stages, *model.fallbacks)
@@ -524,8 +540,10 @@ def _pack_waiting_lists(b: _Blocks, model: SeasonModel) -> int:
     total = 0
     for r in range(len(model.pools) + len(model.teams)):
         offsets.append(total)
-        total += (model.n_shots if r in shot_resources else 0) + (
-            model.n_episodes if r in episode_resources else 0
+        total += min(
+            task_capacity,
+            (model.n_shots if r in shot_resources else 0)
+            + (model.n_episodes if r in episode_resources else 0),
         )
     offsets.append(total)
     b.int_table("RS_H_WAIT_OFFSET_I", offsets)
