@@ -194,6 +194,25 @@ LAYOUT_CHECK = """(() => {
 })()"""
 
 
+def _events_seen(events: list[dict[str, Any]]) -> Visit:
+    """The console errors, uncaught exceptions, error log entries and requests among a
+    tab's DevTools ``events``."""
+    seen = Visit()
+    for event in events:
+        method, params = event.get("method"), event.get("params", {})
+        if method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
+            seen.errors.append(" ".join(str(a.get("value")) for a in params["args"]))
+        elif method == "Runtime.exceptionThrown":
+            details = params["exceptionDetails"]
+            thrown = details.get("exception", {}).get("description", "")
+            seen.errors.append(f"{details.get('text', 'exception')} {thrown}".strip())
+        elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+            seen.errors.append(params["entry"]["text"])
+        elif method == "Network.requestWillBeSent":
+            seen.requests.append(params["request"]["url"])
+    return seen
+
+
 def _new_tab(tools: _DevTools, width: int, height: int) -> str:
     """A blank tab of ``width`` × ``height`` CSS pixels, attached, its events enabled; its
     target id."""
@@ -221,19 +240,7 @@ def visit(
         tools.call("Page.navigate", url=page.resolve().as_uri())
         tools.wait_for("Page.loadEventFired")
         tools.drain(0.5)
-        seen = Visit()
-        for event in tools.events:
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
-                seen.errors.append(" ".join(str(a.get("value")) for a in params["args"]))
-            elif method == "Runtime.exceptionThrown":
-                details = params["exceptionDetails"]
-                thrown = details.get("exception", {}).get("description", "")
-                seen.errors.append(f"{details.get('text', 'exception')} {thrown}".strip())
-            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
-                seen.errors.append(params["entry"]["text"])
-            elif method == "Network.requestWillBeSent":
-                seen.requests.append(params["request"]["url"])
+        seen = _events_seen(tools.events)
         seen.text = tools.call(
             "Runtime.evaluate", expression="document.body.innerText", returnByValue=True
         )["result"]["value"]
@@ -282,19 +289,7 @@ class Tab:
 
     def seen(self) -> Visit:
         """Console errors, uncaught exceptions, error log entries and requests so far."""
-        seen = Visit()
-        for event in self.tools.events:
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
-                seen.errors.append(" ".join(str(a.get("value")) for a in params["args"]))
-            elif method == "Runtime.exceptionThrown":
-                details = params["exceptionDetails"]
-                thrown = details.get("exception", {}).get("description", "")
-                seen.errors.append(f"{details.get('text', 'exception')} {thrown}".strip())
-            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
-                seen.errors.append(params["entry"]["text"])
-            elif method == "Network.requestWillBeSent":
-                seen.requests.append(params["request"]["url"])
+        seen = _events_seen(self.tools.events)
         seen.text = self.evaluate("document.body.innerText")
         seen.layout = self.evaluate(LAYOUT_CHECK)
         return seen
