@@ -1395,12 +1395,12 @@ RS_DEVICE void rs_unit_freed(rs_sim *sim, rs_i64 u)
     }
 }
 
-RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
+/* After a change of unit u's flags or task: its pool's free count (and the pool's bit of
+ * resources ready to dispatch) and first-free place follow whether it became free or
+ * stopped being free (``was``: free before the change). */
+RS_DEVICE void rs_unit_changed(rs_sim *sim, rs_i64 u, int was)
 {
-    int was = rs_unit_free(sim, u);
-    int now_free;
-    UN_I(sim, u, RS_UI_FLAGS) = flags;
-    now_free = rs_unit_free(sim, u);
+    int now_free = rs_unit_free(sim, u);
     if (now_free != was) {
         rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
         rs_i32 free = PS_I(sim, p, RS_PS_FREE) + now_free - was;
@@ -1415,24 +1415,18 @@ RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
     sim->dispatch_due |= now_free;
 }
 
+RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
+{
+    int was = rs_unit_free(sim, u);
+    UN_I(sim, u, RS_UI_FLAGS) = flags;
+    rs_unit_changed(sim, u, was);
+}
+
 RS_DEVICE void rs_unit_task(rs_sim *sim, rs_i64 u, rs_i64 task)
 {
     int was = rs_unit_free(sim, u);
-    int now_free;
     UN_I(sim, u, RS_UI_TASK) = task;
-    now_free = rs_unit_free(sim, u);
-    if (now_free != was) {
-        rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
-        rs_i32 free = PS_I(sim, p, RS_PS_FREE) + now_free - was;
-        PS_I(sim, p, RS_PS_FREE) = free;
-        if (free <= 1) { /* none free, or the first one */
-            rs_ready_set(sim, p, free > 0 && sim->wait_count[p] > 0);
-        }
-        if (now_free > was) {
-            rs_unit_freed(sim, u);
-        }
-    }
-    sim->dispatch_due |= now_free;
+    rs_unit_changed(sim, u, was);
 }
 
 RS_DEVICE rs_i32 rs_exposed(rs_sim *sim, rs_i32 p)

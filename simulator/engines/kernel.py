@@ -167,8 +167,8 @@ def run_batch(
     anything is allocated. ``heap_capacity`` and ``task_capacity`` set the first size of
     the event heap and the first number of tasks in progress at once that have room (a
     replication that runs out of either runs again with twice the room; the results do not
-    depend on them). ``backend="gpu"`` runs on the GPU through CuPy, in batches sized to free device
-    memory; the results are the same.
+    depend on them). ``backend="gpu"`` runs on the GPU through CuPy, in batches sized to
+    free device memory; the results are the same.
     """
     raws = run_raw_batch(
         model,
