@@ -233,15 +233,17 @@ static PyObject *cpu_philox(PyObject *self, PyObject *args)
 {
     unsigned long long c0, c1, c2, c3, k0, k1;
     rs_u32 c[4];
+    rs_keys keys;
     (void)self;
     if (!PyArg_ParseTuple(args, "KKKKKK", &c0, &c1, &c2, &c3, &k0, &k1)) {
         return NULL;
     }
+    rs_philox_keys(&keys, (rs_u32)k0, (rs_u32)k1);
     c[0] = (rs_u32)c0;
     c[1] = (rs_u32)c1;
     c[2] = (rs_u32)c2;
     c[3] = (rs_u32)c3;
-    rs_philox(c, (rs_u32)k0, (rs_u32)k1);
+    rs_philox(c, &keys);
     return Py_BuildValue("(kkkk)", (unsigned long)c[0], (unsigned long)c[1],
                          (unsigned long)c[2], (unsigned long)c[3]);
 }
@@ -250,14 +252,15 @@ static PyObject *cpu_uniforms(PyObject *self, PyObject *args)
 {
     unsigned long long seed, rep, purpose, owner, sub;
     Py_ssize_t n, i;
+    rs_keys keys;
     rs_stream s;
     PyObject *list;
     (void)self;
     if (!PyArg_ParseTuple(args, "KKKKKn", &seed, &rep, &purpose, &owner, &sub, &n)) {
         return NULL;
     }
-    rs_stream_init(&s, (rs_u32)(seed & 0xFFFFFFFFULL), (rs_u32)(seed >> 32), (rs_u32)rep,
-                   (rs_u32)purpose, (rs_u32)owner, (rs_u32)sub);
+    rs_philox_keys(&keys, (rs_u32)(seed & 0xFFFFFFFFULL), (rs_u32)(seed >> 32));
+    rs_stream_init(&s, &keys, (rs_u32)rep, (rs_u32)purpose, (rs_u32)owner, (rs_u32)sub);
     list = PyList_New(n);
     if (list == NULL) {
         return NULL;
@@ -274,6 +277,7 @@ static PyObject *cpu_sample(PyObject *self, PyObject *args)
     Py_ssize_t dist;
     unsigned long long seed, rep, purpose, owner, sub;
     Py_buffer b_di, b_md;
+    rs_keys keys;
     rs_stream s;
     double x;
     (void)self;
@@ -294,8 +298,8 @@ static PyObject *cpu_sample(PyObject *self, PyObject *args)
         PyErr_Format(PyExc_IndexError, "no distribution %zd in the table", dist);
         return NULL;
     }
-    rs_stream_init(&s, (rs_u32)(seed & 0xFFFFFFFFULL), (rs_u32)(seed >> 32), (rs_u32)rep,
-                   (rs_u32)purpose, (rs_u32)owner, (rs_u32)sub);
+    rs_philox_keys(&keys, (rs_u32)(seed & 0xFFFFFFFFULL), (rs_u32)(seed >> 32));
+    rs_stream_init(&s, &keys, (rs_u32)rep, (rs_u32)purpose, (rs_u32)owner, (rs_u32)sub);
     x = rs_sample((const rs_i64 *)b_di.buf, (const double *)b_md.buf, 0, (rs_i64)dist, &s);
     PyBuffer_Release(&b_di);
     PyBuffer_Release(&b_md);

@@ -592,9 +592,26 @@ enum rs_outcome {
 #define RS_TWO53 9007199254740992.0
 #define RS_BELOW_ONE (1.0 - 1.0 / 9007199254740992.0)
 
-/* One Philox round: the two multiplications, the xors with the key, the key bumped. The
- * ten rounds are written out (no loop to count) so that the compiler keeps all in
- * registers. */
+/* The ten rounds' keys of a replication's key (k0, k1), worked out once (rs_philox_keys):
+ * each round xors its two keys in from memory instead of bumping two registers. */
+#define RS_PHILOX_ROUNDS 10
+typedef struct {
+    rs_u32 k[2 * RS_PHILOX_ROUNDS];
+} rs_keys;
+
+RS_DEVICE void rs_philox_keys(rs_keys *keys, rs_u32 k0, rs_u32 k1)
+{
+    int r;
+    for (r = 0; r < RS_PHILOX_ROUNDS; r++) {
+        keys->k[2 * r] = k0;
+        keys->k[2 * r + 1] = k1;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+}
+
+/* One Philox round with round keys k0, k1: the two multiplications, the xors. The ten
+ * rounds are written out (no loop to count) so that the compiler keeps all in registers. */
 #define RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1)                                            \
     do {                                                                                    \
         rs_u64 p0_ = (rs_u64)0xD2511F53u * (rs_u64)(c0);                                    \
@@ -603,27 +620,40 @@ enum rs_outcome {
         (c2) = (rs_u32)(p0_ >> 32) ^ (c3) ^ (k1);                                           \
         (c1) = (rs_u32)p1_;                                                                 \
         (c3) = (rs_u32)p0_;                                                                 \
-        (k0) += 0x9E3779B9u;                                                                \
-        (k1) += 0xBB67AE85u;                                                                \
     } while (0)
 
-RS_DEVICE void rs_philox(rs_u32 *c, rs_u32 k0, rs_u32 k1)
+#define RS_PHILOX_NINE_ROUNDS(c0, c1, c2, c3, k)                                            \
+    do {                                                                                    \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[0], (k)[1]);                                    \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[2], (k)[3]);                                    \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[4], (k)[5]);                                    \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[6], (k)[7]);                                    \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[8], (k)[9]);                                    \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[10], (k)[11]);                                  \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[12], (k)[13]);                                  \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[14], (k)[15]);                                  \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[16], (k)[17]);                                  \
+    } while (0)
+
+RS_DEVICE void rs_philox(rs_u32 *c, const rs_keys *keys)
 {
     rs_u32 c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
-    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
-    RS_PHILOX_ROUND(c0, c1, c2, c3, k0, k1);
+    RS_PHILOX_NINE_ROUNDS(c0, c1, c2, c3, keys->k);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, keys->k[18], keys->k[19]);
     c[0] = c0;
     c[1] = c1;
     c[2] = c2;
     c[3] = c3;
+}
+
+/* The first two words of a block (c0 high, c1 low): the last round's second product,
+ * which makes only the other two, is left out. */
+RS_DEVICE rs_u64 rs_philox_first(rs_u32 c0, rs_u32 c1, rs_u32 c2, rs_u32 c3, const rs_keys *keys)
+{
+    rs_u64 p1;
+    RS_PHILOX_NINE_ROUNDS(c0, c1, c2, c3, keys->k);
+    p1 = (rs_u64)0xCD9E8D57u * (rs_u64)c2;
+    return ((rs_u64)((rs_u32)(p1 >> 32) ^ c1 ^ keys->k[18]) << 32) | (rs_u64)(rs_u32)p1;
 }
 
 RS_DEVICE double rs_to_uniform(rs_u32 hi, rs_u32 lo)
@@ -639,16 +669,15 @@ RS_DEVICE double rs_to_uniform(rs_u32 hi, rs_u32 lo)
  * words and turned into a double only if it is asked for. */
 typedef struct {
     rs_u32 c0, c1, c2, j;
-    rs_u32 k0, k1;
+    const rs_keys *keys;
     rs_u32 spare_hi, spare_lo;
     int has_spare;
 } rs_stream;
 
-RS_DEVICE void rs_stream_init(rs_stream *s, rs_u32 k0, rs_u32 k1, rs_u32 rep, rs_u32 purpose,
+RS_DEVICE void rs_stream_init(rs_stream *s, const rs_keys *keys, rs_u32 rep, rs_u32 purpose,
                               rs_u32 owner, rs_u32 sub)
 {
-    s->k0 = k0;
-    s->k1 = k1;
+    s->keys = keys;
     s->c0 = rep;
     s->c1 = (purpose << 24) | owner;
     s->c2 = sub;
@@ -670,7 +699,7 @@ RS_DEVICE double rs_next(rs_stream *s)
     c[2] = s->c2;
     c[3] = s->j;
     s->j += 1;
-    rs_philox(c, s->k0, s->k1);
+    rs_philox(c, s->keys);
     s->spare_hi = c[2];
     s->spare_lo = c[3];
     s->has_spare = 1;
@@ -883,7 +912,8 @@ typedef struct {
 typedef struct {
     const rs_i64 *mi;
     const double *md;
-    rs_u32 rep, key0, key1;
+    rs_u32 rep;
+    rs_keys keys; /* the round keys of the scenario's seed */
 
     rs_i32 n_shots, n_eps, n_sst, n_fb, n_est, n_pools, n_teams, n_res, n_days, n_reviews;
     rs_i32 max_gang, pool_rule, has_slack, has_budget;
@@ -1036,13 +1066,8 @@ RS_DEVICE void rs_trace(rs_sim *sim, int code, double x, double y, double z, dou
 /* The first uniform of an address (a one-off draw): half a Philox block. */
 RS_DEVICE double rs_uniform(rs_sim *sim, rs_u32 purpose, rs_u32 owner, rs_u32 sub)
 {
-    rs_u32 c[4];
-    c[0] = sim->rep;
-    c[1] = (purpose << 24) | owner;
-    c[2] = sub;
-    c[3] = 0;
-    rs_philox(c, sim->key0, sim->key1);
-    return rs_to_uniform(c[0], c[1]);
+    rs_u64 x = rs_philox_first(sim->rep, (purpose << 24) | owner, sub, 0, &sim->keys);
+    return rs_to_uniform((rs_u32)(x >> 32), (rs_u32)x);
 }
 
 /* Whether the one-off draw of an address falls below p. A uniform lies strictly between 0
@@ -1881,7 +1906,7 @@ RS_DEVICE double rs_duration(rs_sim *sim, rs_i32 id, rs_i64 o)
         return TR_D(sim, rec, RS_TK_REMAINING);
     }
     if (kind == RS_STAGE_EPISODE) {
-        rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_EPISODE_SERVICE,
+        rs_stream_init(&s, &sim->keys, sim->rep, RS_PURPOSE_EPISODE_SERVICE,
                        (rs_u32)(id - sim->n_shots),
                        rs_pack_sub(TR_I(sim, rec, RS_TK_ADDRESS), 0, 0));
         frames = 0.0;
@@ -1889,7 +1914,7 @@ RS_DEVICE double rs_duration(rs_sim *sim, rs_i32 id, rs_i64 o)
         rs_u32 purpose = kind == RS_STAGE_FALLBACK ? RS_PURPOSE_FALLBACK : RS_PURPOSE_SERVICE;
         rs_u32 sub = rs_pack_sub(TR_I(sim, rec, RS_TK_ADDRESS), TR_I(sim, rec, RS_TK_PASS),
                                  TR_I(sim, rec, RS_TK_ATTEMPT));
-        rs_stream_init(&s, sim->key0, sim->key1, sim->rep, purpose, (rs_u32)id, sub);
+        rs_stream_init(&s, &sim->keys, sim->rep, purpose, (rs_u32)id, sub);
         frames = (double)sim->sh_frames[id];
     }
     hours = OP_D(sim, o, RS_OD_SETUP);
@@ -2381,7 +2406,7 @@ RS_DEVICE void rs_arm_failure(rs_sim *sim, rs_i32 p, rs_i64 u)
     }
     k = (rs_i32)UN_I(sim, u, RS_UI_FAILURES_DRAWN);
     UN_I(sim, u, RS_UI_FAILURES_DRAWN) += 1;
-    rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_GPU_FAILURE,
+    rs_stream_init(&s, &sim->keys, sim->rep, RS_PURPOSE_GPU_FAILURE,
                    ((rs_u32)p << 16) | (rs_u32)local, (rs_u32)k);
     ttf = rs_draw(sim, dist, &s);
     rs_at(sim, ttf, RS_EV_FAILURE, p, local, k, (rs_i32)UN_I(sim, u, RS_UI_LIFE_VERSION));
@@ -2677,7 +2702,7 @@ RS_DEVICE void rs_begin_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs
         repair = UN_D(sim, u, RS_UD_REPAIR_LEFT);
         UN_D(sim, u, RS_UD_REPAIR_LEFT) = -1.0;
     } else {
-        rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_GPU_REPAIR,
+        rs_stream_init(&s, &sim->keys, sim->rep, RS_PURPOSE_GPU_REPAIR,
                        ((rs_u32)p << 16) | (rs_u32)local, (rs_u32)k);
         repair = rs_draw(sim, PL_I(sim, p, RS_PI_REPAIR_DIST), &s);
     }
@@ -2968,8 +2993,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->mi = mi;
     sim->md = md;
     sim->rep = rep;
-    sim->key0 = (rs_u32)mi[RS_H_SEED_LO];
-    sim->key1 = (rs_u32)mi[RS_H_SEED_HI];
+    rs_philox_keys(&sim->keys, (rs_u32)mi[RS_H_SEED_LO], (rs_u32)mi[RS_H_SEED_HI]);
     sim->n_shots = (rs_i32)mi[RS_H_N_SHOTS];
     sim->n_eps = (rs_i32)mi[RS_H_N_EPISODES];
     sim->n_sst = (rs_i32)mi[RS_H_N_SHOT_STAGES];
@@ -3292,7 +3316,7 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
             } else {
                 rs_stream s;
                 double x, f;
-                rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_FRAMES, (rs_u32)sid,
+                rs_stream_init(&s, &sim->keys, sim->rep, RS_PURPOSE_FRAMES, (rs_u32)sid,
                                0);
                 x = rs_draw(sim, EP_I(sim, e, RS_EI_FRAMES_DIST), &s);
                 f = RS_FLOOR(x + 0.5);
