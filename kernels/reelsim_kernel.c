@@ -894,12 +894,14 @@ typedef struct {
 } rs_event;
 
 /* An event as the heap holds it: its order (time, generation, class, key, posting order)
- * in three words compared as numbers, then its two arguments. `order` packs the
+ * in three words compared as unsigned integers, then its two arguments. `when` is the
+ * time's bits (rs_time_bits: event times are never negative, so their bits order as the
+ * times do); `order` packs the
  * generation (32 bits), the class (4 bits) and the first key plus one (28 bits: task ids
  * stay below 2**24, the first key is at least -1); `tie` the second key (never negative)
  * and the posting number. */
 typedef struct {
-    double t;
+    rs_u64 when;
     rs_u64 order;
     rs_u64 tie;
     rs_i32 a;
@@ -1153,10 +1155,33 @@ RS_DEVICE void rs_monitor_add(rs_sim *sim, rs_i32 m, rs_i64 delta)
 /* ---------------------------------------------------------------------------------------
  * Events: a binary heap in scratch. */
 
+/* A time's bits as an unsigned integer, and back. Every event time is a sum now + delay
+ * with now >= +0.0 and delay >= +0.0 (rs_at, rs_release_time), so it is neither negative,
+ * nor -0.0, nor NaN, and for such doubles the bits order as the numbers do. */
+RS_DEVICE rs_u64 rs_time_bits(double t)
+{
+    union {
+        double value;
+        rs_u64 bits;
+    } x;
+    x.value = t;
+    return x.bits;
+}
+
+RS_DEVICE double rs_entry_time(const rs_entry *e)
+{
+    union {
+        rs_u64 bits;
+        double value;
+    } x;
+    x.bits = e->when;
+    return x.value;
+}
+
 RS_DEVICE int rs_entry_less(const rs_entry *a, const rs_entry *b)
 {
-    if (a->t != b->t) {
-        return a->t < b->t;
+    if (a->when != b->when) {
+        return a->when < b->when;
     }
     if (a->order != b->order) {
         return a->order < b->order;
@@ -1182,7 +1207,7 @@ RS_DEVICE rs_i32 rs_entry_k0(const rs_entry *e)
 RS_DEVICE rs_event rs_decode(const rs_entry *e)
 {
     rs_event ev;
-    ev.t = e->t;
+    ev.t = rs_entry_time(e);
     ev.gen = rs_entry_gen(e);
     ev.cls = rs_entry_class(e);
     ev.k0 = rs_entry_k0(e);
@@ -1227,17 +1252,18 @@ RS_DEVICE void rs_heap_insert(rs_sim *sim, const rs_entry *ev)
  * round never misses one of its own. */
 RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
 {
-    if (!(ev->t < sim->run_end)) {
+    double t = rs_entry_time(ev);
+    if (!(t < sim->run_end)) {
         return;
     }
     if (sim->heap_n + sim->far_n >= sim->heap_cap) {
         sim->status = RS_HEAP_FULL;
         return;
     }
-    if (sim->heap_n == 0 && sim->far_n == 0 && ev->t >= sim->near_end) {
-        sim->near_end = ev->t + RS_NEAR_HOURS;
+    if (sim->heap_n == 0 && sim->far_n == 0 && t >= sim->near_end) {
+        sim->near_end = t + RS_NEAR_HOURS;
     }
-    if (ev->t < sim->near_end) {
+    if (t < sim->near_end) {
         rs_heap_insert(sim, ev);
     } else {
         sim->far_n += 1;
@@ -1251,15 +1277,15 @@ RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
 RS_DEVICE void rs_refill(rs_sim *sim)
 {
     rs_i64 base = sim->heap_cap - sim->far_n, k, moved = base;
-    double first = sim->heap[base].t;
+    double first = rs_entry_time(&sim->heap[base]);
     for (k = base + 1; k < sim->heap_cap; k++) {
-        if (sim->heap[k].t < first) {
-            first = sim->heap[k].t;
+        if (rs_entry_time(&sim->heap[k]) < first) {
+            first = rs_entry_time(&sim->heap[k]);
         }
     }
     sim->near_end = first + RS_NEAR_HOURS;
     for (k = base; k < sim->heap_cap; k++) {
-        if (sim->heap[k].t < sim->near_end) {
+        if (rs_entry_time(&sim->heap[k]) < sim->near_end) {
             rs_entry e = sim->heap[k];
             sim->heap[k] = sim->heap[moved];
             sim->heap[moved++] = e;
@@ -1283,11 +1309,13 @@ RS_DEVICE void rs_at(rs_sim *sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1
 {
     rs_entry ev;
     rs_u32 gen;
+    double t;
     if (sim->closing) {
         return;
     }
-    ev.t = sim->now + (delay > 0.0 ? delay : 0.0);
-    gen = (sim->in_round && ev.t == sim->now) ? sim->round + 1 : 0;
+    t = sim->now + (delay > 0.0 ? delay : 0.0);
+    ev.when = rs_time_bits(t);
+    gen = (sim->in_round && t == sim->now) ? sim->round + 1 : 0;
     ev.order = rs_order(gen, cls, k0);
     ev.tie = ((rs_u64)(rs_u32)k1 << 32) | (rs_u64)sim->seq++;
     ev.a = a;
@@ -1302,7 +1330,7 @@ RS_DEVICE double rs_release_time(rs_sim *sim, rs_i32 s)
 {
     double delay = sim->sh_release[s] - sim->start_now;
     if (sim->sh_state[s] & RS_STATE_RESUMED) {
-        return sim->start_now;
+        return sim->start_now + 0.0; /* as rs_at: a start at -0.0 posts at +0.0 */
     }
     return sim->start_now + (delay > 0.0 ? delay : 0.0);
 }
@@ -1319,7 +1347,7 @@ RS_DEVICE void rs_push_release(rs_sim *sim, rs_i32 e)
     }
     sim->rel_next[2 * e] = at + 1;
     s = sim->rel_order[at];
-    ev.t = rs_release_time(sim, s);
+    ev.when = rs_time_bits(rs_release_time(sim, s));
     ev.order = rs_order(0, RS_EV_RELEASE, s);
     ev.tie = (rs_u64)sim->rel_seq[s];
     ev.a = 0;
@@ -1329,31 +1357,28 @@ RS_DEVICE void rs_push_release(rs_sim *sim, rs_i32 e)
 
 RS_DEVICE rs_event rs_pop(rs_sim *sim)
 {
-    rs_event top = rs_decode(&sim->heap[0]);
-    rs_entry last = sim->heap[--sim->heap_n];
-    rs_i64 n = sim->heap_n;
-    rs_i64 i = 0;
-    for (;;) {
-        rs_i64 first = RS_HEAP_ARITY * i + 1;
-        rs_i64 end = first + RS_HEAP_ARITY < n ? first + RS_HEAP_ARITY : n;
-        rs_i64 child = first, c;
-        if (first >= n) {
-            break;
-        }
+    rs_entry *heap = sim->heap;
+    rs_event top = rs_decode(&heap[0]);
+    rs_i64 n = --sim->heap_n;
+    rs_entry last = heap[n];
+    rs_i64 i = 0, first;
+    /* The last entry sinks from the top: at each level the least of the (up to four)
+     * children moves up while it comes before the last entry. */
+    while ((first = RS_HEAP_ARITY * i + 1) < n) {
+        const rs_entry *least = &heap[first];
+        rs_i64 end = first + RS_HEAP_ARITY < n ? first + RS_HEAP_ARITY : n, c;
         for (c = first + 1; c < end; c++) {
-            if (rs_entry_less(&sim->heap[c], &sim->heap[child])) {
-                child = c;
+            if (rs_entry_less(&heap[c], least)) {
+                least = &heap[c];
             }
         }
-        if (!rs_entry_less(&sim->heap[child], &last)) {
+        if (!rs_entry_less(least, &last)) {
             break;
         }
-        sim->heap[i] = sim->heap[child];
-        i = child;
+        heap[i] = *least;
+        i = least - heap;
     }
-    if (n > 0) {
-        sim->heap[i] = last;
-    }
+    heap[i] = last; /* with the heap now empty, the slot it came from */
     if (top.cls == RS_EV_RELEASE && top.k0 < sim->n_shots) {
         rs_push_release(sim, (rs_i32)sim->shot_ep[top.k0]);
     }
@@ -3414,7 +3439,8 @@ RS_DEVICE int rs_voided(rs_sim *sim, const rs_entry *e)
 
 RS_DEVICE int rs_round_event(rs_sim *sim, double t)
 {
-    return sim->heap_n > 0 && sim->heap[0].t == t && rs_entry_gen(&sim->heap[0]) <= sim->round;
+    return sim->heap_n > 0 && sim->heap[0].when == rs_time_bits(t)
+           && rs_entry_gen(&sim->heap[0]) <= sim->round;
 }
 
 RS_DEVICE void rs_end_of_round(rs_sim *sim, double t)
@@ -3557,7 +3583,7 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
         if (sim.heap_n == 0) {
             break;
         }
-        t = sim.heap[0].t;
+        t = rs_entry_time(&sim.heap[0]);
         /* The reference stops at the horizon before that instant's round runs (the horizon
          * timeout ends the run ahead of the round, which SimPy schedules after every
          * ordinary event of the instant): events due then are neither run nor counted. */
