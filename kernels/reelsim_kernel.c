@@ -1568,28 +1568,50 @@ RS_DEVICE rs_i32 rs_task_episode(rs_sim *sim, rs_i32 id)
     return id < sim->n_shots ? (rs_i32)sim->shot_ep[id] : id - sim->n_shots;
 }
 
+/* A task's place in dispatch order, (interrupted first, key, arrival, id), read from its
+ * record once so that it can be held against many others. */
+typedef struct {
+    rs_i32 rank; /* 0: interrupted, 1: not */
+    rs_i32 id;
+    double key, arrival;
+} rs_task_order;
+
+RS_DEVICE rs_task_order rs_order_of(rs_sim *sim, rs_i32 id)
+{
+    rs_i32 rec = sim->tk_record[id];
+    rs_task_order x;
+    x.rank = TR_I(sim, rec, RS_TK_INTERRUPTED) ? 0 : 1;
+    x.id = id;
+    x.key = TR_D(sim, rec, RS_TK_KEY);
+    x.arrival = TR_D(sim, rec, RS_TK_ARRIVAL);
+    return x;
+}
+
+/* Whether the task of order x comes before task b. */
+RS_DEVICE int rs_before(rs_sim *sim, const rs_task_order *x, rs_i32 b)
+{
+    rs_i32 rb = sim->tk_record[b];
+    rs_i32 ib = TR_I(sim, rb, RS_TK_INTERRUPTED) ? 0 : 1;
+    double y;
+    if (x->rank != ib) {
+        return x->rank < ib;
+    }
+    y = TR_D(sim, rb, RS_TK_KEY);
+    if (x->key != y) {
+        return x->key < y;
+    }
+    y = TR_D(sim, rb, RS_TK_ARRIVAL);
+    if (x->arrival != y) {
+        return x->arrival < y;
+    }
+    return x->id < b;
+}
+
 /* Dispatch order: (interrupted first, key, arrival, id). */
 RS_DEVICE int rs_task_less(rs_sim *sim, rs_i32 a, rs_i32 b)
 {
-    rs_i32 ra = sim->tk_record[a];
-    rs_i32 rb = sim->tk_record[b];
-    rs_i32 ia = TR_I(sim, ra, RS_TK_INTERRUPTED) ? 0 : 1;
-    rs_i32 ib = TR_I(sim, rb, RS_TK_INTERRUPTED) ? 0 : 1;
-    double x, y;
-    if (ia != ib) {
-        return ia < ib;
-    }
-    x = TR_D(sim, ra, RS_TK_KEY);
-    y = TR_D(sim, rb, RS_TK_KEY);
-    if (x != y) {
-        return x < y;
-    }
-    x = TR_D(sim, ra, RS_TK_ARRIVAL);
-    y = TR_D(sim, rb, RS_TK_ARRIVAL);
-    if (x != y) {
-        return x < y;
-    }
-    return a < b;
+    rs_task_order x = rs_order_of(sim, a);
+    return rs_before(sim, &x, b);
 }
 
 /* Set up task `id` (the reference's _task): features, frozen key, fresh state. */
@@ -1744,38 +1766,51 @@ RS_DEVICE void rs_wait_remove_at(rs_sim *sim, rs_i32 r, rs_i32 lo)
 
 RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
 {
-    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 rec = sim->tk_record[id];
+    rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
     rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
+    rs_task_order x = rs_order_of(sim, id);
     rs_i64 o;
     for (o = o0; o < o0 + n; o++) {
-        rs_i32 r, count, lo, hi;
+        rs_i32 r, count, lo, hi, room, tail;
+        rs_i32 *list;
         if (rs_resource_seen(sim, o0, o)) {
             continue;
         }
         r = rs_option_resource(sim, o);
         count = sim->wait_count[r];
-        if (count == 0 || !rs_task_less(sim, id, rs_waiting_at(sim, r, count - 1))) {
-            lo = count; /* at the tail */
-        } else if (rs_task_less(sim, id, rs_waiting_at(sim, r, 0))) {
-            lo = 0;
+        list = sim->wait_lists + sim->wait_off[r];
+        room = rs_wait_room(sim, r);
+        tail = sim->wait_head[r] + count; /* the place after the last */
+        tail = tail >= room ? tail - room : tail;
+        if (count == 0 || !rs_before(sim, &x, list[tail > 0 ? tail - 1 : room - 1])) {
+            list[tail] = id; /* at the tail: the common case */
+            sim->wait_count[r] = count + 1;
+            if (count == 0) {
+                rs_ready_update(sim, r);
+            }
         } else {
-            lo = 1;
-            hi = count - 1;
-            while (lo < hi) { /* bisect_right */
-                rs_i32 mid = (lo + hi) / 2;
-                if (rs_task_less(sim, id, rs_waiting_at(sim, r, mid))) {
-                    hi = mid;
-                } else {
-                    lo = mid + 1;
+            if (rs_before(sim, &x, list[sim->wait_head[r]])) {
+                lo = 0;
+            } else {
+                lo = 1;
+                hi = count - 1;
+                while (lo < hi) { /* bisect_right */
+                    rs_i32 mid = (lo + hi) / 2;
+                    if (rs_before(sim, &x, list[rs_wait_place(sim, r, mid)])) {
+                        hi = mid;
+                    } else {
+                        lo = mid + 1;
+                    }
                 }
             }
+            rs_wait_insert_at(sim, r, lo, id);
         }
-        rs_wait_insert_at(sim, r, lo, id);
         if (r < sim->n_pools && rs_pool_cloud(sim, r)) {
-            double t = rs_no_burst_before(sim, TK_D(sim, id, RS_TK_ARRIVAL),
-                                          TK_D(sim, id, RS_TK_DEADLINE)
-                                              - TK_D(sim, id, RS_TK_REMAINING_WORK));
+            double t = rs_no_burst_before(sim, x.arrival,
+                                          TR_D(sim, rec, RS_TK_DEADLINE)
+                                              - TR_D(sim, rec, RS_TK_REMAINING_WORK));
             if (t < PS_D(sim, r, RS_PS_NO_BURST_BEFORE)) {
                 PS_D(sim, r, RS_PS_NO_BURST_BEFORE) = t;
             }
@@ -1792,22 +1827,36 @@ RS_DEVICE void rs_waiting_remove(rs_sim *sim, rs_i32 id)
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     rs_i64 o;
     for (o = o0; o < o0 + n; o++) {
-        rs_i32 r, count, lo, hi;
+        rs_i32 r, count, lo, hi, room, head, last;
+        rs_i32 *list;
         if (rs_resource_seen(sim, o0, o)) {
             continue;
         }
         r = rs_option_resource(sim, o);
         count = sim->wait_count[r];
-        if (rs_waiting_at(sim, r, 0) == id) {
-            lo = 0;
-        } else if (rs_waiting_at(sim, r, count - 1) == id) {
+        list = sim->wait_lists + sim->wait_off[r];
+        room = rs_wait_room(sim, r);
+        head = sim->wait_head[r];
+        last = head + count - 1;
+        last = last >= room ? last - room : last;
+        if (list[head] == id) { /* the head: the common case */
+            sim->wait_head[r] = head + 1 < room ? head + 1 : 0;
+            sim->wait_count[r] = count - 1;
+            if (count == 1) {
+                rs_ready_set(sim, r, 0);
+            }
+            continue;
+        }
+        if (list[last] == id) {
             lo = count - 1;
         } else {
+            rs_task_order x = rs_order_of(sim, id);
             lo = 1;
             hi = count - 1;
-            while (lo < hi) { /* bisect_left */
+            while (lo < hi) { /* bisect_left: the first place not before id */
                 rs_i32 mid = (lo + hi) / 2;
-                if (rs_task_less(sim, rs_waiting_at(sim, r, mid), id)) {
+                rs_i32 other = list[rs_wait_place(sim, r, mid)];
+                if (other != id && !rs_before(sim, &x, other)) {
                     lo = mid + 1;
                 } else {
                     hi = mid;
