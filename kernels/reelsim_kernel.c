@@ -1587,7 +1587,7 @@ RS_DEVICE rs_task_order rs_order_of(rs_sim *sim, rs_i32 id)
     return x;
 }
 
-/* Whether the task of order x comes before task b. */
+/* Whether the task of order x comes before task b in dispatch order. */
 RS_DEVICE int rs_before(rs_sim *sim, const rs_task_order *x, rs_i32 b)
 {
     rs_i32 rb = sim->tk_record[b];
@@ -2346,11 +2346,11 @@ RS_DEVICE int rs_try_start(rs_sim *sim, rs_i32 id)
     return 1;
 }
 
-RS_DEVICE int rs_fits_pool(rs_sim *sim, rs_i32 id, rs_i32 p, rs_i32 free)
+/* Whether a task of stage g has an option on pool p with a gang of at most `free` units. */
+RS_DEVICE int rs_fits_pool(rs_sim *sim, rs_i32 g, rs_i32 p, rs_i32 free)
 {
-    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
-    rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
-    rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
+    rs_i64 o0 = ST_I(sim, g, RS_SI_FIRST_OPTION);
+    rs_i64 n = ST_I(sim, g, RS_SI_N_OPTIONS);
     rs_i64 o;
     for (o = o0; o < o0 + n; o++) {
         if (OP_I(sim, o, RS_OI_RESOURCE) == RS_RESOURCE_POOL && OP_I(sim, o, RS_OI_INDEX) == p
@@ -2385,16 +2385,22 @@ RS_DEVICE void rs_dispatch(rs_sim *sim)
                 const rs_i32 *list = sim->wait_lists + sim->wait_off[r];
                 rs_i32 room = rs_wait_room(sim, r);
                 rs_i32 at = sim->wait_head[r];
-                rs_i32 k;
+                rs_i32 k, stage = -1, fits = 0;
                 if (free == 0) {
                     continue;
                 }
                 for (k = 0; k < count; k++, at = at + 1 < room ? at + 1 : 0) {
                     rs_i32 id = list[at];
+                    rs_i32 g;
                     if (best >= 0 && rs_task_less(sim, best, id)) {
                         break;
                     }
-                    if (rs_fits_pool(sim, id, r, free)) {
+                    g = TK_I(sim, id, RS_TK_STAGE);
+                    if (g != stage) { /* tasks of one stage fit alike */
+                        stage = g;
+                        fits = rs_fits_pool(sim, g, r, free);
+                    }
+                    if (fits) {
                         best = id;
                         break;
                     }
