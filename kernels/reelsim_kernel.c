@@ -1472,11 +1472,33 @@ RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
     rs_unit_changed(sim, u, was);
 }
 
-RS_DEVICE void rs_unit_task(rs_sim *sim, rs_i64 u, rs_i64 task)
+/* Pool p's free count after `taken` of its free units were given a task, as rs_unit_changed
+ * leaves it unit by unit (the ready bit set at the last count of one or none). */
+RS_DEVICE void rs_units_taken(rs_sim *sim, rs_i32 p, rs_i32 taken)
 {
-    int was = rs_unit_free(sim, u);
-    UN_I(sim, u, RS_UI_TASK) = task;
-    rs_unit_changed(sim, u, was);
+    rs_i32 free = PS_I(sim, p, RS_PS_FREE) - taken;
+    PS_I(sim, p, RS_PS_FREE) = free;
+    if (taken > 0 && free <= 1) {
+        rs_ready_set(sim, p, free > 0 && sim->wait_count[p] > 0);
+    }
+}
+
+/* Unit u, local place `local` of pool p, ends its task: as rs_unit_changed, when that makes
+ * it free. */
+RS_DEVICE void rs_unit_done(rs_sim *sim, rs_i32 p, rs_i64 u, rs_i32 local)
+{
+    UN_I(sim, u, RS_UI_TASK) = -1;
+    if ((UN_I(sim, u, RS_UI_FLAGS) & RS_FREE_MASK) == RS_FREE_BITS) {
+        rs_i32 free = PS_I(sim, p, RS_PS_FREE) + 1;
+        PS_I(sim, p, RS_PS_FREE) = free;
+        if (free == 1) {
+            rs_ready_set(sim, p, sim->wait_count[p] > 0);
+        }
+        if (local < PS_I(sim, p, RS_PS_FIRST_FREE)) {
+            PS_I(sim, p, RS_PS_FIRST_FREE) = local;
+        }
+        sim->dispatch_due = 1;
+    }
 }
 
 RS_DEVICE rs_i32 rs_exposed(rs_sim *sim, rs_i32 p)
@@ -2032,7 +2054,7 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
         /* The task's units, in the order taken, are linked through the unit table. */
         for (k = PS_I(sim, p, RS_PS_FIRST_FREE); k < n && taken < gang; k++) {
             if (rs_unit_free(sim, u0 + k)) {
-                rs_unit_task(sim, u0 + k, id);
+                UN_I(sim, u0 + k, RS_UI_TASK) = id; /* no longer free: rs_units_taken */
                 UN_I(sim, u0 + k, RS_UI_IDLE_VERSION) += 1;
                 if (last < 0) {
                     TR_I(sim, rec, RS_TK_FIRST_UNIT) = (rs_i32)(u0 + k);
@@ -2044,6 +2066,7 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
             }
         }
         PS_I(sim, p, RS_PS_FIRST_FREE) = (rs_i32)k; /* every unit before k is taken */
+        rs_units_taken(sim, p, taken);
         TR_I(sim, rec, RS_TK_N_UNITS) = taken;
         if (taken > 0) {
             rs_monitor_add(sim, p, taken);
@@ -2076,11 +2099,12 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
         rs_i32 p = (rs_i32)OP_I(sim, TR_I(sim, rec, RS_TK_OPTION), RS_OI_INDEX);
         int cloud = rs_pool_cloud(sim, p);
         rs_i64 u = TR_I(sim, rec, RS_TK_FIRST_UNIT);
+        rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
         rs_i32 k;
         sim->pool_busy[(rs_i64)p * sim->n_eps + ep] += busy * (double)n;
         rs_monitor_add(sim, p, -n);
         for (k = 0; k < n; k++, u = UN_I(sim, u, RS_UI_NEXT_UNIT)) {
-            rs_unit_task(sim, u, -1);
+            rs_unit_done(sim, p, u, (rs_i32)(u - u0));
             if (cloud) {
                 if (sim->idle_n < sim->idle_cap) {
                     sim->idle[sim->idle_n++] = (rs_i32)u;
