@@ -1106,44 +1106,50 @@ RS_DEVICE double rs_day_of(double t)
 
 RS_DEVICE void rs_integrate(rs_sim *sim, rs_i32 m, double t)
 {
-    double since = MON(sim, m, RS_MON_SINCE);
-    double level = MON(sim, m, RS_MON_LEVEL);
+    double *mon = sim->mon + (rs_i64)m * RS_MON_SIZE;
+    double since = mon[RS_MON_SINCE];
+    double level = mon[RS_MON_LEVEL];
     double *bins;
     double a, day;
     rs_i64 d;
     if (t <= since) {
         return;
     }
-    MON(sim, m, RS_MON_AREA) += level * (t - since);
-    if (level != 0.0) {
-        bins = m < sim->n_res ? sim->busy_bins + (rs_i64)m * sim->n_days
-                              : sim->queue_bins + (rs_i64)(m - sim->n_res) * sim->n_days;
-        /* Only the first bin needs the division: a bin's edge (day + 1) * 24 is exact, and
-         * floor(edge / 24) is day + 1 exactly, so the next bin is the next whole day. The
-         * last day found is kept with its edges: a time between them is in that day (the
-         * floor is exact, rs_day_of), and most changes fall in the day of the one before. */
-        a = since;
-        if (!(sim->bin_start <= a && a < sim->bin_end)) {
-            sim->bin_day = rs_day_of(a);
-            sim->bin_start = sim->bin_day * RS_HOURS_PER_BIN;
-            sim->bin_end = (sim->bin_day + 1.0) * RS_HOURS_PER_BIN;
-        }
-        day = sim->bin_day;
-        d = (rs_i64)day;
-        while (a < t) {
-            double edge = (day + 1.0) * RS_HOURS_PER_BIN;
-            double b = edge < t ? edge : t;
-            if (d >= 0 && d < sim->n_days) {
-                bins[d] += level * (b - a);
-            } else {
-                sim->status = RS_BAD_LAYOUT;
-            }
-            a = b;
-            day += 1.0;
-            d += 1;
-        }
+    mon[RS_MON_AREA] += level * (t - since);
+    mon[RS_MON_SINCE] = t;
+    if (level == 0.0) {
+        return;
     }
-    MON(sim, m, RS_MON_SINCE) = t;
+    bins = m < sim->n_res ? sim->busy_bins + (rs_i64)m * sim->n_days
+                          : sim->queue_bins + (rs_i64)(m - sim->n_res) * sim->n_days;
+    /* Only the first bin needs the division: a bin's edge (day + 1) * 24 is exact, and
+     * floor(edge / 24) is day + 1 exactly, so the next bin is the next whole day. The
+     * last day found is kept with its edges: a time between them is in that day (the
+     * floor is exact, rs_day_of), and most changes fall in the day of the one before. */
+    a = since;
+    if (!(sim->bin_start <= a && a < sim->bin_end)) {
+        sim->bin_day = rs_day_of(a);
+        sim->bin_start = sim->bin_day * RS_HOURS_PER_BIN;
+        sim->bin_end = (sim->bin_day + 1.0) * RS_HOURS_PER_BIN;
+    }
+    day = sim->bin_day;
+    d = (rs_i64)day;
+    if (t <= sim->bin_end && d >= 0 && d < sim->n_days) { /* within the day: one bin */
+        bins[d] += level * (t - a);
+        return;
+    }
+    while (a < t) {
+        double edge = (day + 1.0) * RS_HOURS_PER_BIN;
+        double b = edge < t ? edge : t;
+        if (d >= 0 && d < sim->n_days) {
+            bins[d] += level * (b - a);
+        } else {
+            sim->status = RS_BAD_LAYOUT;
+        }
+        a = b;
+        day += 1.0;
+        d += 1;
+    }
 }
 
 RS_DEVICE void rs_monitor_add(rs_sim *sim, rs_i32 m, rs_i64 delta)
