@@ -1225,7 +1225,7 @@ RS_DEVICE rs_event rs_decode(const rs_entry *e)
 }
 
 /* The event heap is 4-ary: half the levels of a binary heap, the four children of a
- * node side by side in memory. */
+ * node side by side in memory (rs_pop picks the least of four in two pairs). */
 #define RS_HEAP_ARITY 4
 
 /* How far ahead of the earliest far event the heap takes events in, hours. */
@@ -1372,10 +1372,23 @@ RS_DEVICE rs_event rs_pop(rs_sim *sim)
      * children moves up while it comes before the last entry. */
     while ((first = RS_HEAP_ARITY * i + 1) < n) {
         const rs_entry *least = &heap[first];
-        rs_i64 end = first + RS_HEAP_ARITY < n ? first + RS_HEAP_ARITY : n, c;
-        for (c = first + 1; c < end; c++) {
-            if (rs_entry_less(&heap[c], least)) {
-                least = &heap[c];
+        if (first + RS_HEAP_ARITY <= n) { /* four children: two pairs, then their least */
+            const rs_entry *other = &heap[first + 2];
+            if (rs_entry_less(&heap[first + 1], least)) {
+                least = &heap[first + 1];
+            }
+            if (rs_entry_less(&heap[first + 3], other)) {
+                other = &heap[first + 3];
+            }
+            if (rs_entry_less(other, least)) {
+                least = other;
+            }
+        } else {
+            rs_i64 c;
+            for (c = first + 1; c < n; c++) {
+                if (rs_entry_less(&heap[c], least)) {
+                    least = &heap[c];
+                }
             }
         }
         if (!rs_entry_less(least, &last)) {
