@@ -1703,17 +1703,25 @@ RS_DEVICE void rs_new_task(rs_sim *sim, rs_i32 id, rs_i32 stage, rs_i32 address,
     TR_I(sim, rec, RS_TK_N_UNITS) = 0;
 }
 
-/* Whether an earlier option of the stage names the same resource (a set of resources). */
-RS_DEVICE int rs_resource_seen(rs_sim *sim, rs_i64 o0, rs_i64 o)
+/* The resource of an option's row (RS_OI_SIZE ints). */
+RS_DEVICE rs_i32 rs_row_resource(const rs_i64 *row, rs_i32 n_pools)
 {
-    rs_i32 r = rs_option_resource(sim, o);
-    rs_i64 k;
-    for (k = o0; k < o; k++) {
-        if (rs_option_resource(sim, k) == r) {
-            return 1;
+    rs_i32 index = (rs_i32)row[RS_OI_INDEX];
+    return row[RS_OI_RESOURCE] == RS_RESOURCE_POOL ? index : n_pools + index;
+}
+
+/* The resource of the k-th of a stage's option rows, or -1 where an earlier one names the
+ * same (a stage's options name a set of resources, each with its list). */
+RS_DEVICE rs_i32 rs_kth_resource(const rs_i64 *rows, rs_i64 k, rs_i32 n_pools)
+{
+    rs_i32 r = rs_row_resource(rows + k * RS_OI_SIZE, n_pools);
+    rs_i64 j;
+    for (j = 0; j < k; j++) {
+        if (rs_row_resource(rows + j * RS_OI_SIZE, n_pools) == r) {
+            return -1;
         }
     }
-    return 0;
+    return r;
 }
 
 /* A resource's waiting list, in dispatch order, is a ring in its room of the wait lists
@@ -1809,30 +1817,34 @@ RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
     rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
-    rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
+    const rs_i64 *rows = sim->op_i + ST_I(sim, stage, RS_SI_FIRST_OPTION) * RS_OI_SIZE;
+    rs_i32 n_pools = sim->n_pools;
+    rs_i32 *counts = sim->wait_count;
+    const rs_i64 *offsets = sim->wait_off;
     rs_task_order x = rs_order_of(sim, id);
-    rs_i64 o;
-    for (o = o0; o < o0 + n; o++) {
-        rs_i32 r, count, lo, hi, room, tail;
+    rs_i64 k;
+    for (k = 0; k < n; k++) {
+        rs_i32 r = rs_kth_resource(rows, k, n_pools);
+        rs_i32 count, lo, hi, room, tail, head;
         rs_i32 *list;
-        if (rs_resource_seen(sim, o0, o)) {
+        if (r < 0) {
             continue;
         }
-        r = rs_option_resource(sim, o);
-        count = sim->wait_count[r];
-        list = sim->wait_lists + sim->wait_off[r];
-        room = rs_wait_room(sim, r);
-        tail = sim->wait_head[r] + count; /* the place after the last */
+        count = counts[r];
+        list = sim->wait_lists + offsets[r];
+        room = (rs_i32)(offsets[r + 1] - offsets[r]);
+        head = sim->wait_head[r];
+        tail = head + count; /* the place after the last */
         tail = tail >= room ? tail - room : tail;
         if (count == 0 || !rs_before(sim, &x, list[tail > 0 ? tail - 1 : room - 1])) {
             list[tail] = id; /* at the tail: the common case */
-            sim->wait_count[r] = count + 1;
+            counts[r] = count + 1;
             if (count == 0) {
                 rs_ready_update(sim, r);
             }
         } else {
-            if (rs_before(sim, &x, list[sim->wait_head[r]])) {
+            if (rs_before(sim, &x, list[head])) {
                 lo = 0;
             } else {
                 lo = 1;
@@ -1848,7 +1860,7 @@ RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
             }
             rs_wait_insert_at(sim, r, lo, id);
         }
-        if (r < sim->n_pools && rs_pool_cloud(sim, r)) {
+        if (r < n_pools && rs_pool_cloud(sim, r)) {
             double t = rs_no_burst_before(sim, x.arrival,
                                           TR_D(sim, rec, RS_TK_DEADLINE)
                                               - TR_D(sim, rec, RS_TK_REMAINING_WORK));
@@ -1864,30 +1876,34 @@ RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
 RS_DEVICE void rs_waiting_remove(rs_sim *sim, rs_i32 id)
 {
     rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
-    rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
-    rs_i64 o;
-    for (o = o0; o < o0 + n; o++) {
-        rs_i32 r, count, lo, hi, room, head, last;
+    const rs_i64 *rows = sim->op_i + ST_I(sim, stage, RS_SI_FIRST_OPTION) * RS_OI_SIZE;
+    rs_i32 n_pools = sim->n_pools;
+    rs_i32 *counts = sim->wait_count;
+    rs_i32 *heads = sim->wait_head;
+    const rs_i64 *offsets = sim->wait_off;
+    rs_i64 k;
+    for (k = 0; k < n; k++) {
+        rs_i32 r = rs_kth_resource(rows, k, n_pools);
+        rs_i32 count, lo, hi, room, head, last;
         rs_i32 *list;
-        if (rs_resource_seen(sim, o0, o)) {
+        if (r < 0) {
             continue;
         }
-        r = rs_option_resource(sim, o);
-        count = sim->wait_count[r];
-        list = sim->wait_lists + sim->wait_off[r];
-        room = rs_wait_room(sim, r);
-        head = sim->wait_head[r];
-        last = head + count - 1;
-        last = last >= room ? last - room : last;
+        count = counts[r];
+        list = sim->wait_lists + offsets[r];
+        room = (rs_i32)(offsets[r + 1] - offsets[r]);
+        head = heads[r];
         if (list[head] == id) { /* the head: the common case */
-            sim->wait_head[r] = head + 1 < room ? head + 1 : 0;
-            sim->wait_count[r] = count - 1;
+            heads[r] = head + 1 < room ? head + 1 : 0;
+            counts[r] = count - 1;
             if (count == 1) {
                 rs_ready_set(sim, r, 0);
             }
             continue;
         }
+        last = head + count - 1;
+        last = last >= room ? last - room : last;
         if (list[last] == id) {
             lo = count - 1;
         } else {
