@@ -2690,6 +2690,9 @@ RS_DEVICE void rs_provision(rs_sim *sim)
         } else {
             count = sim->wait_count[p];
         }
+        if (count == 0 && PL_I(sim, p, RS_PI_MIN_GPUS) <= leases) {
+            continue; /* no walk, and no lease wanted: need below is at most 0 */
+        }
         first_arrival = rs_infinity();
         least_slack = rs_infinity();
         list = sim->wait_lists + sim->wait_off[p];
