@@ -45,6 +45,7 @@
  */
 
 #ifdef RS_CUDA
+#define RS_RESTRICT __restrict__
 #define RS_DEVICE __device__ static
 #define RS_GLOBAL extern "C" __global__
 #define RS_LOG(x) log(x)
@@ -57,6 +58,7 @@
 #define RS_LOWEST_BIT(x) (__ffsll((long long)(x)) - 1)
 #else
 #include <math.h>
+#define RS_RESTRICT restrict
 #define RS_DEVICE static
 #define RS_LOG(x) log(x)
 #define RS_EXP(x) exp(x)
@@ -1049,7 +1051,7 @@ typedef struct {
 #define EP_D(sim, e, f) ((sim)->ep_d[(rs_i64)(e) * RS_ED_SIZE + (f)])
 #define MON(sim, m, f) ((sim)->mon[(rs_i64)(m) * RS_MON_SIZE + (f)])
 
-RS_DEVICE void rs_trace(rs_sim *sim, int code, double x, double y, double z, double w)
+RS_DEVICE void rs_trace(rs_sim *RS_RESTRICT sim, int code, double x, double y, double z, double w)
 {
     if (sim->trace != 0 && sim->trace_n < sim->trace_cap) {
         double *rec = sim->trace + sim->trace_n * RS_TRACE_WIDTH;
@@ -1066,7 +1068,7 @@ RS_DEVICE void rs_trace(rs_sim *sim, int code, double x, double y, double z, dou
 }
 
 /* The first uniform of an address (a one-off draw): half a Philox block. */
-RS_DEVICE double rs_uniform(rs_sim *sim, rs_u32 purpose, rs_u32 owner, rs_u32 sub)
+RS_DEVICE double rs_uniform(rs_sim *RS_RESTRICT sim, rs_u32 purpose, rs_u32 owner, rs_u32 sub)
 {
     rs_u64 x = rs_philox_first(sim->rep, (purpose << 24) | owner, sub, 0, &sim->keys);
     return rs_to_uniform((rs_u32)(x >> 32), (rs_u32)x);
@@ -1075,7 +1077,7 @@ RS_DEVICE double rs_uniform(rs_sim *sim, rs_u32 purpose, rs_u32 owner, rs_u32 su
 /* Whether the one-off draw of an address falls below p. A uniform lies strictly between 0
  * and 1, so for p <= 0 or p >= 1 the answer is known without the draw; draws are addressed
  * (no stream moves on), so leaving one out changes no other draw. */
-RS_DEVICE int rs_chance(rs_sim *sim, rs_u32 purpose, rs_u32 owner, rs_u32 sub, double p)
+RS_DEVICE int rs_chance(rs_sim *RS_RESTRICT sim, rs_u32 purpose, rs_u32 owner, rs_u32 sub, double p)
 {
     if (p <= 0.0) {
         return 0;
@@ -1086,7 +1088,7 @@ RS_DEVICE int rs_chance(rs_sim *sim, rs_u32 purpose, rs_u32 owner, rs_u32 sub, d
     return rs_uniform(sim, purpose, owner, sub) < p;
 }
 
-RS_DEVICE double rs_draw(rs_sim *sim, rs_i64 dist, rs_stream *s)
+RS_DEVICE double rs_draw(rs_sim *RS_RESTRICT sim, rs_i64 dist, rs_stream *s)
 {
     return rs_sample(sim->mi, sim->md, sim->dist_table, dist, s);
 }
@@ -1104,7 +1106,7 @@ RS_DEVICE double rs_day_of(double t)
  * Level monitors (simulator/engines/reference/monitor.py). Monitor m < n_res is the busy level of
  * resource m, n_res + m its queue length; the daily bins are accumulated in the output. */
 
-RS_DEVICE void rs_integrate(rs_sim *sim, rs_i32 m, double t)
+RS_DEVICE void rs_integrate(rs_sim *RS_RESTRICT sim, rs_i32 m, double t)
 {
     double *mon = sim->mon + (rs_i64)m * RS_MON_SIZE;
     double since = mon[RS_MON_SINCE];
@@ -1152,7 +1154,7 @@ RS_DEVICE void rs_integrate(rs_sim *sim, rs_i32 m, double t)
     }
 }
 
-RS_DEVICE void rs_monitor_add(rs_sim *sim, rs_i32 m, rs_i64 delta)
+RS_DEVICE void rs_monitor_add(rs_sim *RS_RESTRICT sim, rs_i32 m, rs_i64 delta)
 {
     rs_integrate(sim, m, sim->now);
     MON(sim, m, RS_MON_LEVEL) += (double)delta;
@@ -1231,7 +1233,7 @@ RS_DEVICE rs_event rs_decode(const rs_entry *e)
 /* How far ahead of the earliest far event the heap takes events in, hours. */
 #define RS_NEAR_HOURS 24.0
 
-RS_DEVICE void rs_heap_insert(rs_sim *sim, const rs_entry *ev)
+RS_DEVICE void rs_heap_insert(rs_sim *RS_RESTRICT sim, const rs_entry *ev)
 {
     rs_i64 i = sim->heap_n++;
     while (i > 0) {
@@ -1256,7 +1258,7 @@ RS_DEVICE void rs_heap_insert(rs_sim *sim, const rs_entry *ev)
  * (rs_refill, before the next round). Every heap event is due before every far one, and
  * near_end lies after the instant being run, so the heap's top is the next event and a
  * round never misses one of its own. */
-RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
+RS_DEVICE void rs_push(rs_sim *RS_RESTRICT sim, const rs_entry *ev)
 {
     double t = rs_entry_time(ev);
     if (!(t < sim->run_end)) {
@@ -1280,7 +1282,7 @@ RS_DEVICE void rs_push(rs_sim *sim, const rs_entry *ev)
 /* The heap ran empty: the far events due within a day of the earliest go into it. They
  * are first gathered at the low end of the far slots, so that the growing heap never
  * reaches a far event not yet read. */
-RS_DEVICE void rs_refill(rs_sim *sim)
+RS_DEVICE void rs_refill(rs_sim *RS_RESTRICT sim)
 {
     rs_i64 base = sim->heap_cap - sim->far_n, k, moved = base;
     double first = rs_entry_time(&sim->heap[base]);
@@ -1310,7 +1312,7 @@ RS_DEVICE rs_u64 rs_order(rs_u32 gen, rs_i32 cls, rs_i32 k0)
            | ((rs_u64)(rs_i64)(k0 + 1) & RS_ORDER_KEY_MASK);
 }
 
-RS_DEVICE void rs_at(rs_sim *sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1, rs_i32 a,
+RS_DEVICE void rs_at(rs_sim *RS_RESTRICT sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1, rs_i32 a,
                      rs_i32 b)
 {
     rs_entry ev;
@@ -1332,7 +1334,7 @@ RS_DEVICE void rs_at(rs_sim *sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1
 /* When shot s's release was posted at the start (posting number rel_seq[s]): at the
  * start itself for a shot resumed mid-pipeline, else at its release time (not before
  * the start), as rs_at computed it. */
-RS_DEVICE double rs_release_time(rs_sim *sim, rs_i32 s)
+RS_DEVICE double rs_release_time(rs_sim *RS_RESTRICT sim, rs_i32 s)
 {
     double delay = sim->sh_release[s] - sim->start_now;
     if (sim->sh_state[s] & RS_STATE_RESUMED) {
@@ -1343,7 +1345,7 @@ RS_DEVICE double rs_release_time(rs_sim *sim, rs_i32 s)
 
 /* Episode e's next shot release into the heap, as the start posted it: generation 0,
  * class release, key the shot, its posting number. */
-RS_DEVICE void rs_push_release(rs_sim *sim, rs_i32 e)
+RS_DEVICE void rs_push_release(rs_sim *RS_RESTRICT sim, rs_i32 e)
 {
     rs_i32 at = sim->rel_next[2 * e];
     rs_entry ev;
@@ -1361,7 +1363,7 @@ RS_DEVICE void rs_push_release(rs_sim *sim, rs_i32 e)
     rs_push(sim, &ev);
 }
 
-RS_DEVICE rs_event rs_pop(rs_sim *sim)
+RS_DEVICE rs_event rs_pop(rs_sim *RS_RESTRICT sim)
 {
     rs_entry *heap = sim->heap;
     rs_event top = rs_decode(&heap[0]);
@@ -1407,18 +1409,18 @@ RS_DEVICE rs_event rs_pop(rs_sim *sim)
 /* ---------------------------------------------------------------------------------------
  * Resources. Resource r: pools 0..n_pools-1, then teams. */
 
-RS_DEVICE rs_i32 rs_option_resource(rs_sim *sim, rs_i64 o)
+RS_DEVICE rs_i32 rs_option_resource(rs_sim *RS_RESTRICT sim, rs_i64 o)
 {
     rs_i32 index = (rs_i32)OP_I(sim, o, RS_OI_INDEX);
     return OP_I(sim, o, RS_OI_RESOURCE) == RS_RESOURCE_POOL ? index : sim->n_pools + index;
 }
 
-RS_DEVICE rs_i32 rs_queue_resource(rs_sim *sim, rs_i32 stage)
+RS_DEVICE rs_i32 rs_queue_resource(rs_sim *RS_RESTRICT sim, rs_i32 stage)
 {
     return rs_option_resource(sim, ST_I(sim, stage, RS_SI_FIRST_OPTION));
 }
 
-RS_DEVICE int rs_unit_free(rs_sim *sim, rs_i64 u)
+RS_DEVICE int rs_unit_free(rs_sim *RS_RESTRICT sim, rs_i64 u)
 {
     return (UN_I(sim, u, RS_UI_FLAGS) & RS_FREE_MASK) == RS_FREE_BITS
            && UN_I(sim, u, RS_UI_TASK) < 0;
@@ -1427,7 +1429,7 @@ RS_DEVICE int rs_unit_free(rs_sim *sim, rs_i64 u)
 /* Free units per pool are counted as they change (dispatch asks for them all the time):
  * every change of a unit's flags or task goes through these two functions. No unit of a
  * pool below its first-free place is free (rs_start looks from there). */
-RS_DEVICE rs_i32 rs_count_free(rs_sim *sim, rs_i32 p)
+RS_DEVICE rs_i32 rs_count_free(rs_sim *RS_RESTRICT sim, rs_i32 p)
 {
     return PS_I(sim, p, RS_PS_FREE);
 }
@@ -1435,7 +1437,7 @@ RS_DEVICE rs_i32 rs_count_free(rs_sim *sim, rs_i32 p)
 /* Resource r's bit in `ready`: a pool with a unit free, a team with a person free on duty,
  * and a task on its list. Kept as the counts change; dispatch looks at these resources
  * only (the others have nothing to start). Resources from the 64th on are always looked at. */
-RS_DEVICE void rs_ready_set(rs_sim *sim, rs_i32 r, int ready)
+RS_DEVICE void rs_ready_set(rs_sim *RS_RESTRICT sim, rs_i32 r, int ready)
 {
     if (r < 64) {
         rs_u64 bit = (rs_u64)1 << r;
@@ -1443,7 +1445,7 @@ RS_DEVICE void rs_ready_set(rs_sim *sim, rs_i32 r, int ready)
     }
 }
 
-RS_DEVICE void rs_ready_update(rs_sim *sim, rs_i32 r)
+RS_DEVICE void rs_ready_update(rs_sim *RS_RESTRICT sim, rs_i32 r)
 {
     int room;
     if (r < sim->n_pools) {
@@ -1455,7 +1457,7 @@ RS_DEVICE void rs_ready_update(rs_sim *sim, rs_i32 r)
     rs_ready_set(sim, r, room && sim->wait_count[r] > 0);
 }
 
-RS_DEVICE void rs_unit_freed(rs_sim *sim, rs_i64 u)
+RS_DEVICE void rs_unit_freed(rs_sim *RS_RESTRICT sim, rs_i64 u)
 {
     rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
     rs_i32 local = (rs_i32)(u - PL_I(sim, p, RS_PI_FIRST_UNIT));
@@ -1467,7 +1469,7 @@ RS_DEVICE void rs_unit_freed(rs_sim *sim, rs_i64 u)
 /* After a change of unit u's flags or task: its pool's free count (and the pool's bit of
  * resources ready to dispatch) and first-free place follow whether it became free or
  * stopped being free (``was``: free before the change). */
-RS_DEVICE void rs_unit_changed(rs_sim *sim, rs_i64 u, int was)
+RS_DEVICE void rs_unit_changed(rs_sim *RS_RESTRICT sim, rs_i64 u, int was)
 {
     int now_free = rs_unit_free(sim, u);
     if (now_free != was) {
@@ -1484,7 +1486,7 @@ RS_DEVICE void rs_unit_changed(rs_sim *sim, rs_i64 u, int was)
     sim->dispatch_due |= now_free;
 }
 
-RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
+RS_DEVICE void rs_unit_flags(rs_sim *RS_RESTRICT sim, rs_i64 u, rs_i64 flags)
 {
     int was = rs_unit_free(sim, u);
     UN_I(sim, u, RS_UI_FLAGS) = flags;
@@ -1493,7 +1495,7 @@ RS_DEVICE void rs_unit_flags(rs_sim *sim, rs_i64 u, rs_i64 flags)
 
 /* Pool p's free count after `taken` of its free units were given a task, as rs_unit_changed
  * leaves it unit by unit (the ready bit set at the last count of one or none). */
-RS_DEVICE void rs_units_taken(rs_sim *sim, rs_i32 p, rs_i32 taken)
+RS_DEVICE void rs_units_taken(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i32 taken)
 {
     rs_i32 free = PS_I(sim, p, RS_PS_FREE) - taken;
     PS_I(sim, p, RS_PS_FREE) = free;
@@ -1504,7 +1506,7 @@ RS_DEVICE void rs_units_taken(rs_sim *sim, rs_i32 p, rs_i32 taken)
 
 /* Unit u, local place `local` of pool p, ends its task: as rs_unit_changed, when that makes
  * it free. */
-RS_DEVICE void rs_unit_done(rs_sim *sim, rs_i32 p, rs_i64 u, rs_i32 local)
+RS_DEVICE void rs_unit_done(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i64 u, rs_i32 local)
 {
     UN_I(sim, u, RS_UI_TASK) = -1;
     if ((UN_I(sim, u, RS_UI_FLAGS) & RS_FREE_MASK) == RS_FREE_BITS) {
@@ -1520,7 +1522,7 @@ RS_DEVICE void rs_unit_done(rs_sim *sim, rs_i32 p, rs_i64 u, rs_i32 local)
     }
 }
 
-RS_DEVICE rs_i32 rs_exposed(rs_sim *sim, rs_i32 p)
+RS_DEVICE rs_i32 rs_exposed(rs_sim *RS_RESTRICT sim, rs_i32 p)
 {
     rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
     rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
@@ -1536,7 +1538,7 @@ RS_DEVICE rs_i32 rs_exposed(rs_sim *sim, rs_i32 p)
     return count;
 }
 
-RS_DEVICE rs_i32 rs_free_slot(rs_sim *sim, rs_i32 team)
+RS_DEVICE rs_i32 rs_free_slot(rs_sim *RS_RESTRICT sim, rs_i32 team)
 {
     rs_i64 s0 = TM_I(sim, team, RS_TI_FIRST_SLOT);
     rs_i32 on_duty = sim->ts_i[(rs_i64)team * RS_TS_I_SIZE + RS_TS_ON_DUTY];
@@ -1549,12 +1551,12 @@ RS_DEVICE rs_i32 rs_free_slot(rs_sim *sim, rs_i32 team)
     return -1;
 }
 
-RS_DEVICE int rs_pool_cloud(rs_sim *sim, rs_i32 p)
+RS_DEVICE int rs_pool_cloud(rs_sim *RS_RESTRICT sim, rs_i32 p)
 {
     return PL_I(sim, p, RS_PI_KIND) != RS_POOL_RESERVED;
 }
 
-RS_DEVICE double rs_billed_hours(rs_sim *sim, rs_i32 p, double length)
+RS_DEVICE double rs_billed_hours(rs_sim *RS_RESTRICT sim, rs_i32 p, double length)
 {
     double inc = PL_D(sim, p, RS_PD_BILLING_INCREMENT);
     double minimum = PL_D(sim, p, RS_PD_BILLING_MINIMUM);
@@ -1565,7 +1567,7 @@ RS_DEVICE double rs_billed_hours(rs_sim *sim, rs_i32 p, double length)
 /* ---------------------------------------------------------------------------------------
  * Tasks and the waiting room. A task's id is its shot's id, or n_shots + episode. */
 
-RS_DEVICE double rs_mean_hours(rs_sim *sim, rs_i64 o, double frames)
+RS_DEVICE double rs_mean_hours(rs_sim *RS_RESTRICT sim, rs_i64 o, double frames)
 {
     double work = OP_I(sim, o, RS_OI_PER_FRAME) >= 0 ? OP_D(sim, o, RS_OD_PER_FRAME_MEAN) * frames
                                                      : 0.0;
@@ -1577,7 +1579,7 @@ RS_DEVICE double rs_mean_hours(rs_sim *sim, rs_i64 o, double frames)
 
 /* A stage's mean hours on its first option (the reference's options[0].mean_hours), from
  * the stage's own row: the task keys ask for it on every task, for several stages. */
-RS_DEVICE double rs_stage_mean_hours(rs_sim *sim, rs_i32 g, double frames)
+RS_DEVICE double rs_stage_mean_hours(rs_sim *RS_RESTRICT sim, rs_i32 g, double frames)
 {
     const rs_i64 *row_i = sim->st_i + (rs_i64)g * RS_SI_SIZE;
     const double *row_d = sim->st_d + (rs_i64)g * RS_SD_SIZE;
@@ -1590,7 +1592,7 @@ RS_DEVICE double rs_stage_mean_hours(rs_sim *sim, rs_i32 g, double frames)
 
 /* The reference's _remaining_after: mean hours of the shot stages after `stage` (with the
  * shot's frames) and of every episode stage, each on its first option, left to right. */
-RS_DEVICE double rs_remaining_after(rs_sim *sim, rs_i32 stage, double frames)
+RS_DEVICE double rs_remaining_after(rs_sim *RS_RESTRICT sim, rs_i32 stage, double frames)
 {
     double total = 0.0;
     rs_i32 k;
@@ -1604,7 +1606,7 @@ RS_DEVICE double rs_remaining_after(rs_sim *sim, rs_i32 stage, double frames)
     return total;
 }
 
-RS_DEVICE rs_i32 rs_task_episode(rs_sim *sim, rs_i32 id)
+RS_DEVICE rs_i32 rs_task_episode(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     return id < sim->n_shots ? (rs_i32)sim->shot_ep[id] : id - sim->n_shots;
 }
@@ -1617,7 +1619,7 @@ typedef struct {
     double key, arrival;
 } rs_task_order;
 
-RS_DEVICE rs_task_order rs_order_of(rs_sim *sim, rs_i32 id)
+RS_DEVICE rs_task_order rs_order_of(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
     rs_task_order x;
@@ -1629,7 +1631,7 @@ RS_DEVICE rs_task_order rs_order_of(rs_sim *sim, rs_i32 id)
 }
 
 /* Whether the task of order x comes before task b in dispatch order. */
-RS_DEVICE int rs_before(rs_sim *sim, const rs_task_order *x, rs_i32 b)
+RS_DEVICE int rs_before(rs_sim *RS_RESTRICT sim, const rs_task_order *x, rs_i32 b)
 {
     rs_i32 rb = sim->tk_record[b];
     rs_i32 ib = TR_I(sim, rb, RS_TK_INTERRUPTED) ? 0 : 1;
@@ -1649,14 +1651,14 @@ RS_DEVICE int rs_before(rs_sim *sim, const rs_task_order *x, rs_i32 b)
 }
 
 /* Dispatch order: (interrupted first, key, arrival, id). */
-RS_DEVICE int rs_task_less(rs_sim *sim, rs_i32 a, rs_i32 b)
+RS_DEVICE int rs_task_less(rs_sim *RS_RESTRICT sim, rs_i32 a, rs_i32 b)
 {
     rs_task_order x = rs_order_of(sim, a);
     return rs_before(sim, &x, b);
 }
 
 /* Set up task `id` (the reference's _task): features, frozen key, fresh state. */
-RS_DEVICE void rs_new_task(rs_sim *sim, rs_i32 id, rs_i32 stage, rs_i32 address, rs_i32 pass,
+RS_DEVICE void rs_new_task(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i32 stage, rs_i32 address, rs_i32 pass,
                            rs_i32 attempt, double expected, double remaining)
 {
     rs_i32 ep = rs_task_episode(sim, id);
@@ -1730,12 +1732,12 @@ RS_DEVICE rs_i32 rs_kth_resource(const rs_i64 *rows, rs_i64 k, rs_i32 n_pools)
  * at place (head + k) mod room. Most tasks join at the tail (keys grow with time) and
  * leave from the head, so both ends are tried before a search, and a task in the middle
  * moves the shorter side of the ring. */
-RS_DEVICE rs_i32 rs_wait_room(rs_sim *sim, rs_i32 r)
+RS_DEVICE rs_i32 rs_wait_room(rs_sim *RS_RESTRICT sim, rs_i32 r)
 {
     return (rs_i32)(sim->wait_off[r + 1] - sim->wait_off[r]);
 }
 
-RS_DEVICE rs_i32 rs_wait_place(rs_sim *sim, rs_i32 r, rs_i32 k)
+RS_DEVICE rs_i32 rs_wait_place(rs_sim *RS_RESTRICT sim, rs_i32 r, rs_i32 k)
 {
     rs_i32 room = rs_wait_room(sim, r);
     rs_i32 at = sim->wait_head[r] + k;
@@ -1743,7 +1745,7 @@ RS_DEVICE rs_i32 rs_wait_place(rs_sim *sim, rs_i32 r, rs_i32 k)
 }
 
 /* The k-th task of resource r's waiting list in dispatch order. */
-RS_DEVICE rs_i32 rs_waiting_at(rs_sim *sim, rs_i32 r, rs_i32 k)
+RS_DEVICE rs_i32 rs_waiting_at(rs_sim *RS_RESTRICT sim, rs_i32 r, rs_i32 k)
 {
     return sim->wait_lists[sim->wait_off[r] + rs_wait_place(sim, r, k)];
 }
@@ -1753,7 +1755,7 @@ RS_DEVICE rs_i32 rs_waiting_at(rs_sim *sim, rs_i32 r, rs_i32 k)
  * the threshold at arrival + wait, its slack falls below the threshold after deadline -
  * remaining work - slack; both a little early (a billionth, relative), so that rounding in
  * rs_bursts' own subtractions cannot make a task burst sooner. */
-RS_DEVICE double rs_no_burst_before(rs_sim *sim, double arrival, double deadline_less_work)
+RS_DEVICE double rs_no_burst_before(rs_sim *RS_RESTRICT sim, double arrival, double deadline_less_work)
 {
     double t = arrival + sim->burst_wait;
     if (sim->has_slack) {
@@ -1767,7 +1769,7 @@ RS_DEVICE double rs_no_burst_before(rs_sim *sim, double arrival, double deadline
 }
 
 /* Put task id at position lo of resource r's list, moving the shorter side. */
-RS_DEVICE void rs_wait_insert_at(rs_sim *sim, rs_i32 r, rs_i32 lo, rs_i32 id)
+RS_DEVICE void rs_wait_insert_at(rs_sim *RS_RESTRICT sim, rs_i32 r, rs_i32 lo, rs_i32 id)
 {
     rs_i32 *list = sim->wait_lists + sim->wait_off[r];
     rs_i32 room = rs_wait_room(sim, r);
@@ -1792,7 +1794,7 @@ RS_DEVICE void rs_wait_insert_at(rs_sim *sim, rs_i32 r, rs_i32 lo, rs_i32 id)
 }
 
 /* Take position lo out of resource r's list, moving the shorter side. */
-RS_DEVICE void rs_wait_remove_at(rs_sim *sim, rs_i32 r, rs_i32 lo)
+RS_DEVICE void rs_wait_remove_at(rs_sim *RS_RESTRICT sim, rs_i32 r, rs_i32 lo)
 {
     rs_i32 *list = sim->wait_lists + sim->wait_off[r];
     rs_i32 count = sim->wait_count[r];
@@ -1813,7 +1815,7 @@ RS_DEVICE void rs_wait_remove_at(rs_sim *sim, rs_i32 r, rs_i32 lo)
     }
 }
 
-RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
+RS_DEVICE void rs_waiting_add(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
     rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
@@ -1873,7 +1875,7 @@ RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
     sim->dispatch_due = 1;
 }
 
-RS_DEVICE void rs_waiting_remove(rs_sim *sim, rs_i32 id)
+RS_DEVICE void rs_waiting_remove(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
@@ -1925,7 +1927,7 @@ RS_DEVICE void rs_waiting_remove(rs_sim *sim, rs_i32 id)
     sim->n_waiting -= 1;
 }
 
-RS_DEVICE void rs_enqueue(rs_sim *sim, rs_i32 id)
+RS_DEVICE void rs_enqueue(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
     if (sim->status != RS_OK) {
@@ -1941,7 +1943,7 @@ RS_DEVICE void rs_enqueue(rs_sim *sim, rs_i32 id)
 /* ---------------------------------------------------------------------------------------
  * Flow of a shot. */
 
-RS_DEVICE void rs_deliver(rs_sim *sim, rs_i32 ep)
+RS_DEVICE void rs_deliver(rs_sim *RS_RESTRICT sim, rs_i32 ep)
 {
     rs_i64 first = EP_I(sim, ep, RS_EI_FIRST_SHOT);
     rs_i64 n = EP_I(sim, ep, RS_EI_N_SHOTS);
@@ -1961,7 +1963,7 @@ RS_DEVICE void rs_deliver(rs_sim *sim, rs_i32 ep)
     }
 }
 
-RS_DEVICE void rs_enqueue_episode_stage(rs_sim *sim, rs_i32 ep, rs_i32 k)
+RS_DEVICE void rs_enqueue_episode_stage(rs_sim *RS_RESTRICT sim, rs_i32 ep, rs_i32 k)
 {
     rs_i32 id = sim->n_shots + ep;
     rs_i32 base = sim->n_sst + sim->n_fb;
@@ -1975,7 +1977,7 @@ RS_DEVICE void rs_enqueue_episode_stage(rs_sim *sim, rs_i32 ep, rs_i32 k)
     rs_enqueue(sim, id);
 }
 
-RS_DEVICE void rs_shots_through(rs_sim *sim, rs_i32 ep)
+RS_DEVICE void rs_shots_through(rs_sim *RS_RESTRICT sim, rs_i32 ep)
 {
     if (sim->n_est > 0) {
         rs_enqueue_episode_stage(sim, ep, 0);
@@ -1984,7 +1986,7 @@ RS_DEVICE void rs_shots_through(rs_sim *sim, rs_i32 ep)
     }
 }
 
-RS_DEVICE void rs_shot_done(rs_sim *sim, rs_i32 s)
+RS_DEVICE void rs_shot_done(rs_sim *RS_RESTRICT sim, rs_i32 s)
 {
     rs_i32 ep = (rs_i32)sim->shot_ep[s];
     sim->es_left[ep] -= 1;
@@ -1993,7 +1995,7 @@ RS_DEVICE void rs_shot_done(rs_sim *sim, rs_i32 s)
     }
 }
 
-RS_DEVICE void rs_enqueue_shot_task(rs_sim *sim, rs_i32 s, rs_i32 stage, rs_i32 attempt)
+RS_DEVICE void rs_enqueue_shot_task(rs_sim *RS_RESTRICT sim, rs_i32 s, rs_i32 stage, rs_i32 attempt)
 {
     double frames = (double)sim->sh_frames[s];
     double expected = rs_stage_mean_hours(sim, stage, frames);
@@ -2002,7 +2004,7 @@ RS_DEVICE void rs_enqueue_shot_task(rs_sim *sim, rs_i32 s, rs_i32 stage, rs_i32 
     rs_enqueue(sim, s);
 }
 
-RS_DEVICE void rs_enter_stage(rs_sim *sim, rs_i32 s)
+RS_DEVICE void rs_enter_stage(rs_sim *RS_RESTRICT sim, rs_i32 s)
 {
     while (sim->sh_stage[s] < sim->n_sst) {
         rs_i32 g = sim->sh_stage[s];
@@ -2026,7 +2028,7 @@ RS_DEVICE void rs_enter_stage(rs_sim *sim, rs_i32 s)
 /* ---------------------------------------------------------------------------------------
  * Service. */
 
-RS_DEVICE double rs_duration(rs_sim *sim, rs_i32 id, rs_i64 o)
+RS_DEVICE double rs_duration(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o)
 {
     rs_i32 rec = sim->tk_record[id];
     rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
@@ -2058,7 +2060,7 @@ RS_DEVICE double rs_duration(rs_sim *sim, rs_i32 id, rs_i64 o)
     return hours;
 }
 
-RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
+RS_DEVICE void rs_start(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o, rs_i32 slot)
 {
     rs_i32 rec = sim->tk_record[id];
     double now = sim->now;
@@ -2122,7 +2124,7 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
     rs_at(sim, duration, RS_EV_COMPLETION, id, 0, sim->tk_version[id], 0);
 }
 
-RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
+RS_DEVICE void rs_free_resources(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
     double now = sim->now;
@@ -2174,7 +2176,7 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
 #define RS_CAUSE_PREEMPTED 2
 #define RS_CAUSE_SHIFT_ENDED 3
 
-RS_DEVICE void rs_interrupt(rs_sim *sim, rs_i32 id, int cause, rs_i32 where, rs_i64 index)
+RS_DEVICE void rs_interrupt(rs_sim *RS_RESTRICT sim, rs_i32 id, int cause, rs_i32 where, rs_i64 index)
 {
     rs_i32 rec = sim->tk_record[id];
     /* The service process is interrupted: its completion will not be posted. */
@@ -2188,7 +2190,7 @@ RS_DEVICE void rs_interrupt(rs_sim *sim, rs_i32 id, int cause, rs_i32 where, rs_
     rs_enqueue(sim, id);
 }
 
-RS_DEVICE void rs_attempt_failed(rs_sim *sim, rs_i32 s, rs_i32 g)
+RS_DEVICE void rs_attempt_failed(rs_sim *RS_RESTRICT sim, rs_i32 s, rs_i32 g)
 {
     rs_i32 ep = (rs_i32)sim->shot_ep[s];
     sim->sh_attempt[s] += 1;
@@ -2215,7 +2217,7 @@ RS_DEVICE void rs_attempt_failed(rs_sim *sim, rs_i32 s, rs_i32 g)
     }
 }
 
-RS_DEVICE int rs_rejects(rs_sim *sim, rs_i32 s, rs_i32 g)
+RS_DEVICE int rs_rejects(rs_sim *RS_RESTRICT sim, rs_i32 s, rs_i32 g)
 {
     rs_i32 *rounds = sim->sh_rounds + (rs_i64)s * sim->n_reviews + ST_I(sim, g, RS_SI_REVIEW_SLOT);
     rs_i32 round = *rounds;
@@ -2236,7 +2238,7 @@ RS_DEVICE int rs_rejects(rs_sim *sim, rs_i32 s, rs_i32 g)
     return rs_chance(sim, RS_PURPOSE_REVIEW_VERDICT, (rs_u32)s, sub, p);
 }
 
-RS_DEVICE void rs_rework(rs_sim *sim, rs_i32 s, rs_i32 g)
+RS_DEVICE void rs_rework(rs_sim *RS_RESTRICT sim, rs_i32 s, rs_i32 g)
 {
     rs_i32 ep = (rs_i32)sim->shot_ep[s];
     rs_i32 target = (rs_i32)ST_I(sim, g, RS_SI_REWORK_TO);
@@ -2262,7 +2264,7 @@ RS_DEVICE void rs_rework(rs_sim *sim, rs_i32 s, rs_i32 g)
 }
 
 /* The trace's record of a task's end: outcome, pass and attempt packed into one value. */
-RS_DEVICE void rs_trace_end(rs_sim *sim, rs_i32 id, int outcome)
+RS_DEVICE void rs_trace_end(rs_sim *RS_RESTRICT sim, rs_i32 id, int outcome)
 {
     rs_i32 rec = sim->tk_record[id];
     if (sim->trace != 0) {
@@ -2274,7 +2276,7 @@ RS_DEVICE void rs_trace_end(rs_sim *sim, rs_i32 id, int outcome)
     }
 }
 
-RS_DEVICE void rs_end_task(rs_sim *sim, rs_i32 id)
+RS_DEVICE void rs_end_task(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
     rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
@@ -2325,7 +2327,7 @@ RS_DEVICE void rs_end_task(rs_sim *sim, rs_i32 id)
 
 /* A task's service ends; its record goes back to the free list unless the shot or episode
  * went on at once to a task of its own id (the next stage, a retry, a fallback, rework). */
-RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
+RS_DEVICE void rs_complete(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     sim->ending = id;
     sim->renewed = 0;
@@ -2340,7 +2342,7 @@ RS_DEVICE void rs_complete(rs_sim *sim, rs_i32 id)
 /* ---------------------------------------------------------------------------------------
  * Dispatch (simulator/engines/reference/season.py _dispatch, _try_start, _option_rank). */
 
-RS_DEVICE void rs_option_rank(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 *tier, double *value)
+RS_DEVICE void rs_option_rank(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o, rs_i32 *tier, double *value)
 {
     rs_i32 p;
     double frames, hours, price;
@@ -2371,7 +2373,7 @@ RS_DEVICE int rs_rank_less(rs_i32 ta, double va, rs_i32 tb, double vb)
     return va < vb;
 }
 
-RS_DEVICE int rs_try_start(rs_sim *sim, rs_i32 id)
+RS_DEVICE int rs_try_start(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
     rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
@@ -2406,7 +2408,7 @@ RS_DEVICE int rs_try_start(rs_sim *sim, rs_i32 id)
 }
 
 /* Whether a task of stage g has an option on pool p with a gang of at most `free` units. */
-RS_DEVICE int rs_fits_pool(rs_sim *sim, rs_i32 g, rs_i32 p, rs_i32 free)
+RS_DEVICE int rs_fits_pool(rs_sim *RS_RESTRICT sim, rs_i32 g, rs_i32 p, rs_i32 free)
 {
     rs_i64 o0 = ST_I(sim, g, RS_SI_FIRST_OPTION);
     rs_i64 n = ST_I(sim, g, RS_SI_N_OPTIONS);
@@ -2420,7 +2422,7 @@ RS_DEVICE int rs_fits_pool(rs_sim *sim, rs_i32 g, rs_i32 p, rs_i32 free)
     return 0;
 }
 
-RS_DEVICE void rs_dispatch(rs_sim *sim)
+RS_DEVICE void rs_dispatch(rs_sim *RS_RESTRICT sim)
 {
     if (!sim->dispatch_due) {
         return; /* nothing has changed since a dispatch that found nothing */
@@ -2492,7 +2494,7 @@ RS_DEVICE void rs_dispatch(rs_sim *sim)
 /* ---------------------------------------------------------------------------------------
  * Cloud provisioning, leases, spot preemption. */
 
-RS_DEVICE void rs_advance_exposure(rs_sim *sim, rs_i32 p)
+RS_DEVICE void rs_advance_exposure(rs_sim *RS_RESTRICT sim, rs_i32 p)
 {
     if (PL_I(sim, p, RS_PI_KIND) != RS_POOL_SPOT) {
         return;
@@ -2502,13 +2504,13 @@ RS_DEVICE void rs_advance_exposure(rs_sim *sim, rs_i32 p)
     PS_D(sim, p, RS_PS_EXPOSURE_TIME) = sim->now;
 }
 
-RS_DEVICE double rs_preemption_gap(rs_sim *sim, rs_i32 p, rs_i32 k)
+RS_DEVICE double rs_preemption_gap(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i32 k)
 {
     return -RS_LOG(rs_uniform(sim, RS_PURPOSE_PREEMPTION, (rs_u32)p, (rs_u32)k))
            / PL_D(sim, p, RS_PD_PREEMPTION_RATE);
 }
 
-RS_DEVICE void rs_reschedule_preemption(rs_sim *sim, rs_i32 p)
+RS_DEVICE void rs_reschedule_preemption(rs_sim *RS_RESTRICT sim, rs_i32 p)
 {
     rs_i32 n;
     if (PL_I(sim, p, RS_PI_KIND) != RS_POOL_SPOT || PL_D(sim, p, RS_PD_PREEMPTION_RATE) <= 0.0) {
@@ -2525,7 +2527,7 @@ RS_DEVICE void rs_reschedule_preemption(rs_sim *sim, rs_i32 p)
 
 /* The reference's GpuFailures._integrate: a pool's units down and units waiting for a
  * repairer, integrated up to t. */
-RS_DEVICE void rs_integrate_repairs(rs_sim *sim, rs_i32 p, double t)
+RS_DEVICE void rs_integrate_repairs(rs_sim *RS_RESTRICT sim, rs_i32 p, double t)
 {
     double dt = t - PS_D(sim, p, RS_PS_REPAIR_SINCE);
     sim->down_hours[p] += (double)PS_I(sim, p, RS_PS_DOWN) * dt;
@@ -2533,7 +2535,7 @@ RS_DEVICE void rs_integrate_repairs(rs_sim *sim, rs_i32 p, double t)
     PS_D(sim, p, RS_PS_REPAIR_SINCE) = t;
 }
 
-RS_DEVICE void rs_arm_failure(rs_sim *sim, rs_i32 p, rs_i64 u)
+RS_DEVICE void rs_arm_failure(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i64 u)
 {
     rs_i64 dist = PL_I(sim, p, RS_PI_FAILURE_DIST);
     rs_i32 local = (rs_i32)(u - PL_I(sim, p, RS_PI_FIRST_UNIT));
@@ -2551,7 +2553,7 @@ RS_DEVICE void rs_arm_failure(rs_sim *sim, rs_i32 p, rs_i64 u)
     rs_at(sim, ttf, RS_EV_FAILURE, p, local, k, (rs_i32)UN_I(sim, u, RS_UI_LIFE_VERSION));
 }
 
-RS_DEVICE void rs_close_lease(rs_sim *sim, rs_i32 p, rs_i64 u)
+RS_DEVICE void rs_close_lease(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i64 u)
 {
     double cost;
     rs_advance_exposure(sim, p);
@@ -2574,7 +2576,7 @@ RS_DEVICE void rs_close_lease(rs_sim *sim, rs_i32 p, rs_i64 u)
     rs_reschedule_preemption(sim, p);
 }
 
-RS_DEVICE void rs_open_lease(rs_sim *sim, rs_i32 p)
+RS_DEVICE void rs_open_lease(rs_sim *RS_RESTRICT sim, rs_i32 p)
 {
     rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
     rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
@@ -2603,7 +2605,7 @@ RS_DEVICE void rs_open_lease(rs_sim *sim, rs_i32 p)
 /* The reference's _cloud_spend: closed cloud leases plus every open cloud lease's billed
  * cost (reserved units are not leases that a cloud budget pays for), added left to right:
  * units within a pool, then pools in file order (docs/model.md "Numbers"). */
-RS_DEVICE double rs_cloud_spend(rs_sim *sim)
+RS_DEVICE double rs_cloud_spend(rs_sim *RS_RESTRICT sim)
 {
     double open_cost = 0.0;
     rs_i32 p;
@@ -2627,7 +2629,7 @@ RS_DEVICE double rs_cloud_spend(rs_sim *sim)
     return sim->cloud_closed + open_cost;
 }
 
-RS_DEVICE int rs_bursts(rs_sim *sim, rs_i32 id)
+RS_DEVICE int rs_bursts(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     double now = sim->now;
     if (now - TK_D(sim, id, RS_TK_ARRIVAL) >= sim->burst_wait) {
@@ -2638,7 +2640,7 @@ RS_DEVICE int rs_bursts(rs_sim *sim, rs_i32 id)
                   < sim->burst_slack;
 }
 
-RS_DEVICE rs_i64 rs_best_cloud_option(rs_sim *sim, rs_i32 id)
+RS_DEVICE rs_i64 rs_best_cloud_option(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
     rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
@@ -2663,7 +2665,7 @@ RS_DEVICE rs_i64 rs_best_cloud_option(rs_sim *sim, rs_i32 id)
     return best;
 }
 
-RS_DEVICE void rs_provision(rs_sim *sim)
+RS_DEVICE void rs_provision(rs_sim *RS_RESTRICT sim)
 {
     rs_i32 p;
     for (p = 0; p < sim->n_pools; p++) {
@@ -2739,7 +2741,7 @@ RS_DEVICE void rs_provision(rs_sim *sim)
     }
 }
 
-RS_DEVICE void rs_provisioned(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 version)
+RS_DEVICE void rs_provisioned(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i32 local, rs_i32 version)
 {
     rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
     if (UN_I(sim, u, RS_UI_LIFE_VERSION) != version) {
@@ -2757,7 +2759,7 @@ RS_DEVICE void rs_provisioned(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 versio
     rs_reschedule_preemption(sim, p);
 }
 
-RS_DEVICE void rs_idle_check(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 version)
+RS_DEVICE void rs_idle_check(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i32 local, rs_i32 version)
 {
     rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
     if (UN_I(sim, u, RS_UI_IDLE_VERSION) != version || !rs_unit_free(sim, u)) {
@@ -2769,7 +2771,7 @@ RS_DEVICE void rs_idle_check(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 version
     rs_close_lease(sim, p, u);
 }
 
-RS_DEVICE void rs_preemption_notice(rs_sim *sim, rs_i32 p, rs_i32 version)
+RS_DEVICE void rs_preemption_notice(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i32 version)
 {
     rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
     rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
@@ -2812,7 +2814,7 @@ RS_DEVICE void rs_preemption_notice(rs_sim *sim, rs_i32 p, rs_i32 version)
     rs_at(sim, PL_D(sim, p, RS_PD_PREEMPTION_NOTICE), RS_EV_PREEMPTION_TAKE, p, count, 0, 0);
 }
 
-RS_DEVICE void rs_preemption_take(rs_sim *sim, rs_i32 p, rs_i32 count)
+RS_DEVICE void rs_preemption_take(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i32 count)
 {
     rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
     rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
@@ -2835,7 +2837,7 @@ RS_DEVICE void rs_preemption_take(rs_sim *sim, rs_i32 p, rs_i32 count)
 
 /* Post the end of the unit's repair: the hours a paused repair has left, or a draw for its
  * k-th failure. */
-RS_DEVICE void rs_begin_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 version)
+RS_DEVICE void rs_begin_repair(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 version)
 {
     rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
     rs_stream s;
@@ -2853,7 +2855,7 @@ RS_DEVICE void rs_begin_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs
 }
 
 /* Whether the pool has a crew (repairers around the clock, or a repair team). */
-RS_DEVICE int rs_has_crew(rs_sim *sim, rs_i32 p)
+RS_DEVICE int rs_has_crew(rs_sim *RS_RESTRICT sim, rs_i32 p)
 {
     return PL_I(sim, p, RS_PI_REPAIRERS) > 0 || PL_I(sim, p, RS_PI_REPAIR_TEAM) >= 0;
 }
@@ -2862,7 +2864,7 @@ RS_DEVICE int rs_has_crew(rs_sim *sim, rs_i32 p)
  * lowest free slot on duty (a global slot index), RS_ANY_REPAIRER for a crew around the
  * clock, or -1. A repair team does no stage's work, so its slot holds -1 or a repair. */
 #define RS_ANY_REPAIRER (-2)
-RS_DEVICE rs_i64 rs_free_repairer(rs_sim *sim, rs_i32 p)
+RS_DEVICE rs_i64 rs_free_repairer(rs_sim *RS_RESTRICT sim, rs_i32 p)
 {
     rs_i64 team = PL_I(sim, p, RS_PI_REPAIR_TEAM);
     rs_i64 s0, k, on_duty;
@@ -2880,7 +2882,7 @@ RS_DEVICE rs_i64 rs_free_repairer(rs_sim *sim, rs_i32 p)
 }
 
 /* The unit's repairer is free again; a repair team's slot ends its overtime. */
-RS_DEVICE void rs_release_repairer(rs_sim *sim, rs_i64 u)
+RS_DEVICE void rs_release_repairer(rs_sim *RS_RESTRICT sim, rs_i64 u)
 {
     rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
     rs_i64 slot = UN_I(sim, u, RS_UI_REPAIR_SLOT);
@@ -2900,7 +2902,7 @@ RS_DEVICE void rs_release_repairer(rs_sim *sim, rs_i64 u)
 /* A repair team's person goes off duty with more than the allowed overtime of a repair left
  * (the reference's pause_repair): the repair keeps the hours left and its unit goes back to
  * the head of the repair queue. */
-RS_DEVICE void rs_pause_repair(rs_sim *sim, rs_i64 u)
+RS_DEVICE void rs_pause_repair(rs_sim *RS_RESTRICT sim, rs_i64 u)
 {
     rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
     rs_integrate_repairs(sim, p, sim->now);
@@ -2916,7 +2918,7 @@ RS_DEVICE void rs_pause_repair(rs_sim *sim, rs_i64 u)
 
 /* The dispatch step's repairs (the reference's GpuFailures.start_repairs): in each crew's
  * pool, free repairers take the waiting units in failure order. */
-RS_DEVICE void rs_start_repairs(rs_sim *sim)
+RS_DEVICE void rs_start_repairs(rs_sim *RS_RESTRICT sim)
 {
     rs_i32 p;
     if (sim->repairs_waiting == 0) {
@@ -2954,7 +2956,7 @@ RS_DEVICE void rs_start_repairs(rs_sim *sim)
     }
 }
 
-RS_DEVICE void rs_fail(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 version)
+RS_DEVICE void rs_fail(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 version)
 {
     rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
     if (UN_I(sim, u, RS_UI_LIFE_VERSION) != version) {
@@ -2977,7 +2979,7 @@ RS_DEVICE void rs_fail(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 ver
     }
 }
 
-RS_DEVICE void rs_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 repair_version,
+RS_DEVICE void rs_repair(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i32 local, rs_i32 repair_version,
                          rs_i32 version)
 {
     rs_i64 u = PL_I(sim, p, RS_PI_FIRST_UNIT) + local;
@@ -3006,7 +3008,7 @@ RS_DEVICE void rs_repair(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 repair_vers
  * Shifts. A team's head count steps are a process in the reference: step k + 1 is a
  * timeout of (t[k+1] − now) created after step k's round, so it fires at now + that. */
 
-RS_DEVICE void rs_schedule_step(rs_sim *sim, rs_i32 team, rs_i32 step)
+RS_DEVICE void rs_schedule_step(rs_sim *RS_RESTRICT sim, rs_i32 team, rs_i32 step)
 {
     rs_i64 first = TM_I(sim, team, RS_TI_FIRST_STEP);
     double t;
@@ -3020,7 +3022,7 @@ RS_DEVICE void rs_schedule_step(rs_sim *sim, rs_i32 team, rs_i32 step)
     rs_at(sim, t > sim->now ? t - sim->now : 0.0, RS_EV_SHIFT_CHANGE, team, 0, step, 0);
 }
 
-RS_DEVICE void rs_shift_change(rs_sim *sim, rs_i32 team, rs_i32 step)
+RS_DEVICE void rs_shift_change(rs_sim *RS_RESTRICT sim, rs_i32 team, rs_i32 step)
 {
     double now = sim->now;
     rs_i64 s0 = TM_I(sim, team, RS_TI_FIRST_SLOT);
@@ -3067,7 +3069,7 @@ RS_DEVICE void rs_shift_change(rs_sim *sim, rs_i32 team, rs_i32 step)
 /* ---------------------------------------------------------------------------------------
  * One replication. */
 
-RS_DEVICE void rs_handle(rs_sim *sim, const rs_event *ev)
+RS_DEVICE void rs_handle(rs_sim *RS_RESTRICT sim, const rs_event *ev)
 {
     rs_trace(sim, RS_TR_EVENT, (double)ev->cls, (double)ev->k0, (double)ev->k1, (double)ev->seq);
     sim->events += 1;
@@ -3128,7 +3130,7 @@ RS_DEVICE void rs_handle(rs_sim *sim, const rs_event *ev)
     }
 }
 
-RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 *scratch,
+RS_DEVICE void rs_setup(rs_sim *RS_RESTRICT sim, const rs_i64 *mi, const double *md, rs_u64 *scratch,
                         double *out_d, rs_i64 *out_i, rs_u32 rep)
 {
     const double *g = md + mi[RS_H_GLOBAL_D];
@@ -3277,7 +3279,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->flow_h = 0.0;
 }
 
-RS_DEVICE void rs_reset(rs_sim *sim)
+RS_DEVICE void rs_reset(rs_sim *RS_RESTRICT sim)
 {
     const rs_i64 *mi = sim->mi;
     rs_i64 i, n;
@@ -3377,7 +3379,7 @@ RS_DEVICE void rs_reset(rs_sim *sim)
 }
 
 /* Whether shot a's release comes before shot b's in the heap's order: time, then shot. */
-RS_DEVICE int rs_release_less(rs_sim *sim, rs_i32 a, rs_i32 b)
+RS_DEVICE int rs_release_less(rs_sim *RS_RESTRICT sim, rs_i32 a, rs_i32 b)
 {
     double ta = rs_release_time(sim, a), tb = rs_release_time(sim, b);
     if (ta != tb) {
@@ -3386,7 +3388,7 @@ RS_DEVICE int rs_release_less(rs_sim *sim, rs_i32 a, rs_i32 b)
     return a < b;
 }
 
-RS_DEVICE void rs_sift_releases(rs_sim *sim, rs_i32 *v, rs_i32 i, rs_i32 n)
+RS_DEVICE void rs_sift_releases(rs_sim *RS_RESTRICT sim, rs_i32 *v, rs_i32 i, rs_i32 n)
 {
     rs_i32 x = v[i];
     for (;;) {
@@ -3408,7 +3410,7 @@ RS_DEVICE void rs_sift_releases(rs_sim *sim, rs_i32 *v, rs_i32 i, rs_i32 n)
 
 /* An episode's shots in release order: already in order for all-at-once and Poisson
  * releases (a check), sorted in place (heapsort) for a window. */
-RS_DEVICE void rs_sort_releases(rs_sim *sim, rs_i32 *v, rs_i32 n)
+RS_DEVICE void rs_sort_releases(rs_sim *RS_RESTRICT sim, rs_i32 *v, rs_i32 n)
 {
     rs_i32 k;
     for (k = 1; k < n; k++) {
@@ -3432,7 +3434,7 @@ RS_DEVICE void rs_sort_releases(rs_sim *sim, rs_i32 *v, rs_i32 n)
 
 /* The reference's _schedule_releases and run(): create every shot, put the season where
  * its starting state says (if any) and schedule the set-up events, all from now on. */
-RS_DEVICE void rs_start_season(rs_sim *sim)
+RS_DEVICE void rs_start_season(rs_sim *RS_RESTRICT sim)
 {
     double now = sim->now;
     rs_i32 e, p, t;
@@ -3548,19 +3550,19 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
 /* A completion whose service was interrupted: SimPy removed the service process's
  * callback, so its timeout posts nothing, and a round holding only such events never
  * happens at all. */
-RS_DEVICE int rs_voided(rs_sim *sim, const rs_entry *e)
+RS_DEVICE int rs_voided(rs_sim *RS_RESTRICT sim, const rs_entry *e)
 {
     return rs_entry_class(e) == RS_EV_COMPLETION
            && e->a != sim->tk_version[rs_entry_k0(e)];
 }
 
-RS_DEVICE int rs_round_event(rs_sim *sim, double t)
+RS_DEVICE int rs_round_event(rs_sim *RS_RESTRICT sim, double t)
 {
     return sim->heap_n > 0 && sim->heap[0].when == rs_time_bits(t)
            && rs_entry_gen(&sim->heap[0]) <= sim->round;
 }
 
-RS_DEVICE void rs_end_of_round(rs_sim *sim, double t)
+RS_DEVICE void rs_end_of_round(rs_sim *RS_RESTRICT sim, double t)
 {
     rs_i64 i;
     rs_start_repairs(sim);
@@ -3585,7 +3587,7 @@ RS_DEVICE void rs_end_of_round(rs_sim *sim, double t)
 
 /* Close open leases and overtime at the end of the run (the reference's Season.close),
  * then integrate the monitors to the end. */
-RS_DEVICE void rs_close(rs_sim *sim, double end)
+RS_DEVICE void rs_close(rs_sim *RS_RESTRICT sim, double end)
 {
     rs_i32 p, t, m;
     sim->now = end;
@@ -3654,7 +3656,7 @@ RS_DEVICE void rs_close(rs_sim *sim, double end)
 /* The tasks still queued when the run ends, per stage, with the hours they had waited:
  * resource by resource (pools, then teams), each list in dispatch order, each task at the
  * list of its first option (the reference's order of the same sums). */
-RS_DEVICE void rs_count_queued(rs_sim *sim, double end)
+RS_DEVICE void rs_count_queued(rs_sim *RS_RESTRICT sim, double end)
 {
     rs_i32 r, k;
     for (r = 0; r < sim->n_res; r++) {
