@@ -594,13 +594,28 @@ enum rs_outcome {
 #define RS_TWO53 9007199254740992.0
 #define RS_BELOW_ONE (1.0 - 1.0 / 9007199254740992.0)
 
-/* The ten rounds' keys of a replication's key (k0, k1), worked out once (rs_philox_keys):
- * each round xors its two keys in from memory instead of bumping two registers. */
+/* The ten rounds' keys of a replication's key (k0, k1). On a CPU they are worked out once
+ * (rs_philox_keys) and each round xors its two in from memory instead of bumping two
+ * registers; on a GPU, where that table would live in a thread's stack, round r's keys are
+ * k0 + r * 0x9E3779B9 and k1 + r * 0xBB67AE85 (mod 2**32), each an addition of a constant. */
 #define RS_PHILOX_ROUNDS 10
+#ifdef RS_CUDA
+typedef struct {
+    rs_u32 k0, k1;
+} rs_keys;
+#define RS_ROUND_K0(keys, r) ((keys)->k0 + (rs_u32)(r) * 0x9E3779B9u)
+#define RS_ROUND_K1(keys, r) ((keys)->k1 + (rs_u32)(r) * 0xBB67AE85u)
+RS_DEVICE void rs_philox_keys(rs_keys *keys, rs_u32 k0, rs_u32 k1)
+{
+    keys->k0 = k0;
+    keys->k1 = k1;
+}
+#else
 typedef struct {
     rs_u32 k[2 * RS_PHILOX_ROUNDS];
 } rs_keys;
-
+#define RS_ROUND_K0(keys, r) ((keys)->k[2 * (r)])
+#define RS_ROUND_K1(keys, r) ((keys)->k[2 * (r) + 1])
 RS_DEVICE void rs_philox_keys(rs_keys *keys, rs_u32 k0, rs_u32 k1)
 {
     int r;
@@ -611,6 +626,7 @@ RS_DEVICE void rs_philox_keys(rs_keys *keys, rs_u32 k0, rs_u32 k1)
         k1 += 0xBB67AE85u;
     }
 }
+#endif
 
 /* One Philox round with round keys k0, k1: the two multiplications, the xors. The ten
  * rounds are written out (no loop to count) so that the compiler keeps all in registers. */
@@ -624,24 +640,24 @@ RS_DEVICE void rs_philox_keys(rs_keys *keys, rs_u32 k0, rs_u32 k1)
         (c3) = (rs_u32)p0_;                                                                 \
     } while (0)
 
-#define RS_PHILOX_NINE_ROUNDS(c0, c1, c2, c3, k)                                            \
+#define RS_PHILOX_NINE_ROUNDS(c0, c1, c2, c3, keys)                                         \
     do {                                                                                    \
-        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[0], (k)[1]);                                    \
-        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[2], (k)[3]);                                    \
-        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[4], (k)[5]);                                    \
-        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[6], (k)[7]);                                    \
-        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[8], (k)[9]);                                    \
-        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[10], (k)[11]);                                  \
-        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[12], (k)[13]);                                  \
-        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[14], (k)[15]);                                  \
-        RS_PHILOX_ROUND(c0, c1, c2, c3, (k)[16], (k)[17]);                                  \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, RS_ROUND_K0(keys, 0), RS_ROUND_K1(keys, 0));        \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, RS_ROUND_K0(keys, 1), RS_ROUND_K1(keys, 1));        \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, RS_ROUND_K0(keys, 2), RS_ROUND_K1(keys, 2));        \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, RS_ROUND_K0(keys, 3), RS_ROUND_K1(keys, 3));        \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, RS_ROUND_K0(keys, 4), RS_ROUND_K1(keys, 4));        \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, RS_ROUND_K0(keys, 5), RS_ROUND_K1(keys, 5));        \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, RS_ROUND_K0(keys, 6), RS_ROUND_K1(keys, 6));        \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, RS_ROUND_K0(keys, 7), RS_ROUND_K1(keys, 7));        \
+        RS_PHILOX_ROUND(c0, c1, c2, c3, RS_ROUND_K0(keys, 8), RS_ROUND_K1(keys, 8));        \
     } while (0)
 
 RS_DEVICE void rs_philox(rs_u32 *c, const rs_keys *keys)
 {
     rs_u32 c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
-    RS_PHILOX_NINE_ROUNDS(c0, c1, c2, c3, keys->k);
-    RS_PHILOX_ROUND(c0, c1, c2, c3, keys->k[18], keys->k[19]);
+    RS_PHILOX_NINE_ROUNDS(c0, c1, c2, c3, keys);
+    RS_PHILOX_ROUND(c0, c1, c2, c3, RS_ROUND_K0(keys, 9), RS_ROUND_K1(keys, 9));
     c[0] = c0;
     c[1] = c1;
     c[2] = c2;
@@ -653,9 +669,9 @@ RS_DEVICE void rs_philox(rs_u32 *c, const rs_keys *keys)
 RS_DEVICE rs_u64 rs_philox_first(rs_u32 c0, rs_u32 c1, rs_u32 c2, rs_u32 c3, const rs_keys *keys)
 {
     rs_u64 p1;
-    RS_PHILOX_NINE_ROUNDS(c0, c1, c2, c3, keys->k);
+    RS_PHILOX_NINE_ROUNDS(c0, c1, c2, c3, keys);
     p1 = (rs_u64)0xCD9E8D57u * (rs_u64)c2;
-    return ((rs_u64)((rs_u32)(p1 >> 32) ^ c1 ^ keys->k[18]) << 32) | (rs_u64)(rs_u32)p1;
+    return ((rs_u64)((rs_u32)(p1 >> 32) ^ c1 ^ RS_ROUND_K0(keys, 9)) << 32) | (rs_u64)(rs_u32)p1;
 }
 
 RS_DEVICE double rs_to_uniform(rs_u32 hi, rs_u32 lo)
