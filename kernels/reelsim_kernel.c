@@ -1030,6 +1030,7 @@ typedef struct {
      * found nothing to start. */
     int dispatch_due;
     rs_u64 ready; /* bit r: resource r (r < 64) has work waiting and room for some */
+    rs_u64 cloud_pools; /* bit p: pool p (p < 64) is a cloud pool */
     rs_i32 n_delivered;
     int finished;
     int closing;
@@ -2681,17 +2682,30 @@ RS_DEVICE rs_i64 rs_best_cloud_option(rs_sim *RS_RESTRICT sim, rs_i32 id)
     return best;
 }
 
+/* The next cloud pool after p (-1 to start), or -1 when there is none. */
+RS_DEVICE rs_i32 rs_next_cloud_pool(rs_sim *RS_RESTRICT sim, rs_i32 p)
+{
+    if (sim->n_pools > 64) {
+        for (p = p + 1; p < sim->n_pools; p++) {
+            if (rs_pool_cloud(sim, p)) {
+                return p;
+            }
+        }
+        return -1;
+    } else {
+        rs_u64 rest = p < 0 ? sim->cloud_pools : (sim->cloud_pools >> p) >> 1;
+        return rest != 0 ? p + 1 + (rs_i32)RS_LOWEST_BIT(rest) : -1;
+    }
+}
+
 RS_DEVICE void rs_provision(rs_sim *RS_RESTRICT sim)
 {
-    rs_i32 p;
-    for (p = 0; p < sim->n_pools; p++) {
+    rs_i32 p = -1;
+    while ((p = rs_next_cloud_pool(sim, p)) >= 0) {
         rs_i64 gpus, leases, free, enough, wanted, need, room, i;
         rs_i32 count, k, places, at;
         const rs_i32 *list;
         double min_cost, first_arrival, least_slack;
-        if (!rs_pool_cloud(sim, p)) {
-            continue;
-        }
         gpus = PL_I(sim, p, RS_PI_GPUS);
         leases = PS_I(sim, p, RS_PS_LEASES);
         if (leases >= gpus) {
@@ -3693,6 +3707,7 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
 {
     rs_sim sim;
     double end;
+    rs_i32 p;
     if (mi[RS_H_VERSION] != RS_LAYOUT_VERSION) {
         out_i[mi[RS_H_OI_STATUS]] = RS_BAD_LAYOUT;
         return RS_BAD_LAYOUT;
@@ -3702,6 +3717,10 @@ RS_DEVICE int rs_run_replication(const rs_i64 *mi, const double *md, rs_u64 *scr
     sim.trace_cap = trace_cap;
     sim.trace_n = 0;
     rs_reset(&sim);
+    sim.cloud_pools = 0;
+    for (p = 0; p < sim.n_pools && p < 64; p++) {
+        sim.cloud_pools |= rs_pool_cloud(&sim, p) ? (rs_u64)1 << p : 0;
+    }
     rs_start_season(&sim);
     end = sim.finished ? sim.now : sim.run_end;
     while (sim.status == RS_OK && !sim.finished) {
