@@ -509,6 +509,7 @@ enum rs_pool_state_i {
     RS_PS_REPAIR_WAITING, /* units waiting for a repairer */
     RS_PS_REPAIRING,      /* repairers at work */
     RS_PS_FIRST_FREE,
+    RS_PS_EXPOSED, /* units leased, ready and not draining (rs_exposed) */
     RS_PS_I_SIZE
 };
 
@@ -1503,9 +1504,19 @@ RS_DEVICE void rs_unit_changed(rs_sim *RS_RESTRICT sim, rs_i64 u, int was)
     sim->dispatch_due |= now_free;
 }
 
+/* Whether a unit with these flags is exposed to spot preemption: leased, ready, not draining. */
+RS_DEVICE int rs_flags_exposed(rs_i64 flags)
+{
+    return (flags & (RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_DRAINING))
+           == (RS_FLAG_LEASED | RS_FLAG_READY);
+}
+
 RS_DEVICE void rs_unit_flags(rs_sim *RS_RESTRICT sim, rs_i64 u, rs_i64 flags)
 {
     int was = rs_unit_free(sim, u);
+    rs_i32 p = (rs_i32)UN_I(sim, u, RS_UI_POOL);
+    PS_I(sim, p, RS_PS_EXPOSED) +=
+        rs_flags_exposed(flags) - rs_flags_exposed(UN_I(sim, u, RS_UI_FLAGS));
     UN_I(sim, u, RS_UI_FLAGS) = flags;
     rs_unit_changed(sim, u, was);
 }
@@ -1539,20 +1550,10 @@ RS_DEVICE void rs_unit_done(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i64 u, rs_i32 
     }
 }
 
+/* Pool p's units exposed to preemption, counted as their flags change (rs_unit_flags). */
 RS_DEVICE rs_i32 rs_exposed(rs_sim *RS_RESTRICT sim, rs_i32 p)
 {
-    rs_i64 u0 = PL_I(sim, p, RS_PI_FIRST_UNIT);
-    rs_i64 n = PL_I(sim, p, RS_PI_GPUS);
-    rs_i32 count = 0;
-    rs_i64 k;
-    for (k = 0; k < n; k++) {
-        rs_i64 f = UN_I(sim, u0 + k, RS_UI_FLAGS);
-        if ((f & (RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_DRAINING))
-            == (RS_FLAG_LEASED | RS_FLAG_READY)) {
-            count += 1;
-        }
-    }
-    return count;
+    return PS_I(sim, p, RS_PS_EXPOSED);
 }
 
 RS_DEVICE rs_i32 rs_free_slot(rs_sim *RS_RESTRICT sim, rs_i32 team)
@@ -2820,9 +2821,7 @@ RS_DEVICE void rs_preemption_notice(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i32 ve
     for (taken = 0; taken < batch; taken++) {
         rs_i64 best = -1;
         for (k = 0; k < n; k++) {
-            rs_i64 f = UN_I(sim, u0 + k, RS_UI_FLAGS);
-            if ((f & (RS_FLAG_LEASED | RS_FLAG_READY | RS_FLAG_DRAINING))
-                != (RS_FLAG_LEASED | RS_FLAG_READY)) {
+            if (!rs_flags_exposed(UN_I(sim, u0 + k, RS_UI_FLAGS))) {
                 continue;
             }
             if (best < 0 || UN_I(sim, u0 + k, RS_UI_LEASE_ORDER) > UN_I(sim, best, RS_UI_LEASE_ORDER)
@@ -3389,6 +3388,7 @@ RS_DEVICE void rs_reset(rs_sim *RS_RESTRICT sim)
         PS_I(sim, p, RS_PS_REPAIR_WAITING) = 0;
         PS_I(sim, p, RS_PS_REPAIRING) = 0;
         PS_I(sim, p, RS_PS_FIRST_FREE) = 0;
+        PS_I(sim, p, RS_PS_EXPOSED) = 0;
         PS_D(sim, p, RS_PS_NO_BURST_BEFORE) = rs_infinity();
     }
     n = mi[RS_H_N_SLOTS];
