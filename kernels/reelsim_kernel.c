@@ -74,6 +74,8 @@ typedef unsigned int rs_u32;
 typedef int rs_i32;
 typedef unsigned long long rs_u64;
 typedef long long rs_i64;
+typedef unsigned short rs_u16;
+typedef unsigned char rs_u8;
 
 /* ---------------------------------------------------------------------------------------
  * Layout: header slots of mi, row columns of the tables, codes. The host parses these
@@ -562,7 +564,7 @@ enum rs_outcome {
     RS_OUT_APPROVED
 };
 
-#define RS_LAYOUT_VERSION 5
+#define RS_LAYOUT_VERSION 6
 #define RS_TRACE_WIDTH 6
 #define RS_EVENT_WORDS 4
 #define RS_FLAG_LEASED 1
@@ -574,7 +576,7 @@ enum rs_outcome {
 #define RS_STATE_FAILED 1
 #define RS_STATE_THROUGH 2
 #define RS_STATE_RESUMED 4
-#define RS_NO_FLAG 0x7FFFFFFF
+#define RS_NO_FLAG 0xFFFF /* above every stage address; sh_flag is 16-bit */
 #define RS_MAX_PASS 255
 #define RS_HOURS_PER_BIN 24.0
 /* Diagnostics: events per class (RS_N_CLASSES slots, by class number) and three tie
@@ -912,9 +914,15 @@ typedef struct {
     int has_start;
     double horizon, burst_wait, burst_slack, budget, start_now, run_end;
 
-    rs_i64 *sh_frames;
+    /* Per shot: frames (the host bounds them to 31 bits), the release time where it is
+     * drawn (an episode released all at once releases every shot at its lock: read from
+     * the model), stage, attempt and flag (16-bit: the host bounds stages to 256 and
+     * attempts to 65,535), state bits, rework passes and review rounds (unbounded). */
+    rs_i32 *sh_frames;
     double *sh_release;
-    rs_i32 *sh_stage, *sh_pass, *sh_attempt, *sh_flag, *sh_state, *sh_rounds;
+    rs_u16 *sh_stage, *sh_attempt, *sh_flag;
+    rs_u8 *sh_state;
+    rs_i32 *sh_pass, *sh_rounds;
     double *tk_d;
     rs_i32 *tk_i;
     rs_i32 *tk_record;  /* per task id: its record, or -1 */
@@ -1273,9 +1281,16 @@ RS_DEVICE void rs_at(rs_sim *sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1
 /* When shot s's release was posted at the start (posting number rel_seq[s]): at the
  * start itself for a shot resumed mid-pipeline, else at its release time (not before
  * the start), as rs_at computed it. */
+RS_DEVICE double rs_shot_release(rs_sim *sim, rs_i32 s)
+{
+    rs_i64 e = sim->shot_ep[s];
+    return EP_I(sim, e, RS_EI_RELEASE) == RS_RELEASE_ALL_AT_ONCE ? EP_D(sim, e, RS_ED_LOCK)
+                                                                 : sim->sh_release[s];
+}
+
 RS_DEVICE double rs_release_time(rs_sim *sim, rs_i32 s)
 {
-    double delay = sim->sh_release[s] - sim->start_now;
+    double delay = rs_shot_release(sim, s) - sim->start_now;
     if (sim->sh_state[s] & RS_STATE_RESUMED) {
         return sim->start_now;
     }
@@ -1863,7 +1878,7 @@ RS_DEVICE void rs_enter_stage(rs_sim *sim, rs_i32 s)
     }
     sim->sh_state[s] |= RS_STATE_THROUGH;
     sim->flow_n += 1;
-    sim->flow_h += sim->now - sim->sh_release[s];
+    sim->flow_h += sim->now - rs_shot_release(sim, s);
     rs_shot_done(sim, s);
 }
 
@@ -3017,13 +3032,13 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     /* The horizon is a moment of the season (hours from its start), whenever the run starts. */
     sim->run_end = sim->horizon;
 
-    sim->sh_frames = (rs_i64 *)(scratch + mi[RS_H_S_SHOT_FRAMES]);
+    sim->sh_frames = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_FRAMES]);
     sim->sh_release = (double *)(scratch + mi[RS_H_S_SHOT_RELEASE]);
-    sim->sh_stage = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_STAGE]);
+    sim->sh_stage = (rs_u16 *)(scratch + mi[RS_H_S_SHOT_STAGE]);
     sim->sh_pass = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_PASS]);
-    sim->sh_attempt = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_ATTEMPT]);
-    sim->sh_flag = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_FLAG]);
-    sim->sh_state = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_STATE]);
+    sim->sh_attempt = (rs_u16 *)(scratch + mi[RS_H_S_SHOT_ATTEMPT]);
+    sim->sh_flag = (rs_u16 *)(scratch + mi[RS_H_S_SHOT_FLAG]);
+    sim->sh_state = (rs_u8 *)(scratch + mi[RS_H_S_SHOT_STATE]);
     sim->sh_rounds = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_ROUNDS]);
     sim->tk_d = (double *)(scratch + mi[RS_H_S_TASK_D]);
     sim->tk_i = (rs_i32 *)(scratch + mi[RS_H_S_TASK_I]);
@@ -3308,8 +3323,10 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
             } else {
                 release = lock;
             }
-            sim->sh_frames[sid] = frames;
-            sim->sh_release[sid] = release;
+            sim->sh_frames[sid] = (rs_i32)frames;
+            if (pattern != RS_RELEASE_ALL_AT_ONCE) {
+                sim->sh_release[sid] = release;
+            }
             sim->frames[e] += frames;
             if (status == RS_SHOT_NOT_STARTED || status == RS_SHOT_AT_STAGE) {
                 /* posted now, into the episode's stream */
@@ -3317,9 +3334,9 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
                 sim->rel_order[first + queued++] = sid;
             }
             if (status == RS_SHOT_AT_STAGE) {
-                sim->sh_stage[sid] = (rs_i32)start[RS_SS_STAGE];
+                sim->sh_stage[sid] = (rs_u16)start[RS_SS_STAGE];
                 sim->sh_pass[sid] = (rs_i32)start[RS_SS_PASSES];
-                sim->sh_attempt[sid] = (rs_i32)start[RS_SS_ATTEMPT];
+                sim->sh_attempt[sid] = (rs_u16)start[RS_SS_ATTEMPT];
                 sim->sh_state[sid] |= RS_STATE_RESUMED;
             } else if (status != RS_SHOT_NOT_STARTED) {
                 /* through or failed before now: done with the pipeline */

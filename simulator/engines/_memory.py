@@ -13,9 +13,11 @@ __all__ = ["output_layout", "scratch_layout"]
 
 
 def scratch_layout(**n: int) -> dict[str, int]:
-    """Header slots of a replication's scratch: the word offset of each array (int32
-    arrays take half words), the scratch's size, and the room of the heap, the idle list and
-    the task records."""
+    """Header slots of a replication's scratch: the word offset of each array (every array
+    starts on a word; int32 arrays take half words, 16-bit ones quarter words, bytes an
+    eighth), the scratch's size, and the room of the heap, the idle list and the task
+    records. ``drawn_releases`` is how many shots have a release time drawn per replication
+    (all or none: a shot released all at once with its episode is released at the lock)."""
     slots: dict[str, int] = {}
     at = 0
 
@@ -27,12 +29,20 @@ def scratch_layout(**n: int) -> dict[str, int]:
     def halves(name: str, count: int) -> None:
         words(name, (count + 1) // 2)
 
+    def quarters(name: str, count: int) -> None:
+        words(name, (count + 3) // 4)
+
+    def eighths(name: str, count: int) -> None:
+        words(name, (count + 7) // 8)
+
     task_d = len(LAYOUT["rs_task_d"]) - 1
     task_i = len(LAYOUT["rs_task_i"]) - 1
-    words("RS_H_S_SHOT_FRAMES", n["n_shots"])
-    words("RS_H_S_SHOT_RELEASE", n["n_shots"])
-    for name in ("STAGE", "PASS", "ATTEMPT", "FLAG", "STATE"):
-        halves(f"RS_H_S_SHOT_{name}", n["n_shots"])
+    halves("RS_H_S_SHOT_FRAMES", n["n_shots"])
+    words("RS_H_S_SHOT_RELEASE", n["drawn_releases"])
+    for name in ("STAGE", "ATTEMPT", "FLAG"):
+        quarters(f"RS_H_S_SHOT_{name}", n["n_shots"])
+    eighths("RS_H_S_SHOT_STATE", n["n_shots"])
+    halves("RS_H_S_SHOT_PASS", n["n_shots"])
     halves("RS_H_S_SHOT_ROUNDS", n["n_shots"] * n["n_reviews"])
     # task records for task_capacity tasks at once, and a spare one
     words("RS_H_S_TASK_D", (n["task_capacity"] + 1) * task_d)

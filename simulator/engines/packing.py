@@ -65,11 +65,13 @@ _DK = LAYOUT["rs_dist_kind"]
 
 _HOURS_PER_BIN = 24.0
 # Draw addresses (simulator/draws.py): owner has 24 bits, a stage index 8, an attempt 16;
-# a GPU's failure owner is (pool << 16) | unit.
+# a GPU's failure owner is (pool << 16) | unit. A shot's attempt, which reaches
+# max_attempts, is kept in 16 bits in the kernel's scratch, and its frames in 31.
 _OWNER_BOUND = 1 << 24
 _STAGE_BOUND = 1 << 8
-_ATTEMPT_BOUND = 1 << 16
+_ATTEMPT_BOUND = (1 << 16) - 1
 _UNIT_BOUND = 1 << 16
+_FRAMES_BOUND = (1 << 31) - 1
 
 
 @dataclass(frozen=True)
@@ -240,9 +242,10 @@ def _check_supported(model: SeasonModel) -> None:
     for st in model.shot_stages:
         if st.max_attempts > _ATTEMPT_BOUND:
             raise UnsupportedError(
-                f"stage {st.name!r}: the batch kernel allows at most {_ATTEMPT_BOUND} attempts "
-                f"(the draw address has 16 bits for an attempt), got {st.max_attempts}"
+                f"stage {st.name!r}: the batch kernel allows at most {_ATTEMPT_BOUND} "
+                f"attempts (a shot's attempt is kept in 16 bits), got {st.max_attempts}"
             )
+    _check_frames(model)
     for pool in model.pools:
         if pool.time_between_failures is not None and (
             pool.gpus > _UNIT_BOUND or pool.index >= _STAGE_BOUND
@@ -252,6 +255,25 @@ def _check_supported(model: SeasonModel) -> None:
                 f"holds at most {_STAGE_BOUND} pools of {_UNIT_BOUND} GPUs; got pool "
                 f"{pool.index} with {pool.gpus} GPUs"
             )
+
+
+def _check_frames(model: SeasonModel) -> None:
+    """Refuse frames a shot's 31-bit count cannot hold: from a shot list, a starting state,
+    or the largest draw of ``frames_per_shot`` (rounded as the engines round it)."""
+    for ep in model.episodes:
+        most = max(ep.fixed_frames, default=0)
+        if ep.frames is not None:
+            most = max(most, math.floor(ep.frames.largest + 0.5))
+        if most > _FRAMES_BOUND:
+            raise UnsupportedError(
+                f"episode {ep.name!r}: the batch kernel runs shots of at most {_FRAMES_BOUND:,} "
+                f"frames, and this one's may have {most:,}"
+            )
+    if model.start is not None and max(model.start.shot_frames, default=0) > _FRAMES_BOUND:
+        raise UnsupportedError(
+            f"the starting state: the batch kernel runs shots of at most {_FRAMES_BOUND:,} "
+            f"frames, got {max(model.start.shot_frames):,}"
+        )
 
 
 def pack(
@@ -289,6 +311,9 @@ def pack(
         heap_capacity = _first_heap_capacity(model, units.n_units, task_capacity)
     scratch = scratch_layout(
         n_shots=n_shots,
+        drawn_releases=0
+        if all(ep.release == ReleasePattern.ALL_AT_ONCE for ep in model.episodes)
+        else n_shots,
         n_tasks=n_tasks,
         n_reviews=stages.n_reviews,
         n_res=n_pools + n_teams,
