@@ -917,12 +917,13 @@ typedef struct {
     /* Per shot: frames (the host bounds them to 31 bits), the release time where it is
      * drawn (an episode released all at once releases every shot at its lock: read from
      * the model), stage, attempt and flag (16-bit: the host bounds stages to 256 and
-     * attempts to 65,535), state bits, rework passes and review rounds (unbounded). */
+     * attempts to 65,535), state bits, rework passes (unbounded), and per review the
+     * rejections so far, counted up to 255 (see rs_rework). */
     rs_i32 *sh_frames;
     double *sh_release;
     rs_u16 *sh_stage, *sh_attempt, *sh_flag;
-    rs_u8 *sh_state;
-    rs_i32 *sh_pass, *sh_rounds;
+    rs_u8 *sh_state, *sh_rounds;
+    rs_i32 *sh_pass;
     double *tk_d;
     rs_i32 *tk_i;
     rs_i32 *tk_record;  /* per task id: its record, or -1 */
@@ -2074,8 +2075,7 @@ RS_DEVICE void rs_attempt_failed(rs_sim *sim, rs_i32 s, rs_i32 g)
 
 RS_DEVICE int rs_rejects(rs_sim *sim, rs_i32 s, rs_i32 g)
 {
-    rs_i32 *rounds = sim->sh_rounds + (rs_i64)s * sim->n_reviews + ST_I(sim, g, RS_SI_REVIEW_SLOT);
-    rs_i32 round = *rounds;
+    rs_i32 round = sim->sh_rounds[(rs_i64)s * sim->n_reviews + ST_I(sim, g, RS_SI_REVIEW_SLOT)];
     rs_i64 max_rounds = ST_I(sim, g, RS_SI_MAX_ROUNDS);
     rs_i64 n_reject = ST_I(sim, g, RS_SI_N_REJECT);
     rs_u32 sub;
@@ -2097,11 +2097,18 @@ RS_DEVICE void rs_rework(rs_sim *sim, rs_i32 s, rs_i32 g)
 {
     rs_i32 ep = (rs_i32)sim->shot_ep[s];
     rs_i32 target = (rs_i32)ST_I(sim, g, RS_SI_REWORK_TO);
+    rs_u8 *rounds;
     /* Rework to origin: the lowest flag is the earliest stage that left a live defect. */
     if (ST_I(sim, g, RS_SI_REWORK_ORIGIN) && sim->sh_flag[s] != RS_NO_FLAG) {
         target = sim->sh_flag[s];
     }
-    sim->sh_rounds[(rs_i64)s * sim->n_reviews + ST_I(sim, g, RS_SI_REVIEW_SLOT)] += 1;
+    /* A review's rejections count up to 255: where it has max_rounds (at most 255, the host
+     * checks), it rejects no more once they reach it; without, they only pick the reject
+     * probability of the round, of which there are at most 256. */
+    rounds = sim->sh_rounds + (rs_i64)s * sim->n_reviews + ST_I(sim, g, RS_SI_REVIEW_SLOT);
+    if (*rounds < 255) {
+        *rounds += 1;
+    }
     sim->sh_pass[s] += 1;
     sim->reworks[ep] += 1;
     if (sim->sh_flag[s] != RS_NO_FLAG) {
@@ -3039,7 +3046,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->sh_attempt = (rs_u16 *)(scratch + mi[RS_H_S_SHOT_ATTEMPT]);
     sim->sh_flag = (rs_u16 *)(scratch + mi[RS_H_S_SHOT_FLAG]);
     sim->sh_state = (rs_u8 *)(scratch + mi[RS_H_S_SHOT_STATE]);
-    sim->sh_rounds = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_ROUNDS]);
+    sim->sh_rounds = (rs_u8 *)(scratch + mi[RS_H_S_SHOT_ROUNDS]);
     sim->tk_d = (double *)(scratch + mi[RS_H_S_TASK_D]);
     sim->tk_i = (rs_i32 *)(scratch + mi[RS_H_S_TASK_I]);
     sim->tk_record = (rs_i32 *)(scratch + mi[RS_H_S_TASK_RECORD]);

@@ -554,19 +554,6 @@ def test_what_the_draw_addresses_cannot_hold_is_refused_with_the_numbers(
         pack(crowded)
 
 
-def test_what_a_shots_scratch_cannot_hold_is_refused_with_the_numbers(
-    season: SeasonModel,
-) -> None:
-    # A shot's frames are kept in 31 bits, its attempt in 16.
-    ep = season.episodes[0]
-    huge = dataclasses.replace(ep, frames=None, fixed_frames=(1 << 31,) * ep.n_shots)
-    with pytest.raises(UnsupportedError, match=r"at most 2,147,483,647 frames.* 2,147,483,648"):
-        pack(dataclasses.replace(season, episodes=(huge, *season.episodes[1:])))
-    stubborn = dataclasses.replace(season.shot_stages[0], max_attempts=1 << 16)
-    with pytest.raises(UnsupportedError, match=r"at most 65535 attempts .* got 65536"):
-        pack(dataclasses.replace(season, shot_stages=(stubborn, *season.shot_stages[1:])))
-
-
 def test_the_agreement_check_names_the_first_difference(season: SeasonModel) -> None:
     """The check of whole results (two runs of one engine, results read back from disk):
     what must be equal is, what may differ within RELATIVE does, and a difference is

@@ -43,7 +43,7 @@ def scratch_layout(**n: int) -> dict[str, int]:
         quarters(f"RS_H_S_SHOT_{name}", n["n_shots"])
     eighths("RS_H_S_SHOT_STATE", n["n_shots"])
     halves("RS_H_S_SHOT_PASS", n["n_shots"])
-    halves("RS_H_S_SHOT_ROUNDS", n["n_shots"] * n["n_reviews"])
+    eighths("RS_H_S_SHOT_ROUNDS", n["n_shots"] * n["n_reviews"])
     # task records for task_capacity tasks at once, and a spare one
     words("RS_H_S_TASK_D", (n["task_capacity"] + 1) * task_d)
     halves("RS_H_S_TASK_I", (n["task_capacity"] + 1) * task_i)

@@ -72,6 +72,9 @@ _STAGE_BOUND = 1 << 8
 _ATTEMPT_BOUND = (1 << 16) - 1
 _UNIT_BOUND = 1 << 16
 _FRAMES_BOUND = (1 << 31) - 1
+# A review's rejections of a shot are counted in 8 bits, up to its max_rounds, or up to the
+# last of its reject probabilities (the ones after repeat it).
+_ROUNDS_BOUND = 255
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,13 @@ def _check_supported(model: SeasonModel) -> None:
                 f"attempts (a shot's attempt is kept in 16 bits), got {st.max_attempts}"
             )
     _check_frames(model)
+    for st in model.shot_stages:
+        if st.max_rounds > _ROUNDS_BOUND or len(st.reject_probabilities) > _ROUNDS_BOUND + 1:
+            raise UnsupportedError(
+                f"stage {st.name!r}: the batch kernel counts at most {_ROUNDS_BOUND} rejections "
+                f"of a shot by a review (max_rounds {st.max_rounds}) and "
+                f"{_ROUNDS_BOUND + 1} reject probabilities (got {len(st.reject_probabilities)})"
+            )
     for pool in model.pools:
         if pool.time_between_failures is not None and (
             pool.gpus > _UNIT_BOUND or pool.index >= _STAGE_BOUND
