@@ -185,7 +185,6 @@ enum rs_header {
     /* scratch added in layout version 3, after the rest so that no older slot moved */
     RS_H_S_WAIT_HEAD,
     RS_H_S_RELEASE_ORDER,
-    RS_H_S_RELEASE_SEQ,
     RS_H_S_RELEASE_NEXT,
     /* outputs added in layout version 4, per stage (shot stages, fallbacks, episode
      * stages), after the rest so that no older slot moved */
@@ -381,14 +380,16 @@ enum rs_pool_rule {
 };
 
 /* A starting state (simulator.model.StartingState): per shot a row of status, stage,
- * rework passes, attempt and frames (0: drawn as usual); per episode a row of status and
- * stage. */
+ * rework passes, attempt, frames (0: drawn as usual) and the number its release is posted
+ * with at the start (among the shots not yet through: see rs_release_seq); per episode a
+ * row of status and stage. */
 enum rs_start_shot_i {
     RS_SS_STATUS = 0,
     RS_SS_STAGE,
     RS_SS_PASSES,
     RS_SS_ATTEMPT,
     RS_SS_FRAMES,
+    RS_SS_POSTED,
     RS_SS_SIZE
 };
 enum rs_start_episode_i {
@@ -945,12 +946,15 @@ typedef struct {
     rs_i32 *es_left;
     rs_i32 *idle;
     /* Shot releases, known at the start, wait in a stream per episode rather than in the
-     * heap: rel_order holds each episode's shots in release order (in the episode's own
-     * rows of shots), rel_seq a shot's posting number, and rel_next, rel_stop per episode
-     * the next and the end of its stream. The heap holds one release per episode, the
-     * next; when it is taken, the one after it goes in. */
+     * heap: rel_next, rel_stop per episode the next and the end of its stream, in the
+     * episode's own rows of rel_order, which holds its shots in release order. The heap
+     * holds one release per episode, the next; when it is taken, the one after it goes in.
+     * Without a starting state or an episode released over a window, every episode's
+     * shots are in release order already (all at the lock, or one after the other) and
+     * every shot is released: the stream is the shots themselves, and rel_order is not
+     * laid out (rel_ordered is 0). */
     rs_i32 *rel_order;
-    rs_u32 *rel_seq;
+    int rel_ordered;
     rs_i32 *rel_next;
     rs_entry *heap;
 
@@ -1279,7 +1283,16 @@ RS_DEVICE void rs_at(rs_sim *sim, double delay, rs_i32 cls, rs_i32 k0, rs_i32 k1
     rs_push(sim, &ev);
 }
 
-/* When shot s's release was posted at the start (posting number rel_seq[s]): at the
+/* The number shot s's release was posted with at the start: the shots are posted in id
+ * order (episode by episode, each one's shots in order), those through or failed before
+ * a starting state skipped. */
+RS_DEVICE rs_u32 rs_release_seq(rs_sim *sim, rs_i32 s)
+{
+    return sim->has_start ? (rs_u32)sim->start_shot[(rs_i64)s * RS_SS_SIZE + RS_SS_POSTED]
+                          : (rs_u32)s;
+}
+
+/* When shot s's release was posted at the start (posting number rs_release_seq): at the
  * start itself for a shot resumed mid-pipeline, else at its release time (not before
  * the start), as rs_at computed it. */
 RS_DEVICE double rs_shot_release(rs_sim *sim, rs_i32 s)
@@ -1309,10 +1322,10 @@ RS_DEVICE void rs_push_release(rs_sim *sim, rs_i32 e)
         return;
     }
     sim->rel_next[2 * e] = at + 1;
-    s = sim->rel_order[at];
+    s = sim->rel_ordered ? sim->rel_order[at] : at;
     ev.t = rs_release_time(sim, s);
     ev.order = rs_order(0, RS_EV_RELEASE, s);
-    ev.tie = (rs_u64)sim->rel_seq[s];
+    ev.tie = (rs_u64)rs_release_seq(sim, s);
     ev.a = 0;
     ev.b = 0;
     rs_push(sim, &ev);
@@ -2987,6 +3000,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
                         double *out_d, rs_i64 *out_i, rs_u32 rep)
 {
     const double *g = md + mi[RS_H_GLOBAL_D];
+    rs_i32 i;
     sim->mi = mi;
     sim->md = md;
     sim->rep = rep;
@@ -3066,7 +3080,12 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->es_left = (rs_i32 *)(scratch + mi[RS_H_S_EPISODE_I]);
     sim->idle = (rs_i32 *)(scratch + mi[RS_H_S_IDLE]);
     sim->rel_order = (rs_i32 *)(scratch + mi[RS_H_S_RELEASE_ORDER]);
-    sim->rel_seq = (rs_u32 *)(scratch + mi[RS_H_S_RELEASE_SEQ]);
+    sim->rel_ordered = sim->has_start;
+    for (i = 0; i < sim->n_eps; i++) {
+        if (EP_I(sim, i, RS_EI_RELEASE) == RS_RELEASE_WINDOW) {
+            sim->rel_ordered = 1;
+        }
+    }
     sim->rel_next = (rs_i32 *)(scratch + mi[RS_H_S_RELEASE_NEXT]);
     sim->heap = (rs_entry *)(scratch + mi[RS_H_S_HEAP]);
 
@@ -3337,8 +3356,11 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
             sim->frames[e] += frames;
             if (status == RS_SHOT_NOT_STARTED || status == RS_SHOT_AT_STAGE) {
                 /* posted now, into the episode's stream */
-                sim->rel_seq[sid] = sim->seq++;
-                sim->rel_order[first + queued++] = sid;
+                sim->seq++;
+                if (sim->rel_ordered) {
+                    sim->rel_order[first + queued] = sid;
+                }
+                queued++;
             }
             if (status == RS_SHOT_AT_STAGE) {
                 sim->sh_stage[sid] = (rs_u16)start[RS_SS_STAGE];
@@ -3352,7 +3374,9 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
                 sim->es_left[e] -= 1;
             }
         }
-        rs_sort_releases(sim, sim->rel_order + first, queued);
+        if (sim->rel_ordered) {
+            rs_sort_releases(sim, sim->rel_order + first, queued);
+        }
         sim->rel_next[2 * e] = (rs_i32)first;
         sim->rel_next[2 * e + 1] = (rs_i32)first + queued;
         rs_push_release(sim, e);

@@ -17,7 +17,9 @@ def scratch_layout(**n: int) -> dict[str, int]:
     starts on a word; int32 arrays take half words, 16-bit ones quarter words, bytes an
     eighth), the scratch's size, and the room of the heap, the idle list and the task
     records. ``drawn_releases`` is how many shots have a release time drawn per replication
-    (all or none: a shot released all at once with its episode is released at the lock)."""
+    (all or none: a shot released all at once with its episode is released at the lock),
+    ``ordered_releases`` how many shots the release streams order (all or none: without a
+    starting state or a window, the shots are in release order already)."""
     slots: dict[str, int] = {}
     at = 0
 
@@ -63,8 +65,7 @@ def scratch_layout(**n: int) -> dict[str, int]:
     words("RS_H_S_MONITOR_D", 2 * n["n_res"] * (len(LAYOUT["rs_monitor_d"]) - 1))
     halves("RS_H_S_EPISODE_I", n["n_eps"])
     halves("RS_H_S_IDLE", n["idle_capacity"])
-    halves("RS_H_S_RELEASE_ORDER", n["n_shots"])
-    halves("RS_H_S_RELEASE_SEQ", n["n_shots"])
+    halves("RS_H_S_RELEASE_ORDER", n["ordered_releases"])
     halves("RS_H_S_RELEASE_NEXT", 2 * n["n_eps"])
     words("RS_H_S_HEAP", n["heap_capacity"] * DEFINES["RS_EVENT_WORDS"])
     slots["RS_H_SCRATCH_WORDS"] = max(at, 1)

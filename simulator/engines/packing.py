@@ -54,6 +54,7 @@ from simulator.model.season import (
     ReleasePattern,
     Resource,
     SeasonModel,
+    ShotStatus,
     StageKind,
 )
 from simulator.scenario.schema import IndexWeights
@@ -324,6 +325,10 @@ def pack(
         drawn_releases=0
         if all(ep.release == ReleasePattern.ALL_AT_ONCE for ep in model.episodes)
         else n_shots,
+        ordered_releases=n_shots
+        if model.start is not None
+        or any(ep.release == ReleasePattern.WINDOW for ep in model.episodes)
+        else 0,
         n_tasks=n_tasks,
         n_reviews=stages.n_reviews,
         n_res=n_pools + n_teams,
@@ -643,14 +648,18 @@ def _pack_start(b: _Blocks, model: SeasonModel) -> None:
     episodes: list[int] = []
     delivered: list[float] = []
     if start is not None:
+        posted = 0  # the start posts the releases of the shots not through, in id order
         for k in range(model.n_shots):
+            status = start.shot_status[k]
             shots += _START_SHOT_I.row(
-                status=int(start.shot_status[k]),
+                status=int(status),
                 stage=start.shot_stage[k],
                 passes=start.shot_pass[k],
                 attempt=start.shot_attempt[k],
                 frames=start.shot_frames[k],
+                posted=posted,
             )
+            posted += status in (ShotStatus.NOT_STARTED, ShotStatus.AT_STAGE)
         for e in range(model.n_episodes):
             episodes += _START_EPISODE_I.row(
                 status=int(start.episode_status[e]), stage=start.episode_stage[e]
