@@ -139,7 +139,6 @@ enum rs_header {
     RS_H_S_TASK_D,
     RS_H_S_TASK_I,
     RS_H_S_TASK_RECORD,
-    RS_H_S_TASK_VERSION,
     RS_H_S_TASK_FREE,
     RS_H_S_WAIT_COUNT,
     RS_H_S_WAIT_LISTS,
@@ -442,8 +441,11 @@ enum rs_event_class {
 /* Per-task reals and ints in scratch (record-major rows): records exist only for the tasks
  * made and not yet ended, taken from a free list (task_capacity records, and one more that
  * a replication writes to once it has run out and stops with RS_HEAP_FULL). A task id (its
- * shot's id, or n_shots + episode) finds its record through task_record; its version,
- * which tells a void completion in the heap, stays with the id. */
+ * shot's id, or n_shots + episode) finds its record through task_record. A record's
+ * version is the number of its service in progress (services are numbered 1, 2, ... in
+ * the order they start in the replication), 0 when none is: a completion in the heap is
+ * void unless its task id still has a record whose version is the completion's (see
+ * rs_voided), whichever record the id has had since. */
 enum rs_task_d {
     RS_TK_KEY = 0,
     RS_TK_ARRIVAL,
@@ -465,6 +467,7 @@ enum rs_task_i {
     RS_TK_SLOT,
     RS_TK_N_UNITS,
     RS_TK_FIRST_UNIT,
+    RS_TK_VERSION,
     RS_TK_I_SIZE
 };
 
@@ -928,7 +931,7 @@ typedef struct {
     double *tk_d;
     rs_i32 *tk_i;
     rs_i32 *tk_record;  /* per task id: its record, or -1 */
-    rs_i32 *tk_version; /* per task id */
+    rs_u32 services; /* services started in the replication: the last one's version */
     rs_i32 *tk_free;    /* records not in use (a stack) */
     rs_i32 tk_cap, tk_free_n;
     rs_i32 ending, renewed; /* the task rs_complete is ending; whether it was made again */
@@ -1617,6 +1620,7 @@ RS_DEVICE void rs_new_task(rs_sim *sim, rs_i32 id, rs_i32 stage, rs_i32 address,
     TR_I(sim, rec, RS_TK_OPTION) = -1;
     TR_I(sim, rec, RS_TK_SLOT) = -1;
     TR_I(sim, rec, RS_TK_N_UNITS) = 0;
+    TR_I(sim, rec, RS_TK_VERSION) = 0;
 }
 
 /* Whether an earlier option of the stage names the same resource (a set of resources). */
@@ -1989,9 +1993,10 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
     }
     TR_I(sim, rec, RS_TK_INTERRUPTED) = 0;
     rs_trace(sim, RS_TR_START, (double)id, (double)stage, duration, (double)o);
-    sim->tk_version[id] += 1;
+    sim->services += 1;
+    TR_I(sim, rec, RS_TK_VERSION) = (rs_i32)sim->services;
     /* The service process's timeout: now + duration, no clamp (durations are >= 0). */
-    rs_at(sim, duration, RS_EV_COMPLETION, id, 0, sim->tk_version[id], 0);
+    rs_at(sim, duration, RS_EV_COMPLETION, id, 0, (rs_i32)sim->services, 0);
 }
 
 RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
@@ -2049,7 +2054,7 @@ RS_DEVICE void rs_interrupt(rs_sim *sim, rs_i32 id, int cause, rs_i32 where, rs_
 {
     rs_i32 rec = sim->tk_record[id];
     /* The service process is interrupted: its completion will not be posted. */
-    sim->tk_version[id] += 1;
+    TR_I(sim, rec, RS_TK_VERSION) = 0;
     if (TR_I(sim, rec, RS_TK_SLOT) >= 0) {
         TR_D(sim, rec, RS_TK_REMAINING) = TR_D(sim, rec, RS_TK_END) - sim->now;
     }
@@ -3064,7 +3069,6 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->tk_d = (double *)(scratch + mi[RS_H_S_TASK_D]);
     sim->tk_i = (rs_i32 *)(scratch + mi[RS_H_S_TASK_I]);
     sim->tk_record = (rs_i32 *)(scratch + mi[RS_H_S_TASK_RECORD]);
-    sim->tk_version = (rs_i32 *)(scratch + mi[RS_H_S_TASK_VERSION]);
     sim->tk_free = (rs_i32 *)(scratch + mi[RS_H_S_TASK_FREE]);
     sim->wait_count = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_COUNT]);
     sim->wait_head = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_HEAD]);
@@ -3134,6 +3138,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->round = 0;
     sim->in_round = 0;
     sim->seq = 0;
+    sim->services = 0;
     sim->heap_n = 0;
     sim->far_n = 0;
     sim->near_end = sim->start_now;
@@ -3183,7 +3188,6 @@ RS_DEVICE void rs_reset(rs_sim *sim)
     }
     for (i = 0; i < n_tasks; i++) {
         sim->tk_record[i] = -1;
-        sim->tk_version[i] = 0;
     }
     for (i = 0; i < sim->tk_cap; i++) {
         sim->tk_free[i] = sim->tk_cap - 1 - (rs_i32)i;
@@ -3432,8 +3436,12 @@ RS_DEVICE void rs_start_season(rs_sim *sim)
  * happens at all. */
 RS_DEVICE int rs_voided(rs_sim *sim, const rs_entry *e)
 {
-    return rs_entry_class(e) == RS_EV_COMPLETION
-           && e->a != sim->tk_version[rs_entry_k0(e)];
+    rs_i32 rec;
+    if (rs_entry_class(e) != RS_EV_COMPLETION) {
+        return 0;
+    }
+    rec = sim->tk_record[rs_entry_k0(e)];
+    return rec < 0 || e->a != TR_I(sim, rec, RS_TK_VERSION);
 }
 
 RS_DEVICE int rs_round_event(rs_sim *sim, double t)

@@ -50,7 +50,6 @@ def scratch_layout(**n: int) -> dict[str, int]:
     words("RS_H_S_TASK_D", (n["task_capacity"] + 1) * task_d)
     halves("RS_H_S_TASK_I", (n["task_capacity"] + 1) * task_i)
     halves("RS_H_S_TASK_RECORD", n["n_tasks"])
-    halves("RS_H_S_TASK_VERSION", n["n_tasks"])
     halves("RS_H_S_TASK_FREE", n["task_capacity"])
     halves("RS_H_S_WAIT_COUNT", n["n_res"])
     halves("RS_H_S_WAIT_HEAD", n["n_res"])
