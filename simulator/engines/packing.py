@@ -359,16 +359,17 @@ def pack(
 def _first_task_capacity(model: SeasonModel) -> int:
     """First estimate of the tasks in progress at once (released and not yet through).
 
-    An episode released all at once puts all its shots in progress in one instant, so the
-    largest such episode is a floor; beyond it, an eighth of the tasks and some room, and
-    all of a small season's. A replication that needs more records is run again with twice
-    the room, as one that fills the heap is (least numbers seen in 1,000 replications: 203
-    of 2,010 on season-hybrid, 110 of 123 on onprem-repairs, 125 on the M/M/3)."""
+    An episode released all at once, or over a window, puts all its shots in progress
+    within hours, so the largest such episode and some room is a floor; beyond it, a
+    sixteenth of the tasks and some room, and all of a small season's. A replication that
+    needs more records is run again with twice the room, as one that fills the heap is
+    (most seen in 1,000 replications: 203 of 2,010 on season-hybrid, 110 of 123 on
+    onprem-repairs, 125 on the M/M/3)."""
     at_once = max(
-        (ep.n_shots for ep in model.episodes if ep.release == ReleasePattern.ALL_AT_ONCE),
+        (ep.n_shots for ep in model.episodes if ep.release != ReleasePattern.POISSON),
         default=0,
     )
-    return max(at_once + 64, (model.n_shots + model.n_episodes) // 8 + 64, 320)
+    return max(at_once + 64, (model.n_shots + model.n_episodes) // 16 + 64, 256)
 
 
 def _first_heap_capacity(model: SeasonModel, n_units: int, task_capacity: int) -> int:
