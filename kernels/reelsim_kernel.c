@@ -138,6 +138,7 @@ enum rs_header {
     RS_H_S_SHOT_ROUNDS,
     RS_H_S_TASK_D,
     RS_H_S_TASK_I,
+    RS_H_S_TASK_H,
     RS_H_S_TASK_RECORD,
     RS_H_S_TASK_FREE,
     RS_H_S_WAIT_COUNT,
@@ -458,17 +459,22 @@ enum rs_task_d {
     RS_TK_D_SIZE
 };
 enum rs_task_i {
-    RS_TK_STAGE = 0,
-    RS_TK_ADDRESS,
-    RS_TK_PASS,
-    RS_TK_ATTEMPT,
-    RS_TK_INTERRUPTED,
+    RS_TK_PASS = 0,
     RS_TK_OPTION,
     RS_TK_SLOT,
-    RS_TK_N_UNITS,
     RS_TK_FIRST_UNIT,
     RS_TK_VERSION,
     RS_TK_I_SIZE
+};
+/* The 16-bit ones: stages number at most 3 x 256 (the host checks), addresses 256,
+ * attempts 65,535, gangs 65,535. */
+enum rs_task_h {
+    RS_TK_STAGE = 0,
+    RS_TK_ADDRESS,
+    RS_TK_ATTEMPT,
+    RS_TK_INTERRUPTED,
+    RS_TK_N_UNITS,
+    RS_TK_H_SIZE
 };
 
 /* Per-unit state in scratch. */
@@ -930,6 +936,7 @@ typedef struct {
     rs_i32 *sh_pass;
     double *tk_d;
     rs_i32 *tk_i;
+    rs_u16 *tk_h;
     rs_i32 *tk_record;  /* per task id: its record, or -1 */
     rs_u32 services; /* services started in the replication: the last one's version */
     rs_i32 *tk_free;    /* records not in use (a stack) */
@@ -1016,7 +1023,9 @@ typedef struct {
 #define TR_D(sim, rec, f) ((sim)->tk_d[(rs_i64)(rec) * RS_TK_D_SIZE + (f)])
 #define TR_I(sim, rec, f) ((sim)->tk_i[(rs_i64)(rec) * RS_TK_I_SIZE + (f)])
 #define TK_D(sim, id, f) TR_D(sim, (sim)->tk_record[id], f)
+#define TR_H(sim, rec, f) ((sim)->tk_h[(rs_i64)(rec) * RS_TK_H_SIZE + (f)])
 #define TK_I(sim, id, f) TR_I(sim, (sim)->tk_record[id], f)
+#define TK_H(sim, id, f) TR_H(sim, (sim)->tk_record[id], f)
 #define UN_I(sim, u, f) ((sim)->un_i[(rs_i64)(u) * RS_UI_SIZE + (f)])
 #define UN_D(sim, u, f) ((sim)->un_d[(rs_i64)(u) * RS_UD_SIZE + (f)])
 #define PS_D(sim, p, f) ((sim)->ps_d[(rs_i64)(p) * RS_PS_D_SIZE + (f)])
@@ -1555,8 +1564,8 @@ RS_DEVICE int rs_task_less(rs_sim *sim, rs_i32 a, rs_i32 b)
 {
     rs_i32 ra = sim->tk_record[a];
     rs_i32 rb = sim->tk_record[b];
-    rs_i32 ia = TR_I(sim, ra, RS_TK_INTERRUPTED) ? 0 : 1;
-    rs_i32 ib = TR_I(sim, rb, RS_TK_INTERRUPTED) ? 0 : 1;
+    rs_i32 ia = TR_H(sim, ra, RS_TK_INTERRUPTED) ? 0 : 1;
+    rs_i32 ib = TR_H(sim, rb, RS_TK_INTERRUPTED) ? 0 : 1;
     double x, y;
     if (ia != ib) {
         return ia < ib;
@@ -1612,14 +1621,14 @@ RS_DEVICE void rs_new_task(rs_sim *sim, rs_i32 id, rs_i32 stage, rs_i32 address,
     TR_D(sim, rec, RS_TK_REMAINING) = -1.0;
     TR_D(sim, rec, RS_TK_START) = 0.0;
     TR_D(sim, rec, RS_TK_END) = 0.0;
-    TR_I(sim, rec, RS_TK_STAGE) = stage;
-    TR_I(sim, rec, RS_TK_ADDRESS) = address;
+    TR_H(sim, rec, RS_TK_STAGE) = stage;
+    TR_H(sim, rec, RS_TK_ADDRESS) = address;
     TR_I(sim, rec, RS_TK_PASS) = pass;
-    TR_I(sim, rec, RS_TK_ATTEMPT) = attempt;
-    TR_I(sim, rec, RS_TK_INTERRUPTED) = 0;
+    TR_H(sim, rec, RS_TK_ATTEMPT) = attempt;
+    TR_H(sim, rec, RS_TK_INTERRUPTED) = 0;
     TR_I(sim, rec, RS_TK_OPTION) = -1;
     TR_I(sim, rec, RS_TK_SLOT) = -1;
-    TR_I(sim, rec, RS_TK_N_UNITS) = 0;
+    TR_H(sim, rec, RS_TK_N_UNITS) = 0;
     TR_I(sim, rec, RS_TK_VERSION) = 0;
 }
 
@@ -1727,7 +1736,7 @@ RS_DEVICE void rs_wait_remove_at(rs_sim *sim, rs_i32 r, rs_i32 lo)
 
 RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
 {
-    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 stage = TK_H(sim, id, RS_TK_STAGE);
     rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     rs_i64 o;
@@ -1770,7 +1779,7 @@ RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
 
 RS_DEVICE void rs_waiting_remove(rs_sim *sim, rs_i32 id)
 {
-    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 stage = TK_H(sim, id, RS_TK_STAGE);
     rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     rs_i64 o;
@@ -1812,7 +1821,7 @@ RS_DEVICE void rs_enqueue(rs_sim *sim, rs_i32 id)
     }
     TR_D(sim, rec, RS_TK_QUEUED_AT) = sim->now;
     rs_waiting_add(sim, id);
-    rs_monitor_add(sim, sim->n_res + rs_queue_resource(sim, TR_I(sim, rec, RS_TK_STAGE)), 1);
+    rs_monitor_add(sim, sim->n_res + rs_queue_resource(sim, TR_H(sim, rec, RS_TK_STAGE)), 1);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -1906,7 +1915,7 @@ RS_DEVICE void rs_enter_stage(rs_sim *sim, rs_i32 s)
 RS_DEVICE double rs_duration(rs_sim *sim, rs_i32 id, rs_i64 o)
 {
     rs_i32 rec = sim->tk_record[id];
-    rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
+    rs_i32 stage = TR_H(sim, rec, RS_TK_STAGE);
     rs_i32 kind = (rs_i32)ST_I(sim, stage, RS_SI_KIND);
     rs_stream s;
     double frames, hours;
@@ -1916,12 +1925,12 @@ RS_DEVICE double rs_duration(rs_sim *sim, rs_i32 id, rs_i64 o)
     if (kind == RS_STAGE_EPISODE) {
         rs_stream_init(&s, sim->key0, sim->key1, sim->rep, RS_PURPOSE_EPISODE_SERVICE,
                        (rs_u32)(id - sim->n_shots),
-                       rs_pack_sub(TR_I(sim, rec, RS_TK_ADDRESS), 0, 0));
+                       rs_pack_sub(TR_H(sim, rec, RS_TK_ADDRESS), 0, 0));
         frames = 0.0;
     } else {
         rs_u32 purpose = kind == RS_STAGE_FALLBACK ? RS_PURPOSE_FALLBACK : RS_PURPOSE_SERVICE;
-        rs_u32 sub = rs_pack_sub(TR_I(sim, rec, RS_TK_ADDRESS), TR_I(sim, rec, RS_TK_PASS),
-                                 TR_I(sim, rec, RS_TK_ATTEMPT));
+        rs_u32 sub = rs_pack_sub(TR_H(sim, rec, RS_TK_ADDRESS), TR_I(sim, rec, RS_TK_PASS),
+                                 TR_H(sim, rec, RS_TK_ATTEMPT));
         rs_stream_init(&s, sim->key0, sim->key1, sim->rep, purpose, (rs_u32)id, sub);
         frames = (double)sim->sh_frames[id];
     }
@@ -1940,12 +1949,12 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
     rs_i32 rec = sim->tk_record[id];
     double now = sim->now;
     double duration;
-    rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
+    rs_i32 stage = TR_H(sim, rec, RS_TK_STAGE);
     rs_i32 q = rs_queue_resource(sim, stage);
     rs_i32 ep = rs_task_episode(sim, id);
     TR_I(sim, rec, RS_TK_OPTION) = (rs_i32)o;
     TR_I(sim, rec, RS_TK_SLOT) = slot;
-    TR_I(sim, rec, RS_TK_N_UNITS) = 0;
+    TR_H(sim, rec, RS_TK_N_UNITS) = 0;
     TR_D(sim, rec, RS_TK_START) = now;
     duration = rs_duration(sim, id, o);
     TR_D(sim, rec, RS_TK_END) = now + duration;
@@ -1978,7 +1987,7 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
             }
         }
         PS_I(sim, p, RS_PS_FIRST_FREE) = (rs_i32)k; /* every unit before k is taken */
-        TR_I(sim, rec, RS_TK_N_UNITS) = taken;
+        TR_H(sim, rec, RS_TK_N_UNITS) = taken;
         if (taken > 0) {
             rs_monitor_add(sim, p, taken);
         }
@@ -1988,10 +1997,10 @@ RS_DEVICE void rs_start(rs_sim *sim, rs_i32 id, rs_i64 o, rs_i32 slot)
     sim->wait_hours[q] += now - TR_D(sim, rec, RS_TK_QUEUED_AT);
     sim->st_wait_n[stage] += 1;
     sim->st_wait_h[stage] += now - TR_D(sim, rec, RS_TK_QUEUED_AT);
-    if (ST_I(sim, stage, RS_SI_KIND) == RS_STAGE_GPU && !TR_I(sim, rec, RS_TK_INTERRUPTED)) {
+    if (ST_I(sim, stage, RS_SI_KIND) == RS_STAGE_GPU && !TR_H(sim, rec, RS_TK_INTERRUPTED)) {
         sim->attempts[ep] += 1;
     }
-    TR_I(sim, rec, RS_TK_INTERRUPTED) = 0;
+    TR_H(sim, rec, RS_TK_INTERRUPTED) = 0;
     rs_trace(sim, RS_TR_START, (double)id, (double)stage, duration, (double)o);
     sim->services += 1;
     TR_I(sim, rec, RS_TK_VERSION) = (rs_i32)sim->services;
@@ -2005,7 +2014,7 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
     double now = sim->now;
     double busy = now - TR_D(sim, rec, RS_TK_START);
     rs_i32 ep = rs_task_episode(sim, id);
-    rs_i32 n = TR_I(sim, rec, RS_TK_N_UNITS);
+    rs_i32 n = TR_H(sim, rec, RS_TK_N_UNITS);
     rs_i32 slot = TR_I(sim, rec, RS_TK_SLOT);
     if (n > 0) {
         rs_i32 p = (rs_i32)OP_I(sim, TR_I(sim, rec, RS_TK_OPTION), RS_OI_INDEX);
@@ -2041,7 +2050,7 @@ RS_DEVICE void rs_free_resources(rs_sim *sim, rs_i32 id)
         }
         sim->dispatch_due = 1;
     }
-    TR_I(sim, rec, RS_TK_N_UNITS) = 0;
+    TR_H(sim, rec, RS_TK_N_UNITS) = 0;
     TR_I(sim, rec, RS_TK_SLOT) = -1;
 }
 
@@ -2060,7 +2069,7 @@ RS_DEVICE void rs_interrupt(rs_sim *sim, rs_i32 id, int cause, rs_i32 where, rs_
     }
     rs_trace(sim, RS_TR_INTERRUPTED, (double)id, (double)cause, (double)where, (double)index);
     rs_free_resources(sim, id);
-    TR_I(sim, rec, RS_TK_INTERRUPTED) = 1;
+    TR_H(sim, rec, RS_TK_INTERRUPTED) = 1;
     rs_enqueue(sim, id);
 }
 
@@ -2149,9 +2158,9 @@ RS_DEVICE void rs_trace_end(rs_sim *sim, rs_i32 id, int outcome)
     rs_i32 rec = sim->tk_record[id];
     if (sim->trace != 0) {
         double packed = (double)outcome
-                        + 8.0 * ((double)TR_I(sim, rec, RS_TK_ATTEMPT)
+                        + 8.0 * ((double)TR_H(sim, rec, RS_TK_ATTEMPT)
                                  + 65536.0 * (double)TR_I(sim, rec, RS_TK_PASS));
-        rs_trace(sim, RS_TR_END, (double)id, (double)TR_I(sim, rec, RS_TK_STAGE), packed,
+        rs_trace(sim, RS_TR_END, (double)id, (double)TR_H(sim, rec, RS_TK_STAGE), packed,
                  TR_D(sim, rec, RS_TK_START));
     }
 }
@@ -2159,14 +2168,14 @@ RS_DEVICE void rs_trace_end(rs_sim *sim, rs_i32 id, int outcome)
 RS_DEVICE void rs_end_task(rs_sim *sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
-    rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
+    rs_i32 stage = TR_H(sim, rec, RS_TK_STAGE);
     rs_i32 kind = (rs_i32)ST_I(sim, stage, RS_SI_KIND);
     sim->st_visits[stage] += 1;
     sim->st_visit_h[stage] += sim->now - TR_D(sim, rec, RS_TK_ARRIVAL);
     rs_free_resources(sim, id);
     if (kind == RS_STAGE_EPISODE) {
         rs_i32 ep = id - sim->n_shots;
-        rs_i32 next = TR_I(sim, rec, RS_TK_ADDRESS) + 1;
+        rs_i32 next = TR_H(sim, rec, RS_TK_ADDRESS) + 1;
         rs_trace_end(sim, id, RS_OUT_DONE);
         if (next < sim->n_est) {
             rs_enqueue_episode_stage(sim, ep, next);
@@ -2176,8 +2185,8 @@ RS_DEVICE void rs_end_task(rs_sim *sim, rs_i32 id)
         return;
     }
     if (kind == RS_STAGE_GPU) {
-        rs_i32 address = TR_I(sim, rec, RS_TK_ADDRESS);
-        rs_u32 sub = rs_pack_sub(address, TR_I(sim, rec, RS_TK_PASS), TR_I(sim, rec, RS_TK_ATTEMPT));
+        rs_i32 address = TR_H(sim, rec, RS_TK_ADDRESS);
+        rs_u32 sub = rs_pack_sub(address, TR_I(sim, rec, RS_TK_PASS), TR_H(sim, rec, RS_TK_ATTEMPT));
         if (rs_chance(sim, RS_PURPOSE_ATTEMPT_FAILURE, (rs_u32)id, sub,
                       ST_D(sim, stage, RS_SD_FAILURE_P))) {
             rs_trace_end(sim, id, RS_OUT_FAILED);
@@ -2255,7 +2264,7 @@ RS_DEVICE int rs_rank_less(rs_i32 ta, double va, rs_i32 tb, double vb)
 
 RS_DEVICE int rs_try_start(rs_sim *sim, rs_i32 id)
 {
-    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 stage = TK_H(sim, id, RS_TK_STAGE);
     rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     rs_i64 best = -1, o;
@@ -2289,7 +2298,7 @@ RS_DEVICE int rs_try_start(rs_sim *sim, rs_i32 id)
 
 RS_DEVICE int rs_fits_pool(rs_sim *sim, rs_i32 id, rs_i32 p, rs_i32 free)
 {
-    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 stage = TK_H(sim, id, RS_TK_STAGE);
     rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     rs_i64 o;
@@ -2516,7 +2525,7 @@ RS_DEVICE int rs_bursts(rs_sim *sim, rs_i32 id)
 
 RS_DEVICE rs_i64 rs_best_cloud_option(rs_sim *sim, rs_i32 id)
 {
-    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 stage = TK_H(sim, id, RS_TK_STAGE);
     rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     rs_i64 best = -1, o;
@@ -3068,6 +3077,7 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->sh_rounds = (rs_u8 *)(scratch + mi[RS_H_S_SHOT_ROUNDS]);
     sim->tk_d = (double *)(scratch + mi[RS_H_S_TASK_D]);
     sim->tk_i = (rs_i32 *)(scratch + mi[RS_H_S_TASK_I]);
+    sim->tk_h = (rs_u16 *)(scratch + mi[RS_H_S_TASK_H]);
     sim->tk_record = (rs_i32 *)(scratch + mi[RS_H_S_TASK_RECORD]);
     sim->tk_free = (rs_i32 *)(scratch + mi[RS_H_S_TASK_FREE]);
     sim->wait_count = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_COUNT]);
@@ -3549,7 +3559,7 @@ RS_DEVICE void rs_count_queued(rs_sim *sim, double end)
     for (r = 0; r < sim->n_res; r++) {
         for (k = 0; k < sim->wait_count[r]; k++) {
             rs_i32 id = rs_waiting_at(sim, r, k);
-            rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+            rs_i32 stage = TK_H(sim, id, RS_TK_STAGE);
             if (rs_queue_resource(sim, stage) == r) {
                 sim->st_queued[stage] += 1;
                 sim->st_queued_h[stage] += end - TK_D(sim, id, RS_TK_QUEUED_AT);

@@ -1,7 +1,8 @@
 """What the batch kernel keeps per shot, in the narrowest types the model's bounds allow.
 
 A shot's frames are kept in 31 bits, its stage, attempt and flag in 16, its state and a
-review's count of its rejections in 8 (``simulator.engines.packing``): a model beyond
+review's count of its rejections in 8, a task's stage, attempt and gang in 16
+(``simulator.engines.packing``): a model beyond
 those bounds is refused with the numbers, and within them the results are the
 reference's, also where a count saturates (a review's rejections past 255, which then
 only pick the last reject probability).
@@ -45,6 +46,12 @@ def test_what_a_shots_scratch_cannot_hold_is_refused_with_the_numbers(
     stubborn = dataclasses.replace(season.shot_stages[0], max_attempts=1 << 16)
     with pytest.raises(UnsupportedError, match=r"at most 65535 attempts .* got 65536"):
         pack(dataclasses.replace(season, shot_stages=(stubborn, *season.shot_stages[1:])))
+    first = season.shot_stages[0]
+    crowd = dataclasses.replace(
+        first, options=(dataclasses.replace(first.options[0], gang=1 << 16),)
+    )
+    with pytest.raises(UnsupportedError, match=r"gangs of at most 65535 units .* got 65536"):
+        pack(dataclasses.replace(season, shot_stages=(crowd, *season.shot_stages[1:])))
     patient = dataclasses.replace(season.shot_stages[0], max_rounds=256)
     with pytest.raises(UnsupportedError, match=r"at most 255 rejections .* \(max_rounds 256\)"):
         pack(dataclasses.replace(season, shot_stages=(patient, *season.shot_stages[1:])))

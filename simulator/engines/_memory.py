@@ -39,6 +39,7 @@ def scratch_layout(**n: int) -> dict[str, int]:
 
     task_d = len(LAYOUT["rs_task_d"]) - 1
     task_i = len(LAYOUT["rs_task_i"]) - 1
+    task_h = len(LAYOUT["rs_task_h"]) - 1
     halves("RS_H_S_SHOT_FRAMES", n["n_shots"])
     words("RS_H_S_SHOT_RELEASE", n["drawn_releases"])
     for name in ("STAGE", "ATTEMPT", "FLAG"):
@@ -49,6 +50,7 @@ def scratch_layout(**n: int) -> dict[str, int]:
     # task records for task_capacity tasks at once, and a spare one
     words("RS_H_S_TASK_D", (n["task_capacity"] + 1) * task_d)
     halves("RS_H_S_TASK_I", (n["task_capacity"] + 1) * task_i)
+    quarters("RS_H_S_TASK_H", (n["task_capacity"] + 1) * task_h)
     halves("RS_H_S_TASK_RECORD", n["n_tasks"])
     halves("RS_H_S_TASK_FREE", n["task_capacity"])
     halves("RS_H_S_WAIT_COUNT", n["n_res"])

@@ -67,11 +67,13 @@ _DK = LAYOUT["rs_dist_kind"]
 _HOURS_PER_BIN = 24.0
 # Draw addresses (simulator/draws.py): owner has 24 bits, a stage index 8, an attempt 16;
 # a GPU's failure owner is (pool << 16) | unit. A shot's attempt, which reaches
-# max_attempts, is kept in 16 bits in the kernel's scratch, and its frames in 31.
+# max_attempts, and a task's gang are kept in 16 bits in the kernel's scratch, a shot's
+# frames in 31.
 _OWNER_BOUND = 1 << 24
 _STAGE_BOUND = 1 << 8
 _ATTEMPT_BOUND = (1 << 16) - 1
 _UNIT_BOUND = 1 << 16
+_GANG_BOUND = (1 << 16) - 1
 _FRAMES_BOUND = (1 << 31) - 1
 # A review's rejections of a shot are counted in 8 bits, up to its max_rounds, or up to the
 # last of its reject probabilities (the ones after repeat it).
@@ -250,6 +252,13 @@ def _check_supported(model: SeasonModel) -> None:
                 f"attempts (a shot's attempt is kept in 16 bits), got {st.max_attempts}"
             )
     _check_frames(model)
+    for st in (*model.shot_stages, *model.fallbacks, *model.episode_stages):
+        gang = max(o.gang for o in st.options)
+        if gang > _GANG_BOUND:
+            raise UnsupportedError(
+                f"stage {st.name!r}: the batch kernel runs gangs of at most {_GANG_BOUND} "
+                f"units (a task's count of units is kept in 16 bits), got {gang}"
+            )
     for st in model.shot_stages:
         if st.max_rounds > _ROUNDS_BOUND or len(st.reject_probabilities) > _ROUNDS_BOUND + 1:
             raise UnsupportedError(
