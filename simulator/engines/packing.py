@@ -46,11 +46,16 @@ from simulator.distributions import (
     TruncatedNormal,
     Uniform,
 )
-from simulator.engines._memory import output_layout, scratch_layout
+from simulator.engines._limits import check_supported
+from simulator.engines._memory import (
+    first_heap_capacity,
+    first_task_capacity,
+    output_layout,
+    scratch_layout,
+)
 from simulator.errors import UnsupportedError
 from simulator.model.season import (
     Option,
-    PoolKind,
     ReleasePattern,
     Resource,
     SeasonModel,
@@ -65,19 +70,6 @@ _H = LAYOUT["rs_header"]
 _DK = LAYOUT["rs_dist_kind"]
 
 _HOURS_PER_BIN = 24.0
-# Draw addresses (simulator/draws.py): owner has 24 bits, a stage index 8, an attempt 16;
-# a GPU's failure owner is (pool << 16) | unit. A shot's attempt, which reaches
-# max_attempts, and a task's gang are kept in 16 bits in the kernel's scratch, a shot's
-# frames in 31.
-_OWNER_BOUND = 1 << 24
-_STAGE_BOUND = 1 << 8
-_ATTEMPT_BOUND = (1 << 16) - 1
-_UNIT_BOUND = 1 << 16
-_GANG_BOUND = (1 << 16) - 1
-_FRAMES_BOUND = (1 << 31) - 1
-# A review's rejections of a shot are counted in 8 bits, up to its max_rounds, or up to the
-# last of its reject probabilities (the ones after repeat it).
-_ROUNDS_BOUND = 255
 
 
 @dataclass(frozen=True)
@@ -228,74 +220,6 @@ def _resource_index(model: SeasonModel, option: Option) -> int:
     return option.index if option.resource == Resource.POOL else len(model.pools) + option.index
 
 
-def _check_supported(model: SeasonModel) -> None:
-    """Refuse, naming the feature, what the draw addresses or the kernel cannot hold."""
-    n_tasks = model.n_shots + model.n_episodes
-    if n_tasks >= _OWNER_BOUND:
-        raise UnsupportedError(
-            f"the batch kernel runs at most {_OWNER_BOUND - 1} shots and episodes in all "
-            f"(the draw-address owner field), got {n_tasks}"
-        )
-    for kind, stages in (
-        ("shot stages", model.shot_stages),
-        ("episode stages", model.episode_stages),
-    ):
-        if len(stages) > _STAGE_BOUND:
-            raise UnsupportedError(
-                f"the batch kernel runs at most {_STAGE_BOUND} {kind} (the draw address has "
-                f"8 bits for a stage), got {len(stages)}"
-            )
-    for st in model.shot_stages:
-        if st.max_attempts > _ATTEMPT_BOUND:
-            raise UnsupportedError(
-                f"stage {st.name!r}: the batch kernel allows at most {_ATTEMPT_BOUND} "
-                f"attempts (a shot's attempt is kept in 16 bits), got {st.max_attempts}"
-            )
-    _check_frames(model)
-    for st in (*model.shot_stages, *model.fallbacks, *model.episode_stages):
-        gang = max(o.gang for o in st.options)
-        if gang > _GANG_BOUND:
-            raise UnsupportedError(
-                f"stage {st.name!r}: the batch kernel runs gangs of at most {_GANG_BOUND} "
-                f"units (a task's count of units is kept in 16 bits), got {gang}"
-            )
-    for st in model.shot_stages:
-        if st.max_rounds > _ROUNDS_BOUND or len(st.reject_probabilities) > _ROUNDS_BOUND + 1:
-            raise UnsupportedError(
-                f"stage {st.name!r}: the batch kernel counts at most {_ROUNDS_BOUND} rejections "
-                f"of a shot by a review (max_rounds {st.max_rounds}) and "
-                f"{_ROUNDS_BOUND + 1} reject probabilities (got {len(st.reject_probabilities)})"
-            )
-    for pool in model.pools:
-        if pool.time_between_failures is not None and (
-            pool.gpus > _UNIT_BOUND or pool.index >= _STAGE_BOUND
-        ):
-            raise UnsupportedError(
-                f"pool {pool.name!r}: GPU failures are addressed by (pool << 16) | unit, which "
-                f"holds at most {_STAGE_BOUND} pools of {_UNIT_BOUND} GPUs; got pool "
-                f"{pool.index} with {pool.gpus} GPUs"
-            )
-
-
-def _check_frames(model: SeasonModel) -> None:
-    """Refuse frames a shot's 31-bit count cannot hold: from a shot list, a starting state,
-    or the largest draw of ``frames_per_shot`` (rounded as the engines round it)."""
-    for ep in model.episodes:
-        most = max(ep.fixed_frames, default=0)
-        if ep.frames is not None:
-            most = max(most, math.floor(ep.frames.largest + 0.5))
-        if most > _FRAMES_BOUND:
-            raise UnsupportedError(
-                f"episode {ep.name!r}: the batch kernel runs shots of at most {_FRAMES_BOUND:,} "
-                f"frames, and this one's may have {most:,}"
-            )
-    if model.start is not None and max(model.start.shot_frames, default=0) > _FRAMES_BOUND:
-        raise UnsupportedError(
-            f"the starting state: the batch kernel runs shots of at most {_FRAMES_BOUND:,} "
-            f"frames, got {max(model.start.shot_frames):,}"
-        )
-
-
 def pack(
     model: SeasonModel, *, heap_capacity: int | None = None, task_capacity: int | None = None
 ) -> Packed:
@@ -305,10 +229,10 @@ def pack(
     heap's size and of the tasks in progress at once (the batch runner doubles both for a
     replication that runs out of either; more task records than tasks are never laid out).
     """
-    _check_supported(model)
+    check_supported(model)
     n_tasks = model.n_shots + model.n_episodes
     if task_capacity is None:
-        task_capacity = _first_task_capacity(model)
+        task_capacity = first_task_capacity(model)
     task_capacity = min(task_capacity, n_tasks)
     b = _Blocks()
     dists = _Distributions(b)
@@ -328,7 +252,7 @@ def pack(
     n_eps, n_shots = model.n_episodes, model.n_shots
 
     if heap_capacity is None:
-        heap_capacity = _first_heap_capacity(model, units.n_units, task_capacity)
+        heap_capacity = first_heap_capacity(model, units.n_units, task_capacity)
     scratch = scratch_layout(
         n_shots=n_shots,
         drawn_releases=0
@@ -363,49 +287,6 @@ def pack(
         f"team:{t.name}" for t in model.teams
     )
     return Packed(mi=mi, md=md, n_days=n_days, resources=resources, stage_names=stages.names)
-
-
-def _first_task_capacity(model: SeasonModel) -> int:
-    """First estimate of the tasks in progress at once (released and not yet through).
-
-    An episode released all at once, or over a window, puts all its shots in progress
-    within hours, so the largest such episode and some room is a floor; beyond it, a
-    sixteenth of the tasks and some room, and all of a small season's. A replication that
-    needs more records is run again with twice the room, as one that fills the heap is
-    (most seen in 1,000 replications: 203 of 2,010 on season-hybrid, 110 of 123 on
-    onprem-repairs, 125 on the M/M/3)."""
-    at_once = max(
-        (ep.n_shots for ep in model.episodes if ep.release != ReleasePattern.POISSON),
-        default=0,
-    )
-    return max(at_once + 64, (model.n_shots + model.n_episodes) // 16 + 64, 256)
-
-
-def _first_heap_capacity(model: SeasonModel, n_units: int, task_capacity: int) -> int:
-    """First estimate of the events pending at once: what can be live, and room for the
-    voided events that wait in the heap until their time.
-
-    Live: a completion or a back-off per task in progress (``task_capacity``); the next shot
-    release and the episode's own per episode (shot releases wait in a stream per
-    episode); a failure, a repair, a provisioning and an idle timer per unit; a notice and
-    a take per pool; a head-count step per team, and the first round's event.
-    Voided: every change of a spot pool's exposure posts a new preemption notice and voids
-    the last, which still waits until its time, weeks ahead at the rates seen; 32 a
-    preemptible GPU (at most 41 seen in 1,000 replications of season-hybrid, with the live
-    part's room). Voided completions, failures and idle timers: 64.
-    A replication that fills the heap anyway is run again with twice the room."""
-    preemptible = sum(
-        p.gpus for p in model.pools if p.kind == PoolKind.SPOT and p.preemptions_per_gpu_hour > 0.0
-    )
-    live = (
-        task_capacity
-        + 2 * model.n_episodes
-        + 4 * n_units
-        + 2 * len(model.pools)
-        + len(model.teams)
-        + 1
-    )
-    return live + 32 * preemptible + 64
 
 
 def _set_counts(
