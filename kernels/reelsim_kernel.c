@@ -145,6 +145,7 @@ enum rs_header {
     RS_H_S_WAIT_LISTS,
     RS_H_S_UNIT_D,
     RS_H_S_UNIT_I,
+    RS_H_S_UNIT_L,
     RS_H_S_POOL_D,
     RS_H_S_POOL_I,
     RS_H_S_SLOT_D,
@@ -484,21 +485,26 @@ enum rs_unit_d {
     RS_UD_REPAIR_END,
     RS_UD_SIZE
 };
+/* 32-bit: the versions travel with their events as 32-bit arguments. */
 enum rs_unit_i {
     RS_UI_FLAGS = 0,
     RS_UI_TASK,
-    RS_UI_LEASE_ORDER,
     RS_UI_IDLE_VERSION,
     RS_UI_LIFE_VERSION,
     RS_UI_FAILURES_DRAWN,
     RS_UI_TAKE_SEQ,
     RS_UI_TAKE_LIFE,
     RS_UI_POOL,
-    RS_UI_REPAIR_SEQ, /* place in its pool's repair queue (failure order); -1: not queued */
     RS_UI_REPAIR_VERSION, /* bumped when its repair pauses, voiding the pending end */
     RS_UI_REPAIR_SLOT,    /* the repair team's slot repairing it (-1: none) */
     RS_UI_NEXT_UNIT,
     RS_UI_SIZE
+};
+/* 64-bit: places in orders that count from the start of the replication. */
+enum rs_unit_l {
+    RS_UL_LEASE_ORDER = 0,
+    RS_UL_REPAIR_SEQ, /* place in its pool's repair queue (failure order); -1: not queued */
+    RS_UL_SIZE
 };
 
 /* Per-pool state in scratch. */
@@ -946,7 +952,8 @@ typedef struct {
     rs_i32 *wait_head;
     rs_i32 *wait_lists;
     double *un_d;
-    rs_i64 *un_i;
+    rs_i32 *un_i;
+    rs_i64 *un_l;
     double *ps_d;
     rs_i32 *ps_i;
     double *sl_d;
@@ -1027,6 +1034,7 @@ typedef struct {
 #define TK_I(sim, id, f) TR_I(sim, (sim)->tk_record[id], f)
 #define TK_H(sim, id, f) TR_H(sim, (sim)->tk_record[id], f)
 #define UN_I(sim, u, f) ((sim)->un_i[(rs_i64)(u) * RS_UI_SIZE + (f)])
+#define UN_L(sim, u, f) ((sim)->un_l[(rs_i64)(u) * RS_UL_SIZE + (f)])
 #define UN_D(sim, u, f) ((sim)->un_d[(rs_i64)(u) * RS_UD_SIZE + (f)])
 #define PS_D(sim, p, f) ((sim)->ps_d[(rs_i64)(p) * RS_PS_D_SIZE + (f)])
 #define PS_I(sim, p, f) ((sim)->ps_i[(rs_i64)(p) * RS_PS_I_SIZE + (f)])
@@ -2477,7 +2485,7 @@ RS_DEVICE void rs_open_lease(rs_sim *sim, rs_i32 p)
     sim->lease_counter += 1;
     rs_unit_flags(sim, u, RS_FLAG_LEASED | RS_FLAG_UP);
     UN_D(sim, u, RS_UD_LEASE_START) = sim->now;
-    UN_I(sim, u, RS_UI_LEASE_ORDER) = sim->lease_counter;
+    UN_L(sim, u, RS_UL_LEASE_ORDER) = sim->lease_counter;
     PS_I(sim, p, RS_PS_LEASES) += 1;
     PS_I(sim, p, RS_PS_PROVISIONING) += 1;
     rs_trace(sim, RS_TR_PROVISION, (double)p, (double)(u - u0), 0.0, 0.0);
@@ -2675,8 +2683,8 @@ RS_DEVICE void rs_preemption_notice(rs_sim *sim, rs_i32 p, rs_i32 version)
                 != (RS_FLAG_LEASED | RS_FLAG_READY)) {
                 continue;
             }
-            if (best < 0 || UN_I(sim, u0 + k, RS_UI_LEASE_ORDER) > UN_I(sim, best, RS_UI_LEASE_ORDER)
-                || (UN_I(sim, u0 + k, RS_UI_LEASE_ORDER) == UN_I(sim, best, RS_UI_LEASE_ORDER)
+            if (best < 0 || UN_L(sim, u0 + k, RS_UL_LEASE_ORDER) > UN_L(sim, best, RS_UL_LEASE_ORDER)
+                || (UN_L(sim, u0 + k, RS_UL_LEASE_ORDER) == UN_L(sim, best, RS_UL_LEASE_ORDER)
                     && u0 + k > best)) {
                 best = u0 + k;
             }
@@ -2789,7 +2797,7 @@ RS_DEVICE void rs_pause_repair(rs_sim *sim, rs_i64 u)
     UN_D(sim, u, RS_UD_REPAIR_LEFT) = UN_D(sim, u, RS_UD_REPAIR_END) - sim->now;
     UN_I(sim, u, RS_UI_REPAIR_VERSION) += 1;
     rs_release_repairer(sim, u);
-    UN_I(sim, u, RS_UI_REPAIR_SEQ) = --sim->repair_head;
+    UN_L(sim, u, RS_UL_REPAIR_SEQ) = --sim->repair_head;
     PS_I(sim, p, RS_PS_REPAIR_WAITING) += 1;
     sim->repairs_waiting += 1;
     rs_trace(sim, RS_TR_REPAIR_PAUSED, (double)p, (double)(u - PL_I(sim, p, RS_PI_FIRST_UNIT)), 0.0,
@@ -2812,13 +2820,13 @@ RS_DEVICE void rs_start_repairs(rs_sim *sim)
                && (repairer = rs_free_repairer(sim, p)) != -1) {
             rs_i64 k, head = -1;
             for (k = 0; k < n; k++) {
-                rs_i64 q = UN_I(sim, u0 + k, RS_UI_REPAIR_SEQ);
-                if (q >= 0 && (head < 0 || q < UN_I(sim, u0 + head, RS_UI_REPAIR_SEQ))) {
+                rs_i64 q = UN_L(sim, u0 + k, RS_UL_REPAIR_SEQ);
+                if (q >= 0 && (head < 0 || q < UN_L(sim, u0 + head, RS_UL_REPAIR_SEQ))) {
                     head = k;
                 }
             }
             rs_integrate_repairs(sim, p, sim->now);
-            UN_I(sim, u0 + head, RS_UI_REPAIR_SEQ) = -1;
+            UN_L(sim, u0 + head, RS_UL_REPAIR_SEQ) = -1;
             PS_I(sim, p, RS_PS_REPAIR_WAITING) -= 1;
             sim->repairs_waiting -= 1;
             PS_I(sim, p, RS_PS_REPAIRING) += 1;
@@ -2851,7 +2859,7 @@ RS_DEVICE void rs_fail(rs_sim *sim, rs_i32 p, rs_i32 local, rs_i32 k, rs_i32 ver
         rs_interrupt(sim, (rs_i32)UN_I(sim, u, RS_UI_TASK), RS_CAUSE_GPU_FAILED, p, local);
     }
     if (rs_has_crew(sim, p)) {
-        UN_I(sim, u, RS_UI_REPAIR_SEQ) = sim->repair_seq++;
+        UN_L(sim, u, RS_UL_REPAIR_SEQ) = sim->repair_seq++;
         PS_I(sim, p, RS_PS_REPAIR_WAITING) += 1;
         sim->repairs_waiting += 1;
     } else {
@@ -3084,7 +3092,8 @@ RS_DEVICE void rs_setup(rs_sim *sim, const rs_i64 *mi, const double *md, rs_u64 
     sim->wait_head = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_HEAD]);
     sim->wait_lists = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_LISTS]);
     sim->un_d = (double *)(scratch + mi[RS_H_S_UNIT_D]);
-    sim->un_i = (rs_i64 *)(scratch + mi[RS_H_S_UNIT_I]);
+    sim->un_i = (rs_i32 *)(scratch + mi[RS_H_S_UNIT_I]);
+    sim->un_l = (rs_i64 *)(scratch + mi[RS_H_S_UNIT_L]);
     sim->ps_d = (double *)(scratch + mi[RS_H_S_POOL_D]);
     sim->ps_i = (rs_i32 *)(scratch + mi[RS_H_S_POOL_I]);
     sim->sl_d = (double *)(scratch + mi[RS_H_S_SLOT_D]);
@@ -3214,13 +3223,13 @@ RS_DEVICE void rs_reset(rs_sim *sim)
         UN_D(sim, i, RS_UD_LEASE_START) = 0.0;
         UN_I(sim, i, RS_UI_FLAGS) = RS_FLAG_UP;
         UN_I(sim, i, RS_UI_TASK) = -1;
-        UN_I(sim, i, RS_UI_LEASE_ORDER) = 0;
+        UN_L(sim, i, RS_UL_LEASE_ORDER) = 0;
         UN_I(sim, i, RS_UI_IDLE_VERSION) = 0;
         UN_I(sim, i, RS_UI_LIFE_VERSION) = 0;
         UN_I(sim, i, RS_UI_FAILURES_DRAWN) = 0;
         UN_I(sim, i, RS_UI_TAKE_SEQ) = -1;
         UN_I(sim, i, RS_UI_TAKE_LIFE) = -1;
-        UN_I(sim, i, RS_UI_REPAIR_SEQ) = -1;
+        UN_L(sim, i, RS_UL_REPAIR_SEQ) = -1;
         UN_I(sim, i, RS_UI_REPAIR_VERSION) = 0;
         UN_I(sim, i, RS_UI_REPAIR_SLOT) = -1;
         UN_D(sim, i, RS_UD_REPAIR_LEFT) = -1.0;
