@@ -451,7 +451,6 @@ enum rs_event_class {
 enum rs_task_d {
     RS_TK_KEY = 0,
     RS_TK_ARRIVAL,
-    RS_TK_DEADLINE,
     RS_TK_REMAINING_WORK,
     RS_TK_QUEUED_AT,
     RS_TK_REMAINING,
@@ -1567,6 +1566,12 @@ RS_DEVICE rs_i32 rs_task_episode(rs_sim *sim, rs_i32 id)
     return id < sim->n_shots ? (rs_i32)sim->shot_ep[id] : id - sim->n_shots;
 }
 
+/* A task's deadline: its episode's. */
+RS_DEVICE double rs_task_deadline(rs_sim *sim, rs_i32 id)
+{
+    return EP_D(sim, rs_task_episode(sim, id), RS_ED_DEADLINE);
+}
+
 /* Dispatch order: (interrupted first, key, arrival, id). */
 RS_DEVICE int rs_task_less(rs_sim *sim, rs_i32 a, rs_i32 b)
 {
@@ -1623,7 +1628,6 @@ RS_DEVICE void rs_new_task(rs_sim *sim, rs_i32 id, rs_i32 stage, rs_i32 address,
     TR_D(sim, rec, RS_TK_KEY) = w[0] * now + w[1] * deadline + w[2] * priority + w[3] * expected
                                 + w[4] * remaining;
     TR_D(sim, rec, RS_TK_ARRIVAL) = now;
-    TR_D(sim, rec, RS_TK_DEADLINE) = deadline;
     TR_D(sim, rec, RS_TK_REMAINING_WORK) = remaining;
     TR_D(sim, rec, RS_TK_QUEUED_AT) = 0.0;
     TR_D(sim, rec, RS_TK_REMAINING) = -1.0;
@@ -1774,7 +1778,7 @@ RS_DEVICE void rs_waiting_add(rs_sim *sim, rs_i32 id)
         rs_wait_insert_at(sim, r, lo, id);
         if (r < sim->n_pools && rs_pool_cloud(sim, r)) {
             double t = rs_no_burst_before(sim, TK_D(sim, id, RS_TK_ARRIVAL),
-                                          TK_D(sim, id, RS_TK_DEADLINE)
+                                          rs_task_deadline(sim, id)
                                               - TK_D(sim, id, RS_TK_REMAINING_WORK));
             if (t < PS_D(sim, r, RS_PS_NO_BURST_BEFORE)) {
                 PS_D(sim, r, RS_PS_NO_BURST_BEFORE) = t;
@@ -2527,7 +2531,7 @@ RS_DEVICE int rs_bursts(rs_sim *sim, rs_i32 id)
         return 1;
     }
     return sim->has_slack
-           && TK_D(sim, id, RS_TK_DEADLINE) - now - TK_D(sim, id, RS_TK_REMAINING_WORK)
+           && rs_task_deadline(sim, id) - now - TK_D(sim, id, RS_TK_REMAINING_WORK)
                   < sim->burst_slack;
 }
 
@@ -2599,7 +2603,7 @@ RS_DEVICE void rs_provision(rs_sim *sim)
                     wanted += OP_I(sim, o, RS_OI_GANG);
                 }
             } else {
-                double d = TK_D(sim, id, RS_TK_DEADLINE) - TK_D(sim, id, RS_TK_REMAINING_WORK);
+                double d = rs_task_deadline(sim, id) - TK_D(sim, id, RS_TK_REMAINING_WORK);
                 first_arrival = TK_D(sim, id, RS_TK_ARRIVAL) < first_arrival
                                     ? TK_D(sim, id, RS_TK_ARRIVAL) : first_arrival;
                 least_slack = d < least_slack ? d : least_slack;
