@@ -1,10 +1,10 @@
-"""What the batch kernel keeps per shot, in the narrowest types the model's bounds allow.
+"""What the batch kernel keeps per shot and per task, in the narrowest types the model's
+bounds allow.
 
 A shot's frames are kept in 31 bits, its stage, attempt and flag in 16, its state and a
-review's count of its rejections in 8, a task's stage, attempt and gang in 16
-(``simulator.engines.packing``): a model beyond
-those bounds is refused with the numbers, and within them the results are the
-reference's, also where a count saturates (a review's rejections past 255, which then
+review's count of its rejections in 8; a task's stage, attempt and count of units in 16.
+A model beyond those bounds is refused with the numbers, and within them the results are
+the reference's, also where a count saturates (a review's rejections past 255, which then
 only pick the last reject probability).
 """
 
