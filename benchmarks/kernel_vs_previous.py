@@ -12,10 +12,15 @@ each in a fresh process (``PYTHONPATH`` set to its tree), alternating old and ne
 * **time**: nanoseconds per event and replications per second on 1 and 2 threads, the
   kernel call alone (packing and unpacking not timed), medians of ``--repeats`` alternating
   runs, and the ratio old/new of those medians;
-* **scratch**: bytes of working memory per replication and per shot.
+* **scratch**: bytes of working memory per replication and per shot;
+* with ``--sweep N``, **a whole sweep**: the wall time of ``reelsim sweep`` over N
+  replications of season-hybrid (one point, every core, chunks of 1,000, no plot), run in
+  each tree alternately ``--repeats`` times, and that time extrapolated to 1,000,000
+  replications (sweeps run at a steady rate once started: chunks stream to disk).
 
     .venv/bin/python benchmarks/kernel_vs_previous.py --rev f6f0e71
     .venv/bin/python benchmarks/kernel_vs_previous.py --rev HEAD~3 --no-callgrind
+    .venv/bin/python benchmarks/kernel_vs_previous.py --rev a6f2022 --sweep 100000 --repeats 1
 
 The scenarios are ``scenarios/season-hybrid.yaml`` and the M/M/3 of
 ``benchmarks/scenarios/mm3.yaml`` (200,000 customers a replication) unless ``--scenario``
@@ -194,6 +199,53 @@ def compare(old: Path, new: Path, scenario: Path, repeats: int, callgrind: bool)
         raise SystemExit(f"{scenario.name}: the two kernels disagree")
 
 
+def sweep_seconds(tree: Path, replications: int) -> float:
+    """Wall seconds of ``reelsim sweep`` over ``replications`` of season-hybrid in ``tree``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [
+            sys.executable,
+            "-m",
+            "simulator",
+            "sweep",
+            str(tree / "scenarios" / "season-hybrid.yaml"),
+            "--vary",
+            "pools.h100-reserved.gpus=16",
+            "-n",
+            str(replications),
+            "--chunk",
+            "1000",
+            "--no-plots",
+            "--out",
+            str(Path(tmp) / "sweep"),
+        ]
+        env = dict(os.environ, PYTHONPATH=str(tree))
+        started = time.perf_counter()
+        done = subprocess.run(
+            command, env=env, cwd=tree, capture_output=True, text=True, check=False
+        )
+        seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"sweep in {tree} failed:\n{done.stderr[-3000:]}")
+    return seconds
+
+
+def compare_sweeps(old: Path, new: Path, replications: int, repeats: int) -> None:
+    times: dict[str, list[float]] = {"old": [], "new": []}
+    for k in range(repeats):
+        order = (("old", old), ("new", new)) if k % 2 == 0 else (("new", new), ("old", old))
+        for name, tree in order:
+            times[name].append(sweep_seconds(tree, replications))
+    print(f"\nreelsim sweep, season-hybrid, {replications:,} replications, every core:")
+    medians = {name: statistics.median(seconds) for name, seconds in times.items()}
+    for name in ("old", "new"):
+        per_million = medians[name] * 1_000_000 / replications
+        print(
+            f"  {name}: {medians[name]:,.0f} s ({replications / medians[name]:,.1f} "
+            f"replications/s); 1,000,000 replications: {per_million / 3600:,.2f} h"
+        )
+    print(f"  old/new {medians['old'] / medians['new']:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rev", default="HEAD", help="the previous commit (default: HEAD)")
@@ -201,6 +253,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-callgrind", action="store_true")
     parser.add_argument("--keep", type=Path, help="build the previous tree here, and keep it")
+    parser.add_argument(
+        "--sweep", type=int, metavar="N", help="time reelsim sweep over N replications instead"
+    )
     args = parser.parse_args()
     callgrind = not args.no_callgrind
     if callgrind and shutil.which("valgrind") is None:
@@ -208,6 +263,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         old = build_previous(args.rev, args.keep or Path(tmp))
         print(f"previous: {args.rev} built in {old}; new: this tree ({ROOT})")
+        if args.sweep:
+            compare_sweeps(old, ROOT, args.sweep, args.repeats)
+            return
         for scenario in args.scenario or SCENARIOS:
             compare(old, ROOT, scenario.resolve(), args.repeats, callgrind)
 

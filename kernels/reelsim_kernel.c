@@ -76,6 +76,8 @@ typedef unsigned int rs_u32;
 typedef int rs_i32;
 typedef unsigned long long rs_u64;
 typedef long long rs_i64;
+typedef unsigned short rs_u16;
+typedef unsigned char rs_u8;
 
 /* ---------------------------------------------------------------------------------------
  * Layout: header slots of mi, row columns of the tables, codes. The host parses these
@@ -138,13 +140,14 @@ enum rs_header {
     RS_H_S_SHOT_ROUNDS,
     RS_H_S_TASK_D,
     RS_H_S_TASK_I,
+    RS_H_S_TASK_H,
     RS_H_S_TASK_RECORD,
-    RS_H_S_TASK_VERSION,
     RS_H_S_TASK_FREE,
     RS_H_S_WAIT_COUNT,
     RS_H_S_WAIT_LISTS,
     RS_H_S_UNIT_D,
     RS_H_S_UNIT_I,
+    RS_H_S_UNIT_L,
     RS_H_S_POOL_D,
     RS_H_S_POOL_I,
     RS_H_S_SLOT_D,
@@ -185,7 +188,6 @@ enum rs_header {
     /* scratch added in layout version 3, after the rest so that no older slot moved */
     RS_H_S_WAIT_HEAD,
     RS_H_S_RELEASE_ORDER,
-    RS_H_S_RELEASE_SEQ,
     RS_H_S_RELEASE_NEXT,
     /* outputs added in layout version 4, per stage (shot stages, fallbacks, episode
      * stages), after the rest so that no older slot moved */
@@ -381,14 +383,16 @@ enum rs_pool_rule {
 };
 
 /* A starting state (simulator.model.StartingState): per shot a row of status, stage,
- * rework passes, attempt and frames (0: drawn as usual); per episode a row of status and
- * stage. */
+ * rework passes, attempt, frames (0: drawn as usual) and the number its release is posted
+ * with at the start (among the shots not yet through: see rs_release_seq); per episode a
+ * row of status and stage. */
 enum rs_start_shot_i {
     RS_SS_STATUS = 0,
     RS_SS_STAGE,
     RS_SS_PASSES,
     RS_SS_ATTEMPT,
     RS_SS_FRAMES,
+    RS_SS_POSTED,
     RS_SS_SIZE
 };
 enum rs_start_episode_i {
@@ -441,12 +445,14 @@ enum rs_event_class {
 /* Per-task reals and ints in scratch (record-major rows): records exist only for the tasks
  * made and not yet ended, taken from a free list (task_capacity records, and one more that
  * a replication writes to once it has run out and stops with RS_HEAP_FULL). A task id (its
- * shot's id, or n_shots + episode) finds its record through task_record; its version,
- * which tells a void completion in the heap, stays with the id. */
+ * shot's id, or n_shots + episode) finds its record through task_record. A record's
+ * version is the number of its service in progress (services are numbered 1, 2, ... in
+ * the order they start in the replication), 0 when none is: a completion in the heap is
+ * void unless its task id still has a record whose version is the completion's (see
+ * rs_voided), whichever record the id has had since. */
 enum rs_task_d {
     RS_TK_KEY = 0,
     RS_TK_ARRIVAL,
-    RS_TK_DEADLINE,
     RS_TK_REMAINING_WORK,
     RS_TK_QUEUED_AT,
     RS_TK_REMAINING,
@@ -455,16 +461,22 @@ enum rs_task_d {
     RS_TK_D_SIZE
 };
 enum rs_task_i {
-    RS_TK_STAGE = 0,
-    RS_TK_ADDRESS,
-    RS_TK_PASS,
-    RS_TK_ATTEMPT,
-    RS_TK_INTERRUPTED,
+    RS_TK_PASS = 0,
     RS_TK_OPTION,
     RS_TK_SLOT,
-    RS_TK_N_UNITS,
     RS_TK_FIRST_UNIT,
+    RS_TK_VERSION,
     RS_TK_I_SIZE
+};
+/* The 16-bit ones: stages number at most 3 x 256 (the host checks), addresses 256,
+ * attempts 65,535, gangs 65,535. */
+enum rs_task_h {
+    RS_TK_STAGE = 0,
+    RS_TK_ADDRESS,
+    RS_TK_ATTEMPT,
+    RS_TK_INTERRUPTED,
+    RS_TK_N_UNITS,
+    RS_TK_H_SIZE
 };
 
 /* Per-unit state in scratch. */
@@ -474,21 +486,26 @@ enum rs_unit_d {
     RS_UD_REPAIR_END,
     RS_UD_SIZE
 };
+/* 32-bit: the versions travel with their events as 32-bit arguments. */
 enum rs_unit_i {
     RS_UI_FLAGS = 0,
     RS_UI_TASK,
-    RS_UI_LEASE_ORDER,
     RS_UI_IDLE_VERSION,
     RS_UI_LIFE_VERSION,
     RS_UI_FAILURES_DRAWN,
     RS_UI_TAKE_SEQ,
     RS_UI_TAKE_LIFE,
     RS_UI_POOL,
-    RS_UI_REPAIR_SEQ, /* place in its pool's repair queue (failure order); -1: not queued */
     RS_UI_REPAIR_VERSION, /* bumped when its repair pauses, voiding the pending end */
     RS_UI_REPAIR_SLOT,    /* the repair team's slot repairing it (-1: none) */
     RS_UI_NEXT_UNIT,
     RS_UI_SIZE
+};
+/* 64-bit: places in orders that count from the start of the replication. */
+enum rs_unit_l {
+    RS_UL_LEASE_ORDER = 0,
+    RS_UL_REPAIR_SEQ, /* place in its pool's repair queue (failure order); -1: not queued */
+    RS_UL_SIZE
 };
 
 /* Per-pool state in scratch. */
@@ -565,7 +582,7 @@ enum rs_outcome {
     RS_OUT_APPROVED
 };
 
-#define RS_LAYOUT_VERSION 5
+#define RS_LAYOUT_VERSION 6
 #define RS_TRACE_WIDTH 6
 #define RS_EVENT_WORDS 4
 #define RS_FLAG_LEASED 1
@@ -577,7 +594,7 @@ enum rs_outcome {
 #define RS_STATE_FAILED 1
 #define RS_STATE_THROUGH 2
 #define RS_STATE_RESUMED 4
-#define RS_NO_FLAG 0x7FFFFFFF
+#define RS_NO_FLAG 0xFFFF /* above every stage address; sh_flag is 16-bit */
 #define RS_MAX_PASS 255
 #define RS_HOURS_PER_BIN 24.0
 /* Diagnostics: events per class (RS_N_CLASSES slots, by class number) and three tie
@@ -963,13 +980,21 @@ typedef struct {
     int has_start;
     double horizon, burst_wait, burst_slack, budget, start_now, run_end;
 
-    rs_i64 *sh_frames;
+    /* Per shot: frames (the host bounds them to 31 bits), the release time where it is
+     * drawn (an episode released all at once releases every shot at its lock: read from
+     * the model), stage, attempt and flag (16-bit: the host bounds stages to 256 and
+     * attempts to 65,535), state bits, rework passes (unbounded), and per review the
+     * rejections so far, counted up to 255 (see rs_rework). */
+    rs_i32 *sh_frames;
     double *sh_release;
-    rs_i32 *sh_stage, *sh_pass, *sh_attempt, *sh_flag, *sh_state, *sh_rounds;
+    rs_u16 *sh_stage, *sh_attempt, *sh_flag;
+    rs_u8 *sh_state, *sh_rounds;
+    rs_i32 *sh_pass;
     double *tk_d;
     rs_i32 *tk_i;
+    rs_u16 *tk_h;
     rs_i32 *tk_record;  /* per task id: its record, or -1 */
-    rs_i32 *tk_version; /* per task id */
+    rs_u32 services; /* services started in the replication: the last one's version */
     rs_i32 *tk_free;    /* records not in use (a stack) */
     rs_i32 tk_cap, tk_free_n;
     rs_i32 ending, renewed; /* the task rs_complete is ending; whether it was made again */
@@ -977,7 +1002,8 @@ typedef struct {
     rs_i32 *wait_head;
     rs_i32 *wait_lists;
     double *un_d;
-    rs_i64 *un_i;
+    rs_i32 *un_i;
+    rs_i64 *un_l;
     double *ps_d;
     rs_i32 *ps_i;
     double *sl_d;
@@ -987,12 +1013,15 @@ typedef struct {
     rs_i32 *es_left;
     rs_i32 *idle;
     /* Shot releases, known at the start, wait in a stream per episode rather than in the
-     * heap: rel_order holds each episode's shots in release order (in the episode's own
-     * rows of shots), rel_seq a shot's posting number, and rel_next, rel_stop per episode
-     * the next and the end of its stream. The heap holds one release per episode, the
-     * next; when it is taken, the one after it goes in. */
+     * heap: rel_next, rel_stop per episode the next and the end of its stream, in the
+     * episode's own rows of rel_order, which holds its shots in release order. The heap
+     * holds one release per episode, the next; when it is taken, the one after it goes in.
+     * Without a starting state or an episode released over a window, every episode's
+     * shots are in release order already (all at the lock, or one after the other) and
+     * every shot is released: the stream is the shots themselves, and rel_order is not
+     * laid out (rel_ordered is 0). */
     rs_i32 *rel_order;
-    rs_u32 *rel_seq;
+    int rel_ordered;
     rs_i32 *rel_next;
     rs_entry *heap;
 
@@ -1052,8 +1081,11 @@ typedef struct {
 #define TR_D(sim, rec, f) ((sim)->tk_d[(rs_i64)(rec) * RS_TK_D_SIZE + (f)])
 #define TR_I(sim, rec, f) ((sim)->tk_i[(rs_i64)(rec) * RS_TK_I_SIZE + (f)])
 #define TK_D(sim, id, f) TR_D(sim, (sim)->tk_record[id], f)
+#define TR_H(sim, rec, f) ((sim)->tk_h[(rs_i64)(rec) * RS_TK_H_SIZE + (f)])
 #define TK_I(sim, id, f) TR_I(sim, (sim)->tk_record[id], f)
+#define TK_H(sim, id, f) TR_H(sim, (sim)->tk_record[id], f)
 #define UN_I(sim, u, f) ((sim)->un_i[(rs_i64)(u) * RS_UI_SIZE + (f)])
+#define UN_L(sim, u, f) ((sim)->un_l[(rs_i64)(u) * RS_UL_SIZE + (f)])
 #define UN_D(sim, u, f) ((sim)->un_d[(rs_i64)(u) * RS_UD_SIZE + (f)])
 #define PS_D(sim, p, f) ((sim)->ps_d[(rs_i64)(p) * RS_PS_D_SIZE + (f)])
 #define PS_I(sim, p, f) ((sim)->ps_i[(rs_i64)(p) * RS_PS_I_SIZE + (f)])
@@ -1349,12 +1381,28 @@ RS_DEVICE void rs_at(rs_sim *RS_RESTRICT sim, double delay, rs_i32 cls, rs_i32 k
     rs_push(sim, &ev);
 }
 
-/* When shot s's release was posted at the start (posting number rel_seq[s]): at the
+/* The number shot s's release was posted with at the start: the shots are posted in id
+ * order (episode by episode, each one's shots in order), those through or failed before
+ * a starting state skipped. */
+RS_DEVICE rs_u32 rs_release_seq(rs_sim *RS_RESTRICT sim, rs_i32 s)
+{
+    return sim->has_start ? (rs_u32)sim->start_shot[(rs_i64)s * RS_SS_SIZE + RS_SS_POSTED]
+                          : (rs_u32)s;
+}
+
+/* When shot s's release was posted at the start (posting number rs_release_seq): at the
  * start itself for a shot resumed mid-pipeline, else at its release time (not before
  * the start), as rs_at computed it. */
+RS_DEVICE double rs_shot_release(rs_sim *RS_RESTRICT sim, rs_i32 s)
+{
+    rs_i64 e = sim->shot_ep[s];
+    return EP_I(sim, e, RS_EI_RELEASE) == RS_RELEASE_ALL_AT_ONCE ? EP_D(sim, e, RS_ED_LOCK)
+                                                                 : sim->sh_release[s];
+}
+
 RS_DEVICE double rs_release_time(rs_sim *RS_RESTRICT sim, rs_i32 s)
 {
-    double delay = sim->sh_release[s] - sim->start_now;
+    double delay = rs_shot_release(sim, s) - sim->start_now;
     if (sim->sh_state[s] & RS_STATE_RESUMED) {
         return sim->start_now + 0.0; /* as rs_at: a start at -0.0 posts at +0.0 */
     }
@@ -1372,10 +1420,10 @@ RS_DEVICE void rs_push_release(rs_sim *RS_RESTRICT sim, rs_i32 e)
         return;
     }
     sim->rel_next[2 * e] = at + 1;
-    s = sim->rel_order[at];
+    s = sim->rel_ordered ? sim->rel_order[at] : at;
     ev.when = rs_time_bits(rs_release_time(sim, s));
     ev.order = rs_order(0, RS_EV_RELEASE, s);
-    ev.tie = (rs_u64)sim->rel_seq[s];
+    ev.tie = (rs_u64)rs_release_seq(sim, s);
     ev.a = 0;
     ev.b = 0;
     rs_push(sim, &ev);
@@ -1629,6 +1677,12 @@ RS_DEVICE rs_i32 rs_task_episode(rs_sim *RS_RESTRICT sim, rs_i32 id)
     return id < sim->n_shots ? (rs_i32)sim->shot_ep[id] : id - sim->n_shots;
 }
 
+/* A task's deadline: its episode's. */
+RS_DEVICE double rs_task_deadline(rs_sim *RS_RESTRICT sim, rs_i32 id)
+{
+    return EP_D(sim, rs_task_episode(sim, id), RS_ED_DEADLINE);
+}
+
 /* A task's place in dispatch order, (interrupted first, key, arrival, id), read from its
  * record once so that it can be held against many others. */
 typedef struct {
@@ -1641,7 +1695,7 @@ RS_DEVICE rs_task_order rs_order_of(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
     rs_task_order x;
-    x.rank = TR_I(sim, rec, RS_TK_INTERRUPTED) ? 0 : 1;
+    x.rank = TR_H(sim, rec, RS_TK_INTERRUPTED) ? 0 : 1;
     x.id = id;
     x.key = TR_D(sim, rec, RS_TK_KEY);
     x.arrival = TR_D(sim, rec, RS_TK_ARRIVAL);
@@ -1652,7 +1706,7 @@ RS_DEVICE rs_task_order rs_order_of(rs_sim *RS_RESTRICT sim, rs_i32 id)
 RS_DEVICE int rs_before(rs_sim *RS_RESTRICT sim, const rs_task_order *x, rs_i32 b)
 {
     rs_i32 rb = sim->tk_record[b];
-    rs_i32 ib = TR_I(sim, rb, RS_TK_INTERRUPTED) ? 0 : 1;
+    rs_i32 ib = TR_H(sim, rb, RS_TK_INTERRUPTED) ? 0 : 1;
     double y;
     if (x->rank != ib) {
         return x->rank < ib;
@@ -1707,20 +1761,20 @@ RS_DEVICE void rs_new_task(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i32 stage, rs_
     TR_D(sim, rec, RS_TK_KEY) = w[0] * now + w[1] * deadline + w[2] * priority + w[3] * expected
                                 + w[4] * remaining;
     TR_D(sim, rec, RS_TK_ARRIVAL) = now;
-    TR_D(sim, rec, RS_TK_DEADLINE) = deadline;
     TR_D(sim, rec, RS_TK_REMAINING_WORK) = remaining;
     TR_D(sim, rec, RS_TK_QUEUED_AT) = 0.0;
     TR_D(sim, rec, RS_TK_REMAINING) = -1.0;
     TR_D(sim, rec, RS_TK_START) = 0.0;
     TR_D(sim, rec, RS_TK_END) = 0.0;
-    TR_I(sim, rec, RS_TK_STAGE) = stage;
-    TR_I(sim, rec, RS_TK_ADDRESS) = address;
+    TR_H(sim, rec, RS_TK_STAGE) = stage;
+    TR_H(sim, rec, RS_TK_ADDRESS) = address;
     TR_I(sim, rec, RS_TK_PASS) = pass;
-    TR_I(sim, rec, RS_TK_ATTEMPT) = attempt;
-    TR_I(sim, rec, RS_TK_INTERRUPTED) = 0;
+    TR_H(sim, rec, RS_TK_ATTEMPT) = attempt;
+    TR_H(sim, rec, RS_TK_INTERRUPTED) = 0;
     TR_I(sim, rec, RS_TK_OPTION) = -1;
     TR_I(sim, rec, RS_TK_SLOT) = -1;
-    TR_I(sim, rec, RS_TK_N_UNITS) = 0;
+    TR_H(sim, rec, RS_TK_N_UNITS) = 0;
+    TR_I(sim, rec, RS_TK_VERSION) = 0;
 }
 
 /* The resource of an option's row (RS_OI_SIZE ints). */
@@ -1836,7 +1890,7 @@ RS_DEVICE void rs_wait_remove_at(rs_sim *RS_RESTRICT sim, rs_i32 r, rs_i32 lo)
 RS_DEVICE void rs_waiting_add(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
-    rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
+    rs_i32 stage = TR_H(sim, rec, RS_TK_STAGE);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     const rs_i64 *rows = sim->op_i + ST_I(sim, stage, RS_SI_FIRST_OPTION) * RS_OI_SIZE;
     rs_i32 n_pools = sim->n_pools;
@@ -1882,7 +1936,7 @@ RS_DEVICE void rs_waiting_add(rs_sim *RS_RESTRICT sim, rs_i32 id)
         }
         if (r < n_pools && rs_pool_cloud(sim, r)) {
             double t = rs_no_burst_before(sim, x.arrival,
-                                          TR_D(sim, rec, RS_TK_DEADLINE)
+                                          rs_task_deadline(sim, id)
                                               - TR_D(sim, rec, RS_TK_REMAINING_WORK));
             if (t < PS_D(sim, r, RS_PS_NO_BURST_BEFORE)) {
                 PS_D(sim, r, RS_PS_NO_BURST_BEFORE) = t;
@@ -1895,7 +1949,7 @@ RS_DEVICE void rs_waiting_add(rs_sim *RS_RESTRICT sim, rs_i32 id)
 
 RS_DEVICE void rs_waiting_remove(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
-    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 stage = TK_H(sim, id, RS_TK_STAGE);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     const rs_i64 *rows = sim->op_i + ST_I(sim, stage, RS_SI_FIRST_OPTION) * RS_OI_SIZE;
     rs_i32 n_pools = sim->n_pools;
@@ -1955,7 +2009,7 @@ RS_DEVICE void rs_enqueue(rs_sim *RS_RESTRICT sim, rs_i32 id)
     }
     TR_D(sim, rec, RS_TK_QUEUED_AT) = sim->now;
     rs_waiting_add(sim, id);
-    rs_monitor_add(sim, sim->n_res + rs_queue_resource(sim, TR_I(sim, rec, RS_TK_STAGE)), 1);
+    rs_monitor_add(sim, sim->n_res + rs_queue_resource(sim, TR_H(sim, rec, RS_TK_STAGE)), 1);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -2039,7 +2093,7 @@ RS_DEVICE void rs_enter_stage(rs_sim *RS_RESTRICT sim, rs_i32 s)
     }
     sim->sh_state[s] |= RS_STATE_THROUGH;
     sim->flow_n += 1;
-    sim->flow_h += sim->now - sim->sh_release[s];
+    sim->flow_h += sim->now - rs_shot_release(sim, s);
     rs_shot_done(sim, s);
 }
 
@@ -2049,7 +2103,7 @@ RS_DEVICE void rs_enter_stage(rs_sim *RS_RESTRICT sim, rs_i32 s)
 RS_DEVICE double rs_duration(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o)
 {
     rs_i32 rec = sim->tk_record[id];
-    rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
+    rs_i32 stage = TR_H(sim, rec, RS_TK_STAGE);
     rs_i32 kind = (rs_i32)ST_I(sim, stage, RS_SI_KIND);
     rs_stream s;
     double frames, hours;
@@ -2059,12 +2113,12 @@ RS_DEVICE double rs_duration(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o)
     if (kind == RS_STAGE_EPISODE) {
         rs_stream_init(&s, &sim->keys, sim->rep, RS_PURPOSE_EPISODE_SERVICE,
                        (rs_u32)(id - sim->n_shots),
-                       rs_pack_sub(TR_I(sim, rec, RS_TK_ADDRESS), 0, 0));
+                       rs_pack_sub(TR_H(sim, rec, RS_TK_ADDRESS), 0, 0));
         frames = 0.0;
     } else {
         rs_u32 purpose = kind == RS_STAGE_FALLBACK ? RS_PURPOSE_FALLBACK : RS_PURPOSE_SERVICE;
-        rs_u32 sub = rs_pack_sub(TR_I(sim, rec, RS_TK_ADDRESS), TR_I(sim, rec, RS_TK_PASS),
-                                 TR_I(sim, rec, RS_TK_ATTEMPT));
+        rs_u32 sub = rs_pack_sub(TR_H(sim, rec, RS_TK_ADDRESS), TR_I(sim, rec, RS_TK_PASS),
+                                 TR_H(sim, rec, RS_TK_ATTEMPT));
         rs_stream_init(&s, &sim->keys, sim->rep, purpose, (rs_u32)id, sub);
         frames = (double)sim->sh_frames[id];
     }
@@ -2083,12 +2137,12 @@ RS_DEVICE void rs_start(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o, rs_i32 slo
     rs_i32 rec = sim->tk_record[id];
     double now = sim->now;
     double duration;
-    rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
+    rs_i32 stage = TR_H(sim, rec, RS_TK_STAGE);
     rs_i32 q = rs_queue_resource(sim, stage);
     rs_i32 ep = rs_task_episode(sim, id);
     TR_I(sim, rec, RS_TK_OPTION) = (rs_i32)o;
     TR_I(sim, rec, RS_TK_SLOT) = slot;
-    TR_I(sim, rec, RS_TK_N_UNITS) = 0;
+    TR_H(sim, rec, RS_TK_N_UNITS) = 0;
     TR_D(sim, rec, RS_TK_START) = now;
     duration = rs_duration(sim, id, o);
     TR_D(sim, rec, RS_TK_END) = now + duration;
@@ -2122,7 +2176,7 @@ RS_DEVICE void rs_start(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o, rs_i32 slo
         }
         PS_I(sim, p, RS_PS_FIRST_FREE) = (rs_i32)k; /* every unit before k is taken */
         rs_units_taken(sim, p, taken);
-        TR_I(sim, rec, RS_TK_N_UNITS) = taken;
+        TR_H(sim, rec, RS_TK_N_UNITS) = taken;
         if (taken > 0) {
             rs_monitor_add(sim, p, taken);
         }
@@ -2132,14 +2186,15 @@ RS_DEVICE void rs_start(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o, rs_i32 slo
     sim->wait_hours[q] += now - TR_D(sim, rec, RS_TK_QUEUED_AT);
     sim->st_wait_n[stage] += 1;
     sim->st_wait_h[stage] += now - TR_D(sim, rec, RS_TK_QUEUED_AT);
-    if (ST_I(sim, stage, RS_SI_KIND) == RS_STAGE_GPU && !TR_I(sim, rec, RS_TK_INTERRUPTED)) {
+    if (ST_I(sim, stage, RS_SI_KIND) == RS_STAGE_GPU && !TR_H(sim, rec, RS_TK_INTERRUPTED)) {
         sim->attempts[ep] += 1;
     }
-    TR_I(sim, rec, RS_TK_INTERRUPTED) = 0;
+    TR_H(sim, rec, RS_TK_INTERRUPTED) = 0;
     rs_trace(sim, RS_TR_START, (double)id, (double)stage, duration, (double)o);
-    sim->tk_version[id] += 1;
+    sim->services += 1;
+    TR_I(sim, rec, RS_TK_VERSION) = (rs_i32)sim->services;
     /* The service process's timeout: now + duration, no clamp (durations are >= 0). */
-    rs_at(sim, duration, RS_EV_COMPLETION, id, 0, sim->tk_version[id], 0);
+    rs_at(sim, duration, RS_EV_COMPLETION, id, 0, (rs_i32)sim->services, 0);
 }
 
 RS_DEVICE void rs_free_resources(rs_sim *RS_RESTRICT sim, rs_i32 id)
@@ -2148,7 +2203,7 @@ RS_DEVICE void rs_free_resources(rs_sim *RS_RESTRICT sim, rs_i32 id)
     double now = sim->now;
     double busy = now - TR_D(sim, rec, RS_TK_START);
     rs_i32 ep = rs_task_episode(sim, id);
-    rs_i32 n = TR_I(sim, rec, RS_TK_N_UNITS);
+    rs_i32 n = TR_H(sim, rec, RS_TK_N_UNITS);
     rs_i32 slot = TR_I(sim, rec, RS_TK_SLOT);
     if (n > 0) {
         rs_i32 p = (rs_i32)OP_I(sim, TR_I(sim, rec, RS_TK_OPTION), RS_OI_INDEX);
@@ -2185,7 +2240,7 @@ RS_DEVICE void rs_free_resources(rs_sim *RS_RESTRICT sim, rs_i32 id)
         }
         sim->dispatch_due = 1;
     }
-    TR_I(sim, rec, RS_TK_N_UNITS) = 0;
+    TR_H(sim, rec, RS_TK_N_UNITS) = 0;
     TR_I(sim, rec, RS_TK_SLOT) = -1;
 }
 
@@ -2198,13 +2253,13 @@ RS_DEVICE void rs_interrupt(rs_sim *RS_RESTRICT sim, rs_i32 id, int cause, rs_i3
 {
     rs_i32 rec = sim->tk_record[id];
     /* The service process is interrupted: its completion will not be posted. */
-    sim->tk_version[id] += 1;
+    TR_I(sim, rec, RS_TK_VERSION) = 0;
     if (TR_I(sim, rec, RS_TK_SLOT) >= 0) {
         TR_D(sim, rec, RS_TK_REMAINING) = TR_D(sim, rec, RS_TK_END) - sim->now;
     }
     rs_trace(sim, RS_TR_INTERRUPTED, (double)id, (double)cause, (double)where, (double)index);
     rs_free_resources(sim, id);
-    TR_I(sim, rec, RS_TK_INTERRUPTED) = 1;
+    TR_H(sim, rec, RS_TK_INTERRUPTED) = 1;
     rs_enqueue(sim, id);
 }
 
@@ -2237,8 +2292,7 @@ RS_DEVICE void rs_attempt_failed(rs_sim *RS_RESTRICT sim, rs_i32 s, rs_i32 g)
 
 RS_DEVICE int rs_rejects(rs_sim *RS_RESTRICT sim, rs_i32 s, rs_i32 g)
 {
-    rs_i32 *rounds = sim->sh_rounds + (rs_i64)s * sim->n_reviews + ST_I(sim, g, RS_SI_REVIEW_SLOT);
-    rs_i32 round = *rounds;
+    rs_i32 round = sim->sh_rounds[(rs_i64)s * sim->n_reviews + ST_I(sim, g, RS_SI_REVIEW_SLOT)];
     rs_i64 max_rounds = ST_I(sim, g, RS_SI_MAX_ROUNDS);
     rs_i64 n_reject = ST_I(sim, g, RS_SI_N_REJECT);
     rs_u32 sub;
@@ -2260,11 +2314,18 @@ RS_DEVICE void rs_rework(rs_sim *RS_RESTRICT sim, rs_i32 s, rs_i32 g)
 {
     rs_i32 ep = (rs_i32)sim->shot_ep[s];
     rs_i32 target = (rs_i32)ST_I(sim, g, RS_SI_REWORK_TO);
+    rs_u8 *rounds;
     /* Rework to origin: the lowest flag is the earliest stage that left a live defect. */
     if (ST_I(sim, g, RS_SI_REWORK_ORIGIN) && sim->sh_flag[s] != RS_NO_FLAG) {
         target = sim->sh_flag[s];
     }
-    sim->sh_rounds[(rs_i64)s * sim->n_reviews + ST_I(sim, g, RS_SI_REVIEW_SLOT)] += 1;
+    /* A review's rejections count up to 255: where it has max_rounds (at most 255, the host
+     * checks), it rejects no more once they reach it; without, they only pick the reject
+     * probability of the round, of which there are at most 256. */
+    rounds = sim->sh_rounds + (rs_i64)s * sim->n_reviews + ST_I(sim, g, RS_SI_REVIEW_SLOT);
+    if (*rounds < 255) {
+        *rounds += 1;
+    }
     sim->sh_pass[s] += 1;
     sim->reworks[ep] += 1;
     if (sim->sh_flag[s] != RS_NO_FLAG) {
@@ -2287,9 +2348,9 @@ RS_DEVICE void rs_trace_end(rs_sim *RS_RESTRICT sim, rs_i32 id, int outcome)
     rs_i32 rec = sim->tk_record[id];
     if (sim->trace != 0) {
         double packed = (double)outcome
-                        + 8.0 * ((double)TR_I(sim, rec, RS_TK_ATTEMPT)
+                        + 8.0 * ((double)TR_H(sim, rec, RS_TK_ATTEMPT)
                                  + 65536.0 * (double)TR_I(sim, rec, RS_TK_PASS));
-        rs_trace(sim, RS_TR_END, (double)id, (double)TR_I(sim, rec, RS_TK_STAGE), packed,
+        rs_trace(sim, RS_TR_END, (double)id, (double)TR_H(sim, rec, RS_TK_STAGE), packed,
                  TR_D(sim, rec, RS_TK_START));
     }
 }
@@ -2297,14 +2358,14 @@ RS_DEVICE void rs_trace_end(rs_sim *RS_RESTRICT sim, rs_i32 id, int outcome)
 RS_DEVICE void rs_end_task(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
-    rs_i32 stage = TR_I(sim, rec, RS_TK_STAGE);
+    rs_i32 stage = TR_H(sim, rec, RS_TK_STAGE);
     rs_i32 kind = (rs_i32)ST_I(sim, stage, RS_SI_KIND);
     sim->st_visits[stage] += 1;
     sim->st_visit_h[stage] += sim->now - TR_D(sim, rec, RS_TK_ARRIVAL);
     rs_free_resources(sim, id);
     if (kind == RS_STAGE_EPISODE) {
         rs_i32 ep = id - sim->n_shots;
-        rs_i32 next = TR_I(sim, rec, RS_TK_ADDRESS) + 1;
+        rs_i32 next = TR_H(sim, rec, RS_TK_ADDRESS) + 1;
         rs_trace_end(sim, id, RS_OUT_DONE);
         if (next < sim->n_est) {
             rs_enqueue_episode_stage(sim, ep, next);
@@ -2314,8 +2375,8 @@ RS_DEVICE void rs_end_task(rs_sim *RS_RESTRICT sim, rs_i32 id)
         return;
     }
     if (kind == RS_STAGE_GPU) {
-        rs_i32 address = TR_I(sim, rec, RS_TK_ADDRESS);
-        rs_u32 sub = rs_pack_sub(address, TR_I(sim, rec, RS_TK_PASS), TR_I(sim, rec, RS_TK_ATTEMPT));
+        rs_i32 address = TR_H(sim, rec, RS_TK_ADDRESS);
+        rs_u32 sub = rs_pack_sub(address, TR_I(sim, rec, RS_TK_PASS), TR_H(sim, rec, RS_TK_ATTEMPT));
         if (rs_chance(sim, RS_PURPOSE_ATTEMPT_FAILURE, (rs_u32)id, sub,
                       ST_D(sim, stage, RS_SD_FAILURE_P))) {
             rs_trace_end(sim, id, RS_OUT_FAILED);
@@ -2393,7 +2454,7 @@ RS_DEVICE int rs_rank_less(rs_i32 ta, double va, rs_i32 tb, double vb)
 
 RS_DEVICE int rs_try_start(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
-    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 stage = TK_H(sim, id, RS_TK_STAGE);
     rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     rs_i64 best = -1, o;
@@ -2474,7 +2535,7 @@ RS_DEVICE void rs_dispatch(rs_sim *RS_RESTRICT sim)
                     if (best >= 0 && rs_task_less(sim, best, id)) {
                         break;
                     }
-                    g = TK_I(sim, id, RS_TK_STAGE);
+                    g = TK_H(sim, id, RS_TK_STAGE);
                     if (g != stage) { /* tasks of one stage fit alike */
                         stage = g;
                         fits = rs_fits_pool(sim, g, r, free);
@@ -2612,7 +2673,7 @@ RS_DEVICE void rs_open_lease(rs_sim *RS_RESTRICT sim, rs_i32 p)
     sim->lease_counter += 1;
     rs_unit_flags(sim, u, RS_FLAG_LEASED | RS_FLAG_UP);
     UN_D(sim, u, RS_UD_LEASE_START) = sim->now;
-    UN_I(sim, u, RS_UI_LEASE_ORDER) = sim->lease_counter;
+    UN_L(sim, u, RS_UL_LEASE_ORDER) = sim->lease_counter;
     PS_I(sim, p, RS_PS_LEASES) += 1;
     PS_I(sim, p, RS_PS_PROVISIONING) += 1;
     rs_trace(sim, RS_TR_PROVISION, (double)p, (double)(u - u0), 0.0, 0.0);
@@ -2654,13 +2715,13 @@ RS_DEVICE int rs_bursts(rs_sim *RS_RESTRICT sim, rs_i32 id)
         return 1;
     }
     return sim->has_slack
-           && TK_D(sim, id, RS_TK_DEADLINE) - now - TK_D(sim, id, RS_TK_REMAINING_WORK)
+           && rs_task_deadline(sim, id) - now - TK_D(sim, id, RS_TK_REMAINING_WORK)
                   < sim->burst_slack;
 }
 
 RS_DEVICE rs_i64 rs_best_cloud_option(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
-    rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+    rs_i32 stage = TK_H(sim, id, RS_TK_STAGE);
     rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
     rs_i64 best = -1, o;
@@ -2742,7 +2803,7 @@ RS_DEVICE void rs_provision(rs_sim *RS_RESTRICT sim)
                     wanted += OP_I(sim, o, RS_OI_GANG);
                 }
             } else {
-                double d = TK_D(sim, id, RS_TK_DEADLINE) - TK_D(sim, id, RS_TK_REMAINING_WORK);
+                double d = rs_task_deadline(sim, id) - TK_D(sim, id, RS_TK_REMAINING_WORK);
                 first_arrival = TK_D(sim, id, RS_TK_ARRIVAL) < first_arrival
                                     ? TK_D(sim, id, RS_TK_ARRIVAL) : first_arrival;
                 least_slack = d < least_slack ? d : least_slack;
@@ -2824,8 +2885,8 @@ RS_DEVICE void rs_preemption_notice(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i32 ve
             if (!rs_flags_exposed(UN_I(sim, u0 + k, RS_UI_FLAGS))) {
                 continue;
             }
-            if (best < 0 || UN_I(sim, u0 + k, RS_UI_LEASE_ORDER) > UN_I(sim, best, RS_UI_LEASE_ORDER)
-                || (UN_I(sim, u0 + k, RS_UI_LEASE_ORDER) == UN_I(sim, best, RS_UI_LEASE_ORDER)
+            if (best < 0 || UN_L(sim, u0 + k, RS_UL_LEASE_ORDER) > UN_L(sim, best, RS_UL_LEASE_ORDER)
+                || (UN_L(sim, u0 + k, RS_UL_LEASE_ORDER) == UN_L(sim, best, RS_UL_LEASE_ORDER)
                     && u0 + k > best)) {
                 best = u0 + k;
             }
@@ -2938,7 +2999,7 @@ RS_DEVICE void rs_pause_repair(rs_sim *RS_RESTRICT sim, rs_i64 u)
     UN_D(sim, u, RS_UD_REPAIR_LEFT) = UN_D(sim, u, RS_UD_REPAIR_END) - sim->now;
     UN_I(sim, u, RS_UI_REPAIR_VERSION) += 1;
     rs_release_repairer(sim, u);
-    UN_I(sim, u, RS_UI_REPAIR_SEQ) = --sim->repair_head;
+    UN_L(sim, u, RS_UL_REPAIR_SEQ) = --sim->repair_head;
     PS_I(sim, p, RS_PS_REPAIR_WAITING) += 1;
     sim->repairs_waiting += 1;
     rs_trace(sim, RS_TR_REPAIR_PAUSED, (double)p, (double)(u - PL_I(sim, p, RS_PI_FIRST_UNIT)), 0.0,
@@ -2961,13 +3022,13 @@ RS_DEVICE void rs_start_repairs(rs_sim *RS_RESTRICT sim)
                && (repairer = rs_free_repairer(sim, p)) != -1) {
             rs_i64 k, head = -1;
             for (k = 0; k < n; k++) {
-                rs_i64 q = UN_I(sim, u0 + k, RS_UI_REPAIR_SEQ);
-                if (q >= 0 && (head < 0 || q < UN_I(sim, u0 + head, RS_UI_REPAIR_SEQ))) {
+                rs_i64 q = UN_L(sim, u0 + k, RS_UL_REPAIR_SEQ);
+                if (q >= 0 && (head < 0 || q < UN_L(sim, u0 + head, RS_UL_REPAIR_SEQ))) {
                     head = k;
                 }
             }
             rs_integrate_repairs(sim, p, sim->now);
-            UN_I(sim, u0 + head, RS_UI_REPAIR_SEQ) = -1;
+            UN_L(sim, u0 + head, RS_UL_REPAIR_SEQ) = -1;
             PS_I(sim, p, RS_PS_REPAIR_WAITING) -= 1;
             sim->repairs_waiting -= 1;
             PS_I(sim, p, RS_PS_REPAIRING) += 1;
@@ -3000,7 +3061,7 @@ RS_DEVICE void rs_fail(rs_sim *RS_RESTRICT sim, rs_i32 p, rs_i32 local, rs_i32 k
         rs_interrupt(sim, (rs_i32)UN_I(sim, u, RS_UI_TASK), RS_CAUSE_GPU_FAILED, p, local);
     }
     if (rs_has_crew(sim, p)) {
-        UN_I(sim, u, RS_UI_REPAIR_SEQ) = sim->repair_seq++;
+        UN_L(sim, u, RS_UL_REPAIR_SEQ) = sim->repair_seq++;
         PS_I(sim, p, RS_PS_REPAIR_WAITING) += 1;
         sim->repairs_waiting += 1;
     } else {
@@ -3163,6 +3224,7 @@ RS_DEVICE void rs_setup(rs_sim *RS_RESTRICT sim, const rs_i64 *mi, const double 
                         double *out_d, rs_i64 *out_i, rs_u32 rep)
 {
     const double *g = md + mi[RS_H_GLOBAL_D];
+    rs_i32 i;
     sim->mi = mi;
     sim->md = md;
     sim->rep = rep;
@@ -3214,24 +3276,25 @@ RS_DEVICE void rs_setup(rs_sim *RS_RESTRICT sim, const rs_i64 *mi, const double 
     /* The horizon is a moment of the season (hours from its start), whenever the run starts. */
     sim->run_end = sim->horizon;
 
-    sim->sh_frames = (rs_i64 *)(scratch + mi[RS_H_S_SHOT_FRAMES]);
+    sim->sh_frames = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_FRAMES]);
     sim->sh_release = (double *)(scratch + mi[RS_H_S_SHOT_RELEASE]);
-    sim->sh_stage = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_STAGE]);
+    sim->sh_stage = (rs_u16 *)(scratch + mi[RS_H_S_SHOT_STAGE]);
     sim->sh_pass = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_PASS]);
-    sim->sh_attempt = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_ATTEMPT]);
-    sim->sh_flag = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_FLAG]);
-    sim->sh_state = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_STATE]);
-    sim->sh_rounds = (rs_i32 *)(scratch + mi[RS_H_S_SHOT_ROUNDS]);
+    sim->sh_attempt = (rs_u16 *)(scratch + mi[RS_H_S_SHOT_ATTEMPT]);
+    sim->sh_flag = (rs_u16 *)(scratch + mi[RS_H_S_SHOT_FLAG]);
+    sim->sh_state = (rs_u8 *)(scratch + mi[RS_H_S_SHOT_STATE]);
+    sim->sh_rounds = (rs_u8 *)(scratch + mi[RS_H_S_SHOT_ROUNDS]);
     sim->tk_d = (double *)(scratch + mi[RS_H_S_TASK_D]);
     sim->tk_i = (rs_i32 *)(scratch + mi[RS_H_S_TASK_I]);
+    sim->tk_h = (rs_u16 *)(scratch + mi[RS_H_S_TASK_H]);
     sim->tk_record = (rs_i32 *)(scratch + mi[RS_H_S_TASK_RECORD]);
-    sim->tk_version = (rs_i32 *)(scratch + mi[RS_H_S_TASK_VERSION]);
     sim->tk_free = (rs_i32 *)(scratch + mi[RS_H_S_TASK_FREE]);
     sim->wait_count = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_COUNT]);
     sim->wait_head = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_HEAD]);
     sim->wait_lists = (rs_i32 *)(scratch + mi[RS_H_S_WAIT_LISTS]);
     sim->un_d = (double *)(scratch + mi[RS_H_S_UNIT_D]);
-    sim->un_i = (rs_i64 *)(scratch + mi[RS_H_S_UNIT_I]);
+    sim->un_i = (rs_i32 *)(scratch + mi[RS_H_S_UNIT_I]);
+    sim->un_l = (rs_i64 *)(scratch + mi[RS_H_S_UNIT_L]);
     sim->ps_d = (double *)(scratch + mi[RS_H_S_POOL_D]);
     sim->ps_i = (rs_i32 *)(scratch + mi[RS_H_S_POOL_I]);
     sim->sl_d = (double *)(scratch + mi[RS_H_S_SLOT_D]);
@@ -3241,7 +3304,12 @@ RS_DEVICE void rs_setup(rs_sim *RS_RESTRICT sim, const rs_i64 *mi, const double 
     sim->es_left = (rs_i32 *)(scratch + mi[RS_H_S_EPISODE_I]);
     sim->idle = (rs_i32 *)(scratch + mi[RS_H_S_IDLE]);
     sim->rel_order = (rs_i32 *)(scratch + mi[RS_H_S_RELEASE_ORDER]);
-    sim->rel_seq = (rs_u32 *)(scratch + mi[RS_H_S_RELEASE_SEQ]);
+    sim->rel_ordered = sim->has_start;
+    for (i = 0; i < sim->n_eps; i++) {
+        if (EP_I(sim, i, RS_EI_RELEASE) == RS_RELEASE_WINDOW) {
+            sim->rel_ordered = 1;
+        }
+    }
     sim->rel_next = (rs_i32 *)(scratch + mi[RS_H_S_RELEASE_NEXT]);
     sim->heap = (rs_entry *)(scratch + mi[RS_H_S_HEAP]);
 
@@ -3290,6 +3358,7 @@ RS_DEVICE void rs_setup(rs_sim *RS_RESTRICT sim, const rs_i64 *mi, const double 
     sim->round = 0;
     sim->in_round = 0;
     sim->seq = 0;
+    sim->services = 0;
     sim->heap_n = 0;
     sim->far_n = 0;
     sim->near_end = sim->start_now;
@@ -3339,7 +3408,6 @@ RS_DEVICE void rs_reset(rs_sim *RS_RESTRICT sim)
     }
     for (i = 0; i < n_tasks; i++) {
         sim->tk_record[i] = -1;
-        sim->tk_version[i] = 0;
     }
     for (i = 0; i < sim->tk_cap; i++) {
         sim->tk_free[i] = sim->tk_cap - 1 - (rs_i32)i;
@@ -3356,13 +3424,13 @@ RS_DEVICE void rs_reset(rs_sim *RS_RESTRICT sim)
         UN_D(sim, i, RS_UD_LEASE_START) = 0.0;
         UN_I(sim, i, RS_UI_FLAGS) = RS_FLAG_UP;
         UN_I(sim, i, RS_UI_TASK) = -1;
-        UN_I(sim, i, RS_UI_LEASE_ORDER) = 0;
+        UN_L(sim, i, RS_UL_LEASE_ORDER) = 0;
         UN_I(sim, i, RS_UI_IDLE_VERSION) = 0;
         UN_I(sim, i, RS_UI_LIFE_VERSION) = 0;
         UN_I(sim, i, RS_UI_FAILURES_DRAWN) = 0;
         UN_I(sim, i, RS_UI_TAKE_SEQ) = -1;
         UN_I(sim, i, RS_UI_TAKE_LIFE) = -1;
-        UN_I(sim, i, RS_UI_REPAIR_SEQ) = -1;
+        UN_L(sim, i, RS_UL_REPAIR_SEQ) = -1;
         UN_I(sim, i, RS_UI_REPAIR_VERSION) = 0;
         UN_I(sim, i, RS_UI_REPAIR_SLOT) = -1;
         UN_D(sim, i, RS_UD_REPAIR_LEFT) = -1.0;
@@ -3506,18 +3574,23 @@ RS_DEVICE void rs_start_season(rs_sim *RS_RESTRICT sim)
             } else {
                 release = lock;
             }
-            sim->sh_frames[sid] = frames;
-            sim->sh_release[sid] = release;
+            sim->sh_frames[sid] = (rs_i32)frames;
+            if (pattern != RS_RELEASE_ALL_AT_ONCE) {
+                sim->sh_release[sid] = release;
+            }
             sim->frames[e] += frames;
             if (status == RS_SHOT_NOT_STARTED || status == RS_SHOT_AT_STAGE) {
                 /* posted now, into the episode's stream */
-                sim->rel_seq[sid] = sim->seq++;
-                sim->rel_order[first + queued++] = sid;
+                sim->seq++;
+                if (sim->rel_ordered) {
+                    sim->rel_order[first + queued] = sid;
+                }
+                queued++;
             }
             if (status == RS_SHOT_AT_STAGE) {
-                sim->sh_stage[sid] = (rs_i32)start[RS_SS_STAGE];
+                sim->sh_stage[sid] = (rs_u16)start[RS_SS_STAGE];
                 sim->sh_pass[sid] = (rs_i32)start[RS_SS_PASSES];
-                sim->sh_attempt[sid] = (rs_i32)start[RS_SS_ATTEMPT];
+                sim->sh_attempt[sid] = (rs_u16)start[RS_SS_ATTEMPT];
                 sim->sh_state[sid] |= RS_STATE_RESUMED;
             } else if (status != RS_SHOT_NOT_STARTED) {
                 /* through or failed before now: done with the pipeline */
@@ -3526,7 +3599,9 @@ RS_DEVICE void rs_start_season(rs_sim *RS_RESTRICT sim)
                 sim->es_left[e] -= 1;
             }
         }
-        rs_sort_releases(sim, sim->rel_order + first, queued);
+        if (sim->rel_ordered) {
+            rs_sort_releases(sim, sim->rel_order + first, queued);
+        }
         sim->rel_next[2 * e] = (rs_i32)first;
         sim->rel_next[2 * e + 1] = (rs_i32)first + queued;
         rs_push_release(sim, e);
@@ -3582,8 +3657,12 @@ RS_DEVICE void rs_start_season(rs_sim *RS_RESTRICT sim)
  * happens at all. */
 RS_DEVICE int rs_voided(rs_sim *RS_RESTRICT sim, const rs_entry *e)
 {
-    return rs_entry_class(e) == RS_EV_COMPLETION
-           && e->a != sim->tk_version[rs_entry_k0(e)];
+    rs_i32 rec;
+    if (rs_entry_class(e) != RS_EV_COMPLETION) {
+        return 0;
+    }
+    rec = sim->tk_record[rs_entry_k0(e)];
+    return rec < 0 || e->a != TR_I(sim, rec, RS_TK_VERSION);
 }
 
 RS_DEVICE int rs_round_event(rs_sim *RS_RESTRICT sim, double t)
@@ -3692,7 +3771,7 @@ RS_DEVICE void rs_count_queued(rs_sim *RS_RESTRICT sim, double end)
     for (r = 0; r < sim->n_res; r++) {
         for (k = 0; k < sim->wait_count[r]; k++) {
             rs_i32 id = rs_waiting_at(sim, r, k);
-            rs_i32 stage = TK_I(sim, id, RS_TK_STAGE);
+            rs_i32 stage = TK_H(sim, id, RS_TK_STAGE);
             if (rs_queue_resource(sim, stage) == r) {
                 sim->st_queued[stage] += 1;
                 sim->st_queued_h[stage] += end - TK_D(sim, id, RS_TK_QUEUED_AT);

@@ -46,9 +46,22 @@ from simulator.distributions import (
     TruncatedNormal,
     Uniform,
 )
-from simulator.engines._memory import output_layout, scratch_layout
+from simulator.engines._limits import check_supported
+from simulator.engines._memory import (
+    first_heap_capacity,
+    first_task_capacity,
+    output_layout,
+    scratch_layout,
+)
 from simulator.errors import UnsupportedError
-from simulator.model.season import Option, Resource, SeasonModel, StageKind
+from simulator.model.season import (
+    Option,
+    ReleasePattern,
+    Resource,
+    SeasonModel,
+    ShotStatus,
+    StageKind,
+)
 from simulator.scenario.schema import IndexWeights
 
 __all__ = ["Packed", "pack", "pack_distributions", "scratch_bytes_per_replication"]
@@ -57,12 +70,6 @@ _H = LAYOUT["rs_header"]
 _DK = LAYOUT["rs_dist_kind"]
 
 _HOURS_PER_BIN = 24.0
-# Draw addresses (simulator/draws.py): owner has 24 bits, a stage index 8, an attempt 16;
-# a GPU's failure owner is (pool << 16) | unit.
-_OWNER_BOUND = 1 << 24
-_STAGE_BOUND = 1 << 8
-_ATTEMPT_BOUND = 1 << 16
-_UNIT_BOUND = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -213,40 +220,6 @@ def _resource_index(model: SeasonModel, option: Option) -> int:
     return option.index if option.resource == Resource.POOL else len(model.pools) + option.index
 
 
-def _check_supported(model: SeasonModel) -> None:
-    """Refuse, naming the feature, what the draw addresses or the kernel cannot hold."""
-    n_tasks = model.n_shots + model.n_episodes
-    if n_tasks >= _OWNER_BOUND:
-        raise UnsupportedError(
-            f"the batch kernel runs at most {_OWNER_BOUND - 1} shots and episodes in all "
-            f"(the draw-address owner field), got {n_tasks}"
-        )
-    for kind, stages in (
-        ("shot stages", model.shot_stages),
-        ("episode stages", model.episode_stages),
-    ):
-        if len(stages) > _STAGE_BOUND:
-            raise UnsupportedError(
-                f"the batch kernel runs at most {_STAGE_BOUND} {kind} (the draw address has "
-                f"8 bits for a stage), got {len(stages)}"
-            )
-    for st in model.shot_stages:
-        if st.max_attempts > _ATTEMPT_BOUND:
-            raise UnsupportedError(
-                f"stage {st.name!r}: the batch kernel allows at most {_ATTEMPT_BOUND} attempts "
-                f"(the draw address has 16 bits for an attempt), got {st.max_attempts}"
-            )
-    for pool in model.pools:
-        if pool.time_between_failures is not None and (
-            pool.gpus > _UNIT_BOUND or pool.index >= _STAGE_BOUND
-        ):
-            raise UnsupportedError(
-                f"pool {pool.name!r}: GPU failures are addressed by (pool << 16) | unit, which "
-                f"holds at most {_STAGE_BOUND} pools of {_UNIT_BOUND} GPUs; got pool "
-                f"{pool.index} with {pool.gpus} GPUs"
-            )
-
-
 def pack(
     model: SeasonModel, *, heap_capacity: int | None = None, task_capacity: int | None = None
 ) -> Packed:
@@ -256,13 +229,10 @@ def pack(
     heap's size and of the tasks in progress at once (the batch runner doubles both for a
     replication that runs out of either; more task records than tasks are never laid out).
     """
-    _check_supported(model)
+    check_supported(model)
     n_tasks = model.n_shots + model.n_episodes
     if task_capacity is None:
-        # Tasks in progress at once (released and not yet through): a quarter of them and
-        # some room, or all of a small season's; a replication that needs more is run again
-        # with twice the room, as one that fills the heap is.
-        task_capacity = max(n_tasks // 4 + 64, 320)
+        task_capacity = first_task_capacity(model)
     task_capacity = min(task_capacity, n_tasks)
     b = _Blocks()
     dists = _Distributions(b)
@@ -282,14 +252,16 @@ def pack(
     n_eps, n_shots = model.n_episodes, model.n_shots
 
     if heap_capacity is None:
-        # Live events: a back-off or completion per task, the next shot release and an
-        # episode's own per episode (shot releases wait in a stream per episode), a
-        # failure or repair, a provisioning and an idle timer per unit, a notice per pool,
-        # a shift per team. Voided events wait in the heap until their time, so leave
-        # room; a replication that fills the heap anyway is run again with twice the room.
-        heap_capacity = n_tasks + 2 * n_eps + 8 * units.n_units + 4 * n_pools + 2 * n_teams + 64
+        heap_capacity = first_heap_capacity(model, units.n_units, task_capacity)
     scratch = scratch_layout(
         n_shots=n_shots,
+        drawn_releases=0
+        if all(ep.release == ReleasePattern.ALL_AT_ONCE for ep in model.episodes)
+        else n_shots,
+        ordered_releases=n_shots
+        if model.start is not None
+        or any(ep.release == ReleasePattern.WINDOW for ep in model.episodes)
+        else 0,
         n_tasks=n_tasks,
         n_reviews=stages.n_reviews,
         n_res=n_pools + n_teams,
@@ -567,14 +539,18 @@ def _pack_start(b: _Blocks, model: SeasonModel) -> None:
     episodes: list[int] = []
     delivered: list[float] = []
     if start is not None:
+        posted = 0  # the start posts the releases of the shots not through, in id order
         for k in range(model.n_shots):
+            status = start.shot_status[k]
             shots += _START_SHOT_I.row(
-                status=int(start.shot_status[k]),
+                status=int(status),
                 stage=start.shot_stage[k],
                 passes=start.shot_pass[k],
                 attempt=start.shot_attempt[k],
                 frames=start.shot_frames[k],
+                posted=posted,
             )
+            posted += status in (ShotStatus.NOT_STARTED, ShotStatus.AT_STAGE)
         for e in range(model.n_episodes):
             episodes += _START_EPISODE_I.row(
                 status=int(start.episode_status[e]), stage=start.episode_stage[e]
