@@ -44,9 +44,13 @@
  * state says, and every set-up event is scheduled from that moment on.
  */
 
+/* RS_INLINE: a function on every event's path with few callers (joining and leaving the
+ * waiting lists, a service's start and end, a task made), inlined whatever the compiler's
+ * size limits, so that its calls cost no saved registers and no spills. */
 #ifdef RS_CUDA
 #define RS_RESTRICT __restrict__
 #define RS_DEVICE __device__ static
+#define RS_INLINE __device__ static __forceinline__
 #define RS_GLOBAL extern "C" __global__
 #define RS_LOG(x) log(x)
 #define RS_EXP(x) exp(x)
@@ -60,6 +64,7 @@
 #include <math.h>
 #define RS_RESTRICT restrict
 #define RS_DEVICE static
+#define RS_INLINE static inline __attribute__((always_inline))
 #define RS_LOG(x) log(x)
 #define RS_EXP(x) exp(x)
 #define RS_SQRT(x) sqrt(x)
@@ -1730,7 +1735,7 @@ RS_DEVICE int rs_task_less(rs_sim *RS_RESTRICT sim, rs_i32 a, rs_i32 b)
 }
 
 /* Set up task `id` (the reference's _task): features, frozen key, fresh state. */
-RS_DEVICE void rs_new_task(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i32 stage, rs_i32 address, rs_i32 pass,
+RS_INLINE void rs_new_task(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i32 stage, rs_i32 address, rs_i32 pass,
                            rs_i32 attempt, double expected, double remaining)
 {
     rs_i32 ep = rs_task_episode(sim, id);
@@ -1887,7 +1892,7 @@ RS_DEVICE void rs_wait_remove_at(rs_sim *RS_RESTRICT sim, rs_i32 r, rs_i32 lo)
     }
 }
 
-RS_DEVICE void rs_waiting_add(rs_sim *RS_RESTRICT sim, rs_i32 id)
+RS_INLINE void rs_waiting_add(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
     rs_i32 stage = TR_H(sim, rec, RS_TK_STAGE);
@@ -1947,7 +1952,7 @@ RS_DEVICE void rs_waiting_add(rs_sim *RS_RESTRICT sim, rs_i32 id)
     sim->dispatch_due = 1;
 }
 
-RS_DEVICE void rs_waiting_remove(rs_sim *RS_RESTRICT sim, rs_i32 id)
+RS_INLINE void rs_waiting_remove(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 stage = TK_H(sim, id, RS_TK_STAGE);
     rs_i64 n = ST_I(sim, stage, RS_SI_N_OPTIONS);
@@ -1999,7 +2004,7 @@ RS_DEVICE void rs_waiting_remove(rs_sim *RS_RESTRICT sim, rs_i32 id)
     sim->n_waiting -= 1;
 }
 
-RS_DEVICE void rs_enqueue(rs_sim *RS_RESTRICT sim, rs_i32 id)
+RS_INLINE void rs_enqueue(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
     if (sim->status != RS_OK) {
@@ -2132,7 +2137,7 @@ RS_DEVICE double rs_duration(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o)
     return hours;
 }
 
-RS_DEVICE void rs_start(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o, rs_i32 slot)
+RS_INLINE void rs_start(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o, rs_i32 slot)
 {
     rs_i32 rec = sim->tk_record[id];
     double now = sim->now;
@@ -2197,7 +2202,7 @@ RS_DEVICE void rs_start(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o, rs_i32 slo
     rs_at(sim, duration, RS_EV_COMPLETION, id, 0, (rs_i32)sim->services, 0);
 }
 
-RS_DEVICE void rs_free_resources(rs_sim *RS_RESTRICT sim, rs_i32 id)
+RS_INLINE void rs_free_resources(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
     double now = sim->now;
@@ -2355,7 +2360,7 @@ RS_DEVICE void rs_trace_end(rs_sim *RS_RESTRICT sim, rs_i32 id, int outcome)
     }
 }
 
-RS_DEVICE void rs_end_task(rs_sim *RS_RESTRICT sim, rs_i32 id)
+RS_INLINE void rs_end_task(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 rec = sim->tk_record[id];
     rs_i32 stage = TR_H(sim, rec, RS_TK_STAGE);
@@ -2452,7 +2457,7 @@ RS_DEVICE int rs_rank_less(rs_i32 ta, double va, rs_i32 tb, double vb)
     return va < vb;
 }
 
-RS_DEVICE int rs_try_start(rs_sim *RS_RESTRICT sim, rs_i32 id)
+RS_INLINE int rs_try_start(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     rs_i32 stage = TK_H(sim, id, RS_TK_STAGE);
     rs_i64 o0 = ST_I(sim, stage, RS_SI_FIRST_OPTION);
