@@ -45,12 +45,13 @@
  */
 
 /* RS_INLINE: a function on every event's path with few callers (joining and leaving the
- * waiting lists, a service's start and end, a task made), inlined whatever the compiler's
- * size limits, so that its calls cost no saved registers and no spills. */
+ * waiting lists, a service's start, duration and end, a task made, the handler switch,
+ * dispatch, provisioning, the round's end), inlined on a CPU whatever the compiler's size
+ * limits, so that its calls cost no saved registers and no spills. */
 #ifdef RS_CUDA
 #define RS_RESTRICT __restrict__
 #define RS_DEVICE __device__ static
-#define RS_INLINE __device__ static __forceinline__
+#define RS_INLINE __device__ static /* NVRTC's own choice: forced, the frame trades for registers */
 #define RS_GLOBAL extern "C" __global__
 #define RS_LOG(x) log(x)
 #define RS_EXP(x) exp(x)
@@ -2105,7 +2106,7 @@ RS_DEVICE void rs_enter_stage(rs_sim *RS_RESTRICT sim, rs_i32 s)
 /* ---------------------------------------------------------------------------------------
  * Service. */
 
-RS_DEVICE double rs_duration(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o)
+RS_INLINE double rs_duration(rs_sim *RS_RESTRICT sim, rs_i32 id, rs_i64 o)
 {
     rs_i32 rec = sim->tk_record[id];
     rs_i32 stage = TR_H(sim, rec, RS_TK_STAGE);
@@ -2411,7 +2412,7 @@ RS_INLINE void rs_end_task(rs_sim *RS_RESTRICT sim, rs_i32 id)
 
 /* A task's service ends; its record goes back to the free list unless the shot or episode
  * went on at once to a task of its own id (the next stage, a retry, a fallback, rework). */
-RS_DEVICE void rs_complete(rs_sim *RS_RESTRICT sim, rs_i32 id)
+RS_INLINE void rs_complete(rs_sim *RS_RESTRICT sim, rs_i32 id)
 {
     sim->ending = id;
     sim->renewed = 0;
@@ -2506,7 +2507,7 @@ RS_DEVICE int rs_fits_pool(rs_sim *RS_RESTRICT sim, rs_i32 g, rs_i32 p, rs_i32 f
     return 0;
 }
 
-RS_DEVICE void rs_dispatch(rs_sim *RS_RESTRICT sim)
+RS_INLINE void rs_dispatch(rs_sim *RS_RESTRICT sim)
 {
     if (!sim->dispatch_due) {
         return; /* nothing has changed since a dispatch that found nothing */
@@ -2765,7 +2766,7 @@ RS_DEVICE rs_i32 rs_next_cloud_pool(rs_sim *RS_RESTRICT sim, rs_i32 p)
     }
 }
 
-RS_DEVICE void rs_provision(rs_sim *RS_RESTRICT sim)
+RS_INLINE void rs_provision(rs_sim *RS_RESTRICT sim)
 {
     rs_i32 p = -1;
     while ((p = rs_next_cloud_pool(sim, p)) >= 0) {
@@ -3164,7 +3165,7 @@ RS_DEVICE void rs_shift_change(rs_sim *RS_RESTRICT sim, rs_i32 team, rs_i32 step
 /* ---------------------------------------------------------------------------------------
  * One replication. */
 
-RS_DEVICE void rs_handle(rs_sim *RS_RESTRICT sim, const rs_event *ev)
+RS_INLINE void rs_handle(rs_sim *RS_RESTRICT sim, const rs_event *ev)
 {
     rs_trace(sim, RS_TR_EVENT, (double)ev->cls, (double)ev->k0, (double)ev->k1, (double)ev->seq);
     sim->events += 1;
@@ -3676,7 +3677,7 @@ RS_DEVICE int rs_round_event(rs_sim *RS_RESTRICT sim, double t)
            && rs_entry_gen(&sim->heap[0]) <= sim->round;
 }
 
-RS_DEVICE void rs_end_of_round(rs_sim *RS_RESTRICT sim, double t)
+RS_INLINE void rs_end_of_round(rs_sim *RS_RESTRICT sim, double t)
 {
     rs_i64 i;
     rs_start_repairs(sim);
