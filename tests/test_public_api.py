@@ -360,7 +360,9 @@ def _sources() -> list[Path]:
         p
         for folder in ("simulator", "kernels")
         for p in (ROOT / folder).rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".so", ".pyc"}
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and p.suffix not in {".so", ".pyc", ".model"}
     )
 
 
