@@ -92,13 +92,11 @@ def _setup(source: Path, out: Path, pgo: bool) -> str:
 
 def _load(out: Path) -> ModuleType:
     (path,) = (out / "lib" / "kernels").glob("_cpu*")
-    return _script("train").load_extension(path)  # type: ignore[no-any-return]
+    return _script("train").load_extension(path)
 
 
-@pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModuleType, ModuleType]:
+def _builds(folder: Path) -> tuple[ModuleType, ModuleType]:
     """The plain and the profile-guided build of this tree's kernel."""
-    folder = tmp_path_factory.mktemp("builds")
     _setup(ROOT, folder / "plain", pgo=False)
     messages = _setup(ROOT, folder / "pgo", pgo=True)
     if "plain -O3 build (the compiler is not GCC 10 or later)" in messages:
@@ -129,19 +127,14 @@ def _outputs(extension: ModuleType, model: SeasonModel, trace: bool) -> list[byt
     return outputs
 
 
-@pytest.mark.parametrize("scenario", SHIPPED, ids=lambda path: path.name)
-def test_the_profile_guided_build_gives_the_plain_builds_outputs(
-    builds: tuple[ModuleType, ModuleType], scenario: Path
-) -> None:
-    plain, guided = builds
-    model = compile_season(load_scenario(scenario))
-    assert _outputs(guided, model, trace=True) == _outputs(plain, model, trace=True)
-
-
-def test_the_profile_guided_build_gives_the_plain_builds_outputs_on_generated_seasons(
-    builds: tuple[ModuleType, ModuleType],
-) -> None:
-    plain, guided = builds
+def test_the_profile_guided_build_gives_the_plain_builds_outputs(tmp_path: Path) -> None:
+    """On every shipped scenario (with a trace) and generated seasons: one test, so that
+    parallel test processes do not each build the kernel twice."""
+    plain, guided = _builds(tmp_path)
+    for scenario in SHIPPED:
+        model = compile_season(load_scenario(scenario))
+        same = _outputs(guided, model, trace=True) == _outputs(plain, model, trace=True)
+        assert same, scenario.name
     compared = []
 
     @settings(
@@ -153,12 +146,12 @@ def test_the_profile_guided_build_gives_the_plain_builds_outputs_on_generated_se
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     @given(scenarios(max_episodes=4, max_shots=25))
-    def same(scenario: Any) -> None:
+    def generated(scenario: Any) -> None:
         model = compile_season(scenario)
         assert _outputs(guided, model, trace=False) == _outputs(plain, model, trace=False)
         compared.append(model)
 
-    same()
+    generated()
     assert len(compared) == GENERATED
 
 
