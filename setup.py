@@ -30,7 +30,7 @@ from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
 TRAINING = ROOT / "kernels" / "training"
-TRAINING_SECONDS = 300
+TRAINING_SECONDS = 60
 GCC_10 = "#if !defined(__GNUC__) || defined(__clang__) || __GNUC__ < 10\n#error\n#endif\n"
 
 
