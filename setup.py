@@ -6,7 +6,7 @@ multiply-add, no fast-math, so that every double matches the reference engine.
 
 With GCC 10 or later the build is profile-guided: after the plain -O3 build, the
 extension is built again with ``-fprofile-generate``, run on the stored training models
-(kernels/training/*.model, one subprocess, standard library only), and built a third
+(pgo/*.model, one subprocess, standard library only), and built a third
 time with ``-fprofile-use``. That build is kept only if it gives the plain build's
 outputs bit for bit on the training models; any step that fails (another compiler, a
 failed training run, models of another layout version) keeps the plain build, with the
@@ -29,7 +29,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
-TRAINING = ROOT / "kernels" / "training"
+TRAINING = ROOT / "pgo"
 TRAINING_SECONDS = 60
 GCC_10 = "#if !defined(__GNUC__) || defined(__clang__) || __GNUC__ < 10\n#error\n#endif\n"
 

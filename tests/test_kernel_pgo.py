@@ -1,6 +1,6 @@
 """The profile-guided build of the CPU kernel (setup.py) and its training models.
 
-``setup.py`` builds ``kernels._cpu`` plain, then trained on ``kernels/training/*.model``
+``setup.py`` builds ``kernels._cpu`` plain, then trained on ``pgo/*.model``
 and profile-guided; it keeps the profile-guided build only where every step worked.
 Checked here: the stored models are what ``make training-models`` writes today (so they
 fail here, not silently at install, when packing or the layout changes); the
@@ -35,7 +35,7 @@ from simulator.model.season import SeasonModel
 from simulator.testing import scenarios
 
 ROOT = Path(__file__).resolve().parents[1]
-TRAINING = ROOT / "kernels" / "training"
+TRAINING = ROOT / "pgo"
 SHIPPED = [
     path
     for path in sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -49,7 +49,7 @@ GENERATED = 30
 
 @cache
 def _script(name: str) -> ModuleType:
-    """A script of kernels/training/ (they are not in a package), loaded once."""
+    """A script of pgo/ (they are not in a package), loaded once."""
     spec = importlib.util.spec_from_file_location(f"training_{name}", TRAINING / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
@@ -161,8 +161,9 @@ def test_stale_training_models_leave_the_plain_build(tmp_path: Path) -> None:
     for name in ("setup.py", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     shutil.copytree(ROOT / "kernels", source / "kernels", ignore=shutil.ignore_patterns("*.so"))
+    shutil.copytree(ROOT / "pgo", source / "pgo")
     train = _script("train")
-    stored = sorted((source / "kernels" / "training").glob("*.model"))
+    stored = sorted((source / "pgo").glob("*.model"))
     model = train.read_model(stored[0])
     older = dataclasses.replace(model, layout_version=model.layout_version - 1)
     stored[0].write_bytes(older.to_bytes())

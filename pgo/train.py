@@ -7,7 +7,7 @@ example scenarios by ``write_models.py`` (``make training-models``). The script 
 only the standard library, since an isolated install has nothing else: the arrays are
 ``array.array`` buffers, read straight from the files.
 
-    python kernels/training/train.py EXTENSION LAYOUT_VERSION MODEL...
+    python pgo/train.py EXTENSION LAYOUT_VERSION MODEL...
 
 prints one line of JSON: the replications run and a SHA-256 of every output row, in order, so
 that two builds can be held against each other. Exits 1, with the reason, when a model's

@@ -5,7 +5,7 @@ Packs example scenarios into the ``*.model`` files beside this script (format in
 builds. Run again whenever packing or the kernel's layout changes:
 ``tests/test_kernel_pgo.py`` fails while the stored files differ from what this writes.
 
-    python kernels/training/write_models.py
+    python pgo/write_models.py
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from simulator.engines.packing import pack
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train import TrainingModel  # type: ignore[import-not-found]  # the script beside
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 FOLDER = Path(__file__).resolve().parent
 MM3_CUSTOMERS = 20_000
 """The M/M/3 of the benchmarks, shortened from 200,000 customers to keep the file small."""
