@@ -4,9 +4,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-integration test-slow test-all lint typecheck bench clean browser docs
+.PHONY: run test test-integration test-slow test-all lint typecheck bench clean browser docs \
+	training-models
 
-$(STAMP): pyproject.toml $(wildcard setup.py) $(wildcard kernels/*.c kernels/*.h)
+$(STAMP): pyproject.toml $(wildcard setup.py) $(wildcard kernels/*.c kernels/*.h) \
+		$(wildcard pgo/*.model)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
@@ -45,9 +47,14 @@ test-all: $(STAMP)
 	$(PYTEST)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check simulator kernels tests benchmarks
+	$(VENV)/bin/ruff check simulator kernels pgo tests benchmarks
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+# The models the profile-guided build of the kernel trains on (setup.py), packed again from
+# the example scenarios: after a change to packing or to the kernel's layout.
+training-models: $(STAMP)
+	$(PY) pgo/write_models.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

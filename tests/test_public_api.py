@@ -358,9 +358,11 @@ LONG_FUNCTIONS_ALLOWED = {
 def _sources() -> list[Path]:
     return sorted(
         p
-        for folder in ("simulator", "kernels")
+        for folder in ("simulator", "kernels", "pgo")
         for p in (ROOT / folder).rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".so", ".pyc"}
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and p.suffix not in {".so", ".pyc", ".model"}
     )
 
 
