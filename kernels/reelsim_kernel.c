@@ -588,7 +588,7 @@ enum rs_outcome {
     RS_OUT_APPROVED
 };
 
-#define RS_LAYOUT_VERSION 6
+#define RS_LAYOUT_VERSION 7
 #define RS_TRACE_WIDTH 6
 #define RS_EVENT_WORDS 4
 #define RS_FLAG_LEASED 1
