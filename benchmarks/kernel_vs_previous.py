@@ -7,8 +7,11 @@ each in a fresh process (``PYTHONPATH`` set to its tree), alternating old and ne
 * **outputs**: every replication's result must be the same bit for bit, field by field of
   the raw record both trees have (a digest of each field's values; a field one side adds is
   named, not compared), so the comparison is of two kernels that do the same work;
-* **instructions per event**: callgrind, counting only inside ``rs_run_replication``
-  (repeatable from run to run), divided by the events the kernel handled;
+* **instructions per event**: callgrind, counting only inside the extension's worker loop
+  (``worker_main``, which runs ``rs_run_replication`` for each replication; repeatable from
+  run to run), divided by the events the kernel handled. Not ``rs_run_replication*``: a
+  profile-guided build splits that function into hot and cold parts, and callgrind's
+  toggle switches counting off on entering the cold one;
 * **time**: nanoseconds per event and replications per second on 1 and 2 threads, the
   kernel call alone (packing and unpacking not timed), medians of ``--repeats`` alternating
   runs, and the ratio old/new of those medians;
@@ -131,13 +134,13 @@ def build_previous(rev: str, into: Path) -> Path:
 
 
 def instructions(tree: Path, scenario: Path, reps: int) -> tuple[int, int]:
-    """Instructions counted inside ``rs_run_replication`` and events, over ``reps``."""
+    """Instructions counted inside the worker loop (``worker_main``) and events, over ``reps``."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         prefix = [
             "valgrind",
             "--tool=callgrind",
-            "--toggle-collect=rs_run_replication*",
+            "--toggle-collect=worker_main",
             f"--callgrind-out-file={out}",
         ]
         figures = _in_tree(tree, [str(scenario), str(reps), "1", "0", "0"], prefix)
