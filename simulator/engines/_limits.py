@@ -23,6 +23,7 @@ _OWNER_BOUND = 1 << 24
 _STAGE_BOUND = 1 << 8
 _ATTEMPT_BOUND = (1 << 16) - 1
 _UNIT_BOUND = 1 << 16
+_POOL_BOUND = 1 << 8  # the failure owner's bits above a unit's 16
 _GANG_BOUND = (1 << 16) - 1
 _FRAMES_BOUND = (1 << 31) - 1
 # A review's rejections of a shot are counted in 8 bits, up to its max_rounds, or up to the
@@ -70,11 +71,11 @@ def check_supported(model: SeasonModel) -> None:
             )
     for pool in model.pools:
         if pool.time_between_failures is not None and (
-            pool.gpus > _UNIT_BOUND or pool.index >= _STAGE_BOUND
+            pool.gpus > _UNIT_BOUND or pool.index >= _POOL_BOUND
         ):
             raise UnsupportedError(
                 f"pool {pool.name!r}: GPU failures are addressed by (pool << 16) | unit, which "
-                f"holds at most {_STAGE_BOUND} pools of {_UNIT_BOUND} GPUs; got pool "
+                f"holds at most {_POOL_BOUND} pools of {_UNIT_BOUND} GPUs; got pool "
                 f"{pool.index} with {pool.gpus} GPUs"
             )
 
